@@ -1,0 +1,222 @@
+package vault
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"kluis/vault/hlc"
+)
+
+// Action names what happened, in stable English ids that the GUI and the
+// CLI translate.
+type Action string
+
+// Actions recorded in the activity log.
+const (
+	ActionVaultCreated      Action = "vault.created"
+	ActionUnlockFailed      Action = "unlock.failed"
+	ActionRecoveryKeyUsed   Action = "recovery_key.used"
+	ActionPassphraseChanged Action = "passphrase.changed"
+	ActionRecordCreated     Action = "record.created"
+	ActionRecordUpdated     Action = "record.updated"
+	ActionRecordReverted    Action = "record.reverted"
+	ActionRecordDeleted     Action = "record.deleted"
+	ActionRecordRestored    Action = "record.restored"
+	ActionDocumentAdded     Action = "document.added"
+	ActionDocumentExported  Action = "document.exported"
+	ActionDocumentDeleted   Action = "document.deleted"
+	ActionDocumentRestored  Action = "document.restored"
+	ActionBackupMade        Action = "backup.made"
+	ActionBackupRestored    Action = "backup.restored"
+	ActionVaultExported     Action = "vault.exported"
+)
+
+// An Event is one entry of the append-only activity log. It says what
+// happened, when, by whom and to which item — never the values themselves.
+// Each entry carries the hash of the one before, so removing, reordering or
+// altering entries is detected by VerifyLog.
+type Event struct {
+	Seq      uint64        `json:"seq"`
+	Time     time.Time     `json:"time"`
+	Clock    hlc.Timestamp `json:"hlc"`
+	Person   string        `json:"person"`
+	Device   string        `json:"device"`
+	Action   Action        `json:"action"`
+	Subject  string        `json:"subject,omitempty"`  // record or document id
+	Category string        `json:"category,omitempty"` // the subject's category
+	Detail   string        `json:"detail,omitempty"`   // e.g. names of changed fields; never values
+	Prev     string        `json:"prev"`               // hex SHA-256 of the previous entry
+	Hash     string        `json:"hash"`               // hex SHA-256 of this entry
+}
+
+// hashEvent is SHA-256 over a domain-separation line and the entry's JSON
+// with Hash empty. encoding/json writes struct fields in declaration order,
+// so the bytes are stable.
+func hashEvent(e Event) string {
+	e.Hash = ""
+	b, err := json.Marshal(e)
+	if err != nil {
+		panic(err)
+	}
+	h := sha256.New()
+	h.Write([]byte("kluis-audit/v1\n"))
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+type auditHead struct {
+	Seq  uint64 `json:"seq"`
+	Hash string `json:"hash"`
+}
+
+// genesis is the Prev of the first entry.
+var genesis = hex.EncodeToString(make([]byte, sha256.Size))
+
+// log appends e to the activity log in this transaction, filling in the
+// sequence, time, author and chain hashes.
+func (t *txn) log(e Event) error {
+	head := auditHead{Hash: genesis}
+	if b, err := t.getSealed(bucketMeta, keyAuditHead); err == nil {
+		if err := json.Unmarshal(b, &head); err != nil {
+			return damaged("the activity log head", err)
+		}
+	} else if !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	e.Seq = head.Seq + 1
+	if e.Clock == 0 {
+		e.Clock = t.clock.Now()
+	}
+	if e.Time.IsZero() {
+		e.Time = e.Clock.Time()
+	}
+	e.Time = e.Time.UTC().Truncate(time.Millisecond)
+	if e.Person == "" {
+		e.Person, e.Device = t.author.Person, t.author.Device
+	}
+	e.Prev = head.Hash
+	e.Hash = hashEvent(e)
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	if err := t.putSealed(bucketAudit, u64(e.Seq), b); err != nil {
+		return err
+	}
+	hb, _ := json.Marshal(auditHead{Seq: e.Seq, Hash: e.Hash})
+	return t.putSealed(bucketMeta, keyAuditHead, hb)
+}
+
+// logFailedUnlocks moves the failed unlocks noted while locked into the log.
+func (t *txn) logFailedUnlocks() error {
+	b := t.tx.Bucket(bucketFailed)
+	var keys [][]byte
+	var times []time.Time
+	if err := b.ForEach(func(k, v []byte) error {
+		keys = append(keys, bytes.Clone(k))
+		if len(v) == 8 {
+			times = append(times, time.UnixMilli(int64(beUint64(v))))
+		} else {
+			times = append(times, time.Time{})
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for i, k := range keys {
+		if err := t.log(Event{Action: ActionUnlockFailed, Time: times[i], Person: "-", Device: "-"}); err != nil {
+			return err
+		}
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Log returns the activity log, oldest first.
+func (v *Vault) Log() ([]Event, error) {
+	var out []Event
+	err := v.view(func(t *txn) error {
+		return t.tx.Bucket(bucketAudit).ForEach(func(k, val []byte) error {
+			plain, err := t.openSealed(bucketAudit, k, val)
+			if err != nil {
+				return err
+			}
+			var e Event
+			if err := json.Unmarshal(plain, &e); err != nil {
+				return damaged("activity log entry", err)
+			}
+			out = append(out, e)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// LogError says where the activity log's chain breaks.
+type LogError struct {
+	Seq    uint64 // the first entry that does not check out
+	Reason string
+}
+
+func (e *LogError) Error() string {
+	return fmt.Sprintf("activity log broken at entry %d: %s", e.Seq, e.Reason)
+}
+
+// VerifyLog walks the whole hash chain and returns a *LogError at the first
+// entry that was altered, removed, reordered or cannot be read, or when
+// entries were cut off the end. It returns the number of entries checked.
+func (v *Vault) VerifyLog() (int, error) {
+	n := 0
+	err := v.view(func(t *txn) error {
+		prev := genesis
+		var want uint64 = 1
+		c := t.tx.Bucket(bucketAudit).Cursor()
+		for k, val := c.First(); k != nil; k, val = c.Next() {
+			if len(k) != 8 {
+				return &LogError{Seq: want, Reason: "an entry has a malformed key"}
+			}
+			seq := beUint64(k)
+			if seq != want {
+				return &LogError{Seq: want, Reason: "entry is missing"}
+			}
+			plain, err := t.seal.open(nil, bucketAudit, k, val)
+			if err != nil {
+				return &LogError{Seq: seq, Reason: "entry is damaged or was moved"}
+			}
+			var e Event
+			if err := json.Unmarshal(plain, &e); err != nil || e.Seq != seq {
+				return &LogError{Seq: seq, Reason: "entry cannot be read"}
+			}
+			if e.Prev != prev {
+				return &LogError{Seq: seq, Reason: "entry does not follow the one before it"}
+			}
+			if hashEvent(e) != e.Hash {
+				return &LogError{Seq: seq, Reason: "entry was altered"}
+			}
+			prev, want = e.Hash, want+1
+			n++
+		}
+		var head auditHead
+		hb, err := t.getSealed(bucketMeta, keyAuditHead)
+		if err != nil {
+			return &LogError{Seq: want, Reason: "the log's last-entry marker is missing or damaged"}
+		}
+		if err := json.Unmarshal(hb, &head); err != nil || head.Seq != want-1 || head.Hash != prev {
+			return &LogError{Seq: want, Reason: "entries were removed from the end"}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// bucketCursorCount is used by tests and stats.
+func bucketLen(tx *bolt.Tx, name []byte) int { return tx.Bucket(name).Stats().KeyN }

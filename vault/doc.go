@@ -1,0 +1,51 @@
+// Package vault is the citizen's encrypted local store: keys, records with
+// their history and recycle bin, documents, the activity log, backups and
+// export. It is the only package that touches the bbolt file, and it never
+// imports a GUI package: the desktop app, the CLI and sync all build on it.
+//
+// # Using it
+//
+//	v, recoveryKey, err := vault.Create(path, passphrase, "Fatima", nil) // show recoveryKey once
+//	v, err := vault.Open(path, nil)   // ErrInUse if another program has it open
+//	err = v.Unlock(passphrase)        // ErrWrongPassphrase; one scrypt run
+//	rec, err := v.Add("income", map[string]string{"source": "Gemeente", "amount": "1234,56"})
+//	v.Lock()                          // wipes the keys; v.Close() also releases the file
+//
+// Every method that changes something runs in one bbolt transaction
+// together with its activity-log entry: it happens completely or not at
+// all. Values returned are copies and stay valid after the call.
+//
+// # Keys
+//
+// A passphrase (age scrypt, work factor 2^18, never accepted lower) opens
+// the owner identity: an age X25519 key and an Ed25519 signing key. A random
+// 32-byte data key is wrapped with age to the owner identity and to the
+// recovery key, which is shown once at creation. Changing the passphrase
+// re-encrypts only the identity; recovery opens it with the recovery key.
+//
+// # Layout of the file
+//
+//	meta/       format (plaintext layout version), identity, identity-recovery,
+//	            datakey (age files), recovery-public, device, clock, audit-head (sealed)
+//	records/    record id (16 bytes) → sealed current version
+//	versions/   record id ‖ version (8 bytes) → sealed earlier version
+//	docs/       document id → sealed metadata
+//	chunks/     document id ‖ chunk index (8 bytes) → sealed 256 KiB chunk
+//	pending/    document id → marker of an upload not yet finished
+//	audit/      sequence (8 bytes) → sealed log entry (hash-chained)
+//	failed/     sequence → time of a failed unlock, logged at the next unlock
+//
+// Every value except the age files and the format marker is sealed with
+// XChaCha20-Poly1305 under the data key, with the bucket and key as
+// associated data, so values cannot be read, altered, swapped or moved.
+// Bucket names and ids reveal no category, person or content. Ids are
+// random UUIDs (version 4).
+//
+// # Faults
+//
+// Open waits Options.Timeout for the file lock and then returns ErrInUse. A
+// corrupt, truncated or altered file returns ErrDamaged (a *DamagedError
+// saying what), never a panic. A full disk returns ErrDiskFull and leaves
+// the file as it was before the action. The layout version is kept in the
+// file and upgraded by an ordered table of migrations when opened.
+package vault

@@ -1,0 +1,402 @@
+package vault
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"kluis/vault/hlc"
+)
+
+// Documents are stored in fixed-size chunks, each sealed on its own and
+// bound to its document id and position, so memory stays bounded whatever
+// the size and chunks cannot be swapped, dropped or reordered unnoticed.
+// A big upload commits every chunksPerTx chunks; the document only appears
+// when its metadata is committed last. An upload cut off by a crash leaves a
+// pending marker, and the next unlock removes its chunks.
+const (
+	ChunkSize   = 256 << 10
+	chunksPerTx = 32 // 8 MiB per transaction
+	maxNameLen  = 255
+)
+
+// A Document is a file kept in the vault: a payslip, a letter, a contract.
+type Document struct {
+	ID        string        `json:"id"`
+	Name      string        `json:"name"`       // file name as given, without folders
+	MediaType string        `json:"media_type"` // e.g. application/pdf
+	Size      int64         `json:"size"`
+	SHA256    string        `json:"sha256"` // hex, of the whole content
+	Record    string        `json:"record,omitempty"`
+	Added     hlc.Timestamp `json:"added"`
+	Modified  hlc.Timestamp `json:"modified"`
+	Author    Author        `json:"author"`
+	Deleted   bool          `json:"deleted"`
+	Chunks    uint64        `json:"chunks"`
+}
+
+// DocumentOptions describe a document being added.
+type DocumentOptions struct {
+	Record    string           // link to this record id (optional)
+	MediaType string           // detected from the name when empty
+	Progress  func(done int64) // called after each committed batch (from the caller's goroutine)
+}
+
+// AddDocument streams r into the vault as a document called name. ctx
+// cancels it; then nothing of it is kept.
+func (v *Vault) AddDocument(ctx context.Context, name string, r io.Reader, opts DocumentOptions) (Document, error) {
+	name, err := cleanDocName(name)
+	if err != nil {
+		return Document{}, err
+	}
+	if opts.Record != "" {
+		if _, err := v.Get(opts.Record); err != nil {
+			return Document{}, fmt.Errorf("linked record: %w", err)
+		}
+	}
+	idb, id := newID()
+	doc := Document{ID: id, Name: name, MediaType: opts.MediaType, Record: opts.Record}
+	if doc.MediaType == "" {
+		doc.MediaType = mediaTypeOf(name)
+	}
+	if err := v.update(func(t *txn) error { return t.putSealed(bucketPending, idb[:], nil) }); err != nil {
+		return Document{}, err
+	}
+	v.mu.RLock()
+	sealer := v.seal
+	v.mu.RUnlock()
+	if sealer == nil {
+		return Document{}, ErrLocked
+	}
+	// Chunks are sealed as they are read; a batch holds sealed chunks only
+	// until its transaction commits.
+	type sealedChunk struct{ key, value []byte }
+	sum := sha256.New()
+	var index uint64
+	var batch []sealedChunk
+	buf := make([]byte, ChunkSize)
+	flush := func(final func(t *txn) error) error {
+		return v.update(func(t *txn) error {
+			for _, c := range batch {
+				if err := t.tx.Bucket(bucketChunks).Put(c.key, c.value); err != nil {
+					return err
+				}
+			}
+			if final != nil {
+				return final(t)
+			}
+			return nil
+		})
+	}
+	fail := func(err error) (Document, error) {
+		v.removeChunks(idb)
+		return Document{}, err
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return fail(ErrCanceled)
+		}
+		n, rerr := io.ReadFull(r, buf)
+		if n > 0 {
+			sum.Write(buf[:n])
+			key := chunkKey(idb, index)
+			batch = append(batch, sealedChunk{key, sealer.seal(bucketChunks, key, buf[:n])})
+			index++
+			doc.Size += int64(n)
+		}
+		last := rerr == io.EOF || rerr == io.ErrUnexpectedEOF
+		if rerr != nil && !last {
+			return fail(fmt.Errorf("failed to read %s: %w", name, rerr))
+		}
+		if last {
+			break
+		}
+		if len(batch) == chunksPerTx {
+			if err := flush(nil); err != nil {
+				return fail(err)
+			}
+			clear(batch)
+			batch = batch[:0]
+			if opts.Progress != nil {
+				opts.Progress(doc.Size)
+			}
+		}
+	}
+	doc.Chunks = index
+	doc.SHA256 = hex.EncodeToString(sum.Sum(nil))
+	err = flush(func(t *txn) error {
+		now := t.clock.Now()
+		doc.Added, doc.Modified, doc.Author = now, now, t.author
+		if err := t.putDoc(doc); err != nil {
+			return err
+		}
+		if err := t.tx.Bucket(bucketPending).Delete(idb[:]); err != nil {
+			return err
+		}
+		return t.log(Event{Action: ActionDocumentAdded, Subject: doc.ID, Detail: doc.MediaType})
+	})
+	if err != nil {
+		return fail(err)
+	}
+	if opts.Progress != nil {
+		opts.Progress(doc.Size)
+	}
+	return doc, nil
+}
+
+func chunkKey(id [16]byte, index uint64) []byte {
+	return append(id[:], u64(index)...)
+}
+
+// removeChunks deletes an unfinished upload, in batches so memory stays
+// bounded. Errors are ignored: the next unlock sweeps what is left.
+func (v *Vault) removeChunks(id [16]byte) {
+	for {
+		more := false
+		err := v.update(func(t *txn) error {
+			var err error
+			more, err = t.deleteChunks(id, chunksPerTx*8)
+			if err != nil || more {
+				return err
+			}
+			return t.tx.Bucket(bucketPending).Delete(id[:])
+		})
+		if err != nil || !more {
+			return
+		}
+	}
+}
+
+// deleteChunks removes up to limit chunks of a document and reports whether
+// more are left.
+func (t *txn) deleteChunks(id [16]byte, limit int) (bool, error) {
+	c := t.tx.Bucket(bucketChunks).Cursor()
+	n := 0
+	for k, _ := c.Seek(id[:]); k != nil && bytes.HasPrefix(k, id[:]); k, _ = c.Seek(id[:]) {
+		if n == limit {
+			return true, nil
+		}
+		if err := c.Delete(); err != nil {
+			return false, err
+		}
+		n++
+	}
+	return false, nil
+}
+
+// sweepPendingDocuments removes the chunks of uploads that never finished.
+func (t *txn) sweepPendingDocuments() error {
+	var ids [][16]byte
+	if err := t.tx.Bucket(bucketPending).ForEach(func(k, _ []byte) error {
+		if len(k) == 16 {
+			ids = append(ids, [16]byte(k))
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if _, err := t.deleteChunks(id, -1); err != nil {
+			return err
+		}
+		if err := t.tx.Bucket(bucketPending).Delete(id[:]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *txn) putDoc(d Document) error {
+	b, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	key, _ := parseID(d.ID)
+	return t.putSealed(bucketDocs, key[:], b)
+}
+
+func (t *txn) getDoc(id string) (Document, error) {
+	key, err := parseID(id)
+	if err != nil {
+		return Document{}, err
+	}
+	plain, err := t.getSealed(bucketDocs, key[:])
+	if err != nil {
+		return Document{}, err
+	}
+	var d Document
+	if err := json.Unmarshal(plain, &d); err != nil || d.ID != id {
+		return Document{}, damaged("document "+id, err)
+	}
+	return d, nil
+}
+
+// Document returns a document's metadata.
+func (v *Vault) Document(id string) (Document, error) {
+	var d Document
+	err := v.view(func(t *txn) error {
+		var err error
+		d, err = t.getDoc(id)
+		return err
+	})
+	return d, err
+}
+
+// Documents lists the documents not in the recycle bin, oldest first. With
+// deleted true it lists those in the recycle bin instead.
+func (v *Vault) Documents(deleted bool) ([]Document, error) {
+	var out []Document
+	err := v.view(func(t *txn) error {
+		return t.tx.Bucket(bucketDocs).ForEach(func(k, _ []byte) error {
+			d, err := t.getDoc(formatID(k))
+			if err != nil {
+				return err
+			}
+			if d.Deleted == deleted {
+				out = append(out, d)
+			}
+			return nil
+		})
+	})
+	slices.SortStableFunc(out, func(a, b Document) int { return cmp.Compare(a.Added, b.Added) })
+	return out, err
+}
+
+// ReadDocument streams a document's content to w. Every chunk is
+// authenticated; a missing, extra or altered chunk, or a content hash that
+// does not match, returns ErrDamaged. Bytes already written to w before
+// that point must then be thrown away: write to a temporary file and keep
+// it only when ReadDocument returns nil.
+func (v *Vault) ReadDocument(ctx context.Context, id string, w io.Writer) (Document, error) {
+	var doc Document
+	err := v.view(func(t *txn) error {
+		var err error
+		if doc, err = t.getDoc(id); err != nil {
+			return err
+		}
+		key, _ := parseID(id)
+		sum := sha256.New()
+		plain := make([]byte, 0, ChunkSize)
+		c := t.tx.Bucket(bucketChunks).Cursor()
+		var index uint64
+		var size int64
+		for k, val := c.Seek(key[:]); k != nil && bytes.HasPrefix(k, key[:]); k, val = c.Next() {
+			if err := ctx.Err(); err != nil {
+				return ErrCanceled
+			}
+			if len(k) != 24 || beUint64(k[16:]) != index {
+				return damaged("document "+id, fmt.Errorf("chunk %d is missing", index))
+			}
+			plain, err = t.seal.open(plain[:0], bucketChunks, k, val)
+			if err != nil {
+				return damaged("document "+id, fmt.Errorf("chunk %d does not authenticate", index))
+			}
+			if err := writeAll(w, sum, plain); err != nil {
+				return diskError(err)
+			}
+			size += int64(len(plain))
+			index++
+		}
+		if index != doc.Chunks || size != doc.Size {
+			return damaged("document "+id, fmt.Errorf("%d of %d chunks", index, doc.Chunks))
+		}
+		if hex.EncodeToString(sum.Sum(nil)) != doc.SHA256 {
+			return damaged("document "+id, errors.New("content hash does not match"))
+		}
+		return nil
+	})
+	return doc, err
+}
+
+func writeAll(w io.Writer, h hash.Hash, b []byte) error {
+	h.Write(b)
+	_, err := w.Write(b)
+	return err
+}
+
+// DeleteDocument moves a document to the recycle bin.
+func (v *Vault) DeleteDocument(id string) error {
+	return v.setDocDeleted(id, true, ActionDocumentDeleted)
+}
+
+// RestoreDocument takes a document out of the recycle bin.
+func (v *Vault) RestoreDocument(id string) error {
+	return v.setDocDeleted(id, false, ActionDocumentRestored)
+}
+
+func (v *Vault) setDocDeleted(id string, deleted bool, action Action) error {
+	return v.update(func(t *txn) error {
+		d, err := t.getDoc(id)
+		if err != nil {
+			return err
+		}
+		if d.Deleted == deleted {
+			if deleted {
+				return ErrDeleted
+			}
+			return ErrNotDeleted
+		}
+		d.Deleted, d.Modified, d.Author = deleted, t.clock.Now(), t.author
+		if err := t.putDoc(d); err != nil {
+			return err
+		}
+		return t.log(Event{Action: action, Subject: id})
+	})
+}
+
+// LogDocumentExported notes in the activity log that a copy of a document
+// left the vault (saved elsewhere by its owner).
+func (v *Vault) LogDocumentExported(id string) error {
+	return v.update(func(t *txn) error {
+		return t.log(Event{Action: ActionDocumentExported, Subject: id})
+	})
+}
+
+func cleanDocName(name string) (string, error) {
+	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
+	name = strings.TrimSpace(name)
+	if name == "" || name == "." || name == "/" || !utf8.ValidString(name) {
+		return "", errors.New("a document needs a file name")
+	}
+	if strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return "", errors.New("the file name contains control characters")
+	}
+	if len(name) > maxNameLen {
+		name = truncateUTF8(name, maxNameLen)
+	}
+	return name, nil
+}
+
+func truncateUTF8(s string, n int) string {
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+var mediaTypes = map[string]string{
+	".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+	".gif": "image/gif", ".webp": "image/webp", ".heic": "image/heic", ".txt": "text/plain",
+	".csv": "text/csv", ".doc": "application/msword", ".odt": "application/vnd.oasis.opendocument.text",
+	".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+	".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+	".eml": "message/rfc822", ".zip": "application/zip",
+}
+
+func mediaTypeOf(name string) string {
+	if t, ok := mediaTypes[strings.ToLower(filepath.Ext(name))]; ok {
+		return t
+	}
+	return "application/octet-stream"
+}

@@ -1,0 +1,198 @@
+package vault
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+
+	"kluis/vault/hlc"
+)
+
+// A Record is one version of one item in a category: an income, a debt, a
+// household member. Field values are in the canonical form of the schema
+// (money in cents, dates in ISO form, …); the schema package formats them
+// for people.
+type Record struct {
+	ID       string            `json:"id"`       // random UUID v4
+	Category string            `json:"category"` // schema category id
+	Fields   map[string]string `json:"fields"`   // field id → canonical value
+	Version  uint64            `json:"version"`  // 1 for the first version, +1 per change
+	Created  hlc.Timestamp     `json:"created"`  // when version 1 was made
+	Modified hlc.Timestamp     `json:"modified"` // when this version was made
+	Author   Author            `json:"author"`   // who made this version
+	Deleted  bool              `json:"deleted"`  // in the recycle bin
+	// Stamps holds, per field, when its value last changed. Sync merges
+	// concurrent edits field by field with these.
+	Stamps map[string]hlc.Timestamp `json:"stamps"`
+}
+
+// Binary layout of a record (all integers unsigned varints):
+//
+//	'R' 0x01 ‖ id (16 bytes) ‖ str category ‖ version ‖ created ‖ modified ‖
+//	str person ‖ str device ‖ deleted (1 byte: 0 or 1) ‖ count ‖
+//	count × (str field ‖ str value ‖ stamp)
+//
+// where str is a length followed by UTF-8 bytes. Fields are sorted by id and
+// unique, so every record has exactly one encoding.
+const recordMagic, recordVersion = 'R', 1
+
+// maxRecordStr bounds every string in a record on decode.
+const maxRecordStr = 1 << 16
+
+var errRecordEncoding = errors.New("malformed record")
+
+func (r *Record) marshal() ([]byte, error) {
+	id, err := parseID(r.ID)
+	if err != nil {
+		return nil, err
+	}
+	size := 32 + len(r.Category) + len(r.Author.Person) + len(r.Author.Device)
+	for k, v := range r.Fields {
+		size += len(k) + len(v) + 16
+	}
+	b := make([]byte, 0, size)
+	b = append(b, recordMagic, recordVersion)
+	b = append(b, id[:]...)
+	b = appendStr(b, r.Category)
+	b = binary.AppendUvarint(b, r.Version)
+	b = binary.AppendUvarint(b, uint64(r.Created))
+	b = binary.AppendUvarint(b, uint64(r.Modified))
+	b = appendStr(b, r.Author.Person)
+	b = appendStr(b, r.Author.Device)
+	if r.Deleted {
+		b = append(b, 1)
+	} else {
+		b = append(b, 0)
+	}
+	// A field that was cleared keeps its stamp with an empty value, so a
+	// merge can tell "cleared later" from "never set".
+	var keys []string
+	for k := range r.Fields {
+		if r.Fields[k] != "" || r.Stamps[k] != 0 {
+			keys = append(keys, k)
+		}
+	}
+	for k := range r.Stamps {
+		if _, ok := r.Fields[k]; !ok && r.Stamps[k] != 0 {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	b = binary.AppendUvarint(b, uint64(len(keys)))
+	for _, k := range keys {
+		b = appendStr(b, k)
+		b = appendStr(b, r.Fields[k])
+		b = binary.AppendUvarint(b, uint64(r.Stamps[k]))
+	}
+	return b, nil
+}
+
+func appendStr(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.err = errRecordEncoding
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) bytes(n uint64) []byte {
+	if d.err != nil {
+		return nil
+	}
+	if n > uint64(len(d.b)) {
+		d.err = errRecordEncoding
+		return nil
+	}
+	out := d.b[:n]
+	d.b = d.b[n:]
+	return out
+}
+
+func (d *decoder) str() string {
+	n := d.uvarint()
+	if n > maxRecordStr {
+		d.err = errRecordEncoding
+	}
+	return string(d.bytes(n))
+}
+
+// unmarshalRecord decodes the binary form. It refuses anything that would
+// not marshal back to the same bytes.
+func unmarshalRecord(b []byte) (Record, error) {
+	var r Record
+	if len(b) < 2 || b[0] != recordMagic || b[1] != recordVersion {
+		return r, errRecordEncoding
+	}
+	d := &decoder{b: b[2:]}
+	id := d.bytes(16)
+	r.Category = d.str()
+	r.Version = d.uvarint()
+	r.Created = hlc.Timestamp(d.uvarint())
+	r.Modified = hlc.Timestamp(d.uvarint())
+	r.Author.Person = d.str()
+	r.Author.Device = d.str()
+	switch del := d.bytes(1); {
+	case d.err != nil:
+	case del[0] == 1:
+		r.Deleted = true
+	case del[0] != 0:
+		d.err = errRecordEncoding
+	}
+	n := d.uvarint()
+	if n > uint64(len(d.b)) { // each field takes at least one byte
+		d.err = errRecordEncoding
+	}
+	if d.err == nil {
+		r.Fields = make(map[string]string, n)
+		r.Stamps = make(map[string]hlc.Timestamp, n)
+	}
+	prev := ""
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		k, v, stamp := d.str(), d.str(), d.uvarint()
+		if i > 0 && k <= prev {
+			d.err = errRecordEncoding
+		}
+		prev = k
+		switch {
+		case v == "" && stamp == 0:
+			d.err = errRecordEncoding
+		case v != "":
+			r.Fields[k] = v
+		}
+		if stamp != 0 {
+			r.Stamps[k] = hlc.Timestamp(stamp)
+		}
+	}
+	if d.err == nil && len(d.b) != 0 {
+		d.err = errRecordEncoding
+	}
+	if d.err != nil {
+		return Record{}, d.err
+	}
+	r.ID = formatID(id)
+	return r, nil
+}
+
+func parseID(s string) ([16]byte, error) {
+	u, err := uuidParse(s)
+	if err != nil {
+		return [16]byte{}, fmt.Errorf("%w: %q is not an id", ErrNotFound, s)
+	}
+	return u, nil
+}

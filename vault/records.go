@@ -1,0 +1,401 @@
+package vault
+
+import (
+	"bytes"
+	"cmp"
+	"errors"
+	"maps"
+	"slices"
+	"strings"
+
+	"kluis/vault/hlc"
+	"kluis/vault/schema"
+)
+
+// NewRecord is what a person fills in for a new record.
+type NewRecord struct {
+	Category string
+	Fields   map[string]string
+}
+
+// Add validates fields against the category's schema and stores a new
+// record. Invalid input returns a *schema.FieldError naming the field;
+// nothing is stored then.
+func (v *Vault) Add(category string, fields map[string]string) (Record, error) {
+	recs, err := v.AddMany([]NewRecord{{Category: category, Fields: fields}})
+	if err != nil {
+		return Record{}, err
+	}
+	return recs[0], nil
+}
+
+// AddMany stores several new records in one transaction: all or none.
+func (v *Vault) AddMany(items []NewRecord) ([]Record, error) {
+	recs := make([]Record, 0, len(items))
+	for _, it := range items {
+		clean, err := schema.ValidateRecord(it.Category, it.Fields)
+		if err != nil {
+			return nil, err
+		}
+		recs = append(recs, Record{Category: it.Category, Fields: clean})
+	}
+	err := v.update(func(t *txn) error {
+		for i := range recs {
+			r := &recs[i]
+			_, r.ID = newID()
+			now := t.clock.Now()
+			r.Version, r.Created, r.Modified, r.Author = 1, now, now, t.author
+			r.Stamps = make(map[string]hlc.Timestamp, len(r.Fields))
+			for k := range r.Fields {
+				r.Stamps[k] = now
+			}
+			if err := t.putRecord(r); err != nil {
+				return err
+			}
+			if err := t.log(Event{Action: ActionRecordCreated, Subject: r.ID, Category: r.Category,
+				Detail: fieldNames(r.Fields)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return recs, nil
+}
+
+// Update changes some fields of a record; an empty value clears a field.
+// The earlier version stays in the history. A change that changes nothing
+// makes no new version.
+func (v *Vault) Update(id string, changes map[string]string) (Record, error) {
+	var out Record
+	err := v.update(func(t *txn) error {
+		cur, err := t.getRecord(id)
+		if err != nil {
+			return err
+		}
+		if cur.Deleted {
+			return ErrDeleted
+		}
+		merged := maps.Clone(cur.Fields)
+		for k, val := range changes {
+			merged[k] = val
+		}
+		clean, err := schema.ValidateRecord(cur.Category, merged)
+		if err != nil {
+			return err
+		}
+		out, err = t.newVersion(cur, clean, false, ActionRecordUpdated)
+		return err
+	})
+	return out, err
+}
+
+// Revert makes the fields of an earlier version the current ones, as a new
+// version; nothing in the history is lost.
+func (v *Vault) Revert(id string, version uint64) (Record, error) {
+	var out Record
+	err := v.update(func(t *txn) error {
+		cur, err := t.getRecord(id)
+		if err != nil {
+			return err
+		}
+		old, err := t.getVersion(id, version)
+		if err != nil {
+			return err
+		}
+		out, err = t.newVersion(cur, old.Fields, false, ActionRecordReverted)
+		return err
+	})
+	return out, err
+}
+
+// Delete moves a record to the recycle bin. Restore brings it back.
+func (v *Vault) Delete(id string) error {
+	return v.update(func(t *txn) error {
+		cur, err := t.getRecord(id)
+		if err != nil {
+			return err
+		}
+		if cur.Deleted {
+			return ErrDeleted
+		}
+		_, err = t.newVersion(cur, cur.Fields, true, ActionRecordDeleted)
+		return err
+	})
+}
+
+// Restore takes a record out of the recycle bin.
+func (v *Vault) Restore(id string) error {
+	return v.update(func(t *txn) error {
+		cur, err := t.getRecord(id)
+		if err != nil {
+			return err
+		}
+		if !cur.Deleted {
+			return ErrNotDeleted
+		}
+		_, err = t.newVersion(cur, cur.Fields, false, ActionRecordRestored)
+		return err
+	})
+}
+
+// newVersion stores fields as the next version of cur, moving cur into the
+// history. Fields whose value did not change keep their stamps.
+func (t *txn) newVersion(cur Record, fields map[string]string, deleted bool, action Action) (Record, error) {
+	changed := changedFields(cur.Fields, fields)
+	if len(changed) == 0 && deleted == cur.Deleted {
+		return cur, nil
+	}
+	now := t.clock.Now()
+	next := Record{
+		ID: cur.ID, Category: cur.Category, Fields: fields, Version: cur.Version + 1,
+		Created: cur.Created, Modified: now, Author: t.author, Deleted: deleted,
+		Stamps: maps.Clone(cur.Stamps),
+	}
+	if next.Stamps == nil {
+		next.Stamps = map[string]hlc.Timestamp{}
+	}
+	for _, k := range changed {
+		next.Stamps[k] = now
+	}
+	if err := t.putVersion(&cur); err != nil {
+		return Record{}, err
+	}
+	if err := t.putRecord(&next); err != nil {
+		return Record{}, err
+	}
+	return next, t.log(Event{Action: action, Subject: cur.ID, Category: cur.Category,
+		Detail: strings.Join(changed, ",")})
+}
+
+func changedFields(old, new map[string]string) []string {
+	var out []string
+	for k, v := range new {
+		if old[k] != v {
+			out = append(out, k)
+		}
+	}
+	for k := range old {
+		if _, ok := new[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func fieldNames(fields map[string]string) string {
+	return strings.Join(slices.Sorted(maps.Keys(fields)), ",")
+}
+
+func (t *txn) putRecord(r *Record) error {
+	b, err := r.marshal()
+	if err != nil {
+		return err
+	}
+	key, _ := parseID(r.ID)
+	return t.putSealed(bucketRecords, key[:], b)
+}
+
+func (t *txn) putVersion(r *Record) error {
+	b, err := r.marshal()
+	if err != nil {
+		return err
+	}
+	id, _ := parseID(r.ID)
+	return t.putSealed(bucketVersions, append(id[:], u64(r.Version)...), b)
+}
+
+func (t *txn) getRecord(id string) (Record, error) {
+	key, err := parseID(id)
+	if err != nil {
+		return Record{}, err
+	}
+	return t.decodeRecord(bucketRecords, key[:], nil)
+}
+
+func (t *txn) getVersion(id string, version uint64) (Record, error) {
+	key, err := parseID(id)
+	if err != nil {
+		return Record{}, err
+	}
+	r, err := t.decodeRecord(bucketVersions, append(key[:], u64(version)...), nil)
+	if errors.Is(err, ErrNotFound) {
+		if cur, err := t.getRecord(id); err == nil && cur.Version == version {
+			return cur, nil
+		}
+	}
+	return r, err
+}
+
+// decodeRecord opens and decodes the record at bucket/key; sealed may be
+// given when a cursor already has it.
+func (t *txn) decodeRecord(bucket, key, sealed []byte) (Record, error) {
+	if sealed == nil {
+		sealed = t.tx.Bucket(bucket).Get(key)
+		if sealed == nil {
+			return Record{}, ErrNotFound
+		}
+	}
+	plain, err := t.openSealed(bucket, key, sealed)
+	if err != nil {
+		return Record{}, err
+	}
+	r, err := unmarshalRecord(plain)
+	if err != nil {
+		return Record{}, damaged("record "+formatID(key[:16]), err)
+	}
+	if !bytes.Equal(mustID(r.ID), key[:16]) {
+		return Record{}, damaged("record "+formatID(key[:16]), errors.New("stored under another id"))
+	}
+	return r, nil
+}
+
+func mustID(s string) []byte {
+	id, _ := parseID(s)
+	return id[:]
+}
+
+// Get returns the current version of a record, also when it is in the
+// recycle bin (then Deleted is true).
+func (v *Vault) Get(id string) (Record, error) {
+	var r Record
+	err := v.view(func(t *txn) error {
+		var err error
+		r, err = t.getRecord(id)
+		return err
+	})
+	return r, err
+}
+
+// History returns every version of a record, oldest first, the current one
+// last.
+func (v *Vault) History(id string) ([]Record, error) {
+	var out []Record
+	err := v.view(func(t *txn) error {
+		cur, err := t.getRecord(id)
+		if err != nil {
+			return err
+		}
+		key, _ := parseID(id)
+		c := t.tx.Bucket(bucketVersions).Cursor()
+		for k, val := c.Seek(key[:]); k != nil && bytes.HasPrefix(k, key[:]); k, val = c.Next() {
+			r, err := t.decodeRecord(bucketVersions, k, val)
+			if err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		out = append(out, cur)
+		return nil
+	})
+	return out, err
+}
+
+// each calls fn with every current record, in id order.
+func (t *txn) each(fn func(r Record) error) error {
+	c := t.tx.Bucket(bucketRecords).Cursor()
+	for k, val := c.First(); k != nil; k, val = c.Next() {
+		r, err := t.decodeRecord(bucketRecords, k, val)
+		if err != nil {
+			return err
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// List returns the records of a category ("" for all), not those in the
+// recycle bin, oldest first.
+func (v *Vault) List(category string) ([]Record, error) {
+	return v.collect(func(r Record) bool { return !r.Deleted && (category == "" || r.Category == category) })
+}
+
+// RecycleBin returns the records that were deleted, most recent first.
+func (v *Vault) RecycleBin() ([]Record, error) {
+	out, err := v.collect(func(r Record) bool { return r.Deleted })
+	slices.Reverse(out)
+	return out, err
+}
+
+// Search returns the records (not those in the recycle bin) in which every
+// word of query occurs in some field value, ignoring case and accents.
+func (v *Vault) Search(query string) ([]Record, error) {
+	words := strings.Fields(foldText(query))
+	if len(words) == 0 {
+		return nil, nil
+	}
+	return v.collect(func(r Record) bool { return !r.Deleted && matches(r, words) })
+}
+
+func (v *Vault) collect(keep func(Record) bool) ([]Record, error) {
+	var out []Record
+	err := v.view(func(t *txn) error {
+		return t.each(func(r Record) error {
+			if keep(r) {
+				out = append(out, r)
+			}
+			return nil
+		})
+	})
+	slices.SortStableFunc(out, func(a, b Record) int { return cmp.Compare(a.Created, b.Created) })
+	return out, err
+}
+
+// Counts returns how many records each category holds (recycle bin not
+// counted).
+func (v *Vault) Counts() (map[string]int, error) {
+	counts := map[string]int{}
+	err := v.view(func(t *txn) error {
+		return t.each(func(r Record) error {
+			if !r.Deleted {
+				counts[r.Category]++
+			}
+			return nil
+		})
+	})
+	return counts, err
+}
+
+func matches(r Record, words []string) bool {
+	var b strings.Builder
+	b.WriteString(r.Category)
+	cat, _ := schema.Lookup(r.Category)
+	for k, val := range r.Fields {
+		b.WriteByte(' ')
+		b.WriteString(val)
+		if cat != nil {
+			if f, ok := cat.Field(k); ok && !f.Sensitive {
+				if d := f.Display(val); d != val {
+					b.WriteByte(' ')
+					b.WriteString(d)
+				}
+			}
+		}
+	}
+	hay := foldText(b.String())
+	for _, w := range words {
+		if !strings.Contains(hay, w) {
+			return false
+		}
+	}
+	return true
+}
+
+var accentFolder = strings.NewReplacer(
+	"á", "a", "à", "a", "â", "a", "ä", "a", "ã", "a", "å", "a",
+	"é", "e", "è", "e", "ê", "e", "ë", "e",
+	"í", "i", "ì", "i", "î", "i", "ï", "i", "ĳ", "ij",
+	"ó", "o", "ò", "o", "ô", "o", "ö", "o", "õ", "o", "ø", "o",
+	"ú", "u", "ù", "u", "û", "u", "ü", "u",
+	"ç", "c", "ñ", "n", "ß", "ss", "ş", "s", "ğ", "g", "ı", "i",
+)
+
+// foldText lower-cases s and removes common accents, so "Café" finds "cafe".
+func foldText(s string) string {
+	return accentFolder.Replace(strings.ToLower(s))
+}

@@ -1,0 +1,175 @@
+package vault
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"runtime/debug"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// Bucket names and fixed keys. Names say what kind of thing a bucket holds,
+// never which category or person: every value inside is sealed.
+var (
+	bucketMeta     = []byte("meta")     // fixed keys below
+	bucketRecords  = []byte("records")  // record id (16) → sealed current version
+	bucketVersions = []byte("versions") // record id (16) ‖ version (8) → sealed earlier version
+	bucketDocs     = []byte("docs")     // document id (16) → sealed document metadata
+	bucketChunks   = []byte("chunks")   // document id (16) ‖ chunk index (8) → sealed chunk
+	bucketPending  = []byte("pending")  // document id (16) → sealed marker of an unfinished upload
+	bucketAudit    = []byte("audit")    // sequence (8) → sealed log entry
+	bucketFailed   = []byte("failed")   // sequence (8) → time of a failed unlock (Unix ms, 8 bytes)
+
+	keyFormat           = []byte("format")            // plaintext: layout version (8 bytes, big-endian)
+	keyIdentity         = []byte("identity")          // age scrypt file: owner identity
+	keyIdentityRecovery = []byte("identity-recovery") // age file to the recovery key: owner identity
+	keyDataKey          = []byte("datakey")           // age file to owner and recovery: data key
+	keyRecoveryPublic   = []byte("recovery-public")   // sealed: the recovery key's age recipient (for backups)
+	keyDevice           = []byte("device")            // sealed: this installation's device id and person
+	keyClock            = []byte("clock")             // sealed: last hybrid logical clock value
+	keyAuditHead        = []byte("audit-head")        // sealed: last log sequence and hash
+)
+
+// openDB opens the bbolt file with a lock timeout, turning bbolt's own
+// failures (and panics or memory faults on a corrupt file) into the vault's
+// errors.
+func openDB(path string, timeout time.Duration, mustExist bool) (db *bolt.DB, err error) {
+	if mustExist {
+		fi, statErr := os.Stat(path)
+		if errors.Is(statErr, os.ErrNotExist) {
+			return nil, fmt.Errorf("%w: no vault at %s", ErrNotFound, path)
+		}
+		if statErr != nil {
+			return nil, statErr
+		}
+		if fi.Size() == 0 {
+			return nil, damaged("the file is empty", nil)
+		}
+	}
+	err = guard(func() error {
+		var openErr error
+		db, openErr = bolt.Open(path, 0o600, &bolt.Options{
+			Timeout:      timeout,
+			FreelistType: bolt.FreelistMapType,
+		})
+		return openErr
+	})
+	switch {
+	case err == nil:
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return nil, ErrInUse
+	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrChecksum),
+		errors.Is(err, bolterrors.ErrVersionMismatch), errors.Is(err, ErrDamaged):
+		return nil, damaged("file header", err)
+	default:
+		return nil, diskError(err)
+	}
+	// A file cut short opens fine but faults when a page past its end is
+	// read: compare the size the file claims with the size it has.
+	if err := guard(func() error {
+		return db.View(func(tx *bolt.Tx) error {
+			fi, err := os.Stat(path)
+			if err != nil {
+				return err
+			}
+			if fi.Size() < tx.Size() {
+				return damaged(fmt.Sprintf("the file is cut short (%d of %d bytes)", fi.Size(), tx.Size()), nil)
+			}
+			return nil
+		})
+	}); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// guard runs f, turning a panic or a memory fault inside bbolt (which a
+// corrupt file can cause) into ErrDamaged.
+func guard(f func() error) (err error) {
+	old := debug.SetPanicOnFault(true)
+	defer debug.SetPanicOnFault(old)
+	defer func() {
+		if r := recover(); r != nil {
+			err = damaged("the file structure", fmt.Errorf("%v", r))
+		}
+	}()
+	return f()
+}
+
+func u64(n uint64) []byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], n)
+	return b[:]
+}
+
+// A migration brings the layout from version-1 to version. Migrations run
+// in order, all in the transaction that opens the vault, and are never
+// edited once released: add a new one instead.
+type migration struct {
+	version int
+	what    string
+	apply   func(tx *bolt.Tx) error
+}
+
+// migrations is the ordered history of the file layout. Version 1 is the
+// initial layout; a new vault is created by running the table from 0.
+var migrations = []migration{
+	{1, "initial layout", func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketMeta, bucketRecords, bucketVersions, bucketDocs,
+			bucketChunks, bucketPending, bucketAudit, bucketFailed} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	}},
+}
+
+// currentFormat is the layout version this code writes.
+func currentFormat() int { return migrations[len(migrations)-1].version }
+
+// formatOf reads the layout version; 0 means an empty (new) file.
+func formatOf(tx *bolt.Tx) (int, error) {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		if tx.Bucket(bucketRecords) != nil {
+			return 0, damaged("the settings are missing", nil)
+		}
+		return 0, nil
+	}
+	v := meta.Get(keyFormat)
+	if len(v) != 8 {
+		return 0, damaged("the format marker is missing", nil)
+	}
+	return int(binary.BigEndian.Uint64(v)), nil
+}
+
+// migrate runs every migration after the file's version, and records the new
+// version, in tx.
+func migrate(tx *bolt.Tx, table []migration) error {
+	from, err := formatOf(tx)
+	if err != nil {
+		return err
+	}
+	latest := table[len(table)-1].version
+	if from > latest {
+		return fmt.Errorf("%w (layout %d, this version reads up to %d)", ErrNewerFormat, from, latest)
+	}
+	for _, m := range table {
+		if m.version <= from {
+			continue
+		}
+		if err := m.apply(tx); err != nil {
+			return fmt.Errorf("failed to migrate to layout %d (%s): %w", m.version, m.what, err)
+		}
+	}
+	if from == latest {
+		return nil
+	}
+	return tx.Bucket(bucketMeta).Put(keyFormat, u64(uint64(latest)))
+}

@@ -1,0 +1,77 @@
+package vault
+
+import (
+	"encoding/binary"
+
+	bolt "go.etcd.io/bbolt"
+
+	"kluis/vault/hlc"
+)
+
+// txn is one user action: a bbolt transaction plus the keys and the author
+// it acts with. Every change and its log entry commit together or not at
+// all.
+type txn struct {
+	tx     *bolt.Tx
+	seal   *sealer
+	author Author
+	clock  *hlc.Clock
+}
+
+// update runs fn in one read-write transaction with the keys. The clock is
+// persisted with the change so timestamps never repeat after a restart.
+func (v *Vault) update(fn func(t *txn) error) error {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	if v.seal == nil {
+		return ErrLocked
+	}
+	err := guard(func() error {
+		return v.db.Update(func(tx *bolt.Tx) error {
+			t := &txn{tx: tx, seal: v.seal, author: v.author, clock: v.clock}
+			if err := fn(t); err != nil {
+				return err
+			}
+			return t.putSealed(bucketMeta, keyClock, u64(uint64(v.clock.Last())))
+		})
+	})
+	return diskError(err)
+}
+
+// view runs fn in one read-only transaction with the keys.
+func (v *Vault) view(fn func(t *txn) error) error {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	if v.seal == nil {
+		return ErrLocked
+	}
+	return guard(func() error {
+		return v.db.View(func(tx *bolt.Tx) error {
+			return fn(&txn{tx: tx, seal: v.seal, author: v.author, clock: v.clock})
+		})
+	})
+}
+
+func (t *txn) putSealed(bucket, key, plaintext []byte) error {
+	return t.tx.Bucket(bucket).Put(key, t.seal.seal(bucket, key, plaintext))
+}
+
+// getSealed returns the opened value at bucket/key, ErrNotFound when absent
+// and ErrDamaged when it does not authenticate.
+func (t *txn) getSealed(bucket, key []byte) ([]byte, error) {
+	sealed := t.tx.Bucket(bucket).Get(key)
+	if sealed == nil {
+		return nil, ErrNotFound
+	}
+	return t.openSealed(bucket, key, sealed)
+}
+
+func (t *txn) openSealed(bucket, key, sealed []byte) ([]byte, error) {
+	plain, err := t.seal.open(nil, bucket, key, sealed)
+	if err != nil {
+		return nil, damaged(string(bucket)+" entry", err)
+	}
+	return plain, nil
+}
+
+func beUint64(b []byte) uint64 { return binary.BigEndian.Uint64(b) }

@@ -1,0 +1,416 @@
+package vault
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"filippo.io/age"
+	"github.com/google/uuid"
+	bolt "go.etcd.io/bbolt"
+
+	"kluis/vault/hlc"
+)
+
+// Options tune how a vault is opened. The zero value is right for the app
+// and the CLI.
+type Options struct {
+	// Timeout is how long Open waits for another program to release the
+	// vault before it returns ErrInUse. Default one second.
+	Timeout time.Duration
+	// Now is the wall clock (time.Now if nil). Tests inject their own.
+	Now func() time.Time
+}
+
+func (o *Options) timeout() time.Duration {
+	if o == nil || o.Timeout <= 0 {
+		return time.Second
+	}
+	return o.Timeout
+}
+
+func (o *Options) now() func() time.Time {
+	if o == nil || o.Now == nil {
+		return time.Now
+	}
+	return o.Now
+}
+
+// Author says who made a change: a person and the device they used.
+type Author struct {
+	Person string `json:"person"`
+	Device string `json:"device"`
+}
+
+// deviceFile is the sealed per-installation identity of the acting person.
+type deviceFile struct {
+	Device string `json:"device"`
+	Person string `json:"person"`
+}
+
+// A Vault is one encrypted vault file. It is safe for concurrent use: the
+// GUI may read from one goroutine while another writes. Open it, Unlock it,
+// use it, Lock or Close it.
+type Vault struct {
+	path string
+	db   *bolt.DB
+	now  func() time.Time
+
+	mu     sync.RWMutex // guards the fields below; held for reading by every keyed operation
+	id     *identity
+	seal   *sealer
+	author Author
+	clock  *hlc.Clock
+}
+
+// Create makes a new vault at path, protected by passphrase, and returns it
+// unlocked together with the recovery key. The recovery key is shown to the
+// person once and is never stored in the clear; it opens the vault when the
+// passphrase is lost. person names the owner in the activity log.
+func Create(path string, passphrase []byte, person string, opts *Options) (*Vault, string, error) {
+	if err := checkPassphrase(passphrase); err != nil {
+		return nil, "", err
+	}
+	if _, err := os.Stat(path); err == nil {
+		return nil, "", fmt.Errorf("%w: %s", ErrExists, path)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, "", diskError(err)
+	}
+	if person == "" {
+		person = "owner"
+	}
+	id, err := newIdentity()
+	if err != nil {
+		return nil, "", err
+	}
+	recovery, err := age.GenerateX25519Identity()
+	if err != nil {
+		return nil, "", err
+	}
+	dataKey := make([]byte, 32)
+	if _, err := rand.Read(dataKey); err != nil {
+		return nil, "", err
+	}
+	idBlob, err := encryptWithPassphrase(passphrase, id.marshal())
+	if err != nil {
+		return nil, "", err
+	}
+	idRecovery, err := ageEncrypt(id.marshal(), recovery.Recipient())
+	if err != nil {
+		return nil, "", err
+	}
+	wrapped, err := ageEncrypt(dataKey, id.x25519.Recipient(), recovery.Recipient())
+	if err != nil {
+		return nil, "", err
+	}
+
+	// Build the file under a temporary name and rename it into place, so a
+	// failure never leaves a half-made vault behind.
+	tmp := path + ".creating"
+	os.Remove(tmp)
+	db, err := openDB(tmp, opts.timeout(), false)
+	if err != nil {
+		return nil, "", err
+	}
+	v := &Vault{path: path, db: db, now: opts.now()}
+	if err := v.setKeys(id, dataKey); err != nil {
+		db.Close()
+		os.Remove(tmp)
+		return nil, "", err
+	}
+	v.author = Author{Person: person, Device: uuid.NewString()}
+	err = v.update(func(t *txn) error {
+		if err := migrate(t.tx, migrations); err != nil {
+			return err
+		}
+		meta := t.tx.Bucket(bucketMeta)
+		for k, val := range map[string][]byte{
+			string(keyIdentity): idBlob, string(keyIdentityRecovery): idRecovery, string(keyDataKey): wrapped,
+		} {
+			if err := meta.Put([]byte(k), val); err != nil {
+				return err
+			}
+		}
+		if err := t.putSealed(bucketMeta, keyRecoveryPublic, []byte(recovery.Recipient().String())); err != nil {
+			return err
+		}
+		dev, _ := json.Marshal(deviceFile{Device: v.author.Device, Person: person})
+		if err := t.putSealed(bucketMeta, keyDevice, dev); err != nil {
+			return err
+		}
+		return t.log(Event{Action: ActionVaultCreated})
+	})
+	if err == nil {
+		err = db.Close()
+	}
+	if err == nil {
+		err = syncRename(tmp, path)
+	}
+	if err != nil {
+		db.Close()
+		os.Remove(tmp)
+		v.Lock()
+		return nil, "", diskError(err)
+	}
+	db, err = openDB(path, opts.timeout(), true)
+	if err != nil {
+		v.Lock()
+		return nil, "", err
+	}
+	v.db = db
+	return v, recovery.String(), nil
+}
+
+// syncRename renames a finished file into place and makes the rename
+// durable.
+func syncRename(from, to string) error {
+	if err := os.Rename(from, to); err != nil {
+		return err
+	}
+	dir, err := os.Open(filepath.Dir(to))
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	return dir.Sync()
+}
+
+// Open opens the vault at path, locked. It fails with ErrNotFound when there
+// is none, ErrInUse when another program has it open, ErrDamaged when the
+// file is corrupt and ErrNewerFormat when a newer Kluis wrote it.
+func Open(path string, opts *Options) (*Vault, error) {
+	db, err := openDB(path, opts.timeout(), true)
+	if err != nil {
+		return nil, err
+	}
+	v := &Vault{path: path, db: db, now: opts.now()}
+	err = guard(func() error {
+		return db.Update(func(tx *bolt.Tx) error {
+			f, err := formatOf(tx)
+			if err != nil {
+				return err
+			}
+			if f == 0 {
+				return damaged("this is not a Kluis vault, or its settings are missing", nil)
+			}
+			if err := migrate(tx, migrations); err != nil {
+				return err
+			}
+			for _, k := range [][]byte{keyIdentity, keyIdentityRecovery, keyDataKey} {
+				if len(tx.Bucket(bucketMeta).Get(k)) == 0 {
+					return damaged("the key "+string(k)+" is missing", nil)
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		db.Close()
+		return nil, diskError(err)
+	}
+	return v, nil
+}
+
+// Path is the vault file's location.
+func (v *Vault) Path() string { return v.path }
+
+// Close locks the vault and releases the file.
+func (v *Vault) Close() error {
+	v.Lock()
+	return v.db.Close()
+}
+
+// Locked reports whether the keys are out of memory.
+func (v *Vault) Locked() bool {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.seal == nil
+}
+
+// Lock wipes the keys from memory (as far as Go allows). The vault stays
+// open and can be unlocked again.
+func (v *Vault) Lock() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.id.wipe()
+	v.id, v.seal, v.clock = nil, nil, nil
+}
+
+// Unlock derives the key from the passphrase (one scrypt run), opens the
+// owner identity and the data key. A wrong passphrase returns
+// ErrWrongPassphrase and is noted for the activity log.
+func (v *Vault) Unlock(passphrase []byte) error {
+	blob, err := v.metaValue(keyIdentity)
+	if err != nil {
+		return err
+	}
+	plain, err := decryptWithPassphrase(passphrase, blob)
+	if err != nil {
+		if errors.Is(err, ErrWrongPassphrase) {
+			v.noteFailedUnlock()
+		}
+		return err
+	}
+	defer clear(plain)
+	id, err := parseIdentity(plain)
+	if err != nil {
+		return damaged("the key file", err)
+	}
+	return v.unlockWith(id, "")
+}
+
+// UnlockWithRecoveryKey opens the vault with the recovery key instead of the
+// passphrase. Follow it with ChangePassphrase: that is how a forgotten
+// passphrase is replaced.
+func (v *Vault) UnlockWithRecoveryKey(recoveryKey string) error {
+	rid, err := ParseRecoveryKey(recoveryKey)
+	if err != nil {
+		v.noteFailedUnlock()
+		return err
+	}
+	blob, err := v.metaValue(keyIdentityRecovery)
+	if err != nil {
+		return err
+	}
+	plain, err := ageDecrypt(blob, rid)
+	if err != nil {
+		if errors.Is(err, age.ErrIncorrectIdentity) || isNoMatch(err) {
+			v.noteFailedUnlock()
+			return ErrWrongRecoveryKey
+		}
+		return damaged("the recovery key file", err)
+	}
+	defer clear(plain)
+	id, err := parseIdentity(plain)
+	if err != nil {
+		return damaged("the recovery key file", err)
+	}
+	return v.unlockWith(id, ActionRecoveryKeyUsed)
+}
+
+func (v *Vault) metaValue(key []byte) ([]byte, error) {
+	var out []byte
+	err := guard(func() error {
+		return v.db.View(func(tx *bolt.Tx) error {
+			out = bytes.Clone(tx.Bucket(bucketMeta).Get(key))
+			return nil
+		})
+	})
+	if err == nil && len(out) == 0 {
+		err = damaged("the key "+string(key)+" is missing", nil)
+	}
+	return out, err
+}
+
+// unlockWith opens the data key with the owner identity, loads the device
+// and clock, logs earlier failed unlocks and sweeps unfinished uploads.
+func (v *Vault) unlockWith(id *identity, action Action) error {
+	wrapped, err := v.metaValue(keyDataKey)
+	if err != nil {
+		return err
+	}
+	dataKey, err := ageDecrypt(wrapped, id.x25519)
+	if err != nil || len(dataKey) != 32 {
+		return damaged("the data key", err)
+	}
+	defer clear(dataKey)
+	if err := v.setKeys(id, dataKey); err != nil {
+		return err
+	}
+	err = v.update(func(t *txn) error {
+		dev, err := t.getSealed(bucketMeta, keyDevice)
+		if err != nil {
+			return err
+		}
+		var d deviceFile
+		if err := json.Unmarshal(dev, &d); err != nil {
+			return damaged("the device record", err)
+		}
+		v.author = Author{Person: d.Person, Device: d.Device}
+		if c, err := t.getSealed(bucketMeta, keyClock); err == nil && len(c) == 8 {
+			v.clock.Observe(hlc.Timestamp(beUint64(c)))
+		}
+		if err := t.logFailedUnlocks(); err != nil {
+			return err
+		}
+		if err := t.sweepPendingDocuments(); err != nil {
+			return err
+		}
+		if action != "" {
+			return t.log(Event{Action: action})
+		}
+		return nil
+	})
+	if err != nil {
+		v.Lock()
+		return err
+	}
+	return nil
+}
+
+func (v *Vault) setKeys(id *identity, dataKey []byte) error {
+	s, err := newSealer(dataKey)
+	if err != nil {
+		return err
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.id, v.seal = id, s
+	v.clock = hlc.NewClock(v.now, 0)
+	return nil
+}
+
+// noteFailedUnlock records the time of a failed unlock so the next
+// successful unlock can put it in the activity log. It needs no key.
+func (v *Vault) noteFailedUnlock() {
+	_ = guard(func() error {
+		return v.db.Update(func(tx *bolt.Tx) error {
+			b := tx.Bucket(bucketFailed)
+			seq, err := b.NextSequence()
+			if err != nil {
+				return err
+			}
+			return b.Put(u64(seq), u64(uint64(v.now().UnixMilli())))
+		})
+	})
+}
+
+// ChangePassphrase replaces the passphrase. Only the owner identity is
+// re-encrypted; the data key and all data stay as they are.
+func (v *Vault) ChangePassphrase(newPassphrase []byte) error {
+	if err := checkPassphrase(newPassphrase); err != nil {
+		return err
+	}
+	v.mu.RLock()
+	id := v.id
+	v.mu.RUnlock()
+	if id == nil {
+		return ErrLocked
+	}
+	plain := id.marshal()
+	defer clear(plain)
+	blob, err := encryptWithPassphrase(newPassphrase, plain)
+	if err != nil {
+		return err
+	}
+	return v.update(func(t *txn) error {
+		if err := t.tx.Bucket(bucketMeta).Put(keyIdentity, blob); err != nil {
+			return err
+		}
+		return t.log(Event{Action: ActionPassphraseChanged})
+	})
+}
+
+// Author is the person and device this vault writes changes as.
+func (v *Vault) Author() Author {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.author
+}
