@@ -391,7 +391,7 @@ var mediaTypes = map[string]string{
 	".csv": "text/csv", ".doc": "application/msword", ".odt": "application/vnd.oasis.opendocument.text",
 	".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 	".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-	".eml": "message/rfc822", ".zip": "application/zip",
+	".eml":  "message/rfc822", ".zip": "application/zip",
 }
 
 func mediaTypeOf(name string) string {

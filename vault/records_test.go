@@ -190,8 +190,8 @@ func TestRecordCodecRoundTrip(t *testing.T) {
 		ID: "2b1f0c1e-8d7a-4e5b-9c3d-1a2b3c4d5e6f", Category: "debts",
 		Fields:  map[string]string{"creditor": "CJIB", "amount": "10000"},
 		Version: 7, Created: hlc.New(1000, 1), Modified: hlc.New(2000, 0),
-		Author:  Author{Person: "Fatima", Device: "dev"}, Deleted: true,
-		Stamps:  map[string]hlc.Timestamp{"creditor": hlc.New(1000, 1), "amount": hlc.New(2000, 0), "note": hlc.New(1500, 0)},
+		Author: Author{Person: "Fatima", Device: "dev"}, Deleted: true,
+		Stamps: map[string]hlc.Timestamp{"creditor": hlc.New(1000, 1), "amount": hlc.New(2000, 0), "note": hlc.New(1500, 0)},
 	}
 	b, err := r.marshal()
 	if err != nil {
