@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"kluis/vault/hlc"
 )
 
@@ -217,6 +215,3 @@ func (v *Vault) VerifyLog() (int, error) {
 	})
 	return n, err
 }
-
-// bucketCursorCount is used by tests and stats.
-func bucketLen(tx *bolt.Tx, name []byte) int { return tx.Bucket(name).Stats().KeyN }

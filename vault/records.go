@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -78,11 +79,21 @@ func (v *Vault) Update(id string, changes map[string]string) (Record, error) {
 		if cur.Deleted {
 			return ErrDeleted
 		}
-		merged := maps.Clone(cur.Fields)
-		for k, val := range changes {
-			merged[k] = val
+		// Validation reads input as a person types it, so stored values go
+		// back to their edit form first (money "45000" cents is "450,00").
+		cat, ok := schema.Lookup(cur.Category)
+		if !ok {
+			return damaged("record "+id, fmt.Errorf("unknown category %q", cur.Category))
 		}
-		clean, err := schema.ValidateRecord(cur.Category, merged)
+		input := make(map[string]string, len(cur.Fields)+len(changes))
+		for k, val := range cur.Fields {
+			if f, ok := cat.Field(k); ok {
+				val = f.EditValue(val)
+			}
+			input[k] = val
+		}
+		maps.Copy(input, changes)
+		clean, err := cat.Validate(input)
 		if err != nil {
 			return err
 		}

@@ -39,17 +39,26 @@ func TestRecordLifecycle(t *testing.T) {
 	if _, ok := upd.Stamps["iban"]; !ok {
 		t.Fatal("a cleared field must keep a stamp so sync can tell it was cleared")
 	}
+	// Editing another field leaves stored values as they were: money is
+	// kept in cents and must not be read as euros again.
+	other, err := v.Update(rec.ID, map[string]string{"note": "via uitzendbureau"})
+	if err != nil || other.Fields["amount"] != "130000" || other.Version != 3 {
+		t.Fatalf("amount after editing another field: %+v %v", other.Fields, err)
+	}
+	if _, err := v.Update(rec.ID, map[string]string{"note": ""}); err != nil {
+		t.Fatal(err)
+	}
 	same, err := v.Update(rec.ID, map[string]string{"amount": "1300,00"})
-	if err != nil || same.Version != 2 {
+	if err != nil || same.Version != 4 {
 		t.Fatalf("an update that changes nothing made version %d (%v)", same.Version, err)
 	}
 
 	hist, err := v.History(rec.ID)
-	if err != nil || len(hist) != 2 || hist[0].Fields["amount"] != "123456" || hist[1].Version != 2 {
+	if err != nil || len(hist) != 4 || hist[0].Fields["amount"] != "123456" || hist[1].Version != 2 {
 		t.Fatalf("history: %+v %v", hist, err)
 	}
 	rev, err := v.Revert(rec.ID, 1)
-	if err != nil || rev.Version != 3 || rev.Fields["iban"] != "NL91ABNA0417164300" {
+	if err != nil || rev.Version != 5 || rev.Fields["iban"] != "NL91ABNA0417164300" {
 		t.Fatalf("revert: %+v %v", rev, err)
 	}
 
@@ -73,14 +82,14 @@ func TestRecordLifecycle(t *testing.T) {
 		t.Fatalf("restored record not listed: %v", l)
 	}
 	hist, _ = v.History(rec.ID)
-	if len(hist) != 5 {
-		t.Fatalf("want 5 versions (add, update, revert, delete, restore), got %d", len(hist))
+	if len(hist) != 7 {
+		t.Fatalf("want 7 versions (add, 3 updates, revert, delete, restore), got %d", len(hist))
 	}
 
 	// All of it survives closing and reopening.
 	v2 := reopen(t, v)
 	got, err := v2.Get(rec.ID)
-	if err != nil || got.Version != 5 || got.Fields["source"] != "Albert Heijn" {
+	if err != nil || got.Version != 7 || got.Fields["source"] != "Albert Heijn" {
 		t.Fatalf("after reopen: %+v %v", got, err)
 	}
 	if n, err := v2.VerifyLog(); err != nil || n < 6 {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -49,21 +50,47 @@ func openDB(path string, timeout time.Duration, mustExist bool) (db *bolt.DB, er
 		if fi.Size() == 0 {
 			return nil, damaged("the file is empty", nil)
 		}
+		if err := precheckFile(path); err != nil {
+			return nil, err
+		}
+	}
+	// Keep hold of the file bbolt opens: if Open panics on a corrupt file,
+	// the file (and its lock) must still be released.
+	var file *os.File
+	openFile := func(name string, flag int, perm os.FileMode) (*os.File, error) {
+		f, err := os.OpenFile(name, flag, perm)
+		file = f
+		return f, err
 	}
 	err = guard(func() error {
 		var openErr error
 		db, openErr = bolt.Open(path, 0o600, &bolt.Options{
 			Timeout:      timeout,
 			FreelistType: bolt.FreelistMapType,
+			OpenFile:     openFile,
 		})
 		return openErr
 	})
+	if err != nil && db == nil && file != nil {
+		file.Close()
+		if errors.Is(err, ErrDamaged) {
+			if k, ok := fileKey(path); ok {
+				poisoned.Store(k, err)
+			}
+		}
+	}
 	switch {
 	case err == nil:
 	case errors.Is(err, bolterrors.ErrTimeout):
+		if k, ok := fileKey(path); ok {
+			if perr, ok := poisoned.Load(k); ok {
+				return nil, perr.(error)
+			}
+		}
 		return nil, ErrInUse
 	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrChecksum),
-		errors.Is(err, bolterrors.ErrVersionMismatch), errors.Is(err, ErrDamaged):
+		errors.Is(err, bolterrors.ErrVersionMismatch), errors.Is(err, ErrDamaged),
+		strings.Contains(err.Error(), "file size too small"):
 		return nil, damaged("file header", err)
 	default:
 		return nil, diskError(err)

@@ -41,19 +41,19 @@ func Types() []Type {
 
 // Field describes one field of a category.
 type Field struct {
-	ID        string   // stable English machine id, such as "bsn"
-	Type      Type     // how values are checked and stored
-	Required  bool     // an empty value is refused
-	Choices   []string // the allowed values of a Choice field, stable English ids
-	Sensitive bool     // shown masked, such as the BSN
+	ID        string   `json:"id"`                  // stable English machine id, such as "bsn"
+	Type      Type     `json:"type"`                // how values are checked and stored
+	Required  bool     `json:"required,omitempty"`  // an empty value is refused
+	Choices   []string `json:"choices,omitempty"`   // the allowed values of a Choice field, stable English ids
+	Sensitive bool     `json:"sensitive,omitempty"` // shown masked, such as the BSN
 }
 
 // Category is a kind of record with its fields, in the order a form shows
 // them.
 type Category struct {
-	ID     string
-	Fields []Field
+	ID     string  `json:"id"`
+	Fields []Field `json:"fields"`
 	// Title lists the ids of the fields that together make a record's
 	// one-line title in lists.
-	Title []string
+	Title []string `json:"title"`
 }

@@ -1,0 +1,195 @@
+package vault
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestBackupAndRestore(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "vault.kluis")
+	v, rk, err := Create(path, []byte(testPass), "Fatima", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, _ := v.Add("debts", map[string]string{"creditor": "Vattenfall", "amount": "312,40"})
+	content := randomBytes(t, 3*ChunkSize+5)
+	doc, err := v.AddDocument(context.Background(), "aanmaning.pdf", bytes.NewReader(content), DocumentOptions{Record: rec.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	backup := filepath.Join(t.TempDir(), "kluis.backup")
+	if err := v.Backup(backup); err != nil {
+		t.Fatal(err)
+	}
+	// Changes after the backup are not in it.
+	later, _ := v.Add("goals", map[string]string{"title": "later"})
+	v.Close()
+
+	restored, moved, err := RestoreBackup(backup, path, []byte(testPass), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if moved == "" {
+		t.Fatal("the existing vault was not moved aside")
+	}
+	if _, err := os.Stat(moved); err != nil {
+		t.Fatalf("moved-aside vault: %v", err)
+	}
+	got, err := restored.Get(rec.ID)
+	if err != nil || got.Fields["amount"] != "31240" {
+		t.Fatalf("restored record: %+v %v", got, err)
+	}
+	_, err = restored.Get(later.ID)
+	wantErr(t, err, ErrNotFound)
+	var out bytes.Buffer
+	if _, err := restored.ReadDocument(context.Background(), doc.ID, &out); err != nil || !bytes.Equal(out.Bytes(), content) {
+		t.Fatalf("restored document differs (%v)", err)
+	}
+	if _, err := restored.VerifyLog(); err != nil {
+		t.Fatal(err)
+	}
+	events, _ := restored.Log()
+	if events[len(events)-1].Action != ActionBackupRestored {
+		t.Fatalf("last log entry %v, want %v", events[len(events)-1].Action, ActionBackupRestored)
+	}
+	restored.Close()
+	checkFile(t, path)
+
+	// Restoring into a new place with the recovery key works too.
+	elsewhere := filepath.Join(t.TempDir(), "new", "vault.kluis")
+	r2, moved, err := RestoreBackup(backup, elsewhere, nil, rk, nil)
+	if err != nil || moved != "" {
+		t.Fatalf("restore with recovery key: %v (moved %q)", err, moved)
+	}
+	if err := r2.ChangePassphrase([]byte("after recovery")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r2.Get(rec.ID); err != nil {
+		t.Fatal(err)
+	}
+	r2.Close()
+}
+
+func TestRestoreRefusesBadInputAndKeepsTheVault(t *testing.T) {
+	v, path := newTestVault(t)
+	rec, _ := v.Add("goals", map[string]string{"title": "blijft"})
+	backup := filepath.Join(t.TempDir(), "b")
+	if err := v.Backup(backup); err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	good, _ := os.ReadFile(backup)
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, b, 0o600)
+		return p
+	}
+	flipped := bytes.Clone(good)
+	flipped[len(flipped)-100] ^= 1
+	cases := []struct {
+		name string
+		file string
+		pass string
+		want error
+	}{
+		{"wrong passphrase", backup, "not the passphrase", ErrWrongPassphrase},
+		{"not a backup", write("notes.txt", []byte("hello")), testPass, ErrNotBackup},
+		{"empty", write("empty", nil), testPass, ErrNotBackup},
+		{"truncated", write("cut", good[:len(good)/2]), testPass, ErrNotBackup},
+		{"bit flipped", write("flip", flipped), testPass, ErrNotBackup},
+		{"bytes appended", write("long", append(bytes.Clone(good), "extra"...)), testPass, ErrNotBackup},
+	}
+	for _, c := range cases {
+		_, _, err := RestoreBackup(c.file, path, []byte(c.pass), "", nil)
+		if !errors.Is(err, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, err, c.want)
+		}
+	}
+	matches, _ := filepath.Glob(path + "*")
+	if len(matches) != 1 {
+		t.Fatalf("failed restores left files behind: %v", matches)
+	}
+	v2 := reopen(t, &Vault{path: path, db: mustOpenDB(t, path)})
+	if _, err := v2.Get(rec.ID); err != nil {
+		t.Fatalf("the vault was changed by failed restores: %v", err)
+	}
+}
+
+func TestBackupIsAtomic(t *testing.T) {
+	v, _ := newTestVault(t)
+	dir := t.TempDir()
+	backup := filepath.Join(dir, "b")
+	os.WriteFile(backup, []byte("previous backup"), 0o600)
+	v.Close() // a locked vault cannot make a backup
+	if err := v.Backup(backup); err == nil {
+		t.Fatal("backup of a closed vault succeeded")
+	}
+	if b, _ := os.ReadFile(backup); string(b) != "previous backup" {
+		t.Fatal("a failed backup replaced the previous one")
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Fatalf("a failed backup left files: %v", entries)
+	}
+}
+
+func TestExport(t *testing.T) {
+	v, _ := newTestVault(t)
+	rec, _ := v.Add("income", map[string]string{"source": "SVB", "kind": "benefit", "amount": "1.020,10", "period": "month"})
+	v.Update(rec.ID, map[string]string{"amount": "1.050"})
+	content := []byte("%PDF-1.4 jaaropgaaf")
+	doc, _ := v.AddDocument(context.Background(), "jaaropgaaf.pdf", bytes.NewReader(content), DocumentOptions{})
+	dir := filepath.Join(t.TempDir(), "export")
+	if err := v.Export(context.Background(), dir); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "vault.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ex struct {
+		Format  string `json:"format"`
+		Records []struct {
+			ID      string         `json:"id"`
+			Fields  map[string]any `json:"fields"`
+			History []struct {
+				Fields map[string]any `json:"fields"`
+			} `json:"history"`
+		} `json:"records"`
+		Documents []struct {
+			ID   string `json:"id"`
+			File string `json:"file"`
+		} `json:"documents"`
+		Schema []json.RawMessage `json:"schema"`
+	}
+	if err := json.Unmarshal(b, &ex); err != nil {
+		t.Fatal(err)
+	}
+	if ex.Format != ExportFormat || len(ex.Records) != 1 || len(ex.Schema) == 0 {
+		t.Fatalf("export: %s", b)
+	}
+	if ex.Records[0].Fields["amount"] != float64(105000) || ex.Records[0].History[0].Fields["amount"] != float64(102010) {
+		t.Fatalf("money must be exported as integer cents, with history: %s", b)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, ex.Documents[0].File))
+	if err != nil || !bytes.Equal(got, content) || ex.Documents[0].ID != doc.ID {
+		t.Fatalf("exported document: %q %v", got, err)
+	}
+	for _, name := range []string{"activity-log.json", "LEESMIJ.txt"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A second export into the same folder is refused, and leaves it alone.
+	err = v.Export(context.Background(), dir)
+	wantErr(t, err, ErrExists)
+	if _, err := os.Stat(filepath.Join(dir, "vault.json")); err != nil {
+		t.Fatal("a refused export removed the earlier one")
+	}
+}

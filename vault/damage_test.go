@@ -1,0 +1,221 @@
+package vault
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// useVault exercises every read path of a vault file and returns the first
+// error. It must never panic, whatever the file holds.
+func useVault(path string) error {
+	v, err := Open(path, nil)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	if err := v.Unlock([]byte(testPass)); err != nil {
+		return err
+	}
+	recs, err := v.List("")
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		if _, err := v.History(r.ID); err != nil {
+			return err
+		}
+	}
+	docs, err := v.Documents(false)
+	if err != nil {
+		return err
+	}
+	for _, d := range docs {
+		if _, err := v.ReadDocument(context.Background(), d.ID, io.Discard); err != nil {
+			return err
+		}
+	}
+	if _, err := v.VerifyLog(); err != nil {
+		return err
+	}
+	return nil
+}
+
+func sampleVaultFile(t *testing.T) []byte {
+	v, path := newTestVault(t)
+	for i := range 30 {
+		r, err := v.Add("debts", map[string]string{"creditor": "Schuldeiser", "amount": "100", "reference": string(rune('A' + i))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v.Update(r.ID, map[string]string{"status": "open"})
+	}
+	if _, err := v.AddDocument(context.Background(), "brief.pdf", bytes.NewReader(randomBytes(t, ChunkSize+99)), DocumentOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := useVault(path); err != nil {
+		t.Fatalf("the intact sample fails: %v", err)
+	}
+	return b
+}
+
+// acceptable is what a damaged file may produce: the damage was not on any
+// path read (nil), it was detected (ErrDamaged), or it hit the key file so
+// the passphrase no longer fits.
+func acceptable(err error) bool {
+	var le *LogError
+	return err == nil || errors.Is(err, ErrDamaged) || errors.Is(err, ErrWrongPassphrase) ||
+		errors.Is(err, ErrKDFParameters) || errors.As(err, &le)
+}
+
+func TestBitFlippedFileNeverPanics(t *testing.T) {
+	good := sampleVaultFile(t)
+	path := filepath.Join(t.TempDir(), "v.kluis")
+	// Every byte of the two meta pages, sparsely, and random bytes
+	// elsewhere; the seed is logged so a failure can be replayed.
+	seed := time.Now().UnixNano()
+	rng := rand.New(rand.NewPCG(uint64(seed), 0))
+	t.Logf("seed %d", seed)
+	var offsets []int
+	for off := 0; off < 8192; off += 61 {
+		offsets = append(offsets, off)
+	}
+	for range 200 {
+		offsets = append(offsets, 8192+rng.IntN(len(good)-8192))
+	}
+	detected := 0
+	for _, off := range offsets {
+		bad := bytes.Clone(good)
+		bad[off] ^= 0x5a
+		if err := os.WriteFile(path, bad, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		err := useVault(path)
+		if !acceptable(err) {
+			t.Fatalf("flip at %d: unexpected error %v", off, err)
+		}
+		if err != nil {
+			detected++
+		}
+	}
+	if detected == 0 {
+		t.Fatal("no flipped byte was ever detected")
+	}
+	t.Logf("%d of %d flips detected; the rest hit unused space", detected, len(offsets))
+}
+
+func TestTruncatedFileIsDamaged(t *testing.T) {
+	good := sampleVaultFile(t)
+	path := filepath.Join(t.TempDir(), "v.kluis")
+	// bbolt grows its file ahead of use; only a cut into the used part is
+	// damage. The used part ends at the meta page's high-water mark.
+	meta, ok := parseBoltMeta(good)
+	if !ok {
+		t.Fatal("sample has no valid first meta page")
+	}
+	used := int(meta.hwm) * int(meta.pageSize)
+	if used > len(good) {
+		t.Fatalf("high-water mark %d past the file's end %d", used, len(good))
+	}
+	if err := os.WriteFile(path, good[:used], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := useVault(path); err != nil {
+		t.Fatalf("cutting off only the unused tail: %v", err)
+	}
+	for _, size := range []int{0, 1, 100, 4096, 8192, used / 2, used - 4096, used - 1} {
+		if err := os.WriteFile(path, good[:size], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		err := useVault(path)
+		if !errors.Is(err, ErrDamaged) {
+			t.Errorf("cut to %d of %d used bytes: %v, want ErrDamaged", size, used, err)
+		}
+	}
+}
+
+func TestNotAVaultIsDamaged(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "notes.txt")
+	os.WriteFile(path, bytes.Repeat([]byte("Boodschappen: melk, brood. "), 1000), 0o600)
+	_, err := Open(path, nil)
+	wantErr(t, err, ErrDamaged)
+	// A valid bbolt file that is not a vault is not one either.
+	other := filepath.Join(t.TempDir(), "other.db")
+	db, _ := bolt.Open(other, 0o600, nil)
+	db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("x")); return err })
+	db.Close()
+	_, err = Open(other, nil)
+	wantErr(t, err, ErrDamaged)
+}
+
+func TestNewerFormatIsRefused(t *testing.T) {
+	v, path := newTestVault(t)
+	v.Close()
+	rawUpdate(t, path, func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(keyFormat, u64(uint64(currentFormat()+1)))
+	})
+	_, err := Open(path, nil)
+	wantErr(t, err, ErrNewerFormat)
+	rawUpdate(t, path, func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(keyFormat, u64(uint64(currentFormat())))
+	})
+}
+
+func TestMigrationsRunInOrderOnce(t *testing.T) {
+	v, path := newTestVault(t)
+	v.Close()
+	var ran []int
+	table := append(append([]migration(nil), migrations...),
+		migration{currentFormat() + 1, "add a bucket", func(tx *bolt.Tx) error {
+			ran = append(ran, currentFormat()+1)
+			_, err := tx.CreateBucket([]byte("test-extra"))
+			return err
+		}},
+		migration{currentFormat() + 2, "fill it", func(tx *bolt.Tx) error {
+			ran = append(ran, currentFormat()+2)
+			return tx.Bucket([]byte("test-extra")).Put([]byte("k"), []byte("v"))
+		}},
+	)
+	for range 2 {
+		rawUpdate(t, path, func(tx *bolt.Tx) error { return migrate(tx, table) })
+	}
+	if len(ran) != 2 || ran[0] != currentFormat()+1 || ran[1] != currentFormat()+2 {
+		t.Fatalf("migrations ran %v", ran)
+	}
+	rawUpdate(t, path, func(tx *bolt.Tx) error {
+		if f, _ := formatOf(tx); f != currentFormat()+2 {
+			t.Fatalf("format %d after migration", f)
+		}
+		return tx.Bucket(bucketMeta).Put(keyFormat, u64(uint64(currentFormat())))
+	})
+	// A failing migration changes nothing.
+	failing := append(append([]migration(nil), migrations...), migration{currentFormat() + 1, "fails", func(tx *bolt.Tx) error {
+		tx.CreateBucket([]byte("half"))
+		return errors.New("boom")
+	}})
+	db, _ := bolt.Open(path, 0o600, nil)
+	err := db.Update(func(tx *bolt.Tx) error { return migrate(tx, failing) })
+	if err == nil {
+		t.Fatal("want the migration error")
+	}
+	db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket([]byte("half")) != nil {
+			t.Fatal("a failed migration left a change")
+		}
+		return nil
+	})
+	db.Close()
+}
