@@ -3,6 +3,7 @@ package vault
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"syscall"
 )
 
@@ -70,8 +71,18 @@ func diskError(err error) error {
 	if err == nil {
 		return nil
 	}
+	if errors.Is(err, ErrDiskFull) {
+		return err
+	}
 	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EFBIG) || errors.Is(err, syscall.EDQUOT) {
 		return fmt.Errorf("%w: %v", ErrDiskFull, err)
+	}
+	// bbolt reports a failed file resize as text, without the errno.
+	msg := err.Error()
+	for _, errno := range []syscall.Errno{syscall.ENOSPC, syscall.EFBIG, syscall.EDQUOT} {
+		if strings.Contains(msg, errno.Error()) {
+			return fmt.Errorf("%w: %v", ErrDiskFull, err)
+		}
 	}
 	return err
 }
