@@ -1,0 +1,113 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"kluis/vault"
+)
+
+// cmdBackup writes an encrypted backup of the whole vault.
+func (c *cli) cmdBackup([]string) error {
+	if c.output == "" {
+		return c.usage("backup", "cli.usage.needs_output", nil)
+	}
+	return c.withVault(func(v *vault.Vault) error {
+		if err := v.Backup(c.output); err != nil {
+			return c.about(err, "cli.what.backup", map[string]any{"Path": c.output})
+		}
+		var size int64
+		if fi, err := os.Stat(c.output); err == nil {
+			size = fi.Size()
+		}
+		return c.done("cli.backup.done", map[string]any{"Path": c.output},
+			map[string]any{"backup": c.output, "size": size})
+	})
+}
+
+// namesItem tells restore's two meanings apart: an id (or the start of
+// one) names an item in the recycle bin, anything else a backup file. A
+// file that exists wins over the start of an id.
+func (c *cli) namesItem(arg string) bool {
+	if vault.IsID(arg) {
+		return true
+	}
+	if _, err := os.Stat(arg); err == nil {
+		return false
+	}
+	return isIDPrefix(arg)
+}
+
+// restoreBackup restores a backup file into --vault. The vault that was
+// there is kept under another name, which is printed.
+func (c *cli) restoreBackup(file string) error {
+	what := map[string]any{"Path": file}
+	if _, err := os.Stat(file); err != nil {
+		return c.about(err, "cli.what.backup", what)
+	}
+	var pass, newPass []byte
+	var key string
+	var err error
+	if c.recoveryKeyFile != "" {
+		// Ask everything before anything changes.
+		if key, err = c.recoveryKey(); err != nil {
+			return err
+		}
+		if newPass, err = c.newPassphrase(c.newPassphraseFile); err != nil {
+			return err
+		}
+		defer clear(newPass)
+	} else {
+		if c.newPassphraseFile != "" {
+			return c.usage("restore", "cli.usage.new_passphrase_needs_recovery", nil)
+		}
+		if pass, err = c.passphrase(); err != nil {
+			return err
+		}
+		defer clear(pass)
+	}
+	v, movedAside, err := vault.RestoreBackup(file, c.vaultPath, pass, key, nil)
+	if err != nil {
+		if errors.Is(err, vault.ErrInUse) {
+			return c.aboutVault(err)
+		}
+		if movedAside != "" {
+			return c.about(err, "cli.what.restore_moved", map[string]any{"Path": file, "Moved": movedAside})
+		}
+		return c.about(err, "cli.what.backup", what)
+	}
+	defer v.Close()
+	if newPass != nil {
+		if err := v.ChangePassphrase(newPass); err != nil {
+			return c.about(err, "cli.what.restored_passphrase", map[string]any{"Path": c.vaultPath})
+		}
+	}
+	if c.json {
+		return c.printJSON(map[string]any{"vault": c.vaultPath, "backup": file, "moved_aside": movedAside})
+	}
+	t := c.cat.T
+	fmt.Fprintln(c.stdout, t("cli.restore_backup.done", map[string]any{"Path": file, "Vault": c.vaultPath}))
+	if movedAside != "" {
+		fmt.Fprintln(c.stdout, t("cli.restore_backup.moved", map[string]any{"Moved": movedAside}))
+	}
+	if newPass == nil {
+		fmt.Fprintln(c.stdout, t("cli.restore_backup.passphrase", nil))
+	}
+	return nil
+}
+
+// cmdExport writes the whole vault as open files into a folder.
+func (c *cli) cmdExport(args []string) error {
+	dir := args[0]
+	return c.withVault(func(v *vault.Vault) error {
+		if err := v.Export(c.ctx, dir); err != nil {
+			if errors.Is(err, vault.ErrExists) {
+				return c.about(c.problem("cli.error.export_not_empty", nil), "cli.what.export", map[string]any{"Path": dir})
+			}
+			return c.about(err, "cli.what.export", map[string]any{"Path": dir})
+		}
+		fmt.Fprintln(c.stderr, c.cat.T("cli.export.warning", nil))
+		return c.done("cli.export.done", map[string]any{"Path": dir}, map[string]any{"dir": dir})
+	})
+}

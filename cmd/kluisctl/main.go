@@ -1,0 +1,263 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"kluis/internal/i18n"
+	"kluis/vault"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	c := &cli{
+		ctx:    ctx,
+		cat:    i18n.Load(i18n.Lang()),
+		stdin:  os.Stdin,
+		stdout: os.Stdout,
+		stderr: os.Stderr,
+		getenv: os.Getenv,
+	}
+	code := c.run(os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// cli is one run of kluisctl: where it reads and writes, its language, and
+// the flags given.
+type cli struct {
+	ctx    context.Context
+	cat    *i18n.Catalog
+	stdin  *os.File
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+
+	// Global flags.
+	vaultPath      string
+	passphraseFile string
+	json           bool
+
+	// Flags of some verbs.
+	name              string // init --name
+	newPassphraseFile string // init, passwd, recover, restore FILE
+	recoveryKeyFile   string // recover, restore FILE
+	reveal            bool   // get, list, search, history, bin
+	output            string // doc get, backup
+	linkRecord        string // doc add --record
+	force             bool   // doc get
+}
+
+// A command is one verb (or "doc add"-style verb pair) of kluisctl.
+type command struct {
+	name     string // as typed: "add", "doc get"
+	synopsis string // the arguments, for the usage line
+	help     string // message key: one line saying what it does
+	detail   string // message key of more explanation, or ""
+	min, max int    // number of positional arguments; max -1 for any
+	flags    func(c *cli, f *flagSet)
+	run      func(c *cli, args []string) error
+}
+
+// commands lists every verb in the order --help shows them.
+var commands = []*command{
+	{name: "init", synopsis: "[--name NAME]", help: "cli.help.init", detail: "cli.help.init.detail", flags: func(c *cli, f *flagSet) {
+		f.str(&c.name, "name", "NAME", "cli.flag.name")
+		f.str(&c.newPassphraseFile, "new-passphrase-file", "FILE", "cli.flag.new_passphrase_file")
+	}, run: (*cli).cmdInit},
+	{name: "passwd", help: "cli.help.passwd", flags: func(c *cli, f *flagSet) {
+		f.str(&c.newPassphraseFile, "new-passphrase-file", "FILE", "cli.flag.new_passphrase_file")
+	}, run: (*cli).cmdPasswd},
+	{name: "recover", synopsis: "--recovery-key-file FILE", help: "cli.help.recover", detail: "cli.help.recover.detail", flags: func(c *cli, f *flagSet) {
+		f.str(&c.recoveryKeyFile, "recovery-key-file", "FILE", "cli.flag.recovery_key_file")
+		f.str(&c.newPassphraseFile, "new-passphrase-file", "FILE", "cli.flag.new_passphrase_file")
+	}, run: (*cli).cmdRecover},
+	{name: "schema", help: "cli.help.schema", run: (*cli).cmdSchema},
+	{name: "add", synopsis: "CATEGORY field=value…", help: "cli.help.add", detail: "cli.help.add.detail",
+		min: 1, max: -1, run: (*cli).cmdAdd},
+	{name: "set", synopsis: "ID field=value…", help: "cli.help.set", detail: "cli.help.set.detail",
+		min: 2, max: -1, run: (*cli).cmdSet},
+	{name: "get", synopsis: "ID", help: "cli.help.get", min: 1, max: 1, flags: revealFlag, run: (*cli).cmdGet},
+	{name: "list", synopsis: "[CATEGORY]", help: "cli.help.list", max: 1, flags: revealFlag, run: (*cli).cmdList},
+	{name: "search", synopsis: "TEXT…", help: "cli.help.search", min: 1, max: -1, flags: revealFlag, run: (*cli).cmdSearch},
+	{name: "rm", synopsis: "ID", help: "cli.help.rm", min: 1, max: 1, run: (*cli).cmdRm},
+	{name: "restore", synopsis: "ID | FILE", help: "cli.help.restore", detail: "cli.help.restore.detail",
+		min: 1, max: 1, flags: func(c *cli, f *flagSet) {
+			f.str(&c.recoveryKeyFile, "recovery-key-file", "FILE", "cli.flag.restore_recovery_key_file")
+			f.str(&c.newPassphraseFile, "new-passphrase-file", "FILE", "cli.flag.new_passphrase_file")
+		}, run: (*cli).cmdRestore},
+	{name: "history", synopsis: "ID", help: "cli.help.history", min: 1, max: 1, flags: revealFlag, run: (*cli).cmdHistory},
+	{name: "revert", synopsis: "ID VERSION", help: "cli.help.revert", min: 2, max: 2, run: (*cli).cmdRevert},
+	{name: "bin", help: "cli.help.bin", flags: revealFlag, run: (*cli).cmdBin},
+	{name: "doc add", synopsis: "FILE [--record ID]", help: "cli.help.doc_add", min: 1, max: 1, flags: func(c *cli, f *flagSet) {
+		f.str(&c.linkRecord, "record", "ID", "cli.flag.record")
+	}, run: (*cli).cmdDocAdd},
+	{name: "doc get", synopsis: "ID -o FILE", help: "cli.help.doc_get", detail: "cli.help.doc_get.detail",
+		min: 1, max: 1, flags: func(c *cli, f *flagSet) {
+			f.str(&c.output, "o", "FILE", "cli.flag.doc_output")
+			f.alias("output", "o")
+			f.boolean(&c.force, "force", "cli.flag.force")
+		}, run: (*cli).cmdDocGet},
+	{name: "doc list", help: "cli.help.doc_list", run: (*cli).cmdDocList},
+	{name: "log", help: "cli.help.log", run: (*cli).cmdLog},
+	{name: "log verify", help: "cli.help.log_verify", run: (*cli).cmdLogVerify},
+	{name: "backup", synopsis: "-o FILE", help: "cli.help.backup", detail: "cli.help.backup.detail", flags: func(c *cli, f *flagSet) {
+		f.str(&c.output, "o", "FILE", "cli.flag.backup_output")
+		f.alias("output", "o")
+	}, run: (*cli).cmdBackup},
+	{name: "export", synopsis: "DIR", help: "cli.help.export", detail: "cli.help.export.detail",
+		min: 1, max: 1, run: (*cli).cmdExport},
+}
+
+func revealFlag(c *cli, f *flagSet) { f.boolean(&c.reveal, "reveal", "cli.flag.reveal") }
+
+// groups are verbs that only exist with a second word.
+var groups = map[string]bool{"doc": true}
+
+func lookup(name string) *command {
+	for _, cmd := range commands {
+		if cmd.name == name {
+			return cmd
+		}
+	}
+	return nil
+}
+
+// run runs kluisctl with args (without the program name) and returns the
+// exit status.
+func (c *cli) run(args []string) int {
+	err := c.dispatch(args)
+	if err == nil {
+		return 0
+	}
+	if errors.Is(err, errHelpShown) {
+		return 0
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintln(c.stderr, "kluisctl: "+oneLine(c.describeUsage(ue)))
+		return 2
+	}
+	fmt.Fprintln(c.stderr, "kluisctl: "+oneLine(c.describe(err)))
+	return 1
+}
+
+// errHelpShown ends a run that printed help on request.
+var errHelpShown = errors.New("help shown")
+
+func (c *cli) dispatch(args []string) error {
+	global := c.globalFlags()
+	if err := global.fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			c.printHelp()
+			return errHelpShown
+		}
+		return c.usage("", "cli.usage.bad_flag", map[string]any{"Detail": err.Error()})
+	}
+	rest := global.fs.Args()
+	if len(rest) == 0 {
+		return c.usage("", "cli.usage.no_verb", nil)
+	}
+	name := rest[0]
+	rest = rest[1:]
+	if name == "help" {
+		return c.helpFor(rest)
+	}
+	if groups[name] || (name == "log" && len(rest) > 0 && rest[0] == "verify") {
+		switch {
+		case len(rest) == 0:
+			return c.usage(name, "cli.usage.no_subverb", map[string]any{"Verbs": c.subverbs(name)})
+		case rest[0] == "-h" || rest[0] == "--help" || rest[0] == "-help" || rest[0] == "help":
+			c.printGroupHelp(name)
+			return errHelpShown
+		}
+		name += " " + rest[0]
+		rest = rest[1:]
+	}
+	cmd := lookup(name)
+	if cmd == nil {
+		return c.usage("", "cli.usage.unknown_verb", map[string]any{"Verb": name})
+	}
+	f := c.flagsFor(cmd)
+	flags, pos, err := f.reorder(c, cmd.name, rest)
+	if err != nil {
+		return err
+	}
+	if err := f.fs.Parse(flags); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			c.printCommandHelp(cmd)
+			return errHelpShown
+		}
+		return c.usage(cmd.name, "cli.usage.bad_flag", map[string]any{"Detail": err.Error()})
+	}
+	switch {
+	case len(pos) < cmd.min:
+		return c.usage(cmd.name, "cli.usage.too_few_args",
+			map[string]any{"Usage": strings.TrimSpace("kluisctl " + cmd.name + " " + cmd.synopsis)})
+	case cmd.max >= 0 && len(pos) > cmd.max:
+		return c.usage(cmd.name, "cli.usage.too_many_args", map[string]any{"Arg": pos[cmd.max]})
+	}
+	if c.vaultPath == "" {
+		p, err := vault.DefaultVaultPath()
+		if err != nil {
+			return err
+		}
+		c.vaultPath = p
+	}
+	return cmd.run(c, pos)
+}
+
+// flagsFor builds the flag set of a verb: its own flags plus the global
+// ones, which may be given anywhere on the line.
+func (c *cli) flagsFor(cmd *command) *flagSet {
+	f := c.newFlagSet("kluisctl " + cmd.name)
+	f.boolean(&c.json, "json", "cli.flag.json")
+	if cmd.flags != nil {
+		cmd.flags(c, f)
+	}
+	c.addGlobalFlags(f)
+	return f
+}
+
+// globalFlags is the flag set before the verb.
+func (c *cli) globalFlags() *flagSet {
+	f := c.newFlagSet("kluisctl")
+	f.boolean(&c.json, "json", "cli.flag.json")
+	c.addGlobalFlags(f)
+	return f
+}
+
+func (c *cli) addGlobalFlags(f *flagSet) {
+	f.str(&c.vaultPath, "vault", "PATH", "cli.flag.vault")
+	f.str(&c.passphraseFile, "passphrase-file", "FILE", "cli.flag.passphrase_file")
+}
+
+func (c *cli) helpFor(args []string) error {
+	if len(args) == 0 {
+		c.printHelp()
+		return errHelpShown
+	}
+	name := strings.Join(args, " ")
+	if groups[name] {
+		c.printGroupHelp(name)
+		return errHelpShown
+	}
+	cmd := lookup(name)
+	if cmd == nil {
+		return c.usage("", "cli.usage.unknown_verb", map[string]any{"Verb": name})
+	}
+	c.printCommandHelp(cmd)
+	return errHelpShown
+}
+
+// oneLine joins the lines of a message, so every error is one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

@@ -1,0 +1,35 @@
+package i18n
+
+import "kluis/vault"
+
+// actionKeys holds the message key of every activity-log action. A test
+// parses vault's source for Action constants and fails when one is missing
+// here.
+var actionKeys = map[vault.Action]string{
+	vault.ActionVaultCreated:      "cli.action.vault_created",
+	vault.ActionUnlockFailed:      "cli.action.unlock_failed",
+	vault.ActionRecoveryKeyUsed:   "cli.action.recovery_key_used",
+	vault.ActionPassphraseChanged: "cli.action.passphrase_changed",
+	vault.ActionRecordCreated:     "cli.action.record_created",
+	vault.ActionRecordUpdated:     "cli.action.record_updated",
+	vault.ActionRecordReverted:    "cli.action.record_reverted",
+	vault.ActionRecordDeleted:     "cli.action.record_deleted",
+	vault.ActionRecordRestored:    "cli.action.record_restored",
+	vault.ActionDocumentAdded:     "cli.action.document_added",
+	vault.ActionDocumentExported:  "cli.action.document_exported",
+	vault.ActionDocumentDeleted:   "cli.action.document_deleted",
+	vault.ActionDocumentRestored:  "cli.action.document_restored",
+	vault.ActionBackupMade:        "cli.action.backup_made",
+	vault.ActionBackupRestored:    "cli.action.backup_restored",
+	vault.ActionVaultExported:     "cli.action.vault_exported",
+}
+
+// Action returns what an activity-log action means, in a few words, such as
+// "Item changed". An action this version does not know is returned as its
+// id.
+func (c *Catalog) Action(a vault.Action) string {
+	if key, ok := actionKeys[a]; ok {
+		return c.T(key, nil)
+	}
+	return string(a)
+}
