@@ -27,7 +27,7 @@ import (
 // pending marker, and the next unlock removes its chunks.
 const (
 	ChunkSize   = 256 << 10
-	chunksPerTx = 32 // 8 MiB per transaction
+	chunksPerTx = 16 // 4 MiB per transaction
 	maxNameLen  = 255
 )
 
@@ -79,63 +79,53 @@ func (v *Vault) AddDocument(ctx context.Context, name string, r io.Reader, opts 
 	if sealer == nil {
 		return Document{}, ErrLocked
 	}
-	// Chunks are sealed as they are read; a batch holds sealed chunks only
-	// until its transaction commits.
-	type sealedChunk struct{ key, value []byte }
-	sum := sha256.New()
-	var index uint64
-	var batch []sealedChunk
-	buf := make([]byte, ChunkSize)
-	flush := func(final func(t *txn) error) error {
-		return v.update(func(t *txn) error {
+	fail := func(err error) (Document, error) {
+		v.removeChunks(idb)
+		return Document{}, err
+	}
+
+	// Two stages on two cores: a goroutine reads, hashes and seals chunks
+	// into batches while this one commits the previous batch. At most two
+	// batches (plus the one bbolt is writing) are in memory at a time.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan []sealedChunk)
+	spare := make(chan []sealedChunk, 1) // committed batches, their memory reused
+	var readErr error
+	go func() {
+		defer close(batches)
+		readErr = sealChunks(ctx, sealer, idb, r, &doc, batches, spare)
+	}()
+	for batch := range batches {
+		err := v.update(func(t *txn) error {
 			for _, c := range batch {
 				if err := t.tx.Bucket(bucketChunks).Put(c.key, c.value); err != nil {
 					return err
 				}
 			}
-			if final != nil {
-				return final(t)
-			}
 			return nil
 		})
-	}
-	fail := func(err error) (Document, error) {
-		v.removeChunks(idb)
-		return Document{}, err
-	}
-	for {
-		if err := ctx.Err(); err != nil {
-			return fail(ErrCanceled)
-		}
-		n, rerr := io.ReadFull(r, buf)
-		if n > 0 {
-			sum.Write(buf[:n])
-			key := chunkKey(idb, index)
-			batch = append(batch, sealedChunk{key, sealer.seal(bucketChunks, key, buf[:n])})
-			index++
-			doc.Size += int64(n)
-		}
-		last := rerr == io.EOF || rerr == io.ErrUnexpectedEOF
-		if rerr != nil && !last {
-			return fail(fmt.Errorf("failed to read %s: %w", name, rerr))
-		}
-		if last {
-			break
-		}
-		if len(batch) == chunksPerTx {
-			if err := flush(nil); err != nil {
-				return fail(err)
+		if err != nil {
+			cancel()
+			for range batches { // let the reader stop
 			}
-			clear(batch)
-			batch = batch[:0]
-			if opts.Progress != nil {
-				opts.Progress(doc.Size)
-			}
+			return fail(err)
+		}
+		if opts.Progress != nil {
+			opts.Progress(batch[len(batch)-1].end)
+		}
+		select {
+		case spare <- batch:
+		default:
 		}
 	}
-	doc.Chunks = index
-	doc.SHA256 = hex.EncodeToString(sum.Sum(nil))
-	err = flush(func(t *txn) error {
+	if readErr != nil {
+		if errors.Is(readErr, context.Canceled) {
+			readErr = ErrCanceled
+		}
+		return fail(readErr)
+	}
+	err = v.update(func(t *txn) error {
 		now := t.clock.Now()
 		doc.Added, doc.Modified, doc.Author = now, now, t.author
 		if err := t.putDoc(doc); err != nil {
@@ -153,6 +143,72 @@ func (v *Vault) AddDocument(ctx context.Context, name string, r io.Reader, opts 
 		opts.Progress(doc.Size)
 	}
 	return doc, nil
+}
+
+// A sealedChunk is ready to be put into the chunks bucket; end is the
+// document offset just after it.
+type sealedChunk struct {
+	key, value []byte
+	end        int64
+}
+
+// sealChunks reads r to the end in ChunkSize pieces, hashes and seals each,
+// and sends them in batches of chunksPerTx. It fills in doc's size, chunk
+// count and hash. The last batch may be shorter, and is never empty unless
+// the document is.
+func sealChunks(ctx context.Context, s *sealer, id [16]byte, r io.Reader, doc *Document, out chan<- []sealedChunk, spare <-chan []sealedChunk) error {
+	sum := sha256.New()
+	buf := make([]byte, ChunkSize)
+	batch := make([]sealedChunk, 0, chunksPerTx)
+	send := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		select {
+		case out <- batch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		select {
+		case batch = <-spare:
+			batch = batch[:0]
+		default:
+			batch = make([]sealedChunk, 0, chunksPerTx)
+		}
+		return nil
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n, err := io.ReadFull(r, buf)
+		if n > 0 {
+			sum.Write(buf[:n])
+			// Reuse the key and value memory of a committed batch.
+			var c sealedChunk
+			if len(batch) < cap(batch) {
+				c = batch[:len(batch)+1][len(batch)]
+			}
+			c.key = append(c.key[:0], chunkKey(id, doc.Chunks)...)
+			c.value = s.sealTo(c.value, bucketChunks, c.key, buf[:n])
+			doc.Size += int64(n)
+			doc.Chunks++
+			c.end = doc.Size
+			batch = append(batch, c)
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			doc.SHA256 = hex.EncodeToString(sum.Sum(nil))
+			return send()
+		}
+		if err != nil {
+			return fmt.Errorf("failed to read %s: %w", doc.Name, err)
+		}
+		if len(batch) == chunksPerTx {
+			if err := send(); err != nil {
+				return err
+			}
+		}
+	}
 }
 
 func chunkKey(id [16]byte, index uint64) []byte {

@@ -8,6 +8,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"kluis/vault/hlc"
 	"kluis/vault/schema"
@@ -244,24 +246,31 @@ func (t *txn) getVersion(id string, version uint64) (Record, error) {
 // decodeRecord opens and decodes the record at bucket/key; sealed may be
 // given when a cursor already has it.
 func (t *txn) decodeRecord(bucket, key, sealed []byte) (Record, error) {
+	r, _, err := t.decodeRecordBuf(bucket, key, sealed, nil)
+	return r, err
+}
+
+// decodeRecordBuf is decodeRecord opening into buf, which it returns for
+// reuse: a scan over many records then allocates no plaintext buffers.
+func (t *txn) decodeRecordBuf(bucket, key, sealed, buf []byte) (Record, []byte, error) {
 	if sealed == nil {
 		sealed = t.tx.Bucket(bucket).Get(key)
 		if sealed == nil {
-			return Record{}, ErrNotFound
+			return Record{}, buf, ErrNotFound
 		}
 	}
-	plain, err := t.openSealed(bucket, key, sealed)
+	plain, err := t.seal.open(buf[:0], bucket, key, sealed)
 	if err != nil {
-		return Record{}, err
+		return Record{}, buf, damaged(string(bucket)+" entry", err)
 	}
 	r, err := unmarshalRecord(plain)
 	if err != nil {
-		return Record{}, damaged("record "+formatID(key[:16]), err)
+		return Record{}, plain, damaged("record "+formatID(key[:16]), err)
 	}
-	if !bytes.Equal(mustID(r.ID), key[:16]) {
-		return Record{}, damaged("record "+formatID(key[:16]), errors.New("stored under another id"))
+	if len(plain) < 18 || !bytes.Equal(plain[2:18], key[:16]) {
+		return Record{}, plain, damaged("record "+formatID(key[:16]), errors.New("stored under another id"))
 	}
-	return r, nil
+	return r, plain, nil
 }
 
 func mustID(s string) []byte {
@@ -308,8 +317,11 @@ func (v *Vault) History(id string) ([]Record, error) {
 // each calls fn with every current record, in id order.
 func (t *txn) each(fn func(r Record) error) error {
 	c := t.tx.Bucket(bucketRecords).Cursor()
+	var buf []byte
 	for k, val := c.First(); k != nil; k, val = c.Next() {
-		r, err := t.decodeRecord(bucketRecords, k, val)
+		var r Record
+		var err error
+		r, buf, err = t.decodeRecordBuf(bucketRecords, k, val, buf)
 		if err != nil {
 			return err
 		}
@@ -353,7 +365,9 @@ func (v *Vault) collect(keep func(Record) bool) ([]Record, error) {
 			return nil
 		})
 	})
-	slices.SortStableFunc(out, func(a, b Record) int { return cmp.Compare(a.Created, b.Created) })
+	slices.SortFunc(out, func(a, b Record) int {
+		return cmp.Or(cmp.Compare(a.Created, b.Created), strings.Compare(a.ID, b.ID))
+	})
 	return out, err
 }
 
@@ -373,22 +387,22 @@ func (v *Vault) Counts() (map[string]int, error) {
 }
 
 func matches(r Record, words []string) bool {
-	var b strings.Builder
-	b.WriteString(r.Category)
+	buf := make([]byte, 0, 256)
+	buf = appendFolded(buf, r.Category)
 	cat, _ := schema.Lookup(r.Category)
 	for k, val := range r.Fields {
-		b.WriteByte(' ')
-		b.WriteString(val)
-		if cat != nil {
-			if f, ok := cat.Field(k); ok && !f.Sensitive {
-				if d := f.Display(val); d != val {
-					b.WriteByte(' ')
-					b.WriteString(d)
-				}
-			}
+		buf = append(buf, ' ')
+		buf = appendFolded(buf, val)
+		if cat == nil {
+			continue
+		}
+		// Also match the form people see: "80,50" finds 8050 cents.
+		if f, ok := cat.Field(k); ok && !f.Sensitive && displayDiffers(f.Type) {
+			buf = append(buf, ' ')
+			buf = appendFolded(buf, f.Display(val))
 		}
 	}
-	hay := foldText(b.String())
+	hay := string(buf)
 	for _, w := range words {
 		if !strings.Contains(hay, w) {
 			return false
@@ -397,16 +411,44 @@ func matches(r Record, words []string) bool {
 	return true
 }
 
-var accentFolder = strings.NewReplacer(
-	"á", "a", "à", "a", "â", "a", "ä", "a", "ã", "a", "å", "a",
-	"é", "e", "è", "e", "ê", "e", "ë", "e",
-	"í", "i", "ì", "i", "î", "i", "ï", "i", "ĳ", "ij",
-	"ó", "o", "ò", "o", "ô", "o", "ö", "o", "õ", "o", "ø", "o",
-	"ú", "u", "ù", "u", "û", "u", "ü", "u",
-	"ç", "c", "ñ", "n", "ß", "ss", "ş", "s", "ğ", "g", "ı", "i",
-)
+func displayDiffers(t schema.Type) bool {
+	switch t {
+	case schema.Money, schema.IBAN, schema.Date, schema.Phone:
+		return true
+	}
+	return false
+}
 
 // foldText lower-cases s and removes common accents, so "Café" finds "cafe".
-func foldText(s string) string {
-	return accentFolder.Replace(strings.ToLower(s))
+func foldText(s string) string { return string(appendFolded(nil, s)) }
+
+func appendFolded(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			dst = append(dst, c)
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size - 1
+		r = unicode.ToLower(r)
+		if f, ok := accentFolds[r]; ok {
+			dst = append(dst, f...)
+		} else {
+			dst = utf8.AppendRune(dst, r)
+		}
+	}
+	return dst
+}
+
+var accentFolds = map[rune]string{
+	'á': "a", 'à': "a", 'â': "a", 'ä': "a", 'ã': "a", 'å': "a",
+	'é': "e", 'è': "e", 'ê': "e", 'ë': "e",
+	'í': "i", 'ì': "i", 'î': "i", 'ï': "i", 'ĳ': "ij", 'ı': "i",
+	'ó': "o", 'ò': "o", 'ô': "o", 'ö': "o", 'õ': "o", 'ø': "o",
+	'ú': "u", 'ù': "u", 'û': "u", 'ü': "u",
+	'ç': "c", 'ñ': "n", 'ß': "ss", 'ş': "s", 'ğ': "g",
 }

@@ -43,7 +43,17 @@ func associatedData(bucket, key []byte) []byte {
 // seal returns a new slice holding the sealed plaintext. bbolt keeps a
 // reference to values until commit, so every sealed value is a fresh slice.
 func (s *sealer) seal(bucket, key, plaintext []byte) []byte {
-	out := make([]byte, 1+chacha20poly1305.NonceSizeX, sealOverhead+len(plaintext))
+	return s.sealTo(nil, bucket, key, plaintext)
+}
+
+// sealTo is seal writing into dst's memory when it is large enough. Only
+// reuse dst once bbolt no longer references it (after the commit).
+func (s *sealer) sealTo(dst, bucket, key, plaintext []byte) []byte {
+	out := dst[:0]
+	if cap(out) < sealOverhead+len(plaintext) {
+		out = make([]byte, 0, sealOverhead+len(plaintext))
+	}
+	out = out[:1+chacha20poly1305.NonceSizeX]
 	out[0] = sealVersion
 	if _, err := rand.Read(out[1:]); err != nil {
 		panic("vault: no randomness: " + err.Error())
