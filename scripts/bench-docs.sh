@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Document throughput and memory, Kluis against the reference age CLI, on the
+# same file in one run. Prints a Markdown table for docs/PERFORMANCE.md.
+#
+#   scripts/bench-docs.sh [SIZE_MIB]     (default 1024)
+#
+# Each command runs as its own process; its peak anonymous memory (RssAnon,
+# which leaves out the page cache of mapped files) is sampled from /proc
+# every 10 ms. kluisctl includes one unlock (scrypt 2^18) per command; the
+# "unlock only" row measures that fixed cost on its own.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size_mib=${1:-1024}
+command -v age >/dev/null || { echo "bench-docs: the age CLI is missing (make deps installs it)" >&2; exit 1; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/kluis-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+go build -o "$work/kluisctl" ./cmd/kluisctl
+go build -o "$work/rsspeak" ./scripts/rsspeak
+
+printf 'bench passphrase for documents\n' >"$work/pass"
+export KLUIS_PASSPHRASE_FILE="$work/pass"
+kluisctl=("$work/kluisctl" --vault "$work/vault.kluis")
+"${kluisctl[@]}" init --name Bench >/dev/null
+
+echo "bench-docs: writing $size_mib MiB of random data" >&2
+head -c $((size_mib << 20)) /dev/urandom >"$work/input.bin"
+age-keygen -o "$work/key.txt" 2>/dev/null
+recipient=$(age-keygen -y "$work/key.txt")
+
+# measure NAME CMD…: runs CMD under rsspeak, prints "NAME|seconds|peak MiB|settled MiB".
+measure() {
+	local name=$1
+	shift
+	sync
+	local r
+	r=$("$work/rsspeak" -settle 128 -- "$@" 2>&1 >"$work/out.txt" | tail -1)
+	read -r secs peak settled <<<"$r"
+	echo "$name|$secs|$peak|$settled"
+}
+
+rows=()
+rows+=("$(measure "age -r (encrypt)" age -r "$recipient" -o "$work/input.age" "$work/input.bin")")
+rows+=("$(measure "age -d (decrypt)" age -d -i "$work/key.txt" -o "$work/age.out" "$work/input.age")")
+rows+=("$(measure "kluisctl doc add" "${kluisctl[@]}" doc add "$work/input.bin" --json)")
+id=$(sed -n 's/.*"id": *"\([^"]*\)".*/\1/p' "$work/out.txt" | head -1)
+[ -n "$id" ] || { echo "bench-docs: doc add printed no id" >&2; cat "$work/out.txt" >&2; exit 1; }
+rows+=("$(measure "kluisctl doc get" "${kluisctl[@]}" doc get "$id" -o "$work/kluis.out")")
+rows+=("$(measure "kluisctl unlock only (doc list)" "${kluisctl[@]}" doc list)")
+cmp "$work/input.bin" "$work/age.out"
+cmp "$work/input.bin" "$work/kluis.out"
+
+unlock=$(echo "${rows[4]}" | cut -d'|' -f2)
+echo
+echo "Machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(free -g | awk '/Mem:/ {print $2}') GiB; $(go version | cut -d' ' -f3); age $(age --version)"
+echo "File: $size_mib MiB of random data, on $(df -h "$work" | awk 'NR==2 {print $1}')"
+echo
+echo "| command | wall (s) | MB/s | MB/s after unlock | peak RssAnon (MiB) | peak RssAnon after unlock (MiB) |"
+echo "|---|---|---|---|---|---|"
+for r in "${rows[@]}"; do
+	IFS='|' read -r name secs peak settled <<<"$r"
+	mbs=$(echo "scale=0; $size_mib * 1.048576 / $secs" | bc)
+	net="" after=""
+	case $name in
+	kluisctl\ doc*)
+		net=$(echo "scale=0; $size_mib * 1.048576 / ($secs - $unlock)" | bc)
+		after=$settled
+		;;
+	*unlock*) mbs="" ;;
+	esac
+	printf '| %s | %.2f | %s | %s | %s | %s |\n' "$name" "$secs" "$mbs" "$net" "$peak" "$after"
+done
