@@ -34,6 +34,7 @@
 //	pending/    document id → marker of an upload not yet finished
 //	audit/      sequence (8 bytes) → sealed log entry (hash-chained)
 //	failed/     sequence → time of a failed unlock, logged at the next unlock
+//	objects/    kind ‖ 0x00 ‖ id → sealed value kept for other packages (shares, receipts, …)
 //
 // Every value except the age files and the format marker is sealed with
 // XChaCha20-Poly1305 under the data key, with the bucket and key as

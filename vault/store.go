@@ -158,6 +158,10 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{2, "objects bucket", func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketObjects)
+		return err
+	}},
 }
 
 // currentFormat is the layout version this code writes.
