@@ -1,0 +1,126 @@
+# Kluis: build, run and test. `make help` lists the targets; README.md says more.
+#
+# Every target that needs system packages runs `deps` first, which installs
+# only what is missing (Debian/Ubuntu, through apt-get). Go's build and module
+# caches are kept: the first cgo build of Fyne takes a few minutes, later
+# ones a few seconds.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := build
+.DELETE_ON_ERROR:
+
+GO ?= go
+
+# Debian packages a fresh machine lacks: a C compiler and the OpenGL/X11
+# headers for Fyne's cgo driver (gcc, pkg-config, libgl1-mesa-dev,
+# xorg-dev); an X server without a screen and what xvfb-run needs (xvfb,
+# xauth); the reference age tool for interoperability tests (age); and what
+# the window smoke test drives and inspects the app with (xdotool,
+# imagemagick).
+APT_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev xvfb xauth age imagemagick xdotool
+
+# Go build tags. fyneDo is migrated in FyneApp.toml, and a plain `go build`
+# needs the matching tag (`fyne package` adds it by itself from the TOML).
+# `ci` swaps Fyne's GLFW driver for its headless one: no cgo or GL needed.
+BUILD_TAGS := migrated_fynedo
+TEST_TAGS := ci,migrated_fynedo
+
+# Fyne picks its language from the locale, which is process-wide, so tests
+# pin it: Dutch is what Kluis's users see by default. LANGUAGE, LC_ALL and
+# LC_MESSAGES are cleared because they override LANG.
+TEST_ENV := env -u LANGUAGE -u LC_ALL -u LC_MESSAGES LANG=nl_NL.UTF-8
+
+FUZZTIME ?= 10s
+BENCHTIME ?= 1s
+
+FYNE_TOOL_VERSION := v1.7.4
+FYNE := $(shell $(GO) env GOPATH 2>/dev/null)/bin/fyne
+
+XVFB_RUN := xvfb-run -a -s "-screen 0 1280x800x24"
+
+.PHONY: help deps build run test smoke bench fuzz package clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 10
+
+deps: ## install missing system packages (apt-get; sudo when not root)
+	@if ! command -v $(GO) >/dev/null; then \
+	  echo "Go is missing: install Go 1.26 or newer from go.dev/dl (Debian's is too old)." >&2; exit 1; \
+	fi
+	@if ! command -v dpkg-query >/dev/null || ! command -v apt-get >/dev/null; then \
+	  echo "deps: not a Debian system; make sure these (or your system's equivalents) are installed: $(APT_PACKAGES)" >&2; \
+	  exit 0; \
+	fi; \
+	missing=(); \
+	for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$$p"); \
+	done; \
+	if [ $${#missing[@]} -eq 0 ]; then exit 0; fi; \
+	sudo=""; if [ "$$(id -u)" -ne 0 ]; then sudo=sudo; fi; \
+	echo "deps: installing $${missing[*]}"; \
+	$$sudo apt-get update; \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$${missing[@]}"
+
+build: deps ## build bin/kluis (cgo, OpenGL) and each command in cmd/
+	CGO_ENABLED=1 $(GO) build -tags $(BUILD_TAGS) -o bin/kluis .
+	@for dir in cmd/*/; do \
+	  [ -d "$$dir" ] || continue; \
+	  name=$$(basename "$$dir"); \
+	  if find "$$dir" -maxdepth 1 -name '*.go' ! -name '*_test.go' | grep -q .; then \
+	    echo "$(GO) build -o bin/$$name ./$$dir"; \
+	    $(GO) build -o "bin/$$name" "./$$dir"; \
+	  fi; \
+	done
+
+run: build ## build and start the desktop app (under Xvfb when there is no display)
+	@if [ -n "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
+	  ./bin/kluis; \
+	else \
+	  echo "run: no DISPLAY, so Kluis runs under Xvfb, where nobody can see it; stop it with Ctrl-C"; \
+	  $(XVFB_RUN) ./bin/kluis; \
+	fi
+
+test: deps ## gofmt, go vet, all Go tests (race, headless) and the real-window smoke test
+	@unformatted=$$(find . -name '*.go' -not -path './.git/*' -not -path '*/testdata/*' -print0 | xargs -0 gofmt -l); \
+	if [ -n "$$unformatted" ]; then echo "gofmt -l: these files need gofmt -w:" >&2; echo "$$unformatted" >&2; exit 1; fi
+	$(GO) vet -tags $(TEST_TAGS) ./...
+	$(TEST_ENV) $(GO) test -race -tags $(TEST_TAGS) -count=1 ./...
+	$(TEST_ENV) scripts/smoke.sh
+
+smoke: deps ## only the real-window smoke test (scripts/smoke.sh)
+	$(TEST_ENV) scripts/smoke.sh
+
+bench: deps ## run the benchmarks (BENCHTIME, default 1s)
+	$(TEST_ENV) $(GO) test -tags $(TEST_TAGS) -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+
+fuzz: deps ## run each fuzz target for FUZZTIME (10s) in turn
+	@files=$$(grep -rlE --include='*_test.go' --exclude-dir=testdata --exclude-dir=.git '^func Fuzz[A-Za-z0-9_]*\(' . || true); \
+	if [ -z "$$files" ]; then echo "fuzz: no fuzz targets yet"; exit 0; fi; \
+	for dir in $$(dirname $$files | sort -u); do \
+	  for target in $$(grep -hoE '^func Fuzz[A-Za-z0-9_]*' "$$dir"/*_test.go | sed 's/^func //' | sort -u); do \
+	    echo "fuzz: $$dir $$target ($(FUZZTIME))"; \
+	    $(TEST_ENV) $(GO) test -tags $(TEST_TAGS) -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) "$$dir"; \
+	  done; \
+	done
+
+# `fyne package` raises Build in FyneApp.toml on every run. The TOML in git
+# stays the single source of the version, so the file is put back as it was
+# afterwards, also when packaging fails: raise Version and Build by hand in a
+# release commit. The package is built with the Build number in the file.
+package: deps ## build dist/Kluis.tar.xz with the fyne tool (installed when missing)
+	@if [ ! -x "$(FYNE)" ] || ! $(GO) version -m "$(FYNE)" | grep -q "fyne.io/tools[[:space:]]*$(FYNE_TOOL_VERSION)"; then \
+	  echo "$(GO) install fyne.io/tools/cmd/fyne@$(FYNE_TOOL_VERSION)"; \
+	  $(GO) install fyne.io/tools/cmd/fyne@$(FYNE_TOOL_VERSION); \
+	fi
+	@mkdir -p dist
+	@saved=$$(mktemp); cp FyneApp.toml "$$saved"; \
+	trap 'cp "$$saved" FyneApp.toml; rm -f "$$saved"' EXIT; \
+	rm -f Kluis.tar.xz; \
+	echo "$(FYNE) package -os linux"; \
+	CGO_ENABLED=1 "$(FYNE)" package -os linux; \
+	mv Kluis.tar.xz dist/Kluis.tar.xz; \
+	echo "package: dist/Kluis.tar.xz"
+
+clean: ## remove bin/ and dist/ (Go's caches are kept)
+	rm -rf bin dist Kluis.tar.xz
