@@ -29,6 +29,7 @@ var sentinels = []struct {
 	{vault.ErrCanceled, "error.vault.canceled"},
 	{vault.ErrExists, "error.vault.exists"},
 	{vault.ErrNotFound, "error.vault.not_found"},
+	{vault.ErrBadObjectKey, "error.vault.bad_object_key"},
 }
 
 // Error turns an error from the vault or the schema into a sentence for a

@@ -1,0 +1,896 @@
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"kluis/vault"
+)
+
+func TestRecordsAddListGetSearch(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.init()
+	person := e.add("personal", "given_names=Fatima", "surname=Yılmaz", "bsn=123456782", "birth_date=1-5-1980", "iban=NL91 ABNA 0417 1643 00")
+	income := e.add("income", "source=UWV", "kind=benefit", "amount=1.234,56", "period=month")
+	debt := e.add("debts", "creditor=Belastingdienst", "amount=250", "status=arrangement", "arrangement=25 euro per month")
+	member := e.add("household", "given_names=Amir", "relation=child", "birth_date=2015")
+	// Flags may come after the positional arguments.
+	var goal record
+	e.decode(e.ok("add", "goals", "title=Find work", "status=planned", "--json"), &goal)
+	if goal.Category != "goals" || goal.Fields["title"] != "Find work" || goal.Version != 1 {
+		t.Errorf("add --json = %+v", goal)
+	}
+
+	all := e.list()
+	var ids []string
+	for _, r := range all {
+		ids = append(ids, r.ID)
+	}
+	if want := []string{person, income, debt, member, goal.ID}; !slices.Equal(ids, want) {
+		t.Errorf("list ids = %v, want %v (oldest first)", ids, want)
+	}
+	if got := e.list("income"); len(got) != 1 || got[0].ID != income || got[0].Title != "UWV" {
+		t.Errorf("list income = %+v", got)
+	}
+
+	// JSON: money in cents as a number, BSN masked unless --reveal.
+	r := e.get(income)
+	if r.Fields["amount"] != float64(123456) || r.Fields["period"] != "month" || r.Author.Person != "Fatima" {
+		t.Errorf("get income --json fields = %v, author %+v", r.Fields, r.Author)
+	}
+	if bsn := e.get(person).Fields["bsn"]; bsn != "•••••6782" {
+		t.Errorf("get --json bsn = %v, want it masked", bsn)
+	}
+	if bsn := e.get(person, "--reveal").Fields["bsn"]; bsn != "123456782" {
+		t.Errorf("get --json --reveal bsn = %v", bsn)
+	}
+
+	// Human output: labels, display values, masked BSN, money in euros.
+	out := e.ok("get", person)
+	for _, want := range []string{"Personal details", "Citizen service number (BSN):", "•••••6782", "Date of birth:", "1980-05-01",
+		"NL91 ABNA 0417 1643 00", "--reveal"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("get personal: output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "123456782") {
+		t.Errorf("get without --reveal shows the BSN:\n%s", out)
+	}
+	if out := e.ok("get", person, "--reveal"); !strings.Contains(out, "123456782") {
+		t.Errorf("get --reveal does not show the BSN:\n%s", out)
+	}
+	out = e.ok("get", income)
+	for _, want := range []string{"€ 1.234,56", "Per month", "Benefit", "UWV"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("get income: output lacks %q:\n%s", want, out)
+		}
+	}
+	// The start of an id is enough when it fits one item.
+	if out := e.ok("get", debt[:8]); !strings.Contains(out, "Belastingdienst") {
+		t.Errorf("get with an id prefix:\n%s", out)
+	}
+
+	// list shows id, category label and title.
+	out = e.ok("list")
+	for _, want := range []string{person + "  ", "Personal details", "Fatima Yılmaz", "Income", "UWV", "Household", "Amir", "Debts"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("list: output lacks %q:\n%s", want, out)
+		}
+	}
+	if LANGout := (&env{t: t, dir: e.dir, vault: e.vault, pass: e.pass, lang: "nl_NL.UTF-8"}).ok("list"); !strings.Contains(LANGout, "Persoonlijke gegevens") {
+		t.Errorf("list in Dutch lacks the Dutch category label:\n%s", LANGout)
+	}
+
+	// search: every word, case and accents ignored; Dutch money display found.
+	var found []record
+	e.decode(e.ok("search", "--json", "belastingdienst"), &found)
+	if len(found) != 1 || found[0].ID != debt {
+		t.Errorf("search belastingdienst = %+v", found)
+	}
+	e.decode(e.ok("search", "yilmaz", "--json"), &found)
+	if len(found) != 1 || found[0].ID != person {
+		t.Errorf("search yilmaz = %+v", found)
+	}
+	if out := e.ok("search", "1.234,56"); !strings.Contains(out, income) {
+		t.Errorf("search for a displayed amount:\n%s", out)
+	}
+	if out := e.ok("search", "nothing-like-this"); !strings.Contains(out, "Nothing found") {
+		t.Errorf("search without results:\n%s", out)
+	}
+}
+
+func TestInvalidValueNamesTheField(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.init()
+	e.fails(1, []string{"Personal details", "Citizen service number (BSN)", "not a valid BSN"},
+		"add", "personal", "surname=Jansen", "bsn=123456789")
+	nl := &env{t: t, dir: e.dir, vault: e.vault, pass: e.pass, lang: "nl_NL.UTF-8"}
+	nl.fails(1, []string{"Persoonlijke gegevens", "Burgerservicenummer (BSN)", "geen geldig BSN"},
+		"add", "personal", "surname=Jansen", "bsn=123456789")
+	e.fails(1, []string{"Income", "Amount", "1234,56"}, "add", "income", "source=UWV", "amount=lots")
+	e.fails(1, []string{"Income", "Amount", "fill this in"}, "add", "income", "source=UWV")
+	if recs := e.list(); len(recs) != 0 {
+		t.Errorf("a refused record was stored: %+v", recs)
+	}
+	// An invalid change leaves the record as it was.
+	id := e.add("income", "source=UWV", "amount=10")
+	e.fails(1, []string{"Amount"}, "set", id, "amount=ten")
+	if r := e.get(id); r.Version != 1 || r.Fields["amount"] != float64(1000) {
+		t.Errorf("after a refused set: %+v", r)
+	}
+}
+
+func TestUnknownCategoryAndField(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.init()
+	e.fails(1, []string{`"pets"`, "does not exist", "kluisctl schema"}, "add", "pets", "name=Rex")
+	e.fails(1, []string{"Income", `"sorce"`, "does not belong", "kluisctl schema"}, "add", "income", "sorce=UWV", "amount=1")
+	e.fails(1, []string{"Income", "How often?", "options"}, "add", "income", "source=UWV", "amount=1", "period=daily")
+	e.fails(1, []string{`"pets"`}, "list", "pets")
+	nl := &env{t: t, dir: e.dir, vault: e.vault, pass: e.pass, lang: "nl_NL.UTF-8"}
+	nl.fails(1, []string{"Inkomen", `"sorce"`, "hoort niet bij deze categorie"}, "add", "income", "sorce=UWV", "amount=1")
+	if recs := e.list(); len(recs) != 0 {
+		t.Errorf("records stored: %+v", recs)
+	}
+}
+
+func TestSetHistoryRevertBin(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.init()
+	id := e.add("income", "source=UWV", "amount=1000", "note=first")
+	if out := e.ok("set", id, "amount=1200,50"); !strings.Contains(out, "version 2") {
+		t.Errorf("set: %s", out)
+	}
+	e.ok("set", id, "note=") // an empty value clears the field
+	r := e.get(id)
+	if r.Version != 3 || r.Fields["amount"] != float64(120050) {
+		t.Errorf("after set: %+v", r)
+	}
+	if _, ok := r.Fields["note"]; ok {
+		t.Errorf("note was not cleared: %+v", r.Fields)
+	}
+	if out := e.ok("set", id, "source=UWV"); !strings.Contains(out, "Nothing changed") {
+		t.Errorf("set without a change: %s", out)
+	}
+
+	var versions []record
+	e.decode(e.ok("history", id, "--json"), &versions)
+	if len(versions) != 3 || versions[0].Fields["amount"] != float64(100000) || versions[0].Fields["note"] != "first" {
+		t.Fatalf("history = %+v", versions)
+	}
+	if out := e.ok("history", id); !strings.Contains(out, "Version 1") || !strings.Contains(out, "€ 1.000,00") ||
+		!strings.Contains(out, "€ 1.200,50") {
+		t.Errorf("history:\n%s", out)
+	}
+
+	e.ok("revert", id, "1")
+	r = e.get(id)
+	if r.Version != 4 || r.Fields["amount"] != float64(100000) || r.Fields["note"] != "first" {
+		t.Errorf("after revert 1: %+v", r)
+	}
+	e.fails(1, []string{"version 9"}, "revert", id, "9")
+
+	// rm → recycle bin → restore.
+	keep := e.add("goals", "title=Stay")
+	if out := e.ok("rm", id); !strings.Contains(out, "recycle bin") || !strings.Contains(out, "kluisctl restore "+id) {
+		t.Errorf("rm: %s", out)
+	}
+	if recs := e.list(); len(recs) != 1 || recs[0].ID != keep {
+		t.Errorf("list after rm = %+v", recs)
+	}
+	var bin struct {
+		Records   []record   `json:"records"`
+		Documents []document `json:"documents"`
+	}
+	e.decode(e.ok("bin", "--json"), &bin)
+	if len(bin.Records) != 1 || bin.Records[0].ID != id || !bin.Records[0].Deleted || len(bin.Documents) != 0 {
+		t.Errorf("bin = %+v", bin)
+	}
+	if out := e.ok("bin"); !strings.Contains(out, id) || !strings.Contains(out, "Income") {
+		t.Errorf("bin:\n%s", out)
+	}
+	e.fails(1, []string{"recycle bin"}, "set", id, "amount=1")
+	e.fails(1, []string{"recycle bin"}, "revert", id, "2")
+	e.fails(1, []string{"recycle bin"}, "rm", id)
+	e.ok("restore", id)
+	if recs := e.list(); len(recs) != 2 {
+		t.Errorf("list after restore = %+v", recs)
+	}
+	e.fails(1, []string{"not in the recycle bin"}, "restore", id)
+	if out := e.ok("bin"); !strings.Contains(out, "empty") {
+		t.Errorf("bin after restore:\n%s", out)
+	}
+	e.fails(1, []string{"record 00000000-0000-4000-8000-000000000000", "does not exist"},
+		"get", "00000000-0000-4000-8000-000000000000")
+}
+
+// randomFile writes n random bytes to a file and returns its path and
+// content.
+func (e *env) randomFile(name string, n int) (string, []byte) {
+	e.t.Helper()
+	b := make([]byte, n)
+	rand.Read(b)
+	return e.write(name, string(b)), b
+}
+
+func TestDocuments(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.init()
+	rec := e.add("income", "source=Werkgever", "amount=2100")
+	// Several 256 KiB chunks and a short last one.
+	src, content := e.randomFile("loonstrook.pdf", 3*1024*1024+12345)
+	var d document
+	e.decode(e.ok("doc", "add", src, "--record", rec[:8], "--json"), &d)
+	if d.Name != "loonstrook.pdf" || d.MediaType != "application/pdf" || d.Size != int64(len(content)) || d.Record != rec {
+		t.Errorf("doc add --json = %+v", d)
+	}
+	small, _ := e.randomFile("brief.txt", 100)
+	id2 := strings.TrimSpace(e.ok("doc", "add", small))
+
+	var docs []document
+	e.decode(e.ok("doc", "list", "--json"), &docs)
+	if len(docs) != 2 || docs[0].ID != d.ID || docs[1].ID != id2 {
+		t.Errorf("doc list = %+v", docs)
+	}
+	if out := e.ok("doc", "list"); !strings.Contains(out, "loonstrook.pdf") || !strings.Contains(out, "3.0 MiB") {
+		t.Errorf("doc list:\n%s", out)
+	}
+	if out := e.ok("get", rec); !strings.Contains(out, "loonstrook.pdf") {
+		t.Errorf("get of the linked record does not show the document:\n%s", out)
+	}
+	if out := e.ok("get", d.ID); !strings.Contains(out, d.SHA256) {
+		t.Errorf("get of a document:\n%s", out)
+	}
+
+	out := filepath.Join(e.dir, "out", "copy.pdf")
+	os.Mkdir(filepath.Dir(out), 0o700)
+	e.ok("doc", "get", d.ID, "-o", out)
+	if got, _ := os.ReadFile(out); !bytes.Equal(got, content) {
+		t.Fatalf("doc get: %d bytes back, want the %d bytes put in", len(got), len(content))
+	}
+	// An existing file is kept unless --force.
+	os.WriteFile(out, []byte("mine"), 0o600)
+	e.fails(1, []string{out, "already exists", "--force"}, "doc", "get", d.ID, "-o", out)
+	if got, _ := os.ReadFile(out); string(got) != "mine" {
+		t.Errorf("doc get replaced an existing file without --force")
+	}
+	e.ok("doc", "get", d.ID, "--output", out, "--force")
+	if got, _ := os.ReadFile(out); !bytes.Equal(got, content) {
+		t.Errorf("doc get --force did not write the document")
+	}
+	// A folder as -o takes the document's own name.
+	e.ok("doc", "get", id2, "-o", filepath.Dir(out))
+	if _, err := os.Stat(filepath.Join(filepath.Dir(out), "brief.txt")); err != nil {
+		t.Errorf("doc get into a folder: %v", err)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(out))
+	for _, en := range entries {
+		if strings.HasPrefix(en.Name(), ".") {
+			t.Errorf("a temporary file was left behind: %s", en.Name())
+		}
+	}
+
+	e.fails(1, []string{"is a record, not a document"}, "doc", "get", rec, "-o", filepath.Join(e.dir, "x"))
+	e.fails(1, []string{"nope.pdf", "does not exist"}, "doc", "add", filepath.Join(e.dir, "nope.pdf"))
+	e.fails(1, []string{"does not exist"}, "doc", "add", small, "--record", "00000000-0000-4000-8000-000000000000")
+
+	// Documents go to the recycle bin and come back too.
+	e.ok("rm", d.ID)
+	var bin struct {
+		Records   []record   `json:"records"`
+		Documents []document `json:"documents"`
+	}
+	e.decode(e.ok("bin", "--json"), &bin)
+	if len(bin.Documents) != 1 || bin.Documents[0].ID != d.ID {
+		t.Errorf("bin after rm of a document = %+v", bin)
+	}
+	e.decode(e.ok("doc", "list", "--json"), &docs)
+	if len(docs) != 1 {
+		t.Errorf("doc list after rm = %+v", docs)
+	}
+	e.ok("restore", d.ID)
+	e.decode(e.ok("doc", "list", "--json"), &docs)
+	if len(docs) != 2 {
+		t.Errorf("doc list after restore = %+v", docs)
+	}
+}
+
+// TestWriteAtomicLeavesNothingOnError checks the mechanism doc get relies
+// on: when writing fails halfway (a damaged chunk), neither the target nor
+// a temporary file is left.
+func TestWriteAtomicLeavesNothingOnError(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "out.pdf")
+	err := writeAtomic(target, func(f *os.File) error {
+		f.Write(bytes.Repeat([]byte("x"), 1<<20))
+		return vault.ErrDamaged
+	})
+	if err != vault.ErrDamaged {
+		t.Fatalf("writeAtomic error = %v", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("left behind: %v", entries)
+	}
+	os.WriteFile(target, []byte("old"), 0o600)
+	writeAtomic(target, func(f *os.File) error { f.Write([]byte("partial")); return vault.ErrDamaged })
+	if got, _ := os.ReadFile(target); string(got) != "old" {
+		t.Errorf("a failed write changed the existing file to %q", got)
+	}
+}
+
+func TestWrongPassphrase(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.init()
+	wrong := e.write("wrong.txt", "not the passphrase\n")
+	r := e.runEnv(nil, "--vault", e.vault, "--passphrase-file", wrong, "list")
+	e.checkFailure(r, 1, e.vault, "passphrase is not right")
+	nl := &env{t: t, dir: e.dir, vault: e.vault, pass: e.pass, lang: "nl_NL.UTF-8"}
+	r = nl.runEnv(nil, "list", "--vault", e.vault, "--passphrase-file", wrong)
+	nl.checkFailure(r, 1, "wachtwoord klopt niet")
+	// The flag wins over the environment.
+	r = e.runEnv([]string{"KLUIS_PASSPHRASE_FILE=" + e.pass}, "--vault", e.vault, "--passphrase-file", wrong, "list")
+	e.checkFailure(r, 1, "passphrase is not right")
+	e.fails(1, []string{"missing.txt", "does not exist"}, "list", "--passphrase-file", filepath.Join(e.dir, "missing.txt"))
+	empty := e.write("empty.txt", "\n")
+	e.fails(1, []string{"empty.txt", "empty"}, "list", "--passphrase-file", empty)
+	// The failed unlocks show in the log at the next unlock.
+	var events []vault.Event
+	if err := json.Unmarshal([]byte(e.ok("log", "--json")), &events); err != nil {
+		t.Fatal(err)
+	}
+	failed := 0
+	for _, ev := range events {
+		if ev.Action == vault.ActionUnlockFailed {
+			failed++
+		}
+	}
+	if failed != 3 {
+		t.Errorf("log has %d failed unlocks, want 3", failed)
+	}
+}
+
+// TestPassphraseFileNewline checks that exactly one trailing newline is
+// stripped from a passphrase file.
+func TestPassphraseFileNewline(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	two := e.write("two.txt", "ends with a newline\n\n") // the passphrase is "ends with a newline\n"
+	r := e.runEnv(nil, "--vault", e.vault, "--passphrase-file", two, "init")
+	if r.code != 0 {
+		t.Fatalf("init: %s", r.stderr)
+	}
+	one := e.write("one.txt", "ends with a newline\n")
+	r = e.runEnv(nil, "--vault", e.vault, "--passphrase-file", one, "list")
+	e.checkFailure(r, 1, "passphrase is not right")
+	for _, name := range []string{"two.txt", "crlf.txt"} {
+		p := two
+		if name == "crlf.txt" {
+			p = e.write(name, "ends with a newline\n\r\n")
+		}
+		if r := e.runEnv(nil, "--vault", e.vault, "--passphrase-file", p, "list"); r.code != 0 {
+			t.Errorf("list with %s: %s", name, r.stderr)
+		}
+	}
+}
+
+// TestNoPassphraseWithoutTerminal checks that kluisctl fails at once when
+// there is no passphrase and standard input is not a terminal, also when
+// standard input is a pipe that stays open.
+func TestNoPassphraseWithoutTerminal(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.init()
+	for _, stdin := range []string{"dev-null", "open-pipe"} {
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stdin == "open-pipe" {
+			e.stdin = func(cmd *exec.Cmd) { cmd.Stdin = pr }
+		} else {
+			e.stdin = nil
+		}
+		r := e.runEnv(nil, "--vault", e.vault, "list")
+		pw.Close()
+		pr.Close()
+		e.checkFailure(r, 1, "No passphrase", "--passphrase-file", "KLUIS_PASSPHRASE_FILE")
+		if r.took > 10*time.Second {
+			t.Errorf("%s: took %v", stdin, r.took)
+		}
+		r = e.runEnv(nil, "--vault", filepath.Join(e.dir, "new.kluis"), "init")
+		e.checkFailure(r, 1, "No new passphrase", "--new-passphrase-file")
+		r = e.runEnv(nil, "--vault", e.vault, "recover")
+		e.checkFailure(r, 1, "No recovery key", "--recovery-key-file")
+	}
+	e.stdin = nil
+	if _, err := os.Stat(filepath.Join(e.dir, "new.kluis")); err == nil {
+		t.Errorf("init without a passphrase made a vault")
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.init()
+	id := e.add("goals", "title=Test")
+	cases := [][]string{
+		{},
+		{"frobnicate"},
+		{"add"},
+		{"add", "income", "amount"},
+		{"add", "income", "=12"},
+		{"add", "income", "amount=1", "amount=2"},
+		{"get"},
+		{"get", id, "extra"},
+		{"list", "--bogus"},
+		{"list", "a", "b"},
+		{"set", id},
+		{"revert", id, "one"},
+		{"revert", id, "0"},
+		{"doc"},
+		{"doc", "frob"},
+		{"doc", "get", id},
+		{"backup"},
+		{"search"},
+		{"search", " "},
+		{"--vault"},
+		{"list", "--vault"},
+		{"--json=maybe", "list"},
+		{"restore", id, "--recovery-key-file", "x"},
+		{"log", "verify", "extra"},
+	}
+	for _, args := range cases {
+		r := e.run(args...)
+		e.checkFailure(r, 2, "--help")
+		if r.stdout != "" {
+			t.Errorf("kluisctl %v: printed on stdout: %q", args, r.stdout)
+		}
+	}
+	if recs := e.list(); len(recs) != 1 {
+		t.Errorf("a usage error changed the vault: %+v", recs)
+	}
+}
+
+func TestHelp(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}} {
+		out := e.ok(args...)
+		for _, cmd := range commands {
+			if !strings.Contains(out, "  "+cmd.name) {
+				t.Errorf("kluisctl %v does not list %q", args, cmd.name)
+			}
+		}
+		for _, want := range []string{"--vault PATH", "--passphrase-file FILE", "KLUIS_PASSPHRASE_FILE", "--json", "Exit status"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("kluisctl %v lacks %q", args, want)
+			}
+		}
+	}
+	for _, cmd := range commands {
+		args := append(strings.Fields(cmd.name), "--help")
+		out := e.ok(args...)
+		if !strings.Contains(out, "kluisctl "+cmd.name) {
+			t.Errorf("kluisctl %s --help lacks its usage line:\n%s", cmd.name, out)
+		}
+		for _, name := range flagNames(cmd) {
+			if !strings.Contains(out, name) {
+				t.Errorf("kluisctl %s --help does not document %s:\n%s", cmd.name, name, out)
+			}
+		}
+		if out2 := e.ok(append([]string{"help"}, strings.Fields(cmd.name)...)...); out2 != out {
+			t.Errorf("kluisctl help %s differs from kluisctl %s --help", cmd.name, cmd.name)
+		}
+	}
+	nl := &env{t: t, dir: e.dir, vault: e.vault, pass: e.pass, lang: "nl_NL.UTF-8"}
+	if out := nl.ok("--help"); !strings.Contains(out, "Opdrachten") || !strings.Contains(out, "prullenbak") {
+		t.Errorf("Dutch help:\n%s", out)
+	}
+	if out := e.ok("doc", "--help"); !strings.Contains(out, "doc add") || !strings.Contains(out, "doc list") {
+		t.Errorf("doc --help:\n%s", out)
+	}
+}
+
+func TestPasswd(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.init()
+	id := e.add("goals", "title=Keep me")
+	short := e.write("short.txt", "short\n")
+	e.fails(1, []string{"too short", "8"}, "passwd", "--new-passphrase-file", short)
+	newPass := e.write("new.txt", "a much better passphrase\n")
+	if out := e.ok("passwd", "--new-passphrase-file", newPass); !strings.Contains(out, "changed") {
+		t.Errorf("passwd: %s", out)
+	}
+	e.fails(1, []string{"passphrase is not right"}, "list")
+	r := e.runEnv([]string{"KLUIS_PASSPHRASE_FILE=" + newPass}, "--vault", e.vault, "get", id, "--json")
+	if r.code != 0 || !strings.Contains(r.stdout, "Keep me") {
+		t.Errorf("get with the new passphrase: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// recoveryKeyFromInit returns the recovery key as init prints it for
+// people: indented lines of groups.
+func recoveryKeyFromInit(t *testing.T, out string) string {
+	t.Helper()
+	var lines []string
+	for line := range strings.Lines(out) {
+		if strings.HasPrefix(line, "    ") {
+			lines = append(lines, strings.TrimSpace(line))
+		}
+	}
+	if len(lines) == 0 {
+		t.Fatalf("init printed no recovery key:\n%s", out)
+	}
+	return strings.Join(lines, "\n") + "\n"
+}
+
+func TestRecover(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	out := e.ok("init", "--name", "Fatima")
+	if !strings.Contains(out, "recovery key") || !strings.Contains(out, "only this once") {
+		t.Errorf("init output:\n%s", out)
+	}
+	// The key as printed, in groups over several lines, is what a person
+	// would type back.
+	keyFile := e.write("recovery.txt", recoveryKeyFromInit(t, out))
+	id := e.add("income", "source=UWV", "amount=1")
+
+	other := newEnv(t)
+	otherKey := other.write("other.txt", other.init())
+	newPass := e.write("new.txt", "my new passphrase\n")
+	e.fails(1, []string{"recovery key is not right"}, "recover", "--recovery-key-file", otherKey, "--new-passphrase-file", newPass)
+	garbage := e.write("garbage.txt", "hello\n")
+	e.fails(1, []string{"recovery key is not right"}, "recover", "--recovery-key-file", garbage, "--new-passphrase-file", newPass)
+
+	if out := e.ok("recover", "--recovery-key-file", keyFile, "--new-passphrase-file", newPass); !strings.Contains(out, "new passphrase is set") {
+		t.Errorf("recover: %s", out)
+	}
+	e.fails(1, []string{"passphrase is not right"}, "list")
+	r := e.runEnv(nil, "--vault", e.vault, "--passphrase-file", newPass, "list", "--json")
+	if r.code != 0 || !strings.Contains(r.stdout, id) {
+		t.Errorf("list with the new passphrase: %d %s", r.code, r.stderr)
+	}
+	var events []vault.Event
+	json.Unmarshal([]byte(e.runEnv(nil, "--vault", e.vault, "--passphrase-file", newPass, "log", "--json").stdout), &events)
+	var actions []vault.Action
+	for _, ev := range events {
+		actions = append(actions, ev.Action)
+	}
+	if !slices.Contains(actions, vault.ActionRecoveryKeyUsed) || !slices.Contains(actions, vault.ActionPassphraseChanged) {
+		t.Errorf("log after recover = %v", actions)
+	}
+}
+
+func TestInit(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	short := e.write("short.txt", "1234567\n")
+	r := e.runEnv(nil, "--vault", e.vault, "init", "--new-passphrase-file", short)
+	e.checkFailure(r, 1, "too short", "8")
+	if _, err := os.Stat(e.vault); err == nil {
+		t.Errorf("a refused init made a vault")
+	}
+	e.init()
+	e.fails(1, []string{e.vault, "already"}, "init")
+	e.fails(1, []string{"There is no vault at", "kluisctl init"}, "list", "--vault", filepath.Join(e.dir, "elsewhere.kluis"))
+	// Without --vault the default place under $XDG_DATA_HOME is used.
+	r = e.runEnv([]string{"KLUIS_PASSPHRASE_FILE=" + e.pass}, "init")
+	if r.code != 0 {
+		t.Fatalf("init at the default place: %s", r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "xdg", "kluis", "vault.kluis")); err != nil {
+		t.Errorf("default vault: %v", err)
+	}
+}
+
+func TestLog(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.init()
+	id := e.add("debts", "creditor=CJIB", "amount=90")
+	e.ok("set", id, "status=paid")
+	var events []vault.Event
+	if err := json.Unmarshal([]byte(e.ok("log", "--json")), &events); err != nil {
+		t.Fatal(err)
+	}
+	var actions []vault.Action
+	for i, ev := range events {
+		actions = append(actions, ev.Action)
+		if ev.Seq != uint64(i+1) || ev.Hash == "" {
+			t.Errorf("event %d = %+v", i, ev)
+		}
+	}
+	want := []vault.Action{vault.ActionVaultCreated, vault.ActionRecordCreated, vault.ActionRecordUpdated}
+	if !slices.Equal(actions, want) {
+		t.Errorf("log actions = %v, want %v", actions, want)
+	}
+	if strings.Contains(e.ok("log", "--json"), "CJIB") {
+		t.Errorf("the log contains a value")
+	}
+	out := e.ok("log")
+	for _, w := range []string{"Vault created", "Record added", "Record changed", "Debts", id, "Fatima"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("log lacks %q:\n%s", w, out)
+		}
+	}
+	if out := e.ok("log", "verify"); !strings.Contains(out, "complete and unchanged") || !strings.Contains(out, "3 entries") {
+		t.Errorf("log verify: %s", out)
+	}
+	var v struct {
+		OK      bool `json:"ok"`
+		Entries int  `json:"entries"`
+	}
+	e.decode(e.ok("log", "verify", "--json"), &v)
+	if !v.OK || v.Entries != 3 {
+		t.Errorf("log verify --json = %+v", v)
+	}
+}
+
+func TestSchema(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var cats []struct {
+		ID     string   `json:"id"`
+		Label  string   `json:"label"`
+		Title  []string `json:"title"`
+		Fields []struct {
+			ID        string `json:"id"`
+			Label     string `json:"label"`
+			Type      string `json:"type"`
+			Required  bool   `json:"required"`
+			Sensitive bool   `json:"sensitive"`
+			Choices   []struct {
+				ID    string `json:"id"`
+				Label string `json:"label"`
+			} `json:"choices"`
+		} `json:"fields"`
+	}
+	e.decode(e.ok("schema", "--json"), &cats) // no vault needed
+	var ids []string
+	for _, c := range cats {
+		ids = append(ids, c.ID)
+		if c.ID != "personal" {
+			continue
+		}
+		for _, f := range c.Fields {
+			if f.ID == "bsn" && (f.Type != "bsn" || !f.Sensitive || f.Label != "Citizen service number (BSN)") {
+				t.Errorf("schema personal.bsn = %+v", f)
+			}
+			if f.ID == "surname" && !f.Required {
+				t.Errorf("personal.surname is not required")
+			}
+		}
+	}
+	for _, want := range []string{"personal", "household", "housing", "income", "costs", "debts", "care", "network", "goals"} {
+		if !slices.Contains(ids, want) {
+			t.Errorf("schema --json lacks %s", want)
+		}
+	}
+	out := e.ok("schema")
+	for _, w := range []string{"income", "Income", "amount", "money", "required", "month"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("schema lacks %q", w)
+		}
+	}
+}
+
+// TestBackupRestoreRoundTrip is the done-when scenario: records and a
+// document go into a backup; after changes, restoring the backup brings
+// back exactly what was there when it was made, and the changed vault is
+// kept aside.
+func TestBackupRestoreRoundTrip(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	recoveryKey := e.write("recovery.txt", e.init())
+	personal := e.add("personal", "given_names=Fatima", "surname=Yılmaz", "bsn=123456782")
+	income := e.add("income", "source=UWV", "amount=1234,56", "period=month")
+	e.add("debts", "creditor=Energie BV", "amount=300", "status=open")
+	e.ok("set", income, "amount=1300")
+	src, content := e.randomFile("jaaropgave.pdf", 700*1024)
+	doc := strings.TrimSpace(e.ok("doc", "add", src, "--record", income))
+
+	before := e.ok("list", "--json", "--reveal")
+	var beforeHist []record
+	e.decode(e.ok("history", income, "--json"), &beforeHist)
+
+	backup := filepath.Join(e.dir, "kluis.backup")
+	if out := e.ok("backup", "-o", backup); !strings.Contains(out, backup) {
+		t.Errorf("backup: %s", out)
+	}
+
+	// Change everything after the backup.
+	e.ok("set", personal, "surname=Jansen")
+	e.ok("rm", income)
+	added := e.add("goals", "title=Made after the backup")
+	e.ok("rm", doc)
+
+	out := e.ok("restore", backup)
+	m := regexp.MustCompile(`kept as (\S+)\.\n`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("restore does not say where the earlier vault went:\n%s", out)
+	}
+	movedAside := m[1]
+	if !strings.HasPrefix(movedAside, e.vault+".") {
+		t.Errorf("moved aside to %s, want it next to the vault", movedAside)
+	}
+
+	if after := e.ok("list", "--json", "--reveal"); after != before {
+		t.Errorf("records after restore differ from the backup:\nbefore: %s\nafter: %s", before, after)
+	}
+	var afterHist []record
+	e.decode(e.ok("history", income, "--json"), &afterHist)
+	if len(afterHist) != len(beforeHist) || len(afterHist) != 2 {
+		t.Errorf("history after restore has %d versions, want %d", len(afterHist), len(beforeHist))
+	}
+	target := filepath.Join(e.dir, "back.pdf")
+	e.ok("doc", "get", doc, "-o", target)
+	if got, _ := os.ReadFile(target); !bytes.Equal(got, content) {
+		t.Errorf("document after restore: %d bytes, want the %d bytes backed up", len(got), len(content))
+	}
+	if out := e.ok("log", "verify"); !strings.Contains(out, "complete") {
+		t.Errorf("log verify after restore: %s", out)
+	}
+
+	// The vault that was replaced is intact, with the changes made after
+	// the backup.
+	aside := &env{t: t, dir: e.dir, vault: movedAside, pass: e.pass, lang: e.lang}
+	if r := aside.get(added); r.Fields["title"] != "Made after the backup" {
+		t.Errorf("moved-aside vault: %+v", r)
+	}
+
+	// Restore with the recovery key into a new place, setting a new
+	// passphrase.
+	fresh := filepath.Join(e.dir, "fresh", "vault.kluis")
+	newPass := e.write("new.txt", "passphrase after restore\n")
+	r := e.runEnv(nil, "--vault", fresh, "restore", backup, "--recovery-key-file", recoveryKey, "--new-passphrase-file", newPass)
+	if r.code != 0 || strings.Contains(r.stdout, "kept as") {
+		t.Fatalf("restore with the recovery key: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = e.runEnv(nil, "--vault", fresh, "--passphrase-file", newPass, "list", "--json", "--reveal")
+	if r.code != 0 || r.stdout != before {
+		t.Errorf("records in the vault restored with the recovery key: %d %s\n%s", r.code, r.stderr, r.stdout)
+	}
+
+	// A wrong passphrase or a file that is no backup changes nothing.
+	wrong := e.write("wrong.txt", "not the passphrase\n")
+	r = e.runEnv(nil, "--vault", e.vault, "--passphrase-file", wrong, "restore", backup)
+	e.checkFailure(r, 1, "passphrase is not right")
+	notBackup := e.write("notes.txt", "just some notes\n")
+	e.fails(1, []string{"notes.txt", "not a Kluis backup"}, "restore", notBackup)
+	e.fails(1, []string{"missing.backup", "does not exist"}, "restore", filepath.Join(e.dir, "missing.backup"))
+	matches, _ := filepath.Glob(e.vault + ".*")
+	if len(matches) != 1 {
+		t.Errorf("failed restores left files next to the vault: %v", matches)
+	}
+	if after := e.ok("list", "--json", "--reveal"); after != before {
+		t.Errorf("a failed restore changed the vault")
+	}
+}
+
+func TestExport(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.init()
+	e.add("income", "source=UWV", "amount=12,50")
+	id := e.add("goals", "title=Write a letter")
+	e.ok("set", id, "status=in_progress")
+	src, content := e.randomFile("brief.pdf", 300*1024)
+	doc := strings.TrimSpace(e.ok("doc", "add", src))
+	dir := filepath.Join(e.dir, "export")
+	r := e.run("export", dir)
+	if r.code != 0 || !strings.Contains(r.stderr, "NOT encrypted") {
+		t.Fatalf("export: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "vault.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exp struct {
+		Records []struct {
+			ID      string         `json:"id"`
+			Fields  map[string]any `json:"fields"`
+			History []any          `json:"history"`
+		} `json:"records"`
+		Documents []struct {
+			ID   string `json:"id"`
+			File string `json:"file"`
+		} `json:"documents"`
+	}
+	if err := json.Unmarshal(b, &exp); err != nil {
+		t.Fatal(err)
+	}
+	if len(exp.Records) != 2 || len(exp.Documents) != 1 || exp.Documents[0].ID != doc {
+		t.Fatalf("vault.json: %d records, %+v", len(exp.Records), exp.Documents)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(exp.Documents[0].File)))
+	if err != nil || !bytes.Equal(got, content) {
+		t.Errorf("exported document: %v, %d bytes", err, len(got))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "activity-log.json")); err != nil {
+		t.Error(err)
+	}
+	e.fails(1, []string{dir, "not empty"}, "export", dir)
+}
+
+// TestVaultInUse holds the vault open in this process, as the desktop app
+// would, and checks that kluisctl says so quickly instead of waiting.
+func TestVaultInUse(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.init()
+	v, err := vault.Open(e.vault, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	for _, args := range [][]string{{"list"}, {"add", "goals", "title=x"}} {
+		r := e.fails(1, []string{e.vault, "open in another program"}, args...)
+		if r.took > 5*time.Second {
+			t.Errorf("kluisctl %v took %v to say the vault is in use", args, r.took)
+		}
+	}
+	backup := filepath.Join(e.dir, "b.backup")
+	v.Unlock([]byte(testPass))
+	if err := v.Backup(backup); err != nil {
+		t.Fatal(err)
+	}
+	e.fails(1, []string{"open in another program"}, "restore", backup)
+}
+
+// TestOutputIsStable checks a few properties scripts rely on: JSON output
+// is one value, and add prints nothing but the id.
+func TestOutputIsStable(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.init()
+	out := e.ok("add", "network", "name=Aisha", "phone=06 12345678")
+	if !regexp.MustCompile(`^[0-9a-f-]{36}\n$`).MatchString(out) {
+		t.Errorf("add printed %q", out)
+	}
+	for _, args := range [][]string{{"list", "--json"}, {"bin", "--json"}, {"doc", "list", "--json"}, {"log", "--json"}} {
+		out := e.ok(args...)
+		dec := json.NewDecoder(strings.NewReader(out))
+		var v any
+		if err := dec.Decode(&v); err != nil || dec.More() {
+			t.Errorf("kluisctl %v: not one JSON value: %v\n%s", args, err, out)
+		}
+		if v == nil {
+			t.Errorf("kluisctl %v printed null", args)
+		}
+	}
+	if out := e.ok("doc", "list", "--json"); strings.TrimSpace(out) != "[]" {
+		t.Errorf("doc list --json on an empty vault = %q, want []", out)
+	}
+}
+
+// flagNames lists every flag of a verb as typed: "--json", "-o".
+func flagNames(cmd *command) []string {
+	var out []string
+	for _, d := range (&cli{}).flagsFor(cmd).docs {
+		for _, n := range d.names {
+			if len(n) == 1 {
+				out = append(out, "-"+n)
+			} else {
+				out = append(out, "--"+n)
+			}
+		}
+	}
+	return out
+}
