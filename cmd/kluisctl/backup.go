@@ -13,6 +13,9 @@ func (c *cli) cmdBackup([]string) error {
 	if c.output == "" {
 		return c.usage("backup", "cli.usage.needs_output", nil)
 	}
+	if err := c.checkFolder(c.output); err != nil {
+		return err
+	}
 	return c.withVault(func(v *vault.Vault) error {
 		if err := v.Backup(c.output); err != nil {
 			return c.about(err, "cli.what.backup", map[string]any{"Path": c.output})
@@ -101,7 +104,9 @@ func (c *cli) restoreBackup(file string) error {
 func (c *cli) cmdExport(args []string) error {
 	dir := args[0]
 	return c.withVault(func(v *vault.Vault) error {
-		if err := v.Export(c.ctx, dir); err != nil {
+		ctx, stop := c.interruptible()
+		defer stop()
+		if err := v.Export(ctx, dir); err != nil {
 			if errors.Is(err, vault.ErrExists) {
 				return c.about(c.problem("cli.error.export_not_empty", nil), "cli.what.export", map[string]any{"Path": dir})
 			}

@@ -34,7 +34,9 @@ func (c *cli) cmdDocAdd(args []string) error {
 			}
 			opts.Record = r.ID
 		}
-		d, err := v.AddDocument(c.ctx, filepath.Base(path), bufio.NewReaderSize(f, vault.ChunkSize), opts)
+		ctx, stop := c.interruptible()
+		defer stop()
+		d, err := v.AddDocument(ctx, filepath.Base(path), bufio.NewReaderSize(f, vault.ChunkSize), opts)
 		if err != nil {
 			return c.about(err, "cli.what.file", what)
 		}
@@ -64,14 +66,19 @@ func (c *cli) cmdDocGet(args []string) error {
 			target = filepath.Join(target, d.Name)
 		}
 		what := map[string]any{"Path": target}
+		if err := c.checkFolder(target); err != nil {
+			return err
+		}
 		if _, err := os.Lstat(target); err == nil && !c.force {
 			return c.about(c.problem("cli.error.file_exists", nil), "cli.what.file", what)
 		} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return c.about(err, "cli.what.file", what)
 		}
+		ctx, stop := c.interruptible()
+		defer stop()
 		err = writeAtomic(target, func(f *os.File) error {
 			w := bufio.NewWriterSize(f, vault.ChunkSize)
-			if _, err := v.ReadDocument(c.ctx, d.ID, w); err != nil {
+			if _, err := v.ReadDocument(ctx, d.ID, w); err != nil {
 				return c.about(err, "cli.what.document", map[string]any{"ID": d.ID})
 			}
 			if err := w.Flush(); err != nil {
@@ -92,6 +99,22 @@ func (c *cli) cmdDocGet(args []string) error {
 		_, err = fmt.Fprintln(c.stdout, c.cat.T("cli.doc_get.done", map[string]any{"Name": d.Name, "Path": target}))
 		return err
 	})
+}
+
+// checkFolder makes sure the folder a file is to be written in exists, so
+// the message names that folder rather than a temporary file in it.
+func (c *cli) checkFolder(path string) error {
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return c.problem("cli.error.no_folder", map[string]any{"Path": dir})
+	case err != nil:
+		return c.about(err, "cli.what.file", map[string]any{"Path": path})
+	case !fi.IsDir():
+		return c.problem("cli.error.no_folder", map[string]any{"Path": dir})
+	}
+	return nil
 }
 
 // writeAtomic writes path through a temporary file in the same folder:

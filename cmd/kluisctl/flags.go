@@ -87,6 +87,19 @@ func (f *flagSet) reorder(c *cli, verb string, args []string) (flags, positional
 	return flags, positional, nil
 }
 
+// flagError turns an error of package flag into a usage error in the
+// person's language, where it recognizes it.
+func (c *cli) flagError(verb string, err error) error {
+	msg := err.Error()
+	if f, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		return c.usage(verb, "cli.usage.unknown_flag", map[string]any{"Flag": f})
+	}
+	if f, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
+		return c.usage(verb, "cli.usage.flag_needs_value", map[string]any{"Flag": f})
+	}
+	return c.usage(verb, "cli.usage.bad_flag", map[string]any{"Detail": msg})
+}
+
 func isSwitch(fl *flag.Flag) bool {
 	b, ok := fl.Value.(interface{ IsBoolFlag() bool })
 	return ok && b.IsBoolFlag()

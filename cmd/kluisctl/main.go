@@ -16,24 +16,33 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	c := &cli{
-		ctx:    ctx,
 		cat:    i18n.Load(i18n.Lang()),
 		stdin:  os.Stdin,
 		stdout: os.Stdout,
 		stderr: os.Stderr,
 		getenv: os.Getenv,
 	}
-	code := c.run(os.Args[1:])
-	stop()
-	os.Exit(code)
+	os.Exit(c.run(os.Args[1:]))
+}
+
+// interruptible returns a context that Ctrl-C (or SIGTERM) cancels, for the
+// long operations that stop cleanly when asked: adding, saving and
+// exporting documents. A second Ctrl-C ends kluisctl at once. Everything
+// else keeps the default: the process ends, and bbolt's transactions make
+// sure a change happened completely or not at all.
+func (c *cli) interruptible() (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // give the next signal its default effect again
+	}()
+	return ctx, stop
 }
 
 // cli is one run of kluisctl: where it reads and writes, its language, and
 // the flags given.
 type cli struct {
-	ctx    context.Context
 	cat    *i18n.Catalog
 	stdin  *os.File
 	stdout io.Writer
@@ -159,7 +168,7 @@ func (c *cli) dispatch(args []string) error {
 			c.printHelp()
 			return errHelpShown
 		}
-		return c.usage("", "cli.usage.bad_flag", map[string]any{"Detail": err.Error()})
+		return c.flagError("", err)
 	}
 	rest := global.fs.Args()
 	if len(rest) == 0 {
@@ -195,7 +204,7 @@ func (c *cli) dispatch(args []string) error {
 			c.printCommandHelp(cmd)
 			return errHelpShown
 		}
-		return c.usage(cmd.name, "cli.usage.bad_flag", map[string]any{"Detail": err.Error()})
+		return c.flagError(cmd.name, err)
 	}
 	switch {
 	case len(pos) < cmd.min:

@@ -213,7 +213,7 @@ func TestSetHistoryRevertBin(t *testing.T) {
 	if out := e.ok("bin"); !strings.Contains(out, "empty") {
 		t.Errorf("bin after restore:\n%s", out)
 	}
-	e.fails(1, []string{"record 00000000-0000-4000-8000-000000000000", "does not exist"},
+	e.fails(1, []string{"id 00000000-0000-4000-8000-000000000000", "does not exist"},
 		"get", "00000000-0000-4000-8000-000000000000")
 }
 

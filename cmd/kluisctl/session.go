@@ -68,7 +68,7 @@ const minPrefix = 4
 // start of one (at least minPrefix characters) that fits exactly one item,
 // in the recycle bin too.
 func (c *cli) resolve(v *vault.Vault, arg string) (item, error) {
-	notFound := c.about(vault.ErrNotFound, "cli.what.item", map[string]any{"ID": arg})
+	notFound := c.about(vault.ErrNotFound, "cli.what.id", map[string]any{"ID": arg})
 	if vault.IsID(arg) {
 		id := strings.ToLower(arg)
 		if _, err := v.Get(id); err == nil {
