@@ -3,7 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"time"
 
 	"kluis/vault"
 )
@@ -70,6 +72,7 @@ func (c *cli) restoreBackup(file string) error {
 		}
 		defer clear(pass)
 	}
+	waitForFreshAsideName(c.vaultPath)
 	v, movedAside, err := vault.RestoreBackup(file, c.vaultPath, pass, key, nil)
 	if err != nil {
 		if errors.Is(err, vault.ErrInUse) {
@@ -98,6 +101,21 @@ func (c *cli) restoreBackup(file string) error {
 		fmt.Fprintln(c.stdout, t("cli.restore_backup.passphrase", nil))
 	}
 	return nil
+}
+
+// waitForFreshAsideName works around vault.RestoreBackup naming the vault
+// it moves aside after the current second only: a second restore within the
+// same second would rename over the vault the first one kept. It waits,
+// at most a little over a second, until that name is free.
+func waitForFreshAsideName(vaultPath string) {
+	deadline := time.Now().Add(1500 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		name := fmt.Sprintf("%s.before-restore-%s", vaultPath, time.Now().Format("20060102-150405"))
+		if _, err := os.Lstat(name); errors.Is(err, fs.ErrNotExist) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // cmdExport writes the whole vault as open files into a folder.

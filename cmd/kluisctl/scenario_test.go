@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -781,6 +782,37 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	}
 	if after := e.ok("list", "--json", "--reveal"); after != before {
 		t.Errorf("a failed restore changed the vault")
+	}
+}
+
+// TestRestoreTwiceKeepsBoth restores a backup twice in quick succession:
+// each restore keeps the vault it replaces, under its own name.
+func TestRestoreTwiceKeepsBoth(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.init()
+	e.add("goals", "title=In the backup")
+	backup := filepath.Join(e.dir, "b.backup")
+	e.ok("backup", "-o", backup)
+	first := e.add("goals", "title=First change")
+	e.ok("restore", backup)
+	second := e.add("goals", "title=Second change")
+	e.ok("restore", backup)
+	aside, _ := filepath.Glob(e.vault + ".before-restore-*")
+	if len(aside) != 2 {
+		t.Fatalf("vaults kept aside: %v, want 2", aside)
+	}
+	var titles []string
+	for _, p := range aside {
+		a := &env{t: t, dir: e.dir, vault: p, pass: e.pass, lang: e.lang}
+		for _, r := range a.list() {
+			titles = append(titles, fmt.Sprint(r.Fields["title"]))
+		}
+	}
+	for _, want := range []string{"First change", "Second change"} {
+		if !slices.Contains(titles, want) {
+			t.Errorf("no kept vault holds %q (ids %s, %s): %v", want, first, second, titles)
+		}
 	}
 }
 

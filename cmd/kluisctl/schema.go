@@ -63,11 +63,7 @@ func (c *cli) cmdSchema([]string) error {
 			}
 			fmt.Fprintf(tw, "  %s\t%s\t%s\n", f.ID, kind, c.cat.Field(cat.ID, f.ID))
 			if len(f.Choices) > 0 {
-				var opts []string
-				for _, ch := range f.Choices {
-					opts = append(opts, ch)
-				}
-				fmt.Fprintf(tw, "  \t\t%s: %s\n", t("cli.schema.choices", nil), strings.Join(opts, ", "))
+				fmt.Fprintf(tw, "  \t\t%s: %s\n", t("cli.schema.choices", nil), strings.Join(f.Choices, ", "))
 			}
 		}
 		tw.Flush()
