@@ -9,6 +9,7 @@ import (
 	"go/token"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -326,6 +327,23 @@ func TestActionsLabelled(t *testing.T) {
 	}
 	if got := Load(Dutch).Action("future.thing"); got != "future.thing" {
 		t.Errorf("unknown action = %q, want its id", got)
+	}
+}
+
+// TestNoGUIDependency keeps Fyne (and the app) out of this package and of
+// kluisctl, so the CLI stays small and headless.
+func TestNoGUIDependency(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the go command")
+	}
+	out, err := exec.Command("go", "list", "-deps", "kluis/internal/i18n", "kluis/cmd/kluisctl").CombinedOutput()
+	if err != nil {
+		t.Skipf("go list: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.HasPrefix(dep, "fyne.io/") || dep == "kluis/app" {
+			t.Errorf("internal/i18n or cmd/kluisctl depends on %s", dep)
+		}
 	}
 }
 
