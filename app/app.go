@@ -2,133 +2,142 @@
 //
 // It is the only GUI package: vault and sync never import it (or Fyne), and
 // internal/deptest fails the build if they do. It is also the only package
-// that may call fyne.Do or fyne.DoAndWait: work that takes time runs on its
-// own goroutine and hands its results back to widgets here, and nowhere else.
-// Never call fyne.DoAndWait from the UI goroutine, and never hold a vault
-// transaction inside fyne.Do.
+// that may call fyne.Do: work that takes time runs on its own goroutine
+// through UI.run or runQuiet (bridge.go) and hands its results back to the
+// widgets there, and nowhere else. Never hold a vault transaction inside
+// fyne.Do.
 //
 // New builds everything from what it is given; main only creates the Fyne
-// app and window. Screens are structs that hold their widgets and react in
-// on… methods. Every text a person sees comes from lang with a key starting
-// with "app.", from the translations in package assets (Dutch by default,
-// English as the fallback).
+// app and window. A screen is a struct holding its widgets, reacting in on…
+// methods; pages of the main window implement page (shell.go). Every text a
+// person sees comes from lang with a key starting with "app." (or Fyne's own
+// keys), from the translations in package assets: Dutch by default, English
+// when chosen in the settings. Error messages come from internal/i18n, the
+// same sentences the CLI uses.
 package app
 
 import (
-	"fmt"
-	"io/fs"
-	"sync"
+	"errors"
+	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
-	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
-	"fyne.io/fyne/v2/layout"
-	"fyne.io/fyne/v2/theme"
-	"fyne.io/fyne/v2/widget"
 
 	"kluis/assets"
+	"kluis/internal/i18n"
+	"kluis/vault"
 )
 
 // Deps is what the GUI needs from outside.
 type Deps struct {
 	// VaultPath is the vault file to open or create.
 	VaultPath string
+	// DemoPath is where the example vault lives (next to VaultPath when
+	// empty).
+	DemoPath string
+	// Now is the wall clock (time.Now when nil).
+	Now func() time.Time
 }
+
+// Preference keys (UI settings only: never secrets or personal data).
+const (
+	prefLanguage = "language"         // "nl" or "en"
+	prefAutoLock = "autolock_minutes" // 0 = never
+)
+
+const defaultAutoLockMinutes = 5
 
 // UI is the running desktop interface of one window.
 type UI struct {
 	app    fyne.App
 	window fyne.Window
 	deps   Deps
+	sync   bool // run background work inline (tests)
 
-	title  *widget.Label
-	status *widget.Label
-	quit   *widget.Button
+	lang string        // "nl" or "en"
+	cat  *i18n.Catalog // error messages and labels in lang
+
+	session *session // the open vault, nil before one is opened
+	shell   *shell   // the main window content while unlocked
 }
 
-// New loads the translations, builds the window's content and returns the
-// UI. It does not show the window: the caller does, with ShowAndRun.
-func New(a fyne.App, w fyne.Window, d Deps) *UI {
-	if err := loadTranslations(); err != nil {
-		fyne.LogError("Kluis translations could not be loaded", err)
-	}
+// New loads the translations, builds the window's first screen and returns
+// the UI. It does not show the window: the caller does, with ShowAndRun.
+func New(a fyne.App, w fyne.Window, d Deps) *UI { return newUI(a, w, d, false) }
 
-	u := &UI{app: a, window: w, deps: d}
-	u.title = &widget.Label{
-		Text:      lang.X("app.title", "Kluis"),
-		Alignment: fyne.TextAlignCenter,
-		TextStyle: fyne.TextStyle{Bold: true},
-		SizeName:  theme.SizeNameHeadingText,
+// newUI is New; with inline true, background work runs synchronously
+// (tests).
+func newUI(a fyne.App, w fyne.Window, d Deps, inline bool) *UI {
+	if d.Now == nil {
+		d.Now = time.Now
 	}
-	u.status = &widget.Label{
-		Text:      lang.X("app.coming", "De schermen van uw kluis komen hier binnenkort."),
-		Alignment: fyne.TextAlignCenter,
-		Wrapping:  fyne.TextWrapWord,
+	if d.DemoPath == "" && d.VaultPath != "" {
+		d.DemoPath = demoPathFor(d.VaultPath)
 	}
-	u.quit = &widget.Button{
-		Text:     lang.X("app.quit", "Sluiten"),
-		Icon:     theme.LogoutIcon(),
-		OnTapped: u.onQuit,
-	}
+	u := &UI{app: a, window: w, deps: d, sync: inline}
+	a.Settings().SetTheme(newTheme())
+	u.setLanguage(a.Preferences().StringWithFallback(prefLanguage, "nl"))
 
 	icon := fyne.NewStaticResource("icon.png", assets.Icon)
 	a.SetIcon(icon)
 	w.SetIcon(icon)
-	w.SetTitle(lang.X("app.title", "Kluis"))
-	logo := canvas.NewImageFromResource(icon)
-	logo.FillMode = canvas.ImageFillContain
-	logo.SetMinSize(fyne.NewSquareSize(96))
-	// A full-width column centred vertically, so the status line can wrap
-	// at the window's width rather than at its own minimum.
-	w.SetContent(container.NewPadded(container.NewVBox(
-		layout.NewSpacer(),
-		container.NewCenter(logo),
-		u.title,
-		u.status,
-		container.NewCenter(u.quit),
-		layout.NewSpacer(),
-	)))
-	w.Resize(fyne.NewSize(640, 420))
+	w.SetTitle(lang.L("app.title"))
+	w.Resize(fyne.NewSize(1100, 720))
+	w.SetOnDropped(u.onDropped)
+	lc := a.Lifecycle()
+	lc.SetOnExitedForeground(u.onBackground)
+	lc.SetOnEnteredForeground(u.onForeground)
+	lc.SetOnStopped(u.onStopped)
+	u.showStart()
 	return u
 }
 
-// onQuit stops the app, which closes every window.
-func (u *UI) onQuit() {
-	u.app.Quit()
+// setLanguage makes l ("nl" or "en") the language of every text, Fyne's
+// own included. Fyne picks translations by the system locale and offers no
+// way to choose, so the chosen language's file is loaded under the system
+// locale's name. Screens built after this call use the new language.
+func (u *UI) setLanguage(l string) {
+	if l != "en" {
+		l = "nl"
+	}
+	u.lang = l
+	u.cat = i18n.Load(l)
+	if err := loadTranslations(l); err != nil {
+		fyne.LogError("Kluis translations could not be loaded", err)
+	}
 }
 
-var (
-	translationsOnce sync.Once
-	translationsErr  error
-)
+// t is lang.L with named values, for texts with placeholders.
+func t(key string, data map[string]any) string { return lang.L(key, data) }
 
-// loadTranslations adds Kluis's translations to Fyne's, once per process
-// (Fyne's translation table is global).
-//
-// It does not use lang.AddTranslationsFS: that reads dir+"/"+name, and an
-// embed.FS refuses "./en.json", so it cannot read files embedded at the
-// root of package assets. lang.AddTranslations does the same per file.
-func loadTranslations() error {
-	translationsOnce.Do(func() {
-		files, err := fs.Glob(assets.Translations, "*.json")
-		if err != nil {
-			translationsErr = err
-			return
-		}
-		if len(files) == 0 {
-			translationsErr = fmt.Errorf("no translations embedded in package assets")
-			return
-		}
-		for _, name := range files {
-			data, err := fs.ReadFile(assets.Translations, name)
-			if err == nil {
-				err = lang.AddTranslations(fyne.NewStaticResource(name, data))
-			}
-			if err != nil && translationsErr == nil {
-				translationsErr = fmt.Errorf("failed to load translation %s: %w", name, err)
-			}
-		}
-	})
-	return translationsErr
+// showError tells the person what went wrong, in plain words, in a dialog.
+func (u *UI) showError(err error) {
+	if err == nil {
+		return
+	}
+	d := dialog.NewInformation(lang.L("app.error.title"), u.cat.Error(err), u.window)
+	d.Show()
+}
+
+// errorText is the translated message for err, for showing next to a field.
+func (u *UI) errorText(err error) string { return u.cat.Error(err) }
+
+// touch notes that the person did something: it resets the auto-lock timer.
+func (u *UI) touch() {
+	if u.session != nil {
+		u.session.touch()
+	}
+}
+
+// vault is the open, unlocked vault, or nil.
+func (u *UI) vault() *vault.Vault {
+	if u.session == nil || u.session.v.Locked() {
+		return nil
+	}
+	return u.session.v
+}
+
+func isCanceled(err error) bool {
+	return errors.Is(err, vault.ErrCanceled) || errors.Is(err, errCanceled)
 }

@@ -1,16 +1,16 @@
 package app
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
-
-	"kluis/assets"
+	"fyne.io/fyne/v2/widget"
 )
 
 // TestMain pins the locale to Dutch, the language Kluis's users see by
@@ -33,90 +33,261 @@ type quitRecorder struct {
 
 func (q *quitRecorder) Quit() { q.quits++ }
 
-func newTestUI(t *testing.T) (*UI, *quitRecorder, fyne.Window) {
+// newTestUI builds the UI on Fyne's test driver with a fresh vault path.
+// Background work runs inline, so whatever a tap starts has finished when
+// the tap returns.
+func newTestUI(t *testing.T) (*UI, fyne.Window) {
+	t.Helper()
+	return newTestUIAt(t, filepath.Join(t.TempDir(), "vault.kluis"))
+}
+
+func newTestUIAt(t *testing.T, path string) (*UI, fyne.Window) {
 	t.Helper()
 	a := &quitRecorder{App: test.NewTempApp(t)}
 	w := a.NewWindow("Kluis")
-	t.Cleanup(w.Close)
-	u := New(a, w, Deps{VaultPath: filepath.Join(t.TempDir(), "vault.kluis")})
-	return u, a, w
+	w.Resize(fyne.NewSize(1100, 720))
+	u := newUI(a, w, Deps{VaultPath: path}, true)
+	t.Cleanup(func() {
+		u.closeSession()
+		w.Close()
+	})
+	return u, w
 }
 
-func TestNewBuildsWindow(t *testing.T) {
-	u, _, w := newTestUI(t)
-
-	if err := loadTranslations(); err != nil {
-		t.Errorf("loadTranslations() error: %v", err)
-	}
-	if got := w.Title(); got != "Kluis" {
-		t.Errorf("window title = %q, want %q", got, "Kluis")
-	}
-	for _, tc := range []struct {
-		name string
-		obj  fyne.CanvasObject
-		text string
-	}{
-		{"title", u.title, u.title.Text},
-		{"status", u.status, u.status.Text},
-		{"quit button", u.quit, u.quit.Text},
-	} {
-		if !holds(w.Content(), tc.obj) {
-			t.Errorf("%s is not in the window", tc.name)
+// walk visits every object shown in the window, overlays (dialogs)
+// included.
+func walk(w fyne.Window, visit func(fyne.CanvasObject)) {
+	var rec func(o fyne.CanvasObject)
+	rec = func(o fyne.CanvasObject) {
+		if o == nil || !o.Visible() {
+			return
 		}
-		if tc.text == "" || strings.HasPrefix(tc.text, "app.") {
-			t.Errorf("%s text = %q, want a translated text", tc.name, tc.text)
-		}
-	}
-	if u.title.Text != "Kluis" {
-		t.Errorf("title = %q, want %q", u.title.Text, "Kluis")
-	}
-	if u.quit.Text != "Sluiten" {
-		t.Errorf("quit button = %q, want %q", u.quit.Text, "Sluiten")
-	}
-}
-
-func TestQuitButtonQuits(t *testing.T) {
-	u, a, _ := newTestUI(t)
-	test.Tap(u.quit)
-	if a.quits != 1 {
-		t.Errorf("after tapping %q the app quit %d times, want 1", u.quit.Text, a.quits)
-	}
-}
-
-// TestTranslationsHaveAppKeys checks that every text this package shows has
-// a Dutch and an English translation, rather than falling back silently.
-func TestTranslationsHaveAppKeys(t *testing.T) {
-	keys := []string{"app.title", "app.coming", "app.quit"}
-	for _, file := range []string{"nl.json", "en.json"} {
-		data, err := assets.Translations.ReadFile(file)
-		if err != nil {
-			t.Errorf("assets has no %s: %v", file, err)
-			continue
-		}
-		var texts map[string]any
-		if err := json.Unmarshal(data, &texts); err != nil {
-			t.Errorf("%s is not valid JSON: %v", file, err)
-			continue
-		}
-		for _, k := range keys {
-			if s, _ := texts[k].(string); s == "" {
-				t.Errorf("%s lacks a text for %q", file, k)
+		visit(o)
+		switch x := o.(type) {
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				rec(c)
+			}
+		case fyne.Widget:
+			r := test.WidgetRenderer(x)
+			for _, c := range r.Objects() {
+				rec(c)
 			}
 		}
 	}
+	rec(w.Canvas().Content())
+	for _, o := range w.Canvas().Overlays().List() {
+		rec(o)
+	}
 }
 
-// holds reports whether obj is root or inside it.
-func holds(root, obj fyne.CanvasObject) bool {
-	if root == obj {
-		return true
-	}
-	if c, ok := root.(*fyne.Container); ok {
-		for _, o := range c.Objects {
-			if holds(o, obj) {
-				return true
-			}
+// texts is every text on screen: labels, buttons, plain text, entries.
+func texts(w fyne.Window) []string {
+	var out []string
+	walk(w, func(o fyne.CanvasObject) {
+		switch x := o.(type) {
+		case *widget.Label:
+			out = append(out, x.Text)
+		case *widget.Button:
+			out = append(out, x.Text)
+		case *canvas.Text:
+			out = append(out, x.Text)
+		case *widget.Check:
+			out = append(out, x.Text)
+		}
+	})
+	return out
+}
+
+func screenHas(w fyne.Window, sub string) bool {
+	for _, s := range texts(w) {
+		if strings.Contains(s, sub) {
+			return true
 		}
 	}
 	return false
 }
+
+func mustSee(t *testing.T, w fyne.Window, sub string) {
+	t.Helper()
+	if !screenHas(w, sub) {
+		t.Fatalf("%q is not on screen; it shows:\n%s", sub, strings.Join(texts(w), "\n"))
+	}
+}
+
+// button finds the visible button with exactly this text.
+func button(t *testing.T, w fyne.Window, text string) *widget.Button {
+	t.Helper()
+	var found *widget.Button
+	walk(w, func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && b.Text == text && found == nil {
+			found = b
+		}
+	})
+	if found == nil {
+		t.Fatalf("no button %q; on screen:\n%s", text, strings.Join(texts(w), "\n"))
+	}
+	return found
+}
+
+func tap(t *testing.T, w fyne.Window, text string) {
+	t.Helper()
+	test.Tap(button(t, w, text))
+}
+
+// entries returns the visible entries in screen order.
+func entries(w fyne.Window) []*widget.Entry {
+	var out []*widget.Entry
+	walk(w, func(o fyne.CanvasObject) {
+		if e, ok := o.(*widget.Entry); ok {
+			out = append(out, e)
+		}
+	})
+	return out
+}
+
+// createVault goes through the create screens and returns the recovery key.
+func createVault(t *testing.T, u *UI, w fyne.Window, pass string) string {
+	t.Helper()
+	tap(t, w, "Nieuwe kluis maken")
+	e := entries(w)
+	if len(e) != 2 {
+		t.Fatalf("create screen has %d entries, want 2", len(e))
+	}
+	test.Type(e[0], pass)
+	test.Type(e[1], pass)
+	tap(t, w, "Kluis maken")
+	mustSee(t, w, "Uw herstelsleutel")
+	if u.session == nil || u.session.v.Locked() {
+		t.Fatal("no unlocked vault after create")
+	}
+	var key string
+	walk(w, func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok && l.TextStyle.Monospace {
+			key = strings.Join(strings.Fields(l.Text), "")
+		}
+	})
+	if !strings.HasPrefix(key, "AGE-SECRET-KEY-1") {
+		t.Fatalf("recovery key not shown (got %q)", key)
+	}
+	test.Type(entries(w)[0], strings.ToLower(key[len(key)-recoveryCheckLen:]))
+	tap(t, w, "Ik heb de sleutel bewaard")
+	return key
+}
+
+func TestCreateVaultShowsRecoveryKeyAndMain(t *testing.T) {
+	u, w := newTestUI(t)
+	mustSee(t, w, "Welkom bij Kluis")
+	createVault(t, u, w, "fiets regen koffie zomer")
+	if u.shell == nil {
+		t.Fatal("main window not shown after the recovery key step")
+	}
+	mustSee(t, w, "Vergrendelen")
+	mustSee(t, w, "Inkomen (0)")
+}
+
+func TestCreateRefusesShortOrDifferentPassphrases(t *testing.T) {
+	u, w := newTestUI(t)
+	tap(t, w, "Nieuwe kluis maken")
+	e := entries(w)
+	test.Type(e[0], "kort")
+	test.Type(e[1], "kort")
+	tap(t, w, "Kluis maken")
+	mustSee(t, w, "te kort")
+	e[0].SetText("fiets regen koffie zomer")
+	e[1].SetText("fiets regen koffie winter")
+	tap(t, w, "Kluis maken")
+	mustSee(t, w, "niet hetzelfde")
+	if u.session != nil {
+		t.Fatal("a vault was made anyway")
+	}
+	if _, err := os.Stat(u.deps.VaultPath); err == nil {
+		t.Fatal("a vault file was written anyway")
+	}
+}
+
+func TestRecoveryKeyConfirmStep(t *testing.T) {
+	u, w := newTestUI(t)
+	tap(t, w, "Nieuwe kluis maken")
+	e := entries(w)
+	test.Type(e[0], "fiets regen koffie zomer")
+	test.Type(e[1], "fiets regen koffie zomer")
+	tap(t, w, "Kluis maken")
+	test.Type(entries(w)[0], "XXXXXX")
+	tap(t, w, "Ik heb de sleutel bewaard")
+	mustSee(t, w, "Dat klopt niet")
+	if u.shell != nil {
+		t.Fatal("went on without the right characters")
+	}
+}
+
+func TestLockAndUnlock(t *testing.T) {
+	u, w := newTestUI(t)
+	createVault(t, u, w, "fiets regen koffie zomer")
+	tap(t, w, "Vergrendelen")
+	if !u.session.v.Locked() {
+		t.Fatal("not locked")
+	}
+	mustSee(t, w, "Kluis openen")
+	test.Type(entries(w)[0], "verkeerd wachtwoord")
+	tap(t, w, "Openen")
+	mustSee(t, w, "wachtwoord klopt niet")
+	if !u.session.v.Locked() {
+		t.Fatal("a wrong passphrase unlocked the vault")
+	}
+	test.Type(entries(w)[0], "fiets regen koffie zomer")
+	tap(t, w, "Openen")
+	if u.vault() == nil || u.shell == nil {
+		t.Fatal("the right passphrase did not open the vault")
+	}
+}
+
+func TestSecondInstanceGetsClearMessage(t *testing.T) {
+	u, w := newTestUI(t)
+	createVault(t, u, w, "fiets regen koffie zomer")
+	// A second window on the same file, as a second app instance would be.
+	_, w2 := newTestUIAt(t, u.deps.VaultPath)
+	mustSee(t, w2, "Kluis is al open")
+	mustSee(t, w2, "Opnieuw proberen")
+}
+
+func TestForgottenPassphraseWithRecoveryKey(t *testing.T) {
+	u, w := newTestUI(t)
+	key := createVault(t, u, w, "fiets regen koffie zomer")
+	tap(t, w, "Vergrendelen")
+	tap(t, w, "Wachtwoord vergeten?")
+	e := entries(w)
+	test.Type(e[0], vaultFormat(key))
+	test.Type(e[1], "nieuwe zin voor de kluis")
+	test.Type(e[2], "nieuwe zin voor de kluis")
+	tap(t, w, "Nieuw wachtwoord instellen")
+	if u.vault() == nil {
+		t.Fatalf("recovery did not open the vault; screen: %v", texts(w))
+	}
+	tap(t, w, "Vergrendelen")
+	test.Type(entries(w)[0], "nieuwe zin voor de kluis")
+	tap(t, w, "Openen")
+	if u.vault() == nil {
+		t.Fatal("the new passphrase does not open the vault")
+	}
+}
+
+func TestAutoLockAfterInactivity(t *testing.T) {
+	u, w := newTestUI(t)
+	createVault(t, u, w, "fiets regen koffie zomer")
+	now := u.session.now()
+	u.session.now = func() time.Time { return now }
+	u.checkAutoLock()
+	if u.session.v.Locked() {
+		t.Fatal("locked while active")
+	}
+	later := now.Add(6 * 60 * 1e9)
+	u.session.now = func() time.Time { return later }
+	u.checkAutoLock()
+	if !u.session.v.Locked() {
+		t.Fatal("not locked after six idle minutes")
+	}
+	mustSee(t, w, "Kluis openen")
+}
+
+func vaultFormat(key string) string { return strings.ToLower(key[:20]) + "  " + key[20:] }

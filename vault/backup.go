@@ -207,8 +207,8 @@ func RestoreBackup(backupPath, vaultPath string, passphrase []byte, recoveryKey 
 		if cur != nil {
 			cur.Close()
 		}
-		movedAside = fmt.Sprintf("%s.before-restore-%s", vaultPath, time.Now().Format("20060102-150405"))
-		if err := os.Rename(vaultPath, movedAside); err != nil {
+		movedAside, err = moveAside(vaultPath, opts.now()())
+		if err != nil {
 			return nil, "", err
 		}
 	}
@@ -288,4 +288,27 @@ func readLine(r *bufio.Reader, max int) (string, error) {
 		}
 		b.WriteByte(c)
 	}
+}
+
+// moveAside renames the file at path to a name that did not exist yet,
+// "PATH.before-restore-DATE" with a counter when needed. A hard link plus
+// remove is used rather than a rename, because a link refuses to replace an
+// existing file: two restores in the same second keep both earlier vaults.
+func moveAside(path string, now time.Time) (string, error) {
+	base := fmt.Sprintf("%s.before-restore-%s", path, now.Format("20060102-150405"))
+	for i := 1; i < 1000; i++ {
+		name := base
+		if i > 1 {
+			name = fmt.Sprintf("%s-%d", base, i)
+		}
+		err := os.Link(path, name)
+		if errors.Is(err, os.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		return name, os.Remove(path)
+	}
+	return "", fmt.Errorf("%w: too many earlier vaults next to %s", ErrExists, path)
 }

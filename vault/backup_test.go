@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestBackupAndRestore(t *testing.T) {
@@ -191,5 +192,32 @@ func TestExport(t *testing.T) {
 	wantErr(t, err, ErrExists)
 	if _, err := os.Stat(filepath.Join(dir, "vault.json")); err != nil {
 		t.Fatal("a refused export removed the earlier one")
+	}
+}
+
+func TestRestoresInTheSameSecondKeepEveryEarlierVault(t *testing.T) {
+	v, path := newTestVault(t)
+	backup := filepath.Join(t.TempDir(), "b")
+	if err := v.Backup(backup); err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	fixed := func() time.Time { return time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC) }
+	seen := map[string]bool{}
+	for range 3 {
+		r, moved, err := RestoreBackup(backup, path, []byte(testPass), "", &Options{Now: fixed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Close()
+		if seen[moved] {
+			t.Fatalf("two restores moved a vault to the same name %s", moved)
+		}
+		seen[moved] = true
+	}
+	for m := range seen {
+		if _, err := os.Stat(m); err != nil {
+			t.Fatalf("an earlier vault is gone: %v", err)
+		}
 	}
 }

@@ -423,10 +423,10 @@ func cleanDocName(name string) (string, error) {
 	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
 	name = strings.TrimSpace(name)
 	if name == "" || name == "." || name == "/" || !utf8.ValidString(name) {
-		return "", errors.New("a document needs a file name")
+		return "", ErrBadDocumentName
 	}
 	if strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return "", errors.New("the file name contains control characters")
+		return "", ErrBadDocumentName
 	}
 	if len(name) > maxNameLen {
 		name = truncateUTF8(name, maxNameLen)

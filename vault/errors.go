@@ -44,6 +44,9 @@ var (
 	// ErrCanceled means the caller stopped a long operation; nothing of it
 	// was kept.
 	ErrCanceled = errors.New("canceled")
+	// ErrBadDocumentName means a document's file name is empty, not valid
+	// UTF-8 or holds control characters.
+	ErrBadDocumentName = errors.New("a document needs a plain file name")
 	// ErrNotBackup means a file given as a backup is not a Kluis backup.
 	ErrNotBackup = errors.New("not a Kluis backup")
 )

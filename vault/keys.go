@@ -109,6 +109,11 @@ func (id *identity) wipe() {
 	id.x25519 = nil
 }
 
+// CheckPassphrase tells whether p is acceptable as a new passphrase
+// (ErrWeakPassphrase if not), so a caller can refuse it before starting
+// anything.
+func CheckPassphrase(p []byte) error { return checkPassphrase(p) }
+
 // checkPassphrase enforces the length rule on a new passphrase.
 func checkPassphrase(p []byte) error {
 	if utf8.RuneCount(bytes.TrimSpace(p)) < MinPassphraseLen {
@@ -228,19 +233,24 @@ func ParseRecoveryKey(s string) (*age.X25519Identity, error) {
 }
 
 // FormatRecoveryKey splits a recovery key into groups for printing and
-// reading back. ParseRecoveryKey accepts the result.
+// reading back: the "AGE-SECRET-KEY-1" prefix on its own line, then the
+// rest in groups of six, five groups a line. ParseRecoveryKey accepts the
+// result.
 func FormatRecoveryKey(key string) string {
-	const group = 8
+	const prefix, group, perLine = "AGE-SECRET-KEY-1", 6, 5
+	rest, ok := strings.CutPrefix(key, prefix)
+	if !ok {
+		return key
+	}
 	var b strings.Builder
-	for i := 0; i < len(key); i += group {
-		if i > 0 {
-			if i%(group*4) == 0 {
-				b.WriteByte('\n')
-			} else {
-				b.WriteByte(' ')
-			}
+	b.WriteString(prefix)
+	for i := 0; i < len(rest); i += group {
+		if (i/group)%perLine == 0 {
+			b.WriteByte('\n')
+		} else {
+			b.WriteByte(' ')
 		}
-		b.WriteString(key[i:min(i+group, len(key))])
+		b.WriteString(rest[i:min(i+group, len(rest))])
 	}
 	return b.String()
 }

@@ -114,6 +114,9 @@ func (v *Vault) Revert(id string, version uint64) (Record, error) {
 		if err != nil {
 			return err
 		}
+		if cur.Deleted {
+			return ErrDeleted
+		}
 		old, err := t.getVersion(id, version)
 		if err != nil {
 			return err

@@ -248,3 +248,12 @@ func FuzzRecordDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestRevertRefusesARecordInTheBin(t *testing.T) {
+	v, _ := newTestVault(t)
+	r, _ := v.Add("goals", map[string]string{"title": "een"})
+	v.Update(r.ID, map[string]string{"title": "twee"})
+	v.Delete(r.ID)
+	_, err := v.Revert(r.ID, 1)
+	wantErr(t, err, ErrDeleted)
+}

@@ -30,6 +30,7 @@ var sentinels = []struct {
 	{vault.ErrExists, "error.vault.exists"},
 	{vault.ErrNotFound, "error.vault.not_found"},
 	{vault.ErrBadObjectKey, "error.vault.bad_object_key"},
+	{vault.ErrBadDocumentName, "error.vault.bad_document_name"},
 }
 
 // Error turns an error from the vault or the schema into a sentence for a

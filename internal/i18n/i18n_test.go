@@ -156,6 +156,7 @@ var vaultSentinels = map[string]error{
 	"ErrCanceled":         vault.ErrCanceled,
 	"ErrNotBackup":        vault.ErrNotBackup,
 	"ErrBadObjectKey":     vault.ErrBadObjectKey,
+	"ErrBadDocumentName":  vault.ErrBadDocumentName,
 }
 
 // exportedErrVars parses package vault's sources for exported variables

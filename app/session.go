@@ -1,0 +1,141 @@
+package app
+
+import (
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"kluis/vault"
+)
+
+// session is one open vault file with its auto-lock state.
+type session struct {
+	v    *vault.Vault
+	demo bool
+
+	mu          sync.Mutex
+	lastActive  time.Time
+	leftAt      time.Time // when the app went to the background; zero while in front
+	now         func() time.Time
+	stopTicking chan struct{}
+}
+
+func newSession(v *vault.Vault, demo bool, now func() time.Time) *session {
+	return &session{v: v, demo: demo, now: now, lastActive: now()}
+}
+
+func (s *session) touch() {
+	s.mu.Lock()
+	s.lastActive = s.now()
+	s.mu.Unlock()
+}
+
+// idleFor is how long nothing happened.
+func (s *session) idleFor() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.now().Sub(s.lastActive)
+}
+
+// awayFor is how long the app has been in the background (0 when in front).
+func (s *session) awayFor() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.leftAt.IsZero() {
+		return 0
+	}
+	return s.now().Sub(s.leftAt)
+}
+
+// autoLockAfter is the chosen inactivity time; 0 means never.
+func (u *UI) autoLockAfter() time.Duration {
+	m := u.app.Preferences().IntWithFallback(prefAutoLock, defaultAutoLockMinutes)
+	if m <= 0 {
+		return 0
+	}
+	return time.Duration(m) * time.Minute
+}
+
+// checkAutoLock locks the vault when it was idle, or in the background,
+// for longer than the chosen time. It runs on the UI goroutine.
+func (u *UI) checkAutoLock() {
+	s := u.session
+	limit := u.autoLockAfter()
+	if s == nil || s.v.Locked() || limit == 0 {
+		return
+	}
+	if s.idleFor() >= limit || s.awayFor() >= limit {
+		u.lockNow()
+	}
+}
+
+// startAutoLock checks for inactivity every few seconds until stop.
+func (u *UI) startAutoLock(s *session) {
+	s.stopTicking = make(chan struct{})
+	if u.sync {
+		return // tests call checkAutoLock themselves
+	}
+	go func(stop chan struct{}) {
+		t := time.NewTicker(5 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				onUI(u.checkAutoLock)
+			}
+		}
+	}(s.stopTicking)
+}
+
+func (u *UI) onBackground() {
+	if s := u.session; s != nil {
+		s.mu.Lock()
+		s.leftAt = s.now()
+		s.mu.Unlock()
+	}
+}
+
+func (u *UI) onForeground() {
+	u.checkAutoLock()
+	if s := u.session; s != nil {
+		s.mu.Lock()
+		s.leftAt = time.Time{}
+		s.mu.Unlock()
+	}
+}
+
+// onStopped wipes the keys and releases the vault when the app ends.
+func (u *UI) onStopped() { u.closeSession() }
+
+// lockNow wipes the keys and shows the unlock screen.
+func (u *UI) lockNow() {
+	if u.session == nil {
+		return
+	}
+	u.session.v.Lock()
+	u.shell = nil
+	u.showUnlock()
+}
+
+// closeSession locks and closes the open vault, if any.
+func (u *UI) closeSession() {
+	s := u.session
+	if s == nil {
+		return
+	}
+	if s.stopTicking != nil {
+		close(s.stopTicking)
+	}
+	s.v.Close()
+	u.session, u.shell = nil, nil
+}
+
+// demoPathFor puts the example vault next to the real one.
+func demoPathFor(vaultPath string) string {
+	dir := filepath.Dir(vaultPath)
+	base := strings.TrimSuffix(filepath.Base(vaultPath), filepath.Ext(vaultPath))
+	return filepath.Join(dir, base+"-voorbeeld.kluis")
+}

@@ -1,0 +1,173 @@
+package app
+
+import (
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"kluis/vault/schema"
+)
+
+// A page is what the main window shows right of the navigation: a
+// category's records, a form, the documents, the settings…
+type page interface {
+	// content builds the page's widgets; it is called each time the page
+	// is shown.
+	content() fyne.CanvasObject
+}
+
+// A leaveGuard is a page that may hold unsaved changes: before another
+// page replaces it, the shell calls confirmLeave, which calls proceed when
+// leaving is fine (nothing changed, or the person chose to discard).
+type leaveGuard interface {
+	confirmLeave(proceed func())
+}
+
+// navItem is one entry of the navigation list.
+type navItem struct {
+	id    string // category id, or "documents", "search", …
+	icon  fyne.Resource
+	label func(counts map[string]int) string
+	open  func() page
+}
+
+// shell is the main window while the vault is unlocked: navigation on the
+// left, the current page on the right, lock button on top.
+type shell struct {
+	u       *UI
+	items   []navItem
+	counts  map[string]int
+	nav     *widget.List
+	body    *fyne.Container
+	current page
+	lock    *widget.Button
+	banner  *widget.Label
+}
+
+func (u *UI) showMain() {
+	s := &shell{u: u, counts: map[string]int{}}
+	u.shell = s
+	for _, c := range schema.Categories() {
+		c := c
+		s.items = append(s.items, navItem{
+			id: c.ID, icon: theme.FolderIcon(),
+			label: func(counts map[string]int) string {
+				return fmt.Sprintf("%s (%d)", u.cat.Category(c.ID), counts[c.ID])
+			},
+			open: func() page { return newCategoryPage(u, c) },
+		})
+	}
+	fixed := func(id string, icon fyne.Resource, key string, open func() page) {
+		s.items = append(s.items, navItem{id: id, icon: icon, label: func(map[string]int) string { return lang.L(key) }, open: open})
+	}
+	fixed("documents", theme.FileIcon(), "app.nav.documents", func() page { return newDocumentsPage(u) })
+	fixed("search", theme.SearchIcon(), "app.nav.search", func() page { return newSearchPage(u) })
+	fixed("bin", theme.DeleteIcon(), "app.nav.bin", func() page { return newBinPage(u) })
+	fixed("activity", theme.ListIcon(), "app.nav.activity", func() page { return newActivityPage(u) })
+	fixed("settings", theme.SettingsIcon(), "app.nav.settings", func() page { return newSettingsPage(u) })
+
+	s.nav = &widget.List{
+		Length: func() int { return len(s.items) },
+		CreateItem: func() fyne.CanvasObject {
+			return container.NewHBox(widget.NewIcon(theme.FolderIcon()), widget.NewLabel("Persoonlijke gegevens (000)"))
+		},
+		UpdateItem: func(i widget.ListItemID, o fyne.CanvasObject) {
+			row := o.(*fyne.Container)
+			row.Objects[0].(*widget.Icon).SetResource(s.items[i].icon)
+			row.Objects[1].(*widget.Label).SetText(s.items[i].label(s.counts))
+		},
+		OnSelected: s.onNavSelected,
+	}
+	s.lock = &widget.Button{Text: lang.L("app.lock"), Icon: theme.LogoutIcon(), OnTapped: s.onLock}
+	s.banner = widget.NewLabel("")
+	if u.session.demo {
+		s.banner.SetText(lang.L("app.demo.banner"))
+	}
+	s.body = container.NewStack()
+	top := container.NewBorder(nil, nil, nil, s.lock, s.banner)
+	split := container.NewHSplit(s.nav, container.NewPadded(s.body))
+	split.Offset = 0.27
+	u.window.SetContent(container.NewBorder(top, nil, nil, nil, split))
+
+	// Keyboard: Ctrl+L locks, Ctrl+F searches, Ctrl+D documents.
+	canvas := u.window.Canvas()
+	canvas.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { s.onLock() })
+	canvas.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { s.select_("search") })
+	canvas.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyD, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { s.select_("documents") })
+
+	s.refreshCounts()
+	s.nav.Select(0)
+	canvas.Focus(s.nav)
+}
+
+// select_ shows the navigation item with id.
+func (s *shell) select_(id string) {
+	for i, it := range s.items {
+		if it.id == id {
+			s.nav.Select(i)
+			return
+		}
+	}
+}
+
+func (s *shell) onNavSelected(i widget.ListItemID) {
+	s.u.touch()
+	s.open(s.items[i].open())
+}
+
+// open shows p, first asking the current page whether it may be left.
+func (s *shell) open(p page) {
+	show := func() {
+		s.current = p
+		s.body.Objects = []fyne.CanvasObject{p.content()}
+		s.body.Refresh()
+	}
+	if g, ok := s.current.(leaveGuard); ok {
+		g.confirmLeave(show)
+		return
+	}
+	show()
+}
+
+// refreshCounts reloads the number of records per category in the
+// navigation.
+func (s *shell) refreshCounts() {
+	u := s.u
+	v := u.vault()
+	if v == nil {
+		return
+	}
+	runQuiet(u, v.Counts, func(c map[string]int, err error) {
+		if err != nil {
+			u.showError(err)
+			return
+		}
+		s.counts = c
+		s.nav.Refresh()
+	})
+}
+
+func (s *shell) onLock() {
+	lock := func() { s.u.lockNow() }
+	if g, ok := s.current.(leaveGuard); ok {
+		g.confirmLeave(lock)
+		return
+	}
+	lock()
+}
+
+// confirm asks a yes/no question; yes runs on confirmation.
+func (u *UI) confirm(title, text string, yes func()) {
+	d := dialog.NewConfirm(title, text, func(ok bool) {
+		if ok {
+			yes()
+		}
+	}, u.window)
+	d.Show()
+}

@@ -1,0 +1,66 @@
+package app
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"kluis/vault"
+)
+
+// strength rates a new passphrase from 0 (refused) to 4 (strong). It
+// rewards length first — a sentence of four ordinary words is better than
+// a short jumble — and punishes repetition and the most common choices.
+func strength(p string) int {
+	n := utf8.RuneCountInString(strings.TrimSpace(p))
+	if n < vault.MinPassphraseLen {
+		return 0
+	}
+	lower := strings.ToLower(p)
+	for _, common := range commonPassphrases {
+		if strings.Contains(lower, common) && n < len(common)+6 {
+			return 1
+		}
+	}
+	distinct := map[rune]bool{}
+	var classes [4]bool
+	for _, r := range p {
+		distinct[r] = true
+		switch {
+		case unicode.IsLower(r):
+			classes[0] = true
+		case unicode.IsUpper(r):
+			classes[1] = true
+		case unicode.IsDigit(r):
+			classes[2] = true
+		default:
+			classes[3] = true
+		}
+	}
+	if len(distinct) < 5 {
+		return 1
+	}
+	score := 1
+	switch {
+	case n >= 20:
+		score = 4
+	case n >= 14:
+		score = 3
+	case n >= 10:
+		score = 2
+	}
+	kinds := 0
+	for _, c := range classes {
+		if c {
+			kinds++
+		}
+	}
+	if kinds >= 3 && score < 4 {
+		score++
+	}
+	return score
+}
+
+var commonPassphrases = []string{
+	"wachtwoord", "password", "welkom", "welcome", "12345678", "qwerty", "azerty", "geheim", "kluis",
+}

@@ -1,0 +1,52 @@
+package app
+
+import (
+	"image/color"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/theme"
+)
+
+// kluisTheme is Fyne's default theme with larger text and calm, high
+// contrast colours: many people using Kluis read with difficulty, and
+// nothing should be small or faint.
+type kluisTheme struct{ fyne.Theme }
+
+func newTheme() fyne.Theme { return kluisTheme{theme.DefaultTheme()} }
+
+var (
+	colourPrimary = color.NRGBA{R: 0x1f, G: 0x4e, B: 0x8c, A: 0xff} // deep blue, 8:1 on white
+	colourFocus   = color.NRGBA{R: 0xf2, G: 0xa9, B: 0x00, A: 0xff} // amber focus ring, visible on light and dark
+	colourError   = color.NRGBA{R: 0xb3, G: 0x1b, B: 0x1b, A: 0xff}
+	colourSuccess = color.NRGBA{R: 0x1e, G: 0x6b, B: 0x32, A: 0xff}
+)
+
+func (t kluisTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+	switch n {
+	case theme.ColorNamePrimary, theme.ColorNameHyperlink:
+		return colourPrimary
+	case theme.ColorNameFocus:
+		return colourFocus
+	case theme.ColorNameError:
+		return colourError
+	case theme.ColorNameSuccess:
+		return colourSuccess
+	}
+	return t.Theme.Color(n, v)
+}
+
+func (t kluisTheme) Size(n fyne.ThemeSizeName) float32 {
+	switch n {
+	case theme.SizeNameText:
+		return 16
+	case theme.SizeNameHeadingText:
+		return 26
+	case theme.SizeNameSubHeadingText:
+		return 20
+	case theme.SizeNameCaptionText:
+		return 13
+	case theme.SizeNameInputBorder:
+		return 2
+	}
+	return t.Theme.Size(n)
+}
