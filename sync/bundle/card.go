@@ -1,0 +1,184 @@
+package bundle
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/hex"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"filippo.io/age"
+
+	"kluis/vault"
+)
+
+// CardFormat is the format id of an organisation card.
+const CardFormat = "kluis-org-card/v1"
+
+// A Card is an organisation's public card: who it is and the keys a
+// citizen's bundle is encrypted to (X25519) and its receipts are checked
+// with (Ed25519). It is self-signed with the Ed25519 key, which proves the
+// card was made by whoever holds that key — not that the organisation is
+// who it says it is: a citizen should get a card through a channel they
+// trust (the municipality's website, a letter) and can compare its
+// fingerprint by phone.
+type Card struct {
+	Format   string    `json:"format"`             // CardFormat
+	Org      string    `json:"org"`                // organisation name, 1–200 characters
+	OIN      string    `json:"oin,omitempty"`      // Organisatie-identificatienummer, 20 digits
+	X25519   string    `json:"x25519"`             // age recipient "age1…"
+	Ed25519  string    `json:"ed25519"`            // base64 public key
+	Purposes []string  `json:"purposes,omitempty"` // what it asks data for, free text
+	Created  time.Time `json:"created"`            // UTC, whole seconds
+}
+
+// ParseCard parses and verifies a card file. It checks the layout, every
+// field and the self-signature.
+func ParseCard(file []byte) (*Card, error) {
+	body, sig, err := splitSigned(file)
+	if err != nil {
+		return nil, refuseErr(CodeBadCard, err, "layout")
+	}
+	var c Card
+	if err := unmarshalStrict(body, &c); err != nil {
+		return nil, refuseErr(CodeBadCard, err, "body")
+	}
+	if err := c.check(); err != nil {
+		return nil, err
+	}
+	pub, _ := parseEd25519(c.Ed25519)
+	if !vault.VerifySignature(pub, DomainCard, body, sig) {
+		return nil, refuse(CodeBadCard, "the signature does not verify with the card's own key")
+	}
+	return &c, nil
+}
+
+func (c *Card) check() error {
+	if c.Format != CardFormat {
+		return refuse(CodeBadCard, "unknown format %q", printable(c.Format))
+	}
+	if err := checkLine(c.Org, 1, 200); err != nil {
+		return refuseErr(CodeBadCard, err, "org")
+	}
+	if c.OIN != "" && !isDigits(c.OIN, 20) {
+		return refuse(CodeBadCard, "oin must be 20 digits")
+	}
+	if _, err := age.ParseX25519Recipient(c.X25519); err != nil {
+		return refuseErr(CodeBadCard, err, "x25519")
+	}
+	if _, err := parseEd25519(c.Ed25519); err != nil {
+		return refuseErr(CodeBadCard, err, "ed25519")
+	}
+	if len(c.Purposes) > 32 {
+		return refuse(CodeBadCard, "too many purposes")
+	}
+	for _, p := range c.Purposes {
+		if err := checkLine(p, 1, 200); err != nil {
+			return refuseErr(CodeBadCard, err, "purpose")
+		}
+	}
+	if c.Created.IsZero() || c.Created.Location() != time.UTC || c.Created.Nanosecond() != 0 {
+		return refuse(CodeBadCard, "created must be a UTC time in whole seconds")
+	}
+	return nil
+}
+
+// Recipient is the card's age recipient.
+func (c *Card) Recipient() *age.X25519Recipient {
+	r, err := age.ParseX25519Recipient(c.X25519)
+	if err != nil {
+		panic("bundle: card not checked: " + err.Error())
+	}
+	return r
+}
+
+// PublicKey is the card's Ed25519 key, which verifies the organisation's
+// receipts.
+func (c *Card) PublicKey() ed25519.PublicKey {
+	k, _ := parseEd25519(c.Ed25519)
+	return k
+}
+
+// Fingerprint is the card's full fingerprint: lower-case hex of
+// SHA-256("kluis-card-fingerprint/v1" ‖ 0x00 ‖ x25519 ‖ 0x00 ‖ ed25519 key
+// (32 raw bytes)). A bundle's manifest names its recipient by it.
+func (c *Card) Fingerprint() string {
+	return Fingerprint(c.X25519, c.PublicKey())
+}
+
+// Fingerprint computes a card fingerprint from its two keys.
+func Fingerprint(x25519 string, ed ed25519.PublicKey) string {
+	h := sha256.New()
+	h.Write([]byte("kluis-card-fingerprint/v1\x00"))
+	h.Write([]byte(x25519))
+	h.Write([]byte{0})
+	h.Write(ed)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// ShortFingerprint is the first 80 bits of a full fingerprint in base32
+// (RFC 4648 alphabet), in four groups of four, such as "K7QF-2M3A-XZ4B-UD6E":
+// short enough to read aloud, long enough that nobody can make a card that
+// matches another.
+func ShortFingerprint(full string) string {
+	b, err := hex.DecodeString(full)
+	if err != nil || len(b) < 10 {
+		return ""
+	}
+	s := base32.StdEncoding.EncodeToString(b[:10])
+	return s[0:4] + "-" + s[4:8] + "-" + s[8:12] + "-" + s[12:16]
+}
+
+// checkLine checks a one-line text from outside: valid UTF-8, no control
+// or bidirectional formatting characters, trimmed, within length bounds.
+func checkLine(s string, min, max int) error {
+	n := utf8.RuneCountInString(s)
+	switch {
+	case !utf8.ValidString(s):
+		return errText("not UTF-8")
+	case n < min:
+		return errText("too short")
+	case n > max:
+		return errText("too long")
+	case strings.TrimSpace(s) != s:
+		return errText("leading or trailing space")
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0xFEFF || r == 0x2028 || r == 0x2029 {
+			return errText("control or formatting character")
+		}
+	}
+	return nil
+}
+
+type errText string
+
+func (e errText) Error() string { return string(e) }
+
+func isDigits(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// printable shortens and quotes text from outside for an error detail.
+func printable(s string) string {
+	if len(s) > 40 {
+		s = s[:40] + "…"
+	}
+	return strings.ToValidUTF8(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '?'
+		}
+		return r
+	}, s), "?")
+}
