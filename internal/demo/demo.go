@@ -89,7 +89,7 @@ var household = []vault.NewRecord{
 	{Category: "debts", Fields: map[string]string{
 		"creditor": "Belastingdienst", "amount": "1240,00", "status": "arrangement",
 		"arrangement": "Betalingsregeling: 50 euro per maand, sinds maart 2026.",
-		"reference": "8123.45.678.H.66", "since": "11-2025",
+		"reference":   "8123.45.678.H.66", "since": "11-2025",
 	}},
 	{Category: "debts", Fields: map[string]string{
 		"creditor": "CJIB", "amount": "389,00", "status": "open",
@@ -104,7 +104,7 @@ var household = []vault.NewRecord{
 	{Category: "care", Fields: map[string]string{
 		"kind": "debt_counselling", "provider": "Gemeente Zwolle, schuldhulpverlening",
 		"description": "Intakegesprek gehad. Een budgetcoach helpt met een overzicht van alle schulden.",
-		"since": "3-2-2026",
+		"since":       "3-2-2026",
 	}},
 	{Category: "network", Fields: map[string]string{
 		"name": "Samira El Amrani", "relation": "Zus", "phone": "06 98765432",
