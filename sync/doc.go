@@ -3,10 +3,18 @@
 // revocations, delegation certificates and sync packs with their merge.
 //
 // The parent package holds no code, only this overview, because its name
-// shadows the standard library's sync. Work lives in focused sub-packages
-// (sync/bundle, sync/intake, sync/replica, …) as they are built.
+// shadows the standard library's sync. Work lives in focused sub-packages:
+//
+//   - sync/bundle: the share bundle format and the signed files around it
+//     (organisation cards and identities, share codes, receipts,
+//     revocation notices, kluis: links). docs/FORMAT.md specifies them.
+//   - sync/intake: the municipality's encrypted intake store behind
+//     kluis-intake: import, export, receipts, revocation, purge.
+//
+// Delegation, data requests and sync packs (sync/replica, …) follow as
+// they are built.
 //
 // Nothing under sync/ may import Fyne or any other GUI package; the
-// dependency test at the repository root enforces that. Only vault/ touches
-// the bbolt store.
+// dependency test in internal/deptest enforces that. Only vault/ touches
+// the vault's bbolt file; sync/intake keeps its own, separate bbolt file.
 package sync

@@ -80,6 +80,7 @@ type Reader struct {
 	mraw     []byte
 	sig      []byte
 	records  *Records
+	rraw     []byte
 	next     int // index of the next document in records.Documents
 	seen     map[string]bool
 	cur      *entryReader
@@ -208,6 +209,7 @@ func Open(src io.Reader, opts Options) (*Reader, error) {
 	if r.records, err = parseRecords(rb, m); err != nil {
 		return nil, err
 	}
+	r.rraw = rb
 	return r, nil
 }
 
@@ -250,6 +252,9 @@ func (r *Reader) Signature() []byte { return bytes.Clone(r.sig) }
 
 // Records returns the checked content of records.json.
 func (r *Reader) Records() *Records { return r.records }
+
+// RecordsBytes returns records.json's exact bytes.
+func (r *Reader) RecordsBytes() []byte { return bytes.Clone(r.rraw) }
 
 // Next moves to the next document and returns its metadata and manifest
 // entry; Read then reads its content. A document not read to its end is

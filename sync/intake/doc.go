@@ -1,0 +1,29 @@
+// Package intake is the municipality's side of Kluis: an encrypted store
+// of imported share bundles, with import, list, export for the case
+// system, receipts, revocation and purge. The CLI kluis-intake is a thin
+// layer over it.
+//
+//	id, _ := bundle.ParseOrgIdentity(keyFile, passphrase)
+//	s, err := intake.Open(dir, id, nil)           // ErrInUse if another process has it
+//	imp, again, err := s.Import(ctx, f, intake.ImportOptions{})
+//	err = s.Export(imp.ID, "zaak-2026-0042")
+//	purged, err := s.Purge()                      // run daily
+//
+// Import trusts nothing it has not checked: bundle.Open verifies the whole
+// bundle while its documents stream into a temporary area (encrypted), and
+// only when the last byte has been authenticated is the import stored, in
+// one bbolt transaction. A refused bundle leaves the store as it was.
+//
+// The store is encrypted at rest: the bbolt file holds only sealed values
+// under a data key that is itself encrypted to the organisation's key, and
+// each document is a separate age file whose key lives only in the sealed
+// import. Purge and Revoke delete imports, overwrite their document files,
+// and compact the bbolt file into a new one (bbolt.Compact) that replaces
+// the old, which is overwritten too, so the removed data does not linger in
+// free pages. No software can make a person forget what they read, and
+// flash storage and copy-on-write file systems may keep old blocks: what
+// Kluis guarantees is that nothing readable remains in the store.
+//
+// This is the only package besides vault that uses bbolt (its own file,
+// never the vault's), and it never imports a GUI toolkit.
+package intake

@@ -1,0 +1,316 @@
+package intake
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"filippo.io/age"
+	bolt "go.etcd.io/bbolt"
+
+	"kluis/sync/bundle"
+)
+
+// An Import is one bundle as the store keeps it: the exact signed
+// manifest, records.json, and where its documents are.
+type Import struct {
+	ID         string           `json:"id"`
+	ImportedAt time.Time        `json:"imported_at"`
+	KeptUntil  time.Time        `json:"kept_until"` // the bundle's not_after: purge removes it then
+	Manifest   []byte           `json:"manifest"`   // exact bytes, as signed
+	Signature  []byte           `json:"signature"`
+	Records    []byte           `json:"records"` // records.json, exact bytes
+	Documents  []StoredDocument `json:"documents"`
+}
+
+// A StoredDocument is a document of an import: its metadata from the
+// bundle and the file in docs/ holding its content, encrypted to Key.
+type StoredDocument struct {
+	bundle.Document
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+	File   string `json:"file"`
+	Key    string `json:"key"` // age X25519 identity of File
+}
+
+// ParsedManifest returns the import's manifest, checked again.
+func (imp *Import) ParsedManifest() (*bundle.Manifest, error) {
+	m, err := bundle.ParseManifest(imp.Manifest, bundle.Limits{})
+	if err != nil {
+		return nil, fmt.Errorf("%w: manifest of %s: %v", ErrDamaged, imp.ID, err)
+	}
+	return m, nil
+}
+
+// ParsedRecords returns the import's records and document metadata.
+func (imp *Import) ParsedRecords() (*bundle.Records, error) {
+	var rs bundle.Records
+	dec := json.NewDecoder(bytes.NewReader(imp.Records))
+	dec.UseNumber()
+	if err := dec.Decode(&rs); err != nil {
+		return nil, fmt.Errorf("%w: records of %s: %v", ErrDamaged, imp.ID, err)
+	}
+	return &rs, nil
+}
+
+// ImportOptions say how to open a bundle.
+type ImportOptions struct {
+	Code   bundle.ShareCode // for a bundle protected with a share code
+	Limits bundle.Limits
+	Skew   time.Duration // bundle.DefaultSkew when zero
+}
+
+// Import reads a bundle from src, checks all of it, and only then stores it
+// in one transaction. It returns the import and whether it was already in
+// the store (a replay: nothing changes). A refused bundle returns an
+// error (a *bundle.Error for the bundle's own faults) and stores nothing.
+func (s *Store) Import(ctx context.Context, src io.Reader, o ImportOptions) (*Import, bool, error) {
+	opts := bundle.Options{Now: s.now, Skew: o.Skew, Limits: o.Limits}
+	if o.Code != "" {
+		opts.Code = o.Code
+	} else {
+		opts.Org = s.org
+	}
+	r, err := bundle.Open(src, opts)
+	if err != nil {
+		return nil, false, err
+	}
+	m := r.Manifest()
+	mraw := r.ManifestBytes()
+	if prev, err := s.known(m.ID, mraw); err != nil || prev != nil {
+		return prev, prev != nil, err
+	}
+	rb := r.RecordsBytes()
+	imp := &Import{ID: m.ID, ImportedAt: s.now().UTC().Truncate(time.Second), KeptUntil: m.NotAfter,
+		Manifest: mraw, Signature: r.Signature(), Records: rb}
+
+	var written []string // files in tmp/ or docs/ to remove if anything fails
+	committed := false
+	defer func() {
+		if !committed {
+			for _, f := range written {
+				os.Remove(f)
+			}
+		}
+	}()
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, false, err
+		}
+		doc, entry, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		sd, tmp, err := s.writeDocument(ctx, r, doc, entry)
+		if tmp != "" {
+			written = append(written, tmp)
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		imp.Documents = append(imp.Documents, sd)
+	}
+	// The whole bundle is authenticated and checked: move its documents
+	// into place and store it.
+	for i, d := range imp.Documents {
+		from := filepath.Join(s.dir, tmpDir, d.File)
+		to := filepath.Join(s.dir, docsDir, d.File)
+		if err := os.Rename(from, to); err != nil {
+			return nil, false, err
+		}
+		written[i] = to
+	}
+	if err := syncDir(filepath.Join(s.dir, docsDir)); err != nil {
+		return nil, false, err
+	}
+	// Files in docs/ that no committed import names are removed at the
+	// next Open, should the process die before the commit below.
+	val, err := json.Marshal(imp)
+	if err != nil {
+		return nil, false, err
+	}
+	key, _ := idKey(imp.ID)
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketImports).Get(key) != nil || tx.Bucket(bucketGone).Get(key) != nil {
+			return ErrReplayConflict
+		}
+		return s.put(tx, bucketImports, key, val)
+	})
+	clear(val)
+	if err != nil {
+		return nil, false, err
+	}
+	committed = true
+	return imp, false, nil
+}
+
+// known tells a replay apart: the same bundle again returns its import,
+// one revoked or purged before returns an error, as does a different
+// bundle under an id already used.
+func (s *Store) known(id string, mraw []byte) (*Import, error) {
+	key, _ := idKey(id)
+	var prev *Import
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if b, err := s.get(tx, bucketGone, key); err == nil {
+			var t tombstone
+			json.Unmarshal(b, &t)
+			if t.Status == "revoked" {
+				return ErrRevoked
+			}
+			return ErrPurged
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		imp, err := s.getImport(tx, id)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(imp.Manifest, mraw) {
+			return ErrReplayConflict
+		}
+		prev = imp
+		return nil
+	})
+	return prev, err
+}
+
+// writeDocument copies the current document of r into a new file in tmp/,
+// encrypted with age to a fresh X25519 key. It returns the file's path
+// once created, so the caller can remove it.
+func (s *Store) writeDocument(ctx context.Context, r *bundle.Reader, doc *bundle.Document, e *bundle.Entry) (StoredDocument, string, error) {
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		return StoredDocument{}, "", err
+	}
+	var rnd [16]byte
+	rand.Read(rnd[:])
+	name := hex.EncodeToString(rnd[:]) + ".age"
+	path := filepath.Join(s.dir, tmpDir, name)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return StoredDocument{}, "", err
+	}
+	defer f.Close()
+	w, err := age.Encrypt(f, id.Recipient())
+	if err != nil {
+		return StoredDocument{}, path, err
+	}
+	if _, err := copyContext(ctx, w, r); err != nil {
+		return StoredDocument{}, path, err
+	}
+	if err := w.Close(); err != nil {
+		return StoredDocument{}, path, err
+	}
+	if err := f.Sync(); err != nil {
+		return StoredDocument{}, path, err
+	}
+	return StoredDocument{Document: *doc, Size: e.Size, SHA256: e.SHA256, File: name, Key: id.String()}, path, f.Close()
+}
+
+// copyContext is io.Copy that stops when ctx is done.
+func copyContext(ctx context.Context, dst io.Writer, src io.Reader) (int64, error) {
+	buf := make([]byte, 256<<10)
+	var n int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		k, err := src.Read(buf)
+		if k > 0 {
+			if _, werr := dst.Write(buf[:k]); werr != nil {
+				return n, werr
+			}
+			n += int64(k)
+		}
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}
+
+// List returns every import, oldest first.
+func (s *Store) List() ([]*Import, error) {
+	var out []*Import
+	err := guard(func() error {
+		return s.db.View(func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketImports).ForEach(func(k, v []byte) error {
+				b, err := s.open(bucketImports, k, v)
+				if err != nil {
+					return err
+				}
+				var imp Import
+				if err := json.Unmarshal(b, &imp); err != nil {
+					return fmt.Errorf("%w: an import does not decode", ErrDamaged)
+				}
+				out = append(out, &imp)
+				return nil
+			})
+		})
+	})
+	slices.SortStableFunc(out, func(a, b *Import) int { return a.ImportedAt.Compare(b.ImportedAt) })
+	return out, err
+}
+
+// Get returns one import.
+func (s *Store) Get(id string) (*Import, error) {
+	var imp *Import
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		imp, err = s.getImport(tx, id)
+		return err
+	})
+	return imp, err
+}
+
+// Receipt returns a receipt for an import, signed by the organisation.
+func (s *Store) Receipt(id string) ([]byte, error) {
+	imp, err := s.Get(id)
+	if err != nil {
+		return nil, err
+	}
+	return bundle.NewReceipt(s.org, imp.ID, bundle.ManifestDigest(imp.Manifest), imp.ImportedAt, imp.KeptUntil)
+}
+
+// OpenDocument streams a stored document's content to w and checks it
+// against its SHA-256. Throw away what was written if it fails.
+func (s *Store) OpenDocument(d StoredDocument, w io.Writer) error {
+	id, err := age.ParseX25519Identity(d.Key)
+	if err != nil {
+		return fmt.Errorf("%w: document key", ErrDamaged)
+	}
+	f, err := os.Open(filepath.Join(s.dir, docsDir, d.File))
+	if err != nil {
+		return fmt.Errorf("%w: document %s: %v", ErrDamaged, d.ID, err)
+	}
+	defer f.Close()
+	r, err := age.Decrypt(f, id)
+	if err != nil {
+		return fmt.Errorf("%w: document %s: %v", ErrDamaged, d.ID, err)
+	}
+	h := newHashWriter(w)
+	if _, err := io.Copy(h, r); err != nil {
+		return err
+	}
+	if h.n != d.Size || h.sum() != d.SHA256 {
+		return fmt.Errorf("%w: document %s does not match its SHA-256", ErrDamaged, d.ID)
+	}
+	return nil
+}

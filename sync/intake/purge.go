@@ -1,0 +1,209 @@
+package intake
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"kluis/sync/bundle"
+)
+
+// Purged says what a purge or revocation removed.
+type Purged struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason"` // "expired" or "revoked"
+}
+
+// Revoke applies a citizen's revocation notice: it checks the notice's
+// signature and that it was made with the key that signed the bundle,
+// then removes the import as Purge does and remembers that the bundle was
+// revoked, so it is never imported again.
+func (s *Store) Revoke(noticeFile []byte) (*Purged, error) {
+	n, err := bundle.ParseNotice(noticeFile)
+	if err != nil {
+		return nil, err
+	}
+	imp, err := s.Get(n.BundleID)
+	if err != nil {
+		return nil, err
+	}
+	m, err := imp.ParsedManifest()
+	if err != nil {
+		return nil, err
+	}
+	if m.Issuer.Ed25519 != n.Issuer {
+		return nil, ErrNotIssuer
+	}
+	out, err := s.remove(func(imp *Import) string {
+		if imp.ID == n.BundleID {
+			return "revoked"
+		}
+		return ""
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out[0], nil
+}
+
+// Purge removes every import past its kept-until time, and compacts the
+// store so nothing of them remains in the file's free pages.
+func (s *Store) Purge() ([]Purged, error) {
+	now := s.now()
+	return s.remove(func(imp *Import) string {
+		if !now.Before(imp.KeptUntil) {
+			return "expired"
+		}
+		return ""
+	})
+}
+
+// remove deletes the imports for which why returns a reason, in one
+// transaction that also writes their tombstones; then it deletes their
+// document files and compacts the store into a new file that replaces the
+// old one. It compacts even when nothing was removed, so an interrupted
+// earlier purge is finished.
+func (s *Store) remove(why func(*Import) string) ([]Purged, error) {
+	imps, err := s.List()
+	if err != nil {
+		return nil, err
+	}
+	var out []Purged
+	var files []string
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		for _, imp := range imps {
+			reason := why(imp)
+			if reason == "" {
+				continue
+			}
+			key, _ := idKey(imp.ID)
+			if err := tx.Bucket(bucketImports).Delete(key); err != nil {
+				return err
+			}
+			t, _ := json.Marshal(tombstone{Status: reason, At: s.now().UTC().Truncate(time.Second)})
+			if err := s.put(tx, bucketGone, key, t); err != nil {
+				return err
+			}
+			for _, d := range imp.Documents {
+				files = append(files, filepath.Join(s.dir, docsDir, d.File))
+			}
+			out = append(out, Purged{ID: imp.ID, Reason: reason})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		if err := overwriteAndRemove(f); err != nil {
+			return out, err
+		}
+	}
+	if err := syncDir(filepath.Join(s.dir, docsDir)); err != nil {
+		return out, err
+	}
+	return out, s.compact()
+}
+
+// overwriteAndRemove overwrites a document file with zeros before removing
+// it. The file is encrypted to a key that no longer exists anywhere once
+// the store is compacted; the overwrite is extra care for file systems that
+// keep freed blocks readable.
+func overwriteAndRemove(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	err = zeroFile(f)
+	f.Close()
+	if err != nil {
+		return err
+	}
+	return os.Remove(path)
+}
+
+// compact copies the live data into a new file with bbolt.Compact, syncs
+// it and renames it over the store, so deleted values do not survive in
+// free pages. The store stays open on the new file.
+func (s *Store) compact() error {
+	path := s.Path()
+	tmp := path + ".compact"
+	os.Remove(tmp)
+	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: s.opt.Timeout})
+	if err != nil {
+		return err
+	}
+	if err := bolt.Compact(dst, s.db, 0); err != nil {
+		dst.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("failed to compact the intake store: %w", err)
+	}
+	if err := dst.Sync(); err != nil {
+		dst.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := dst.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := s.db.Close(); err != nil {
+		return err
+	}
+	// Keep the old file open across the rename, then overwrite it with
+	// zeros: its free pages held the removed values.
+	old, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer old.Close()
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	if err := syncDir(s.dir); err != nil {
+		return err
+	}
+	if err := zeroFile(old); err != nil {
+		return err
+	}
+	return s.openDB()
+}
+
+func zeroFile(f *os.File) error {
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	zeros := make([]byte, 256<<10)
+	if _, err := f.Seek(0, 0); err != nil {
+		return err
+	}
+	for left := fi.Size(); left > 0; {
+		n := min(left, int64(len(zeros)))
+		if _, err := f.Write(zeros[:n]); err != nil {
+			return err
+		}
+		left -= n
+	}
+	return f.Sync()
+}
+
+// sealedValue returns the sealed bytes stored for an import, for tests
+// that check a purge leaves none of them in the file.
+func (s *Store) sealedValue(id string) []byte {
+	key, _ := idKey(id)
+	var out []byte
+	s.db.View(func(tx *bolt.Tx) error {
+		out = bytes.Clone(tx.Bucket(bucketImports).Get(key))
+		return nil
+	})
+	return out
+}

@@ -1,0 +1,368 @@
+package intake
+
+import (
+	"bytes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"filippo.io/age"
+	"github.com/google/uuid"
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+	"golang.org/x/crypto/chacha20poly1305"
+
+	"kluis/sync/bundle"
+)
+
+// Layout of the store folder:
+//
+//	intake.db          bbolt file
+//	docs/<file>.age    document contents, each an age file to its own X25519 key
+//	tmp/               documents of an import still being checked
+//
+// Buckets of intake.db:
+//
+//	meta/     format ("1", plaintext), datakey (an age file: the 32-byte data
+//	          key, encrypted to the organisation's X25519 recipient), org
+//	          (sealed: the card fingerprint the store belongs to)
+//	imports/  bundle id (16 bytes) → sealed import (JSON)
+//	gone/     bundle id (16 bytes) → sealed tombstone of a purged import
+//	          ("revoked" or "expired", and when); it holds no personal data
+//
+// Every value but the format marker and the wrapped data key is sealed with
+// XChaCha20-Poly1305 under the data key; the associated data binds it to
+// its bucket and key ("kluis-intake/v1" ‖ 0x00 ‖ bucket ‖ 0x00 ‖ key), so
+// values cannot be read, altered, swapped or moved. A document file's key
+// lives only in its sealed import: once the import is deleted and the file
+// compacted, the file's bytes are unreadable even where the file system
+// kept them.
+var (
+	bucketMeta    = []byte("meta")
+	bucketImports = []byte("imports")
+	bucketGone    = []byte("gone")
+	keyFormat     = []byte("format")
+	keyDataKey    = []byte("datakey")
+	keyOrg        = []byte("org")
+)
+
+const (
+	dbName      = "intake.db"
+	docsDir     = "docs"
+	tmpDir      = "tmp"
+	formatValue = "1"
+)
+
+// Errors of the store. Refusals of a bundle are *bundle.Error values.
+var (
+	// ErrInUse means another process has the store open.
+	ErrInUse = errors.New("the intake store is open elsewhere")
+	// ErrOtherOrganisation means the store belongs to another organisation
+	// identity.
+	ErrOtherOrganisation = errors.New("the intake store belongs to another organisation key")
+	// ErrDamaged means the store's file is corrupt or was altered.
+	ErrDamaged = errors.New("the intake store is damaged")
+	// ErrNotFound means no import has the id.
+	ErrNotFound = errors.New("no import with that id")
+	// ErrRevoked means a bundle was revoked before and is not imported again.
+	ErrRevoked = errors.New("this bundle was revoked by the citizen and its data purged; it is not imported again")
+	// ErrPurged means a bundle was purged at its expiry and is not imported again.
+	ErrPurged = errors.New("this bundle expired and its data was purged; it is not imported again")
+	// ErrReplayConflict means a different bundle with an already imported id.
+	ErrReplayConflict = errors.New("a different bundle with the same id was imported before")
+	// ErrNotIssuer means a revocation notice was not signed by the bundle's issuer.
+	ErrNotIssuer = errors.New("the revocation notice is not signed by the citizen who made the bundle")
+)
+
+// Options tune a store.
+type Options struct {
+	Now     func() time.Time // time.Now when nil
+	Timeout time.Duration    // wait for the file lock; one second when zero
+}
+
+// A Store is an organisation's intake store: the bundles it imported,
+// encrypted at rest under its identity.
+type Store struct {
+	dir  string
+	db   *bolt.DB
+	org  *bundle.OrgIdentity
+	aead cipher.AEAD
+	now  func() time.Time
+	opt  Options
+}
+
+// Open opens (or creates) the store in dir for org. It removes what an
+// interrupted import left behind.
+func Open(dir string, org *bundle.OrgIdentity, opts *Options) (*Store, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = time.Second
+	}
+	for _, d := range []string{dir, filepath.Join(dir, docsDir), filepath.Join(dir, tmpDir)} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, err
+		}
+	}
+	s := &Store{dir: dir, org: org, now: o.Now, opt: o}
+	if err := s.openDB(); err != nil {
+		return nil, err
+	}
+	if err := s.init(); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	if err := s.sweep(); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) openDB() error {
+	var db *bolt.DB
+	err := guard(func() error {
+		var err error
+		db, err = bolt.Open(filepath.Join(s.dir, dbName), 0o600, &bolt.Options{Timeout: s.opt.Timeout})
+		return err
+	})
+	switch {
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return ErrInUse
+	case err != nil && !errors.Is(err, ErrDamaged) && (errors.Is(err, bolterrors.ErrInvalid) || errors.Is(err, bolterrors.ErrChecksum) ||
+		errors.Is(err, bolterrors.ErrVersionMismatch) || strings.Contains(err.Error(), "file size too small")):
+		return fmt.Errorf("%w: %v", ErrDamaged, err)
+	case err != nil:
+		return err
+	}
+	s.db = db
+	return nil
+}
+
+// init creates the buckets and data key of a new store, or unwraps the
+// data key of an existing one. An existing store is only read, so opening
+// it changes nothing in the file.
+func (s *Store) init() error {
+	var wrapped []byte
+	fresh := false
+	err := guard(func() error {
+		return s.db.View(func(tx *bolt.Tx) error {
+			meta := tx.Bucket(bucketMeta)
+			if meta == nil {
+				fresh = true
+				return nil
+			}
+			if string(meta.Get(keyFormat)) != formatValue || tx.Bucket(bucketImports) == nil || tx.Bucket(bucketGone) == nil {
+				return fmt.Errorf("%w: not an intake store, or made by a newer version", ErrDamaged)
+			}
+			wrapped = bytes.Clone(meta.Get(keyDataKey))
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	if fresh {
+		return s.create()
+	}
+	r, err := age.Decrypt(bytes.NewReader(wrapped), s.org.AgeIdentity())
+	if err != nil {
+		var nm *age.NoIdentityMatchError
+		if errors.As(err, &nm) {
+			return ErrOtherOrganisation
+		}
+		return fmt.Errorf("%w: data key: %v", ErrDamaged, err)
+	}
+	key, err := io.ReadAll(io.LimitReader(r, 64))
+	if err != nil || len(key) != chacha20poly1305.KeySize {
+		return fmt.Errorf("%w: data key", ErrDamaged)
+	}
+	s.aead, _ = chacha20poly1305.NewX(key)
+	clear(key)
+	return s.db.View(func(tx *bolt.Tx) error {
+		fp, err := s.get(tx, bucketMeta, keyOrg)
+		if err != nil || string(fp) != s.org.Card().Fingerprint() {
+			return ErrOtherOrganisation
+		}
+		return nil
+	})
+}
+
+func (s *Store) create() error {
+	key := make([]byte, chacha20poly1305.KeySize)
+	rand.Read(key)
+	var wrapped bytes.Buffer
+	w, err := age.Encrypt(&wrapped, s.org.Card().Recipient())
+	if err != nil {
+		return err
+	}
+	w.Write(key)
+	if err := w.Close(); err != nil {
+		return err
+	}
+	s.aead, _ = chacha20poly1305.NewX(key)
+	clear(key)
+	return s.db.Update(func(tx *bolt.Tx) error {
+		meta, err := tx.CreateBucket(bucketMeta)
+		if err != nil {
+			return err
+		}
+		for _, b := range [][]byte{bucketImports, bucketGone} {
+			if _, err := tx.CreateBucket(b); err != nil {
+				return err
+			}
+		}
+		if err := meta.Put(keyFormat, []byte(formatValue)); err != nil {
+			return err
+		}
+		if err := meta.Put(keyDataKey, wrapped.Bytes()); err != nil {
+			return err
+		}
+		return s.put(tx, bucketMeta, keyOrg, []byte(s.org.Card().Fingerprint()))
+	})
+}
+
+// Close releases the store.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path is the bbolt file of the store.
+func (s *Store) Path() string { return filepath.Join(s.dir, dbName) }
+
+func associatedData(bucket, key []byte) []byte {
+	ad := make([]byte, 0, 17+len(bucket)+len(key))
+	ad = append(ad, "kluis-intake/v1\x00"...)
+	ad = append(ad, bucket...)
+	ad = append(ad, 0)
+	return append(ad, key...)
+}
+
+const sealVersion = 1
+
+func (s *Store) seal(bucket, key, plain []byte) []byte {
+	out := make([]byte, 1+chacha20poly1305.NonceSizeX, 1+chacha20poly1305.NonceSizeX+len(plain)+chacha20poly1305.Overhead)
+	out[0] = sealVersion
+	rand.Read(out[1:])
+	return s.aead.Seal(out, out[1:], plain, associatedData(bucket, key))
+}
+
+func (s *Store) open(bucket, key, sealed []byte) ([]byte, error) {
+	if len(sealed) < 1+chacha20poly1305.NonceSizeX+chacha20poly1305.Overhead || sealed[0] != sealVersion {
+		return nil, fmt.Errorf("%w: a value in %s is malformed", ErrDamaged, bucket)
+	}
+	plain, err := s.aead.Open(nil, sealed[1:1+chacha20poly1305.NonceSizeX], sealed[1+chacha20poly1305.NonceSizeX:], associatedData(bucket, key))
+	if err != nil {
+		return nil, fmt.Errorf("%w: a value in %s does not authenticate", ErrDamaged, bucket)
+	}
+	return plain, nil
+}
+
+func (s *Store) put(tx *bolt.Tx, bucket, key, plain []byte) error {
+	return tx.Bucket(bucket).Put(key, s.seal(bucket, key, plain))
+}
+
+// get returns the opened value at bucket/key, or ErrNotFound.
+func (s *Store) get(tx *bolt.Tx, bucket, key []byte) ([]byte, error) {
+	v := tx.Bucket(bucket).Get(key)
+	if v == nil {
+		return nil, ErrNotFound
+	}
+	return s.open(bucket, key, v)
+}
+
+func idKey(id string) ([]byte, error) {
+	u, err := uuid.Parse(id)
+	if err != nil || len(id) != 36 {
+		return nil, ErrNotFound
+	}
+	return u[:], nil
+}
+
+func (s *Store) getImport(tx *bolt.Tx, id string) (*Import, error) {
+	k, err := idKey(id)
+	if err != nil {
+		return nil, err
+	}
+	b, err := s.get(tx, bucketImports, k)
+	if err != nil {
+		return nil, err
+	}
+	var imp Import
+	if err := json.Unmarshal(b, &imp); err != nil || imp.ID != id {
+		return nil, fmt.Errorf("%w: import %s", ErrDamaged, id)
+	}
+	return &imp, nil
+}
+
+// tombstone records why a bundle id is no longer in the store.
+type tombstone struct {
+	Status string    `json:"status"` // "revoked" or "expired"
+	At     time.Time `json:"at"`
+}
+
+// sweep removes documents of imports that never committed: everything in
+// tmp/, and files in docs/ that no import names.
+func (s *Store) sweep() error {
+	tmp := filepath.Join(s.dir, tmpDir)
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		os.RemoveAll(filepath.Join(tmp, e.Name()))
+	}
+	known := map[string]bool{}
+	imps, err := s.List()
+	if err != nil {
+		return err
+	}
+	for _, imp := range imps {
+		for _, d := range imp.Documents {
+			known[d.File] = true
+		}
+	}
+	docs, err := os.ReadDir(filepath.Join(s.dir, docsDir))
+	if err != nil {
+		return err
+	}
+	for _, e := range docs {
+		if !known[e.Name()] {
+			os.Remove(filepath.Join(s.dir, docsDir, e.Name()))
+		}
+	}
+	return nil
+}
+
+// guard turns a panic or memory fault inside bbolt (a corrupt file can
+// cause one) into ErrDamaged.
+func guard(f func() error) (err error) {
+	old := debug.SetPanicOnFault(true)
+	defer debug.SetPanicOnFault(old)
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", ErrDamaged, r)
+		}
+	}()
+	return f()
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
