@@ -18,7 +18,7 @@ GO ?= go
 # xauth); the reference age tool for interoperability tests (age); and what
 # the window smoke test drives and inspects the app with (xdotool,
 # imagemagick).
-APT_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev xvfb xauth age imagemagick xdotool
+APT_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev xvfb xauth age imagemagick xdotool bc
 
 # Go build tags. fyneDo is migrated in FyneApp.toml, and a plain `go build`
 # needs the matching tag (`fyne package` adds it by itself from the TOML).

@@ -6,6 +6,9 @@ package main
 
 import (
 	"log"
+	"os"
+	"os/signal"
+	"syscall"
 
 	"fyne.io/fyne/v2/app"
 
@@ -21,6 +24,11 @@ func main() {
 
 	a := app.NewWithID("nl.kluis.app")
 	w := a.NewWindow("Kluis")
-	kluisapp.New(a, w, kluisapp.Deps{VaultPath: path})
+	ui := kluisapp.New(a, w, kluisapp.Deps{VaultPath: path})
+	// Logging out or shutting down sends SIGTERM: lock and close the vault
+	// like any other way out.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	ui.QuitOn(sig)
 	w.ShowAndRun()
 }

@@ -18,6 +18,7 @@ package app
 
 import (
 	"errors"
+	"os"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -140,4 +141,13 @@ func (u *UI) vault() *vault.Vault {
 
 func isCanceled(err error) bool {
 	return errors.Is(err, vault.ErrCanceled) || errors.Is(err, errCanceled)
+}
+
+// QuitOn quits the app when a value arrives on sig (SIGINT or SIGTERM from
+// main): the vault is locked and closed as on any other way out.
+func (u *UI) QuitOn(sig <-chan os.Signal) {
+	go func() {
+		<-sig
+		onUI(u.app.Quit)
+	}()
 }

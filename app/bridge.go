@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -99,4 +100,20 @@ func (u *UI) background(f func()) {
 		return
 	}
 	go f()
+}
+
+// focus gives an entry the keyboard focus once the key press that led to
+// this screen is over. A key press arrives as a key event and then as a
+// typed character: focusing straight away would hand the Space that
+// pressed a button on the previous screen to the new entry as a leading
+// space — a passphrase that then silently differs from what was typed.
+func (u *UI) focus(o fyne.Focusable) {
+	if u.sync {
+		u.window.Canvas().Focus(o)
+		return
+	}
+	go func() {
+		time.Sleep(150 * time.Millisecond)
+		onUI(func() { u.window.Canvas().Focus(o) })
+	}()
 }

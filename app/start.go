@@ -127,7 +127,7 @@ func (u *UI) showCreate() {
 		widget.NewLabelWithStyle(lang.L("app.create.again"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		s.again, s.problem,
 		container.NewGridWithColumns(2, s.cancel, s.create))
-	u.window.Canvas().Focus(s.pass)
+	u.focus(s.pass)
 }
 
 var strengthKeys = []string{"app.strength.0", "app.strength.1", "app.strength.2", "app.strength.3", "app.strength.4"}
@@ -290,7 +290,7 @@ func (u *UI) showUnlock() {
 	u.screen(title, paragraph(intro),
 		widget.NewLabelWithStyle(lang.L("app.unlock.passphrase"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		s.pass, s.problem, s.unlock, s.forgot)
-	u.window.Canvas().Focus(s.pass)
+	u.focus(s.pass)
 }
 
 func (s *unlockScreen) onUnlock() {
@@ -308,7 +308,7 @@ func (s *unlockScreen) onUnlock() {
 			s.pass.SetText("")
 			s.problem.Text = u.errorText(err)
 			s.problem.Refresh()
-			u.window.Canvas().Focus(s.pass)
+			u.focus(s.pass)
 			return
 		}
 		sess.touch()

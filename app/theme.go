@@ -21,7 +21,10 @@ var (
 	colourSuccess = color.NRGBA{R: 0x1e, G: 0x6b, B: 0x32, A: 0xff}
 )
 
-func (t kluisTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+// Color always uses the light variant: dark text on a light background is
+// what most people read best, whatever the desktop's preference.
+func (t kluisTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
+	v := theme.VariantLight
 	switch n {
 	case theme.ColorNamePrimary, theme.ColorNameHyperlink:
 		return colourPrimary

@@ -3,10 +3,12 @@
 # that it draws something and quits cleanly.
 #
 # It builds bin/kluis with cgo and OpenGL, starts it under Xvfb with an empty
-# temporary HOME, waits for the "Kluis" window, takes a screenshot, checks
-# the window is not blank, then presses Tab and Space (focus the quit button
-# and press it, as a keyboard user would) and expects the app to exit with
-# status 0 within a few seconds.
+# temporary HOME, waits for the "Kluis" window (and says how long that took),
+# takes a screenshot, checks the window is not blank, then makes a vault with
+# the keyboard only, as a person without a mouse would: Tab and Space on
+# "Nieuwe kluis maken", the passphrase twice, Enter. It checks the vault file
+# exists and the recovery-key screen is drawn, then sends SIGTERM (as a
+# logout does) and expects the app to lock, close and exit with status 0.
 #
 # Needs: go, gcc, the GL/X11 headers, xvfb-run, xdotool and ImageMagick
 # (`make deps` installs them). The screenshot is kept in bin/smoke.png.
@@ -35,6 +37,7 @@ if [[ ${1:-} == --inside-xvfb ]]; then
 		HOME="$home" LANG="${LANG:-nl_NL.UTF-8}" \
 		"$bin" >"$log" 2>&1 &
 	pid=$!
+	started=$(date +%s.%N)
 	cleanup() { kill -KILL "$pid" 2>/dev/null || true; }
 	trap cleanup EXIT
 	show_log() { echo "--- kluis output ---" >&2; cat "$log" >&2; echo "---" >&2; }
@@ -45,7 +48,8 @@ if [[ ${1:-} == --inside-xvfb ]]; then
 		kill -0 "$pid" 2>/dev/null || fail "kluis exited before it showed a window"
 		fail "no visible window named Kluis within ${timeout_s}s"
 	fi
-	echo "smoke: window $wid is up: $(xdotool getwindowgeometry "$wid" | tr -s '\n ' ' ')"
+	up=$(date +%s.%N)
+	echo "smoke: window $wid is up after $(echo "$up - $started" | bc) s: $(xdotool getwindowgeometry "$wid" | tr -s '\n ' ' ')"
 
 	# The first frames can still be empty: retry until the window shows
 	# more than one flat colour, or give up.
@@ -66,17 +70,36 @@ if [[ ${1:-} == --inside-xvfb ]]; then
 	done
 	echo "smoke: window is drawn (standard deviation $sd, $colours colours); screenshot in ${shot#"$repo"/}"
 
-	# Quit as a keyboard user would: Tab focuses the only button, Sluiten,
-	# and Space presses it. Without a window manager, focus the window first.
+	# Make a vault with the keyboard only.
 	timeout 5 xdotool windowfocus --sync "$wid" 2>/dev/null || xdotool windowfocus "$wid"
-	xdotool key --delay 150 Tab space
+	xdotool key --delay 200 Tab space
+	sleep 1
+	xdotool type --delay 40 "fiets regen koffie zomer"
+	sleep 0.5
+	xdotool key Tab
+	sleep 0.5
+	xdotool type --delay 40 "fiets regen koffie zomer"
+	sleep 0.5
+	xdotool key Return
+	vault=$home/.local/share/kluis/vault.kluis
+	for _ in $(seq 100); do
+		[[ -s $vault ]] && break
+		sleep 0.1
+	done
+	[[ -s $vault ]] || { show_log; import -window root "$shot"; fail "no vault file at $vault after typing a passphrase twice; see $shot"; }
+	sleep 1
+	import -window root "$shot"
+	echo "smoke: vault made with the keyboard; screenshot of the recovery-key screen in ${shot#"$repo"/}"
+
+	# Log out: SIGTERM must lock, close and exit cleanly.
+	kill -TERM "$pid"
 	for _ in $(seq 50); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
 	if kill -0 "$pid" 2>/dev/null; then
 		show_log
-		fail "kluis did not quit within 5s after its quit button was pressed"
+		fail "kluis did not quit within 5s after SIGTERM"
 	fi
 	status=0
 	wait "$pid" || status=$?
@@ -89,7 +112,7 @@ if [[ ${1:-} == --inside-xvfb ]]; then
 		show_log
 		fail "kluis printed a panic or a fatal error"
 	fi
-	echo "smoke: quit button closed kluis cleanly"
+	echo "smoke: SIGTERM locked and closed kluis cleanly"
 	exit 0
 fi
 
