@@ -1,13 +1,231 @@
 package app
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"kluis/vault"
+	"kluis/vault/schema"
 )
 
-// activityPage is being built.
-type activityPage struct{ u *UI }
+// activityPage shows the activity log in plain words, newest first, says
+// whether the log is complete and unchanged, and exports it as JSON. The
+// log holds no values, so neither does this page.
+type activityPage struct {
+	u      *UI
+	events []vault.Event // newest first
+
+	list       *widget.List
+	status     *canvas.Text
+	statusIcon *widget.Icon
+	export     *widget.Button
+}
 
 func newActivityPage(u *UI) page { return &activityPage{u: u} }
 
-func (p *activityPage) content() fyne.CanvasObject { return widget.NewLabel("activity") }
+func (p *activityPage) content() fyne.CanvasObject {
+	p.status = canvas.NewText(lang.L("app.activity.checking"), theme.Color(theme.ColorNameForeground))
+	p.status.TextStyle = fyne.TextStyle{Bold: true}
+	p.statusIcon = widget.NewIcon(theme.InfoIcon())
+	p.export = &widget.Button{Text: lang.L("app.activity.export"), Icon: theme.DocumentSaveIcon(), OnTapped: p.onExport}
+	p.list = &widget.List{
+		Length: func() int { return len(p.events) },
+		CreateItem: func() fyne.CanvasObject {
+			when := &widget.Label{TextStyle: fyne.TextStyle{Bold: true}}
+			what := &widget.Label{Truncation: fyne.TextTruncateEllipsis}
+			return container.NewBorder(nil, nil, when, nil, what)
+		},
+		UpdateItem: func(i widget.ListItemID, o fyne.CanvasObject) {
+			if i >= len(p.events) {
+				return
+			}
+			row := o.(*fyne.Container)
+			e := p.events[i]
+			row.Objects[1].(*widget.Label).SetText(formatDateTime(e.Time))
+			row.Objects[0].(*widget.Label).SetText(p.describe(e))
+		},
+		OnSelected: func(i widget.ListItemID) { p.u.touch() },
+	}
+	p.list.ExtendBaseWidget(p.list) // so it lays out when first sized
+	p.reload()
+	top := container.NewVBox(
+		pageHeading(lang.L("app.activity.title")),
+		paragraph(lang.L("app.activity.intro")),
+		container.NewBorder(nil, nil, p.statusIcon, nil, p.status),
+	)
+	return container.NewBorder(top, container.NewHBox(p.export), nil, nil, p.list)
+}
+
+// logState is the log with the result of checking its chain.
+type logState struct {
+	events  []vault.Event
+	checked int
+	err     error // from VerifyLog
+}
+
+func (p *activityPage) reload() {
+	u := p.u
+	v := u.vault()
+	if v == nil {
+		return
+	}
+	runQuiet(u, func() (logState, error) {
+		events, err := v.Log()
+		if err != nil {
+			return logState{}, err
+		}
+		n, verr := v.VerifyLog()
+		slices.Reverse(events)
+		return logState{events: events, checked: n, err: verr}, nil
+	}, func(s logState, err error) {
+		if err != nil {
+			p.setStatus(false, u.errorText(err))
+			return
+		}
+		p.events = s.events
+		p.list.Refresh()
+		ok, text := p.logStatus(s.checked, s.err)
+		p.setStatus(ok, text)
+	})
+}
+
+// logStatus says in plain words whether the log checks out.
+func (p *activityPage) logStatus(checked int, err error) (bool, string) {
+	if err == nil {
+		return true, t("app.activity.intact", map[string]any{"N": checked})
+	}
+	var le *vault.LogError
+	if errors.As(err, &le) {
+		return false, t("app.activity.broken", map[string]any{"Seq": le.Seq})
+	}
+	return false, p.u.errorText(err)
+}
+
+func (p *activityPage) setStatus(ok bool, text string) {
+	p.status.Text = text
+	if ok {
+		p.status.Color = colourSuccess
+		p.statusIcon.SetResource(theme.ConfirmIcon())
+	} else {
+		p.status.Color = colourError
+		p.statusIcon.SetResource(theme.WarningIcon())
+	}
+	p.status.Refresh()
+}
+
+// describe says what an entry means, without the time: "Item toegevoegd
+// (Inkomen: Bedrag, Bron) — door Fatima".
+func (p *activityPage) describe(e vault.Event) string {
+	cat := p.u.cat
+	what := cat.Action(e.Action)
+	if e.Category != "" {
+		about := cat.Category(e.Category)
+		// For a change, say which fields changed (their names, never values).
+		if e.Action == vault.ActionRecordUpdated && e.Detail != "" {
+			if fields := p.fieldLabels(e.Category, e.Detail); fields != "" {
+				about += ": " + fields
+			}
+		}
+		what += " (" + about + ")"
+	}
+	if e.Person != "" && e.Person != "-" {
+		what = t("app.activity.by", map[string]any{"What": what, "Person": e.Person})
+	}
+	return what
+}
+
+// fieldLabels turns a comma-separated list of field ids into their labels,
+// leaving out ids the schema does not know.
+func (p *activityPage) fieldLabels(category, detail string) string {
+	c, ok := schema.Lookup(category)
+	if !ok {
+		return ""
+	}
+	var out []string
+	for _, id := range strings.Split(detail, ",") {
+		if _, ok := c.Field(id); ok {
+			out = append(out, p.u.cat.Field(category, id))
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+func (p *activityPage) onExport() {
+	u := p.u
+	u.touch()
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil {
+			u.showError(err)
+			return
+		}
+		if w == nil {
+			return
+		}
+		path := w.URI().Path()
+		w.Close()
+		p.exportTo(path)
+	}, u.window)
+	d.SetFileName(fmt.Sprintf("kluis-logboek-%s.json", u.deps.Now().Format("2006-01-02")))
+	u.prepareFileDialog(d)
+	d.Show()
+}
+
+// exportTo writes the whole log, oldest first, as indented JSON to path.
+func (p *activityPage) exportTo(path string) {
+	u := p.u
+	v := u.vault()
+	if v == nil {
+		return
+	}
+	runQuiet(u, func() (int, error) {
+		events, err := v.Log()
+		if err != nil {
+			return 0, err
+		}
+		if events == nil {
+			events = []vault.Event{}
+		}
+		return len(events), writeFileSafely(path, func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			return enc.Encode(events)
+		})
+	}, func(n int, err error) {
+		if err != nil {
+			u.showError(err)
+			return
+		}
+		dialog.ShowInformation(lang.L("app.activity.exported_title"),
+			t("app.activity.exported", map[string]any{"N": n, "Path": path}), u.window)
+	})
+}
+
+// formatDate writes a date the way people read it: "25 nov. 2026" in
+// Dutch, "25 Nov 2026" in English, in the computer's time zone.
+func formatDate(tm time.Time) string {
+	tm = tm.Local()
+	months := strings.Fields(lang.L("app.activity.months"))
+	month := tm.Month().String()
+	if len(months) == 12 {
+		month = months[tm.Month()-1]
+	}
+	return fmt.Sprintf("%d %s %d", tm.Day(), month, tm.Year())
+}
+
+// formatDateTime is formatDate with the time: "25 nov. 2026 10:04".
+func formatDateTime(tm time.Time) string {
+	return formatDate(tm) + " " + tm.Local().Format("15:04")
+}
