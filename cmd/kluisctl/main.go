@@ -123,12 +123,17 @@ var commands = []*command{
 	}, run: (*cli).cmdBackup},
 	{name: "export", synopsis: "DIR", help: "cli.help.export", detail: "cli.help.export.detail",
 		min: 1, max: 1, run: (*cli).cmdExport},
+	{name: "share create", synopsis: "(--to CARD | --share-code) --scope CAT[,CAT…] --purpose TEXT -o FILE", help: "cli.share.help.create",
+		detail: "cli.share.help.create_detail", flags: shareCreateFlags, run: (*cli).cmdShareCreate},
+	{name: "share list", help: "cli.share.help.list", run: (*cli).cmdShareList},
+	{name: "share revoke", synopsis: "ID -o FILE", help: "cli.share.help.revoke", min: 1, max: 1, flags: shareRevokeFlags, run: (*cli).cmdShareRevoke},
+	{name: "receipt import", synopsis: "FILE", help: "cli.receipt.help.import", min: 1, max: 1, run: (*cli).cmdReceiptImport},
 }
 
 func revealFlag(c *cli, f *flagSet) { f.boolean(&c.reveal, "reveal", "cli.flag.reveal") }
 
 // groups are verbs that only exist with a second word.
-var groups = map[string]bool{"doc": true}
+var groups = map[string]bool{"doc": true, "share": true, "receipt": true}
 
 func lookup(name string) *command {
 	for _, cmd := range commands {

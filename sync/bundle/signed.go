@@ -129,3 +129,7 @@ func signedBytes(domain string, message []byte) []byte {
 	b = append(b, 0)
 	return append(b, message...)
 }
+
+// ParseCardKey decodes an Ed25519 public key as cards, manifests and
+// receipts write it (standard base64).
+func ParseCardKey(s string) (ed25519.PublicKey, error) { return parseEd25519(s) }

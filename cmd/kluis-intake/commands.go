@@ -1,0 +1,421 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"kluis/sync/bundle"
+	"kluis/sync/intake"
+)
+
+// Names keygen gives the two files it writes.
+const (
+	keyFileName  = "organisation.key"
+	cardFileName = "organisation.card"
+)
+
+func (c *cli) cmdKeygen([]string) error {
+	if c.org == "" || c.output == "" {
+		return c.usage("intake.usage.keygen", nil)
+	}
+	keyPath, cardPath := filepath.Join(c.output, keyFileName), filepath.Join(c.output, cardFileName)
+	for _, p := range []string{keyPath, cardPath} {
+		if _, err := os.Lstat(p); err == nil {
+			return c.about(&fs.PathError{Op: "create", Path: p, Err: fs.ErrExist}, "intake.what.file", map[string]any{"Path": p})
+		}
+	}
+	pass, err := c.newPassphrase()
+	if err != nil {
+		return err
+	}
+	defer clear(pass)
+	id, err := bundle.GenerateOrgIdentity(c.org, c.oin, c.purposes, time.Now())
+	if err != nil {
+		return err
+	}
+	secret, err := id.Marshal(pass)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(c.output, 0o700); err != nil {
+		return err
+	}
+	if err := writeNew(keyPath, secret, 0o600); err != nil {
+		return c.about(err, "intake.what.file", map[string]any{"Path": keyPath})
+	}
+	if err := writeNew(cardPath, id.CardFile(), 0o644); err != nil {
+		return c.about(err, "intake.what.file", map[string]any{"Path": cardPath})
+	}
+	fp := bundle.ShortFingerprint(id.Card().Fingerprint())
+	if c.json {
+		return c.printJSON(map[string]any{"key": keyPath, "card": cardPath, "fingerprint": fp, "fingerprint_full": id.Card().Fingerprint()})
+	}
+	fmt.Fprintln(c.stdout, c.cat.T("intake.keygen.done", map[string]any{"Key": keyPath, "Card": cardPath, "Fingerprint": fp}))
+	return nil
+}
+
+// cmdCard prints (or writes) the public card of the identity.
+func (c *cli) cmdCard([]string) error {
+	id, err := c.identity()
+	if err != nil {
+		return err
+	}
+	if c.output != "" {
+		return c.about(writeNew(c.output, id.CardFile(), 0o644), "intake.what.file", map[string]any{"Path": c.output})
+	}
+	if c.json {
+		card := id.Card()
+		return c.printJSON(map[string]any{"org": card.Org, "oin": card.OIN, "x25519": card.X25519, "ed25519": card.Ed25519,
+			"fingerprint": bundle.ShortFingerprint(card.Fingerprint()), "fingerprint_full": card.Fingerprint()})
+	}
+	_, err = c.stdout.Write(id.CardFile())
+	return err
+}
+
+// withStore opens the identity and the store, runs fn and closes the store.
+func (c *cli) withStore(fn func(s *intake.Store) error) error {
+	id, err := c.identity()
+	if err != nil {
+		return err
+	}
+	defer id.Wipe()
+	s, err := intake.Open(c.store, id, nil)
+	if err != nil {
+		return c.about(err, "intake.what.store", map[string]any{"Path": c.store})
+	}
+	err = fn(s)
+	if cerr := s.Close(); err == nil && cerr != nil {
+		err = c.about(cerr, "intake.what.store", map[string]any{"Path": c.store})
+	}
+	return err
+}
+
+func (c *cli) cmdImport(args []string) error {
+	src := args[0]
+	what := map[string]any{"Path": src}
+	var opts intake.ImportOptions
+	opts.Limits.MaxInput = c.maxSize
+	if c.shareCodeFile != "" {
+		b, err := c.readSecret(c.shareCodeFile)
+		if err != nil {
+			return c.about(err, "intake.what.share_code_file", map[string]any{"Path": c.shareCodeFile})
+		}
+		if opts.Code, err = bundle.ParseShareCode(string(b)); err != nil {
+			return c.about(err, "intake.what.share_code_file", map[string]any{"Path": c.shareCodeFile})
+		}
+	}
+	var open func() (*os.File, error)
+	var uriData []byte
+	if strings.HasPrefix(src, "kluis:") {
+		b, err := bundle.ParseBundleURI(src)
+		if err != nil {
+			return err
+		}
+		uriData = b
+	} else {
+		// Cap the input before anything is decrypted.
+		fi, err := os.Stat(src)
+		if err != nil {
+			return c.about(err, "intake.what.bundle", what)
+		}
+		if !fi.Mode().IsRegular() {
+			return c.about(c.problem("intake.error.not_regular_file", nil), "intake.what.bundle", what)
+		}
+		if fi.Size() > c.maxSize {
+			return c.about(&bundle.Error{Code: bundle.CodeTooLarge, Detail: fmt.Sprintf("%d bytes, the limit is %d (--max-size)", fi.Size(), c.maxSize)}, "intake.what.bundle", what)
+		}
+		open = func() (*os.File, error) { return os.Open(src) }
+	}
+	return c.withStore(func(s *intake.Store) error {
+		var imp *intake.Import
+		var again bool
+		var err error
+		if uriData != nil {
+			imp, again, err = s.Import(c.ctx, strings.NewReader(string(uriData)), opts)
+		} else {
+			f, ferr := open()
+			if ferr != nil {
+				return c.about(ferr, "intake.what.bundle", what)
+			}
+			defer f.Close()
+			imp, again, err = s.Import(c.ctx, bufio.NewReaderSize(f, 256<<10), opts)
+		}
+		if err != nil {
+			return c.about(err, "intake.what.bundle", what)
+		}
+		return c.printImport(imp, again, true)
+	})
+}
+
+type jsonImport struct {
+	ID              string         `json:"id"`
+	Issuer          string         `json:"issuer"`
+	Purpose         string         `json:"purpose"`
+	CaseReference   string         `json:"case_reference,omitempty"`
+	RequestID       string         `json:"request_id,omitempty"`
+	Recipient       string         `json:"recipient"`
+	Created         time.Time      `json:"created"`
+	ImportedAt      time.Time      `json:"imported_at"`
+	KeptUntil       time.Time      `json:"kept_until"`
+	Categories      []string       `json:"categories"`
+	Records         int            `json:"records"`
+	Documents       []jsonDocument `json:"documents"`
+	AlreadyImported bool           `json:"already_imported,omitempty"`
+}
+
+type jsonDocument struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	MediaType string `json:"media_type"`
+	Size      int64  `json:"size"`
+	SHA256    string `json:"sha256"`
+}
+
+func importJSON(imp *intake.Import) (jsonImport, error) {
+	m, err := imp.ParsedManifest()
+	if err != nil {
+		return jsonImport{}, err
+	}
+	rs, err := imp.ParsedRecords()
+	if err != nil {
+		return jsonImport{}, err
+	}
+	out := jsonImport{ID: imp.ID, Issuer: m.Issuer.Name, Purpose: m.Purpose, CaseReference: m.CaseReference,
+		RequestID: m.RequestID, Recipient: m.Recipient.Kind, Created: m.Created, ImportedAt: imp.ImportedAt,
+		KeptUntil: imp.KeptUntil, Categories: m.Scope.Categories, Records: len(rs.Records), Documents: []jsonDocument{}}
+	for _, d := range imp.Documents {
+		out.Documents = append(out.Documents, jsonDocument{ID: d.ID, Name: d.Name, MediaType: d.MediaType, Size: d.Size, SHA256: d.SHA256})
+	}
+	return out, nil
+}
+
+func (c *cli) printImport(imp *intake.Import, again, short bool) error {
+	j, err := importJSON(imp)
+	if err != nil {
+		return err
+	}
+	j.AlreadyImported = again
+	if c.json {
+		return c.printJSON(j)
+	}
+	t := c.cat.T
+	data := map[string]any{"ID": j.ID, "Issuer": j.Issuer, "Purpose": j.Purpose, "Records": j.Records,
+		"Documents": len(j.Documents), "KeptUntil": day(j.KeptUntil), "ImportedAt": day(j.ImportedAt)}
+	if again {
+		fmt.Fprintln(c.stdout, t("intake.import.already", data))
+		return nil
+	}
+	if short {
+		fmt.Fprintln(c.stdout, t("intake.import.done", data))
+		return nil
+	}
+	tw := tabwriter(c)
+	fmt.Fprintf(tw, "%s:\t%s\n", t("intake.label.bundle", nil), j.ID)
+	fmt.Fprintf(tw, "%s:\t%s\n", t("intake.label.issuer", nil), j.Issuer)
+	fmt.Fprintf(tw, "%s:\t%s\n", t("intake.label.purpose", nil), j.Purpose)
+	if j.CaseReference != "" {
+		fmt.Fprintf(tw, "%s:\t%s\n", t("intake.label.case", nil), j.CaseReference)
+	}
+	fmt.Fprintf(tw, "%s:\t%s\n", t("intake.label.created", nil), day(j.Created))
+	fmt.Fprintf(tw, "%s:\t%s\n", t("intake.label.imported", nil), day(j.ImportedAt))
+	fmt.Fprintf(tw, "%s:\t%s\n", t("intake.label.kept_until", nil), day(j.KeptUntil))
+	var cats []string
+	for _, cat := range j.Categories {
+		cats = append(cats, c.cat.Category(cat))
+	}
+	fmt.Fprintf(tw, "%s:\t%s\n", t("intake.label.categories", nil), strings.Join(cats, ", "))
+	fmt.Fprintf(tw, "%s:\t%d\n", t("intake.label.records", nil), j.Records)
+	for _, d := range j.Documents {
+		fmt.Fprintf(tw, "%s:\t%s (%d bytes, SHA-256 %s)\n", t("intake.label.document", nil), d.Name, d.Size, d.SHA256)
+	}
+	return tw.Flush()
+}
+
+func (c *cli) cmdList([]string) error {
+	return c.withStore(func(s *intake.Store) error {
+		imps, err := s.List()
+		if err != nil {
+			return err
+		}
+		out := []jsonImport{}
+		for _, imp := range imps {
+			j, err := importJSON(imp)
+			if err != nil {
+				return err
+			}
+			out = append(out, j)
+		}
+		if c.json {
+			return c.printJSON(out)
+		}
+		if len(out) == 0 {
+			fmt.Fprintln(c.stdout, c.cat.T("intake.list.empty", nil))
+			return nil
+		}
+		t := c.cat.T
+		tw := tabwriter(c)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t("intake.label.id_column", nil), t("intake.label.issuer", nil),
+			t("intake.label.imported", nil), t("intake.label.kept_until", nil), t("intake.label.purpose", nil))
+		for _, j := range out {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", j.ID, j.Issuer, day(j.ImportedAt), day(j.KeptUntil), j.Purpose)
+		}
+		return tw.Flush()
+	})
+}
+
+func (c *cli) cmdShow(args []string) error {
+	return c.withStore(func(s *intake.Store) error {
+		imp, err := s.Get(args[0])
+		if err != nil {
+			return c.about(err, "intake.what.import", map[string]any{"ID": args[0]})
+		}
+		return c.printImport(imp, false, false)
+	})
+}
+
+func (c *cli) cmdExport(args []string) error {
+	if c.output == "" {
+		return c.usage("intake.usage.needs_output", nil)
+	}
+	return c.withStore(func(s *intake.Store) error {
+		if err := s.Export(args[0], c.output); err != nil {
+			return c.about(err, "intake.what.import", map[string]any{"ID": args[0]})
+		}
+		if c.json {
+			return c.printJSON(map[string]any{"id": args[0], "dir": c.output, "summary": filepath.Join(c.output, "samenvatting.html")})
+		}
+		fmt.Fprintln(c.stdout, c.cat.T("intake.export.done", map[string]any{"ID": args[0], "Dir": c.output}))
+		return nil
+	})
+}
+
+func (c *cli) cmdReceipt(args []string) error {
+	if c.output == "" {
+		return c.usage("intake.usage.needs_output", nil)
+	}
+	return c.withStore(func(s *intake.Store) error {
+		b, err := s.Receipt(args[0])
+		if err != nil {
+			return c.about(err, "intake.what.import", map[string]any{"ID": args[0]})
+		}
+		if err := writeNew(c.output, b, 0o644); err != nil {
+			return c.about(err, "intake.what.file", map[string]any{"Path": c.output})
+		}
+		if c.json {
+			return c.printJSON(map[string]any{"id": args[0], "receipt": c.output})
+		}
+		fmt.Fprintln(c.stdout, c.cat.T("intake.receipt.done", map[string]any{"ID": args[0], "Path": c.output}))
+		return nil
+	})
+}
+
+func (c *cli) cmdRevoke(args []string) error {
+	b, err := os.ReadFile(args[0])
+	if err != nil {
+		return c.about(err, "intake.what.notice", map[string]any{"Path": args[0]})
+	}
+	return c.withStore(func(s *intake.Store) error {
+		p, err := s.Revoke(b)
+		if err != nil {
+			return c.about(err, "intake.what.notice", map[string]any{"Path": args[0]})
+		}
+		if c.json {
+			return c.printJSON(p)
+		}
+		fmt.Fprintln(c.stdout, c.cat.T("intake.revoke.done", map[string]any{"ID": p.ID}))
+		return nil
+	})
+}
+
+// cmdPurge removes what has expired. --at purges as if it were a later
+// time (never an earlier one): for a test run, or to purge ahead of a
+// weekend.
+func (c *cli) cmdPurge([]string) error {
+	now := time.Now
+	if c.at != "" {
+		at, err := parseTime(c.at)
+		if err != nil || at.Before(time.Now()) {
+			return c.usage("intake.usage.bad_at", map[string]any{"At": c.at})
+		}
+		now = func() time.Time { return at }
+	}
+	id, err := c.identity()
+	if err != nil {
+		return err
+	}
+	defer id.Wipe()
+	s, err := intake.Open(c.store, id, &intake.Options{Now: now})
+	if err != nil {
+		return c.about(err, "intake.what.store", map[string]any{"Path": c.store})
+	}
+	defer s.Close()
+	p, err := s.Purge()
+	if err != nil {
+		return c.about(err, "intake.what.store", map[string]any{"Path": c.store})
+	}
+	if c.json {
+		if p == nil {
+			p = []intake.Purged{}
+		}
+		return c.printJSON(p)
+	}
+	fmt.Fprintln(c.stdout, c.cat.T("intake.purge.done", map[string]any{"Count": len(p)}))
+	for _, x := range p {
+		fmt.Fprintf(c.stdout, "  %s (%s)\n", x.ID, c.cat.T(map[string]string{"expired": "intake.purge.reason_expired", "revoked": "intake.purge.reason_revoked"}[x.Reason], nil))
+	}
+	return nil
+}
+
+func parseTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.ParseInLocation(time.DateOnly, s, time.Local)
+}
+
+func day(t time.Time) string { return t.Local().Format("2006-01-02 15:04") }
+
+// writeNew writes a file that must not exist yet, through a temporary file
+// renamed into place.
+func writeNew(path string, data []byte, perm os.FileMode) error {
+	if _, err := os.Lstat(path); err == nil {
+		return &fs.PathError{Op: "create", Path: path, Err: fs.ErrExist}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.part")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(perm)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
+
+func (c *cli) printJSON(v any) error {
+	enc := json.NewEncoder(c.stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}

@@ -1,0 +1,261 @@
+// Command kluis-intake is the municipality's side of Kluis: it makes the
+// organisation's keys and card, imports the share bundles citizens send,
+// verified completely before anything is stored, exports them for the case
+// system, signs receipts, applies revocations and purges what has expired.
+//
+//	kluis-intake keygen --org "Gemeente Zwolle" --oin 00000001234567890000 -o keys
+//	export KLUIS_INTAKE_KEY=keys/organisation.key
+//	kluis-intake --store /srv/intake import bundle.kluis
+//	kluis-intake --store /srv/intake export ID -o zaak-2026-0042
+//	kluis-intake --store /srv/intake receipt ID -o ontvangstbewijs.kluis-receipt
+//	kluis-intake --store /srv/intake purge            # daily, from cron
+//
+// The organisation identity (--key FILE, else $KLUIS_INTAKE_KEY) is
+// protected with a passphrase: --passphrase-file FILE, else
+// $KLUIS_INTAKE_PASSPHRASE_FILE, else a prompt without echo when standard
+// input is a terminal. Exit status 0 means success, 1 a failure (one line
+// on standard error starting "kluis-intake: "), 2 a usage error. --json
+// prints machine-readable output. Messages are Dutch when the locale says
+// nl, English otherwise.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	tabwriterpkg "text/tabwriter"
+
+	"kluis/internal/i18n"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	c := &cli{ctx: ctx, cat: i18n.Load(i18n.Lang()), stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	code := c.run(os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+type cli struct {
+	ctx    context.Context
+	cat    *i18n.Catalog
+	stdin  *os.File
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+
+	store          string
+	keyFile        string
+	passphraseFile string
+	json           bool
+
+	org               string
+	oin               string
+	purposes          multi
+	output            string
+	shareCodeFile     string
+	maxSize           int64
+	newPassphraseFile string
+	at                string
+}
+
+// multi is a repeatable string flag.
+type multi []string
+
+func (m *multi) String() string     { return strings.Join(*m, ",") }
+func (m *multi) Set(s string) error { *m = append(*m, s); return nil }
+
+type command struct {
+	name     string
+	synopsis string
+	help     string // message key
+	min, max int
+	store    bool // needs --store and the key
+	flags    func(c *cli, fs *flag.FlagSet)
+	run      func(c *cli, args []string) error
+}
+
+var commands = []*command{
+	{name: "keygen", synopsis: "--org NAME [--oin NUMBER] -o DIR", help: "intake.help.keygen", flags: func(c *cli, fs *flag.FlagSet) {
+		fs.StringVar(&c.org, "org", "", "")
+		fs.StringVar(&c.oin, "oin", "", "")
+		fs.Var(&c.purposes, "purpose", "")
+		fs.StringVar(&c.output, "o", "", "")
+		fs.StringVar(&c.newPassphraseFile, "new-passphrase-file", "", "")
+	}, run: (*cli).cmdKeygen},
+	{name: "card", synopsis: "[-o FILE]", help: "intake.help.card", flags: func(c *cli, fs *flag.FlagSet) {
+		fs.StringVar(&c.output, "o", "", "")
+	}, run: (*cli).cmdCard},
+	{name: "import", synopsis: "[--share-code-file F] BUNDLE", help: "intake.help.import", min: 1, max: 1, store: true, flags: func(c *cli, fs *flag.FlagSet) {
+		fs.StringVar(&c.shareCodeFile, "share-code-file", "", "")
+		fs.Int64Var(&c.maxSize, "max-size", 4<<30, "")
+	}, run: (*cli).cmdImport},
+	{name: "list", help: "intake.help.list", store: true, run: (*cli).cmdList},
+	{name: "show", synopsis: "ID", help: "intake.help.show", min: 1, max: 1, store: true, run: (*cli).cmdShow},
+	{name: "export", synopsis: "ID -o DIR", help: "intake.help.export", min: 1, max: 1, store: true, flags: func(c *cli, fs *flag.FlagSet) {
+		fs.StringVar(&c.output, "o", "", "")
+	}, run: (*cli).cmdExport},
+	{name: "receipt", synopsis: "ID -o FILE", help: "intake.help.receipt", min: 1, max: 1, store: true, flags: func(c *cli, fs *flag.FlagSet) {
+		fs.StringVar(&c.output, "o", "", "")
+	}, run: (*cli).cmdReceipt},
+	{name: "revoke", synopsis: "NOTICE", help: "intake.help.revoke", min: 1, max: 1, store: true, run: (*cli).cmdRevoke},
+	{name: "purge", synopsis: "[--at TIME]", help: "intake.help.purge", store: true, flags: func(c *cli, fs *flag.FlagSet) {
+		fs.StringVar(&c.at, "at", "", "")
+	}, run: (*cli).cmdPurge},
+}
+
+func (c *cli) run(args []string) int {
+	err := c.dispatch(args)
+	var ue *usageError
+	switch {
+	case err == nil, errors.Is(err, errHelpShown):
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintln(c.stderr, "kluis-intake: "+oneLine(ue.msg+" "+c.cat.T("intake.usage.see_help", nil)))
+		return 2
+	}
+	fmt.Fprintln(c.stderr, "kluis-intake: "+oneLine(c.describe(err)))
+	return 1
+}
+
+var errHelpShown = errors.New("help shown")
+
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func (c *cli) usage(key string, data map[string]any) error {
+	return &usageError{msg: c.cat.T(key, data)}
+}
+
+func (c *cli) globalFlags(fs *flag.FlagSet) {
+	// The defaults are the values already given before the verb.
+	fs.StringVar(&c.store, "store", c.store, "")
+	fs.StringVar(&c.keyFile, "key", c.keyFile, "")
+	fs.StringVar(&c.passphraseFile, "passphrase-file", c.passphraseFile, "")
+	fs.BoolVar(&c.json, "json", c.json, "")
+}
+
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return fs
+}
+
+func (c *cli) dispatch(args []string) error {
+	global := newFlagSet("kluis-intake")
+	c.globalFlags(global)
+	if err := global.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			c.printHelp()
+			return errHelpShown
+		}
+		return c.usage("intake.usage.bad_flag", map[string]any{"Detail": err.Error()})
+	}
+	rest := global.Args()
+	if len(rest) == 0 {
+		return c.usage("intake.usage.no_verb", nil)
+	}
+	if rest[0] == "help" {
+		c.printHelp()
+		return errHelpShown
+	}
+	var cmd *command
+	for _, cm := range commands {
+		if cm.name == rest[0] {
+			cmd = cm
+		}
+	}
+	if cmd == nil {
+		return c.usage("intake.usage.unknown_verb", map[string]any{"Verb": rest[0]})
+	}
+	fs := newFlagSet("kluis-intake " + cmd.name)
+	c.globalFlags(fs)
+	if cmd.flags != nil {
+		cmd.flags(c, fs)
+	}
+	flags, pos, err := reorder(fs, rest[1:])
+	if err != nil {
+		return c.usage("intake.usage.bad_flag", map[string]any{"Detail": err.Error()})
+	}
+	if err := fs.Parse(flags); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			c.printCommandHelp(cmd)
+			return errHelpShown
+		}
+		return c.usage("intake.usage.bad_flag", map[string]any{"Detail": err.Error()})
+	}
+	if len(pos) < cmd.min || (cmd.max >= 0 && len(pos) > cmd.max) {
+		return c.usage("intake.usage.args", map[string]any{"Usage": strings.TrimSpace("kluis-intake " + cmd.name + " " + cmd.synopsis)})
+	}
+	if c.keyFile == "" {
+		c.keyFile = c.getenv("KLUIS_INTAKE_KEY")
+	}
+	if cmd.store && c.store == "" {
+		return c.usage("intake.usage.needs_store", nil)
+	}
+	return cmd.run(c, pos)
+}
+
+// reorder lets flags come after positional arguments.
+func reorder(fs *flag.FlagSet, args []string) (flags, pos []string, err error) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return flags, append(pos, args[i+1:]...), nil
+		}
+		if len(a) < 2 || a[0] != '-' {
+			pos = append(pos, a)
+			continue
+		}
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		flags = append(flags, a)
+		if name == "h" || name == "help" {
+			continue
+		}
+		fl := fs.Lookup(name)
+		if fl == nil {
+			return nil, nil, fmt.Errorf("unknown flag %s", a)
+		}
+		if b, ok := fl.Value.(interface{ IsBoolFlag() bool }); hasValue || (ok && b.IsBoolFlag()) {
+			continue
+		}
+		if i+1 == len(args) {
+			return nil, nil, fmt.Errorf("flag %s needs a value", a)
+		}
+		flags = append(flags, args[i+1])
+		i++
+	}
+	return flags, pos, nil
+}
+
+func (c *cli) printHelp() {
+	t := c.cat.T
+	fmt.Fprintln(c.stdout, t("intake.help.intro", nil))
+	fmt.Fprintln(c.stdout)
+	fmt.Fprintln(c.stdout, t("intake.help.usage", nil))
+	fmt.Fprintln(c.stdout)
+	tw := tabwriter(c)
+	for _, cmd := range commands {
+		fmt.Fprintf(tw, "  %s\t%s\n", strings.TrimSpace(cmd.name+" "+cmd.synopsis), t(cmd.help, nil))
+	}
+	tw.Flush()
+	fmt.Fprintln(c.stdout)
+	fmt.Fprintln(c.stdout, t("intake.help.globals", nil))
+}
+
+func (c *cli) printCommandHelp(cmd *command) {
+	fmt.Fprintf(c.stdout, "kluis-intake %s\n\n%s\n\n%s\n", strings.TrimSpace(cmd.name+" "+cmd.synopsis),
+		c.cat.T(cmd.help, nil), c.cat.T("intake.help.globals", nil))
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func tabwriter(c *cli) *tabwriterpkg.Writer { return tabwriterpkg.NewWriter(c.stdout, 0, 0, 2, ' ', 0) }
