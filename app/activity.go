@@ -62,7 +62,7 @@ func (p *activityPage) content() fyne.CanvasObject {
 	p.list.ExtendBaseWidget(p.list) // so it lays out when first sized
 	p.reload()
 	top := container.NewVBox(
-		pageHeading(lang.L("app.activity.title")),
+		titleLabel(lang.L("app.activity.title")),
 		paragraph(lang.L("app.activity.intro")),
 		container.NewBorder(nil, nil, p.statusIcon, nil, p.status),
 	)
@@ -179,6 +179,7 @@ func (p *activityPage) onExport() {
 		p.exportTo(path)
 	}, u.window)
 	d.SetFileName(fmt.Sprintf("kluis-logboek-%s.json", u.deps.Now().Format("2006-01-02")))
+	d.SetTitleText(lang.L("app.activity.choose_place"))
 	u.prepareFileDialog(d)
 	d.Show()
 }

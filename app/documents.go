@@ -49,7 +49,7 @@ type documentsPage struct {
 	titles map[string]string // record id → "Category: title"
 
 	list                    *widget.List
-	empty                   *widget.Label
+	empty, hint             *widget.Label
 	add, view, save, remove *widget.Button
 	selected                int // index in docs, -1 for none
 }
@@ -62,6 +62,7 @@ func (p *documentsPage) content() fyne.CanvasObject {
 	p.save = &widget.Button{Text: lang.L("app.documents.save"), Icon: theme.DocumentSaveIcon(), OnTapped: p.onSave}
 	p.remove = &widget.Button{Text: lang.L("app.documents.delete"), Icon: theme.DeleteIcon(), OnTapped: p.onDelete}
 	p.empty = paragraph(lang.L("app.documents.empty"))
+	p.hint = widget.NewLabel(lang.L("app.documents.choose_first"))
 	p.list = &widget.List{
 		Length: func() int { return len(p.docs) },
 		CreateItem: func() fyne.CanvasObject {
@@ -86,11 +87,11 @@ func (p *documentsPage) content() fyne.CanvasObject {
 	p.reload()
 
 	top := container.NewVBox(
-		pageHeading(lang.L("app.documents.title")),
+		titleLabel(lang.L("app.documents.title")),
 		paragraph(lang.L("app.documents.intro")),
 		container.NewHBox(p.add),
 	)
-	actions := container.NewHBox(p.view, p.save, p.remove)
+	actions := container.NewHBox(p.view, p.save, p.remove, p.hint)
 	return container.NewBorder(top, actions, nil, nil, container.NewStack(p.list, p.empty))
 }
 
@@ -190,6 +191,11 @@ func (p *documentsPage) updateButtons() {
 	} else {
 		p.view.Disable()
 	}
+	if ok || len(p.docs) == 0 {
+		p.hint.Hide()
+	} else {
+		p.hint.Show()
+	}
 }
 
 // current is the selected document.
@@ -214,6 +220,7 @@ func (p *documentsPage) onAdd() {
 		r.Close()
 		p.onFilesChosen([]string{r.URI().Path()})
 	}, u.window)
+	d.SetTitleText(lang.L("app.documents.choose_file"))
 	u.prepareFileDialog(d)
 	d.Show()
 }
@@ -303,6 +310,7 @@ func (p *documentsPage) onSave() {
 		u.saveDocumentCopy(doc, path, nil)
 	}, u.window)
 	d.SetFileName(doc.Name)
+	d.SetTitleText(lang.L("app.documents.choose_place"))
 	u.prepareFileDialog(d)
 	d.Show()
 }
@@ -329,7 +337,11 @@ func (u *UI) saveDocumentCopy(doc vault.Document, path string, done func(error))
 		if done != nil {
 			defer done(err)
 		}
-		if err != nil {
+		switch {
+		case isCanceled(err):
+			u.showStopped()
+			return
+		case err != nil:
 			u.showError(err)
 			return
 		}
@@ -497,6 +509,8 @@ func (u *UI) addDocuments(paths []string, record string, done func(added int, er
 	}, func(err error) {
 		switch {
 		case err == nil:
+		case isCanceled(err) && added == 0:
+			u.showStopped()
 		case added > 0:
 			dialog.ShowInformation(lang.L("app.error.title"), u.errorText(err)+"\n\n"+
 				t("app.documents.partly", map[string]any{"N": added, "Total": len(paths)}), u.window)
@@ -607,6 +621,11 @@ func writeFileSafely(path string, write func(w io.Writer) error) (err error) {
 	return os.Rename(tmp, path)
 }
 
+// showStopped confirms that work the person stopped left nothing behind.
+func (u *UI) showStopped() {
+	dialog.ShowInformation(lang.L("app.documents.stopped_title"), u.errorText(vault.ErrCanceled), u.window)
+}
+
 func isImage(d vault.Document) bool { return strings.HasPrefix(d.MediaType, "image/") }
 
 // formatSize writes a file size the way people read it: "340 KB",
@@ -638,11 +657,6 @@ func (u *UI) prepareFileDialog(d *dialog.FileDialog) {
 	}
 	size := u.window.Canvas().Size()
 	d.Resize(fyne.NewSize(max(size.Width*0.9, 600), max(size.Height*0.9, 450)))
-}
-
-// pageHeading is the large title at the top of a page.
-func pageHeading(text string) *widget.Label {
-	return &widget.Label{Text: text, SizeName: theme.SizeNameSubHeadingText, TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}
 }
 
 // tightVBox stacks objects vertically without padding between them, for a

@@ -70,10 +70,10 @@ func (p *settingsPage) content() fyne.CanvasObject {
 		passText = lang.L("app.settings.passphrase.demo")
 	}
 	col := container.NewVBox(
-		pageHeading(lang.L("app.settings.title")),
+		titleLabel(lang.L("app.settings.title")),
 		settingsSection(lang.L("app.settings.language.title"), "", p.language),
 		settingsSection(lang.L("app.settings.autolock.title"), lang.L("app.settings.autolock.text"),
-			container.NewGridWithColumns(2, p.autoLock, p.lockNow)),
+			container.NewHBox(container.NewGridWrap(fyne.NewSize(260, p.autoLock.MinSize().Height), p.autoLock), p.lockNow)),
 		settingsSection(lang.L("app.settings.passphrase.title"), passText, container.NewHBox(p.passphrase)),
 		settingsSection(lang.L("app.settings.backup.title"), lang.L("app.settings.backup.text"),
 			container.NewHBox(p.backup, p.restore)),
@@ -85,7 +85,7 @@ func (p *settingsPage) content() fyne.CanvasObject {
 // settingsSection is a sub-heading, an optional explanation and controls.
 func settingsSection(title, text string, controls fyne.CanvasObject) fyne.CanvasObject {
 	objs := []fyne.CanvasObject{widget.NewSeparator(),
-		&widget.Label{Text: title, TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}}
+		&widget.Label{Text: title, SizeName: theme.SizeNameSubHeadingText, TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}}
 	if text != "" {
 		objs = append(objs, paragraph(text))
 	}
@@ -216,6 +216,7 @@ func (p *settingsPage) onBackup() {
 		p.backupTo(path)
 	}, u.window)
 	d.SetFileName(fmt.Sprintf("kluis-backup-%s.kluisbackup", u.deps.Now().Format("2006-01-02")))
+	d.SetTitleText(lang.L("app.settings.backup.choose_place"))
 	u.prepareFileDialog(d)
 	d.Show()
 }
@@ -265,25 +266,28 @@ func (p *settingsPage) onRestore() {
 func (p *settingsPage) onExport() {
 	u := p.u
 	u.touch()
-	warn := dialog.NewConfirm(lang.L("app.settings.export.warn_title"), lang.L("app.settings.export.warn"), func(ok bool) {
-		if !ok {
-			return
-		}
-		d := dialog.NewFolderOpen(func(dir fyne.ListableURI, err error) {
-			if err != nil {
-				u.showError(err)
+	body := container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(theme.WarningIcon())), nil,
+		paragraph(lang.L("app.settings.export.warn")))
+	warn := dialog.NewCustomConfirm(lang.L("app.settings.export.warn_title"), lang.L("app.settings.export.go_on"),
+		lang.L("app.settings.cancel"), body, func(ok bool) {
+			if !ok {
 				return
 			}
-			if dir == nil {
-				return
-			}
-			p.exportTo(dir.Path())
+			d := dialog.NewFolderOpen(func(dir fyne.ListableURI, err error) {
+				if err != nil {
+					u.showError(err)
+					return
+				}
+				if dir == nil {
+					return
+				}
+				p.exportTo(dir.Path())
+			}, u.window)
+			d.SetTitleText(lang.L("app.settings.export.choose_folder"))
+			u.prepareFileDialog(d)
+			d.Show()
 		}, u.window)
-		u.prepareFileDialog(d)
-		d.Show()
-	}, u.window)
-	warn.SetConfirmText(lang.L("app.settings.export.go_on"))
-	warn.SetDismissText(lang.L("app.settings.cancel"))
+	warn.Resize(fyne.NewSize(560, warn.MinSize().Height))
 	warn.Show()
 }
 
@@ -299,7 +303,11 @@ func (p *settingsPage) exportTo(parent string) {
 	u.run(lang.L("app.settings.export.busy"), true, func(ctx context.Context, _ Progress) error {
 		return v.Export(ctx, dir)
 	}, func(err error) {
-		if err != nil {
+		switch {
+		case isCanceled(err):
+			u.showStopped()
+			return
+		case err != nil:
 			u.showError(err)
 			return
 		}
