@@ -43,7 +43,7 @@ func (p *binPage) content() fyne.CanvasObject {
 		Length: func() int { return len(p.items) },
 		CreateItem: func() fyne.CanvasObject {
 			restore := &widget.Button{Text: lang.L("app.bin.restore"), Icon: theme.ContentUndoIcon()}
-			return container.NewBorder(nil, nil, widget.NewIcon(theme.FileIcon()), restore, newRowView())
+			return container.NewBorder(nil, nil, widget.NewIcon(theme.FileIcon()), container.NewCenter(restore), newRowView())
 		},
 		UpdateItem: func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i >= len(p.items) {
@@ -52,6 +52,9 @@ func (p *binPage) content() fyne.CanvasObject {
 			it := p.items[i]
 			row := o.(*fyne.Container)
 			for _, obj := range row.Objects {
+				if c, ok := obj.(*fyne.Container); ok {
+					obj = c.Objects[0] // the centred button
+				}
 				switch x := obj.(type) {
 				case *rowView:
 					x.set(it.title, it.detail)

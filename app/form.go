@@ -28,6 +28,7 @@ type recordForm struct {
 	nav  string        // the navigation item that belongs to back
 
 	fields  []*formField
+	scroll  *container.Scroll
 	heading *widget.Label
 	problem *widget.Label // a message about the record as a whole
 	docs    *fyne.Container
@@ -45,8 +46,8 @@ type recordForm struct {
 type formField struct {
 	f       *schema.Field
 	label   *widget.Label
-	entry   *fieldEntry    // text-like fields
-	choice  *widget.Select // choice fields
+	entry   *fieldEntry  // text-like fields
+	choice  *fieldSelect // choice fields
 	ids     map[string]string
 	labels  map[string]string
 	fixed   *widget.Label // fields shown but not edited here (documents)
@@ -103,6 +104,7 @@ func (p *recordForm) content() fyne.CanvasObject {
 	}
 	top := container.NewVBox(p.heading, sub)
 	scroll := container.NewVScroll(container.New(&formColumn{width: 640}, col))
+	p.scroll = scroll
 	bottom := container.NewVBox(p.problem, widget.NewSeparator(), bar)
 	var first fyne.Focusable
 	if len(p.fields) > 0 {
@@ -140,7 +142,8 @@ func (p *recordForm) newField(f *schema.Field) *formField {
 			opts = append(opts, l)
 			ff.ids[l], ff.labels[c] = c, l
 		}
-		ff.choice = widget.NewSelect(opts, nil)
+		ff.choice = newFieldSelect(opts)
+		ff.choice.onFocus = func() { p.reveal(ff.choice) }
 		ff.choice.PlaceHolder = lang.L("app.form.choose")
 		ff.initial = stored
 		if l, ok := ff.labels[stored]; ok {
@@ -159,6 +162,7 @@ func (p *recordForm) newField(f *schema.Field) *formField {
 		}
 		ff.entry.OnChanged = func(string) { p.onEdited(ff) }
 		ff.entry.onFocusLost = func() { p.checkField(ff) }
+		ff.entry.onFocus = func() { p.reveal(ff.entry) }
 		ff.entry.onSave = p.onSave
 		if !ff.entry.MultiLine {
 			ff.entry.OnSubmitted = func(string) { p.onSubmitted(ff) }
@@ -182,11 +186,11 @@ func (ff *formField) box() fyne.CanvasObject {
 	default:
 		input = ff.fixed
 	}
-	box := container.NewVBox(ff.label)
+	head := fyne.CanvasObject(ff.label)
 	if ff.hint != nil {
-		box.Add(ff.hint)
+		head = container.New(tightRows{}, ff.label, ff.hint)
 	}
-	box.Add(input)
+	box := container.NewVBox(head, input)
 	box.Add(ff.message)
 	return box
 }
@@ -500,12 +504,69 @@ func (p *recordForm) stay() {
 	p.staying = false
 }
 
-// fieldEntry is an entry that tells the form when the person leaves it,
-// so its value is checked then, and saves on Ctrl+S.
+// reveal scrolls the form so that o, which just got the keyboard focus,
+// is in view: with Tab the focus may move below the visible part.
+func (p *recordForm) reveal(o fyne.CanvasObject) {
+	if p.scroll == nil || p.scroll.Content == nil {
+		return
+	}
+	d := fyne.CurrentApp().Driver()
+	top := d.AbsolutePositionForObject(o).Y - d.AbsolutePositionForObject(p.scroll.Content).Y
+	bottom := top + o.Size().Height
+	view := p.scroll.Size().Height
+	off := p.scroll.Offset.Y
+	// Keep the label above the input in view too.
+	const margin = 70
+	switch {
+	case top-margin < off:
+		off = max(0, top-margin)
+	case bottom+margin/2 > off+view:
+		off = bottom + margin/2 - view
+	default:
+		return
+	}
+	p.scroll.ScrollToOffset(fyne.NewPos(0, off))
+}
+
+// fieldEntry is an entry that tells the form when the person enters and
+// leaves it (to scroll it into view, and to check its value), and saves on
+// Ctrl+S.
 type fieldEntry struct {
 	widget.Entry
+	onFocus     func()
 	onFocusLost func()
 	onSave      func()
+}
+
+// AcceptsTab is false also for several lines of text: Tab always moves on
+// to the next field, so the keyboard never gets stuck in a text box.
+func (e *fieldEntry) AcceptsTab() bool { return false }
+
+func (e *fieldEntry) FocusGained() {
+	e.Entry.FocusGained()
+	if e.onFocus != nil {
+		e.onFocus()
+	}
+}
+
+// fieldSelect is a choice list that tells the form when it gets the focus.
+type fieldSelect struct {
+	widget.Select
+	onFocus func()
+}
+
+func newFieldSelect(options []string) *fieldSelect {
+	s := &fieldSelect{}
+	s.Options = options
+	s.ExtendBaseWidget(s)
+	return s
+}
+
+func (s *fieldSelect) FocusGained() {
+	s.Select.FocusGained()
+	if s.onFocus != nil {
+		s.onFocus()
+	}
 }
 
 func newFieldEntry(multiLine bool) *fieldEntry {

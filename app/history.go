@@ -49,7 +49,7 @@ func (p *historyPage) content() fyne.CanvasObject {
 	backBtn := &widget.Button{Text: lang.L("app.history.back"), Icon: theme.NavigateBackIcon(), OnTapped: p.onBack}
 	top := container.NewVBox(titleLabel(lang.L("app.history.title")), paragraph(lang.L("app.history.intro")))
 	split := container.NewHSplit(p.list, container.NewVScroll(container.New(&formColumn{width: 560}, p.detail)))
-	split.Offset = 0.45
+	split.Offset = 0.5
 	bar := container.NewHBox(backBtn, layout.NewSpacer(), p.revert)
 	p.load()
 	return focusWhenShown(p.u.window.Canvas(), container.NewBorder(top, container.NewVBox(widget.NewSeparator(), bar), nil, nil, split), p.list)
@@ -90,10 +90,9 @@ func (p *historyPage) load() {
 // versionRow says which version r is, when it was made, what changed
 // compared with prev and by whom.
 func (p *historyPage) versionRow(r, prev *vault.Record, current bool, me vault.Author) recordRow {
-	data := map[string]any{"N": r.Version, "When": whenText(r.Modified)}
-	title := t("app.history.version", data)
+	title := whenText(r.Modified)
 	if current {
-		title = t("app.history.version_current", data)
+		title = t("app.history.now", map[string]any{"When": title})
 	}
 	var what string
 	switch {
@@ -122,7 +121,7 @@ func (p *historyPage) versionRow(r, prev *vault.Record, current bool, me vault.A
 	default:
 		who = lang.L("app.history.by_other")
 	}
-	return recordRow{id: r.ID, title: title, detail: t("app.history.detail", map[string]any{"What": what, "Who": who})}
+	return recordRow{id: r.ID, title: title, detail: t("app.history.detail", map[string]any{"N": r.Version, "What": what, "Who": who})}
 }
 
 // whenText is a moment as people read it: "12-5-2025 om 14:03", local time.
@@ -139,8 +138,8 @@ func (p *historyPage) choose(i widget.ListItemID) {
 	}
 	p.chosen = i
 	r := &p.versions[i]
-	objs := []fyne.CanvasObject{&widget.Label{Text: p.rows[i].title, TextStyle: fyne.TextStyle{Bold: true},
-		SizeName: theme.SizeNameSubHeadingText, Wrapping: fyne.TextWrapWord}}
+	objs := []fyne.CanvasObject{&widget.Label{Text: t("app.history.version", map[string]any{"N": r.Version, "When": whenText(r.Modified)}),
+		TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText, Wrapping: fyne.TextWrapWord}}
 	if r.Deleted {
 		objs = append(objs, paragraph(lang.L("app.history.was_deleted")))
 	}
@@ -150,9 +149,9 @@ func (p *historyPage) choose(i widget.ListItemID) {
 		if val == "" {
 			continue
 		}
-		objs = append(objs,
+		objs = append(objs, container.New(tightRows{},
 			&widget.Label{Text: p.u.cat.Field(p.cat.ID, f.ID), TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord},
-			&widget.Label{Text: p.u.shownValue(p.cat, f, val), Wrapping: fyne.TextWrapWord})
+			&widget.Label{Text: p.u.shownValue(p.cat, f, val), Wrapping: fyne.TextWrapWord}))
 	}
 	p.detail.Objects = objs
 	p.detail.Refresh()

@@ -147,6 +147,9 @@ func (u *UI) openRecord(id string, back page, nav string) {
 	})
 }
 
+// maxDetailParts is how many values a list row's second line shows.
+const maxDetailParts = 4
+
 // rowOf is the list line of a record: its title and a second line with
 // a few short values (an amount, a date, a choice, the masked BSN).
 func (u *UI) rowOf(c *schema.Category, r *vault.Record) recordRow {
@@ -158,21 +161,29 @@ func (u *UI) rowOf(c *schema.Category, r *vault.Record) recordRow {
 	for _, id := range c.Title {
 		inTitle[id] = true
 	}
-	var parts []string
-	for i := 0; i < len(c.Fields) && len(parts) < 3; i++ {
+	// Amounts first: they say most. Then choices, dates and the masked BSN
+	// in form order.
+	var money, rest []string
+	for i := range c.Fields {
 		f := &c.Fields[i]
 		v := r.Fields[f.ID]
 		if v == "" || inTitle[f.ID] {
 			continue
 		}
 		switch f.Type {
-		case schema.Money, schema.Choice:
-			parts = append(parts, u.shownValue(c, f, v))
+		case schema.Money:
+			money = append(money, u.shownValue(c, f, v))
+		case schema.Choice:
+			rest = append(rest, u.shownValue(c, f, v))
 		case schema.Date:
-			parts = append(parts, u.cat.Field(c.ID, f.ID)+" "+u.shownValue(c, f, v))
+			rest = append(rest, u.cat.Field(c.ID, f.ID)+" "+u.shownValue(c, f, v))
 		case schema.BSN:
-			parts = append(parts, t("app.records.bsn_short", map[string]any{"Value": f.Display(v)}))
+			rest = append(rest, t("app.records.bsn_short", map[string]any{"Value": f.Display(v)}))
 		}
+	}
+	parts := append(money, rest...)
+	if len(parts) > maxDetailParts {
+		parts = parts[:maxDetailParts]
 	}
 	return recordRow{id: r.ID, category: c.ID, title: title, detail: strings.Join(parts, "  ·  ")}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -217,7 +218,7 @@ func TestMoneyRoundTrip(t *testing.T) {
 		t.Fatal("an untouched choice was stored")
 	}
 	mustSee(t, w, "Gemeente Zwolle")
-	mustSee(t, w, "Uitkering  ·  € 1.234,56  ·  Per maand")
+	mustSee(t, w, "€ 1.234,56  ·  Uitkering  ·  Per maand")
 
 	u.shell.current.(*categoryPage).open(0)
 	f = currentForm(t, u)
@@ -289,9 +290,9 @@ func TestEditHistoryRevert(t *testing.T) {
 	if !ok {
 		t.Fatalf("history not shown (%T)", u.shell.current)
 	}
-	mustSee(t, w, "(zo staat het er nu)")
-	mustSee(t, w, "Veranderd: Bedrag (door u)")
-	mustSee(t, w, "Gemaakt (door u)")
+	mustSee(t, w, "(nu)")
+	mustSee(t, w, "Versie 2: Bedrag veranderd (door u)")
+	mustSee(t, w, "Versie 1: gemaakt (door u)")
 	if !h.revert.Disabled() {
 		t.Fatal("the current version can be reverted to")
 	}
@@ -497,4 +498,30 @@ func TestMarkupRecordForm(t *testing.T) {
 	p.field(t, "source").entry.SetText("")
 	p.onSave()
 	test.AssertRendersToMarkup(t, "form_income.xml", pw.Canvas())
+}
+
+// Enter in a one-line field moves to the next field; Tab never stays in a
+// text box of several lines; Ctrl+S saves.
+func TestFormKeyboard(t *testing.T) {
+	u, w := newTestUI(t)
+	createVault(t, u, w, testPass)
+	openCategory(t, u, "network")
+	tap(t, w, "Toevoegen")
+	f := currentForm(t, u)
+	c := w.Canvas()
+	if c.Focused() != f.field(t, "name").entry {
+		t.Fatalf("first field not focused (%T)", c.Focused())
+	}
+	test.Type(f.field(t, "name").entry, "Tante Ria")
+	f.field(t, "name").entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if c.Focused() != f.field(t, "relation").entry {
+		t.Fatalf("Enter did not move on to the next field (%T)", c.Focused())
+	}
+	if f.field(t, "note").entry.AcceptsTab() {
+		t.Fatal("a text box of several lines keeps the Tab key")
+	}
+	f.field(t, "relation").entry.TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierShortcutDefault})
+	if counts(t, u)["network"] != 1 {
+		t.Fatal("Ctrl+S did not save")
+	}
 }
