@@ -89,12 +89,13 @@ func (p *categoryPage) load() {
 		if len(recs) == 0 {
 			p.empty.Show()
 			p.list.Hide()
-			p.status.SetText("")
+			p.status.Hide()
 			return
 		}
 		p.empty.Hide()
 		p.list.Show()
 		p.status.SetText(countText(len(recs)))
+		p.status.Show()
 		for i := range recs {
 			if recs[i].ID == p.selectID {
 				p.quiet = true
