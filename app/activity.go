@@ -44,18 +44,23 @@ func (p *activityPage) content() fyne.CanvasObject {
 	p.list = &widget.List{
 		Length: func() int { return len(p.events) },
 		CreateItem: func() fyne.CanvasObject {
-			when := &widget.Label{TextStyle: fyne.TextStyle{Bold: true}}
-			what := &widget.Label{Truncation: fyne.TextTruncateEllipsis}
-			return container.NewBorder(nil, nil, when, nil, what)
+			// One line: the time in bold, then what happened.
+			line := widget.NewRichText(
+				&widget.TextSegment{Style: widget.RichTextStyleStrong},
+				&widget.TextSegment{Style: widget.RichTextStyleInline},
+			)
+			line.Truncation = fyne.TextTruncateEllipsis
+			return line
 		},
 		UpdateItem: func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i >= len(p.events) {
 				return
 			}
-			row := o.(*fyne.Container)
+			line := o.(*widget.RichText)
 			e := p.events[i]
-			row.Objects[1].(*widget.Label).SetText(formatDateTime(e.Time))
-			row.Objects[0].(*widget.Label).SetText(p.describe(e))
+			line.Segments[0].(*widget.TextSegment).Text = formatDateTime(e.Time)
+			line.Segments[1].(*widget.TextSegment).Text = "   " + p.describe(e)
+			line.Refresh()
 		},
 		OnSelected: func(i widget.ListItemID) { p.u.touch() },
 	}

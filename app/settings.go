@@ -194,7 +194,7 @@ func (p *settingsPage) onChangePassphrase() {
 		again, problem,
 		container.NewGridWithColumns(2, cancel, ok),
 	)
-	d = dialog.NewCustomWithoutButtons(lang.L("app.settings.passphrase.title"), body, u.window)
+	d = dialog.NewCustomWithoutButtons(lang.L("app.settings.passphrase.button"), body, u.window)
 	d.Resize(fyne.NewSize(520, body.MinSize().Height+80))
 	d.Show()
 	u.window.Canvas().Focus(pass)
