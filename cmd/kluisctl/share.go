@@ -274,7 +274,7 @@ func (c *cli) collectShare(ctx context.Context, v *vault.Vault, scope *bundle.Sc
 		id := d.ID
 		share.Documents = append(share.Documents, bundle.DocumentSource{
 			Document: bundle.Document{ID: d.ID, Name: d.Name, MediaType: d.MediaType, Record: d.Record},
-			Size:     d.Size, SHA256: d.SHA256,
+			Size:     d.Size, SHA256: d.SHA256, Checked: true,
 			Write: func(w io.Writer) error {
 				_, err := v.ReadDocument(ctx, id, w)
 				return err

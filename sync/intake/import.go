@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -206,14 +207,25 @@ func (s *Store) writeDocument(ctx context.Context, r *bundle.Reader, doc *bundle
 		return StoredDocument{}, "", err
 	}
 	defer f.Close()
-	w, err := age.Encrypt(f, id.Recipient())
+	bw := bufio.NewWriterSize(f, 1<<20)
+	w, err := age.Encrypt(bw, id.Recipient())
 	if err != nil {
 		return StoredDocument{}, path, err
 	}
-	if _, err := copyContext(ctx, w, r); err != nil {
+	// Decrypting and checking run here; encrypting and writing on another
+	// goroutine.
+	async := bundle.NewAsyncWriter(w)
+	if _, err := copyContext(ctx, async, r); err != nil {
+		async.Close()
+		return StoredDocument{}, path, err
+	}
+	if err := async.Close(); err != nil {
 		return StoredDocument{}, path, err
 	}
 	if err := w.Close(); err != nil {
+		return StoredDocument{}, path, err
+	}
+	if err := bw.Flush(); err != nil {
 		return StoredDocument{}, path, err
 	}
 	if err := f.Sync(); err != nil {
