@@ -41,8 +41,9 @@ func (u *UI) run(title string, cancelable bool, work func(ctx context.Context, p
 	t := &task{cancel: cancel}
 	bar := widget.NewProgressBarInfinite()
 	var fraction *widget.ProgressBar
+	// One line, never wrapped: a wrapped label in a dialog with no width
+	// of its own would stack one word per line.
 	label := widget.NewLabel(title)
-	label.Wrapping = fyne.TextWrapWord
 	content := container.NewVBox(label, bar)
 	var d dialog.Dialog
 	if cancelable {

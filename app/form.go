@@ -454,6 +454,22 @@ func (p *recordForm) loadDocuments() {
 	})
 }
 
+// saveBeforeLock saves valid unsaved changes when the vault locks by
+// itself, then calls done; invalid input is dropped.
+func (p *recordForm) saveBeforeLock(done func()) {
+	if p.done || !p.changed() {
+		done()
+		return
+	}
+	p.store(func(vault.Record) {
+		p.done = true
+		done()
+	}, func() {
+		p.done = true
+		done()
+	})
+}
+
 // confirmLeave asks what to do with unsaved changes before the form is
 // replaced (another page, or locking): save them, throw them away, or
 // stay on the form.

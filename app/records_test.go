@@ -3,6 +3,7 @@ package app
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
@@ -523,5 +524,25 @@ func TestFormKeyboard(t *testing.T) {
 	f.field(t, "relation").entry.TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierShortcutDefault})
 	if counts(t, u)["network"] != 1 {
 		t.Fatal("Ctrl+S did not save")
+	}
+}
+
+func TestAutoLockKeepsValidUnsavedEdits(t *testing.T) {
+	u, w := newTestUI(t)
+	createVault(t, u, w, "fiets regen koffie zomer")
+	openCategory(t, u, "goals")
+	tap(t, w, "Toevoegen")
+	typeInto(t, currentForm(t, u), "title", "Een baan vinden")
+	now := u.session.now()
+	u.session.now = func() time.Time { return now.Add(time.Hour) }
+	u.checkAutoLock()
+	if !u.session.v.Locked() {
+		t.Fatal("not locked after an idle hour")
+	}
+	test.Type(entries(w)[0], "fiets regen koffie zomer")
+	tap(t, w, "Openen")
+	recs, err := u.vault().List("goals")
+	if err != nil || len(recs) != 1 || recs[0].Fields["title"] != "Een baan vinden" {
+		t.Fatalf("the goal typed before the auto-lock: %v %v", recs, err)
 	}
 }

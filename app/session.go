@@ -66,6 +66,12 @@ func (u *UI) checkAutoLock() {
 		return
 	}
 	if s.idleFor() >= limit || s.awayFor() >= limit {
+		if sh := u.shell; sh != nil {
+			if ls, ok := sh.current.(lockSaver); ok {
+				ls.saveBeforeLock(u.lockNow)
+				return
+			}
+		}
 		u.lockNow()
 	}
 }

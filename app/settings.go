@@ -139,7 +139,7 @@ func (p *settingsPage) onLockNow() { p.u.lockNow() }
 func (p *settingsPage) onChangePassphrase() {
 	u := p.u
 	u.touch()
-	pass, again := widget.NewPasswordEntry(), widget.NewPasswordEntry()
+	current, pass, again := widget.NewPasswordEntry(), widget.NewPasswordEntry(), widget.NewPasswordEntry()
 	meter := &widget.ProgressBar{Max: 4}
 	meter.TextFormatter = func() string { return "" }
 	meterText := widget.NewLabel(lang.L(strengthKeys[0]))
@@ -170,10 +170,16 @@ func (p *settingsPage) onChangePassphrase() {
 			d.Hide()
 			return
 		}
-		newPass := []byte(pass.Text)
+		oldPass, newPass := []byte(current.Text), []byte(pass.Text)
 		u.run(lang.L("app.settings.passphrase.busy"), false, func(context.Context, Progress) error {
+			// The current passphrase first: someone at an unlocked,
+			// unattended computer must not be able to lock the owner out.
+			if err := v.VerifyPassphrase(oldPass); err != nil {
+				return err
+			}
 			return v.ChangePassphrase(newPass)
 		}, func(err error) {
+			clear(oldPass)
 			clear(newPass)
 			if err != nil {
 				setProblem(u.errorText(err))
@@ -188,6 +194,8 @@ func (p *settingsPage) onChangePassphrase() {
 	cancel := &widget.Button{Text: lang.L("app.settings.cancel"), OnTapped: func() { d.Hide() }}
 	body := container.NewVBox(
 		paragraph(lang.L("app.settings.passphrase.intro")),
+		widget.NewLabelWithStyle(lang.L("app.settings.passphrase.current"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		current,
 		widget.NewLabelWithStyle(lang.L("app.settings.passphrase.new"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		pass, meter, meterText,
 		widget.NewLabelWithStyle(lang.L("app.create.again"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
@@ -197,7 +205,7 @@ func (p *settingsPage) onChangePassphrase() {
 	d = dialog.NewCustomWithoutButtons(lang.L("app.settings.passphrase.button"), body, u.window)
 	d.Resize(fyne.NewSize(520, body.MinSize().Height+80))
 	d.Show()
-	u.window.Canvas().Focus(pass)
+	u.focus(current)
 }
 
 func (p *settingsPage) onBackup() {
@@ -228,8 +236,12 @@ func (p *settingsPage) backupTo(path string) {
 	if v == nil {
 		return
 	}
-	u.run(lang.L("app.settings.backup.busy"), false, func(context.Context, Progress) error {
-		err := v.Backup(path)
+	u.run(lang.L("app.settings.backup.busy"), true, func(ctx context.Context, progress Progress) error {
+		err := v.BackupContext(ctx, path, func(done, total int64) {
+			if total > 0 {
+				progress(float64(done) / float64(total))
+			}
+		})
 		if err != nil {
 			removeIfEmpty(path)
 		}

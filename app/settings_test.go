@@ -155,10 +155,19 @@ func TestChangePassphraseFromSettings(t *testing.T) {
 	createVault(t, u, w, "fiets regen koffie zomer")
 	openSettings(t, u)
 	tap(t, w, "Wachtwoord veranderen")
-	e := entries(w)
-	if len(e) != 2 {
-		t.Fatalf("%d entries in the passphrase dialog, want 2", len(e))
+	all := entries(w)
+	if len(all) != 3 {
+		t.Fatalf("%d entries in the passphrase dialog, want 3", len(all))
 	}
+	current, e := all[0], all[1:]
+	test.Type(current, "niet het goede wachtwoord")
+	test.Type(e[0], "appel peer banaan kiwi")
+	test.Type(e[1], "appel peer banaan kiwi")
+	tap(t, w, "Veranderen")
+	mustSee(t, w, "wachtwoord klopt niet")
+	current.SetText("fiets regen koffie zomer")
+	e[0].SetText("")
+	e[1].SetText("")
 	test.Type(e[0], "kort")
 	tap(t, w, "Veranderen")
 	mustSee(t, w, "te kort")

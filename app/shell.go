@@ -29,6 +29,15 @@ type leaveGuard interface {
 	confirmLeave(proceed func())
 }
 
+// A lockSaver is a page that may hold unsaved changes when the vault locks
+// by itself (auto-lock): saveBeforeLock keeps them if they are valid and
+// then calls done. A person walking away must not lose what they typed;
+// what cannot be saved (invalid input) is dropped, since the screen must
+// not keep personal data on show while locked.
+type lockSaver interface {
+	saveBeforeLock(done func())
+}
+
 // navItem is one entry of the navigation list.
 type navItem struct {
 	id    string // category id, or "documents", "search", …

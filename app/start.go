@@ -437,6 +437,7 @@ func (s *restoreScreen) onChoose() {
 			d.SetLocation(l)
 		}
 	}
+	d.SetTitleText(lang.L("app.restore.choose"))
 	d.Show()
 }
 

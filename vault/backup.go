@@ -2,6 +2,7 @@ package vault
 
 import (
 	"bufio"
+	"context"
 	"bytes"
 	"encoding/base64"
 	"errors"
@@ -35,6 +36,12 @@ const maxBackupHeader = 64 << 10
 // Backup writes an encrypted backup of the vault to path atomically: the
 // file appears complete or not at all.
 func (v *Vault) Backup(path string) error {
+	return v.BackupContext(context.Background(), path, nil)
+}
+
+// BackupContext is Backup that ctx can stop (ErrCanceled; no file is
+// left) and that reports progress as bytes written of the snapshot's size.
+func (v *Vault) BackupContext(ctx context.Context, path string, progress func(done, total int64)) error {
 	v.mu.RLock()
 	id := v.id
 	v.mu.RUnlock()
@@ -67,7 +74,7 @@ func (v *Vault) Backup(path string) error {
 		}
 		if err := guard(func() error {
 			return v.db.View(func(tx *bolt.Tx) error {
-				_, err := tx.WriteTo(w)
+				_, err := tx.WriteTo(&progressWriter{ctx: ctx, w: w, total: tx.Size(), report: progress})
 				return err
 			})
 		}); err != nil {
@@ -75,6 +82,9 @@ func (v *Vault) Backup(path string) error {
 		}
 		return w.Close()
 	})
+	if errors.Is(err, context.Canceled) {
+		return ErrCanceled
+	}
 	if err != nil {
 		return diskError(err)
 	}
@@ -311,4 +321,26 @@ func moveAside(path string, now time.Time) (string, error) {
 		return name, os.Remove(path)
 	}
 	return "", fmt.Errorf("%w: too many earlier vaults next to %s", ErrExists, path)
+}
+
+// progressWriter passes writes on, reports progress and stops when its
+// context is done.
+type progressWriter struct {
+	ctx    context.Context
+	w      io.Writer
+	done   int64
+	total  int64
+	report func(done, total int64)
+}
+
+func (p *progressWriter) Write(b []byte) (int, error) {
+	if err := p.ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, err := p.w.Write(b)
+	p.done += int64(n)
+	if p.report != nil {
+		p.report(p.done, p.total)
+	}
+	return n, err
 }

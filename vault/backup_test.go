@@ -221,3 +221,41 @@ func TestRestoresInTheSameSecondKeepEveryEarlierVault(t *testing.T) {
 		}
 	}
 }
+
+func TestBackupProgressAndCancel(t *testing.T) {
+	v, _ := newTestVault(t)
+	v.AddDocument(context.Background(), "scan.pdf", bytes.NewReader(randomBytes(t, 3<<20)), DocumentOptions{})
+	dir := t.TempDir()
+	var last, total int64
+	if err := v.BackupContext(context.Background(), filepath.Join(dir, "b"), func(d, t int64) { last, total = d, t }); err != nil {
+		t.Fatal(err)
+	}
+	if total == 0 || last != total {
+		t.Fatalf("progress ended at %d of %d", last, total)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	err := v.BackupContext(ctx, filepath.Join(dir, "c"), func(d, _ int64) {
+		if d > 1<<20 {
+			cancel()
+		}
+	})
+	wantErr(t, err, ErrCanceled)
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Fatalf("a stopped backup left files: %v", entries)
+	}
+}
+
+func TestVerifyPassphrase(t *testing.T) {
+	v, _ := newTestVault(t)
+	if err := v.VerifyPassphrase([]byte(testPass)); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, v.VerifyPassphrase([]byte("not it at all")), ErrWrongPassphrase)
+	events, _ := v.Log()
+	for _, e := range events {
+		if e.Action == ActionUnlockFailed {
+			t.Fatal("a wrong check counted as a failed unlock")
+		}
+	}
+}

@@ -382,6 +382,20 @@ func (v *Vault) noteFailedUnlock() {
 	})
 }
 
+// VerifyPassphrase tells whether p is the vault's current passphrase
+// (ErrWrongPassphrase if not), for asking it again before a sensitive
+// change. It costs one key derivation and does not count as a failed
+// unlock.
+func (v *Vault) VerifyPassphrase(p []byte) error {
+	blob, err := v.metaValue(keyIdentity)
+	if err != nil {
+		return err
+	}
+	plain, err := decryptWithPassphrase(p, blob)
+	clear(plain)
+	return err
+}
+
 // ChangePassphrase replaces the passphrase. Only the owner identity is
 // re-encrypted; the data key and all data stay as they are.
 func (v *Vault) ChangePassphrase(newPassphrase []byte) error {
