@@ -110,7 +110,7 @@ func (p *recordForm) content() fyne.CanvasObject {
 	if len(p.fields) > 0 {
 		first = p.fields[0].focusable()
 	}
-	return focusWhenShown(u.window.Canvas(), container.NewBorder(top, bottom, nil, nil, scroll), first)
+	return u.focusWhenShown(container.NewBorder(top, bottom, nil, nil, scroll), first)
 }
 
 // newField builds the input for f with the record's value in it.

@@ -52,7 +52,7 @@ func (p *historyPage) content() fyne.CanvasObject {
 	split.Offset = 0.5
 	bar := container.NewHBox(backBtn, layout.NewSpacer(), p.revert)
 	p.load()
-	return focusWhenShown(p.u.window.Canvas(), container.NewBorder(top, container.NewVBox(widget.NewSeparator(), bar), nil, nil, split), p.list)
+	return p.u.focusWhenShown(container.NewBorder(top, container.NewVBox(widget.NewSeparator(), bar), nil, nil, split), p.list)
 }
 
 func (p *historyPage) load() {

@@ -390,15 +390,17 @@ func (tightRows) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 // focusWhenShown wraps a page's content so that target gets the keyboard
 // focus once the page is on screen: the shell lays a page out right after
 // putting it in the window, and only then can the canvas focus what is in
-// it.
-func focusWhenShown(c fyne.Canvas, content fyne.CanvasObject, target fyne.Focusable) fyne.CanvasObject {
-	return container.New(&focusOnLayout{canvas: c, target: target}, content)
+// it. The focus goes through UI.focus, after the key press that opened the
+// page is over, so the Space that pressed a button never lands in the
+// page's first entry.
+func (u *UI) focusWhenShown(content fyne.CanvasObject, target fyne.Focusable) fyne.CanvasObject {
+	return container.New(&focusOnLayout{focus: u.focus, target: target}, content)
 }
 
 // focusOnLayout is a stack layout that focuses its target on the first
 // layout.
 type focusOnLayout struct {
-	canvas fyne.Canvas
+	focus  func(fyne.Focusable)
 	target fyne.Focusable
 	done   bool
 }
@@ -410,6 +412,6 @@ func (l *focusOnLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	objs[0].Move(fyne.NewPos(0, 0))
 	if !l.done && l.target != nil && size.Width > 0 {
 		l.done = true
-		l.canvas.Focus(l.target)
+		l.focus(l.target)
 	}
 }

@@ -48,7 +48,7 @@ func (p *searchPage) content() fyne.CanvasObject {
 	p.running = false
 	top := container.NewVBox(titleLabel(lang.L("app.search.title")), p.entry, p.status)
 	p.search()
-	return focusWhenShown(u.window.Canvas(), container.NewBorder(top, nil, nil, nil, p.list), p.entry)
+	return u.focusWhenShown(container.NewBorder(top, nil, nil, nil, p.list), p.entry)
 }
 
 func (p *searchPage) onChanged(text string) {
