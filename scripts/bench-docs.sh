@@ -7,7 +7,9 @@
 # Each command runs as its own process; its peak anonymous memory (RssAnon,
 # which leaves out the page cache of mapped files) is sampled from /proc
 # every 10 ms. kluisctl includes one unlock (scrypt 2^18) per command; the
-# "unlock only" row measures that fixed cost on its own.
+# "unlock only" row measures that fixed cost on its own. Kluis syncs what it
+# writes as it goes (a crash or power cut loses nothing committed); age does
+# not, so rows with "then sync" show age with durable output too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mib=${1:-1024}
@@ -32,7 +34,10 @@ recipient=$(age-keygen -y "$work/key.txt")
 measure() {
 	local name=$1
 	shift
+	# Start each command on a quiet disk: flush what earlier steps wrote
+	# and give the (virtual) disk a moment to settle.
 	sync
+	sleep 3
 	local r
 	r=$("$work/rsspeak" -settle 128 -- "$@" 2>&1 >"$work/out.txt" | tail -1)
 	read -r secs peak settled <<<"$r"
@@ -42,6 +47,10 @@ measure() {
 rows=()
 rows+=("$(measure "age -r (encrypt)" age -r "$recipient" -o "$work/input.age" "$work/input.bin")")
 rows+=("$(measure "age -d (decrypt)" age -d -i "$work/key.txt" -o "$work/age.out" "$work/input.age")")
+# age leaves its output in the page cache; Kluis makes every 4 MiB durable
+# (fsync) as it goes. These rows show what durable output costs age.
+rows+=("$(measure "age -r, then sync" sh -c "age -r '$recipient' -o '$work/input2.age' '$work/input.bin' && sync")")
+rows+=("$(measure "age -d, then sync" sh -c "age -d -i '$work/key.txt' -o '$work/age2.out' '$work/input.age' && sync")")
 rows+=("$(measure "kluisctl doc add" "${kluisctl[@]}" doc add "$work/input.bin" --json)")
 id=$(sed -n 's/.*"id": *"\([^"]*\)".*/\1/p' "$work/out.txt" | head -1)
 [ -n "$id" ] || { echo "bench-docs: doc add printed no id" >&2; cat "$work/out.txt" >&2; exit 1; }
@@ -50,7 +59,7 @@ rows+=("$(measure "kluisctl unlock only (doc list)" "${kluisctl[@]}" doc list)")
 cmp "$work/input.bin" "$work/age.out"
 cmp "$work/input.bin" "$work/kluis.out"
 
-unlock=$(echo "${rows[4]}" | cut -d'|' -f2)
+unlock=$(echo "${rows[6]}" | cut -d'|' -f2)
 echo
 echo "Machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(free -g | awk '/Mem:/ {print $2}') GiB; $(go version | cut -d' ' -f3); age $(age --version)"
 echo "File: $size_mib MiB of random data, on $(df -h "$work" | awk 'NR==2 {print $1}')"
@@ -67,6 +76,7 @@ for r in "${rows[@]}"; do
 		after=$settled
 		;;
 	*unlock*) mbs="" ;;
+	*sync) peak="" ;; # measured the shell, not age
 	esac
 	printf '| %s | %.2f | %s | %s | %s | %s |\n' "$name" "$secs" "$mbs" "$net" "$peak" "$after"
 done
