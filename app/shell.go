@@ -76,6 +76,8 @@ func (u *UI) showMain() {
 		s.items = append(s.items, navItem{id: id, icon: icon, label: func(map[string]int) string { return lang.L(key) }, open: open})
 	}
 	fixed("documents", theme.FileIcon(), "app.nav.documents", func() page { return newDocumentsPage(u) })
+	fixed("shares", theme.MailSendIcon(), "app.nav.shares", func() page { return newSharesPage(u) })
+	fixed("requests", theme.MailComposeIcon(), "app.nav.requests", func() page { return newRequestsPage(u) })
 	fixed("search", theme.SearchIcon(), "app.nav.search", func() page { return newSearchPage(u) })
 	fixed("bin", theme.DeleteIcon(), "app.nav.bin", func() page { return newBinPage(u) })
 	fixed("activity", theme.ListIcon(), "app.nav.activity", func() page { return newActivityPage(u) })

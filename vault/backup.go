@@ -2,8 +2,8 @@ package vault
 
 import (
 	"bufio"
-	"context"
 	"bytes"
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
