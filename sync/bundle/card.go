@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/hex"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -13,6 +14,7 @@ import (
 	"filippo.io/age"
 
 	"kluis/vault"
+	"kluis/vault/schema"
 )
 
 // CardFormat is the format id of an organisation card.
@@ -26,13 +28,43 @@ const CardFormat = "kluis-org-card/v1"
 // trust (the municipality's website, a letter) and can compare its
 // fingerprint by phone.
 type Card struct {
-	Format   string    `json:"format"`             // CardFormat
-	Org      string    `json:"org"`                // organisation name, 1–200 characters
-	OIN      string    `json:"oin,omitempty"`      // Organisatie-identificatienummer, 20 digits
-	X25519   string    `json:"x25519"`             // age recipient "age1…"
-	Ed25519  string    `json:"ed25519"`            // base64 public key
-	Purposes []string  `json:"purposes,omitempty"` // what it asks data for, free text
-	Created  time.Time `json:"created"`            // UTC, whole seconds
+	Format   string   `json:"format"`             // CardFormat
+	Org      string   `json:"org"`                // organisation name, 1–200 characters
+	OIN      string   `json:"oin,omitempty"`      // Organisatie-identificatienummer, 20 digits
+	X25519   string   `json:"x25519"`             // age recipient "age1…"
+	Ed25519  string   `json:"ed25519"`            // base64 public key
+	Purposes []string `json:"purposes,omitempty"` // what it asks data for, free text
+	// PurposeScopes says, for some of Purposes, which categories and
+	// fields the organisation has registered it may ask for. Optional:
+	// cards without it are read as before. A citizen's app compares a
+	// data request with it and warns when the request asks for more.
+	PurposeScopes []PurposeScope `json:"purpose_scopes,omitempty"`
+	Created       time.Time      `json:"created"` // UTC, whole seconds
+}
+
+// A PurposeScope is what an organisation may ask for one of its purposes:
+// whole categories ("income") and single fields ("personal.iban").
+type PurposeScope struct {
+	Purpose string   `json:"purpose"` // exactly one of the card's Purposes
+	Allowed []string `json:"allowed"` // "category" or "category.field", sorted, no duplicates
+}
+
+// Allows reports whether the purpose scope covers field of category (a
+// listed category covers all its fields).
+func (p *PurposeScope) Allows(category, field string) bool {
+	return slices.Contains(p.Allowed, category) || (field != "" && slices.Contains(p.Allowed, category+"."+field))
+}
+
+// PurposeScopeFor returns the registered scope of the card's purpose with
+// this name, compared without regard to case and surrounding space, or
+// nil when the card registers none.
+func (c *Card) PurposeScopeFor(purpose string) *PurposeScope {
+	for i := range c.PurposeScopes {
+		if strings.EqualFold(strings.TrimSpace(c.PurposeScopes[i].Purpose), strings.TrimSpace(purpose)) {
+			return &c.PurposeScopes[i]
+		}
+	}
+	return nil
 }
 
 // ParseCard parses and verifies a card file. It checks the layout, every
@@ -80,8 +112,44 @@ func (c *Card) check() error {
 			return refuseErr(CodeBadCard, err, "purpose")
 		}
 	}
+	if err := c.checkPurposeScopes(); err != nil {
+		return err
+	}
 	if c.Created.IsZero() || c.Created.Location() != time.UTC || c.Created.Nanosecond() != 0 {
 		return refuse(CodeBadCard, "created must be a UTC time in whole seconds")
+	}
+	return nil
+}
+
+func (c *Card) checkPurposeScopes() error {
+	if len(c.PurposeScopes) > 32 {
+		return refuse(CodeBadCard, "too many purpose scopes")
+	}
+	seen := map[string]bool{}
+	for _, ps := range c.PurposeScopes {
+		if !slices.Contains(c.Purposes, ps.Purpose) {
+			return refuse(CodeBadCard, "purpose scope %q is not one of the card's purposes", printable(ps.Purpose))
+		}
+		key := strings.ToLower(ps.Purpose)
+		if seen[key] {
+			return refuse(CodeBadCard, "purpose %q has two scopes", printable(ps.Purpose))
+		}
+		seen[key] = true
+		if len(ps.Allowed) == 0 || len(ps.Allowed) > 200 || !isSortedUnique(ps.Allowed) {
+			return refuse(CodeBadCard, "the scope of purpose %q must list 1 to 200 items, sorted, without duplicates", printable(ps.Purpose))
+		}
+		for _, a := range ps.Allowed {
+			cat, field, hasField := strings.Cut(a, ".")
+			def, ok := schema.Lookup(cat)
+			if !ok {
+				return refuse(CodeBadCard, "purpose scope names unknown category %q", printable(a))
+			}
+			if hasField {
+				if _, ok := def.Field(field); !ok {
+					return refuse(CodeBadCard, "purpose scope names unknown field %q", printable(a))
+				}
+			}
+		}
 	}
 	return nil
 }

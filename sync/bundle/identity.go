@@ -56,6 +56,16 @@ type OrgIdentity struct {
 // GenerateOrgIdentity makes new keys and a self-signed card for an
 // organisation. oin may be empty.
 func GenerateOrgIdentity(org, oin string, purposes []string, now time.Time) (*OrgIdentity, error) {
+	return GenerateOrgIdentityScoped(org, oin, purposes, nil, now)
+}
+
+// GenerateOrgIdentityScoped is GenerateOrgIdentity with, for some
+// purposes, the categories and fields registered for them (see
+// Card.PurposeScopes). Allowed lists are sorted here.
+func GenerateOrgIdentityScoped(org, oin string, purposes []string, scopes []PurposeScope, now time.Time) (*OrgIdentity, error) {
+	for i := range scopes {
+		scopes[i].Allowed = sortedUnique(scopes[i].Allowed)
+	}
 	x, err := age.GenerateX25519Identity()
 	if err != nil {
 		return nil, err
@@ -65,7 +75,7 @@ func GenerateOrgIdentity(org, oin string, purposes []string, now time.Time) (*Or
 		return nil, err
 	}
 	c := &Card{Format: CardFormat, Org: org, OIN: oin, X25519: x.Recipient().String(),
-		Ed25519: encodeKey(pub), Purposes: purposes, Created: now.UTC().Truncate(time.Second)}
+		Ed25519: encodeKey(pub), Purposes: purposes, PurposeScopes: scopes, Created: now.UTC().Truncate(time.Second)}
 	if err := c.check(); err != nil {
 		return nil, err
 	}

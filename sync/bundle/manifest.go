@@ -46,6 +46,7 @@ type Manifest struct {
 	Purpose       string    `json:"purpose"`
 	RequestID     string    `json:"request_id,omitempty"`     // the data request answered, if any
 	CaseReference string    `json:"case_reference,omitempty"` // the organisation's case reference, if any
+	Message       string    `json:"message,omitempty"`        // a short note from the citizen, if any
 	Issuer        Issuer    `json:"issuer"`
 	Recipient     Recipient `json:"recipient"`
 	Scope         Scope     `json:"scope"`
@@ -137,6 +138,11 @@ func (m *Manifest) check(lim Limits) error {
 	if m.CaseReference != "" {
 		if err := checkLine(m.CaseReference, 1, 100); err != nil {
 			return refuseErr(CodeBadManifest, err, "case_reference")
+		}
+	}
+	if m.Message != "" {
+		if err := CheckMessage(m.Message); err != nil {
+			return refuseErr(CodeBadManifest, err, "message")
 		}
 	}
 	if err := checkLine(m.Issuer.Name, 1, 200); err != nil {
@@ -235,6 +241,32 @@ func (s *Scope) check() error {
 		if _, ok := c.Field(field); !ok {
 			return bad("excluded field %q is unknown", printable(cf))
 		}
+	}
+	return nil
+}
+
+// MaxMessage is the longest short message (in characters) a bundle or a
+// data request carries.
+const MaxMessage = 1000
+
+// CheckMessage checks a short message from one person to another: valid
+// UTF-8, 1 to MaxMessage characters, no leading or trailing space, no
+// control or bidirectional formatting characters except line breaks
+// ("\n").
+func CheckMessage(s string) error {
+	for _, line := range strings.Split(s, "\n") {
+		if line == "" {
+			continue
+		}
+		if err := checkLine(strings.TrimSpace(line), 1, MaxMessage); err != nil {
+			return err
+		}
+	}
+	if n := utf8.RuneCountInString(s); n < 1 || n > MaxMessage {
+		return errText("a message has 1 to 1000 characters")
+	}
+	if strings.TrimSpace(s) != s || !utf8.ValidString(s) {
+		return errText("leading or trailing space")
 	}
 	return nil
 }

@@ -30,6 +30,7 @@ type Share struct {
 	Purpose       string
 	RequestID     string // the data request answered, if any
 	CaseReference string // the organisation's case reference, if any
+	Message       string // a short note to the organisation, if any
 
 	Issuer Issuer // the citizen's name and public keys
 
@@ -197,7 +198,7 @@ func (s *Share) manifest() (*Manifest, []byte, error) {
 	m := &Manifest{
 		Format: ManifestFormat, ID: id, Created: utc(created), NotBefore: utc(notBefore),
 		NotAfter: utc(s.NotAfter), Purpose: s.Purpose, RequestID: s.RequestID,
-		CaseReference: s.CaseReference, Issuer: s.Issuer,
+		CaseReference: s.CaseReference, Message: s.Message, Issuer: s.Issuer,
 		Scope: Scope{
 			Categories:     sortedUnique(s.Scope.Categories),
 			Records:        sortedUnique(s.Scope.Records),
