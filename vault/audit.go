@@ -34,6 +34,9 @@ const (
 	ActionBackupMade        Action = "backup.made"
 	ActionBackupRestored    Action = "backup.restored"
 	ActionVaultExported     Action = "vault.exported"
+	ActionShareCreated      Action = "share.created"
+	ActionShareRevoked      Action = "share.revoked"
+	ActionReceiptImported   Action = "receipt.imported"
 )
 
 // An Event is one entry of the append-only activity log. It says what

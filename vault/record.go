@@ -22,6 +22,9 @@ type Record struct {
 	Modified hlc.Timestamp     `json:"modified"` // when this version was made
 	Author   Author            `json:"author"`   // who made this version
 	Deleted  bool              `json:"deleted"`  // in the recycle bin
+	// DeletedAt is when Deleted last changed (0: never deleted). Sync
+	// merges the recycle-bin state by it, like a field.
+	DeletedAt hlc.Timestamp `json:"deleted_at,omitempty"`
 	// Stamps holds, per field, when its value last changed. Sync merges
 	// concurrent edits field by field with these.
 	Stamps map[string]hlc.Timestamp `json:"stamps"`
@@ -30,7 +33,7 @@ type Record struct {
 // Binary layout of a record (all integers unsigned varints):
 //
 //	'R' 0x01 ‖ id (16 bytes) ‖ str category ‖ version ‖ created ‖ modified ‖
-//	str person ‖ str device ‖ deleted (1 byte: 0 or 1) ‖ count ‖
+//	str person ‖ str device ‖ deleted (1 byte: 0 or 1) ‖ deleted-at ‖ count ‖
 //	count × (str field ‖ str value ‖ stamp)
 //
 // where str is a length followed by UTF-8 bytes. Fields are sorted by id and
@@ -65,6 +68,7 @@ func (r *Record) marshal() ([]byte, error) {
 	} else {
 		b = append(b, 0)
 	}
+	b = binary.AppendUvarint(b, uint64(r.DeletedAt))
 	// A field that was cleared keeps its stamp with an empty value, so a
 	// merge can tell "cleared later" from "never set".
 	var keys []string
@@ -154,6 +158,7 @@ func unmarshalRecord(b []byte) (Record, error) {
 	case del[0] != 0:
 		d.err = errRecordEncoding
 	}
+	r.DeletedAt = hlc.Timestamp(d.uvarint())
 	n := d.uvarint()
 	if n > uint64(len(d.b)) { // each field takes at least one byte
 		d.err = errRecordEncoding

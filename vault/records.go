@@ -176,6 +176,10 @@ func (t *txn) newVersion(cur Record, fields map[string]string, deleted bool, act
 	for _, k := range changed {
 		next.Stamps[k] = now
 	}
+	next.DeletedAt = cur.DeletedAt
+	if deleted != cur.Deleted {
+		next.DeletedAt = now
+	}
 	if err := t.putVersion(&cur); err != nil {
 		return Record{}, err
 	}

@@ -1,0 +1,291 @@
+package vault
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"kluis/vault/hlc"
+	"kluis/vault/schema"
+)
+
+// Sync between replicas of one vault (the owner's and a delegate's) is
+// state-based: a replica sends the current version of every record changed
+// since the last point the other side acknowledged, and the receiver
+// merges. The merge is per field: the value with the later stamp wins, and
+// equal stamps (two devices in the same millisecond and counter) are broken
+// by the larger value, so every replica picks the same. The recycle-bin
+// state is merged the same way by DeletedAt, a delete winning a tie. The
+// result does not depend on the order in which changes arrive, and merging
+// the same change twice changes nothing.
+//
+// Nothing is lost: the version a merge replaces goes into the history as
+// any edit's would, and when an incoming value loses to a local one, the
+// incoming version is kept in the history too, under its own author.
+
+// ActionRecordMerged is logged for each record a merge added or changed,
+// under the author of the incoming version.
+const ActionRecordMerged Action = "record.merged"
+
+// Changes returns the current version of every record changed after since
+// (Modified later than since), oldest change first, and the latest Modified
+// among them (since itself when nothing changed). A sync pack carries these.
+func (v *Vault) Changes(since hlc.Timestamp) ([]Record, hlc.Timestamp, error) {
+	var out []Record
+	upTo := since
+	err := v.view(func(t *txn) error {
+		return t.each(func(r Record) error {
+			if r.Modified > since {
+				out = append(out, r)
+				upTo = max(upTo, r.Modified)
+			}
+			return nil
+		})
+	})
+	slices.SortFunc(out, func(a, b Record) int {
+		return cmp.Or(cmp.Compare(a.Modified, b.Modified), strings.Compare(a.ID, b.ID))
+	})
+	return out, upTo, err
+}
+
+// MergeOptions guard and describe a merge.
+type MergeOptions struct {
+	// Allow is asked about every incoming record, with the local version
+	// (nil when there is none), before anything is written. An error
+	// refuses the whole merge: this is where sync enforces a delegate's
+	// role, categories and validity.
+	Allow func(incoming Record, local *Record) error
+}
+
+// MergeResult says what a merge did.
+type MergeResult struct {
+	Added     []string   // ids of records new here
+	Updated   []string   // ids of records whose state changed
+	Unchanged int        // incoming records already known in this state
+	Conflicts []Conflict // fields on which the two sides differed
+}
+
+// A Conflict is a field both sides had set differently; Kept is the value
+// now current, Lost the other one (kept in the history).
+type Conflict struct {
+	Record, Category, Field string
+	Kept, Lost              string
+	KeptBy, LostBy          Author
+}
+
+// ErrBadRecord means an incoming record is malformed: an unknown category,
+// a value not in canonical form, a field without a stamp, or an id that
+// belongs to a record of another category.
+var ErrBadRecord = errors.New("incoming record is not valid")
+
+// Merge applies records from another replica, all in one transaction: all
+// of them or, on any error, none.
+func (v *Vault) Merge(incoming []Record, opts MergeOptions) (MergeResult, error) {
+	for _, r := range incoming {
+		if err := checkIncoming(r); err != nil {
+			return MergeResult{}, err
+		}
+	}
+	var res MergeResult
+	err := v.update(func(t *txn) error {
+		res = MergeResult{}
+		for _, in := range incoming {
+			if err := t.mergeOne(in, opts, &res); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return MergeResult{}, err
+	}
+	return res, nil
+}
+
+func checkIncoming(r Record) error {
+	if _, err := parseID(r.ID); err != nil {
+		return fmt.Errorf("%w: id %q", ErrBadRecord, r.ID)
+	}
+	cat, ok := schema.Lookup(r.Category)
+	if !ok {
+		return fmt.Errorf("%w: unknown category %q", ErrBadRecord, r.Category)
+	}
+	if err := cat.CheckCanonical(r.Fields); err != nil {
+		return fmt.Errorf("%w: %v", ErrBadRecord, err)
+	}
+	for k := range r.Fields {
+		if r.Stamps[k] == 0 {
+			return fmt.Errorf("%w: field %s has no stamp", ErrBadRecord, k)
+		}
+	}
+	for k := range r.Stamps {
+		if _, ok := cat.Field(k); !ok {
+			return fmt.Errorf("%w: unknown field %s", ErrBadRecord, k)
+		}
+	}
+	if r.Modified == 0 || r.Author.Device == "" {
+		return fmt.Errorf("%w: no time or author", ErrBadRecord)
+	}
+	return nil
+}
+
+func (t *txn) mergeOne(in Record, opts MergeOptions, res *MergeResult) error {
+	for _, s := range in.Stamps {
+		t.clock.Observe(s)
+	}
+	t.clock.Observe(in.Modified)
+	local, err := t.getRecord(in.ID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		if opts.Allow != nil {
+			if err := opts.Allow(in, nil); err != nil {
+				return err
+			}
+		}
+		in.Version = 1
+		if err := t.putRecord(&in); err != nil {
+			return err
+		}
+		res.Added = append(res.Added, in.ID)
+		return t.log(Event{Action: ActionRecordMerged, Subject: in.ID, Category: in.Category,
+			Detail: fieldNames(in.Fields), Person: in.Author.Person, Device: in.Author.Device})
+	case err != nil:
+		return err
+	}
+	if local.Category != in.Category {
+		return fmt.Errorf("%w: record %s is %s here, %s there", ErrBadRecord, in.ID, local.Category, in.Category)
+	}
+	merged, conflicts := mergeRecords(local, in)
+	changed := !sameState(merged, local)
+	// An incoming value that lost is kept in the history, once, so both
+	// sides end up showing the other's value there.
+	keepIncoming := false
+	for _, c := range conflicts {
+		if c.LostBy == in.Author && c.Lost == in.Fields[c.Field] {
+			keepIncoming = true
+		}
+	}
+	if keepIncoming {
+		known, err := t.hasVersion(in)
+		if err != nil {
+			return err
+		}
+		keepIncoming = !known
+	}
+	if !changed && !keepIncoming {
+		res.Unchanged++
+		return nil
+	}
+	if opts.Allow != nil {
+		if err := opts.Allow(in, &local); err != nil {
+			return err
+		}
+	}
+	next := local.Version
+	if keepIncoming {
+		lost := in
+		lost.Version = next
+		if err := t.putVersion(&lost); err != nil {
+			return err
+		}
+		next++
+	}
+	if !changed {
+		// The current state stays; it only moves up past the kept version.
+		merged = local
+	} else {
+		local.Version = next
+		if err := t.putVersion(&local); err != nil {
+			return err
+		}
+		next++
+	}
+	merged.Version = next
+	if err := t.putRecord(&merged); err != nil {
+		return err
+	}
+	res.Conflicts = append(res.Conflicts, conflicts...)
+	if !changed {
+		res.Unchanged++
+		return nil
+	}
+	res.Updated = append(res.Updated, in.ID)
+	return t.log(Event{Action: ActionRecordMerged, Subject: in.ID, Category: in.Category,
+		Detail: strings.Join(changedFields(local.Fields, merged.Fields), ","), Person: in.Author.Person, Device: in.Author.Device})
+}
+
+// hasVersion reports whether the history of r's record already holds a
+// version made at the same moment by the same device with the same values.
+func (t *txn) hasVersion(r Record) (bool, error) {
+	key, _ := parseID(r.ID)
+	c := t.tx.Bucket(bucketVersions).Cursor()
+	for k, val := c.Seek(key[:]); k != nil && len(k) >= 16 && string(k[:16]) == string(key[:]); k, val = c.Next() {
+		h, err := t.decodeRecord(bucketVersions, k, val)
+		if err != nil {
+			return false, err
+		}
+		if h.Modified == r.Modified && h.Author.Device == r.Author.Device && maps.Equal(h.Fields, r.Fields) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// mergeRecords combines two versions of one record field by field. It is
+// commutative: mergeRecords(a, b) and mergeRecords(b, a) hold the same
+// fields, stamps and recycle-bin state.
+func mergeRecords(a, b Record) (Record, []Conflict) {
+	out := Record{ID: a.ID, Category: a.Category, Created: min(a.Created, b.Created),
+		Fields: map[string]string{}, Stamps: map[string]hlc.Timestamp{}}
+	keys := map[string]bool{}
+	for _, m := range []map[string]hlc.Timestamp{a.Stamps, b.Stamps} {
+		for k := range m {
+			keys[k] = true
+		}
+	}
+	var conflicts []Conflict
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		sa, sb := a.Stamps[k], b.Stamps[k]
+		va, vb := a.Fields[k], b.Fields[k]
+		useB := sb > sa || (sb == sa && vb > va)
+		v, s := va, sa
+		if useB {
+			v, s = vb, sb
+		}
+		if s != 0 {
+			out.Stamps[k] = s
+		}
+		if v != "" {
+			out.Fields[k] = v
+		}
+		if va != vb && sa != 0 && sb != 0 {
+			c := Conflict{Record: a.ID, Category: a.Category, Field: k, Kept: va, Lost: vb, KeptBy: a.Author, LostBy: b.Author}
+			if useB {
+				c.Kept, c.Lost, c.KeptBy, c.LostBy = vb, va, b.Author, a.Author
+			}
+			conflicts = append(conflicts, c)
+		}
+	}
+	out.Deleted, out.DeletedAt = a.Deleted, a.DeletedAt
+	if b.DeletedAt > a.DeletedAt || (b.DeletedAt == a.DeletedAt && b.Deleted && !a.Deleted) {
+		out.Deleted, out.DeletedAt = b.Deleted, b.DeletedAt
+	}
+	// The newest version names the author; a tie goes to the larger device
+	// id, the same on every replica.
+	latest := a
+	if b.Modified > a.Modified || (b.Modified == a.Modified && b.Author.Device > a.Author.Device) {
+		latest = b
+	}
+	out.Modified, out.Author = latest.Modified, latest.Author
+	return out, conflicts
+}
+
+// sameState reports whether two versions hold the same fields, stamps and
+// recycle-bin state (version numbers and authors aside).
+func sameState(a, b Record) bool {
+	return maps.Equal(a.Fields, b.Fields) && maps.Equal(a.Stamps, b.Stamps) &&
+		a.Deleted == b.Deleted && a.DeletedAt == b.DeletedAt
+}
