@@ -31,6 +31,7 @@ var sentinels = []struct {
 	{vault.ErrNotFound, "error.vault.not_found"},
 	{vault.ErrBadObjectKey, "error.vault.bad_object_key"},
 	{vault.ErrBadDocumentName, "error.vault.bad_document_name"},
+	{vault.ErrBadRecord, "error.vault.bad_record"},
 }
 
 // Error turns an error from the vault or the schema into a sentence for a

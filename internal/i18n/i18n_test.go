@@ -157,6 +157,7 @@ var vaultSentinels = map[string]error{
 	"ErrNotBackup":        vault.ErrNotBackup,
 	"ErrBadObjectKey":     vault.ErrBadObjectKey,
 	"ErrBadDocumentName":  vault.ErrBadDocumentName,
+	"ErrBadRecord":        vault.ErrBadRecord,
 }
 
 // exportedErrVars parses package vault's sources for exported variables
