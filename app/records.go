@@ -43,11 +43,6 @@ type recordRow struct {
 
 func newCategoryPage(u *UI, c *schema.Category) page { return &categoryPage{u: u, cat: c} }
 
-// newCategoryPageSelecting is the category page with record id selected.
-func newCategoryPageSelecting(u *UI, c *schema.Category, id string) page {
-	return &categoryPage{u: u, cat: c, selectID: id}
-}
-
 func (p *categoryPage) content() fyne.CanvasObject {
 	u := p.u
 	heading := titleLabel(u.cat.Category(p.cat.ID))

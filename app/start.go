@@ -485,8 +485,7 @@ func (s *restoreScreen) onRestore() {
 func (u *UI) showNewPassphraseAfterRecovery() {
 	pass, again := widget.NewPasswordEntry(), widget.NewPasswordEntry()
 	problem := errorLine()
-	var ok *widget.Button
-	ok = &widget.Button{Text: lang.L("app.recover.button"), Importance: widget.HighImportance, OnTapped: func() {
+	ok := &widget.Button{Text: lang.L("app.recover.button"), Importance: widget.HighImportance, OnTapped: func() {
 		switch {
 		case strength(pass.Text) == 0:
 			problem.Text = lang.L("app.create.too_short")

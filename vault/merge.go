@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
@@ -222,7 +223,7 @@ func (t *txn) mergeOne(in Record, opts MergeOptions, res *MergeResult) error {
 func (t *txn) hasVersion(r Record) (bool, error) {
 	key, _ := parseID(r.ID)
 	c := t.tx.Bucket(bucketVersions).Cursor()
-	for k, val := c.Seek(key[:]); k != nil && len(k) >= 16 && string(k[:16]) == string(key[:]); k, val = c.Next() {
+	for k, val := c.Seek(key[:]); bytes.HasPrefix(k, key[:]); k, val = c.Next() {
 		h, err := t.decodeRecord(bucketVersions, k, val)
 		if err != nil {
 			return false, err

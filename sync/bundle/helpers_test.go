@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
-	"strings"
 	"testing"
 	"time"
 
@@ -253,5 +252,3 @@ func sha(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
 }
-
-func contains(s, sub string) bool { return strings.Contains(s, sub) }
