@@ -2,8 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,54 +15,9 @@ import (
 	"github.com/skip2/go-qrcode"
 
 	"kluis/sync/bundle"
+	"kluis/sync/share"
 	"kluis/vault"
-	"kluis/vault/schema"
 )
-
-// Activity-log actions of sharing. The vault stores them like its own.
-const (
-	ActionShareCreated    vault.Action = "share.created"
-	ActionShareRevoked    vault.Action = "share.revoked"
-	ActionReceiptImported vault.Action = "receipt.imported"
-)
-
-// objectShare is the vault object kind of a share made: its id is the
-// bundle id, its value a shareRecord as JSON.
-const objectShare = "share"
-
-// shareRecord is what the vault keeps about a share made. It holds no
-// field values: only what was shared with whom, for what, until when.
-type shareRecord struct {
-	ID             string         `json:"id"`
-	Created        time.Time      `json:"created"`
-	NotAfter       time.Time      `json:"not_after"`
-	Purpose        string         `json:"purpose"`
-	Recipient      shareTo        `json:"recipient"`
-	Categories     []string       `json:"categories"`
-	Records        []string       `json:"records"`
-	ExcludedFields []string       `json:"excluded_fields"`
-	Documents      []string       `json:"documents"`
-	ManifestSHA256 string         `json:"manifest_sha256"`
-	File           string         `json:"file"`
-	Revoked        *time.Time     `json:"revoked,omitempty"`
-	Receipts       []shareReceipt `json:"receipts,omitempty"`
-}
-
-type shareTo struct {
-	Kind        string `json:"kind"` // "card" or "share-code"
-	Org         string `json:"org,omitempty"`
-	OIN         string `json:"oin,omitempty"`
-	Fingerprint string `json:"fingerprint,omitempty"`
-	Ed25519     string `json:"ed25519,omitempty"`
-}
-
-type shareReceipt struct {
-	Org        string    `json:"org"`
-	ImportedAt time.Time `json:"imported_at"`
-	KeptUntil  time.Time `json:"kept_until"`
-	Verified   bool      `json:"verified"` // signed by the card's key the share was made for
-	Receipt    string    `json:"receipt"`  // the signed file, as it came
-}
 
 // shareOptions are the flags of the share verbs.
 type shareOptions struct {
@@ -148,26 +101,15 @@ func (c *cli) cmdShareCreate([]string) error {
 	if !ok {
 		return c.usage(verb, "cli.share.usage.expires", map[string]any{"Expires": o.expires})
 	}
-	scope := bundle.Scope{Records: []string{}, ExcludedFields: []string{}, Categories: []string{}}
+	var scope share.Scope
 	for _, cat := range strings.Split(o.scope, ",") {
-		if cat = strings.TrimSpace(cat); cat == "" {
-			continue
+		if cat = strings.TrimSpace(cat); cat != "" {
+			scope.Categories = append(scope.Categories, cat)
 		}
-		if _, ok := schema.Lookup(cat); !ok {
-			return &schema.FieldError{Category: cat, Code: schema.CodeUnknownCategory}
-		}
-		scope.Categories = append(scope.Categories, cat)
 	}
-	for _, cf := range o.excluded {
-		cat, field, _ := strings.Cut(cf, ".")
-		def, ok := schema.Lookup(cat)
-		if !ok {
-			return &schema.FieldError{Category: cat, Code: schema.CodeUnknownCategory}
-		}
-		if _, ok := def.Field(field); !ok {
-			return &schema.FieldError{Category: cat, Field: field, Code: schema.CodeUnknownField}
-		}
-		scope.ExcludedFields = append(scope.ExcludedFields, cf)
+	scope.ExcludedFields = append(scope.ExcludedFields, o.excluded...)
+	if err := scope.Check(); err != nil {
+		return err
 	}
 	var card *bundle.Card
 	if o.to != "" {
@@ -186,105 +128,52 @@ func (c *cli) cmdShareCreate([]string) error {
 	return c.withVault(func(v *vault.Vault) error {
 		ctx, stop := c.interruptible()
 		defer stop()
-		share, err := c.collectShare(ctx, v, &scope)
-		if err != nil {
-			return err
+		// Single records: the start of an id is enough, as everywhere.
+		for _, id := range o.records {
+			r, err := c.record(v, id)
+			if err != nil {
+				return err
+			}
+			if r.Deleted {
+				return c.about(vault.ErrDeleted, "cli.what.item", map[string]any{"ID": r.ID})
+			}
+			if !slices.Contains(scope.Records, r.ID) {
+				scope.Records = append(scope.Records, r.ID)
+			}
 		}
-		keys, err := v.PublicKeys()
-		if err != nil {
-			return c.aboutVault(err)
-		}
-		share.Created, share.NotAfter, share.Purpose = now, notAfter, strings.TrimSpace(o.purpose)
-		share.Issuer = bundle.IssuerFromVault(v.Author().Person, keys)
-		share.To, share.Armor, share.Compress = card, o.armor, o.qr != ""
+		req := share.Request{Scope: scope, To: card, Created: now, NotAfter: notAfter, Purpose: o.purpose,
+			Armor: o.armor, Compress: o.qr != "", File: target}
 		if o.shareCode {
-			share.Code = bundle.NewShareCode()
+			req.Code = bundle.NewShareCode()
 		}
-		var m *bundle.Manifest
-		var mraw []byte
-		err = writeAtomic(target, func(f *os.File) error {
+		var res share.Result
+		err := writeAtomic(target, func(f *os.File) error {
 			w := bufio.NewWriterSize(f, 256<<10)
-			var err error
-			if m, err = bundle.Write(w, share, v); err != nil {
-				return err
-			}
-			if err := w.Flush(); err != nil {
-				return err
-			}
-			if mraw, err = m.Marshal(); err != nil {
-				return err
-			}
-			if o.qr != "" {
-				if err := c.writeQR(f, o.qr, o.armor); err != nil {
+			req.Flush = func() error {
+				if err := w.Flush(); err != nil {
 					return err
 				}
+				if o.qr != "" {
+					return c.writeQR(f, o.qr, o.armor)
+				}
+				return nil
 			}
-			// Log before the file appears: nothing leaves unlogged.
-			return c.aboutVault(c.saveShare(v, share, m, mraw, target))
+			// Create logs the share before the file takes its name:
+			// nothing leaves unlogged.
+			var err error
+			res, err = share.Create(ctx, v, req, w, nil)
+			return err
 		})
-		if err != nil {
+		switch {
+		case errors.Is(err, share.ErrNothing):
+			return c.problem("cli.share.error.nothing", nil)
+		case errors.Is(err, vault.ErrLocked), errors.Is(err, vault.ErrDamaged):
+			return c.aboutVault(err)
+		case err != nil:
 			return c.about(err, "cli.what.file", map[string]any{"Path": target})
 		}
-		return c.printShareCreated(share, m)
+		return c.printShareCreated(res)
 	})
-}
-
-// collectShare gathers the records and documents in scope. Documents
-// linked to a shared record go along.
-func (c *cli) collectShare(ctx context.Context, v *vault.Vault, scope *bundle.Scope) (*bundle.Share, error) {
-	share := &bundle.Share{}
-	seen := map[string]bool{}
-	add := func(r vault.Record) {
-		if !seen[r.ID] {
-			seen[r.ID] = true
-			share.Records = append(share.Records, bundle.RecordFromVault(r, *scope))
-		}
-	}
-	for _, cat := range scope.Categories {
-		recs, err := v.List(cat)
-		if err != nil {
-			return nil, c.aboutVault(err)
-		}
-		for _, r := range recs {
-			add(r)
-		}
-	}
-	for _, id := range shareFlags.records {
-		r, err := c.record(v, id)
-		if err != nil {
-			return nil, err
-		}
-		if r.Deleted {
-			return nil, c.about(vault.ErrDeleted, "cli.what.item", map[string]any{"ID": r.ID})
-		}
-		if !slices.Contains(scope.Records, r.ID) {
-			scope.Records = append(scope.Records, r.ID)
-		}
-		add(r)
-	}
-	share.Scope = *scope
-	docs, err := v.Documents(false)
-	if err != nil {
-		return nil, c.aboutVault(err)
-	}
-	for _, d := range docs {
-		if d.Record == "" || !seen[d.Record] {
-			continue
-		}
-		id := d.ID
-		share.Documents = append(share.Documents, bundle.DocumentSource{
-			Document: bundle.Document{ID: d.ID, Name: d.Name, MediaType: d.MediaType, Record: d.Record},
-			Size:     d.Size, SHA256: d.SHA256, Checked: true,
-			Write: func(w io.Writer) error {
-				_, err := v.ReadDocument(ctx, id, w)
-				return err
-			},
-		})
-	}
-	if len(share.Records) == 0 {
-		return nil, c.problem("cli.share.error.nothing", nil)
-	}
-	return share, nil
 }
 
 // writeQR writes a QR code of the bundle's kluis: link. Only small bundles
@@ -318,32 +207,6 @@ func (c *cli) writeQR(f *os.File, png string, armored bool) error {
 	return nil
 }
 
-func (c *cli) saveShare(v *vault.Vault, s *bundle.Share, m *bundle.Manifest, mraw []byte, file string) error {
-	rec := shareRecord{ID: m.ID, Created: m.Created, NotAfter: m.NotAfter, Purpose: m.Purpose,
-		Recipient:  shareTo{Kind: m.Recipient.Kind, Org: m.Recipient.Org, OIN: m.Recipient.OIN, Fingerprint: m.Recipient.Fingerprint},
-		Categories: m.Scope.Categories, Records: []string{}, ExcludedFields: m.Scope.ExcludedFields, Documents: []string{},
-		ManifestSHA256: bundle.ManifestDigest(mraw), File: file}
-	if s.To != nil {
-		rec.Recipient.Ed25519 = s.To.Ed25519
-	}
-	for _, r := range s.Records {
-		rec.Records = append(rec.Records, r.ID)
-	}
-	for _, d := range s.Documents {
-		rec.Documents = append(rec.Documents, d.ID)
-	}
-	b, err := json.Marshal(rec)
-	if err != nil {
-		return err
-	}
-	detail := m.Recipient.Kind
-	if m.Recipient.Kind == bundle.RecipientCard {
-		detail += " " + bundle.ShortFingerprint(m.Recipient.Fingerprint)
-	}
-	detail += fmt.Sprintf("; %d records, %d documents", len(rec.Records), len(rec.Documents))
-	return v.PutObject(objectShare, m.ID, b, vault.Event{Action: ActionShareCreated, Subject: m.ID, Detail: detail})
-}
-
 type jsonShare struct {
 	ID        string    `json:"id"`
 	File      string    `json:"file"`
@@ -358,57 +221,40 @@ type jsonShare struct {
 	ShareCode string    `json:"share_code,omitempty"`
 }
 
-func (c *cli) printShareCreated(s *bundle.Share, m *bundle.Manifest) error {
+func (c *cli) printShareCreated(res share.Result) error {
+	m := res.Manifest
 	to := m.Recipient.Org
-	if s.Code != "" {
+	if res.Code != "" {
 		to = c.cat.T("cli.share.to_share_code", nil)
 	}
 	j := jsonShare{ID: m.ID, File: c.output, To: to, Created: m.Created, Expires: m.NotAfter, Purpose: m.Purpose,
-		Records: len(s.Records), Documents: len(s.Documents), ShareCode: s.Code.String()}
+		Records: res.Records, Documents: res.Documents, ShareCode: res.Code.String()}
 	if c.json {
 		return c.printJSON(j)
 	}
 	fmt.Fprintln(c.stdout, c.cat.T("cli.share.create.done", map[string]any{"ID": j.ID, "Path": j.File, "To": to,
 		"Records": j.Records, "Documents": j.Documents, "Expires": j.Expires.Local().Format("2006-01-02 15:04")}))
-	if s.Code != "" {
-		fmt.Fprintln(c.stdout, c.cat.T("cli.share.create.code", map[string]any{"Code": s.Code.String()}))
+	if res.Code != "" {
+		fmt.Fprintln(c.stdout, c.cat.T("cli.share.create.code", map[string]any{"Code": res.Code.String()}))
 	}
 	return nil
 }
 
 // shares returns the shares made, newest first.
-func (c *cli) shares(v *vault.Vault) ([]shareRecord, error) {
-	objs, err := v.Objects(objectShare)
-	if err != nil {
-		return nil, c.aboutVault(err)
+func (c *cli) shares(v *vault.Vault) ([]share.Info, error) {
+	list, err := share.List(v)
+	var damaged *share.DamagedError
+	if errors.As(err, &damaged) {
+		return nil, c.about(vault.ErrDamaged, "cli.share.what.share", map[string]any{"ID": damaged.ID})
 	}
-	var out []shareRecord
-	for id, b := range objs {
-		var s shareRecord
-		if err := json.Unmarshal(b, &s); err != nil {
-			return nil, c.about(vault.ErrDamaged, "cli.share.what.share", map[string]any{"ID": id})
-		}
-		out = append(out, s)
-	}
-	slices.SortFunc(out, func(a, b shareRecord) int { return b.Created.Compare(a.Created) })
-	return out, nil
+	return list, c.aboutVault(err)
 }
 
 // shareStatusKeys are the message keys of the states of a share.
-var shareStatusKeys = map[string]string{
-	"active":  "cli.share.status.active",
-	"expired": "cli.share.status.expired",
-	"revoked": "cli.share.status.revoked",
-}
-
-func (s *shareRecord) status(now time.Time) string {
-	switch {
-	case s.Revoked != nil:
-		return "revoked"
-	case !now.Before(s.NotAfter):
-		return "expired"
-	}
-	return "active"
+var shareStatusKeys = map[share.Status]string{
+	share.Active:  "cli.share.status.active",
+	share.Expired: "cli.share.status.expired",
+	share.Revoked: "cli.share.status.revoked",
 }
 
 func (c *cli) cmdShareList([]string) error {
@@ -425,7 +271,7 @@ func (c *cli) cmdShareList([]string) error {
 				to = c.cat.T("cli.share.to_share_code", nil)
 			}
 			out = append(out, jsonShare{ID: s.ID, File: s.File, To: to, Created: s.Created, Expires: s.NotAfter,
-				Purpose: s.Purpose, Records: len(s.Records), Documents: len(s.Documents), Status: s.status(now), Receipts: len(s.Receipts)})
+				Purpose: s.Purpose, Records: len(s.Records), Documents: len(s.Documents), Status: string(s.Status(now)), Receipts: len(s.Receipts)})
 		}
 		if c.json {
 			return c.printJSON(out)
@@ -444,19 +290,19 @@ func (c *cli) cmdShareList([]string) error {
 				receipt = t("cli.share.label.receipt_yes", nil)
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", j.ID, j.To, j.Expires.Local().Format("2006-01-02"),
-				t(shareStatusKeys[j.Status], nil), receipt, j.Purpose)
+				t(shareStatusKeys[share.Status(j.Status)], nil), receipt, j.Purpose)
 		}
 		return tw.Flush()
 	})
 }
 
 // findShare finds a share by its id or the start of it.
-func (c *cli) findShare(v *vault.Vault, arg string) (shareRecord, error) {
+func (c *cli) findShare(v *vault.Vault, arg string) (share.Info, error) {
 	list, err := c.shares(v)
 	if err != nil {
-		return shareRecord{}, err
+		return share.Info{}, err
 	}
-	var found []shareRecord
+	var found []share.Info
 	for _, s := range list {
 		if s.ID == strings.ToLower(arg) || (len(arg) >= minPrefix && strings.HasPrefix(s.ID, strings.ToLower(arg))) {
 			found = append(found, s)
@@ -466,9 +312,9 @@ func (c *cli) findShare(v *vault.Vault, arg string) (shareRecord, error) {
 	case 1:
 		return found[0], nil
 	case 0:
-		return shareRecord{}, c.about(vault.ErrNotFound, "cli.share.what.share", map[string]any{"ID": arg})
+		return share.Info{}, c.about(vault.ErrNotFound, "cli.share.what.share", map[string]any{"ID": arg})
 	}
-	return shareRecord{}, c.problem("cli.error.ambiguous_id", map[string]any{"ID": arg, "Count": len(found)})
+	return share.Info{}, c.problem("cli.error.ambiguous_id", map[string]any{"ID": arg, "Count": len(found)})
 }
 
 // cmdShareRevoke writes a signed revocation notice for the organisation
@@ -485,32 +331,20 @@ func (c *cli) cmdShareRevoke(args []string) error {
 		if err != nil {
 			return err
 		}
-		keys, err := v.PublicKeys()
-		if err != nil {
-			return c.aboutVault(err)
-		}
-		now := time.Now()
-		notice, err := bundle.NewNotice(v, keys.Ed25519, s.ID, now)
-		if err != nil {
-			return err
-		}
+		var revoked share.Info
 		err = writeAtomic(c.output, func(f *os.File) error {
-			if _, err := f.Write(notice); err != nil {
-				return err
-			}
-			if s.Revoked == nil {
-				t := now.UTC().Truncate(time.Second)
-				s.Revoked = &t
-			}
-			b, err := json.Marshal(s)
+			notice, info, err := share.Revoke(v, s.ID, time.Now())
 			if err != nil {
-				return err
+				return c.aboutVault(err)
 			}
-			return c.aboutVault(v.PutObject(objectShare, s.ID, b, vault.Event{Action: ActionShareRevoked, Subject: s.ID}))
+			revoked = info
+			_, err = f.Write(notice)
+			return err
 		})
 		if err != nil {
 			return c.about(err, "cli.what.file", map[string]any{"Path": c.output})
 		}
+		s = revoked
 		return c.done("cli.share.revoke.done", map[string]any{"ID": s.ID, "Path": c.output},
 			map[string]any{"id": s.ID, "notice": c.output, "revoked": s.Revoked})
 	})
@@ -532,48 +366,25 @@ func (c *cli) cmdReceiptImport(args []string) error {
 		if err != nil {
 			return err
 		}
-		if r.ManifestSHA256 != s.ManifestSHA256 {
-			return c.about(c.problem("cli.receipt.error.other_bundle", nil), "cli.receipt.what.receipt", map[string]any{"Path": args[0]})
-		}
-		verified := false
-		if s.Recipient.Kind == bundle.RecipientCard {
-			key, err := decodeKey(s.Recipient.Ed25519)
-			if err != nil || !r.FromCard(s.Recipient.Fingerprint, key) {
-				return c.about(c.problem("cli.receipt.error.other_org", map[string]any{"Org": s.Recipient.Org}),
-					"cli.receipt.what.receipt", map[string]any{"Path": args[0]})
-			}
-			verified = true
-		}
-		for _, old := range s.Receipts {
-			if old.Receipt == string(b) {
-				return c.done("cli.receipt.import.already", map[string]any{"ID": s.ID}, map[string]any{"id": s.ID, "already": true})
-			}
-		}
-		s.Receipts = append(s.Receipts, shareReceipt{Org: r.Org, ImportedAt: r.ImportedAt, KeptUntil: r.KeptUntil,
-			Verified: verified, Receipt: string(b)})
-		val, err := json.Marshal(s)
-		if err != nil {
-			return err
-		}
-		detail := "kept until " + r.KeptUntil.Format(time.DateOnly)
-		if !verified {
-			detail += "; organisation not verified (share code)"
-		}
-		if err := v.PutObject(objectShare, s.ID, val, vault.Event{Action: ActionReceiptImported, Subject: s.ID, Detail: detail}); err != nil {
+		what := map[string]any{"Path": args[0]}
+		res, err := share.ImportReceipt(v, b)
+		switch {
+		case errors.Is(err, share.ErrOtherBundle):
+			return c.about(c.problem("cli.receipt.error.other_bundle", nil), "cli.receipt.what.receipt", what)
+		case errors.Is(err, share.ErrOtherOrg):
+			return c.about(c.problem("cli.receipt.error.other_org", map[string]any{"Org": s.Recipient.Org}), "cli.receipt.what.receipt", what)
+		case err != nil:
 			return c.aboutVault(err)
+		case res.Already:
+			return c.done("cli.receipt.import.already", map[string]any{"ID": s.ID}, map[string]any{"id": s.ID, "already": true})
 		}
 		key := "cli.receipt.import.done"
-		if !verified {
+		if !res.Verified {
 			key = "cli.receipt.import.done_unverified"
 		}
 		return c.done(key, map[string]any{"ID": s.ID, "Org": r.Org, "KeptUntil": r.KeptUntil.Local().Format("2006-01-02")},
-			map[string]any{"id": s.ID, "org": r.Org, "imported_at": r.ImportedAt, "kept_until": r.KeptUntil, "verified": verified})
+			map[string]any{"id": s.ID, "org": r.Org, "imported_at": r.ImportedAt, "kept_until": r.KeptUntil, "verified": res.Verified})
 	})
-}
-
-func decodeKey(s string) ([]byte, error) {
-	c, err := bundle.ParseCardKey(s)
-	return c, err
 }
 
 // readSmallFile reads a card, notice or receipt (at most 64 KiB).

@@ -1,0 +1,226 @@
+package share
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"kluis/sync/bundle"
+	"kluis/vault"
+	"kluis/vault/schema"
+)
+
+// ErrNothing means a scope holds no records: the chosen categories are
+// empty and no single record was chosen.
+var ErrNothing = errors.New("nothing to share: the chosen categories and records are empty")
+
+// A Scope is what the citizen chose to share: whole categories, single
+// records (full ids), fields left out everywhere ("income.iban"), and
+// documents left out. Documents linked to a shared record go along unless
+// left out; documents linked to no shared record never do.
+type Scope struct {
+	Categories        []string
+	Records           []string
+	ExcludedFields    []string // "category.field"
+	ExcludedDocuments []string // document ids
+}
+
+// Check reports the first unknown category or field in s as a
+// *schema.FieldError.
+func (s Scope) Check() error {
+	for _, cat := range s.Categories {
+		if _, ok := schema.Lookup(cat); !ok {
+			return &schema.FieldError{Category: cat, Code: schema.CodeUnknownCategory}
+		}
+	}
+	for _, cf := range s.ExcludedFields {
+		cat, field, _ := strings.Cut(cf, ".")
+		def, ok := schema.Lookup(cat)
+		if !ok {
+			return &schema.FieldError{Category: cat, Code: schema.CodeUnknownCategory}
+		}
+		if _, ok := def.Field(field); !ok {
+			return &schema.FieldError{Category: cat, Field: field, Code: schema.CodeUnknownField}
+		}
+	}
+	return nil
+}
+
+// bundleScope is the scope as a manifest states it.
+func (s Scope) bundleScope() bundle.Scope {
+	clone := func(x []string) []string {
+		if x == nil {
+			return []string{}
+		}
+		return slices.Clone(x)
+	}
+	return bundle.Scope{Categories: clone(s.Categories), Records: clone(s.Records), ExcludedFields: clone(s.ExcludedFields)}
+}
+
+// Collect gathers what a share of scope holds: the current version of every
+// record in its categories and of every single record, without the
+// excluded fields, and the documents linked to those records (streamed from
+// the vault under ctx when the bundle is written). The result has no
+// recipient, dates or purpose yet: Create fills those in.
+//
+// A single record that does not exist or is in the recycle bin is an error
+// (vault.ErrNotFound, vault.ErrDeleted); an empty result is ErrNothing.
+func Collect(ctx context.Context, v *vault.Vault, scope Scope) (*bundle.Share, error) {
+	if err := scope.Check(); err != nil {
+		return nil, err
+	}
+	bs := scope.bundleScope()
+	s := &bundle.Share{}
+	seen := map[string]bool{}
+	add := func(r vault.Record) {
+		if !seen[r.ID] {
+			seen[r.ID] = true
+			s.Records = append(s.Records, bundle.RecordFromVault(r, bs))
+		}
+	}
+	for _, cat := range scope.Categories {
+		recs, err := v.List(cat)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range recs {
+			add(r)
+		}
+	}
+	for _, id := range scope.Records {
+		r, err := v.Get(id)
+		if err != nil {
+			return nil, fmt.Errorf("record %s: %w", id, err)
+		}
+		if r.Deleted {
+			return nil, fmt.Errorf("record %s: %w", id, vault.ErrDeleted)
+		}
+		add(r)
+	}
+	s.Scope = bs
+	docs, err := v.Documents(false)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range docs {
+		if d.Record == "" || !seen[d.Record] || slices.Contains(scope.ExcludedDocuments, d.ID) {
+			continue
+		}
+		id := d.ID
+		s.Documents = append(s.Documents, bundle.DocumentSource{
+			Document: bundle.Document{ID: d.ID, Name: d.Name, MediaType: d.MediaType, Record: d.Record},
+			Size:     d.Size, SHA256: d.SHA256, Checked: true,
+			Write: func(w io.Writer) error {
+				_, err := v.ReadDocument(ctx, id, w)
+				return err
+			},
+		})
+	}
+	if len(s.Records) == 0 {
+		return nil, ErrNothing
+	}
+	return s, nil
+}
+
+// A Preview is exactly what a share would carry, for a person to check
+// before anything leaves the machine: every record with the fields that
+// go (in the schema's order, real values), and every document.
+type Preview struct {
+	Records   []PreviewRecord
+	Documents []PreviewDocument
+}
+
+// A PreviewRecord is one record as it would be shared.
+type PreviewRecord struct {
+	ID       string
+	Category string
+	Title    string // from the shared fields only, as schema.Category.TitleOf makes it
+	Fields   []PreviewField
+}
+
+// A PreviewField is one field that would leave. Value is the canonical
+// value that goes into the bundle; Display is how a person reads it (money
+// as "1.234,56", an IBAN in groups), never masked: a BSN that is shared is
+// shown in full. Choices are ids: the caller translates them.
+type PreviewField struct {
+	ID      string
+	Type    schema.Type
+	Value   string
+	Display string
+}
+
+// A PreviewDocument is one document that would leave.
+type PreviewDocument struct {
+	ID        string
+	Name      string
+	MediaType string
+	Size      int64
+	Record    string // the shared record it belongs to
+}
+
+// Size is the total size of the documents.
+func (p *Preview) Size() int64 {
+	var n int64
+	for _, d := range p.Documents {
+		n += d.Size
+	}
+	return n
+}
+
+// PreviewOf collects scope (see Collect) and describes the result.
+func PreviewOf(ctx context.Context, v *vault.Vault, scope Scope) (*Preview, error) {
+	s, err := Collect(ctx, v, scope)
+	if err != nil {
+		return nil, err
+	}
+	return Describe(s), nil
+}
+
+// Describe says what a collected share carries.
+func Describe(s *bundle.Share) *Preview {
+	p := &Preview{}
+	for _, r := range s.Records {
+		fields := r.CanonicalFields()
+		pr := PreviewRecord{ID: r.ID, Category: r.Category}
+		cat, ok := schema.Lookup(r.Category)
+		if ok {
+			pr.Title = cat.TitleOf(fields)
+			for i := range cat.Fields {
+				f := &cat.Fields[i]
+				if val, has := fields[f.ID]; has && val != "" {
+					pr.Fields = append(pr.Fields, PreviewField{ID: f.ID, Type: f.Type, Value: val, Display: display(f, val)})
+					delete(fields, f.ID)
+				}
+			}
+		}
+		// Fields the schema does not know (from a newer version) go too.
+		for _, id := range sortedKeys(fields) {
+			pr.Fields = append(pr.Fields, PreviewField{ID: id, Type: schema.Text, Value: fields[id], Display: fields[id]})
+		}
+		p.Records = append(p.Records, pr)
+	}
+	for _, d := range s.Documents {
+		p.Documents = append(p.Documents, PreviewDocument{ID: d.ID, Name: d.Name, MediaType: d.MediaType, Size: d.Size, Record: d.Record})
+	}
+	return p
+}
+
+// display is a value as a person reads it, unmasked.
+func display(f *schema.Field, v string) string {
+	if f.Sensitive || f.Type == schema.BSN {
+		return v
+	}
+	return f.Display(v)
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
