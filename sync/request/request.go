@@ -1,0 +1,414 @@
+package request
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"kluis/sync/bundle"
+	"kluis/vault"
+	"kluis/vault/schema"
+)
+
+// Format is the format id of a data request; Domain separates its
+// signature from every other Kluis signature.
+const (
+	Format = "kluis-request/v1"
+	Domain = "kluis-data-request/v1"
+)
+
+// Limits of a request.
+const (
+	MaxFile     = 64 << 10 // the signed file
+	MaxItems    = 20       // requested categories
+	MaxValidity = 732 * 24 * time.Hour
+	// Skew is the clock difference allowed between the citizen's and the
+	// organisation's machines when an answer-by date is checked.
+	Skew = 5 * time.Minute
+)
+
+// A Request is the signed body of a data request. Its members are in the
+// canonical order (docs/FORMAT.md §5a).
+type Request struct {
+	Format        string    `json:"format"` // Format
+	ID            string    `json:"id"`     // random UUID v4, lower case
+	Created       time.Time `json:"created"`
+	AnswerBy      time.Time `json:"answer_by"`  // no answer after this
+	KeepUntil     time.Time `json:"keep_until"` // the organisation keeps the answer until then
+	Purpose       string    `json:"purpose"`
+	LegalBasis    string    `json:"legal_basis,omitempty"`
+	CaseReference string    `json:"case_reference,omitempty"`
+	Message       string    `json:"message,omitempty"`
+	Scope         []Item    `json:"scope"`
+	Card          string    `json:"card"` // the organisation's signed card file, verbatim
+}
+
+// An Item is one requested category: all its fields, or only Fields.
+type Item struct {
+	Category string   `json:"category"`
+	Fields   []string `json:"fields,omitempty"` // sorted, no duplicates; empty: every field
+}
+
+// Fields are what an organisation fills in for New.
+type Fields struct {
+	ID            string // a new UUID v4 when empty
+	Purpose       string
+	LegalBasis    string
+	CaseReference string
+	Message       string
+	Scope         []Item
+	AnswerBy      time.Time
+	KeepUntil     time.Time
+}
+
+// New makes and signs a data request from the organisation id. It returns
+// the request file (two lines: the body and its signature).
+func New(id *bundle.OrgIdentity, f Fields, now time.Time) ([]byte, error) {
+	rid := f.ID
+	if rid == "" {
+		rid = uuid.New().String()
+	}
+	r := &Request{Format: Format, ID: rid, Created: utc(now), AnswerBy: utc(f.AnswerBy), KeepUntil: utc(f.KeepUntil),
+		Purpose: f.Purpose, LegalBasis: f.LegalBasis, CaseReference: f.CaseReference, Message: f.Message,
+		Scope: normalizeScope(f.Scope), Card: string(id.CardFile())}
+	if _, err := r.check(); err != nil {
+		return nil, err
+	}
+	body, err := marshalCompact(r)
+	if err != nil {
+		return nil, err
+	}
+	sig, err := id.Sign(Domain, body)
+	if err != nil {
+		return nil, err
+	}
+	return joinSigned(body, sig), nil
+}
+
+// normalizeScope sorts the items by category and their fields, without
+// duplicates.
+func normalizeScope(in []Item) []Item {
+	out := make([]Item, 0, len(in))
+	for _, it := range in {
+		fields := slices.Clone(it.Fields)
+		slices.Sort(fields)
+		fields = slices.Compact(fields)
+		if len(fields) == 0 {
+			fields = nil
+		}
+		out = append(out, Item{Category: it.Category, Fields: fields})
+	}
+	slices.SortFunc(out, func(a, b Item) int { return strings.Compare(a.Category, b.Category) })
+	return out
+}
+
+// ParseScope reads a scope as people type it: "income,costs.amount,costs.kind"
+// asks for every field of income and two of costs. A category named on its
+// own and with fields asks for every field.
+func ParseScope(s string) ([]Item, error) {
+	whole := map[string]bool{}
+	fields := map[string][]string{}
+	var order []string
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		cat, field, hasField := strings.Cut(part, ".")
+		def, ok := schema.Lookup(cat)
+		if !ok {
+			return nil, &schema.FieldError{Category: cat, Code: schema.CodeUnknownCategory}
+		}
+		if hasField {
+			if _, ok := def.Field(field); !ok {
+				return nil, &schema.FieldError{Category: cat, Field: field, Code: schema.CodeUnknownField}
+			}
+		}
+		if !whole[cat] && fields[cat] == nil {
+			order = append(order, cat)
+		}
+		if hasField {
+			fields[cat] = append(fields[cat], field)
+		} else {
+			whole[cat] = true
+			fields[cat] = []string{}
+		}
+	}
+	var out []Item
+	for _, cat := range order {
+		it := Item{Category: cat}
+		if !whole[cat] {
+			it.Fields = fields[cat]
+		}
+		out = append(out, it)
+	}
+	return normalizeScope(out), nil
+}
+
+// check checks every member but the signature, and returns the parsed
+// card.
+func (r *Request) check() (*bundle.Card, error) {
+	bad := func(format string, args ...any) error { return refuse(CodeBadRequest, format, args...) }
+	if r.Format != Format {
+		return nil, refuse(CodeNotRequest, "unknown format %q", printable(r.Format))
+	}
+	if !isUUIDv4(r.ID) {
+		return nil, bad("id is not a lower-case UUID v4")
+	}
+	for name, t := range map[string]time.Time{"created": r.Created, "answer_by": r.AnswerBy, "keep_until": r.KeepUntil} {
+		if !isCanonicalTime(t) {
+			return nil, bad("%s must be a UTC time in whole seconds", name)
+		}
+	}
+	if !r.AnswerBy.After(r.Created) {
+		return nil, bad("answer_by must be after created")
+	}
+	if r.KeepUntil.Before(r.AnswerBy) || r.KeepUntil.Sub(r.Created) > MaxValidity {
+		return nil, bad("keep_until must be after answer_by and within %d days of created", int(MaxValidity.Hours()/24))
+	}
+	if err := checkLine(r.Purpose, 1, 500); err != nil {
+		return nil, refuseErr(CodeBadRequest, err, "purpose")
+	}
+	if r.LegalBasis != "" {
+		if err := checkLine(r.LegalBasis, 1, 300); err != nil {
+			return nil, refuseErr(CodeBadRequest, err, "legal_basis")
+		}
+	}
+	if r.CaseReference != "" {
+		if err := checkLine(r.CaseReference, 1, 100); err != nil {
+			return nil, refuseErr(CodeBadRequest, err, "case_reference")
+		}
+	}
+	if r.Message != "" {
+		if err := bundle.CheckMessage(r.Message); err != nil {
+			return nil, refuseErr(CodeBadRequest, err, "message")
+		}
+	}
+	if len(r.Scope) == 0 || len(r.Scope) > MaxItems {
+		return nil, bad("scope must list 1 to %d categories", MaxItems)
+	}
+	for i, it := range r.Scope {
+		if i > 0 && r.Scope[i-1].Category >= it.Category {
+			return nil, bad("scope must be sorted by category, without duplicates")
+		}
+		def, ok := schema.Lookup(it.Category)
+		if !ok {
+			return nil, refuse(CodeUnknownCategory, "%q", printable(it.Category))
+		}
+		if it.Fields != nil && len(it.Fields) == 0 {
+			return nil, bad("an empty fields list is left out")
+		}
+		for j, f := range it.Fields {
+			if j > 0 && it.Fields[j-1] >= f {
+				return nil, bad("fields must be sorted, without duplicates")
+			}
+			if _, ok := def.Field(f); !ok {
+				return nil, refuse(CodeUnknownField, "%q", printable(it.Category+"."+f))
+			}
+		}
+	}
+	card, err := bundle.ParseCard([]byte(r.Card))
+	if err != nil {
+		return nil, refuseErr(CodeBadCard, err, "card")
+	}
+	return card, nil
+}
+
+// Parsed is a request whose signature verified with the card it carries.
+type Parsed struct {
+	Request *Request
+	Card    *bundle.Card
+	File    []byte // the signed file, exactly as it came (after armor or link decoding)
+}
+
+// Parse reads a request from a file's bytes, armored text or a kluis:
+// link, and checks its form and signature. It does not say whether the
+// organisation is known: see Open.
+func Parse(input []byte) (*Parsed, error) {
+	file, err := Decode(input)
+	if err != nil {
+		return nil, err
+	}
+	body, sig, err := splitSigned(file)
+	if err != nil {
+		return nil, err
+	}
+	var r Request
+	if err := unmarshalStrict(body, &r); err != nil {
+		var probe struct {
+			Format string `json:"format"`
+		}
+		if json.Unmarshal(body, &probe) != nil || probe.Format != Format {
+			return nil, refuseErr(CodeNotRequest, err, "body")
+		}
+		return nil, refuseErr(CodeBadRequest, err, "body")
+	}
+	card, err := r.check()
+	if err != nil {
+		return nil, err
+	}
+	if again, err := marshalCompact(&r); err != nil || !bytes.Equal(again, body) {
+		return nil, refuse(CodeBadRequest, "not in canonical form")
+	}
+	if !vault.VerifySignature(card.PublicKey(), Domain, body, sig) {
+		return nil, refuse(CodeBadSignature, "the signature does not verify with the key of the card it carries")
+	}
+	return &Parsed{Request: &r, Card: card, File: file}, nil
+}
+
+// Expired reports whether the answer-by date has passed at now (with
+// Skew): an expired request cannot be answered.
+func (r *Request) Expired(now time.Time) bool {
+	return !now.Add(-Skew).Before(r.AnswerBy)
+}
+
+// Categories are the requested category ids, sorted.
+func (r *Request) Categories() []string {
+	out := make([]string, 0, len(r.Scope))
+	for _, it := range r.Scope {
+		out = append(out, it.Category)
+	}
+	return out
+}
+
+// Item returns the requested item of category, if asked.
+func (r *Request) Item(category string) (Item, bool) {
+	for _, it := range r.Scope {
+		if it.Category == category {
+			return it, true
+		}
+	}
+	return Item{}, false
+}
+
+// Asks reports whether the request asks for field of category.
+func (r *Request) Asks(category, field string) bool {
+	it, ok := r.Item(category)
+	return ok && (it.Fields == nil || slices.Contains(it.Fields, field))
+}
+
+// BundleScope is the most an answer may hold, as a bundle scope: the
+// requested categories, with every field not asked for left out.
+func (r *Request) BundleScope() bundle.Scope {
+	s := bundle.Scope{Categories: r.Categories(), Records: []string{}, ExcludedFields: []string{}}
+	for _, it := range r.Scope {
+		if it.Fields == nil {
+			continue
+		}
+		def, _ := schema.Lookup(it.Category)
+		for _, f := range def.Fields {
+			if !slices.Contains(it.Fields, f.ID) {
+				s.ExcludedFields = append(s.ExcludedFields, it.Category+"."+f.ID)
+			}
+		}
+	}
+	slices.Sort(s.ExcludedFields)
+	return s
+}
+
+// Signed statement layout, as for cards and receipts: the body (compact
+// JSON, one line) and base64 of the Ed25519 signature, each ending in "\n".
+func joinSigned(body, sig []byte) []byte {
+	out := make([]byte, 0, len(body)+90)
+	out = append(out, body...)
+	out = append(out, '\n')
+	out = base64.StdEncoding.AppendEncode(out, sig)
+	return append(out, '\n')
+}
+
+func splitSigned(file []byte) (body, sig []byte, err error) {
+	if len(file) > MaxFile {
+		return nil, nil, refuse(CodeTooLarge, "over %d bytes", MaxFile)
+	}
+	i := bytes.IndexByte(file, '\n')
+	if i <= 0 || file[0] != '{' {
+		return nil, nil, refuse(CodeNotRequest, "the first line is not a JSON object")
+	}
+	body, rest := file[:i], file[i+1:]
+	if len(rest) == 0 {
+		return nil, nil, refuse(CodeUnsigned, "no signature line")
+	}
+	if rest[len(rest)-1] != '\n' || bytes.IndexByte(rest, '\n') != len(rest)-1 {
+		return nil, nil, refuse(CodeUnsigned, "the signature line must be the last line and end with a line break")
+	}
+	sig, err = base64.StdEncoding.Strict().DecodeString(string(rest[:len(rest)-1]))
+	if err != nil || len(sig) != ed25519.SignatureSize {
+		return nil, nil, refuse(CodeUnsigned, "the signature line is not a base64 Ed25519 signature")
+	}
+	return body, sig, nil
+}
+
+func marshalCompact(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+func unmarshalStrict(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err == nil {
+		return errors.New("data after the JSON value")
+	}
+	return nil
+}
+
+func checkLine(s string, min, max int) error {
+	n := utf8.RuneCountInString(s)
+	switch {
+	case !utf8.ValidString(s):
+		return errors.New("not UTF-8")
+	case n < min:
+		return errors.New("too short")
+	case n > max:
+		return fmt.Errorf("over %d characters", max)
+	case strings.TrimSpace(s) != s:
+		return errors.New("leading or trailing space")
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0xFEFF || r == 0x2028 || r == 0x2029 {
+			return errors.New("control or formatting character")
+		}
+	}
+	return nil
+}
+
+func isUUIDv4(s string) bool {
+	u, err := uuid.Parse(s)
+	return err == nil && len(s) == 36 && u.String() == s && u.Version() == 4 && u.Variant() == uuid.RFC4122
+}
+
+func isCanonicalTime(t time.Time) bool {
+	return !t.IsZero() && t.Location() == time.UTC && t.Nanosecond() == 0 && t.Year() >= 2000 && t.Year() <= 9999
+}
+
+func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
+
+func printable(s string) string {
+	if len(s) > 40 {
+		s = s[:40] + "…"
+	}
+	return strings.ToValidUTF8(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '?'
+		}
+		return r
+	}, s), "?")
+}

@@ -1,0 +1,313 @@
+package request
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"kluis/sync/bundle"
+	"kluis/vault"
+)
+
+// Vault object kinds this package keeps in the citizen's vault.
+const (
+	// ObjectThread: id = Thread.ID, value = a Thread as JSON.
+	ObjectThread = "thread"
+	// ObjectCard: id = the card's full fingerprint, value = the signed
+	// card file of an organisation the citizen loaded (a known card).
+	ObjectCard = "org-card"
+)
+
+// Activity-log actions of data requests. The log names the request and
+// the organisation, never a value.
+const (
+	ActionReceived  vault.Action = "request.received"
+	ActionAnswered  vault.Action = "request.answered"
+	ActionRefused   vault.Action = "request.refused"
+	ActionCardAdded vault.Action = "org_card.added"
+)
+
+// Kinds of thread entries.
+const (
+	KindRequest = "request" // from the organisation
+	KindAnswer  = "answer"  // the citizen's share bundle
+	KindRefusal = "refusal" // the citizen said no
+	KindReceipt = "receipt" // the organisation's receipt for an answer
+)
+
+// ErrAnswered means a request was answered already, so it is not refused.
+var ErrAnswered = errors.New("this request was answered already")
+
+// ErrRefused means a request was refused already, so it is not answered.
+var ErrRefused = errors.New("this request was refused already")
+
+// A Thread is one case conversation with an organisation: every request
+// with one case reference, and what the citizen did with them, in time
+// order. It lives in the vault as an object of kind ObjectThread.
+type Thread struct {
+	ID            string  `json:"id"`
+	Org           string  `json:"org"`
+	OIN           string  `json:"oin,omitempty"`
+	Fingerprint   string  `json:"fingerprint"` // the organisation card's full fingerprint
+	CaseReference string  `json:"case_reference,omitempty"`
+	Entries       []Entry `json:"entries"`
+}
+
+// An Entry is one step of a thread. It holds no record values: what was
+// shared is named by category and counted, the messages are the people's
+// own words.
+type Entry struct {
+	Kind       string     `json:"kind"`
+	At         time.Time  `json:"at"`
+	RequestID  string     `json:"request_id"`
+	BundleID   string     `json:"bundle_id,omitempty"`
+	Purpose    string     `json:"purpose,omitempty"`
+	Message    string     `json:"message,omitempty"`
+	Categories []string   `json:"categories,omitempty"`
+	Records    int        `json:"records,omitempty"`
+	Documents  int        `json:"documents,omitempty"`
+	AnswerBy   *time.Time `json:"answer_by,omitempty"`
+	KeptUntil  *time.Time `json:"kept_until,omitempty"`
+	Verified   bool       `json:"verified,omitempty"` // request: from a known card; receipt: signed by that card
+	File       string     `json:"file,omitempty"`     // request: the signed request file, to open it again
+}
+
+// ThreadID is the id of the thread of an organisation (by full card
+// fingerprint) and case reference: 32 hex digits.
+func ThreadID(fingerprint, caseReference string) string {
+	h := sha256.Sum256([]byte("kluis-thread/v1\x00" + fingerprint + "\x00" + caseReference))
+	return hex.EncodeToString(h[:16])
+}
+
+// Last is when something last happened in the thread.
+func (t *Thread) Last() time.Time {
+	var last time.Time
+	for _, e := range t.Entries {
+		if e.At.After(last) {
+			last = e.At
+		}
+	}
+	return last
+}
+
+// Request returns the request entry with id, if the thread has it.
+func (t *Thread) Request(id string) (Entry, bool) {
+	for _, e := range t.Entries {
+		if e.Kind == KindRequest && e.RequestID == id {
+			return e, true
+		}
+	}
+	return Entry{}, false
+}
+
+// State says what became of a request in the thread: "answered",
+// "refused" or "open".
+func (t *Thread) State(requestID string) string {
+	for _, e := range t.Entries {
+		if e.RequestID == requestID {
+			switch e.Kind {
+			case KindAnswer:
+				return "answered"
+			case KindRefusal:
+				return "refused"
+			}
+		}
+	}
+	return "open"
+}
+
+func (t *Thread) has(kind, requestID, bundleID string) bool {
+	return slices.ContainsFunc(t.Entries, func(e Entry) bool {
+		return e.Kind == kind && e.RequestID == requestID && e.BundleID == bundleID
+	})
+}
+
+func (t *Thread) sort() {
+	slices.SortStableFunc(t.Entries, func(a, b Entry) int { return a.At.Compare(b.At) })
+}
+
+// thread loads the thread of p's organisation and case, or a new one.
+func thread(v *vault.Vault, p *Parsed) (*Thread, error) {
+	id := ThreadID(p.Card.Fingerprint(), p.Request.CaseReference)
+	t, err := GetThread(v, id)
+	if errors.Is(err, vault.ErrNotFound) {
+		return &Thread{ID: id, Org: p.Card.Org, OIN: p.Card.OIN, Fingerprint: p.Card.Fingerprint(),
+			CaseReference: p.Request.CaseReference, Entries: []Entry{}}, nil
+	}
+	return t, err
+}
+
+func putThread(v *vault.Vault, t *Thread, e vault.Event) error {
+	t.sort()
+	b, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	return v.PutObject(ObjectThread, t.ID, b, e)
+}
+
+func requestEvent(a vault.Action, p *Parsed, extra string) vault.Event {
+	detail := p.Card.Org + " (" + p.Fingerprint() + ")"
+	if p.Request.CaseReference != "" {
+		detail += "; case " + p.Request.CaseReference
+	}
+	if extra != "" {
+		detail += "; " + extra
+	}
+	return vault.Event{Action: a, Subject: p.Request.ID, Detail: detail}
+}
+
+// Receive keeps an opened request in its thread, so the citizen can come
+// back to it. Receiving the same request again changes nothing.
+func Receive(v *vault.Vault, o *Opened) (*Thread, error) {
+	t, err := thread(v, o.Parsed)
+	if err != nil {
+		return nil, err
+	}
+	if t.has(KindRequest, o.Request.ID, "") {
+		return t, nil
+	}
+	answerBy, keep := o.Request.AnswerBy, o.Request.KeepUntil
+	t.Entries = append(t.Entries, Entry{Kind: KindRequest, At: o.Request.Created, RequestID: o.Request.ID,
+		Purpose: o.Request.Purpose, Message: o.Request.Message, Categories: o.Request.Categories(),
+		AnswerBy: &answerBy, KeptUntil: &keep, Verified: o.Trust == Known, File: string(o.File)})
+	return t, putThread(v, t, requestEvent(ActionReceived, o.Parsed, "trust "+o.Trust.String()))
+}
+
+// RecordAnswer keeps, in the request's thread, that the bundle with
+// manifest m answered it (with records and documents counted).
+func RecordAnswer(v *vault.Vault, o *Opened, m *bundle.Manifest, records, documents int) (*Thread, error) {
+	if _, err := Receive(v, o); err != nil {
+		return nil, err
+	}
+	t, err := thread(v, o.Parsed)
+	if err != nil {
+		return nil, err
+	}
+	if t.has(KindAnswer, o.Request.ID, m.ID) {
+		return t, nil
+	}
+	notAfter := m.NotAfter
+	t.Entries = append(t.Entries, Entry{Kind: KindAnswer, At: m.Created, RequestID: o.Request.ID, BundleID: m.ID,
+		Purpose: m.Purpose, Message: m.Message, Categories: m.Scope.Categories, Records: records, Documents: documents,
+		KeptUntil: &notAfter})
+	return t, putThread(v, t, requestEvent(ActionAnswered, o.Parsed, "bundle "+m.ID))
+}
+
+// Refuse keeps, in the request's thread and the activity log, that the
+// citizen refused the request. Refusing again changes nothing; a request
+// answered already is not refused (ErrAnswered).
+func Refuse(v *vault.Vault, o *Opened, now time.Time) (*Thread, error) {
+	if _, err := Receive(v, o); err != nil {
+		return nil, err
+	}
+	t, err := thread(v, o.Parsed)
+	if err != nil {
+		return nil, err
+	}
+	switch t.State(o.Request.ID) {
+	case "refused":
+		return t, nil
+	case "answered":
+		return nil, ErrAnswered
+	}
+	t.Entries = append(t.Entries, Entry{Kind: KindRefusal, At: utc(now), RequestID: o.Request.ID})
+	return t, putThread(v, t, requestEvent(ActionRefused, o.Parsed, ""))
+}
+
+// Threads returns every thread, the most recently active first.
+func Threads(v *vault.Vault) ([]*Thread, error) {
+	objs, err := v.Objects(ObjectThread)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Thread, 0, len(objs))
+	for id, b := range objs {
+		var t Thread
+		if err := json.Unmarshal(b, &t); err != nil || t.ID != id {
+			return nil, fmt.Errorf("thread %s: %w", id, vault.ErrDamaged)
+		}
+		out = append(out, &t)
+	}
+	slices.SortFunc(out, func(a, b *Thread) int {
+		if c := b.Last().Compare(a.Last()); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+// GetThread returns one thread by its full id.
+func GetThread(v *vault.Vault, id string) (*Thread, error) {
+	b, err := v.Object(ObjectThread, id)
+	if err != nil {
+		return nil, err
+	}
+	var t Thread
+	if err := json.Unmarshal(b, &t); err != nil || t.ID != id {
+		return nil, fmt.Errorf("thread %s: %w", id, vault.ErrDamaged)
+	}
+	return &t, nil
+}
+
+// A Receipt is an organisation's receipt for a bundle, as the caller's
+// list of shares knows it (sync/share keeps them with their share).
+type Receipt struct {
+	BundleID   string
+	ImportedAt time.Time
+	KeptUntil  time.Time
+	Verified   bool
+}
+
+// Timeline is the thread's entries with the receipts for its answers
+// added, in time order.
+func (t *Thread) Timeline(receipts []Receipt) []Entry {
+	out := slices.Clone(t.Entries)
+	for _, r := range receipts {
+		for _, e := range t.Entries {
+			if e.Kind == KindAnswer && e.BundleID == r.BundleID {
+				kept := r.KeptUntil
+				out = append(out, Entry{Kind: KindReceipt, At: r.ImportedAt, RequestID: e.RequestID, BundleID: r.BundleID,
+					KeptUntil: &kept, Verified: r.Verified})
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Entry) int { return a.At.Compare(b.At) })
+	return out
+}
+
+// AddCard keeps an organisation card the citizen loaded (from a file or
+// a link they trust) as a known card, and returns it parsed.
+func AddCard(v *vault.Vault, file []byte) (*bundle.Card, error) {
+	c, err := bundle.ParseCard(file)
+	if err != nil {
+		return nil, err
+	}
+	fp := c.Fingerprint()
+	e := vault.Event{Action: ActionCardAdded, Subject: bundle.ShortFingerprint(fp), Detail: c.Org}
+	return c, v.PutObject(ObjectCard, fp, file, e)
+}
+
+// KnownCards returns the organisation cards the citizen loaded.
+func KnownCards(v *vault.Vault) ([]*bundle.Card, error) {
+	objs, err := v.Objects(ObjectCard)
+	if err != nil {
+		return nil, err
+	}
+	var out []*bundle.Card
+	for fp, b := range objs {
+		c, err := bundle.ParseCard(b)
+		if err != nil || c.Fingerprint() != fp {
+			return nil, fmt.Errorf("organisation card %s: %w", bundle.ShortFingerprint(fp), vault.ErrDamaged)
+		}
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b *bundle.Card) int { return strings.Compare(a.Org, b.Org) })
+	return out, nil
+}
