@@ -170,7 +170,7 @@ func createVault(t *testing.T, u *UI, w fyne.Window, pass string) string {
 	if !strings.HasPrefix(key, "AGE-SECRET-KEY-1") {
 		t.Fatalf("recovery key not shown (got %q)", key)
 	}
-	test.Type(entries(w)[0], strings.ToLower(key[len(key)-recoveryCheckLen:]))
+	test.Type(entries(w)[0], strings.ToLower(lastBlock(key)))
 	tap(t, w, "Ik heb de sleutel bewaard")
 	return key
 }

@@ -182,9 +182,12 @@ type recoveryKeyScreen struct {
 	problem *canvas.Text
 }
 
-// recoveryCheckLen is how many characters from the end of the key the
+// lastBlock is the last group of the key as shown on screen: what the
 // person types back to show they have it.
-const recoveryCheckLen = 6
+func lastBlock(key string) string {
+	f := strings.Fields(vault.FormatRecoveryKey(key))
+	return f[len(f)-1]
+}
 
 func (u *UI) showRecoveryKey(key string) {
 	s := &recoveryKeyScreen{u: u, key: key}
@@ -199,7 +202,7 @@ func (u *UI) showRecoveryKey(key string) {
 	u.screen(lang.L("app.recovery.title"),
 		paragraph(lang.L("app.recovery.intro")),
 		widget.NewCard("", "", keyText), save,
-		paragraph(t("app.recovery.confirm", map[string]any{"N": recoveryCheckLen})),
+		paragraph(lang.L("app.recovery.confirm")),
 		s.confirm, s.problem, done)
 }
 
@@ -228,7 +231,7 @@ func recoveryKeyFile(key string) string {
 
 func (s *recoveryKeyScreen) onDone() {
 	typed := strings.ToUpper(strings.Join(strings.Fields(s.confirm.Text), ""))
-	want := s.key[len(s.key)-recoveryCheckLen:]
+	want := lastBlock(s.key)
 	if typed != want {
 		s.problem.Text = lang.L("app.recovery.confirm_wrong")
 		s.problem.Refresh()

@@ -22,6 +22,7 @@ var actionKeys = map[vault.Action]string{
 	vault.ActionBackupMade:        "cli.action.backup_made",
 	vault.ActionBackupRestored:    "cli.action.backup_restored",
 	vault.ActionVaultExported:     "cli.action.vault_exported",
+	vault.ActionRecordMerged:      "cli.action.record_merged",
 	vault.ActionShareCreated:      "cli.action.share_created",
 	vault.ActionShareRevoked:      "cli.action.share_revoked",
 	vault.ActionReceiptImported:   "cli.action.receipt_imported",
