@@ -11,25 +11,20 @@ import (
 	"time"
 
 	"kluis/sync/bundle"
+	"kluis/sync/share"
 	"kluis/vault"
 )
 
-// Vault object kinds this package keeps in the citizen's vault.
-const (
-	// ObjectThread: id = Thread.ID, value = a Thread as JSON.
-	ObjectThread = "thread"
-	// ObjectCard: id = the card's full fingerprint, value = the signed
-	// card file of an organisation the citizen loaded (a known card).
-	ObjectCard = "org-card"
-)
+// ObjectThread is the vault object kind of a case thread: its id is
+// Thread.ID, its value a Thread as JSON.
+const ObjectThread = "thread"
 
 // Activity-log actions of data requests. The log names the request and
 // the organisation, never a value.
 const (
-	ActionReceived  vault.Action = "request.received"
-	ActionAnswered  vault.Action = "request.answered"
-	ActionRefused   vault.Action = "request.refused"
-	ActionCardAdded vault.Action = "org_card.added"
+	ActionReceived vault.Action = "request.received"
+	ActionAnswered vault.Action = "request.answered"
+	ActionRefused  vault.Action = "request.refused"
 )
 
 // Kinds of thread entries.
@@ -256,58 +251,43 @@ func GetThread(v *vault.Vault, id string) (*Thread, error) {
 	return &t, nil
 }
 
-// A Receipt is an organisation's receipt for a bundle, as the caller's
-// list of shares knows it (sync/share keeps them with their share).
-type Receipt struct {
-	BundleID   string
-	ImportedAt time.Time
-	KeptUntil  time.Time
-	Verified   bool
-}
-
-// Timeline is the thread's entries with the receipts for its answers
-// added, in time order.
-func (t *Thread) Timeline(receipts []Receipt) []Entry {
+// Timeline is the thread's entries, with the shares made for its
+// requests (from share.List) woven in: an answer the thread missed (its
+// entry is written just after the share) and every receipt an
+// organisation sent for an answer, all in time order.
+func (t *Thread) Timeline(shares []share.Info) []Entry {
 	out := slices.Clone(t.Entries)
-	for _, r := range receipts {
-		for _, e := range t.Entries {
-			if e.Kind == KindAnswer && e.BundleID == r.BundleID {
-				kept := r.KeptUntil
-				out = append(out, Entry{Kind: KindReceipt, At: r.ImportedAt, RequestID: e.RequestID, BundleID: r.BundleID,
-					KeptUntil: &kept, Verified: r.Verified})
-			}
+	for _, s := range shares {
+		if s.RequestID == "" {
+			continue
+		}
+		if _, ok := t.Request(s.RequestID); !ok || s.Recipient.Fingerprint != t.Fingerprint {
+			continue
+		}
+		if !t.has(KindAnswer, s.RequestID, s.ID) {
+			notAfter := s.NotAfter
+			out = append(out, Entry{Kind: KindAnswer, At: s.Created, RequestID: s.RequestID, BundleID: s.ID,
+				Purpose: s.Purpose, Categories: s.Categories, Records: len(s.Records), Documents: len(s.Documents), KeptUntil: &notAfter})
+		}
+		for _, r := range s.Receipts {
+			kept := r.KeptUntil
+			out = append(out, Entry{Kind: KindReceipt, At: r.ImportedAt, RequestID: s.RequestID, BundleID: s.ID,
+				KeptUntil: &kept, Verified: r.Verified})
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Entry) int { return a.At.Compare(b.At) })
 	return out
 }
 
-// AddCard keeps an organisation card the citizen loaded (from a file or
-// a link they trust) as a known card, and returns it parsed.
-func AddCard(v *vault.Vault, file []byte) (*bundle.Card, error) {
-	c, err := bundle.ParseCard(file)
-	if err != nil {
-		return nil, err
-	}
-	fp := c.Fingerprint()
-	e := vault.Event{Action: ActionCardAdded, Subject: bundle.ShortFingerprint(fp), Detail: c.Org}
-	return c, v.PutObject(ObjectCard, fp, file, e)
-}
-
-// KnownCards returns the organisation cards the citizen loaded.
+// KnownCards are the organisation cards the citizen loaded (share.Cards).
 func KnownCards(v *vault.Vault) ([]*bundle.Card, error) {
-	objs, err := v.Objects(ObjectCard)
+	kc, err := share.Cards(v)
 	if err != nil {
 		return nil, err
 	}
-	var out []*bundle.Card
-	for fp, b := range objs {
-		c, err := bundle.ParseCard(b)
-		if err != nil || c.Fingerprint() != fp {
-			return nil, fmt.Errorf("organisation card %s: %w", bundle.ShortFingerprint(fp), vault.ErrDamaged)
-		}
-		out = append(out, c)
+	out := make([]*bundle.Card, 0, len(kc))
+	for _, c := range kc {
+		out = append(out, c.Card)
 	}
-	slices.SortFunc(out, func(a, b *bundle.Card) int { return strings.Compare(a.Org, b.Org) })
 	return out, nil
 }

@@ -34,6 +34,9 @@ type Request struct {
 	// RequestID is the data request this share answers, if any; it goes
 	// into the manifest and into the share kept in the vault.
 	RequestID string
+	// Message is a short note to the organisation that travels in the
+	// bundle (bundle.CheckMessage), if any.
+	Message string
 
 	Armor    bool // an ASCII-armored age file instead of binary
 	Compress bool // gzip inside the age file: for links and QR codes
@@ -98,7 +101,7 @@ func Create(ctx context.Context, v *vault.Vault, req Request, w io.Writer, progr
 		return Result{}, err
 	}
 	s.Created, s.NotAfter, s.Purpose = req.Created, req.NotAfter, req.Purpose
-	s.CaseReference, s.RequestID = req.CaseReference, req.RequestID
+	s.CaseReference, s.RequestID, s.Message = req.CaseReference, req.RequestID, req.Message
 	s.Issuer = bundle.IssuerFromVault(v.Author().Person, keys)
 	s.To, s.Code, s.Armor, s.Compress = req.To, req.Code, req.Armor, req.Compress
 	if progress != nil {
