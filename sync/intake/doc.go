@@ -9,6 +9,13 @@
 //	err = s.Export(imp.ID, "zaak-2026-0042")
 //	purged, err := s.Purge()                      // run daily
 //
+// Data requests the organisation makes (package request) are kept with
+// SaveRequest. A bundle whose manifest names a request id is an answer: it
+// is imported only when this store made that request, the answer stays
+// within what was asked (request.Request.CheckAnswer), and no other
+// bundle answered it before; the same answer again is a replay and
+// changes nothing.
+//
 // Import trusts nothing it has not checked: bundle.Open verifies the whole
 // bundle while its documents stream into a temporary area (encrypted), and
 // only when the last byte has been authenticated is the import stored, in

@@ -90,6 +90,13 @@ func (s *Store) Import(ctx context.Context, src io.Reader, o ImportOptions) (*Im
 	if prev, err := s.known(m.ID, mraw); err != nil || prev != nil {
 		return prev, prev != nil, err
 	}
+	// An answer to a data request must match the request this store made:
+	// checked now, before any document is read, and again at the commit.
+	if m.RequestID != "" {
+		if err := s.checkAnswer(m, r.Records()); err != nil {
+			return nil, false, err
+		}
+	}
 	rb := r.RecordsBytes()
 	imp := &Import{ID: m.ID, ImportedAt: s.now().UTC().Truncate(time.Second), KeptUntil: m.NotAfter,
 		Manifest: mraw, Signature: r.Signature(), Records: rb}
@@ -146,6 +153,11 @@ func (s *Store) Import(ctx context.Context, src io.Reader, o ImportOptions) (*Im
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketImports).Get(key) != nil || tx.Bucket(bucketGone).Get(key) != nil {
 			return ErrReplayConflict
+		}
+		if m.RequestID != "" {
+			if err := s.markAnswered(tx, m.RequestID, m.ID); err != nil {
+				return err
+			}
 		}
 		return s.put(tx, bucketImports, key, val)
 	})
