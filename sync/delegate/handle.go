@@ -1,0 +1,317 @@
+package delegate
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"slices"
+
+	"kluis/vault"
+	"kluis/vault/hlc"
+)
+
+// newManaged looks for a pinned contact that sent a certificate naming us:
+// the first pack of a vault we are asked to help with. It returns nil when
+// the sender is unknown.
+func (r *run) newManaged(p *Pack, verify func(ed25519.PublicKey) bool) (*counterpart, error) {
+	if r.s.Only != "" {
+		return nil, nil
+	}
+	pinned, err := Pinned(r.v)
+	if err != nil {
+		return nil, err
+	}
+	c := pinned[p.From]
+	if c == nil || !verify(c.PublicKey()) {
+		return nil, nil
+	}
+	cert := r.certFor(p, PartyOf(c))
+	if cert == nil {
+		return nil, nil
+	}
+	m := &Managed{Owner: PartyOf(c), Certificate: cert.signed}
+	rv, err := createReplica(r.v, m)
+	if err != nil {
+		return nil, err
+	}
+	if err := rv.Close(); err != nil {
+		return nil, err
+	}
+	if err := saveJSON(r.v, kindManaged, m.ID(), m, vault.Event{Action: ActionManagedAdded, Subject: cert.cert.ID, Detail: c.Name}); err != nil {
+		return nil, err
+	}
+	cp := &counterpart{id: m.ID(), name: c.Name, x25519: c.X25519, ed25519: c.Ed25519, cert: cert.cert, managed: m, state: &peerState{}}
+	r.peers["m"+cp.id] = cp
+	return cp, nil
+}
+
+type signedCert struct {
+	cert   *Certificate
+	signed string
+}
+
+// certFor returns the newest certificate in p signed by owner that names
+// us as the delegate.
+func (r *run) certFor(p *Pack, owner Party) *signedCert {
+	var best *signedCert
+	for _, s := range p.Statements {
+		c, err := ParseCertificate([]byte(s))
+		if err != nil || c.Owner.Ed25519 != owner.Ed25519 || c.Owner.X25519 != owner.X25519 || c.Delegate.Fingerprint() != r.me {
+			continue
+		}
+		if best == nil || c.Issued.After(best.cert.Issued) {
+			best = &signedCert{c, s}
+		}
+	}
+	return best
+}
+
+// refuse logs a refusal, queues a report for the sender when we know who
+// it is, and adds it to the result.
+func (r *run) refuse(cp *counterpart, file, from string, seq uint64, code Code, records []string, cause error) error {
+	r.res.Refused = append(r.res.Refused, Refusal{File: file, From: from, Code: code, Records: records, Err: cause})
+	detail := fmt.Sprintf("%s from %s (pack %d)", code, from, seq)
+	if len(records) > 0 {
+		detail += fmt.Sprintf(", %d records", len(records))
+	}
+	e := vault.Event{Action: ActionSyncRefused, Subject: file, Detail: detail}
+	if cp == nil {
+		return r.v.LogEvent(e)
+	}
+	if !cp.owner || code != CodeBadSignature {
+		cp.state.markSeen(seq)
+	}
+	cp.state.queue(Report{Seq: seq, Code: code, Records: records, At: r.now.Truncate(1e9)})
+	return r.save(cp, e)
+}
+
+func (r *run) save(cp *counterpart, e vault.Event) error {
+	if cp.managed != nil {
+		if err := saveJSON(r.v, kindManaged, cp.id, cp.managed, vault.Event{}); err != nil {
+			return err
+		}
+	}
+	return saveJSON(r.v, cp.kind(), cp.id, cp.state, e)
+}
+
+func codeOf(err error) Code {
+	switch {
+	case errors.Is(err, ErrRevoked):
+		return CodeRevoked
+	case errors.Is(err, ErrEmergencyClosed):
+		return CodeEmergency
+	default:
+		return CodeExpired
+	}
+}
+
+// common handles what every pack carries besides records: the
+// acknowledgement, reports and emergency statements.
+func (r *run) common(cp *counterpart, p *Pack) {
+	cp.state.applyAck(p.Ack)
+	for _, rep := range p.Reports {
+		r.res.Reported = append(r.res.Reported, Reported{From: cp.name, Report: rep})
+	}
+	for _, s := range p.Statements {
+		e, err := ParseEmergency([]byte(s))
+		if err != nil || cp.cert == nil || e.CertificateID != cp.cert.ID || slices.Contains(cp.state.Stmts, s) {
+			continue
+		}
+		// Requests come from the delegate, answers from the owner.
+		if (cp.owner && e.Kind == EmergencyRequest && e.Signer == cp.cert.Delegate.Ed25519) ||
+			(!cp.owner && e.Kind != EmergencyRequest && e.Signer == cp.cert.Owner.Ed25519) {
+			cp.state.Stmts = append(cp.state.Stmts, s)
+		}
+	}
+}
+
+// received advances what we acknowledge and notes the pack as handled.
+func (r *run) received(cp *counterpart, p *Pack) {
+	// Only a pack that moves the point on is acknowledged, so packs that
+	// carry nothing new are not answered (no endless acknowledgements).
+	if p.Since <= cp.state.Received && p.UpTo > cp.state.Received {
+		cp.state.Received, cp.state.RecvSeq = p.UpTo, p.Seq
+	}
+	cp.state.markSeen(p.Seq)
+	cp.state.LastSync = r.now
+}
+
+// fromDelegate merges a delegate's pack into our own vault, within their
+// certificate.
+func (r *run) fromDelegate(cp *counterpart, name string, p *Pack) error {
+	r.common(cp, p)
+	if err := cp.cert.Open(r.now, revList(cp.rev), parseEmergencies(cp.state.Stmts)); err != nil {
+		return r.refuse(cp, name, cp.name, p.Seq, codeOf(err), nil, err)
+	}
+	cert := cp.cert
+	var allowed []vault.Record
+	refusedBy := map[Code][]string{}
+	for _, rec := range p.Records {
+		code := Code("")
+		switch {
+		case cert.Role != RoleManage:
+			code = CodeViewOnly
+		case !cert.Covers(rec.Category):
+			code = CodeOutOfScope
+		}
+		if code == "" {
+			allowed = append(allowed, rec)
+			continue
+		}
+		echo, err := r.isEcho(rec)
+		if err != nil {
+			return err
+		}
+		if !echo {
+			refusedBy[code] = append(refusedBy[code], rec.ID)
+		}
+	}
+	res, err := r.v.Merge(allowed, vault.MergeOptions{Allow: func(in vault.Record, local *vault.Record) error {
+		if cert.Role != RoleManage || !cert.Covers(in.Category) {
+			return refused(CodeOutOfScope, nil)
+		}
+		return nil
+	}})
+	if errors.Is(err, vault.ErrBadRecord) {
+		return r.refuse(cp, name, cp.name, p.Seq, CodeBadRecord, nil, err)
+	}
+	if err != nil {
+		return err
+	}
+	for _, code := range []Code{CodeViewOnly, CodeOutOfScope} {
+		if ids := refusedBy[code]; len(ids) > 0 {
+			if err := r.refuse(cp, name, cp.name, p.Seq, code, ids, nil); err != nil {
+				return err
+			}
+		}
+	}
+	rcv := r.describe(cp, name, p, allowed, res)
+	for _, a := range rcv.Authors {
+		if !slices.Contains(cp.state.Devices, a.Device) {
+			cp.state.Devices = append(cp.state.Devices, a.Device)
+		}
+	}
+	// What the delegate changed must also reach our other delegates, even
+	// when its stamps are older than what they acknowledged.
+	if floor, ok := floorOf(allowed, res); ok {
+		for _, other := range r.peers {
+			if other != cp && other.owner {
+				other.state.capAck(floor)
+				if err := r.save(other, vault.Event{}); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	r.received(cp, p)
+	return r.save(cp, vault.Event{Action: ActionSyncReceived, Subject: cert.ID,
+		Detail: fmt.Sprintf("%s: %d added, %d changed", cp.name, len(res.Added), len(res.Updated))})
+}
+
+// isEcho reports whether rec is a version this vault already holds (the
+// current one or one in the history): a record sent back, not an edit.
+func (r *run) isEcho(rec vault.Record) (bool, error) {
+	hist, err := r.v.History(rec.ID)
+	if errors.Is(err, vault.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	for _, h := range hist {
+		if h.Modified == rec.Modified && h.Author == rec.Author && h.Deleted == rec.Deleted && mapsEqual(h.Fields, rec.Fields) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+func floorOf(recs []vault.Record, res vault.MergeResult) (hlc.Timestamp, bool) {
+	changed := map[string]bool{}
+	for _, id := range append(slices.Clone(res.Added), res.Updated...) {
+		changed[id] = true
+	}
+	var floor hlc.Timestamp
+	ok := false
+	for _, rec := range recs {
+		if changed[rec.ID] && (!ok || rec.Modified-1 < floor) {
+			floor, ok = rec.Modified-1, true
+		}
+	}
+	return floor, ok
+}
+
+func (r *run) describe(cp *counterpart, name string, p *Pack, recs []vault.Record, res vault.MergeResult) Received {
+	rcv := Received{File: name, From: cp.name, Managed: !cp.owner, Added: res.Added, Updated: res.Updated, Conflicts: res.Conflicts}
+	changed := map[string]bool{}
+	for _, id := range append(slices.Clone(res.Added), res.Updated...) {
+		changed[id] = true
+	}
+	for _, rec := range recs {
+		if changed[rec.ID] && !slices.Contains(rcv.Authors, rec.Author) {
+			rcv.Authors = append(rcv.Authors, rec.Author)
+		}
+	}
+	r.res.Received = append(r.res.Received, rcv)
+	return rcv
+}
+
+// fromOwner merges the owner's pack into the replica we manage for them.
+func (r *run) fromOwner(cp *counterpart, name string, p *Pack) error {
+	m := cp.managed
+	if sc := r.certFor(p, m.Owner); sc != nil && (cp.cert == nil || sc.cert.Issued.After(cp.cert.Issued)) {
+		cp.cert, m.Certificate = sc.cert, sc.signed
+	}
+	for _, s := range p.Statements {
+		if rv, err := ParseRevocation([]byte(s)); err == nil && cp.cert != nil && rv.Revokes(cp.cert) && m.Revocation == "" {
+			cp.rev, m.Revocation = rv, s
+			r.received(cp, p)
+			return r.save(cp, vault.Event{Action: ActionManagedRevoked, Subject: cp.cert.ID, Detail: cp.name})
+		}
+	}
+	r.common(cp, p)
+	if cp.cert == nil {
+		return r.refuse(cp, name, cp.name, p.Seq, CodeNoCertificate, nil, nil)
+	}
+	if cp.rev != nil {
+		return r.refuse(cp, name, cp.name, p.Seq, CodeRevoked, nil, nil)
+	}
+	cert := cp.cert
+	rv, err := OpenReplica(r.v, m)
+	if err != nil {
+		return err
+	}
+	defer rv.Close()
+	res, err := rv.Merge(p.Records, vault.MergeOptions{Allow: func(in vault.Record, _ *vault.Record) error {
+		if !cert.Covers(in.Category) {
+			return refused(CodeOutOfScope, nil)
+		}
+		return nil
+	}})
+	var re *RefusedError
+	switch {
+	case errors.Is(err, vault.ErrBadRecord):
+		return r.refuse(cp, name, cp.name, p.Seq, CodeBadRecord, nil, err)
+	case errors.As(err, &re):
+		return r.refuse(cp, name, cp.name, p.Seq, re.Code, nil, err)
+	case err != nil:
+		return err
+	}
+	r.describe(cp, name, p, p.Records, res)
+	r.received(cp, p)
+	m.LastSync = r.now
+	return r.save(cp, vault.Event{Action: ActionSyncReceived, Subject: cert.ID,
+		Detail: fmt.Sprintf("%s: %d added, %d changed", cp.name, len(res.Added), len(res.Updated))})
+}

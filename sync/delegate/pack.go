@@ -1,0 +1,221 @@
+package delegate
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"time"
+
+	"filippo.io/age"
+
+	"kluis/vault"
+	"kluis/vault/hlc"
+)
+
+// PackFormat is the format id inside a sync pack.
+const PackFormat = "kluis-pack/v1"
+
+// Limits on a pack file (encrypted) and its content.
+const (
+	MaxPackSize    = 256 << 20
+	maxPackRecords = 200_000
+)
+
+// A Pack is what one vault sends another in one file: the record versions
+// changed since the point the receiver last acknowledged, its own
+// acknowledgement of what it received, signed statements (certificate,
+// revocations, emergency requests and answers) and reports of what it
+// refused.
+type Pack struct {
+	Format  string        `json:"format"` // PackFormat
+	From    string        `json:"from"`   // sender's vault id (fingerprint)
+	To      string        `json:"to"`     // receiver's vault id
+	Seq     uint64        `json:"seq"`    // 1, 2, … per sender and receiver
+	Created time.Time     `json:"created"`
+	Since   hlc.Timestamp `json:"since"` // the records are those changed after this…
+	UpTo    hlc.Timestamp `json:"up_to"` // …up to and including this, in the sender's clock
+	// Ack says the sender has everything the receiver sent up to UpTo, as
+	// of the receiver's pack Seq.
+	Ack        *Ack           `json:"ack,omitempty"`
+	Statements []string       `json:"statements,omitempty"`
+	Reports    []Report       `json:"reports,omitempty"`
+	Records    []vault.Record `json:"records"`
+}
+
+// An Ack acknowledges the counterpart's changes up to UpTo (in the
+// counterpart's clock), as set by its pack Seq.
+type Ack struct {
+	Seq  uint64        `json:"seq"`
+	UpTo hlc.Timestamp `json:"up_to"`
+}
+
+// A Report tells the counterpart what was refused of one of its packs.
+type Report struct {
+	Seq     uint64    `json:"seq"`               // the refused pack's sequence number (0 if unknown)
+	Code    Code      `json:"code"`              // why
+	Records []string  `json:"records,omitempty"` // ids refused, when only some were
+	At      time.Time `json:"at"`
+}
+
+// Code says in a stable English id why a pack or a record in it was
+// refused. Translated with the key "error.sync.<code>".
+type Code string
+
+// Refusal codes.
+const (
+	CodeNotPack       Code = "not_pack"         // decrypts, but is not a well-formed pack
+	CodeOtherVault    Code = "other_vault"      // signed for another vault
+	CodeUnknownSender Code = "unknown_sender"   // from a vault we have no pinned contact or certificate for
+	CodeBadSignature  Code = "bad_signature"    // the signature does not verify with the pinned key
+	CodeNoCertificate Code = "no_certificate"   // the owner's pack carries no valid certificate for us
+	CodeRevoked       Code = "revoked"          // the delegation was revoked
+	CodeExpired       Code = "expired"          // outside the delegation's validity
+	CodeEmergency     Code = "emergency_closed" // emergency access has not opened
+	CodeViewOnly      Code = "view_only"        // edits from a delegate who may only view
+	CodeOutOfScope    Code = "out_of_scope"     // edits in a category outside the delegation
+	CodeBadRecord     Code = "bad_record"       // a record that does not follow the schema
+)
+
+// A RefusedError is a pack refused as a whole.
+type RefusedError struct {
+	Code Code
+	Err  error
+}
+
+func (e *RefusedError) Error() string {
+	if e.Err != nil {
+		return "sync pack refused: " + string(e.Code) + ": " + e.Err.Error()
+	}
+	return "sync pack refused: " + string(e.Code)
+}
+
+func (e *RefusedError) Unwrap() error { return e.Err }
+
+func refused(code Code, err error) error { return &RefusedError{Code: code, Err: err} }
+
+// packName matches the name of a finished pack file:
+// kluis-<first 16 hex digits of the sender's id>-<seq>-<random>.kluispack.
+var packName = regexp.MustCompile(`^kluis-([0-9a-f]{16})-([0-9]{1,19})-([0-9a-f]{16})\.kluispack$`)
+
+// PackName parses a file name; ok is false for anything that is not a
+// finished pack (temporary and partial files of sync programs included).
+func PackName(name string) (from string, seq uint64, ok bool) {
+	m := packName.FindStringSubmatch(name)
+	if m == nil {
+		return "", 0, false
+	}
+	seq, err := strconv.ParseUint(m[2], 10, 64)
+	return m[1], seq, err == nil
+}
+
+// sealPack signs p with s and encrypts it to the receiver.
+func sealPack(s Signer, to age.Recipient, p *Pack) ([]byte, error) {
+	signed, err := signStatementLarge(s, p)
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	w, err := age.Encrypt(&out, to)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.Write(signed); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+func signStatementLarge(s Signer, p *Pack) ([]byte, error) { return signStatement(s, DomainPack, p) }
+
+// parsePack reads a decrypted pack without checking its signature; verify
+// checks it once the sender's pinned key is known.
+func parsePack(plain []byte) (*Pack, func(ed25519.PublicKey) bool, error) {
+	body, sig, err := splitSigned(plain, MaxPackSize)
+	if err != nil {
+		return nil, nil, refused(CodeNotPack, err)
+	}
+	var p Pack
+	if err := unmarshalStrict(body, &p); err != nil {
+		return nil, nil, refused(CodeNotPack, err)
+	}
+	switch {
+	case p.Format != PackFormat:
+		return nil, nil, refused(CodeNotPack, errors.New("unknown format"))
+	case !isHex64(p.From) || !isHex64(p.To) || p.Seq == 0 || p.UpTo < p.Since:
+		return nil, nil, refused(CodeNotPack, errors.New("bad header"))
+	case len(p.Records) > maxPackRecords || len(p.Statements) > 64 || len(p.Reports) > 1024:
+		return nil, nil, refused(CodeNotPack, errors.New("too many entries"))
+	}
+	verify := func(k ed25519.PublicKey) bool { return vault.VerifySignature(k, DomainPack, body, sig) }
+	return &p, verify, nil
+}
+
+func isHex64(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !('0' <= s[i] && s[i] <= '9' || 'a' <= s[i] && s[i] <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// writePack writes an encrypted pack into dir under a new unique name,
+// atomically: a hidden temporary file that sync programs ignore, synced,
+// then renamed.
+func writePack(dir, from string, seq uint64, data []byte) (string, error) {
+	var r [8]byte
+	if _, err := rand.Read(r[:]); err != nil {
+		return "", err
+	}
+	name := fmt.Sprintf("kluis-%s-%d-%x.kluispack", from[:16], seq, r)
+	tmp, err := os.CreateTemp(dir, "."+name+".*.tmp")
+	if err != nil {
+		return "", err
+	}
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), filepath.Join(dir, name))
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return "", err
+	}
+	return name, nil
+}
+
+// readCapped reads a file up to limit bytes; a longer one is an error.
+func readCapped(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err == nil && int64(len(b)) > limit {
+		err = errors.New("file is too large")
+	}
+	return b, err
+}
+
+type hlcT = hlc.Timestamp
+
+func parseRecipient(s string) (*age.X25519Recipient, error) { return age.ParseX25519Recipient(s) }

@@ -1,0 +1,271 @@
+package delegate
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"filippo.io/age"
+
+	"kluis/vault"
+)
+
+// A Syncer runs one sync of a vault with a folder: it merges the packs
+// addressed to the vault and writes a pack for every counterpart that has
+// something new. The vault must be unlocked.
+type Syncer struct {
+	Vault *vault.Vault
+	Now   func() time.Time // time.Now if nil
+	// Only, when set, limits the sync to the managed vault with this owner
+	// id (the delegate's side of --managed).
+	Only string
+}
+
+// Result says what a sync did.
+type Result struct {
+	Received []Received // packs merged
+	Refused  []Refusal  // packs or records refused here
+	Reported []Reported // refusals the other side reported back
+	Written  []Written  // packs written
+	Ignored  int        // files not for us, already handled or not packs
+}
+
+// Received is one pack merged.
+type Received struct {
+	File      string
+	From      string // the sender's name
+	Managed   bool   // merged into a replica we manage (we are the delegate)
+	Replayed  bool   // handled before: nothing done
+	Added     []string
+	Updated   []string
+	Conflicts []vault.Conflict
+	Authors   []vault.Author // who made the versions that changed something here
+}
+
+// Refusal is a pack, or some records of it, refused here.
+type Refusal struct {
+	File    string
+	From    string // the sender's name, or the id from the file name
+	Code    Code
+	Records []string // only these records, when set; else the whole pack
+	Err     error
+}
+
+// Reported is a refusal the counterpart reported.
+type Reported struct {
+	From   string
+	Report Report
+}
+
+// Written is one pack written.
+type Written struct {
+	File    string
+	To      string
+	Records int
+}
+
+// counterpart is one vault we sync with, on either side.
+type counterpart struct {
+	id      string // vault id
+	name    string
+	x25519  string
+	ed25519 string
+	owner   bool         // we are the owner, they the delegate
+	cert    *Certificate // newest certificate between us
+	rev     *Revocation  // its revocation, if any
+	managed *Managed     // when we are the delegate
+	state   *peerState
+}
+
+func (c *counterpart) kind() string {
+	if c.owner {
+		return kindPeer
+	}
+	return kindManPeer
+}
+
+type run struct {
+	s     *Syncer
+	v     *vault.Vault
+	me    string
+	now   time.Time
+	peers map[string]*counterpart
+	res   Result
+}
+
+// Sync merges incoming packs in dir, then writes outgoing ones.
+func (s *Syncer) Sync(dir string) (*Result, error) {
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	me, err := VaultID(s.Vault)
+	if err != nil {
+		return nil, err
+	}
+	r := &run{s: s, v: s.Vault, me: me, now: now().UTC(), peers: map[string]*counterpart{}}
+	if err := r.loadPeers(); err != nil {
+		return nil, err
+	}
+	if err := r.receiveAll(dir); err != nil {
+		return &r.res, err
+	}
+	if err := r.sendAll(dir); err != nil {
+		return &r.res, err
+	}
+	return &r.res, nil
+}
+
+func (r *run) loadPeers() error {
+	ds, err := Delegations(r.v, r.now)
+	if err != nil {
+		return err
+	}
+	for i := len(ds) - 1; i >= 0; i-- { // oldest first: the newest certificate wins
+		d := ds[i]
+		if d.Cert.Owner.Fingerprint() != r.me {
+			continue
+		}
+		id := d.Cert.Delegate.Fingerprint()
+		st, err := loadJSON[peerState](r.v, kindPeer, id)
+		if err != nil {
+			return err
+		}
+		r.peers["o"+id] = &counterpart{id: id, name: d.Cert.Delegate.Name, x25519: d.Cert.Delegate.X25519,
+			ed25519: d.Cert.Delegate.Ed25519, owner: true, cert: d.Cert, rev: d.Revoked, state: st}
+	}
+	ms, err := ManagedVaults(r.v)
+	if err != nil {
+		return err
+	}
+	for id, m := range ms {
+		if r.s.Only != "" && id != r.s.Only {
+			continue
+		}
+		st, err := loadJSON[peerState](r.v, kindManPeer, id)
+		if err != nil {
+			return err
+		}
+		cp := &counterpart{id: id, name: m.Owner.Name, x25519: m.Owner.X25519, ed25519: m.Owner.Ed25519,
+			cert: m.Cert(), managed: m, state: st}
+		if m.Revocation != "" {
+			cp.rev, _ = ParseRevocation([]byte(m.Revocation))
+		}
+		r.peers["m"+id] = cp
+	}
+	return nil
+}
+
+func (r *run) receiveAll(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	seen, err := loadJSON[[]string](r.v, kindFiles, filesSeenID)
+	if err != nil {
+		return err
+	}
+	done := map[string]bool{}
+	for _, n := range *seen {
+		done[n] = true
+	}
+	present := map[string]bool{}
+	changed := false
+	for _, e := range entries {
+		name := e.Name()
+		from, _, ok := PackName(name)
+		if !ok || !e.Type().IsRegular() {
+			continue // temporary, partial or foreign files
+		}
+		present[name] = true
+		if from == r.me[:16] {
+			continue // our own
+		}
+		if done[name] {
+			r.res.Ignored++
+			continue
+		}
+		if err := r.receive(dir, name); err != nil {
+			return err
+		}
+		done[name], changed = true, true
+	}
+	if !changed {
+		return nil
+	}
+	// Keep the names still in the folder, so the list does not grow forever.
+	var keep []string
+	for n := range done {
+		if present[n] {
+			keep = append(keep, n)
+		}
+	}
+	slices.Sort(keep)
+	if len(keep) > maxSeenNames {
+		keep = keep[len(keep)-maxSeenNames:]
+	}
+	return saveJSON(r.v, kindFiles, filesSeenID, keep, vault.Event{})
+}
+
+// receive handles one pack file. Refusals are results, not errors; an
+// error means the vault could not be read or written.
+func (r *run) receive(dir, name string) error {
+	data, err := readCapped(dir+string(os.PathSeparator)+name, MaxPackSize)
+	if err != nil {
+		r.res.Ignored++ // vanished or unreadable: a sync program may still be writing it
+		return nil
+	}
+	plainR, err := r.v.Decrypt(bytes.NewReader(data))
+	var plain []byte
+	if err == nil {
+		plain, err = io.ReadAll(io.LimitReader(plainR, MaxPackSize+1))
+	}
+	var noMatch *age.NoIdentityMatchError
+	switch {
+	case errors.As(err, &noMatch):
+		r.res.Ignored++ // for another vault: not ours to read
+		return nil
+	case errors.Is(err, vault.ErrLocked):
+		return err
+	case err != nil:
+		return r.refuse(nil, name, name, 0, CodeNotPack, nil, err)
+	}
+	p, verify, err := parsePack(plain)
+	if err != nil {
+		return r.refuse(nil, name, name, 0, CodeNotPack, nil, err)
+	}
+	cp := r.peers["o"+p.From]
+	if cp == nil {
+		cp = r.peers["m"+p.From]
+	}
+	if cp == nil && !strings.HasPrefix(name, "kluis-"+p.From[:16]) {
+		return r.refuse(nil, name, p.From[:16], p.Seq, CodeNotPack, nil, errors.New("the file name does not match the sender"))
+	}
+	if cp == nil {
+		var err error
+		if cp, err = r.newManaged(p, verify); err != nil {
+			return err
+		}
+		if cp == nil {
+			return r.refuse(nil, name, p.From[:16], p.Seq, CodeUnknownSender, nil, nil)
+		}
+	}
+	if !verify(parseEd25519(cp.ed25519)) {
+		return r.refuse(cp, name, cp.name, p.Seq, CodeBadSignature, nil, nil)
+	}
+	if p.To != r.me {
+		return r.refuse(cp, name, cp.name, p.Seq, CodeOtherVault, nil, nil)
+	}
+	if cp.state.seen(p.Seq) {
+		r.res.Received = append(r.res.Received, Received{File: name, From: cp.name, Managed: !cp.owner, Replayed: true})
+		return nil
+	}
+	if cp.owner {
+		return r.fromDelegate(cp, name, p)
+	}
+	return r.fromOwner(cp, name, p)
+}
