@@ -1,13 +1,388 @@
 package app
 
 import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"kluis/sync/bundle"
+	"kluis/sync/share"
+	"kluis/vault"
+	"kluis/vault/schema"
 )
 
-// sharesPage is being built.
-type sharesPage struct{ u *UI }
+// sharesPage is the overview of everything shared: active shares first,
+// then expired and revoked ones, each with who it went to, what for, until
+// when, what was in it and whether the organisation sent a receipt. From
+// here a person starts a new share, revokes one and reads in a receipt.
+type sharesPage struct {
+	u *UI
+
+	add, receipt *widget.Button
+	list         *fyne.Container
+	empty        *widget.Label
+}
+
+// shareRow is one share as the overview shows it, made off the UI
+// goroutine.
+type shareRow struct {
+	info       share.Info
+	categories []string // ids of the categories shared, in schema order
+}
 
 func newSharesPage(u *UI) page { return &sharesPage{u: u} }
 
-func (p *sharesPage) content() fyne.CanvasObject { return widget.NewLabel("shares") }
+func (p *sharesPage) content() fyne.CanvasObject {
+	p.add = &widget.Button{Text: lang.L("app.shares.new"), Icon: theme.ContentAddIcon(),
+		Importance: widget.HighImportance, OnTapped: p.onNew}
+	p.receipt = &widget.Button{Text: lang.L("app.shares.import_receipt"), Icon: theme.DownloadIcon(), OnTapped: p.onReceipt}
+	p.empty = paragraph(lang.L("app.shares.empty"))
+	p.empty.Hide()
+	p.list = container.NewVBox()
+	top := container.NewVBox(
+		container.NewBorder(nil, nil, nil, p.add, titleLabel(lang.L("app.shares.title"))),
+		paragraph(lang.L("app.shares.intro")),
+		container.NewHBox(p.receipt),
+	)
+	p.reload()
+	body := container.NewVScroll(container.New(&formColumn{width: 720}, container.NewVBox(p.empty, p.list)))
+	return p.u.focusWhenShown(container.NewBorder(top, nil, nil, nil, body), p.add)
+}
+
+// reload reads the shares and the categories of their records.
+func (p *sharesPage) reload() {
+	u := p.u
+	v := u.vault()
+	if v == nil {
+		return
+	}
+	runQuiet(u, func() ([]shareRow, error) { return loadShareRows(v) }, func(rows []shareRow, err error) {
+		if err != nil {
+			u.showError(err)
+			return
+		}
+		p.show(rows)
+	})
+}
+
+func loadShareRows(v *vault.Vault) ([]shareRow, error) {
+	list, err := share.List(v)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]shareRow, 0, len(list))
+	for _, s := range list {
+		cats := map[string]bool{}
+		for _, c := range s.Categories {
+			cats[c] = true
+		}
+		for _, id := range s.Records {
+			if r, err := v.Get(id); err == nil {
+				cats[r.Category] = true
+			}
+		}
+		row := shareRow{info: s}
+		for _, c := range schema.Categories() {
+			if cats[c.ID] {
+				row.categories = append(row.categories, c.ID)
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+// show lays out the shares in three groups.
+func (p *sharesPage) show(rows []shareRow) {
+	now := p.u.deps.Now()
+	p.list.RemoveAll()
+	if len(rows) == 0 {
+		p.empty.Show()
+		p.list.Refresh()
+		return
+	}
+	p.empty.Hide()
+	for _, st := range []share.Status{share.Active, share.Expired, share.Revoked} {
+		var group []shareRow
+		for _, r := range rows {
+			if r.info.Status(now) == st {
+				group = append(group, r)
+			}
+		}
+		if len(group) == 0 {
+			continue
+		}
+		head := &widget.Label{Text: t("app.shares.group."+string(st), map[string]any{"N": len(group)}),
+			SizeName: theme.SizeNameSubHeadingText, TextStyle: fyne.TextStyle{Bold: true}}
+		p.list.Add(head)
+		for _, r := range group {
+			p.list.Add(p.rowView(r, st))
+			p.list.Add(widget.NewSeparator())
+		}
+	}
+	p.list.Refresh()
+}
+
+// rowView is one share: who, what for, until when, what, receipt, and
+// its action.
+func (p *sharesPage) rowView(r shareRow, st share.Status) fyne.CanvasObject {
+	u := p.u
+	s := r.info
+	lines := container.NewVBox(&widget.Label{Text: recipientName(&s), TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord})
+	line := func(text string) { lines.Add(&widget.Label{Text: text, Wrapping: fyne.TextWrapWord}) }
+	line(t("app.shares.purpose", map[string]any{"Purpose": s.Purpose}))
+	switch st {
+	case share.Active:
+		line(t("app.shares.until", map[string]any{"Date": formatDate(s.NotAfter)}))
+	case share.Expired:
+		line(t("app.shares.expired_on", map[string]any{"Date": formatDate(s.NotAfter)}))
+	case share.Revoked:
+		line(t("app.shares.revoked_on", map[string]any{"Date": formatDate(*s.Revoked)}))
+	}
+	var cats []string
+	for _, c := range r.categories {
+		cats = append(cats, u.cat.Category(c))
+	}
+	line(t("app.shares.what", map[string]any{"Categories": strings.Join(cats, ", "),
+		"Records":   countWord(len(s.Records), "app.shares.records_one", "app.shares.records"),
+		"Documents": countWord(len(s.Documents), "app.shares.documents_one", "app.shares.documents")}))
+	if len(s.Receipts) > 0 {
+		last := s.Receipts[len(s.Receipts)-1]
+		key := "app.shares.received"
+		if !last.Verified {
+			key = "app.shares.received_unverified"
+		}
+		line(t(key, map[string]any{"Org": last.Org, "Date": formatDate(last.ImportedAt), "Until": formatDate(last.KeptUntil)}))
+	} else {
+		line(lang.L("app.shares.not_received"))
+	}
+	var action *widget.Button
+	if st == share.Revoked {
+		action = &widget.Button{Text: lang.L("app.shares.save_notice_again"), Icon: theme.DocumentSaveIcon(),
+			OnTapped: func() { p.saveNotice(s) }}
+	} else {
+		action = &widget.Button{Text: lang.L("app.shares.revoke"), Icon: theme.CancelIcon(), OnTapped: func() { p.onRevoke(s) }}
+	}
+	return container.NewVBox(lines, container.NewHBox(action))
+}
+
+// recipientName is who a share went to, in words.
+func recipientName(s *share.Info) string {
+	if s.ByCode() {
+		return lang.L("app.shares.to_code")
+	}
+	return s.Recipient.Org
+}
+
+// countWord is "1 gegeven" or "3 gegevens".
+func countWord(n int, one, many string) string {
+	if n == 1 {
+		return lang.L(one)
+	}
+	return t(many, map[string]any{"N": n})
+}
+
+func (p *sharesPage) onNew() {
+	p.u.touch()
+	p.u.shell.open(newShareWizard(p.u))
+}
+
+// onRevoke asks, then has the signed notice saved.
+func (p *sharesPage) onRevoke(s share.Info) {
+	u := p.u
+	u.touch()
+	u.confirm(lang.L("app.shares.revoke_title"),
+		t("app.shares.revoke_question", map[string]any{"Org": recipientName(&s)}), func() { p.saveNotice(s) })
+}
+
+// saveNotice asks where the revocation notice goes, then revokes the share
+// and writes the notice there. Nothing is revoked when the person closes
+// the file dialog.
+func (p *sharesPage) saveNotice(s share.Info) {
+	u := p.u
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil {
+			u.showError(err)
+			return
+		}
+		if w == nil {
+			return
+		}
+		path := w.URI().Path()
+		w.Close()
+		p.writeNotice(s, path)
+	}, u.window)
+	d.SetFileName("kluis-intrekking-" + u.deps.Now().Format("2006-01-02") + ".kluis-revoke")
+	d.SetTitleText(lang.L("app.shares.notice_place"))
+	u.prepareFileDialog(d)
+	d.Show()
+}
+
+// writeNotice revokes the share and writes its signed notice to path.
+func (p *sharesPage) writeNotice(s share.Info, path string) {
+	u := p.u
+	v := u.vault()
+	if v == nil {
+		return
+	}
+	now := u.deps.Now()
+	runQuiet(u, func() (struct{}, error) {
+		return struct{}{}, writeFileSafely(path, func(w io.Writer) error {
+			notice, _, err := share.Revoke(v, s.ID, now)
+			if err != nil {
+				return err
+			}
+			_, err = w.Write(notice)
+			return err
+		})
+	}, func(_ struct{}, err error) {
+		if err != nil {
+			u.showError(err)
+			return
+		}
+		p.reload()
+		u.showMessage(lang.L("app.shares.revoked_title"),
+			t("app.shares.revoked_text", map[string]any{"Path": path, "Org": recipientName(&s)}))
+	})
+}
+
+// maxSmallFile is the largest receipt (or card) file read.
+const maxSmallFile = 64 << 10
+
+var errFileTooLarge = errors.New("file too large")
+
+// readSmallFile reads a receipt or card file of at most maxSmallFile bytes.
+func readSmallFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxSmallFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxSmallFile {
+		return nil, errFileTooLarge
+	}
+	return b, nil
+}
+
+func (p *sharesPage) onReceipt() {
+	u := p.u
+	u.touch()
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil {
+			u.showError(err)
+			return
+		}
+		if r == nil {
+			return
+		}
+		path := r.URI().Path()
+		r.Close()
+		p.importReceipt(path)
+	}, u.window)
+	d.SetTitleText(lang.L("app.shares.receipt_choose"))
+	u.prepareFileDialog(d)
+	d.Show()
+}
+
+// importReceipt reads the receipt at path and keeps it with its share.
+func (p *sharesPage) importReceipt(path string) {
+	u := p.u
+	v := u.vault()
+	if v == nil {
+		return
+	}
+	runQuiet(u, func() (share.ReceiptResult, error) {
+		b, err := readSmallFile(path)
+		if err != nil {
+			return share.ReceiptResult{}, err
+		}
+		return share.ImportReceipt(v, b)
+	}, func(res share.ReceiptResult, err error) {
+		var be *bundle.Error
+		title := lang.L("app.shares.receipt_title")
+		switch {
+		case errors.Is(err, share.ErrOtherBundle), errors.Is(err, vault.ErrNotFound):
+			u.showMessage(lang.L("app.error.title"), lang.L("app.shares.receipt_unknown"))
+		case errors.Is(err, share.ErrOtherOrg):
+			u.showMessage(lang.L("app.error.title"), lang.L("app.shares.receipt_other_org"))
+		case errors.As(err, &be), errors.Is(err, errFileTooLarge):
+			u.showMessage(lang.L("app.error.title"), lang.L("app.shares.receipt_bad"))
+		case err != nil:
+			u.showError(err)
+		case res.Already:
+			u.showMessage(title, lang.L("app.shares.receipt_already"))
+		default:
+			key := "app.shares.receipt_done"
+			if !res.Verified {
+				key = "app.shares.receipt_done_unverified"
+			}
+			u.showMessage(title, t(key, map[string]any{"Org": res.Receipt.Org, "Until": formatDate(res.Receipt.KeptUntil)}))
+		}
+		p.reload()
+	})
+}
+
+// showMessage shows a short text in a dialog with a wrapped label, wide
+// enough to read.
+func (u *UI) showMessage(title, text string) {
+	d := dialog.NewCustom(title, lang.L("app.shares.ok"), container.New(&formColumn{width: 480}, paragraph(text)), u.window)
+	d.Resize(fyne.NewSize(520, d.MinSize().Height))
+	d.Show()
+}
+
+// after runs f on the UI goroutine once d has passed. Tests (where
+// background work runs inline) schedule nothing: they call f themselves.
+func (u *UI) after(d time.Duration, f func()) {
+	if u.sync {
+		return
+	}
+	time.AfterFunc(d, func() { onUI(f) })
+}
+
+// clipboardClearAfter is how long a copied link stays on the clipboard.
+const clipboardClearAfter = 30 * time.Second
+
+// copyForAWhile puts text on the clipboard and takes it off again after
+// clipboardClearAfter, unless something else was copied since.
+func (u *UI) copyForAWhile(text string) {
+	cb := u.app.Clipboard()
+	cb.SetContent(text)
+	u.after(clipboardClearAfter, func() { clearClipboardIf(cb, text) })
+}
+
+// clearClipboardIf empties the clipboard when it still holds text.
+func clearClipboardIf(cb fyne.Clipboard, text string) {
+	if cb.Content() == text {
+		cb.SetContent("")
+	}
+}
+
+// shareFileName is the suggested name of a bundle file made at now.
+func shareFileName(now time.Time) string {
+	return fmt.Sprintf("kluis-deling-%s.kluis", now.Format("2006-01-02"))
+}
+
+// categoriesOf lists category ids in schema order.
+func categoriesOf(ids map[string]bool) []string {
+	var out []string
+	for _, c := range schema.Categories() {
+		if ids[c.ID] {
+			out = append(out, c.ID)
+		}
+	}
+	return out
+}

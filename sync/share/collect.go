@@ -49,13 +49,17 @@ func (s Scope) Check() error {
 	return nil
 }
 
-// bundleScope is the scope as a manifest states it.
+// bundleScope is the scope as a manifest states it: each list sorted and
+// without duplicates (bundle.RecordFromVault looks fields up by binary
+// search).
 func (s Scope) bundleScope() bundle.Scope {
 	clone := func(x []string) []string {
-		if x == nil {
-			return []string{}
+		out := slices.Clone(x)
+		if out == nil {
+			out = []string{}
 		}
-		return slices.Clone(x)
+		slices.Sort(out)
+		return slices.Compact(out)
 	}
 	return bundle.Scope{Categories: clone(s.Categories), Records: clone(s.Records), ExcludedFields: clone(s.ExcludedFields)}
 }
