@@ -36,7 +36,8 @@ func (c *cli) cmdKeygen([]string) error {
 		return err
 	}
 	defer clear(pass)
-	id, err := bundle.GenerateOrgIdentity(c.org, c.oin, c.purposes, time.Now())
+	purposes, scopes := purposesFromFlags(c.purposes)
+	id, err := bundle.GenerateOrgIdentityScoped(c.org, c.oin, purposes, scopes, time.Now())
 	if err != nil {
 		return err
 	}
@@ -86,6 +87,7 @@ func (c *cli) withStore(fn func(s *intake.Store) error) error {
 		return err
 	}
 	defer id.Wipe()
+	c.orgID = id
 	s, err := intake.Open(c.store, id, nil)
 	if err != nil {
 		return c.about(err, "intake.what.store", map[string]any{"Path": c.store})
@@ -160,6 +162,7 @@ type jsonImport struct {
 	Purpose         string         `json:"purpose"`
 	CaseReference   string         `json:"case_reference,omitempty"`
 	RequestID       string         `json:"request_id,omitempty"`
+	Message         string         `json:"message,omitempty"`
 	Recipient       string         `json:"recipient"`
 	Created         time.Time      `json:"created"`
 	ImportedAt      time.Time      `json:"imported_at"`
@@ -188,7 +191,7 @@ func importJSON(imp *intake.Import) (jsonImport, error) {
 		return jsonImport{}, err
 	}
 	out := jsonImport{ID: imp.ID, Issuer: m.Issuer.Name, Purpose: m.Purpose, CaseReference: m.CaseReference,
-		RequestID: m.RequestID, Recipient: m.Recipient.Kind, Created: m.Created, ImportedAt: imp.ImportedAt,
+		RequestID: m.RequestID, Message: m.Message, Recipient: m.Recipient.Kind, Created: m.Created, ImportedAt: imp.ImportedAt,
 		KeptUntil: imp.KeptUntil, Categories: m.Scope.Categories, Records: len(rs.Records), Documents: []jsonDocument{}}
 	for _, d := range imp.Documents {
 		out.Documents = append(out.Documents, jsonDocument{ID: d.ID, Name: d.Name, MediaType: d.MediaType, Size: d.Size, SHA256: d.SHA256})
@@ -223,6 +226,9 @@ func (c *cli) printImport(imp *intake.Import, again, short bool) error {
 	if j.CaseReference != "" {
 		fmt.Fprintf(tw, "%s:\t%s\n", t("intake.label.case", nil), j.CaseReference)
 	}
+	if j.RequestID != "" {
+		fmt.Fprintf(tw, "%s:\t%s\n", t("intake.label.request", nil), j.RequestID)
+	}
 	fmt.Fprintf(tw, "%s:\t%s\n", t("intake.label.created", nil), day(j.Created))
 	fmt.Fprintf(tw, "%s:\t%s\n", t("intake.label.imported", nil), day(j.ImportedAt))
 	fmt.Fprintf(tw, "%s:\t%s\n", t("intake.label.kept_until", nil), day(j.KeptUntil))
@@ -234,6 +240,17 @@ func (c *cli) printImport(imp *intake.Import, again, short bool) error {
 	fmt.Fprintf(tw, "%s:\t%d\n", t("intake.label.records", nil), j.Records)
 	for _, d := range j.Documents {
 		fmt.Fprintf(tw, "%s:\t%s (%d bytes, SHA-256 %s)\n", t("intake.label.document", nil), d.Name, d.Size, d.SHA256)
+	}
+	if j.Message != "" {
+		// The citizen's own words, line by line under their label.
+		fmt.Fprintf(tw, "%s:\t\n", t("intake.label.message", nil))
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		for _, line := range strings.Split(j.Message, "\n") {
+			fmt.Fprintln(c.stdout, "  "+line)
+		}
+		return nil
 	}
 	return tw.Flush()
 }

@@ -5,6 +5,7 @@ import (
 
 	"kluis/sync/bundle"
 	"kluis/sync/intake"
+	"kluis/sync/request"
 )
 
 // failure is an error with what it concerns, already translated.
@@ -35,6 +36,9 @@ var sentinels = []struct {
 	{intake.ErrPurged, "intake.error.purged"},
 	{intake.ErrReplayConflict, "intake.error.replay_conflict"},
 	{intake.ErrNotIssuer, "intake.error.not_issuer"},
+	{intake.ErrUnknownRequest, "intake.error.unknown_request"},
+	{intake.ErrAlreadyAnswered, "intake.error.already_answered"},
+	{intake.ErrNotOurRequest, "intake.error.not_our_request"},
 	{bundle.ErrWrongPassphrase, "intake.error.wrong_passphrase"},
 	{bundle.ErrKDFParameters, "intake.error.kdf_parameters"},
 	{bundle.ErrNotIdentity, "intake.error.not_identity"},
@@ -55,6 +59,14 @@ func (c *cli) describe(err error) string {
 		msg := c.cat.T("error.bundle."+string(be.Code), nil)
 		if be.Detail != "" {
 			msg += " (" + be.Detail + ")"
+		}
+		return msg
+	}
+	var re *request.Error
+	if errors.As(err, &re) {
+		msg := c.cat.T("error.request."+string(re.Code), nil)
+		if re.Detail != "" {
+			msg += " (" + re.Detail + ")"
 		}
 		return msg
 	}

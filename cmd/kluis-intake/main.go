@@ -32,6 +32,7 @@ import (
 	tabwriterpkg "text/tabwriter"
 
 	"kluis/internal/i18n"
+	"kluis/sync/bundle"
 )
 
 func main() {
@@ -63,6 +64,8 @@ type cli struct {
 	maxSize           int64
 	newPassphraseFile string
 	at                string
+	req               requestFlags
+	orgID             *bundle.OrgIdentity // set by withStore
 }
 
 // multi is a repeatable string flag.
@@ -92,6 +95,8 @@ var commands = []*command{
 	{name: "card", synopsis: "[-o FILE]", help: "intake.help.card", flags: func(c *cli, fs *flag.FlagSet) {
 		fs.StringVar(&c.output, "o", "", "")
 	}, run: (*cli).cmdCard},
+	{name: "request", synopsis: "--scope CAT[.FIELD][,…] --purpose TEXT [--legal-basis TEXT] [--case REF] [--message TEXT] --answer-by DATE [--keep-until DATE] -o FILE [--armor] [--qr FILE.png]",
+		help: "intake.help.request", store: true, flags: (*cli).requestFlagSet, run: (*cli).cmdRequest},
 	{name: "import", synopsis: "[--share-code-file F] BUNDLE", help: "intake.help.import", min: 1, max: 1, store: true, flags: func(c *cli, fs *flag.FlagSet) {
 		fs.StringVar(&c.shareCodeFile, "share-code-file", "", "")
 		fs.Int64Var(&c.maxSize, "max-size", 4<<30, "")

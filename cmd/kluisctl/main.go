@@ -128,12 +128,18 @@ var commands = []*command{
 	{name: "share list", help: "cli.share.help.list", run: (*cli).cmdShareList},
 	{name: "share revoke", synopsis: "ID -o FILE", help: "cli.share.help.revoke", min: 1, max: 1, flags: shareRevokeFlags, run: (*cli).cmdShareRevoke},
 	{name: "receipt import", synopsis: "FILE", help: "cli.receipt.help.import", min: 1, max: 1, run: (*cli).cmdReceiptImport},
+	{name: "request show", synopsis: "FILE|LINK", help: "cli.request.help.show", min: 1, max: 1, run: (*cli).cmdRequestShow},
+	{name: "request refuse", synopsis: "FILE|LINK", help: "cli.request.help.refuse", min: 1, max: 1, run: (*cli).cmdRequestRefuse},
+	{name: "card add", synopsis: "FILE", help: "cli.card.help.add", min: 1, max: 1, run: (*cli).cmdCardAdd},
+	{name: "card list", help: "cli.card.help.list", run: (*cli).cmdCardList},
+	{name: "thread list", help: "cli.thread.help.list", run: (*cli).cmdThreadList},
+	{name: "thread show", synopsis: "ID", help: "cli.thread.help.show", min: 1, max: 1, run: (*cli).cmdThreadShow},
 }
 
 func revealFlag(c *cli, f *flagSet) { f.boolean(&c.reveal, "reveal", "cli.flag.reveal") }
 
 // groups are verbs that only exist with a second word.
-var groups = map[string]bool{"doc": true, "share": true, "receipt": true}
+var groups = map[string]bool{"doc": true, "share": true, "receipt": true, "request": true, "card": true, "thread": true}
 
 func lookup(name string) *command {
 	for _, cmd := range commands {

@@ -22,6 +22,7 @@ import (
 // shareOptions are the flags of the share verbs.
 type shareOptions struct {
 	to, purpose, expires, scope, qr string
+	answer, message                 string // --answer REQUEST (request.go)
 	shareCode, armor                bool
 	records, excluded               multiFlag
 }
@@ -53,6 +54,8 @@ func shareCreateFlags(c *cli, f *flagSet) {
 	f.alias("output", "o")
 	f.boolean(&o.armor, "armor", "cli.share.flag.armor")
 	f.str(&o.qr, "qr", "FILE.png", "cli.share.flag.qr")
+	f.str(&o.answer, "answer", "REQUEST", "cli.share.flag.answer")
+	f.str(&o.message, "message", "TEXT", "cli.share.flag.message")
 }
 
 func shareRevokeFlags(c *cli, f *flagSet) {
@@ -86,6 +89,9 @@ func parseExpiry(s string, now time.Time) (time.Time, bool) {
 func (c *cli) cmdShareCreate([]string) error {
 	o := shareFlags
 	const verb = "share create"
+	if o.answer != "" {
+		return c.cmdShareAnswer()
+	}
 	switch {
 	case (o.to == "") == !o.shareCode:
 		return c.usage(verb, "cli.share.usage.recipient", nil)

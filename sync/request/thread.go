@@ -158,14 +158,23 @@ func requestEvent(a vault.Action, p *Parsed, extra string) vault.Event {
 }
 
 // Receive keeps an opened request in its thread, so the citizen can come
-// back to it. Receiving the same request again changes nothing.
+// back to it. Receiving the same request again changes nothing, except
+// whether it counts as from a known organisation (the citizen may have
+// kept its card since).
 func Receive(v *vault.Vault, o *Opened) (*Thread, error) {
 	t, err := thread(v, o.Parsed)
 	if err != nil {
 		return nil, err
 	}
-	if t.has(KindRequest, o.Request.ID, "") {
-		return t, nil
+	for i, e := range t.Entries {
+		if e.Kind == KindRequest && e.RequestID == o.Request.ID {
+			if known := o.Trust == Known; e.Verified != known {
+				// The citizen kept (or lost) the card since: say so.
+				t.Entries[i].Verified = known
+				return t, putThread(v, t, vault.Event{})
+			}
+			return t, nil
+		}
 	}
 	answerBy, keep := o.Request.AnswerBy, o.Request.KeepUntil
 	t.Entries = append(t.Entries, Entry{Kind: KindRequest, At: o.Request.Created, RequestID: o.Request.ID,
