@@ -62,6 +62,7 @@ type cli struct {
 	output            string // doc get, backup
 	linkRecord        string // doc add --record
 	force             bool   // doc get
+	managed           string // --managed: act on a vault this person helps with
 }
 
 // A command is one verb (or "doc add"-style verb pair) of kluisctl.
@@ -128,6 +129,14 @@ var commands = []*command{
 	{name: "share list", help: "cli.share.help.list", run: (*cli).cmdShareList},
 	{name: "share revoke", synopsis: "ID -o FILE", help: "cli.share.help.revoke", min: 1, max: 1, flags: shareRevokeFlags, run: (*cli).cmdShareRevoke},
 	{name: "receipt import", synopsis: "FILE", help: "cli.receipt.help.import", min: 1, max: 1, run: (*cli).cmdReceiptImport},
+	{name: "contact", synopsis: "[-o FILE] [--qr FILE.png]", help: "cli.contact.help", detail: "cli.contact.help_detail", flags: contactFlags, run: (*cli).cmdContact},
+	{name: "contact add", synopsis: "CODE|FILE", help: "cli.contact.help_add", min: 1, max: 1, run: (*cli).cmdContactAdd},
+	{name: "delegate grant", synopsis: "CONTACT --role view|manage --scope CAT[,CAT…] --until DATE [--emergency-wait 72h]", help: "cli.delegate.help.grant",
+		detail: "cli.delegate.help.grant_detail", min: 1, max: 1, flags: delegateGrantFlags, run: (*cli).cmdDelegateGrant},
+	{name: "delegate list", help: "cli.delegate.help.list", run: (*cli).cmdDelegateList},
+	{name: "delegate revoke", synopsis: "ID", help: "cli.delegate.help.revoke", min: 1, max: 1, run: (*cli).cmdDelegateRevoke},
+	{name: "sync", synopsis: "--dir DIR", help: "cli.sync.help", detail: "cli.sync.help_detail", flags: syncFlags, run: (*cli).cmdSync},
+	{name: "managed list", help: "cli.managed.help.list", run: (*cli).cmdManagedList},
 	{name: "request show", synopsis: "FILE|LINK", help: "cli.request.help.show", min: 1, max: 1, run: (*cli).cmdRequestShow},
 	{name: "request refuse", synopsis: "FILE|LINK", help: "cli.request.help.refuse", min: 1, max: 1, run: (*cli).cmdRequestRefuse},
 	{name: "card add", synopsis: "FILE", help: "cli.card.help.add", min: 1, max: 1, run: (*cli).cmdCardAdd},
@@ -139,7 +148,7 @@ var commands = []*command{
 func revealFlag(c *cli, f *flagSet) { f.boolean(&c.reveal, "reveal", "cli.flag.reveal") }
 
 // groups are verbs that only exist with a second word.
-var groups = map[string]bool{"doc": true, "share": true, "receipt": true, "request": true, "card": true, "thread": true}
+var groups = map[string]bool{"doc": true, "share": true, "receipt": true, "request": true, "card": true, "thread": true, "delegate": true, "managed": true}
 
 func lookup(name string) *command {
 	for _, cmd := range commands {
@@ -190,7 +199,7 @@ func (c *cli) dispatch(args []string) error {
 	if name == "help" {
 		return c.helpFor(rest)
 	}
-	if groups[name] || (name == "log" && len(rest) > 0 && rest[0] == "verify") {
+	if groups[name] || (len(rest) > 0 && lookup(name+" "+rest[0]) != nil) {
 		switch {
 		case len(rest) == 0:
 			return c.usage(name, "cli.usage.no_subverb", map[string]any{"Verbs": c.subverbs(name)})
@@ -257,6 +266,7 @@ func (c *cli) globalFlags() *flagSet {
 func (c *cli) addGlobalFlags(f *flagSet) {
 	f.str(&c.vaultPath, "vault", "PATH", "cli.flag.vault")
 	f.str(&c.passphraseFile, "passphrase-file", "FILE", "cli.flag.passphrase_file")
+	f.str(&c.managed, "managed", "ID", "cli.managed.flag")
 }
 
 func (c *cli) helpFor(args []string) error {

@@ -39,6 +39,9 @@ func (c *cli) unlocked() (*vault.Vault, error) {
 		v.Close()
 		return nil, c.aboutVault(err)
 	}
+	if c.managed != "" {
+		return c.openManaged(v)
+	}
 	return v, nil
 }
 

@@ -274,6 +274,7 @@ func (r *run) fromOwner(cp *counterpart, name string, p *Pack) error {
 	if sc := r.certFor(p, m.Owner); sc != nil && (cp.cert == nil || sc.cert.Issued.After(cp.cert.Issued)) {
 		cp.cert, m.Certificate = sc.cert, sc.signed
 	}
+	r.common(cp, p)
 	for _, s := range p.Statements {
 		if rv, err := ParseRevocation([]byte(s)); err == nil && cp.cert != nil && rv.Revokes(cp.cert) && m.Revocation == "" {
 			cp.rev, m.Revocation = rv, s
@@ -281,7 +282,6 @@ func (r *run) fromOwner(cp *counterpart, name string, p *Pack) error {
 			return r.save(cp, vault.Event{Action: ActionManagedRevoked, Subject: cp.cert.ID, Detail: cp.name})
 		}
 	}
-	r.common(cp, p)
 	if cp.cert == nil {
 		return r.refuse(cp, name, cp.name, p.Seq, CodeNoCertificate, nil, nil)
 	}

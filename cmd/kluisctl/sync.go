@@ -1,0 +1,221 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"kluis/sync/delegate"
+	"kluis/vault"
+)
+
+func syncFlags(c *cli, f *flagSet) {
+	delegateFlags = delegateOptions{}
+	f.str(&delegateFlags.dir, "dir", "DIR", "cli.sync.flag.dir")
+}
+
+// ownVault runs fn on the person's own vault, also under --managed: sync
+// and the managed verbs work with the delegate's own keys.
+func (c *cli) ownVault(fn func(v *vault.Vault) error) error {
+	saved := c.managed
+	c.managed = ""
+	defer func() { c.managed = saved }()
+	return c.withVault(fn)
+}
+
+func (c *cli) cmdSync([]string) error {
+	dir := delegateFlags.dir
+	if dir == "" {
+		return c.usage("sync", "cli.sync.usage.dir", nil)
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return c.problem("cli.sync.error.dir", map[string]any{"Path": dir})
+	}
+	only := c.managed
+	return c.ownVault(func(v *vault.Vault) error {
+		s := &delegate.Syncer{Vault: v}
+		if only != "" {
+			m, err := delegate.FindManaged(v, only)
+			if err != nil {
+				return c.problem("cli.managed.error.unknown", map[string]any{"ID": only})
+			}
+			s.Only = m.ID()
+		}
+		res, err := s.Sync(dir)
+		if err != nil {
+			return c.about(err, "cli.sync.what", map[string]any{"Path": dir})
+		}
+		if c.json {
+			return c.printJSON(syncJSON(res))
+		}
+		c.printSync(res)
+		return nil
+	})
+}
+
+func (c *cli) printSync(res *delegate.Result) {
+	t := c.cat.T
+	for _, r := range res.Received {
+		if r.Replayed {
+			c.println(t("cli.sync.replayed", map[string]any{"From": r.From, "File": r.File}))
+			continue
+		}
+		var by []string
+		for _, a := range r.Authors {
+			if !contains(by, a.Person) {
+				by = append(by, a.Person)
+			}
+		}
+		key := "cli.sync.received"
+		if r.Managed {
+			key = "cli.sync.received_managed"
+		}
+		line := t(key, map[string]any{"From": r.From, "Added": len(r.Added), "Updated": len(r.Updated)})
+		if len(by) > 0 {
+			line += " " + t("cli.sync.by", map[string]any{"By": strings.Join(by, ", ")})
+		}
+		if len(r.Conflicts) > 0 {
+			line += " " + t("cli.sync.conflicts", map[string]any{"Count": len(r.Conflicts)})
+		}
+		c.println(line)
+		for _, cf := range r.Conflicts {
+			c.println("  " + t("cli.sync.conflict", map[string]any{"Category": c.cat.Category(cf.Category), "Field": c.cat.Field(cf.Category, cf.Field),
+				"ID": cf.Record, "KeptBy": cf.KeptBy.Person, "LostBy": cf.LostBy.Person}))
+		}
+	}
+	for _, r := range res.Refused {
+		key := "cli.sync.refused"
+		if len(r.Records) > 0 {
+			key = "cli.sync.refused_records"
+		}
+		c.println(t(key, map[string]any{"From": r.From, "File": r.File, "Reason": c.syncReason(r.Code), "Count": len(r.Records)}))
+	}
+	for _, r := range res.Reported {
+		key := "cli.sync.reported"
+		if len(r.Report.Records) > 0 {
+			key = "cli.sync.reported_records"
+		}
+		c.println(t(key, map[string]any{"From": r.From, "Seq": r.Report.Seq, "Reason": c.syncReason(r.Report.Code), "Count": len(r.Report.Records)}))
+	}
+	for _, w := range res.Written {
+		c.println(t("cli.sync.written", map[string]any{"To": w.To, "File": w.File, "Count": w.Records}))
+	}
+	if len(res.Received)+len(res.Refused)+len(res.Written)+len(res.Reported) == 0 {
+		c.println(t("cli.sync.nothing", nil))
+	}
+}
+
+func (c *cli) syncReason(code delegate.Code) string { return c.cat.T("error.sync."+string(code), nil) }
+
+type jsonSync struct {
+	Received []map[string]any `json:"received"`
+	Refused  []map[string]any `json:"refused"`
+	Reported []map[string]any `json:"reported"`
+	Written  []map[string]any `json:"written"`
+	Ignored  int              `json:"ignored"`
+}
+
+func syncJSON(res *delegate.Result) jsonSync {
+	out := jsonSync{Received: []map[string]any{}, Refused: []map[string]any{}, Reported: []map[string]any{}, Written: []map[string]any{}, Ignored: res.Ignored}
+	for _, r := range res.Received {
+		var by []string
+		for _, a := range r.Authors {
+			if !contains(by, a.Person) {
+				by = append(by, a.Person)
+			}
+		}
+		out.Received = append(out.Received, map[string]any{"file": r.File, "from": r.From, "managed": r.Managed, "replayed": r.Replayed,
+			"added": nonNil(r.Added), "updated": nonNil(r.Updated), "conflicts": len(r.Conflicts), "by": nonNil(by)})
+	}
+	for _, r := range res.Refused {
+		out.Refused = append(out.Refused, map[string]any{"file": r.File, "from": r.From, "code": r.Code, "records": nonNil(r.Records)})
+	}
+	for _, r := range res.Reported {
+		out.Reported = append(out.Reported, map[string]any{"from": r.From, "seq": r.Report.Seq, "code": r.Report.Code, "records": nonNil(r.Report.Records)})
+	}
+	for _, w := range res.Written {
+		out.Written = append(out.Written, map[string]any{"file": w.File, "to": w.To, "records": w.Records})
+	}
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// cmdManagedList shows the vaults this person helps with.
+func (c *cli) cmdManagedList([]string) error {
+	return c.ownVault(func(v *vault.Vault) error {
+		ms, err := delegate.ManagedVaults(v)
+		if err != nil {
+			return c.aboutVault(err)
+		}
+		type jm struct {
+			ID         string     `json:"id"`
+			Owner      string     `json:"owner"`
+			Role       string     `json:"role"`
+			Categories []string   `json:"categories"`
+			ValidUntil time.Time  `json:"valid_until"`
+			Revoked    bool       `json:"revoked"`
+			LastSync   *time.Time `json:"last_sync"`
+		}
+		out := []jm{}
+		for id, m := range ms {
+			cert := m.Cert()
+			if cert == nil {
+				continue
+			}
+			j := jm{ID: id[:16], Owner: m.Owner.Name, Role: cert.Role, Categories: cert.Categories, ValidUntil: cert.ValidUntil, Revoked: m.Revocation != ""}
+			if !m.LastSync.IsZero() {
+				last := m.LastSync
+				j.LastSync = &last
+			}
+			out = append(out, j)
+		}
+		if c.json {
+			return c.printJSON(out)
+		}
+		if len(out) == 0 {
+			c.println(c.cat.T("cli.managed.none", nil))
+			return nil
+		}
+		for _, j := range out {
+			var scope []string
+			for _, cat := range j.Categories {
+				scope = append(scope, c.cat.Category(cat))
+			}
+			status := c.cat.T("cli.delegate.status.active", nil)
+			if j.Revoked {
+				status = c.cat.T("cli.managed.revoked", nil)
+			} else if time.Now().After(j.ValidUntil) {
+				status = c.cat.T("cli.delegate.status.expired", nil)
+			}
+			fmt.Fprintf(c.stdout, "%s  %s\n  %s\n", j.ID, j.Owner, c.cat.T("cli.managed.line", map[string]any{"Role": c.role(j.Role),
+				"Scope": strings.Join(scope, ", "), "Until": j.ValidUntil.Local().Format(time.DateOnly), "Status": status}))
+		}
+		return nil
+	})
+}
+
+// openManaged swaps the unlocked own vault for the replica named by
+// --managed: the verbs then act on the vault this person helps with, as
+// themselves.
+func (c *cli) openManaged(own *vault.Vault) (*vault.Vault, error) {
+	defer own.Close()
+	m, err := delegate.FindManaged(own, c.managed)
+	if err != nil {
+		return nil, c.problem("cli.managed.error.unknown", map[string]any{"ID": c.managed})
+	}
+	if m.Revocation != "" {
+		return nil, c.problem("cli.managed.error.revoked", map[string]any{"Name": m.Owner.Name})
+	}
+	rv, err := delegate.OpenReplica(own, m)
+	if err != nil {
+		return nil, c.about(err, "cli.managed.what", map[string]any{"Name": m.Owner.Name})
+	}
+	return rv, nil
+}
