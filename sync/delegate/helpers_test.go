@@ -11,14 +11,14 @@ import (
 const testPass = "correct horse battery staple"
 
 type side struct {
-	t    *testing.T
+	t    testing.TB
 	v    *vault.Vault
 	name string
 	code string
 	c    *Contact
 }
 
-func newSide(t *testing.T, dir, name string) *side {
+func newSide(t testing.TB, dir, name string) *side {
 	t.Helper()
 	v, _, err := vault.Create(filepath.Join(dir, name, "vault.kluis"), []byte(testPass), name, nil)
 	if err != nil {
