@@ -17,8 +17,9 @@ GO ?= go
 # xorg-dev); an X server without a screen and what xvfb-run needs (xvfb,
 # xauth); the reference age tool for interoperability tests (age); and what
 # the window smoke test drives and inspects the app with (xdotool,
-# imagemagick).
-APT_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev xvfb xauth age imagemagick xdotool bc
+# imagemagick); two Syncthing instances carry sync packs in a transport
+# test (syncthing).
+APT_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev xvfb xauth age imagemagick xdotool bc syncthing
 
 # Go build tags. fyneDo is migrated in FyneApp.toml, and a plain `go build`
 # needs the matching tag (`fyne package` adds it by itself from the TOML).
