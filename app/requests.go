@@ -1,13 +1,180 @@
 package app
 
 import (
+	"errors"
+	"io"
+	"strings"
+
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"kluis/sync/request"
 )
 
-// requestsPage is being built.
-type requestsPage struct{ u *UI }
+// requestsPage is "Verzoeken en berichten": the case conversations with
+// organisations, newest first, and the way to open a data request that
+// arrived as a file or a kluis: link.
+type requestsPage struct {
+	u       *UI
+	open    *widget.Button
+	link    *widget.Entry
+	openURL *widget.Button
+	list    *fyne.Container
+	empty   *widget.Label
+}
 
 func newRequestsPage(u *UI) page { return &requestsPage{u: u} }
 
-func (p *requestsPage) content() fyne.CanvasObject { return widget.NewLabel("requests") }
+func (p *requestsPage) content() fyne.CanvasObject {
+	u := p.u
+	p.open = &widget.Button{Text: lang.L("app.requests.open"), Icon: theme.FolderOpenIcon(), Importance: widget.HighImportance, OnTapped: p.onOpenFile}
+	p.link = newSubmitEntryFor(p.onOpenLink)
+	p.link.SetPlaceHolder(lang.L("app.requests.link_placeholder"))
+	p.openURL = &widget.Button{Text: lang.L("app.requests.open_link"), OnTapped: p.onOpenLink}
+	p.list = container.NewVBox()
+	p.empty = paragraph(lang.L("app.requests.empty"))
+	p.empty.Hide()
+	top := container.NewVBox(
+		titleLabel(lang.L("app.requests.title")),
+		paragraph(lang.L("app.requests.intro")),
+		container.NewHBox(p.open),
+		&widget.Label{Text: lang.L("app.requests.link_label"), TextStyle: fyne.TextStyle{Bold: true}},
+		container.NewBorder(nil, nil, nil, p.openURL, p.link),
+		widget.NewSeparator(),
+		&widget.Label{Text: lang.L("app.threads.title"), SizeName: theme.SizeNameSubHeadingText, TextStyle: fyne.TextStyle{Bold: true}},
+		p.empty,
+	)
+	p.load()
+	body := container.NewVScroll(container.New(&formColumn{width: 760}, container.NewVBox(top, p.list)))
+	return u.focusWhenShown(body, p.open)
+}
+
+// newSubmitEntryFor is a one-line entry where Enter runs f.
+func newSubmitEntryFor(f func()) *widget.Entry {
+	e := newSubmitEntry(f)
+	return &e.Entry
+}
+
+// load lists the threads.
+func (p *requestsPage) load() {
+	u := p.u
+	v := u.vault()
+	if v == nil {
+		return
+	}
+	runQuiet(u, func() ([]*request.Thread, error) { return request.Threads(v) }, func(threads []*request.Thread, err error) {
+		if err != nil {
+			u.showError(err)
+			return
+		}
+		p.list.RemoveAll()
+		if len(threads) == 0 {
+			p.empty.Show()
+		}
+		for _, th := range threads {
+			th := th
+			label := th.Org
+			if th.CaseReference != "" {
+				label = t("app.threads.row_case", map[string]any{"Org": th.Org, "Case": th.CaseReference})
+			}
+			label += "  ·  " + t("app.threads.row_last", map[string]any{"When": formatDateTime(th.Last())})
+			b := &widget.Button{Text: label, Icon: theme.MailComposeIcon(), Alignment: widget.ButtonAlignLeading,
+				OnTapped: func() { u.touch(); u.shell.open(newThreadView(u, th.ID)) }}
+			p.list.Add(b)
+		}
+		p.list.Refresh()
+	})
+}
+
+func (p *requestsPage) onOpenFile() {
+	u := p.u
+	u.touch()
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil {
+			u.showError(err)
+			return
+		}
+		if r == nil {
+			return
+		}
+		defer r.Close()
+		b, err := io.ReadAll(io.LimitReader(r, 4*request.MaxFile+1))
+		if err != nil {
+			u.showError(err)
+			return
+		}
+		u.openRequest(b)
+	}, u.window)
+	d.SetTitleText(lang.L("app.requests.choose_file"))
+	u.prepareFileDialog(d)
+	d.Show()
+}
+
+func (p *requestsPage) onOpenLink() {
+	p.u.touch()
+	link := strings.TrimSpace(p.link.Text)
+	if link == "" {
+		p.u.focus(p.link)
+		return
+	}
+	p.u.openRequest([]byte(link))
+}
+
+// openRequest checks a request (a file's bytes, armored text or a link),
+// keeps it in its thread and shows the consent screen. A request that is
+// damaged, unsigned or forged is refused with the reason; nothing is kept.
+func (u *UI) openRequest(input []byte) {
+	v := u.vault()
+	if v == nil {
+		return
+	}
+	type opened struct {
+		o  *request.Opened
+		th *request.Thread
+	}
+	runQuiet(u, func() (opened, error) {
+		known, err := request.KnownCards(v)
+		if err != nil {
+			return opened{}, err
+		}
+		o, err := request.Open(input, known)
+		if err != nil {
+			return opened{}, err
+		}
+		th, err := request.Receive(v, o)
+		return opened{o, th}, err
+	}, func(r opened, err error) {
+		if err != nil {
+			u.showRequestError(err)
+			return
+		}
+		u.shell.open(newConsentScreen(u, r.o, r.th))
+	})
+}
+
+// requestErrorText says why a request was refused, in plain words.
+func (u *UI) requestErrorText(err error) string {
+	if c := request.CodeOf(err); c != "" {
+		return lang.L("error.request." + string(c))
+	}
+	switch {
+	case errors.Is(err, request.ErrAnswered):
+		return lang.L("app.consent.error.answered")
+	case errors.Is(err, request.ErrRefused):
+		return lang.L("app.consent.error.refused")
+	case errors.Is(err, request.ErrOutsideRequest):
+		return lang.L("app.consent.error.outside")
+	}
+	return u.cat.Error(err)
+}
+
+func (u *UI) showRequestError(err error) {
+	if err == nil {
+		return
+	}
+	dialog.NewInformation(lang.L("app.requests.error_title"), u.requestErrorText(err), u.window).Show()
+}

@@ -1,0 +1,607 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"kluis/sync/bundle"
+	"kluis/sync/request"
+	"kluis/sync/share"
+	"kluis/vault/schema"
+)
+
+// consentScreen shows a data request in plain words — who asks (and
+// whether Kluis knows them), why, until when they keep it, and exactly
+// what would leave the machine, value by value, each with a checkbox —
+// and lets the citizen answer with what stays checked, add a message, or
+// refuse with one click.
+type consentScreen struct {
+	u  *UI
+	o  *request.Opened
+	th *request.Thread
+
+	preview  *share.Preview
+	recordOn map[string]bool            // record id → goes
+	fieldOn  map[string]bool            // "category.field" → goes (for every record of the category)
+	docOn    map[string]bool            // document id → goes
+	checks   map[string][]*widget.Check // "category.field" → its checkboxes, kept in step
+
+	what    *fyne.Container
+	message *widget.Entry
+	answer  *widget.Button
+	refuse  *widget.Button
+	problem *widget.Label
+	blocked string // why answering is not possible, or ""
+	body    *fyne.Container
+	root    *fyne.Container
+
+	// After answering: the bundle in a temporary file, and where it was saved.
+	result   *share.Result
+	tempPath string
+	data     []byte
+	saved    string
+}
+
+func newConsentScreen(u *UI, o *request.Opened, th *request.Thread) *consentScreen {
+	return &consentScreen{u: u, o: o, th: th, recordOn: map[string]bool{}, fieldOn: map[string]bool{},
+		docOn: map[string]bool{}, checks: map[string][]*widget.Check{}}
+}
+
+func (s *consentScreen) content() fyne.CanvasObject {
+	s.root = container.NewStack(s.build())
+	return s.root
+}
+
+// rebuild shows the screen again in place (after answering or saving).
+func (s *consentScreen) rebuild() {
+	s.root.Objects = []fyne.CanvasObject{s.build()}
+	s.root.Refresh()
+}
+
+func (s *consentScreen) build() fyne.CanvasObject {
+	if s.result != nil {
+		return s.madeView()
+	}
+	u, o, r := s.u, s.o, s.o.Request
+	bold := func(text string) *widget.Label {
+		return &widget.Label{Text: text, TextStyle: fyne.TextStyle{Bold: true}}
+	}
+	col := container.NewVBox(titleLabel(t("app.consent.title", map[string]any{"Org": o.Card.Org})))
+
+	// Who asks.
+	data := map[string]any{"Org": o.Card.Org, "Fingerprint": o.Fingerprint()}
+	switch o.Trust {
+	case request.Known:
+		col.Add(hint(theme.ConfirmIcon(), t("app.consent.trust_known", data)))
+	case request.Impostor:
+		col.Add(danger(t("app.consent.trust_impostor", data)))
+	default:
+		col.Add(danger(t("app.consent.trust_unknown", data)))
+	}
+
+	// Why, and until when.
+	row := func(label, value string) {
+		if value != "" {
+			col.Add(bold(label))
+			col.Add(paragraph(value))
+		}
+	}
+	row(lang.L("app.consent.purpose"), r.Purpose)
+	row(lang.L("app.consent.legal_basis"), r.LegalBasis)
+	row(lang.L("app.consent.case"), r.CaseReference)
+	if r.Message != "" {
+		col.Add(bold(t("app.consent.their_message", data)))
+		col.Add(&widget.Label{Text: r.Message, Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Italic: true}})
+	}
+	row(lang.L("app.consent.answer_by"), formatDateTime(r.AnswerBy))
+	row(lang.L("app.consent.keep_until"), t("app.consent.keep_until_text", map[string]any{"Org": o.Card.Org, "Date": formatDateTime(r.KeepUntil)}))
+
+	// Asking too much.
+	oa := o.OverAsking()
+	switch {
+	case oa.Unregistered:
+		col.Add(danger(t("app.consent.overask_unregistered", map[string]any{"Org": o.Card.Org, "Purpose": r.Purpose})))
+	case len(oa.Extra) > 0:
+		var names []string
+		for _, x := range oa.Extra {
+			cat, field, ok := strings.Cut(x, ".")
+			if ok {
+				names = append(names, u.cat.Category(cat)+": "+u.cat.Field(cat, field))
+			} else {
+				names = append(names, u.cat.Category(cat))
+			}
+		}
+		col.Add(danger(t("app.consent.overask_extra", map[string]any{"Org": o.Card.Org, "Purpose": r.Purpose, "Extra": strings.Join(names, "; ")})))
+	case !oa.Checked:
+		col.Add(paragraph(lang.L("app.consent.overask_unchecked")))
+	}
+
+	// Can it still be answered?
+	switch {
+	case s.th.State(r.ID) == "answered":
+		s.blocked = lang.L("app.consent.blocked_answered")
+	case s.th.State(r.ID) == "refused":
+		s.blocked = lang.L("app.consent.blocked_refused")
+	case r.Expired(u.deps.Now()):
+		s.blocked = t("app.consent.blocked_expired", map[string]any{"Date": formatDateTime(r.AnswerBy)})
+	}
+	if s.blocked != "" {
+		col.Add(hint(theme.InfoIcon(), s.blocked))
+	}
+
+	// What would leave.
+	col.Add(widget.NewSeparator())
+	col.Add(&widget.Label{Text: lang.L("app.consent.what_title"), SizeName: theme.SizeNameSubHeadingText, TextStyle: fyne.TextStyle{Bold: true}})
+	col.Add(paragraph(t("app.consent.what_intro", data)))
+	s.what = container.NewVBox()
+	col.Add(s.what)
+
+	// A message, and the two answers.
+	col.Add(widget.NewSeparator())
+	col.Add(bold(t("app.consent.message_label", data)))
+	s.message = widget.NewMultiLineEntry()
+	s.message.Wrapping = fyne.TextWrapWord
+	s.message.SetMinRowsVisible(3)
+	s.message.SetPlaceHolder(lang.L("app.consent.message_placeholder"))
+	col.Add(s.message)
+	s.problem = &widget.Label{Importance: widget.DangerImportance, TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}
+	s.problem.Hide()
+	col.Add(s.problem)
+	s.answer = &widget.Button{Text: lang.L("app.consent.answer"), Icon: theme.MailSendIcon(), Importance: widget.HighImportance, OnTapped: s.onAnswer}
+	s.refuse = &widget.Button{Text: lang.L("app.consent.refuse"), Icon: theme.CancelIcon(), Importance: widget.DangerImportance, OnTapped: s.onRefuse}
+	back := &widget.Button{Text: lang.L("app.consent.back"), Icon: theme.NavigateBackIcon(), OnTapped: s.onBack}
+	if s.blocked != "" {
+		s.answer.Disable()
+		s.refuse.Disable()
+		s.message.Disable()
+	}
+	col.Add(container.NewHBox(s.answer, s.refuse, back))
+	s.loadPreview()
+	s.body = container.NewVBox(col)
+	scroll := container.NewVScroll(container.New(&formColumn{width: 760}, s.body))
+	return u.focusWhenShown(scroll, s.answer)
+}
+
+// danger is a red, bold warning that wraps.
+func danger(text string) fyne.CanvasObject {
+	l := &widget.Label{Text: text, Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance, TextStyle: fyne.TextStyle{Bold: true}}
+	return container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(theme.ErrorIcon())), nil, l)
+}
+
+// maxScope is the most the request lets go: its categories, with every
+// field it does not ask for left out.
+func (s *consentScreen) maxScope() share.Scope {
+	bs := s.o.Request.BundleScope()
+	return share.Scope{Categories: bs.Categories, ExcludedFields: bs.ExcludedFields}
+}
+
+// loadPreview reads what the request would take from the vault, with the
+// real values, and shows it with its checkboxes.
+func (s *consentScreen) loadPreview() {
+	u := s.u
+	v := u.vault()
+	if v == nil {
+		return
+	}
+	scope := s.maxScope()
+	runQuiet(u, func() (*share.Preview, error) {
+		p, err := share.PreviewOf(context.Background(), v, scope)
+		if errors.Is(err, share.ErrNothing) {
+			return &share.Preview{}, nil
+		}
+		return p, err
+	}, func(p *share.Preview, err error) {
+		if err != nil {
+			u.showError(err)
+			return
+		}
+		s.preview = p
+		for _, r := range p.Records {
+			s.recordOn[r.ID] = true
+			for _, f := range r.Fields {
+				s.fieldOn[r.Category+"."+f.ID] = true
+			}
+		}
+		for _, d := range p.Documents {
+			s.docOn[d.ID] = true
+		}
+		s.fillWhat()
+	})
+}
+
+// fillWhat lists every record with its values and documents, each with a
+// checkbox. A field's checkbox stands for that field in every record of
+// its category, so its twins move with it.
+func (s *consentScreen) fillWhat() {
+	u := s.u
+	s.what.RemoveAll()
+	s.checks = map[string][]*widget.Check{}
+	p := s.preview
+	if len(p.Records) == 0 {
+		var cats []string
+		for _, c := range s.o.Request.Categories() {
+			cats = append(cats, u.cat.Category(c))
+		}
+		s.what.Add(hint(theme.InfoIcon(), t("app.consent.nothing", map[string]any{"Categories": strings.Join(cats, ", ")})))
+		if s.answer != nil {
+			s.answer.Disable()
+		}
+		s.what.Refresh()
+		return
+	}
+	indent := func(o fyne.CanvasObject, n int) fyne.CanvasObject {
+		return container.NewBorder(nil, nil, widgetSpacer(theme.Padding()*float32(6*n)), nil, o)
+	}
+	lastCat := ""
+	for _, r := range p.Records {
+		if r.Category != lastCat {
+			lastCat = r.Category
+			s.what.Add(&widget.Label{Text: u.cat.Category(r.Category), TextStyle: fyne.TextStyle{Bold: true}})
+		}
+		id := r.ID
+		title := r.Title
+		if title == "" {
+			title = lang.L("app.records.untitled")
+		}
+		rc := widget.NewCheck(title, nil)
+		rc.Checked = s.recordOn[id]
+		fields := container.NewVBox()
+		rc.OnChanged = func(on bool) {
+			u.touch()
+			s.recordOn[id] = on
+			if on {
+				fields.Show()
+			} else {
+				fields.Hide()
+			}
+		}
+		if !rc.Checked {
+			fields.Hide()
+		}
+		s.what.Add(indent(rc, 1))
+		for _, f := range r.Fields {
+			key := r.Category + "." + f.ID
+			fc := widget.NewCheck(u.cat.Field(r.Category, f.ID)+": "+previewValue(u, r.Category, f), nil)
+			fc.Checked = s.fieldOn[key]
+			fc.OnChanged = func(on bool) { s.setField(key, on) }
+			s.checks[key] = append(s.checks[key], fc)
+			fields.Add(indent(fc, 2))
+		}
+		for _, d := range p.Documents {
+			if d.Record != id {
+				continue
+			}
+			docID := d.ID
+			dc := widget.NewCheck(t("app.consent.document", map[string]any{"Name": d.Name, "Size": formatSize(d.Size, u.lang)}), nil)
+			dc.Checked = s.docOn[docID]
+			dc.OnChanged = func(on bool) { u.touch(); s.docOn[docID] = on }
+			fields.Add(indent(dc, 2))
+		}
+		s.what.Add(fields)
+	}
+	if s.blocked != "" {
+		for _, o := range s.allChecks() {
+			o.Disable()
+		}
+	}
+	s.what.Refresh()
+}
+
+func (s *consentScreen) allChecks() []*widget.Check {
+	var out []*widget.Check
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		switch x := o.(type) {
+		case *widget.Check:
+			out = append(out, x)
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				walk(c)
+			}
+		}
+	}
+	walk(s.what)
+	return out
+}
+
+// setField turns a field on or off in every record of its category.
+func (s *consentScreen) setField(key string, on bool) {
+	s.u.touch()
+	if s.fieldOn[key] == on {
+		return
+	}
+	s.fieldOn[key] = on
+	for _, c := range s.checks[key] {
+		if c.Checked != on {
+			c.SetChecked(on)
+		}
+	}
+}
+
+// scope is what stays checked, as a share scope within the request.
+func (s *consentScreen) scope() share.Scope {
+	sc := s.maxScope()
+	out := share.Scope{ExcludedFields: slices.Clone(sc.ExcludedFields)}
+	all := map[string]bool{}
+	for _, r := range s.preview.Records {
+		if _, seen := all[r.Category]; !seen {
+			all[r.Category] = true
+		}
+		if !s.recordOn[r.ID] {
+			all[r.Category] = false
+		}
+	}
+	for _, c := range schema.Categories() {
+		on, asked := all[c.ID]
+		if !asked {
+			continue
+		}
+		if on {
+			out.Categories = append(out.Categories, c.ID)
+			continue
+		}
+		for _, r := range s.preview.Records {
+			if r.Category == c.ID && s.recordOn[r.ID] {
+				out.Records = append(out.Records, r.ID)
+			}
+		}
+	}
+	for key, on := range s.fieldOn {
+		if !on && !slices.Contains(out.ExcludedFields, key) {
+			out.ExcludedFields = append(out.ExcludedFields, key)
+		}
+	}
+	slices.Sort(out.ExcludedFields)
+	for id, on := range s.docOn {
+		if !on {
+			out.ExcludedDocuments = append(out.ExcludedDocuments, id)
+		}
+	}
+	slices.Sort(out.ExcludedDocuments)
+	return out
+}
+
+func (s *consentScreen) say(text string) {
+	s.problem.SetText(text)
+	if text == "" {
+		s.problem.Hide()
+	} else {
+		s.problem.Show()
+	}
+}
+
+func (s *consentScreen) onAnswer() {
+	u := s.u
+	u.touch()
+	message := strings.TrimSpace(s.message.Text)
+	if message != "" && bundle.CheckMessage(message) != nil {
+		s.say(lang.L("app.consent.message_bad"))
+		return
+	}
+	scope := s.scope()
+	if len(scope.Categories)+len(scope.Records) == 0 {
+		s.say(lang.L("app.consent.nothing_chosen"))
+		return
+	}
+	s.say("")
+	u.confirm(lang.L("app.consent.confirm_title"), t("app.consent.confirm_text", map[string]any{"Org": s.o.Card.Org}), func() {
+		s.create(scope, message)
+	})
+}
+
+// create makes the answer bundle in a temporary file (with progress and
+// Stop), recorded as a share and in the thread.
+func (s *consentScreen) create(scope share.Scope, message string) {
+	u := s.u
+	v := u.vault()
+	if v == nil {
+		return
+	}
+	var res share.Result
+	var path string
+	var data []byte
+	u.run(lang.L("app.consent.creating"), true, func(ctx context.Context, progress Progress) error {
+		f, err := os.CreateTemp("", "kluis-antwoord-*.kluis")
+		if err != nil {
+			return err
+		}
+		path = f.Name()
+		bw := bufio.NewWriterSize(f, 256<<10)
+		a := request.Answer{Scope: scope, Message: message, Now: u.deps.Now(), Compress: true,
+			Flush: func() error {
+				if err := bw.Flush(); err != nil {
+					return err
+				}
+				return f.Sync()
+			}}
+		res, err = request.Respond(ctx, v, s.o, a, bw, func(done, total int64) {
+			if total > 0 {
+				progress(float64(done) / float64(total))
+			}
+		})
+		if err == nil || res.Manifest != nil {
+			if b, rerr := readIfSmall(f); rerr == nil {
+				data = b
+			}
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if res.Manifest == nil {
+			os.Remove(path)
+		}
+		return err
+	}, func(err error) {
+		switch {
+		case res.Manifest != nil:
+			// Made and recorded; a failure after that (the thread entry)
+			// loses nothing: the thread finds the answer among the shares.
+		case isCanceled(err) || errors.Is(err, context.Canceled):
+			u.showStopped()
+			return
+		case err != nil:
+			s.say(u.requestErrorText(err))
+			return
+		}
+		s.result, s.tempPath, s.data = &res, path, data
+		s.rebuild()
+	})
+}
+
+func (s *consentScreen) onRefuse() {
+	u := s.u
+	u.touch()
+	u.confirm(lang.L("app.consent.refuse_title"), t("app.consent.refuse_text", map[string]any{"Org": s.o.Card.Org}), func() {
+		v := u.vault()
+		if v == nil {
+			return
+		}
+		now := u.deps.Now()
+		runQuiet(u, func() (*request.Thread, error) { return request.Refuse(v, s.o, now) }, func(th *request.Thread, err error) {
+			if err != nil {
+				s.say(u.requestErrorText(err))
+				return
+			}
+			u.shell.open(newThreadView(u, th.ID))
+		})
+	})
+}
+
+func (s *consentScreen) onBack() {
+	s.u.touch()
+	s.u.shell.open(newRequestsPage(s.u))
+}
+
+// madeView is the answer made: save the file, or copy the link or show
+// the QR code when it is small enough, as the share wizard does.
+func (s *consentScreen) madeView() fyne.CanvasObject {
+	u := s.u
+	m := s.result.Manifest
+	col := container.NewVBox(titleLabel(lang.L("app.consent.made_title")),
+		paragraph(t("app.consent.made_intro", map[string]any{"Org": m.Recipient.Org, "Date": formatDateTime(m.NotAfter)})))
+	save := &widget.Button{Text: lang.L("app.wizard.save_file"), Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: s.onSaveFile}
+	col.Add(container.NewHBox(save))
+	if s.saved != "" {
+		col.Add(paragraph(t("app.wizard.saved", map[string]any{"Path": s.saved})))
+	}
+	if s.data != nil {
+		if uri := bundle.BundleURI(s.data); len(uri) <= bundle.MaxURILength {
+			copied := paragraph(lang.L("app.wizard.link_copied"))
+			copied.Hide()
+			col.Add(widget.NewSeparator())
+			col.Add(paragraph(lang.L("app.wizard.link_intro")))
+			col.Add(container.NewHBox(&widget.Button{Text: lang.L("app.wizard.copy_link"), Icon: theme.ContentCopyIcon(), OnTapped: func() {
+				u.touch()
+				u.copyForAWhile(uri)
+				copied.Show()
+			}}))
+			col.Add(copied)
+			if img := qrImage(uri); img != nil {
+				col.Add(paragraph(lang.L("app.wizard.qr_intro")))
+				col.Add(container.NewHBox(img))
+			}
+		}
+	}
+	col.Add(widget.NewSeparator())
+	col.Add(container.NewHBox(&widget.Button{Text: lang.L("app.consent.to_thread"), Icon: theme.MailComposeIcon(), OnTapped: func() {
+		u.touch()
+		u.shell.open(newThreadView(u, s.th.ID))
+	}}))
+	return u.focusWhenShown(container.NewVScroll(container.New(&formColumn{width: 680}, col)), save)
+}
+
+func (s *consentScreen) onSaveFile() {
+	u := s.u
+	u.touch()
+	d := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
+		if err != nil {
+			u.showError(err)
+			return
+		}
+		if wc == nil {
+			return
+		}
+		path := wc.URI().Path()
+		wc.Close()
+		s.saveTo(path)
+	}, u.window)
+	d.SetFileName(strings.Replace(shareFileName(u.deps.Now()), "deling", "antwoord", 1))
+	d.SetTitleText(lang.L("app.wizard.save_place"))
+	u.prepareFileDialog(d)
+	d.Show()
+}
+
+// saveTo copies the answer bundle to path and notes the place with the share.
+func (s *consentScreen) saveTo(path string) {
+	u := s.u
+	v := u.vault()
+	if v == nil || s.tempPath == "" {
+		return
+	}
+	src, id := s.tempPath, s.result.Info.ID
+	u.run(lang.L("app.wizard.saving"), true, func(ctx context.Context, progress Progress) error {
+		in, err := os.Open(src)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		fi, err := in.Stat()
+		if err != nil {
+			return err
+		}
+		err = writeFileSafely(path, func(out io.Writer) error {
+			pw := &progressWriter{w: out, total: fi.Size(), progress: progress}
+			_, err := io.Copy(pw, &ctxReader{ctx: ctx, r: in})
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		return share.SetFile(v, id, path)
+	}, func(err error) {
+		switch {
+		case isCanceled(err) || errors.Is(err, context.Canceled):
+			u.showStopped()
+		case err != nil:
+			u.showError(err)
+		default:
+			s.saved = path
+			s.rebuild()
+		}
+	})
+}
+
+// confirmLeave asks before an answer that was made is left unsaved.
+func (s *consentScreen) confirmLeave(proceed func()) {
+	leave := func() {
+		if s.tempPath != "" {
+			os.Remove(s.tempPath)
+			s.tempPath = ""
+		}
+		proceed()
+	}
+	if s.result == nil || s.saved != "" {
+		leave()
+		return
+	}
+	s.u.confirm(lang.L("app.wizard.leave_title"), lang.L("app.wizard.leave_text"), leave)
+}
+
+// hint is a wrapped, bold text with an icon before it: what the citizen
+// should not miss, in the normal text colour.
+func hint(icon fyne.Resource, text string) fyne.CanvasObject {
+	l := &widget.Label{Text: text, Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}}
+	return container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(icon)), nil, l)
+}

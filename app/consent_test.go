@@ -1,0 +1,242 @@
+package app
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"kluis/sync/bundle"
+	"kluis/sync/request"
+	"kluis/sync/share"
+)
+
+// requestFrom makes a request of org for income and fixed costs.
+func requestFrom(t *testing.T, org *bundle.OrgIdentity, created, answerBy time.Time, scope string) []byte {
+	t.Helper()
+	items, err := request.ParseScope(scope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := request.New(org, request.Fields{Purpose: "Schuldhulpverlening", LegalBasis: "Wgs artikel 4a", CaseReference: "Z-2026-0042",
+		Message: "Beste inwoner, wilt u uw inkomen en vaste lasten delen?", Scope: items,
+		AnswerBy: answerBy, KeepUntil: answerBy.AddDate(0, 3, 0)}, created)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// uiCheck finds the visible checkbox whose text starts with prefix.
+func uiCheck(t *testing.T, w fyne.Window, prefix string) *widget.Check {
+	t.Helper()
+	var found *widget.Check
+	walk(w, func(o fyne.CanvasObject) {
+		if c, ok := o.(*widget.Check); ok && strings.HasPrefix(c.Text, prefix) && found == nil {
+			found = c
+		}
+	})
+	if found == nil {
+		t.Fatalf("no checkbox %q; on screen:\n%s", prefix, strings.Join(texts(w), "\n"))
+	}
+	return found
+}
+
+func currentConsent(t *testing.T, u *UI) *consentScreen {
+	t.Helper()
+	s, ok := u.shell.current.(*consentScreen)
+	if !ok {
+		t.Fatalf("no consent screen (current page %T)", u.shell.current)
+	}
+	return s
+}
+
+func openLink(t *testing.T, f *shareFixture, link string) {
+	t.Helper()
+	if _, ok := f.u.shell.current.(*requestsPage); !ok {
+		f.u.shell.select_("requests")
+	}
+	if _, ok := f.u.shell.current.(*requestsPage); !ok {
+		f.u.shell.open(newRequestsPage(f.u))
+	}
+	mustSee(t, f.w, "Verzoeken en berichten")
+	e := entries(f.w)
+	if len(e) != 1 {
+		t.Fatalf("%d entries on the requests page", len(e))
+	}
+	e[0].SetText(link)
+	tap(t, f.w, "Link openen")
+}
+
+// The "done when" in the app: the citizen opens the link, sees
+// who asks and exactly what would leave, unticks one field, adds a
+// message and answers; the answer lacks the field and the thread shows
+// request and answer.
+func TestConsentAnswerWithoutOneField(t *testing.T) {
+	f := newShareFixture(t)
+	u, w := f.u, f.w
+	now := u.deps.Now()
+	if _, err := share.RememberCard(u.vault(), f.org.CardFile()); err != nil {
+		t.Fatal(err)
+	}
+	file := requestFrom(t, f.org, now.Add(-time.Hour), now.Add(14*24*time.Hour), "income,costs")
+	openLink(t, f, request.Link(file))
+	s := currentConsent(t, u)
+	for _, want := range []string{"Verzoek van Gemeente Teststad", "komt echt van Gemeente Teststad", "Schuldhulpverlening", "Wgs artikel 4a",
+		"Z-2026-0042", "wilt u uw inkomen", "Dit gaat naar de organisatie", "UWV", "€ 1.234,56", "NL91", "loonstrook.pdf"} {
+		mustSee(t, w, want)
+	}
+	if screenHas(w, "Belastingdienst") || screenHas(w, "Anna") {
+		t.Fatal("data the request does not ask for is on the consent screen")
+	}
+	if screenHas(w, "Let op") {
+		t.Fatal("a warning for a known organisation")
+	}
+	iban := uiCheck(t, w, "Op rekeningnummer (IBAN)")
+	test.Tap(iban)
+	if iban.Checked || s.fieldOn["income.iban"] {
+		t.Fatal("the IBAN is still ticked")
+	}
+	test.Type(s.message, "Mijn uitkering komt op de 25e.")
+	tap(t, w, "Beantwoorden")
+	dialogButton(t, w, "Ja").OnTapped()
+	mustSee(t, w, "Uw antwoord is klaar")
+	s = currentConsent(t, u)
+	b, err := os.ReadFile(s.tempPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := bundle.Open(bytes.NewReader(b), bundle.Options{Org: f.org, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		_, _, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := r.Manifest()
+	if m.Message != "Mijn uitkering komt op de 25e." || m.RequestID == "" || m.CaseReference != "Z-2026-0042" {
+		t.Fatalf("manifest %+v", m)
+	}
+	rs := r.Records()
+	if len(rs.Records) != 1 || rs.Records[0].Category != "income" || len(rs.Documents) != 1 {
+		t.Fatalf("records %+v", rs)
+	}
+	if _, ok := rs.Records[0].Fields["iban"]; ok {
+		t.Fatal("the unticked IBAN left the machine")
+	}
+	p, _ := request.Parse(file)
+	if err := p.Request.CheckAnswer(m, rs); err != nil {
+		t.Fatal(err)
+	}
+
+	tap(t, w, "Naar het gesprek")
+	mustSee(t, w, "Bestand niet opgeslagen") // the answer is not saved yet
+	dialogButton(t, w, "Ja").OnTapped()
+	mustSee(t, w, "Gemeente Teststad, zaak Z-2026-0042")
+	mustSee(t, w, "Gemeente Teststad vraagt om gegevens")
+	mustSee(t, w, "U hebt geantwoord")
+	mustSee(t, w, "Mijn uitkering komt op de 25e.")
+	// Opening it again: answered, so no second answer.
+	tap(t, w, "Verzoek bekijken")
+	mustSee(t, w, "U hebt dit verzoek al beantwoord.")
+	if !button(t, w, "Beantwoorden").Disabled() {
+		t.Fatal("an answered request can be answered again")
+	}
+}
+
+// An unknown organisation, asking more than its card registers, gets red
+// warnings; refusing is one click and a confirmation, and is logged.
+func TestConsentWarningsAndRefuse(t *testing.T) {
+	f := newShareFixture(t)
+	u, w := f.u, f.w
+	now := u.deps.Now()
+	org, err := bundle.GenerateOrgIdentityScoped("Gemeente Teststad", "", []string{"Schuldhulpverlening"},
+		[]bundle.PurposeScope{{Purpose: "Schuldhulpverlening", Allowed: []string{"costs", "income.amount", "income.source"}}}, now.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	openLink(t, f, request.Link(requestFrom(t, org, now.Add(-time.Hour), now.Add(24*time.Hour), "income,costs")))
+	mustSee(t, w, "Kluis kent deze organisatie niet")
+	mustSee(t, w, "vraagt meer dan zij voor \"Schuldhulpverlening\" mogen vragen")
+	mustSee(t, w, "Op rekeningnummer (IBAN)")
+	// Another card of the same name was kept: a likely impostor.
+	if _, err := share.RememberCard(u.vault(), f.org.CardFile()); err != nil {
+		t.Fatal(err)
+	}
+	openLink(t, f, request.Link(requestFrom(t, org, now.Add(-time.Hour), now.Add(24*time.Hour), "income,costs")))
+	mustSee(t, w, "Misschien doet iemand zich voor als Gemeente Teststad")
+
+	tap(t, w, "Weigeren")
+	dialogButton(t, w, "Ja").OnTapped()
+	mustSee(t, w, "U hebt het verzoek geweigerd")
+	events, err := u.vault().Log()
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := 0
+	for _, e := range events {
+		if e.Action == request.ActionRefused {
+			refused++
+		}
+	}
+	if refused != 1 {
+		t.Fatalf("%d refusals logged", refused)
+	}
+}
+
+// An expired request is shown, but cannot be answered, and says why.
+func TestConsentExpired(t *testing.T) {
+	f := newShareFixture(t)
+	u, w := f.u, f.w
+	now := u.deps.Now()
+	openLink(t, f, request.Link(requestFrom(t, f.org, now.Add(-30*24*time.Hour), now.Add(-24*time.Hour), "income")))
+	mustSee(t, w, "U kunt dit verzoek niet meer beantwoorden")
+	if !button(t, w, "Beantwoorden").Disabled() || !button(t, w, "Weigeren").Disabled() {
+		t.Fatal("an expired request can be answered")
+	}
+}
+
+// Forged, altered and unsigned requests are refused with their reason,
+// and nothing is kept.
+func TestConsentRefusesBadRequests(t *testing.T) {
+	f := newShareFixture(t)
+	u, w := f.u, f.w
+	now := u.deps.Now()
+	file := requestFrom(t, f.org, now.Add(-time.Hour), now.Add(24*time.Hour), "income")
+	altered := bytes.Replace(file, []byte("Schuldhulpverlening"), []byte("Schuldhulpverleninq"), 1)
+	unsigned := append(bytes.SplitN(file, []byte("\n"), 2)[0], '\n')
+	for _, c := range []struct {
+		input []byte
+		want  string
+	}{
+		{altered, "veranderd of nagemaakt"},
+		{unsigned, "niet ondertekend"},
+		{[]byte("kluis:request/v1/!!"), "niet compleet of beschadigd"},
+	} {
+		openLink(t, f, request.Link(c.input))
+		if c.input[0] == 'k' {
+			openLink(t, f, string(c.input))
+		}
+		mustSee(t, w, c.want)
+		dialogButton(t, w, "OK").OnTapped()
+		if _, ok := u.shell.current.(*consentScreen); ok {
+			t.Fatal("a bad request reached the consent screen")
+		}
+	}
+	threads, err := request.Threads(u.vault())
+	if err != nil || len(threads) != 0 {
+		t.Fatalf("threads after bad requests: %d %v", len(threads), err)
+	}
+}

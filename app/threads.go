@@ -1,0 +1,138 @@
+package app
+
+import (
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"kluis/sync/request"
+	"kluis/sync/share"
+)
+
+// threadView is one case conversation with an organisation: its requests,
+// the answers and refusals, the receipts, and the short messages in them,
+// in time order — the local stand-in for a chat with the caseworker.
+type threadView struct {
+	u     *UI
+	id    string
+	title *widget.Label
+	list  *fyne.Container
+	back  *widget.Button
+}
+
+func newThreadView(u *UI, id string) *threadView { return &threadView{u: u, id: id} }
+
+func (p *threadView) content() fyne.CanvasObject {
+	u := p.u
+	p.title = titleLabel(lang.L("app.threads.title"))
+	p.back = &widget.Button{Text: lang.L("app.threads.back"), Icon: theme.NavigateBackIcon(), OnTapped: func() {
+		u.touch()
+		u.shell.open(newRequestsPage(u))
+	}}
+	p.list = container.NewVBox()
+	p.load()
+	col := container.NewVBox(container.NewBorder(nil, nil, nil, p.back, p.title), p.list)
+	return u.focusWhenShown(container.NewVScroll(container.New(&formColumn{width: 760}, col)), p.back)
+}
+
+type threadData struct {
+	th      *request.Thread
+	entries []request.Entry
+}
+
+func (p *threadView) load() {
+	u := p.u
+	v := u.vault()
+	if v == nil {
+		return
+	}
+	runQuiet(u, func() (threadData, error) {
+		th, err := request.GetThread(v, p.id)
+		if err != nil {
+			return threadData{}, err
+		}
+		shares, err := share.List(v)
+		if err != nil {
+			return threadData{}, err
+		}
+		return threadData{th, th.Timeline(shares)}, nil
+	}, func(d threadData, err error) {
+		if err != nil {
+			u.showError(err)
+			return
+		}
+		p.show(d)
+	})
+}
+
+func (p *threadView) show(d threadData) {
+	u := p.u
+	th := d.th
+	if th.CaseReference != "" {
+		p.title.SetText(t("app.threads.title_case", map[string]any{"Org": th.Org, "Case": th.CaseReference}))
+	} else {
+		p.title.SetText(t("app.threads.title_org", map[string]any{"Org": th.Org}))
+	}
+	p.list.RemoveAll()
+	for _, e := range d.entries {
+		e := e
+		var cats []string
+		for _, c := range e.Categories {
+			cats = append(cats, u.cat.Category(c))
+		}
+		data := map[string]any{"Org": th.Org, "Purpose": e.Purpose, "Categories": strings.Join(cats, ", "),
+			"Records":   countWord(e.Records, "app.shares.records_one", "app.shares.records"),
+			"Documents": countWord(e.Documents, "app.shares.documents_one", "app.shares.documents")}
+		if e.AnswerBy != nil {
+			data["AnswerBy"] = formatDateTime(*e.AnswerBy)
+		}
+		if e.KeptUntil != nil {
+			data["KeptUntil"] = formatDateTime(*e.KeptUntil)
+		}
+		var icon fyne.Resource
+		var head, body string
+		switch e.Kind {
+		case request.KindRequest:
+			icon, head, body = theme.MailComposeIcon(), t("app.threads.request", data), t("app.threads.request_detail", data)
+		case request.KindAnswer:
+			icon, head, body = theme.MailSendIcon(), lang.L("app.threads.answer"), t("app.threads.answer_detail", data)
+		case request.KindRefusal:
+			icon, head = theme.CancelIcon(), lang.L("app.threads.refusal")
+		case request.KindReceipt:
+			icon, head, body = theme.ConfirmIcon(), t("app.threads.receipt", data), t("app.threads.receipt_detail", data)
+			if !e.Verified {
+				body += " " + lang.L("app.threads.receipt_unverified")
+			}
+		default:
+			continue
+		}
+		when := &widget.Label{Text: formatDateTime(e.At), TextStyle: fyne.TextStyle{Bold: true}}
+		line := container.NewBorder(nil, nil, container.NewHBox(widget.NewIcon(icon), when), nil,
+			&widget.Label{Text: head, TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord})
+		p.list.Add(line)
+		if body != "" {
+			p.list.Add(paragraph(body))
+		}
+		if e.Message != "" {
+			who := t("app.threads.message_from_org", data)
+			if e.Kind == request.KindAnswer {
+				who = lang.L("app.threads.message_from_me")
+			}
+			p.list.Add(&widget.Label{Text: who, TextStyle: fyne.TextStyle{Bold: true}})
+			p.list.Add(&widget.Label{Text: e.Message, Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Italic: true}})
+		}
+		if e.Kind == request.KindRequest && e.File != "" {
+			file := []byte(e.File)
+			p.list.Add(container.NewHBox(&widget.Button{Text: lang.L("app.threads.open_request"), Icon: theme.VisibilityIcon(), OnTapped: func() {
+				u.touch()
+				u.openRequest(file)
+			}}))
+		}
+		p.list.Add(widget.NewSeparator())
+	}
+	p.list.Refresh()
+}
