@@ -71,6 +71,19 @@ func (v *Vault) AddDocument(ctx context.Context, name string, r io.Reader, opts 
 	if doc.MediaType == "" {
 		doc.MediaType = mediaTypeOf(name)
 	}
+	return v.storeDocument(ctx, idb, doc, r, opts.Progress, func(t *txn, doc *Document) error {
+		now := t.clock.Now()
+		doc.Added, doc.Modified, doc.Author = now, now, t.author
+		return t.log(Event{Action: ActionDocumentAdded, Subject: doc.ID, Detail: doc.MediaType})
+	})
+}
+
+// storeDocument streams r into the chunks of document idb and, once all of
+// it is committed, calls finish in the transaction that stores the
+// metadata. On any error (finish's included) nothing of the document is
+// kept.
+func (v *Vault) storeDocument(ctx context.Context, idb [16]byte, doc Document, r io.Reader,
+	progress func(int64), finish func(t *txn, doc *Document) error) (Document, error) {
 	if err := v.update(func(t *txn) error { return t.putSealed(bucketPending, idb[:], nil) }); err != nil {
 		return Document{}, err
 	}
@@ -84,6 +97,9 @@ func (v *Vault) AddDocument(ctx context.Context, name string, r io.Reader, opts 
 		v.removeChunks(idb)
 		return Document{}, err
 	}
+	// What the stream turns out to be: size, chunk count and hash.
+	got := doc
+	got.Size, got.Chunks, got.SHA256 = 0, 0, ""
 
 	// Two stages on two cores: a goroutine reads, hashes and seals chunks
 	// into batches while this one commits the previous batch. At most two
@@ -95,7 +111,7 @@ func (v *Vault) AddDocument(ctx context.Context, name string, r io.Reader, opts 
 	var readErr error
 	go func() {
 		defer close(batches)
-		readErr = sealChunks(ctx, sealer, idb, r, &doc, batches, spare)
+		readErr = sealChunks(ctx, sealer, idb, r, &got, batches, spare)
 	}()
 	for batch := range batches {
 		err := v.update(func(t *txn) error {
@@ -112,8 +128,8 @@ func (v *Vault) AddDocument(ctx context.Context, name string, r io.Reader, opts 
 			}
 			return fail(err)
 		}
-		if opts.Progress != nil {
-			opts.Progress(batch[len(batch)-1].end)
+		if progress != nil {
+			progress(batch[len(batch)-1].end)
 		}
 		select {
 		case spare <- batch:
@@ -130,24 +146,22 @@ func (v *Vault) AddDocument(ctx context.Context, name string, r io.Reader, opts 
 		}
 		return fail(readErr)
 	}
-	err = v.update(func(t *txn) error {
-		now := t.clock.Now()
-		doc.Added, doc.Modified, doc.Author = now, now, t.author
-		if err := t.putDoc(doc); err != nil {
+	err := v.update(func(t *txn) error {
+		if err := finish(t, &got); err != nil {
 			return err
 		}
-		if err := t.tx.Bucket(bucketPending).Delete(idb[:]); err != nil {
+		if err := t.putDoc(got); err != nil {
 			return err
 		}
-		return t.log(Event{Action: ActionDocumentAdded, Subject: doc.ID, Detail: doc.MediaType})
+		return t.tx.Bucket(bucketPending).Delete(idb[:])
 	})
 	if err != nil {
 		return fail(err)
 	}
-	if opts.Progress != nil {
-		opts.Progress(doc.Size)
+	if progress != nil {
+		progress(got.Size)
 	}
-	return doc, nil
+	return got, nil
 }
 
 // A sealedChunk is ready to be put into the chunks bucket; end is the

@@ -3,8 +3,10 @@ package vault
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -289,4 +291,96 @@ func mergeRecords(a, b Record) (Record, []Conflict) {
 func sameState(a, b Record) bool {
 	return maps.Equal(a.Fields, b.Fields) && maps.Equal(a.Stamps, b.Stamps) &&
 		a.Deleted == b.Deleted && a.DeletedAt == b.DeletedAt
+}
+
+// ActionDocumentMerged is logged for a document taken over from another
+// replica, under the author who added it there.
+const ActionDocumentMerged Action = "document.merged"
+
+// ErrDocumentConflict means a document arrived under an id this vault
+// already uses for different content. Document content never changes, so
+// this is damage or tampering, not an edit.
+var ErrDocumentConflict = errors.New("a different document already has this id")
+
+// DocumentChanges returns the metadata of every document (in the recycle
+// bin or not) changed after since, oldest change first, and the latest
+// Modified among them (since itself when nothing changed).
+func (v *Vault) DocumentChanges(since hlc.Timestamp) ([]Document, hlc.Timestamp, error) {
+	var out []Document
+	upTo := since
+	for _, deleted := range []bool{false, true} {
+		docs, err := v.Documents(deleted)
+		if err != nil {
+			return nil, since, err
+		}
+		for _, d := range docs {
+			if d.Modified > since {
+				out = append(out, d)
+				upTo = max(upTo, d.Modified)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b Document) int {
+		return cmp.Or(cmp.Compare(a.Modified, b.Modified), strings.Compare(a.ID, b.ID))
+	})
+	return out, upTo, nil
+}
+
+// ImportDocument takes over a document from another replica: its content
+// from r, its id, name, link, times, author and recycle-bin state from
+// meta. The content must match meta's size and SHA-256, else nothing is
+// kept. A document already here with the same content only has its
+// metadata merged (the later Modified wins; a tie goes to the larger device
+// id), and its content is not read at all: r may then be nil. It reports
+// whether anything changed.
+func (v *Vault) ImportDocument(ctx context.Context, meta Document, r io.Reader) (Document, bool, error) {
+	idb, err := parseID(meta.ID)
+	if err != nil {
+		return Document{}, false, fmt.Errorf("%w: document id %q", ErrBadRecord, meta.ID)
+	}
+	if meta.Modified == 0 || meta.Author.Device == "" || len(meta.SHA256) != 64 || meta.Size < 0 {
+		return Document{}, false, fmt.Errorf("%w: document %s has no time, author or hash", ErrBadRecord, meta.ID)
+	}
+	name, err := cleanDocName(meta.Name)
+	if err != nil {
+		return Document{}, false, err
+	}
+	meta.Name = name
+	local, err := v.Document(meta.ID)
+	switch {
+	case err == nil:
+		if local.SHA256 != meta.SHA256 || local.Size != meta.Size {
+			return Document{}, false, fmt.Errorf("%w: %s", ErrDocumentConflict, meta.ID)
+		}
+		newer := meta.Modified > local.Modified ||
+			(meta.Modified == local.Modified && meta.Author.Device > local.Author.Device)
+		if !newer {
+			return local, false, nil
+		}
+		merged := local
+		merged.Name, merged.MediaType, merged.Record = meta.Name, meta.MediaType, meta.Record
+		merged.Deleted, merged.Modified, merged.Author = meta.Deleted, meta.Modified, meta.Author
+		err := v.update(func(t *txn) error {
+			t.clock.Observe(meta.Modified)
+			if err := t.putDoc(merged); err != nil {
+				return err
+			}
+			return t.log(Event{Action: ActionDocumentMerged, Subject: meta.ID, Person: meta.Author.Person, Device: meta.Author.Device})
+		})
+		return merged, err == nil, err
+	case !errors.Is(err, ErrNotFound):
+		return Document{}, false, err
+	}
+	if r == nil {
+		return Document{}, false, fmt.Errorf("%w: the content of document %s is missing", ErrBadRecord, meta.ID)
+	}
+	doc, err := v.storeDocument(ctx, idb, meta, r, nil, func(t *txn, got *Document) error {
+		if got.Size != meta.Size || got.SHA256 != meta.SHA256 {
+			return fmt.Errorf("%w: document %s does not match its hash", ErrBadRecord, meta.ID)
+		}
+		t.clock.Observe(meta.Modified)
+		got.Added, got.Modified, got.Author, got.Deleted = meta.Added, meta.Modified, meta.Author, meta.Deleted
+		return t.log(Event{Action: ActionDocumentMerged, Subject: meta.ID, Detail: meta.MediaType, Person: meta.Author.Person, Device: meta.Author.Device})
+	})
+	return doc, err == nil, err
 }

@@ -1,12 +1,15 @@
 package vault
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -235,4 +238,64 @@ func TestMergeConvergesWhateverTheOrder(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestDocumentsTravelBetweenReplicas(t *testing.T) {
+	son, mother := replica(t, "Youssef"), replica(t, "Fatima")
+	content := randomBytes(t, 2*ChunkSize+123)
+	doc, err := son.AddDocument(context.Background(), "brief uit Canada.pdf", bytes.NewReader(content), DocumentOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	metas, mark, err := son.DocumentChanges(0)
+	if err != nil || len(metas) != 1 {
+		t.Fatalf("DocumentChanges: %v %v", metas, err)
+	}
+	got, changed, err := mother.ImportDocument(context.Background(), metas[0], bytes.NewReader(content))
+	if err != nil || !changed || got.Author.Person != "Youssef" || got.ID != doc.ID {
+		t.Fatalf("import: %+v %v %v", got, changed, err)
+	}
+	var out bytes.Buffer
+	if _, err := mother.ReadDocument(context.Background(), doc.ID, &out); err != nil || !bytes.Equal(out.Bytes(), content) {
+		t.Fatalf("content at the mother's differs (%v)", err)
+	}
+	// The same document again changes nothing and needs no content.
+	if _, changed, err := mother.ImportDocument(context.Background(), metas[0], nil); err != nil || changed {
+		t.Fatalf("second import: changed %v, %v", changed, err)
+	}
+	// A delete travels as metadata.
+	son.DeleteDocument(doc.ID)
+	metas, _, _ = son.DocumentChanges(mark)
+	if len(metas) != 1 || !metas[0].Deleted {
+		t.Fatalf("changes after delete: %+v", metas)
+	}
+	if _, changed, err := mother.ImportDocument(context.Background(), metas[0], nil); err != nil || !changed {
+		t.Fatalf("importing the delete: %v %v", changed, err)
+	}
+	if bin, _ := mother.Documents(true); len(bin) != 1 {
+		t.Fatal("the delete did not arrive")
+	}
+}
+
+func TestImportDocumentRefusesWrongContent(t *testing.T) {
+	a, b := replica(t, "a"), replica(t, "b")
+	content := randomBytes(t, ChunkSize+5)
+	a.AddDocument(context.Background(), "x.pdf", bytes.NewReader(content), DocumentOptions{})
+	metas, _, _ := a.DocumentChanges(0)
+	tampered := bytes.Clone(content)
+	tampered[10] ^= 1
+	_, _, err := b.ImportDocument(context.Background(), metas[0], bytes.NewReader(tampered))
+	wantErr(t, err, ErrBadRecord)
+	if docs, _ := b.Documents(false); len(docs) != 0 {
+		t.Fatal("a document that does not match its hash was kept")
+	}
+	if c, p := countChunks(t, b); c != 0 || p != 0 {
+		t.Fatalf("%d chunks, %d pending left", c, p)
+	}
+	// Another content under an id already used here is refused.
+	b.ImportDocument(context.Background(), metas[0], bytes.NewReader(content))
+	other := metas[0]
+	other.SHA256 = strings.Repeat("ab", 32)
+	_, _, err = b.ImportDocument(context.Background(), other, bytes.NewReader(content))
+	wantErr(t, err, ErrDocumentConflict)
 }

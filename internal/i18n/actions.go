@@ -23,6 +23,7 @@ var actionKeys = map[vault.Action]string{
 	vault.ActionBackupRestored:         "cli.action.backup_restored",
 	vault.ActionVaultExported:          "cli.action.vault_exported",
 	vault.ActionRecordMerged:           "cli.action.record_merged",
+	vault.ActionDocumentMerged:         "cli.action.document_merged",
 	vault.ActionShareCreated:           "cli.action.share_created",
 	vault.ActionShareRevoked:           "cli.action.share_revoked",
 	vault.ActionReceiptImported:        "cli.action.receipt_imported",

@@ -32,6 +32,7 @@ var sentinels = []struct {
 	{vault.ErrBadObjectKey, "error.vault.bad_object_key"},
 	{vault.ErrBadDocumentName, "error.vault.bad_document_name"},
 	{vault.ErrBadRecord, "error.vault.bad_record"},
+	{vault.ErrDocumentConflict, "error.vault.document_conflict"},
 }
 
 // Error turns an error from the vault or the schema into a sentence for a

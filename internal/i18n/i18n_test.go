@@ -158,6 +158,7 @@ var vaultSentinels = map[string]error{
 	"ErrBadObjectKey":     vault.ErrBadObjectKey,
 	"ErrBadDocumentName":  vault.ErrBadDocumentName,
 	"ErrBadRecord":        vault.ErrBadRecord,
+	"ErrDocumentConflict": vault.ErrDocumentConflict,
 }
 
 // exportedErrVars parses package vault's sources for exported variables
