@@ -138,7 +138,7 @@ func (p *sharesPage) show(rows []shareRow) {
 func (p *sharesPage) rowView(r shareRow, st share.Status) fyne.CanvasObject {
 	u := p.u
 	s := r.info
-	lines := container.NewVBox(&widget.Label{Text: recipientName(&s), TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord})
+	lines := container.New(tightRows{}, &widget.Label{Text: recipientName(&s), TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord})
 	line := func(text string) { lines.Add(&widget.Label{Text: text, Wrapping: fyne.TextWrapWord}) }
 	line(t("app.shares.purpose", map[string]any{"Purpose": s.Purpose}))
 	switch st {
@@ -224,8 +224,7 @@ func (p *sharesPage) saveNotice(s share.Info) {
 	}, u.window)
 	d.SetFileName("kluis-intrekking-" + u.deps.Now().Format("2006-01-02") + ".kluis-revoke")
 	d.SetTitleText(lang.L("app.shares.notice_place"))
-	u.prepareFileDialog(d)
-	d.Show()
+	u.showFileDialog(d)
 }
 
 // writeNotice revokes the share and writes its signed notice to path.
@@ -294,8 +293,7 @@ func (p *sharesPage) onReceipt() {
 		p.importReceipt(path)
 	}, u.window)
 	d.SetTitleText(lang.L("app.shares.receipt_choose"))
-	u.prepareFileDialog(d)
-	d.Show()
+	u.showFileDialog(d)
 }
 
 // importReceipt reads the receipt at path and keeps it with its share.
@@ -342,6 +340,22 @@ func (u *UI) showMessage(title, text string) {
 	d := dialog.NewCustom(title, lang.L("app.shares.ok"), container.New(&formColumn{width: 480}, paragraph(text)), u.window)
 	d.Resize(fyne.NewSize(520, d.MinSize().Height))
 	d.Show()
+}
+
+// showFileDialog shows a file dialog, large and in the home folder, once
+// the key press that asked for it is over: the dialog focuses its file
+// name at once, and the Space that pressed the button would otherwise land
+// in the name as a leading space.
+func (u *UI) showFileDialog(d *dialog.FileDialog) {
+	u.prepareFileDialog(d)
+	if u.sync {
+		d.Show()
+		return
+	}
+	go func() {
+		time.Sleep(150 * time.Millisecond)
+		onUI(d.Show)
+	}()
 }
 
 // after runs f on the UI goroutine once d has passed. Tests (where

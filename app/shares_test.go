@@ -13,7 +13,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"kluis/sync/bundle"
 	"kluis/sync/intake"
@@ -71,11 +70,11 @@ func newShareFixture(t *testing.T) *shareFixture {
 }
 
 // check finds the visible checkbox with exactly this text.
-func check(t *testing.T, w fyne.Window, text string) *widget.Check {
+func check(t *testing.T, w fyne.Window, text string) *scopeCheck {
 	t.Helper()
-	var found *widget.Check
+	var found *scopeCheck
 	walk(w, func(o fyne.CanvasObject) {
-		if c, ok := o.(*widget.Check); ok && c.Text == text && found == nil {
+		if c, ok := o.(*scopeCheck); ok && c.Text == text && found == nil {
 			found = c
 		}
 	})

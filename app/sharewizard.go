@@ -107,6 +107,7 @@ type shareWizard struct {
 	purposeE    *submitEntry
 	caseE       *submitEntry
 	focusFirst  fyne.Focusable
+	scopeScroll *container.Scroll
 }
 
 // scopeCategory is what is chosen within one category.
@@ -373,8 +374,7 @@ func (w *shareWizard) onLoadCard() {
 		w.loadCardFile(path)
 	}, u.window)
 	d.SetTitleText(lang.L("app.wizard.card_choose"))
-	u.prepareFileDialog(d)
-	d.Show()
+	u.showFileDialog(d)
 }
 
 // loadCardFile reads a card, remembers it in the vault and chooses it.
@@ -408,20 +408,33 @@ func (w *shareWizard) loadCardFile(path string) {
 // Step 2: scope.
 
 func (w *shareWizard) scopeStep() fyne.CanvasObject {
-	left := container.NewVBox(paragraph(lang.L("app.wizard.scope_intro")))
 	w.previewHead = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}
 	w.previewBox = container.NewVBox()
 	choices := container.NewVBox()
-	left.Add(choices)
 	if !w.loaded {
 		w.loadScope(func() { w.fillScope(choices) })
 	} else {
 		w.fillScope(choices)
 	}
-	leftScroll := container.NewVScroll(left)
+	leftScroll := container.NewVScroll(choices)
+	w.scopeScroll = leftScroll
 	right := container.NewBorder(container.NewVBox(w.previewHead, widget.NewSeparator()), nil, nil, nil,
 		container.NewVScroll(w.previewBox))
-	return container.NewGridWithColumns(2, leftScroll, right)
+	split := container.NewHSplit(leftScroll, right)
+	split.Offset = 0.5
+	return container.NewBorder(paragraph(lang.L("app.wizard.scope_intro")), nil, nil, nil, split)
+}
+
+// maxCheckRunes is the longest text of a checkbox: a long title or file
+// name is cut, so that the page never gets wider than the window.
+const maxCheckRunes = 44
+
+func shortText(s string) string {
+	if utf8.RuneCountInString(s) <= maxCheckRunes {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:maxCheckRunes-1])) + "…"
 }
 
 // loadScope reads the records and documents once.
@@ -488,8 +501,7 @@ func (w *shareWizard) fillScope(box *fyne.Container) {
 		}
 		detail := container.NewVBox()
 		label := fmt.Sprintf("%s (%d)", u.cat.Category(c.ID), len(sc.records))
-		check := widget.NewCheck(label, nil)
-		check.Checked = sc.on
+		check := w.newCheck(label, sc.on, nil)
 		check.OnChanged = func(on bool) {
 			u.touch()
 			sc.on = on
@@ -533,8 +545,7 @@ func (w *shareWizard) fillDetail(detail *fyne.Container, c *schema.Category, sc 
 		if title == "" {
 			title = lang.L("app.records.untitled")
 		}
-		ch := widget.NewCheck(title, nil)
-		ch.Checked = sc.recordOn[id]
+		ch := w.newCheck(title, sc.recordOn[id], nil)
 		ch.OnChanged = func(on bool) {
 			u.touch()
 			sc.recordOn[id] = on
@@ -546,8 +557,7 @@ func (w *shareWizard) fillDetail(detail *fyne.Container, c *schema.Category, sc 
 				continue
 			}
 			docID := d.ID
-			dc := widget.NewCheck(t("app.wizard.document", map[string]any{"Name": d.Name, "Size": formatSize(d.Size, u.lang)}), nil)
-			dc.Checked = !w.docOff[docID]
+			dc := w.newCheck(t("app.wizard.document", map[string]any{"Name": d.Name, "Size": formatSize(d.Size, u.lang)}), !w.docOff[docID], nil)
 			dc.OnChanged = func(on bool) {
 				u.touch()
 				w.docOff[docID] = !on
@@ -558,7 +568,8 @@ func (w *shareWizard) fillDetail(detail *fyne.Container, c *schema.Category, sc 
 	}
 	if len(sc.fields) > 0 {
 		detail.Add(indent(bold(lang.L("app.wizard.which_fields"))))
-		grid := container.NewGridWithColumns(2)
+		// One column: two would make the page wider than the window.
+		grid := container.NewVBox()
 		bsn := false
 		for _, fid := range sc.fields {
 			fid := fid
@@ -566,8 +577,7 @@ func (w *shareWizard) fillDetail(detail *fyne.Container, c *schema.Category, sc 
 			if f != nil && f.Type == schema.BSN {
 				bsn = true
 			}
-			ch := widget.NewCheck(u.cat.Field(c.ID, fid), nil)
-			ch.Checked = sc.fieldOn[fid]
+			ch := w.newCheck(u.cat.Field(c.ID, fid), sc.fieldOn[fid], nil)
 			ch.OnChanged = func(on bool) {
 				u.touch()
 				sc.fieldOn[fid] = on
@@ -577,10 +587,59 @@ func (w *shareWizard) fillDetail(detail *fyne.Container, c *schema.Category, sc 
 		}
 		detail.Add(indent(grid))
 		if bsn {
-			detail.Add(indent(&widget.Label{Text: lang.L("app.wizard.bsn_note"), Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance}))
+			detail.Add(indent(notice(theme.InfoIcon(), lang.L("app.wizard.bsn_note"))))
 		}
 	}
 	detail.Refresh()
+}
+
+// notice is a wrapped, bold text with an icon before it, for what a person
+// should not miss (in the normal text colour, which reads better than a
+// coloured one).
+func notice(icon fyne.Resource, text string) fyne.CanvasObject {
+	l := &widget.Label{Text: text, Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}}
+	return container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(icon)), nil, l)
+}
+
+// scopeCheck is a checkbox that scrolls itself into view when it gets the
+// keyboard focus: with Tab the focus may move below the visible part.
+type scopeCheck struct {
+	widget.Check
+	w *shareWizard
+}
+
+func (w *shareWizard) newCheck(label string, on bool, changed func(bool)) *scopeCheck {
+	c := &scopeCheck{w: w}
+	c.Text, c.Checked, c.OnChanged = shortText(label), on, changed
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+func (c *scopeCheck) FocusGained() {
+	c.Check.FocusGained()
+	revealIn(c.w.scopeScroll, c)
+}
+
+// revealIn scrolls s so that o is in view.
+func revealIn(s *container.Scroll, o fyne.CanvasObject) {
+	if s == nil || s.Content == nil {
+		return
+	}
+	d := fyne.CurrentApp().Driver()
+	top := d.AbsolutePositionForObject(o).Y - d.AbsolutePositionForObject(s.Content).Y
+	bottom := top + o.Size().Height
+	view := s.Size().Height
+	off := s.Offset.Y
+	const margin = 40
+	switch {
+	case top-margin < off:
+		off = max(0, top-margin)
+	case bottom+margin > off+view:
+		off = bottom + margin - view
+	default:
+		return
+	}
+	s.ScrollToOffset(fyne.NewPos(0, off))
 }
 
 // widgetSpacer is an empty object of a fixed width, for indentation.
@@ -688,7 +747,7 @@ func (w *shareWizard) showPreview() {
 			Wrapping: fyne.TextWrapWord})
 		var lines []string
 		for _, f := range r.Fields {
-			lines = append(lines, u.cat.Field(r.Category, f.ID)+": "+previewValue(u, r.Category, f))
+			lines = append(lines, labelled(u.cat.Field(r.Category, f.ID), previewValue(u, r.Category, f)))
 		}
 		w.previewBox.Add(&widget.Label{Text: strings.Join(lines, "\n"), Wrapping: fyne.TextWrapWord})
 	}
@@ -701,6 +760,15 @@ func (w *shareWizard) showPreview() {
 		w.previewBox.Add(&widget.Label{Text: strings.Join(lines, "\n"), Wrapping: fyne.TextWrapWord})
 	}
 	w.previewBox.Refresh()
+}
+
+// labelled is "Label: value", or "Label? value" for a label that is a
+// question.
+func labelled(label, value string) string {
+	if strings.HasSuffix(label, "?") {
+		return label + " " + value
+	}
+	return label + ": " + value
 }
 
 // previewValue is a value that would leave, as a person reads it: the
@@ -896,8 +964,7 @@ func (w *shareWizard) resultStep() fyne.CanvasObject {
 	p := w.preview
 	col := container.NewVBox(paragraph(lang.L("app.wizard.check_intro")))
 	row := func(label, value string) {
-		col.Add(&widget.Label{Text: label, TextStyle: fyne.TextStyle{Bold: true}})
-		col.Add(paragraph(value))
+		col.Add(container.New(tightRows{}, &widget.Label{Text: label, TextStyle: fyne.TextStyle{Bold: true}}, paragraph(value)))
 	}
 	row(lang.L("app.wizard.check_to"), w.recipientName())
 	var cats []string
@@ -1040,7 +1107,7 @@ func (w *shareWizard) madeView() fyne.CanvasObject {
 		col.Add(&widget.Label{Text: lang.L("app.wizard.code_label"), TextStyle: fyne.TextStyle{Bold: true}})
 		col.Add(&widget.Label{Text: res.Code.String(), SizeName: theme.SizeNameHeadingText,
 			TextStyle: fyne.TextStyle{Monospace: true, Bold: true}, Selectable: true})
-		col.Add(&widget.Label{Text: lang.L("app.wizard.code_warning"), Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance})
+		col.Add(notice(theme.WarningIcon(), lang.L("app.wizard.code_warning")))
 	}
 	if uri := w.link(); uri != "" {
 		copied := paragraph(lang.L("app.wizard.link_copied"))
@@ -1074,7 +1141,7 @@ func qrImage(uri string) fyne.CanvasObject {
 	img := canvas.NewImageFromImage(q.Image(720))
 	img.FillMode = canvas.ImageFillContain
 	img.ScaleMode = canvas.ImageScalePixels
-	img.SetMinSize(fyne.NewSize(360, 360))
+	img.SetMinSize(fyne.NewSize(460, 460))
 	return img
 }
 
@@ -1098,8 +1165,7 @@ func (w *shareWizard) onSaveFile() {
 	}, u.window)
 	d.SetFileName(shareFileName(u.deps.Now()))
 	d.SetTitleText(lang.L("app.wizard.save_place"))
-	u.prepareFileDialog(d)
-	d.Show()
+	u.showFileDialog(d)
 }
 
 // saveTo copies the made bundle to path and notes the place with the share.
