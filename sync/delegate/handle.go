@@ -273,6 +273,11 @@ func (r *run) fromOwner(cp *counterpart, name string, p *Pack) error {
 	m := cp.managed
 	if sc := r.certFor(p, m.Owner); sc != nil && (cp.cert == nil || sc.cert.Issued.After(cp.cert.Issued)) {
 		cp.cert, m.Certificate = sc.cert, sc.signed
+		if cp.rev != nil && !cp.rev.Revokes(cp.cert) {
+			// A new grant after a revocation: the old revocation does not
+			// cover it.
+			cp.rev, m.Revocation = nil, ""
+		}
 	}
 	r.common(cp, p)
 	for _, s := range p.Statements {

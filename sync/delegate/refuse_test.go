@@ -216,3 +216,27 @@ func TestRefusals(t *testing.T) {
 		}
 	})
 }
+
+// A new certificate after a revocation opens the door again: the owner
+// sends to the delegate once more, and the delegate's edits are accepted.
+func TestGrantAgainAfterRevocation(t *testing.T) {
+	p := newPair(t, RoleManage, []string{"debts"}, time.Now().AddDate(1, 0, 0))
+	if err := Revoke(p.mother.v, p.cert, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	p.mother.sync(p.folder)
+	p.son.sync(p.folder)
+	time.Sleep(1100 * time.Millisecond) // the new certificate must be later than the revocation
+	p.mother.grant(p.son, RoleManage, []string{"debts"}, time.Now().Add(365*24*time.Hour))
+	newDebt, _ := p.mother.v.Add("debts", map[string]string{"creditor": "Waterbedrijf", "amount": "40"})
+	res := p.mother.sync(p.folder)
+	if len(res.Written) != 1 || res.Written[0].Records == 0 {
+		t.Fatalf("nothing sent after the new grant: %+v", res.Written)
+	}
+	p.son.sync(p.folder)
+	rep := p.son.replica(p.mother)
+	defer rep.Close()
+	if _, err := rep.Get(newDebt.ID); err != nil {
+		t.Fatalf("the delegate did not receive the debt added after the new grant: %v", err)
+	}
+}

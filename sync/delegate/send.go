@@ -25,6 +25,11 @@ func (r *run) sendAll(dir string) error {
 
 func (r *run) send(dir string, cp *counterpart) error {
 	st := cp.state
+	if st.Done && cp.owner && cp.rev == nil {
+		// A newer certificate than the revoked one: the delegate may
+		// hear from us again.
+		st.Done = false
+	}
 	if st.Done || cp.cert == nil {
 		return nil
 	}

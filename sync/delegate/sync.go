@@ -153,7 +153,9 @@ func (r *run) loadPeers() error {
 		cp := &counterpart{id: id, name: m.Owner.Name, x25519: m.Owner.X25519, ed25519: m.Owner.Ed25519,
 			cert: m.Cert(), managed: m, state: st}
 		if m.Revocation != "" {
-			cp.rev, _ = ParseRevocation([]byte(m.Revocation))
+			if rv, err := ParseRevocation([]byte(m.Revocation)); err == nil && cp.cert != nil && rv.Revokes(cp.cert) {
+				cp.rev = rv
+			}
 		}
 		r.peers["m"+id] = cp
 	}
