@@ -10,9 +10,13 @@
 //     revocation notices, kluis: links). docs/FORMAT.md specifies them.
 //   - sync/intake: the municipality's encrypted intake store behind
 //     kluis-intake: import, export, receipts, revocation, purge.
-//
-// Delegation, data requests and sync packs (sync/replica, …) follow as
-// they are built.
+//   - sync/share: the citizen's side of sharing: what leaves, making and
+//     recording a share, revoking it, importing receipts.
+//   - sync/request: organisation-signed data requests, answers bound to
+//     them, and the case threads the citizen sees.
+//   - sync/delegate: contact codes, delegation certificates and
+//     revocations, and the signed, encrypted sync packs between an owner
+//     and a delegate.
 //
 // Nothing under sync/ may import Fyne or any other GUI package; the
 // dependency test in internal/deptest enforces that. Only vault/ touches
