@@ -1,6 +1,8 @@
 package app
 
 import (
+	"kluis/assets"
+
 	"bufio"
 	"context"
 	"errors"
@@ -28,13 +30,6 @@ import (
 	"kluis/vault"
 	"kluis/vault/schema"
 )
-
-// demoCard is the public card of the demo municipality shipped in
-// assets/demo-gemeente.card (a test keeps the two the same). It lets a
-// person try sharing without a real organisation.
-const demoCard = `{"format":"kluis-org-card/v1","org":"Gemeente Voorbeeld (demo)","oin":"00000001001234567000","x25519":"age1hjzqvu79vcwjft63mfj6mgcgf0w7mcptsaz4sz5m0xvp079taeess963k0","ed25519":"n9f2D33wG6UAWFdMUaw5Gnr+uzEk1OJZdMfhvBMXuhU=","purposes":["Schuldhulpverlening","Bijzondere bijstand"],"created":"2026-11-25T00:50:28Z"}
-/v+NZYPjZ1aDg/e+Nb9HA5F5vnTkYy6DIPa9pxvX/HbU0E198HB2J4QTg8o6FOsDMkHeekOkfeQo8PESE/SwDw==
-`
 
 // Wizard steps, in order.
 const (
@@ -267,7 +262,7 @@ func (w *shareWizard) loadCards() {
 		for _, k := range known {
 			w.cards = append(w.cards, k.Card)
 		}
-		if demo, err := bundle.ParseCard([]byte(demoCard)); err == nil &&
+		if demo, err := bundle.ParseCard(assets.DemoCard); err == nil &&
 			!slices.ContainsFunc(w.cards, func(c *bundle.Card) bool { return c.Fingerprint() == demo.Fingerprint() }) {
 			w.cards = append(w.cards, demo)
 		}

@@ -19,6 +19,7 @@ var (
 	colourFocus   = color.NRGBA{R: 0xf2, G: 0xa9, B: 0x00, A: 0xff} // amber focus ring, visible on light and dark
 	colourError   = color.NRGBA{R: 0xb3, G: 0x1b, B: 0x1b, A: 0xff}
 	colourSuccess = color.NRGBA{R: 0x1e, G: 0x6b, B: 0x32, A: 0xff}
+	colourBorder  = color.NRGBA{R: 0x6b, G: 0x6b, B: 0x6b, A: 0xff}
 )
 
 // Color always uses the light variant: dark text on a light background is
@@ -34,6 +35,10 @@ func (t kluisTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Colo
 		return colourError
 	case theme.ColorNameSuccess:
 		return colourSuccess
+	case theme.ColorNameInputBorder:
+		// Fyne's light grey borders (and unticked check boxes, drawn in
+		// this colour) are too faint to see well; a mid grey reaches 4.5:1.
+		return colourBorder
 	}
 	return t.Theme.Color(n, v)
 }

@@ -1,5 +1,6 @@
 // Package assets holds the files Kluis ships inside its binaries: the
-// application icon and the translations.
+// application icon, the translations and the demo municipality's public
+// organisation card.
 //
 // It only embeds bytes. It must never import Fyne or any other Kluis package,
 // so that the CLIs can use it without pulling in the GUI.
@@ -19,3 +20,10 @@ var Icon []byte
 //
 //go:embed *.json
 var Translations embed.FS
+
+// DemoCard is the public organisation card of the demo municipality
+// ("Gemeente Voorbeeld"), so a person can try sharing and requests without
+// a real organisation. Its secret key is not kept anywhere.
+//
+//go:embed demo-gemeente.card
+var DemoCard []byte
