@@ -114,16 +114,7 @@ func (s *consentScreen) build() fyne.CanvasObject {
 	case oa.Unregistered:
 		col.Add(danger(t("app.consent.overask_unregistered", map[string]any{"Org": o.Card.Org, "Purpose": r.Purpose})))
 	case len(oa.Extra) > 0:
-		var names []string
-		for _, x := range oa.Extra {
-			cat, field, ok := strings.Cut(x, ".")
-			if ok {
-				names = append(names, u.cat.Category(cat)+": "+u.cat.Field(cat, field))
-			} else {
-				names = append(names, u.cat.Category(cat))
-			}
-		}
-		col.Add(danger(t("app.consent.overask_extra", map[string]any{"Org": o.Card.Org, "Purpose": r.Purpose, "Extra": strings.Join(names, "; ")})))
+		col.Add(danger(t("app.consent.overask_extra", map[string]any{"Org": o.Card.Org, "Purpose": r.Purpose, "Extra": extraText(u, oa.Extra)})))
 	case !oa.Checked:
 		col.Add(paragraph(lang.L("app.consent.overask_unchecked")))
 	}
@@ -207,11 +198,21 @@ func (s *consentScreen) loadPreview() {
 			u.showError(err)
 			return
 		}
+		// Categories in the order people know them from the navigation.
+		order := map[string]int{}
+		for i, c := range schema.Categories() {
+			order[c.ID] = i
+		}
+		slices.SortStableFunc(p.Records, func(a, b share.PreviewRecord) int { return order[a.Category] - order[b.Category] })
 		s.preview = p
+		// What the organisation asks beyond its registered purpose starts
+		// unticked: the citizen can still tick it.
+		extra := s.o.OverAsking().Extra
 		for _, r := range p.Records {
 			s.recordOn[r.ID] = true
 			for _, f := range r.Fields {
-				s.fieldOn[r.Category+"."+f.ID] = true
+				key := r.Category + "." + f.ID
+				s.fieldOn[key] = !slices.Contains(extra, key) && !slices.Contains(extra, r.Category)
 			}
 		}
 		for _, d := range p.Documents {
@@ -273,7 +274,7 @@ func (s *consentScreen) fillWhat() {
 		s.what.Add(indent(rc, 1))
 		for _, f := range r.Fields {
 			key := r.Category + "." + f.ID
-			fc := widget.NewCheck(u.cat.Field(r.Category, f.ID)+": "+previewValue(u, r.Category, f), nil)
+			fc := widget.NewCheck(fieldLine(u.cat.Field(r.Category, f.ID), previewValue(u, r.Category, f)), nil)
 			fc.Checked = s.fieldOn[key]
 			fc.OnChanged = func(on bool) { s.setField(key, on) }
 			s.checks[key] = append(s.checks[key], fc)
@@ -496,8 +497,14 @@ func (s *consentScreen) madeView() fyne.CanvasObject {
 	if s.saved != "" {
 		col.Add(paragraph(t("app.wizard.saved", map[string]any{"Path": s.saved})))
 	}
+	uri := ""
 	if s.data != nil {
-		if uri := bundle.BundleURI(s.data); len(uri) <= bundle.MaxURILength {
+		uri = bundle.BundleURI(s.data)
+	}
+	if uri == "" || len(uri) > bundle.MaxURILength {
+		col.Add(paragraph(lang.L("app.wizard.too_big_for_link")))
+	} else {
+		{
 			copied := paragraph(lang.L("app.wizard.link_copied"))
 			copied.Hide()
 			col.Add(widget.NewSeparator())
@@ -604,4 +611,39 @@ func (s *consentScreen) confirmLeave(proceed func()) {
 func hint(icon fyne.Resource, text string) fyne.CanvasObject {
 	l := &widget.Label{Text: text, Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}}
 	return container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(icon)), nil, l)
+}
+
+// fieldLine is "Label: value", or "Question? value" for a label that asks.
+func fieldLine(label, value string) string {
+	if strings.HasSuffix(label, "?") {
+		return label + " " + value
+	}
+	return label + ": " + value
+}
+
+// extraText names over-asked items grouped by category, in schema order:
+// "Inkomen: Soort inkomen, Sinds; Zorg".
+func extraText(u *UI, extra []string) string {
+	var parts []string
+	for _, c := range schema.Categories() {
+		var fields []string
+		whole := false
+		for _, x := range extra {
+			cat, field, ok := strings.Cut(x, ".")
+			switch {
+			case cat != c.ID:
+			case ok:
+				fields = append(fields, u.cat.Field(cat, field))
+			default:
+				whole = true
+			}
+		}
+		switch {
+		case whole:
+			parts = append(parts, u.cat.Category(c.ID))
+		case len(fields) > 0:
+			parts = append(parts, u.cat.Category(c.ID)+": "+strings.Join(fields, ", "))
+		}
+	}
+	return strings.Join(parts, "; ")
 }

@@ -170,7 +170,9 @@ func TestConsentWarningsAndRefuse(t *testing.T) {
 	openLink(t, f, request.Link(requestFrom(t, org, now.Add(-time.Hour), now.Add(24*time.Hour), "income,costs")))
 	mustSee(t, w, "Kluis kent deze organisatie niet")
 	mustSee(t, w, "vraagt meer dan zij voor \"Schuldhulpverlening\" mogen vragen")
-	mustSee(t, w, "Op rekeningnummer (IBAN)")
+	if uiCheck(t, w, "Op rekeningnummer (IBAN)").Checked || !uiCheck(t, w, "Van wie").Checked {
+		t.Fatal("over-asked fields start ticked, or asked fields do not")
+	}
 	// Another card of the same name was kept: a likely impostor.
 	if _, err := share.RememberCard(u.vault(), f.org.CardFile()); err != nil {
 		t.Fatal(err)

@@ -35,7 +35,7 @@ func (p *threadView) content() fyne.CanvasObject {
 	}}
 	p.list = container.NewVBox()
 	p.load()
-	col := container.NewVBox(container.NewBorder(nil, nil, nil, p.back, p.title), p.list)
+	col := container.NewVBox(container.NewBorder(nil, nil, nil, container.NewVBox(p.back), p.title), p.list)
 	return u.focusWhenShown(container.NewVScroll(container.New(&formColumn{width: 760}, col)), p.back)
 }
 
@@ -81,7 +81,11 @@ func (p *threadView) show(d threadData) {
 	for _, e := range d.entries {
 		e := e
 		var cats []string
+		asked := map[string]bool{}
 		for _, c := range e.Categories {
+			asked[c] = true
+		}
+		for _, c := range categoriesOf(asked) {
 			cats = append(cats, u.cat.Category(c))
 		}
 		data := map[string]any{"Org": th.Org, "Purpose": e.Purpose, "Categories": strings.Join(cats, ", "),
