@@ -36,11 +36,13 @@ FUZZTIME ?= 10s
 BENCHTIME ?= 1s
 
 FYNE_TOOL_VERSION := v1.7.4
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := $(shell $(GO) env GOPATH 2>/dev/null)/bin/staticcheck
 FYNE := $(shell $(GO) env GOPATH 2>/dev/null)/bin/fyne
 
 XVFB_RUN := xvfb-run -a -s "-screen 0 1280x800x24"
 
-.PHONY: help deps build run test smoke bench fuzz package clean
+.PHONY: help deps build run test lint smoke bench fuzz package clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 10
@@ -82,12 +84,20 @@ run: build ## build and start the desktop app (under Xvfb when there is no displ
 	  $(XVFB_RUN) ./bin/kluis; \
 	fi
 
-test: deps ## gofmt, go vet, all Go tests (race, headless) and the real-window smoke test
+test: deps ## gofmt, go vet, staticcheck, all Go tests (race, headless) and the real-window smoke test
 	@unformatted=$$(find . -name '*.go' -not -path './.git/*' -not -path '*/testdata/*' -print0 | xargs -0 gofmt -l); \
 	if [ -n "$$unformatted" ]; then echo "gofmt -l: these files need gofmt -w:" >&2; echo "$$unformatted" >&2; exit 1; fi
 	$(GO) vet -tags $(TEST_TAGS) ./...
+	$(MAKE) --no-print-directory lint
 	$(TEST_ENV) $(GO) test -race -tags $(TEST_TAGS) -count=1 ./...
 	$(TEST_ENV) scripts/smoke.sh
+
+lint: ## staticcheck (installed at a pinned version when missing)
+	@if [ ! -x "$(STATICCHECK)" ] || ! $(GO) version -m "$(STATICCHECK)" | grep -q "honnef.co/go/tools[[:space:]]*$(STATICCHECK_VERSION)"; then \
+	  echo "$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)"; \
+	  $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION); \
+	fi
+	$(STATICCHECK) -tags $(TEST_TAGS) ./...
 
 smoke: deps ## only the real-window smoke test (scripts/smoke.sh)
 	$(TEST_ENV) scripts/smoke.sh

@@ -11,7 +11,7 @@ import (
 
 // delegateOptions are the flags of the contact, delegate and sync verbs.
 type delegateOptions struct {
-	qr, role, scope, until, from, wait, dir string
+	qr, role, scope, until, wait, dir string
 }
 
 var delegateFlags delegateOptions

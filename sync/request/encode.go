@@ -74,8 +74,9 @@ func Decode(input []byte) ([]byte, error) {
 		}
 		return b, nil
 	case strings.HasPrefix(trimmed, armorBegin):
-		body, ok := strings.CutPrefix(trimmed, armorBegin)
-		if body, ok = strings.CutSuffix(body, armorEnd); !ok {
+		body := strings.TrimPrefix(trimmed, armorBegin)
+		body, ok := strings.CutSuffix(body, armorEnd)
+		if !ok {
 			return nil, refuse(CodeBadLink, "armored text without its end line")
 		}
 		b, err := base64.StdEncoding.Strict().DecodeString(strings.Join(strings.Fields(body), ""))
