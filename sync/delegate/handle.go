@@ -69,20 +69,44 @@ func (r *run) certFor(p *Pack, owner Party) *signedCert {
 // refuse logs a refusal, queues a report for the sender when we know who
 // it is, and adds it to the result.
 func (r *run) refuse(cp *counterpart, file, from string, seq uint64, code Code, records []string, cause error) error {
-	r.res.Refused = append(r.res.Refused, Refusal{File: file, From: from, Code: code, Records: records, Err: cause})
-	detail := fmt.Sprintf("%s from %s (pack %d)", code, from, seq)
-	if len(records) > 0 {
-		detail += fmt.Sprintf(", %d records", len(records))
+	return r.refuseWith(cp, seq, Refusal{File: file, From: from, Code: code, Records: records, Err: cause})
+}
+
+// refuseDocs refuses some documents of a pack.
+func (r *run) refuseDocs(cp *counterpart, file string, seq uint64, code Code, docs []string) error {
+	return r.refuseWith(cp, seq, Refusal{File: file, From: cp.name, Code: code, Documents: docs})
+}
+
+func (r *run) refuseWith(cp *counterpart, seq uint64, ref Refusal) error {
+	r.res.Refused = append(r.res.Refused, ref)
+	detail := fmt.Sprintf("%s from %s (pack %d)", ref.Code, ref.From, seq)
+	if len(ref.Records) > 0 {
+		detail += fmt.Sprintf(", %d records", len(ref.Records))
 	}
-	e := vault.Event{Action: ActionSyncRefused, Subject: file, Detail: detail}
+	if len(ref.Documents) > 0 {
+		detail += fmt.Sprintf(", %d documents", len(ref.Documents))
+	}
+	e := vault.Event{Action: ActionSyncRefused, Subject: ref.File, Detail: detail}
 	if cp == nil {
 		return r.v.LogEvent(e)
 	}
-	if !cp.owner || code != CodeBadSignature {
+	if !cp.owner || ref.Code != CodeBadSignature {
 		cp.state.markSeen(seq)
 	}
-	cp.state.queue(Report{Seq: seq, Code: code, Records: records, At: r.now.Truncate(1e9)})
+	cp.state.queue(Report{Seq: seq, Code: ref.Code, Records: ref.Records, Documents: ref.Documents, At: r.now.Truncate(1e9)})
 	return r.save(cp, e)
+}
+
+// docRefusals refuses what importing documents refused, in a fixed order.
+func (r *run) docRefusals(cp *counterpart, file string, seq uint64, dres docsResult) error {
+	for _, code := range []Code{CodeViewOnly, CodeOutOfScope, CodeBadDocument} {
+		if ids := dres.refused[code]; len(ids) > 0 {
+			if err := r.refuseDocs(cp, file, seq, code, ids); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func (r *run) save(cp *counterpart, e vault.Event) error {
@@ -125,11 +149,12 @@ func (r *run) common(cp *counterpart, p *Pack) {
 	}
 }
 
-// received advances what we acknowledge and notes the pack as handled.
-func (r *run) received(cp *counterpart, p *Pack) {
+// received advances what we acknowledge and notes the pack as handled. A
+// pack with damaged documents is not acknowledged, so it comes again.
+func (r *run) received(cp *counterpart, p *Pack, damaged bool) {
 	// Only a pack that moves the point on is acknowledged, so packs that
 	// carry nothing new are not answered (no endless acknowledgements).
-	if p.Since <= cp.state.Received && p.UpTo > cp.state.Received {
+	if !damaged && p.Since <= cp.state.Received && p.UpTo > cp.state.Received {
 		cp.state.Received, cp.state.RecvSeq = p.UpTo, p.Seq
 	}
 	cp.state.markSeen(p.Seq)
@@ -138,7 +163,7 @@ func (r *run) received(cp *counterpart, p *Pack) {
 
 // fromDelegate merges a delegate's pack into our own vault, within their
 // certificate.
-func (r *run) fromDelegate(cp *counterpart, name string, p *Pack) error {
+func (r *run) fromDelegate(cp *counterpart, name string, p *Pack, docs *docStream) error {
 	r.common(cp, p)
 	if err := cp.cert.Open(r.now, revList(cp.rev), parseEmergencies(cp.state.Stmts)); err != nil {
 		return r.refuse(cp, name, cp.name, p.Seq, codeOf(err), nil, err)
@@ -185,7 +210,38 @@ func (r *run) fromDelegate(cp *counterpart, name string, p *Pack) error {
 			}
 		}
 	}
-	rcv := r.describe(cp, name, p, allowed, res)
+	dres, err := importDocs(r.v, docs, p.Documents, func(d PackDocument) (Code, error) {
+		if echo, err := isDocEcho(r.v, d); err != nil || echo {
+			return "", err
+		}
+		if cert.Role != RoleManage {
+			return CodeViewOnly, nil
+		}
+		// Both the link it comes with and the one it has here must be in
+		// scope: a delegate cannot move a document out of the owner's
+		// private part.
+		links := []string{d.Record}
+		if local, err := r.v.Document(d.ID); err == nil {
+			links = append(links, local.Record)
+		}
+		for _, rec := range links {
+			ok, err := docInScope(r.v, cert, rec)
+			if err != nil {
+				return "", err
+			}
+			if !ok {
+				return CodeOutOfScope, nil
+			}
+		}
+		return "", nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := r.docRefusals(cp, name, p.Seq, dres); err != nil {
+		return err
+	}
+	rcv := r.describe(cp, name, p, allowed, res, dres)
 	for _, a := range rcv.Authors {
 		if !slices.Contains(cp.state.Devices, a.Device) {
 			cp.state.Devices = append(cp.state.Devices, a.Device)
@@ -193,7 +249,11 @@ func (r *run) fromDelegate(cp *counterpart, name string, p *Pack) error {
 	}
 	// What the delegate changed must also reach our other delegates, even
 	// when its stamps are older than what they acknowledged.
-	if floor, ok := floorOf(allowed, res); ok {
+	floor, ok := floorOf(allowed, res)
+	if len(dres.changed) > 0 && (!ok || dres.floor < floor) {
+		floor, ok = dres.floor, true
+	}
+	if ok {
 		for _, other := range r.peers {
 			if other != cp && other.owner {
 				other.state.capAck(floor)
@@ -203,9 +263,9 @@ func (r *run) fromDelegate(cp *counterpart, name string, p *Pack) error {
 			}
 		}
 	}
-	r.received(cp, p)
+	r.received(cp, p, dres.damaged)
 	return r.save(cp, vault.Event{Action: ActionSyncReceived, Subject: cert.ID,
-		Detail: fmt.Sprintf("%s: %d added, %d changed", cp.name, len(res.Added), len(res.Updated))})
+		Detail: fmt.Sprintf("%s: %d added, %d changed, %d documents", cp.name, len(res.Added), len(res.Updated), len(dres.changed))})
 }
 
 // isEcho reports whether rec is a version this vault already holds (the
@@ -253,8 +313,9 @@ func floorOf(recs []vault.Record, res vault.MergeResult) (hlc.Timestamp, bool) {
 	return floor, ok
 }
 
-func (r *run) describe(cp *counterpart, name string, p *Pack, recs []vault.Record, res vault.MergeResult) Received {
-	rcv := Received{File: name, From: cp.name, Managed: !cp.owner, Added: res.Added, Updated: res.Updated, Conflicts: res.Conflicts}
+func (r *run) describe(cp *counterpart, name string, p *Pack, recs []vault.Record, res vault.MergeResult, dres docsResult) Received {
+	rcv := Received{File: name, From: cp.name, Managed: !cp.owner, Added: res.Added, Updated: res.Updated, Conflicts: res.Conflicts,
+		Documents: dres.changed, Incomplete: dres.damaged}
 	changed := map[string]bool{}
 	for _, id := range append(slices.Clone(res.Added), res.Updated...) {
 		changed[id] = true
@@ -264,12 +325,17 @@ func (r *run) describe(cp *counterpart, name string, p *Pack, recs []vault.Recor
 			rcv.Authors = append(rcv.Authors, rec.Author)
 		}
 	}
+	for _, d := range p.Documents {
+		if slices.Contains(dres.changed, d.ID) && !slices.Contains(rcv.Authors, d.Author) {
+			rcv.Authors = append(rcv.Authors, d.Author)
+		}
+	}
 	r.res.Received = append(r.res.Received, rcv)
 	return rcv
 }
 
 // fromOwner merges the owner's pack into the replica we manage for them.
-func (r *run) fromOwner(cp *counterpart, name string, p *Pack) error {
+func (r *run) fromOwner(cp *counterpart, name string, p *Pack, docs *docStream) error {
 	m := cp.managed
 	if sc := r.certFor(p, m.Owner); sc != nil && (cp.cert == nil || sc.cert.Issued.After(cp.cert.Issued)) {
 		cp.cert, m.Certificate = sc.cert, sc.signed
@@ -283,7 +349,7 @@ func (r *run) fromOwner(cp *counterpart, name string, p *Pack) error {
 	for _, s := range p.Statements {
 		if rv, err := ParseRevocation([]byte(s)); err == nil && cp.cert != nil && rv.Revokes(cp.cert) && m.Revocation == "" {
 			cp.rev, m.Revocation = rv, s
-			r.received(cp, p)
+			r.received(cp, p, false)
 			return r.save(cp, vault.Event{Action: ActionManagedRevoked, Subject: cp.cert.ID, Detail: cp.name})
 		}
 	}
@@ -314,9 +380,25 @@ func (r *run) fromOwner(cp *counterpart, name string, p *Pack) error {
 	case err != nil:
 		return err
 	}
-	r.describe(cp, name, p, p.Records, res)
-	r.received(cp, p)
+	dres, err := importDocs(rv, docs, p.Documents, func(d PackDocument) (Code, error) {
+		if echo, err := isDocEcho(rv, d); err != nil || echo {
+			return "", err
+		}
+		ok, err := docInScope(rv, cert, d.Record)
+		if err != nil || ok {
+			return "", err
+		}
+		return CodeOutOfScope, nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := r.docRefusals(cp, name, p.Seq, dres); err != nil {
+		return err
+	}
+	r.describe(cp, name, p, p.Records, res, dres)
+	r.received(cp, p, dres.damaged)
 	m.LastSync = r.now
 	return r.save(cp, vault.Event{Action: ActionSyncReceived, Subject: cert.ID,
-		Detail: fmt.Sprintf("%s: %d added, %d changed", cp.name, len(res.Added), len(res.Updated))})
+		Detail: fmt.Sprintf("%s: %d added, %d changed, %d documents", cp.name, len(res.Added), len(res.Updated), len(dres.changed))})
 }

@@ -1,6 +1,7 @@
 package delegate
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -22,7 +23,8 @@ import (
 // PackFormat is the format id inside a sync pack.
 const PackFormat = "kluis-pack/v1"
 
-// Limits on a pack file (encrypted) and its content.
+// Limits on a pack's signed statement (documents that follow it are
+// limited by the sizes it declares) and its content.
 const (
 	MaxPackSize    = 256 << 20
 	maxPackRecords = 200_000
@@ -47,6 +49,9 @@ type Pack struct {
 	Statements []string       `json:"statements,omitempty"`
 	Reports    []Report       `json:"reports,omitempty"`
 	Records    []vault.Record `json:"records"`
+	// Documents changed in the same span, in scope; their content follows
+	// the signed statement as a tar archive (see docs.go).
+	Documents []PackDocument `json:"documents,omitempty"`
 }
 
 // An Ack acknowledges the counterpart's changes up to UpTo (in the
@@ -58,10 +63,12 @@ type Ack struct {
 
 // A Report tells the counterpart what was refused of one of its packs.
 type Report struct {
-	Seq     uint64    `json:"seq"`               // the refused pack's sequence number (0 if unknown)
-	Code    Code      `json:"code"`              // why
-	Records []string  `json:"records,omitempty"` // ids refused, when only some were
-	At      time.Time `json:"at"`
+	Seq     uint64   `json:"seq"`               // the refused pack's sequence number (0 if unknown)
+	Code    Code     `json:"code"`              // why
+	Records []string `json:"records,omitempty"` // ids refused, when only some were
+	// Documents refused, by id, when only some were.
+	Documents []string  `json:"documents,omitempty"`
+	At        time.Time `json:"at"`
 }
 
 // Code says in a stable English id why a pack or a record in it was
@@ -81,6 +88,7 @@ const (
 	CodeViewOnly      Code = "view_only"        // edits from a delegate who may only view
 	CodeOutOfScope    Code = "out_of_scope"     // edits in a category outside the delegation
 	CodeBadRecord     Code = "bad_record"       // a record that does not follow the schema
+	CodeBadDocument   Code = "bad_document"     // a document damaged, cut short or not matching its hash
 )
 
 // A RefusedError is a pack refused as a whole.
@@ -115,24 +123,39 @@ func PackName(name string) (from string, seq uint64, ok bool) {
 	return m[1], seq, err == nil
 }
 
-// sealPack signs p with s and encrypts it to the receiver.
+// sealPack signs p with s and encrypts it to the receiver; for packs
+// without documents (tests build packs by hand with it).
 func sealPack(s Signer, to age.Recipient, p *Pack) ([]byte, error) {
-	signed, err := signStatementLarge(s, p)
-	if err != nil {
-		return nil, err
-	}
 	var out bytes.Buffer
-	w, err := age.Encrypt(&out, to)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := w.Write(signed); err != nil {
-		return nil, err
-	}
-	if err := w.Close(); err != nil {
+	if err := streamPack(&out, s, to, p, nil); err != nil {
 		return nil, err
 	}
 	return out.Bytes(), nil
+}
+
+// streamPack writes p to out: signed by s, encrypted to the receiver, and
+// followed by the content of p.Documents read from src.
+func streamPack(out io.Writer, s Signer, to age.Recipient, p *Pack, src *vault.Vault) error {
+	signed, err := signStatementLarge(s, p)
+	if err != nil {
+		return err
+	}
+	w, err := age.Encrypt(out, to)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(signed); err != nil {
+		return err
+	}
+	if len(p.Documents) > 0 {
+		if src == nil {
+			return errors.New("no vault to read the documents from")
+		}
+		if err := writeDocuments(w, src, p.Documents); err != nil {
+			return err
+		}
+	}
+	return w.Close()
 }
 
 func signStatementLarge(s Signer, p *Pack) ([]byte, error) { return signStatement(s, DomainPack, p) }
@@ -153,7 +176,7 @@ func parsePack(plain []byte) (*Pack, func(ed25519.PublicKey) bool, error) {
 		return nil, nil, refused(CodeNotPack, errors.New("unknown format"))
 	case !isHex64(p.From) || !isHex64(p.To) || p.Seq == 0 || p.UpTo < p.Since:
 		return nil, nil, refused(CodeNotPack, errors.New("bad header"))
-	case len(p.Records) > maxPackRecords || len(p.Statements) > 64 || len(p.Reports) > 1024:
+	case len(p.Records) > maxPackRecords || len(p.Statements) > 64 || len(p.Reports) > 1024 || len(p.Documents) > maxPackDocuments:
 		return nil, nil, refused(CodeNotPack, errors.New("too many entries"))
 	}
 	verify := func(k ed25519.PublicKey) bool { return vault.VerifySignature(k, DomainPack, body, sig) }
@@ -172,10 +195,18 @@ func isHex64(s string) bool {
 	return true
 }
 
-// writePack writes an encrypted pack into dir under a new unique name,
+// writePack writes an encrypted pack into dir under a new unique name.
+func writePack(dir, from string, seq uint64, data []byte) (string, error) {
+	return writePackWith(dir, from, seq, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// writePackWith writes what fill writes into dir under a new unique name,
 // atomically: a hidden temporary file that sync programs ignore, synced,
 // then renamed.
-func writePack(dir, from string, seq uint64, data []byte) (string, error) {
+func writePackWith(dir, from string, seq uint64, fill func(io.Writer) error) (string, error) {
 	var r [8]byte
 	if _, err := rand.Read(r[:]); err != nil {
 		return "", err
@@ -185,7 +216,11 @@ func writePack(dir, from string, seq uint64, data []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	_, err = tmp.Write(data)
+	bw := bufio.NewWriterSize(tmp, 256<<10)
+	err = fill(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
 	if err == nil {
 		err = tmp.Sync()
 	}
@@ -202,18 +237,28 @@ func writePack(dir, from string, seq uint64, data []byte) (string, error) {
 	return name, nil
 }
 
-// readCapped reads a file up to limit bytes; a longer one is an error.
-func readCapped(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
+// readSignedHead reads the two lines of a signed statement (body and
+// signature, each with its line break) from r, at most limit bytes.
+func readSignedHead(r *bufio.Reader, limit int) ([]byte, error) {
+	var out []byte
+	for lines := 0; lines < 2; {
+		chunk, err := r.ReadSlice('\n')
+		out = append(out, chunk...)
+		if len(out) > limit {
+			return nil, errors.New("too large")
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if err == io.EOF {
+			return nil, errors.New("the pack ends before its signature")
+		}
+		if err != nil {
+			return nil, err
+		}
+		lines++
 	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err == nil && int64(len(b)) > limit {
-		err = errors.New("file is too large")
-	}
-	return b, err
+	return out, nil
 }
 
 type hlcT = hlc.Timestamp

@@ -2,6 +2,7 @@ package delegate
 
 import (
 	"fmt"
+	"io"
 	"slices"
 
 	"kluis/vault"
@@ -35,6 +36,8 @@ func (r *run) send(dir string, cp *counterpart) error {
 	}
 	var statements []string
 	var recs []vault.Record
+	var docs []PackDocument
+	src := r.v // where the documents' content is read from
 	p := &Pack{Format: PackFormat, From: r.me, To: cp.id, Created: r.now.Truncate(1e9), Since: st.Acked, UpTo: st.Acked}
 	if cp.owner {
 		signed, err := r.v.Object(kindCert, cp.cert.ID)
@@ -60,7 +63,11 @@ func (r *run) send(dir string, cp *counterpart) error {
 					recs = append(recs, rec)
 				}
 			}
-			p.UpTo = upTo
+			var docsUpTo hlcT
+			if docs, docsUpTo, err = docsInScope(r.v, cp.cert, st.Acked); err != nil {
+				return err
+			}
+			p.UpTo = max(upTo, docsUpTo)
 		}
 	} else {
 		if cp.rev != nil {
@@ -70,13 +77,16 @@ func (r *run) send(dir string, cp *counterpart) error {
 		if err != nil {
 			return err
 		}
-		recs, p.UpTo, err = rv.Changes(st.Acked)
-		if cerr := rv.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
+		defer rv.Close()
+		src = rv
+		var upTo, docsUpTo hlcT
+		if recs, upTo, err = rv.Changes(st.Acked); err != nil {
 			return err
 		}
+		if docs, docsUpTo, err = docsInScope(rv, nil, st.Acked); err != nil {
+			return err
+		}
+		p.UpTo = max(upTo, docsUpTo)
 	}
 	statements = append(statements, st.Stmts...)
 	var fresh []string
@@ -87,7 +97,7 @@ func (r *run) send(dir string, cp *counterpart) error {
 	}
 	ack := Ack{Seq: st.RecvSeq, UpTo: st.Received}
 	newAck := st.RecvSeq != 0 && ack.UpTo != st.AckedTo.UpTo
-	if len(recs) == 0 && len(fresh) == 0 && !newAck && len(st.Reports) == 0 && !st.Done {
+	if len(recs) == 0 && len(docs) == 0 && len(fresh) == 0 && !newAck && len(st.Reports) == 0 && !st.Done {
 		return nil
 	}
 	st.NextSeq++
@@ -95,7 +105,7 @@ func (r *run) send(dir string, cp *counterpart) error {
 	if st.RecvSeq != 0 {
 		p.Ack = &ack
 	}
-	p.Statements, p.Reports, p.Records = statements, st.Reports, recs
+	p.Statements, p.Reports, p.Records, p.Documents = statements, st.Reports, recs, docs
 	if p.Records == nil {
 		p.Records = []vault.Record{}
 	}
@@ -103,11 +113,9 @@ func (r *run) send(dir string, cp *counterpart) error {
 	if err != nil {
 		return err
 	}
-	data, err := sealPack(r.v, pub, p)
-	if err != nil {
-		return err
-	}
-	name, err := writePack(dir, r.me, p.Seq, data)
+	name, err := writePackWith(dir, r.me, p.Seq, func(w io.Writer) error {
+		return streamPack(w, r.v, pub, p, src)
+	})
 	if err != nil {
 		return err
 	}
@@ -119,8 +127,8 @@ func (r *run) send(dir string, cp *counterpart) error {
 	st.Reports = nil
 	st.Told = append(st.Told, fresh...)
 	st.LastSent = r.now
-	r.res.Written = append(r.res.Written, Written{File: name, To: cp.name, Records: len(recs)})
+	r.res.Written = append(r.res.Written, Written{File: name, To: cp.name, Records: len(recs), Documents: len(docs)})
 	subject := cp.cert.ID
 	return r.save(cp, vault.Event{Action: ActionSyncSent, Subject: subject,
-		Detail: fmt.Sprintf("%s: pack %d, %d records", cp.name, p.Seq, len(recs))})
+		Detail: fmt.Sprintf("%s: pack %d, %d records, %d documents", cp.name, p.Seq, len(recs), len(docs))})
 }

@@ -1,10 +1,11 @@
 package delegate
 
 import (
-	"bytes"
+	"bufio"
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -44,6 +45,10 @@ type Received struct {
 	Updated   []string
 	Conflicts []vault.Conflict
 	Authors   []vault.Author // who made the versions that changed something here
+	Documents []string       // documents added or changed here
+	// Incomplete: some documents could not be read or did not match; the
+	// pack is not acknowledged, so the sender sends them again.
+	Incomplete bool
 }
 
 // Refusal is a pack, or some records of it, refused here.
@@ -51,8 +56,10 @@ type Refusal struct {
 	File    string
 	From    string // the sender's name, or the id from the file name
 	Code    Code
-	Records []string // only these records, when set; else the whole pack
-	Err     error
+	Records []string // only these records, when set…
+	// …or only these documents; with neither, the whole pack.
+	Documents []string
+	Err       error
 }
 
 // Reported is a refusal the counterpart reported.
@@ -63,9 +70,10 @@ type Reported struct {
 
 // Written is one pack written.
 type Written struct {
-	File    string
-	To      string
-	Records int
+	File      string
+	To        string
+	Records   int
+	Documents int
 }
 
 // counterpart is one vault we sync with, on either side.
@@ -216,15 +224,18 @@ func (r *run) receiveAll(dir string) error {
 // receive handles one pack file. Refusals are results, not errors; an
 // error means the vault could not be read or written.
 func (r *run) receive(dir, name string) error {
-	data, err := readCapped(dir+string(os.PathSeparator)+name, MaxPackSize)
+	f, err := os.Open(filepath.Join(dir, name))
 	if err != nil {
 		r.res.Ignored++ // vanished or unreadable: a sync program may still be writing it
 		return nil
 	}
-	plainR, err := r.v.Decrypt(bytes.NewReader(data))
+	defer f.Close()
+	plainR, err := r.v.Decrypt(bufio.NewReaderSize(f, 64<<10))
 	var plain []byte
+	var rest *bufio.Reader
 	if err == nil {
-		plain, err = io.ReadAll(io.LimitReader(plainR, MaxPackSize+1))
+		rest = bufio.NewReaderSize(plainR, 64<<10)
+		plain, err = readSignedHead(rest, MaxPackSize)
 	}
 	var noMatch *age.NoIdentityMatchError
 	switch {
@@ -237,8 +248,19 @@ func (r *run) receive(dir, name string) error {
 		return r.refuse(nil, name, name, 0, CodeNotPack, nil, err)
 	}
 	p, verify, err := parsePack(plain)
+	if err == nil && len(p.Documents) == 0 {
+		// Nothing may follow the statement; reading to the end also has
+		// age authenticate the last chunk.
+		if _, rerr := rest.ReadByte(); rerr != io.EOF {
+			err = refused(CodeNotPack, errors.New("data after the signed statement"))
+		}
+	}
 	if err != nil {
 		return r.refuse(nil, name, name, 0, CodeNotPack, nil, err)
+	}
+	var docs *docStream
+	if len(p.Documents) > 0 {
+		docs = newDocStream(rest)
 	}
 	cp := r.peers["o"+p.From]
 	if cp == nil {
@@ -267,7 +289,7 @@ func (r *run) receive(dir, name string) error {
 		return nil
 	}
 	if cp.owner {
-		return r.fromDelegate(cp, name, p)
+		return r.fromDelegate(cp, name, p, docs)
 	}
-	return r.fromOwner(cp, name, p)
+	return r.fromOwner(cp, name, p, docs)
 }
