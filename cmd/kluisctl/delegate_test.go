@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,12 +59,29 @@ func TestDelegationScenario(t *testing.T) {
 	}
 
 	debt := son.add("debts", "creditor=Belastingdienst", "amount=250", "--managed", "Fatima")
+	// He adds a letter from abroad, linked to the debt.
+	letterPath, letter := son.randomFile("aanslag.pdf", 600*1024+7)
+	var sent document
+	son.decode(son.ok("doc", "add", letterPath, "--record", debt, "--managed", "Fatima", "--json"), &sent)
 	son.ok("sync", "--dir", folder)
 	if out := mother.ok("sync", "--dir", folder); !strings.Contains(out, "By Youssef") {
 		t.Fatalf("mother's sync does not say who:\n%s", out)
 	}
 	if r := mother.get(debt); r.Author.Person != "Youssef" || r.Fields["creditor"] != "Belastingdienst" {
 		t.Fatalf("mother's debt = %+v", r)
+	}
+	var docs []document
+	mother.decode(mother.ok("doc", "list", "--json"), &docs)
+	if len(docs) != 1 || docs[0].ID != sent.ID || docs[0].Record != debt || docs[0].Name != "aanslag.pdf" || docs[0].Author.Person != "Youssef" {
+		t.Fatalf("mother's documents = %+v, want his letter on the debt", docs)
+	}
+	if out := mother.ok("get", sent.ID); !strings.Contains(out, "Youssef") {
+		t.Errorf("the letter is not marked as his:\n%s", out)
+	}
+	copyPath := filepath.Join(mother.dir, "brief.pdf")
+	mother.ok("doc", "get", sent.ID, "-o", copyPath)
+	if got, _ := os.ReadFile(copyPath); !bytes.Equal(got, letter) {
+		t.Fatalf("the letter arrived with %d bytes, want the %d he added", len(got), len(letter))
 	}
 	if out := mother.ok("history", debt); !strings.Contains(out, "by Youssef") {
 		t.Errorf("history does not show the son:\n%s", out)
