@@ -78,6 +78,7 @@ func (u *UI) showMain() {
 	fixed("documents", theme.FileIcon(), "app.nav.documents", func() page { return newDocumentsPage(u) })
 	fixed("shares", theme.MailSendIcon(), "app.nav.shares", func() page { return newSharesPage(u) })
 	fixed("requests", theme.MailComposeIcon(), "app.nav.requests", func() page { return newRequestsPage(u) })
+	fixed("people", theme.AccountIcon(), "app.nav.people", func() page { return newPeoplePage(u) })
 	fixed("search", theme.SearchIcon(), "app.nav.search", func() page { return newSearchPage(u) })
 	fixed("bin", theme.DeleteIcon(), "app.nav.bin", func() page { return newBinPage(u) })
 	fixed("activity", theme.ListIcon(), "app.nav.activity", func() page { return newActivityPage(u) })

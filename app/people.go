@@ -1,0 +1,745 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"kluis/sync/delegate"
+	"kluis/vault"
+	"kluis/vault/schema"
+)
+
+// prefSyncFolder is the folder chosen for sync packs: a UI setting (a
+// path), no personal data.
+const prefSyncFolder = "sync_folder"
+
+// peoplePage is "Mensen": this vault's contact code to give to a helper,
+// the people who help (with their access, last sync and a way to revoke),
+// the sync folder with a "sync now" button, and the vaults this person
+// helps with. Delegation here is a technical permission inside Kluis, and
+// the page says so.
+type peoplePage struct {
+	u *UI
+
+	// Uw contactcode.
+	code        string
+	codeText    *widget.Label
+	copyCode    *widget.Button
+	qr          *fyne.Container
+	fingerprint *widget.Label
+
+	// Wie helpt u?
+	give       *widget.Button
+	delegates  *fyne.Container
+	noHelpers  *widget.Label
+	lastGrant  *grantDialog
+	lastRevoke func() // the confirmed revocation of the last "Intrekken" (tests)
+
+	// Synchroniseren.
+	folderText *widget.Label
+	choose     *widget.Button
+	syncNow    *widget.Button
+	result     *widget.Label
+
+	// Kluizen waar u bij helpt.
+	addOwner  *widget.Button
+	managed   *fyne.Container
+	noManaged *widget.Label
+	lastPin   *grantDialog
+}
+
+func newPeoplePage(u *UI) page { return &peoplePage{u: u} }
+
+func (p *peoplePage) content() fyne.CanvasObject {
+	u := p.u
+	bold := fyne.TextStyle{Bold: true}
+	section := func(key string) *widget.Label {
+		return &widget.Label{Text: lang.L(key), SizeName: theme.SizeNameSubHeadingText, TextStyle: bold}
+	}
+
+	p.codeText = &widget.Label{Text: "…", Wrapping: fyne.TextWrapBreak, TextStyle: fyne.TextStyle{Monospace: true}}
+	p.copyCode = &widget.Button{Text: lang.L("app.people.copy_code"), Icon: theme.ContentCopyIcon(), OnTapped: p.onCopyCode}
+	p.qr = container.NewStack()
+	p.fingerprint = &widget.Label{Text: "", SizeName: theme.SizeNameHeadingText, TextStyle: bold}
+
+	p.give = &widget.Button{Text: lang.L("app.people.give"), Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: p.onGive}
+	p.delegates = container.NewVBox()
+	p.noHelpers = paragraph(lang.L("app.people.no_helpers"))
+
+	p.folderText = paragraph("")
+	p.choose = &widget.Button{Text: lang.L("app.people.choose_folder"), Icon: theme.FolderOpenIcon(), OnTapped: p.onChooseFolder}
+	p.syncNow = &widget.Button{Text: lang.L("app.people.sync_now"), Icon: theme.ViewRefreshIcon(), Importance: widget.HighImportance, OnTapped: p.onSyncNow}
+	p.result = paragraph("")
+	p.result.Hide()
+	p.showFolder()
+
+	p.addOwner = &widget.Button{Text: lang.L("app.people.add_owner"), Icon: theme.ContentAddIcon(), OnTapped: p.onAddOwner}
+	p.managed = container.NewVBox()
+	p.noManaged = paragraph(lang.L("app.people.no_managed"))
+
+	col := container.NewVBox(
+		titleLabel(lang.L("app.people.title")),
+		paragraph(lang.L("app.people.intro")),
+		widget.NewSeparator(),
+		section("app.people.code.title"),
+		paragraph(lang.L("app.people.code.intro")),
+		p.codeText,
+		container.NewHBox(p.copyCode),
+		container.NewHBox(p.qr),
+		&widget.Label{Text: lang.L("app.people.code.read_aloud"), TextStyle: bold},
+		p.fingerprint,
+		paragraph(lang.L("app.people.code.phone")),
+		widget.NewSeparator(),
+		container.NewBorder(nil, nil, nil, p.give, section("app.people.helpers.title")),
+		paragraph(lang.L("app.people.helpers.intro")),
+		p.noHelpers,
+		p.delegates,
+		widget.NewSeparator(),
+		section("app.people.sync.title"),
+		paragraph(lang.L("app.people.sync.intro")),
+		p.folderText,
+		container.NewHBox(p.choose, p.syncNow),
+		p.result,
+		widget.NewSeparator(),
+		container.NewBorder(nil, nil, nil, p.addOwner, section("app.people.managed.title")),
+		paragraph(lang.L("app.people.managed.intro")),
+		p.noManaged,
+		p.managed,
+	)
+	p.loadCode()
+	p.reload()
+	body := container.NewVScroll(container.New(&formColumn{width: 760}, col))
+	return u.focusWhenShown(body, p.copyCode)
+}
+
+// ownContact is this vault's contact code, made (and signed) afresh.
+func ownContact(v *vault.Vault, now time.Time) (string, *delegate.Contact, error) {
+	code, err := delegate.NewContact(v, v.Author().Person, now)
+	if err != nil {
+		return "", nil, err
+	}
+	c, err := delegate.ParseContact(code)
+	return code, c, err
+}
+
+func (p *peoplePage) loadCode() {
+	u := p.u
+	v := u.vault()
+	if v == nil {
+		return
+	}
+	type made struct {
+		code, digits string
+		png          []byte
+	}
+	runQuiet(u, func() (made, error) {
+		code, c, err := ownContact(v, u.deps.Now())
+		if err != nil {
+			return made{}, err
+		}
+		png, err := delegate.QR(code, 512)
+		return made{code: code, digits: delegate.ReadAloud(c.Fingerprint()), png: png}, err
+	}, func(m made, err error) {
+		if err != nil {
+			u.showError(err)
+			return
+		}
+		p.code = m.code
+		p.codeText.SetText(m.code)
+		p.fingerprint.SetText(m.digits)
+		img := canvas.NewImageFromReader(bytes.NewReader(m.png), "contactcode.png")
+		img.FillMode = canvas.ImageFillContain
+		img.ScaleMode = canvas.ImageScalePixels
+		img.SetMinSize(fyne.NewSize(220, 220))
+		p.qr.Objects = []fyne.CanvasObject{img}
+		p.qr.Refresh()
+	})
+}
+
+func (p *peoplePage) onCopyCode() {
+	p.u.touch()
+	if p.code == "" {
+		return
+	}
+	p.u.copyForAWhile(p.code)
+	p.copyCode.SetText(lang.L("app.people.copied"))
+}
+
+// peopleData is what the page lists, read off the UI goroutine.
+type peopleData struct {
+	delegations []delegate.Delegation
+	managed     []managedRow
+}
+
+type managedRow struct {
+	m      *delegate.Managed
+	cert   *delegate.Certificate
+	counts map[string]int
+	err    error // the replica could not be opened
+}
+
+func loadPeople(v *vault.Vault, now time.Time) (peopleData, error) {
+	var d peopleData
+	var err error
+	if d.delegations, err = delegate.Delegations(v, now); err != nil {
+		return d, err
+	}
+	ms, err := delegate.ManagedVaults(v)
+	if err != nil {
+		return d, err
+	}
+	for _, m := range ms {
+		row := managedRow{m: m, cert: m.Cert()}
+		if rv, err := delegate.OpenReplica(v, m); err != nil {
+			row.err = err
+		} else {
+			row.counts, row.err = rv.Counts()
+			rv.Close()
+		}
+		d.managed = append(d.managed, row)
+	}
+	slices.SortFunc(d.managed, func(a, b managedRow) int { return strings.Compare(a.m.Owner.Name, b.m.Owner.Name) })
+	return d, nil
+}
+
+// reload reads the delegates and managed vaults again.
+func (p *peoplePage) reload() {
+	u := p.u
+	v := u.vault()
+	if v == nil {
+		return
+	}
+	now := u.deps.Now()
+	runQuiet(u, func() (peopleData, error) { return loadPeople(v, now) }, func(d peopleData, err error) {
+		if err != nil {
+			u.showError(err)
+			return
+		}
+		p.showDelegates(d.delegations)
+		p.showManaged(d.managed)
+	})
+}
+
+// status is how a delegation stands now, in words.
+func delegationStatus(d delegate.Delegation) string {
+	switch {
+	case d.Revoked != nil:
+		return t("app.people.status.revoked", map[string]any{"Date": formatDate(d.Revoked.Revoked)})
+	case d.Open == nil:
+		return lang.L("app.people.status.open")
+	case errors.Is(d.Open, delegate.ErrEmergencyClosed):
+		return lang.L("app.people.status.emergency")
+	case errors.Is(d.Open, delegate.ErrNotYetValid):
+		return lang.L("app.people.status.not_yet")
+	}
+	return lang.L("app.people.status.expired")
+}
+
+func (p *peoplePage) categoryNames(ids []string) string {
+	var names []string
+	for _, c := range schema.Categories() {
+		if slices.Contains(ids, c.ID) {
+			names = append(names, p.u.cat.Category(c.ID))
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+func roleName(role string) string {
+	if role == delegate.RoleManage {
+		return lang.L("app.people.role.manage")
+	}
+	return lang.L("app.people.role.view")
+}
+
+func lastSyncText(tm time.Time) string {
+	if tm.IsZero() {
+		return lang.L("app.people.never")
+	}
+	return formatDateTime(tm)
+}
+
+func (p *peoplePage) showDelegates(ds []delegate.Delegation) {
+	p.delegates.RemoveAll()
+	p.noHelpers.Hidden = len(ds) > 0
+	p.noHelpers.Refresh()
+	for _, d := range ds {
+		d := d
+		info := paragraph(t("app.people.helper.line", map[string]any{
+			"Role": roleName(d.Cert.Role), "Scope": p.categoryNames(d.Cert.Categories),
+			"Until": formatDate(d.Cert.ValidUntil), "Last": lastSyncText(d.LastSync), "Status": delegationStatus(d)}))
+		name := &widget.Label{Text: d.Cert.Delegate.Name, TextStyle: fyne.TextStyle{Bold: true}}
+		row := container.NewVBox(name, info)
+		if d.Revoked == nil {
+			revoke := &widget.Button{Text: lang.L("app.people.revoke"), Icon: theme.CancelIcon(), OnTapped: func() { p.onRevoke(d) }}
+			row = container.NewVBox(container.NewBorder(nil, nil, nil, revoke, name), info)
+		}
+		p.delegates.Add(row)
+		p.delegates.Add(widget.NewSeparator())
+	}
+	p.delegates.Refresh()
+}
+
+func (p *peoplePage) onRevoke(d delegate.Delegation) {
+	u := p.u
+	u.touch()
+	revoke := func() {
+		v := u.vault()
+		if v == nil {
+			return
+		}
+		now := u.deps.Now()
+		runQuiet(u, func() (struct{}, error) { return struct{}{}, delegate.Revoke(v, d.Cert, now) }, func(_ struct{}, err error) {
+			if err != nil {
+				u.showError(err)
+				return
+			}
+			p.reload()
+		})
+	}
+	p.lastRevoke = revoke
+	u.confirm(lang.L("app.people.revoke_title"), t("app.people.revoke_text", map[string]any{"Name": d.Cert.Delegate.Name}), revoke)
+}
+
+func (p *peoplePage) showManaged(rows []managedRow) {
+	p.managed.RemoveAll()
+	p.noManaged.Hidden = len(rows) > 0
+	p.noManaged.Refresh()
+	now := p.u.deps.Now()
+	for _, r := range rows {
+		name := &widget.Label{Text: r.m.Owner.Name, TextStyle: fyne.TextStyle{Bold: true}}
+		status := lang.L("app.people.status.open")
+		switch {
+		case r.m.Revocation != "":
+			status = lang.L("app.people.managed.revoked")
+		case r.cert == nil || !now.Before(r.cert.ValidUntil):
+			status = lang.L("app.people.status.expired")
+		}
+		var lines []string
+		if r.cert != nil {
+			lines = append(lines, t("app.people.managed.line", map[string]any{"Role": roleName(r.cert.Role),
+				"Scope": p.categoryNames(r.cert.Categories), "Until": formatDate(r.cert.ValidUntil),
+				"Last": lastSyncText(r.m.LastSync), "Status": status}))
+		}
+		if r.err != nil {
+			lines = append(lines, p.u.errorText(r.err))
+		} else {
+			total := 0
+			var parts []string
+			for _, c := range schema.Categories() {
+				if n := r.counts[c.ID]; n > 0 {
+					total += n
+					parts = append(parts, fmt.Sprintf("%s %d", p.u.cat.Category(c.ID), n))
+				}
+			}
+			if total == 0 {
+				lines = append(lines, lang.L("app.people.managed.empty"))
+			} else {
+				lines = append(lines, t("app.people.managed.counts", map[string]any{"N": total, "List": strings.Join(parts, ", ")}))
+			}
+		}
+		p.managed.Add(container.NewVBox(name, paragraph(strings.Join(lines, "\n"))))
+		p.managed.Add(widget.NewSeparator())
+	}
+	if len(rows) > 0 {
+		p.managed.Add(paragraph(lang.L("app.people.managed.open_later")))
+	}
+	p.managed.Refresh()
+}
+
+// Sync.
+
+func (p *peoplePage) folder() string {
+	return p.u.app.Preferences().String(prefSyncFolder)
+}
+
+func (p *peoplePage) showFolder() {
+	if f := p.folder(); f != "" {
+		p.folderText.SetText(t("app.people.sync.folder", map[string]any{"Path": f}))
+		p.choose.SetText(lang.L("app.people.change_folder"))
+		p.syncNow.Enable()
+	} else {
+		p.folderText.SetText(lang.L("app.people.sync.no_folder"))
+		p.choose.SetText(lang.L("app.people.choose_folder"))
+		p.syncNow.Disable()
+	}
+}
+
+func (p *peoplePage) onChooseFolder() {
+	u := p.u
+	u.touch()
+	d := dialog.NewFolderOpen(func(l fyne.ListableURI, err error) {
+		if err != nil {
+			u.showError(err)
+			return
+		}
+		if l == nil {
+			return
+		}
+		p.onFolderChosen(l.Path())
+	}, u.window)
+	d.Resize(fyne.NewSize(900, 620))
+	if u.sync {
+		d.Show()
+		return
+	}
+	go func() {
+		time.Sleep(150 * time.Millisecond)
+		onUI(d.Show)
+	}()
+}
+
+// onFolderChosen remembers the sync folder.
+func (p *peoplePage) onFolderChosen(path string) {
+	if fi, err := os.Stat(path); err != nil || !fi.IsDir() {
+		p.showResult(t("app.people.sync.bad_folder", map[string]any{"Path": path}))
+		return
+	}
+	p.u.app.Preferences().SetString(prefSyncFolder, path)
+	p.showFolder()
+	p.u.focus(p.syncNow)
+}
+
+func (p *peoplePage) showResult(text string) {
+	p.result.SetText(text)
+	p.result.Show()
+}
+
+// onSyncNow runs one sync with the folder off the UI goroutine, then says
+// in plain words what came in, from whom, what was refused and why.
+func (p *peoplePage) onSyncNow() {
+	u := p.u
+	u.touch()
+	v := u.vault()
+	dir := p.folder()
+	if v == nil || dir == "" {
+		return
+	}
+	var res *delegate.Result
+	u.run(lang.L("app.people.syncing"), false, func(_ context.Context, _ Progress) error {
+		var err error
+		res, err = (&delegate.Syncer{Vault: v, Now: u.deps.Now}).Sync(dir)
+		return err
+	}, func(err error) {
+		if err != nil {
+			u.showError(err)
+			return
+		}
+		p.showResult(syncSummary(res))
+		p.reload()
+		if u.shell != nil {
+			u.shell.refreshCounts()
+		}
+	})
+}
+
+// syncSummary says what a sync did, one line per thing, in plain words.
+func syncSummary(res *delegate.Result) string {
+	var lines []string
+	for _, r := range res.Received {
+		if r.Replayed || len(r.Added)+len(r.Updated)+len(r.Documents) == 0 {
+			continue
+		}
+		key := "app.people.sync.received"
+		if r.Managed {
+			key = "app.people.sync.received_managed"
+		}
+		line := t(key, map[string]any{"From": r.From, "Added": len(r.Added), "Updated": len(r.Updated), "Documents": len(r.Documents)})
+		var by []string
+		for _, a := range r.Authors {
+			if !slices.Contains(by, a.Person) {
+				by = append(by, a.Person)
+			}
+		}
+		if len(by) > 0 {
+			line += " " + t("app.people.sync.by", map[string]any{"By": strings.Join(by, ", ")})
+		}
+		if len(r.Conflicts) > 0 {
+			line += " " + t("app.people.sync.conflicts", map[string]any{"N": len(r.Conflicts)})
+		}
+		lines = append(lines, line)
+	}
+	for _, r := range res.Refused {
+		lines = append(lines, t("app.people.sync.refused", map[string]any{"From": r.From, "Reason": lang.L("error.sync." + string(r.Code))}))
+	}
+	for _, r := range res.Reported {
+		lines = append(lines, t("app.people.sync.reported", map[string]any{"From": r.From, "Reason": lang.L("error.sync." + string(r.Report.Code))}))
+	}
+	for _, w := range res.Written {
+		lines = append(lines, t("app.people.sync.written", map[string]any{"To": w.To, "Records": w.Records, "Documents": w.Documents}))
+	}
+	if len(lines) == 0 {
+		return lang.L("app.people.sync.nothing")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Giving access, and adding the code of someone you help.
+
+func (p *peoplePage) onGive() {
+	p.u.touch()
+	p.lastGrant = newGrantDialog(p, true)
+}
+
+func (p *peoplePage) onAddOwner() {
+	p.u.touch()
+	p.lastPin = newGrantDialog(p, false)
+}
+
+// grantDialog asks for someone's contact code, shows its fingerprint to
+// compare by phone and then either grants access (grant) or trusts the
+// code of someone this person helps.
+type grantDialog struct {
+	p     *peoplePage
+	grant bool
+	d     dialog.Dialog
+	body  *fyne.Container
+
+	codeEntry *widget.Entry
+	codeErr   *widget.Label
+	contact   *delegate.Contact
+	code      string
+
+	checked *widget.Check
+	role    *widget.RadioGroup
+	cats    map[string]*widget.Check
+	until   *widget.Entry
+	errText *widget.Label
+	primary *widget.Button
+}
+
+func newGrantDialog(p *peoplePage, grant bool) *grantDialog {
+	u := p.u
+	g := &grantDialog{p: p, grant: grant, body: container.NewStack()}
+	g.codeEntry = &widget.Entry{MultiLine: true, Wrapping: fyne.TextWrapBreak, PlaceHolder: "kluis:contact/v1/…"}
+	g.codeEntry.SetMinRowsVisible(4)
+	g.codeErr = paragraph("")
+	g.codeErr.Importance = widget.DangerImportance
+	g.codeErr.Hide()
+	load := &widget.Button{Text: lang.L("app.people.grant.load"), Icon: theme.FileIcon(), OnTapped: g.onLoad}
+	intro := "app.people.grant.code_intro"
+	title := "app.people.give"
+	if !grant {
+		intro, title = "app.people.pin.code_intro", "app.people.add_owner"
+	}
+	g.primary = &widget.Button{Text: lang.L("app.people.next"), Importance: widget.HighImportance, OnTapped: func() { g.onCode(g.codeEntry.Text) }}
+	cancel := &widget.Button{Text: lang.L("app.action.cancel"), OnTapped: func() { g.d.Hide() }}
+	g.body.Objects = []fyne.CanvasObject{container.NewVBox(
+		paragraph(lang.L(intro)),
+		&widget.Label{Text: lang.L("app.people.grant.code_label"), TextStyle: fyne.TextStyle{Bold: true}},
+		g.codeEntry, container.NewHBox(load), g.codeErr)}
+	content := container.NewBorder(nil, container.NewHBox(cancel, g.primary), nil, nil,
+		container.NewVScroll(container.New(&formColumn{width: 640}, g.body)))
+	g.d = dialog.NewCustomWithoutButtons(lang.L(title), content, u.window)
+	g.d.Resize(fyne.NewSize(720, 600))
+	g.d.Show()
+	u.focus(g.codeEntry)
+	return g
+}
+
+func (g *grantDialog) onLoad() {
+	u := g.p.u
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil {
+			u.showError(err)
+			return
+		}
+		if r == nil {
+			return
+		}
+		path := r.URI().Path()
+		r.Close()
+		g.onCodeFile(path)
+	}, u.window)
+	u.showFileDialog(d)
+}
+
+// onCodeFile reads a contact code from a file (a .txt someone sent).
+func (g *grantDialog) onCodeFile(path string) {
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) > 16<<10 {
+		g.showCodeError(lang.L("app.people.grant.bad_file"))
+		return
+	}
+	g.codeEntry.SetText(strings.TrimSpace(string(b)))
+	g.onCode(g.codeEntry.Text)
+}
+
+func (g *grantDialog) showCodeError(text string) {
+	g.codeErr.SetText(text)
+	g.codeErr.Show()
+}
+
+// onCode checks the code and goes on to the fingerprint and the choices.
+func (g *grantDialog) onCode(text string) {
+	u := g.p.u
+	u.touch()
+	code := strings.Join(strings.Fields(text), "")
+	c, err := delegate.ParseContact(code)
+	if err != nil {
+		g.showCodeError(lang.L("error.sync.bad_contact"))
+		return
+	}
+	v := u.vault()
+	if v == nil {
+		return
+	}
+	if _, own, err := ownContact(v, u.deps.Now()); err == nil && own.Fingerprint() == c.Fingerprint() {
+		g.showCodeError(lang.L("app.people.grant.self"))
+		return
+	}
+	g.contact, g.code = c, code
+	g.showChoices()
+}
+
+func (g *grantDialog) showChoices() {
+	c := g.contact
+	bold := fyne.TextStyle{Bold: true}
+	col := container.NewVBox(
+		&widget.Label{Text: t("app.people.grant.compare", map[string]any{"Name": c.Name}), TextStyle: bold, Wrapping: fyne.TextWrapWord},
+		&widget.Label{Text: delegate.ReadAloud(c.Fingerprint()), SizeName: theme.SizeNameHeadingText, TextStyle: bold},
+		paragraph(t("app.people.grant.compare_how", map[string]any{"Name": c.Name})),
+	)
+	g.checked = widget.NewCheck(lang.L("app.people.grant.checked"), nil)
+	col.Add(g.checked)
+	g.errText = paragraph("")
+	g.errText.Importance = widget.DangerImportance
+	g.errText.Hide()
+	if g.grant {
+		g.role = widget.NewRadioGroup([]string{lang.L("app.people.role.view"), lang.L("app.people.role.manage")}, nil)
+		g.role.SetSelected(lang.L("app.people.role.view"))
+		col.Add(widget.NewSeparator())
+		col.Add(&widget.Label{Text: lang.L("app.people.grant.role_label"), TextStyle: bold})
+		col.Add(g.role)
+		col.Add(paragraph(lang.L("app.people.grant.role_help")))
+		col.Add(paragraph(lang.L("app.people.grant.legal")))
+		col.Add(widget.NewSeparator())
+		col.Add(&widget.Label{Text: lang.L("app.people.grant.cats_label"), TextStyle: bold})
+		g.cats = map[string]*widget.Check{}
+		grid := container.NewGridWithColumns(2)
+		for _, cat := range schema.Categories() {
+			ch := widget.NewCheck(g.p.u.cat.Category(cat.ID), nil)
+			g.cats[cat.ID] = ch
+			grid.Add(ch)
+		}
+		col.Add(grid)
+		col.Add(widget.NewSeparator())
+		col.Add(&widget.Label{Text: lang.L("app.people.grant.until_label"), TextStyle: bold})
+		g.until = widget.NewEntry()
+		g.until.SetText(g.p.u.deps.Now().AddDate(1, 0, 0).Local().Format("02-01-2006"))
+		col.Add(g.until)
+		col.Add(paragraph(lang.L("app.people.grant.until_help")))
+		g.primary.SetText(lang.L("app.people.grant.do"))
+	} else {
+		col.Add(paragraph(t("app.people.pin.after", map[string]any{"Name": c.Name})))
+		g.primary.SetText(lang.L("app.people.pin.do"))
+	}
+	col.Add(g.errText)
+	g.primary.OnTapped = g.onConfirm
+	g.body.Objects = []fyne.CanvasObject{col}
+	g.body.Refresh()
+	g.p.u.focus(g.checked)
+}
+
+func (g *grantDialog) fail(text string) {
+	g.errText.SetText(text)
+	g.errText.Show()
+}
+
+// onConfirm grants the access (or trusts the code) once everything asked
+// for is there.
+func (g *grantDialog) onConfirm() {
+	p, u := g.p, g.p.u
+	u.touch()
+	if !g.checked.Checked {
+		g.fail(lang.L("app.people.grant.not_checked"))
+		return
+	}
+	v := u.vault()
+	if v == nil {
+		return
+	}
+	if !g.grant {
+		c, code := g.contact, g.code
+		runQuiet(u, func() (struct{}, error) { return struct{}{}, delegate.Pin(v, c, code) }, func(_ struct{}, err error) {
+			if err != nil {
+				u.showError(err)
+				return
+			}
+			g.d.Hide()
+			p.showResult(t("app.people.pin.done", map[string]any{"Name": c.Name}))
+		})
+		return
+	}
+	var cats []string
+	for _, cat := range schema.Categories() {
+		if g.cats[cat.ID].Checked {
+			cats = append(cats, cat.ID)
+		}
+	}
+	if len(cats) == 0 {
+		g.fail(lang.L("app.people.grant.no_cats"))
+		return
+	}
+	until, err := grantUntil(g.until.Text, u.deps.Now())
+	if err != nil {
+		g.fail(err.Error())
+		return
+	}
+	role := delegate.RoleView
+	if g.role.Selected == lang.L("app.people.role.manage") {
+		role = delegate.RoleManage
+	}
+	c, now := g.contact, u.deps.Now()
+	runQuiet(u, func() (*delegate.Certificate, error) {
+		_, own, err := ownContact(v, now)
+		if err != nil {
+			return nil, err
+		}
+		return delegate.GrantTo(v, delegate.Grant{Owner: delegate.PartyOf(own), Delegate: delegate.PartyOf(c),
+			Role: role, Categories: cats, ValidFrom: now, ValidUntil: until}, now)
+	}, func(cert *delegate.Certificate, err error) {
+		if err != nil {
+			u.showError(err)
+			return
+		}
+		g.d.Hide()
+		p.showResult(t("app.people.grant.done", map[string]any{"Name": c.Name, "Until": formatDate(cert.ValidUntil)}))
+		p.reload()
+	})
+}
+
+// grantUntil reads the end date of a grant: a whole day, after today, at
+// most five years ahead. Access ends at the end of that day.
+func grantUntil(text string, now time.Time) (time.Time, error) {
+	iso, err := schema.NormalizeDate(strings.TrimSpace(text))
+	if err != nil || len(iso) != len(time.DateOnly) {
+		return time.Time{}, errors.New(lang.L("app.people.grant.date_bad"))
+	}
+	d, err := time.ParseInLocation(time.DateOnly, iso, time.Local)
+	if err != nil {
+		return time.Time{}, errors.New(lang.L("app.people.grant.date_bad"))
+	}
+	end := d.AddDate(0, 0, 1)
+	switch {
+	case !end.After(now.Add(24 * time.Hour)):
+		return time.Time{}, errors.New(lang.L("app.people.grant.date_past"))
+	case end.After(now.AddDate(5, 0, 1)):
+		return time.Time{}, errors.New(lang.L("app.people.grant.date_far"))
+	}
+	return end, nil
+}

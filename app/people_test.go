@@ -1,0 +1,219 @@
+package app
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+
+	"kluis/sync/delegate"
+	"kluis/vault"
+)
+
+// helperVault is the son's own vault, driven through the delegate package.
+type helperVault struct {
+	v    *vault.Vault
+	code string
+}
+
+func newHelperVault(t *testing.T) *helperVault {
+	t.Helper()
+	v, _, err := vault.Create(filepath.Join(t.TempDir(), "son.kluis"), []byte("fiets regen koffie zomer"), "Youssef", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.Close() })
+	code, err := delegate.NewContact(v, "Youssef", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &helperVault{v: v, code: code}
+}
+
+func (h *helperVault) sync(t *testing.T, dir string) *delegate.Result {
+	t.Helper()
+	res, err := (&delegate.Syncer{Vault: h.v}).Sync(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func openPeople(t *testing.T, u *UI) *peoplePage {
+	t.Helper()
+	u.shell.select_("people")
+	p, ok := u.shell.current.(*peoplePage)
+	if !ok {
+		t.Fatalf("the people page is not shown (%T)", u.shell.current)
+	}
+	return p
+}
+
+// The mother gives her son access through the page, syncs through a
+// folder they share, sees what he added (marked as his) and revokes him.
+func TestPeoplePageGrantSyncRevoke(t *testing.T) {
+	u, w := newTestUI(t)
+	createVault(t, u, w, "fiets regen koffie zomer")
+	mother := u.vault()
+	if _, err := mother.Add("debts", map[string]string{"creditor": "CJIB", "amount": "90"}); err != nil {
+		t.Fatal(err)
+	}
+	son := newHelperVault(t)
+	folder := t.TempDir()
+
+	p := openPeople(t, u)
+	mustSee(t, w, "Uw contactcode")
+	mustSee(t, w, "Wie helpt u?")
+	mustSee(t, w, "Nog niemand")
+	if !strings.HasPrefix(p.code, delegate.ContactPrefix) {
+		t.Fatalf("contact code shown = %q", p.code)
+	}
+	own, _ := delegate.ParseContact(p.code)
+	if p.fingerprint.Text != delegate.ReadAloud(own.Fingerprint()) {
+		t.Errorf("read-aloud digits = %q", p.fingerprint.Text)
+	}
+	test.Tap(p.copyCode)
+	if got := u.app.Clipboard().Content(); got != p.code {
+		t.Errorf("clipboard holds %q", got)
+	}
+
+	// The son trusts her code (what he would do on his own page).
+	mc, _ := delegate.ParseContact(p.code)
+	if err := delegate.Pin(son.v, mc, p.code); err != nil {
+		t.Fatal(err)
+	}
+
+	// Giving access: a bad code is refused in words, then his code.
+	tap(t, w, "Iemand toegang geven")
+	g := p.lastGrant
+	g.onCode("kluis:contact/v1/niet-goed")
+	mustSee(t, w, "geen geldige Kluis-contactcode")
+	g.onCode(p.code)
+	mustSee(t, w, "eigen contactcode")
+	g.onCode(son.code)
+	sc, _ := delegate.ParseContact(son.code)
+	mustSee(t, w, delegate.ReadAloud(sc.Fingerprint()))
+	mustSee(t, w, "geen machtiging")
+	// Without the check nothing is granted.
+	g.cats["debts"].SetChecked(true)
+	tap(t, w, "Toegang geven")
+	mustSee(t, w, "Controleer eerst de cijfers")
+	g.checked.SetChecked(true)
+	g.role.SetSelected("Beheren")
+	g.until.SetText("gisteren")
+	tap(t, w, "Toegang geven")
+	mustSee(t, w, "hele datum")
+	g.until.SetText(time.Now().AddDate(1, 0, 0).Format("02-01-2006"))
+	tap(t, w, "Toegang geven")
+	mustSee(t, w, "Youssef heeft nu toegang")
+	mustSee(t, w, "Beheren · Schulden")
+	mustSee(t, w, "Status: open")
+	mustSee(t, w, "Laatst gesynchroniseerd: nog nooit")
+
+	// The sync folder, then sync now.
+	if p.syncNow.Disabled() == false {
+		t.Error("sync now is enabled before a folder was chosen")
+	}
+	p.onFolderChosen(filepath.Join(folder, "bestaat-niet"))
+	mustSee(t, w, "bestaat niet")
+	p.onFolderChosen(folder)
+	mustSee(t, w, "Gedeelde map: "+folder)
+	if u.app.Preferences().String(prefSyncFolder) != folder {
+		t.Error("the folder is not remembered")
+	}
+	tap(t, w, "Nu synchroniseren")
+	mustSee(t, w, "Verstuurd naar Youssef. Gegevens: 1, documenten: 0.")
+
+	// He adds a debt and a letter in the replica and syncs back.
+	son.sync(t, folder)
+	ms, _ := delegate.ManagedVaults(son.v)
+	m := ms[own.Fingerprint()]
+	if m == nil {
+		t.Fatal("the son does not manage her vault")
+	}
+	rv, err := delegate.OpenReplica(son.v, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	debt, err := rv.Add("debts", map[string]string{"creditor": "Belastingdienst", "amount": "250"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rv.AddDocument(context.Background(), "brief.pdf", strings.NewReader("%PDF brief"), vault.DocumentOptions{Record: debt.ID}); err != nil {
+		t.Fatal(err)
+	}
+	rv.Close()
+	son.sync(t, folder)
+
+	tap(t, w, "Nu synchroniseren")
+	mustSee(t, w, "Van Youssef. Nieuw: 1, veranderd: 0, documenten: 1.")
+	mustSee(t, w, "Gedaan door Youssef.")
+	if r, err := mother.Get(debt.ID); err != nil || r.Author.Person != "Youssef" {
+		t.Fatalf("his debt at the mother: %+v, %v", r, err)
+	}
+	if screenHas(w, "Laatst gesynchroniseerd: nog nooit") {
+		t.Error("the last sync is not shown after syncing")
+	}
+
+	// Revoke, confirmed; his next pack is refused, in words.
+	tap(t, w, "Intrekken")
+	mustSee(t, w, "Toegang intrekken?")
+	p.lastRevoke()
+	mustSee(t, w, "Status: ingetrokken op")
+	rv, _ = delegate.OpenReplica(son.v, m)
+	rv.Update(debt.ID, map[string]string{"amount": "300"})
+	rv.Close()
+	son.sync(t, folder)
+	tap(t, w, "Nu synchroniseren")
+	mustSee(t, w, "Geweigerd van Youssef: de toegang is ingetrokken.")
+}
+
+// The son's side: he adds his mother's code on the page, syncs, and sees
+// her vault among the vaults he helps with, with its counts.
+func TestPeoplePageHelperSide(t *testing.T) {
+	u, w := newTestUI(t)
+	createVault(t, u, w, "fiets regen koffie zomer")
+	folder := t.TempDir()
+	u.app.Preferences().SetString(prefSyncFolder, folder)
+
+	// The mother, driven through the delegate package.
+	mv, _, err := vault.Create(filepath.Join(t.TempDir(), "mother.kluis"), []byte("fiets regen koffie zomer"), "Fatima", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mv.Close()
+	mcode, _ := delegate.NewContact(mv, "Fatima", time.Now())
+	mc, _ := delegate.ParseContact(mcode)
+	mv.Add("income", map[string]string{"source": "AOW", "amount": "1400"})
+	mv.Add("goals", map[string]string{"title": "Papieren op orde"})
+
+	p := openPeople(t, u)
+	mustSee(t, w, "U helpt nog bij geen andere kluis.")
+	sc, _ := delegate.ParseContact(p.code)
+	if _, err := delegate.GrantTo(mv, delegate.Grant{Owner: delegate.PartyOf(mc), Delegate: delegate.PartyOf(sc), Role: delegate.RoleView,
+		Categories: []string{"income"}, ValidFrom: time.Now().Add(-time.Minute), ValidUntil: time.Now().AddDate(1, 0, 0)}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&delegate.Syncer{Vault: mv}).Sync(folder); err != nil {
+		t.Fatal(err)
+	}
+
+	// Her code, from a file she sent.
+	codeFile := filepath.Join(t.TempDir(), "fatima.txt")
+	os.WriteFile(codeFile, []byte(mcode+"\n"), 0o600)
+	tap(t, w, "Contactcode toevoegen…")
+	p.lastPin.onCodeFile(codeFile)
+	mustSee(t, w, delegate.ReadAloud(mc.Fingerprint()))
+	p.lastPin.checked.SetChecked(true)
+	tap(t, w, "Code toevoegen")
+	mustSee(t, w, "De code van Fatima is toegevoegd.")
+
+	tap(t, w, "Nu synchroniseren")
+	mustSee(t, w, "Kluis van Fatima. Nieuw: 1")
+	mustSee(t, w, "Bekijken · Inkomen")
+	mustSee(t, w, "Aantal gegevens: 1 (Inkomen 1)")
+}
