@@ -27,6 +27,10 @@ import (
 // path), no personal data.
 const prefSyncFolder = "sync_folder"
 
+// qrSize is the contact code's QR image in pixels, drawn one to one so
+// its modules stay sharp.
+const qrSize = 256
+
 // peoplePage is "Mensen": this vault's contact code to give to a helper,
 // the people who help (with their access, last sync and a way to revoke),
 // the sync folder with a "sync now" button, and the vaults this person
@@ -151,7 +155,7 @@ func (p *peoplePage) loadCode() {
 		if err != nil {
 			return made{}, err
 		}
-		png, err := delegate.QR(code, 512)
+		png, err := delegate.QR(code, qrSize)
 		return made{code: code, digits: delegate.ReadAloud(c.Fingerprint()), png: png}, err
 	}, func(m made, err error) {
 		if err != nil {
@@ -164,7 +168,7 @@ func (p *peoplePage) loadCode() {
 		img := canvas.NewImageFromReader(bytes.NewReader(m.png), "contactcode.png")
 		img.FillMode = canvas.ImageFillContain
 		img.ScaleMode = canvas.ImageScalePixels
-		img.SetMinSize(fyne.NewSize(220, 220))
+		img.SetMinSize(fyne.NewSize(qrSize, qrSize))
 		p.qr.Objects = []fyne.CanvasObject{img}
 		p.qr.Refresh()
 	})
@@ -534,7 +538,7 @@ func newGrantDialog(p *peoplePage, grant bool) *grantDialog {
 	intro := "app.people.grant.code_intro"
 	title := "app.people.give"
 	if !grant {
-		intro, title = "app.people.pin.code_intro", "app.people.add_owner"
+		intro, title = "app.people.pin.code_intro", "app.people.pin.title"
 	}
 	g.primary = &widget.Button{Text: lang.L("app.people.next"), Importance: widget.HighImportance, OnTapped: func() { g.onCode(g.codeEntry.Text) }}
 	cancel := &widget.Button{Text: lang.L("app.action.cancel"), OnTapped: func() { g.d.Hide() }}
