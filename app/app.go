@@ -121,6 +121,11 @@ func (u *UI) showError(err error) {
 	d.Show()
 }
 
+// showErrorText is showError for a message that is already in words.
+func (u *UI) showErrorText(text string) {
+	dialog.NewInformation(lang.L("app.error.title"), text, u.window).Show()
+}
+
 // errorText is the translated message for err, for showing next to a field.
 func (u *UI) errorText(err error) string { return u.cat.Error(err) }
 

@@ -130,6 +130,9 @@ func (p *binPage) load() {
 }
 
 func (p *binPage) onRestore(it binItem) {
+	if !p.u.mayChange() {
+		return
+	}
 	u := p.u
 	u.touch()
 	v := u.vault()

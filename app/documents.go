@@ -207,6 +207,9 @@ func (p *documentsPage) current() (vault.Document, bool) {
 }
 
 func (p *documentsPage) onAdd() {
+	if !p.u.mayChange() {
+		return
+	}
 	u := p.u
 	u.touch()
 	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
@@ -351,6 +354,9 @@ func (u *UI) saveDocumentCopy(doc vault.Document, path string, done func(error))
 }
 
 func (p *documentsPage) onDelete() {
+	if !p.u.mayChange() {
+		return
+	}
 	u := p.u
 	doc, ok := p.current()
 	v := u.vault()
@@ -374,6 +380,9 @@ func (p *documentsPage) onDelete() {
 // documents (after asking which record they belong to), and the documents
 // page is shown. Before the vault is unlocked a drop does nothing.
 func (u *UI) onDropped(_ fyne.Position, uris []fyne.URI) {
+	if u.vault() == nil || !u.mayChange() {
+		return
+	}
 	if u.vault() == nil || u.shell == nil {
 		return
 	}

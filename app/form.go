@@ -301,6 +301,10 @@ func (p *recordForm) store(saved func(vault.Record), failed func()) {
 			failed()
 		}
 	}
+	if !u.mayChange() {
+		fail()
+		return
+	}
 	values := make(map[string]string, len(p.fields))
 	for _, ff := range p.fields {
 		values[ff.f.ID] = ff.value()
@@ -403,6 +407,9 @@ func (p *recordForm) onHistory() {
 }
 
 func (p *recordForm) onDelete() {
+	if !p.u.mayChange() {
+		return
+	}
 	u := p.u
 	u.touch()
 	if p.rec == nil {

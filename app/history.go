@@ -166,6 +166,9 @@ func (p *historyPage) choose(i widget.ListItemID) {
 }
 
 func (p *historyPage) onRevert() {
+	if !p.u.mayChange() {
+		return
+	}
 	u := p.u
 	u.touch()
 	if p.chosen <= 0 || p.chosen >= len(p.versions) {

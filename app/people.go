@@ -356,11 +356,15 @@ func (p *peoplePage) showManaged(rows []managedRow) {
 				lines = append(lines, t("app.people.managed.counts", map[string]any{"N": total, "List": strings.Join(parts, ", ")}))
 			}
 		}
-		p.managed.Add(container.NewVBox(name, paragraph(strings.Join(lines, "\n"))))
+		row := container.NewVBox(name, paragraph(strings.Join(lines, "\n")))
+		if r.err == nil {
+			m := r.m
+			open := &widget.Button{Text: t("app.helping.open", map[string]any{"Name": m.Owner.Name}), Icon: theme.FolderOpenIcon(),
+				OnTapped: func() { p.u.openManaged(m) }}
+			row.Add(container.NewHBox(open))
+		}
+		p.managed.Add(row)
 		p.managed.Add(widget.NewSeparator())
-	}
-	if len(rows) > 0 {
-		p.managed.Add(paragraph(lang.L("app.people.managed.open_later")))
 	}
 	p.managed.Refresh()
 }

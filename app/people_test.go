@@ -216,4 +216,35 @@ func TestPeoplePageHelperSide(t *testing.T) {
 	mustSee(t, w, "Kluis van Fatima. Nieuw: 1")
 	mustSee(t, w, "Bekijken · Inkomen")
 	mustSee(t, w, "Aantal gegevens: 1 (Inkomen 1)")
+
+	// He opens her vault in the same window: her data, a banner saying
+	// whose it is, no sharing or settings there, and view-only means view.
+	tap(t, w, "Kluis van Fatima openen")
+	mustSee(t, w, "U kijkt mee in de kluis van Fatima")
+	mustSee(t, w, "Inkomen (1)")
+	if screenHas(w, "Instellingen") || screenHas(w, "Delen") {
+		t.Fatal("sharing or settings offered inside someone else's vault")
+	}
+	openCategory(t, u, "income")
+	tap(t, w, "Toevoegen")
+	typeInto(t, currentForm(t, u), "source", "Pensioenfonds")
+	typeInto(t, currentForm(t, u), "amount", "300")
+	tap(t, w, "Opslaan")
+	mustSee(t, w, "U mag in deze kluis alleen kijken")
+	if n, _ := u.vault().Counts(); n["income"] != 1 {
+		t.Fatalf("a view-only helper changed the vault: %v", n)
+	}
+	// Back home, through the unsaved-changes question.
+	tap(t, w, "Terug naar mijn kluis")
+	tap(t, w, "Niet opslaan")
+	if u.session.home != nil || u.vault() == nil {
+		t.Fatal("not back in his own vault")
+	}
+	mustSee(t, w, "Instellingen")
+	// Locking while helping closes her vault and locks his.
+	tap(t, w, "Kluis van Fatima openen")
+	tap(t, w, "Vergrendelen")
+	if u.session.home != nil || !u.session.v.Locked() {
+		t.Fatal("locking while helping did not come back to his own, locked vault")
+	}
 }

@@ -14,6 +14,13 @@ type session struct {
 	v    *vault.Vault
 	demo bool
 
+	// While helping in someone else's vault (a delegate's replica), home
+	// is the person's own session, kept open and unlocked underneath;
+	// helping names the owner and readOnly is set for a view-only role.
+	home     *session
+	helping  string
+	readOnly bool
+
 	mu          sync.Mutex
 	lastActive  time.Time
 	leftAt      time.Time // when the app went to the background; zero while in front
@@ -116,10 +123,16 @@ func (u *UI) onForeground() {
 // onStopped wipes the keys and releases the vault when the app ends.
 func (u *UI) onStopped() { u.closeSession() }
 
-// lockNow wipes the keys and shows the unlock screen.
+// lockNow wipes the keys and shows the unlock screen. A replica being
+// helped in is closed first: the unlock screen is always the person's own.
 func (u *UI) lockNow() {
 	if u.session == nil {
 		return
+	}
+	if s := u.session; s.home != nil {
+		s.stopAutoLock()
+		s.v.Close()
+		u.session = s.home
 	}
 	u.session.v.Lock()
 	u.shell = nil
@@ -132,11 +145,19 @@ func (u *UI) closeSession() {
 	if s == nil {
 		return
 	}
+	for ; s != nil; s = s.home {
+		s.stopAutoLock()
+		s.v.Close()
+	}
+	u.session, u.shell = nil, nil
+}
+
+// stopAutoLock ends the session's inactivity checks.
+func (s *session) stopAutoLock() {
 	if s.stopTicking != nil {
 		close(s.stopTicking)
+		s.stopTicking = nil
 	}
-	s.v.Close()
-	u.session, u.shell = nil, nil
 }
 
 // demoPathFor puts the example vault next to the real one.

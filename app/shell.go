@@ -72,7 +72,13 @@ func (u *UI) showMain() {
 			open: func() page { return newCategoryPage(u, c) },
 		})
 	}
+	helping := u.session.home != nil
 	fixed := func(id string, icon fyne.Resource, key string, open func() page) {
+		// In someone else's vault only their data: sharing, requests,
+		// people and settings belong to the person's own vault.
+		if helping && (id == "shares" || id == "requests" || id == "people" || id == "settings") {
+			return
+		}
 		s.items = append(s.items, navItem{id: id, icon: icon, label: func(map[string]int) string { return lang.L(key) }, open: open})
 	}
 	fixed("documents", theme.FileIcon(), "app.nav.documents", func() page { return newDocumentsPage(u) })
@@ -98,11 +104,18 @@ func (u *UI) showMain() {
 	}
 	s.lock = &widget.Button{Text: lang.L("app.lock"), Icon: theme.LogoutIcon(), OnTapped: s.onLock}
 	s.banner = widget.NewLabel("")
-	if u.session.demo {
+	right := fyne.CanvasObject(s.lock)
+	switch {
+	case u.session.demo:
 		s.banner.SetText(lang.L("app.demo.banner"))
+	case u.session.home != nil:
+		s.banner.SetText(u.helpingBanner())
+		s.banner.TextStyle = fyne.TextStyle{Bold: true}
+		back := &widget.Button{Text: lang.L("app.helping.back"), Icon: theme.NavigateBackIcon(), Importance: widget.HighImportance, OnTapped: u.backHome}
+		right = container.NewHBox(back, s.lock)
 	}
 	s.body = container.NewStack()
-	top := container.NewBorder(nil, nil, nil, s.lock, s.banner)
+	top := container.NewBorder(nil, nil, nil, right, s.banner)
 	split := container.NewHSplit(s.nav, container.NewPadded(s.body))
 	split.Offset = 0.27
 	u.window.SetContent(container.NewBorder(top, nil, nil, nil, split))
