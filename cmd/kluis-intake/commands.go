@@ -159,6 +159,7 @@ func (c *cli) cmdImport(args []string) error {
 type jsonImport struct {
 	ID              string         `json:"id"`
 	Issuer          string         `json:"issuer"`
+	OnBehalf        *jsonBehalf    `json:"on_behalf,omitempty"`
 	Purpose         string         `json:"purpose"`
 	CaseReference   string         `json:"case_reference,omitempty"`
 	RequestID       string         `json:"request_id,omitempty"`
@@ -171,6 +172,17 @@ type jsonImport struct {
 	Records         int            `json:"records"`
 	Documents       []jsonDocument `json:"documents"`
 	AlreadyImported bool           `json:"already_imported,omitempty"`
+}
+
+// jsonBehalf is the certificate of a share a delegate (the issuer) made
+// on the owner's behalf, as checked at import.
+type jsonBehalf struct {
+	Owner        string    `json:"owner"`
+	OwnerEd25519 string    `json:"owner_ed25519"`
+	Certificate  string    `json:"certificate"`
+	Role         string    `json:"role"`
+	Categories   []string  `json:"categories"`
+	ValidUntil   time.Time `json:"valid_until"`
 }
 
 type jsonDocument struct {
@@ -196,6 +208,14 @@ func importJSON(imp *intake.Import) (jsonImport, error) {
 	for _, d := range imp.Documents {
 		out.Documents = append(out.Documents, jsonDocument{ID: d.ID, Name: d.Name, MediaType: d.MediaType, Size: d.Size, SHA256: d.SHA256})
 	}
+	behalf, err := imp.OnBehalf()
+	if err != nil {
+		return jsonImport{}, err
+	}
+	if behalf != nil {
+		out.OnBehalf = &jsonBehalf{Owner: behalf.Owner.Name, OwnerEd25519: behalf.Owner.Ed25519, Certificate: behalf.ID,
+			Role: behalf.Role, Categories: behalf.Categories, ValidUntil: behalf.ValidUntil}
+	}
 	return out, nil
 }
 
@@ -209,7 +229,7 @@ func (c *cli) printImport(imp *intake.Import, again, short bool) error {
 		return c.printJSON(j)
 	}
 	t := c.cat.T
-	data := map[string]any{"ID": j.ID, "Issuer": j.Issuer, "Purpose": j.Purpose, "Records": j.Records,
+	data := map[string]any{"ID": j.ID, "Issuer": c.issuerText(j), "Purpose": j.Purpose, "Records": j.Records,
 		"Documents": len(j.Documents), "KeptUntil": day(j.KeptUntil), "ImportedAt": day(j.ImportedAt)}
 	if again {
 		fmt.Fprintln(c.stdout, t("intake.import.already", data))
@@ -221,7 +241,11 @@ func (c *cli) printImport(imp *intake.Import, again, short bool) error {
 	}
 	tw := tabwriter(c)
 	fmt.Fprintf(tw, "%s:\t%s\n", t("intake.label.bundle", nil), j.ID)
-	fmt.Fprintf(tw, "%s:\t%s\n", t("intake.label.issuer", nil), j.Issuer)
+	fmt.Fprintf(tw, "%s:\t%s\n", t("intake.label.issuer", nil), c.issuerText(j))
+	if b := j.OnBehalf; b != nil {
+		fmt.Fprintf(tw, "%s:\t%s\n", t("intake.behalf.label", nil), t("intake.behalf.note", map[string]any{
+			"By": j.Issuer, "Owner": b.Owner, "Until": day(b.ValidUntil), "Certificate": b.Certificate[:8]}))
+	}
 	fmt.Fprintf(tw, "%s:\t%s\n", t("intake.label.purpose", nil), j.Purpose)
 	if j.CaseReference != "" {
 		fmt.Fprintf(tw, "%s:\t%s\n", t("intake.label.case", nil), j.CaseReference)
@@ -255,6 +279,15 @@ func (c *cli) printImport(imp *intake.Import, again, short bool) error {
 	return tw.Flush()
 }
 
+// issuerText names who made a bundle: the citizen, or "Youssef namens
+// Fatima" for a share a delegate made on the citizen's behalf.
+func (c *cli) issuerText(j jsonImport) string {
+	if j.OnBehalf == nil {
+		return j.Issuer
+	}
+	return c.cat.T("intake.behalf.who", map[string]any{"By": j.Issuer, "Owner": j.OnBehalf.Owner})
+}
+
 func (c *cli) cmdList([]string) error {
 	return c.withStore(func(s *intake.Store) error {
 		imps, err := s.List()
@@ -281,7 +314,7 @@ func (c *cli) cmdList([]string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t("intake.label.id_column", nil), t("intake.label.issuer", nil),
 			t("intake.label.imported", nil), t("intake.label.kept_until", nil), t("intake.label.purpose", nil))
 		for _, j := range out {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", j.ID, j.Issuer, day(j.ImportedAt), day(j.KeptUntil), j.Purpose)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", j.ID, c.issuerText(j), day(j.ImportedAt), day(j.KeptUntil), j.Purpose)
 		}
 		return tw.Flush()
 	})

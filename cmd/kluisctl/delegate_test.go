@@ -108,6 +108,9 @@ func TestDelegationScenario(t *testing.T) {
 		}
 	}
 
+	// He makes a share on her behalf that the municipality verifies.
+	shareOnBehalf(t, son, debt)
+
 	list := mother.ok("delegate", "list")
 	for _, want := range []string{"Youssef", "manage", "Income", "Debts", "active", "changes by this helper", debt} {
 		if !strings.Contains(list, want) {
@@ -141,5 +144,66 @@ func TestDelegationScenario(t *testing.T) {
 	mother.add("debts", "creditor=Energie", "amount=80")
 	if out := mother.ok("sync", "--dir", folder, "--json"); strings.Contains(out, `"to": "Youssef"`) {
 		t.Errorf("a pack was written for the revoked delegate:\n%s", out)
+	}
+}
+
+// shareOnBehalf has the son make a bundle of his mother's income and debts
+// for the municipality, signed by him with her certificate attached; the
+// municipality imports it, and its show, list and export say who
+// delivered it on whose behalf.
+func shareOnBehalf(t *testing.T, son *env, debt string) {
+	t.Helper()
+	town := newEnv(t)
+	town.write("orgpass.txt", "gemeente wachtwoord 2026\n")
+	town.intakeOK("keygen", "--org", "Gemeente Zwolle", "-o", filepath.Join(town.dir, "org"))
+	card := filepath.Join(town.dir, "org", "organisation.card")
+	bundlePath := filepath.Join(son.dir, "namens-fatima.kluis")
+
+	var made struct {
+		sharedJSON
+		OnBehalfOf string `json:"on_behalf_of"`
+	}
+	son.decode(son.ok("--managed", "Fatima", "share", "create", "--to", card, "--scope", "income,debts",
+		"--purpose", "Aanvraag schuldhulp", "-o", bundlePath, "--json"), &made)
+	if made.OnBehalfOf != "Fatima" || made.Records != 2 || made.Documents != 1 {
+		t.Fatalf("share on behalf = %+v", made)
+	}
+	if log := son.ok("log", "--managed", "Fatima", "--json"); !strings.Contains(log, `"share.created"`) || !strings.Contains(log, "by Youssef on behalf of Fatima") {
+		t.Errorf("his log of her vault lacks the share on her behalf:\n%s", log)
+	}
+
+	var imp struct {
+		importJSONOut
+		OnBehalf struct {
+			Owner string `json:"owner"`
+			Role  string `json:"role"`
+		} `json:"on_behalf"`
+	}
+	lenient(t, town.intakeOK("import", bundlePath, "--json"), &imp)
+	if imp.ID != made.ID || imp.Issuer != "Youssef" || imp.OnBehalf.Owner != "Fatima" || imp.OnBehalf.Role != "manage" || imp.Records != 2 {
+		t.Fatalf("import = %+v", imp)
+	}
+	town.lang = "nl_NL.UTF-8"
+	for _, out := range []string{town.intakeOK("show", imp.ID), town.intakeOK("list")} {
+		if !strings.Contains(out, "Youssef namens Fatima") {
+			t.Errorf("intake does not say who delivered it for whom:\n%s", out)
+		}
+	}
+	if out := town.intakeOK("show", imp.ID); !strings.Contains(out, "aangeleverd door Youssef namens Fatima") || !strings.Contains(out, "geen wettelijke machtiging") {
+		t.Errorf("show:\n%s", out)
+	}
+	town.intakeOK("export", imp.ID, "-o", "zaak")
+	meta, _ := os.ReadFile(filepath.Join(town.dir, "zaak", "documenten.json"))
+	for _, want := range []string{`"indicatieMachtiging": "gemachtigde"`, `"naam": "Youssef"`, `"indicatieMachtiging": "machtiginggever"`, "Aangeleverd door Youssef namens Fatima"} {
+		if !strings.Contains(string(meta), want) {
+			t.Errorf("documenten.json lacks %s:\n%s", want, meta)
+		}
+	}
+	summary, _ := os.ReadFile(filepath.Join(town.dir, "zaak", "samenvatting.html"))
+	if !strings.Contains(string(summary), "aangeleverd door Youssef namens Fatima") || !strings.Contains(string(summary), "Gegevens van Fatima") {
+		t.Errorf("the summary does not say who delivered it:\n%s", summary)
+	}
+	if records, _ := os.ReadFile(filepath.Join(town.dir, "zaak", "records.json")); !strings.Contains(string(records), debt) {
+		t.Error("the debt he added is not in the bundle")
 	}
 }

@@ -90,6 +90,9 @@ func (c *cli) cmdShareCreate([]string) error {
 	o := shareFlags
 	const verb = "share create"
 	if o.answer != "" {
+		if c.managed != "" {
+			return c.problem("cli.share.behalf.no_answer", nil)
+		}
 		return c.cmdShareAnswer()
 	}
 	switch {
@@ -131,9 +134,13 @@ func (c *cli) cmdShareCreate([]string) error {
 	if _, err := os.Lstat(target); err == nil {
 		return c.about(c.problem("cli.error.file_exists", nil), "cli.what.file", map[string]any{"Path": target})
 	}
-	return c.withVault(func(v *vault.Vault) error {
+	return c.withShareVault(func(v *vault.Vault, behalf *share.Behalf, until time.Time) error {
 		ctx, stop := c.interruptible()
 		defer stop()
+		if behalf != nil && notAfter.After(until) {
+			// A share on behalf ends with the certificate that allows it.
+			notAfter = until
+		}
 		// Single records: the start of an id is enough, as everywhere.
 		for _, id := range o.records {
 			r, err := c.record(v, id)
@@ -148,7 +155,7 @@ func (c *cli) cmdShareCreate([]string) error {
 			}
 		}
 		req := share.Request{Scope: scope, To: card, Created: now, NotAfter: notAfter, Purpose: o.purpose,
-			Armor: o.armor, Compress: o.qr != "", File: target}
+			Armor: o.armor, Compress: o.qr != "", File: target, Behalf: behalf}
 		if o.shareCode {
 			req.Code = bundle.NewShareCode()
 		}
@@ -175,6 +182,8 @@ func (c *cli) cmdShareCreate([]string) error {
 			return c.problem("cli.share.error.nothing", nil)
 		case errors.Is(err, vault.ErrLocked), errors.Is(err, vault.ErrDamaged):
 			return c.aboutVault(err)
+		case behalf != nil && strings.HasPrefix(string(bundle.CodeOf(err)), "behalf."):
+			return c.problem("cli.share.behalf.refused", map[string]any{"Reason": c.cat.T("error.bundle."+string(bundle.CodeOf(err)), nil)})
 		case err != nil:
 			return c.about(err, "cli.what.file", map[string]any{"Path": target})
 		}
@@ -225,6 +234,8 @@ type jsonShare struct {
 	Status    string    `json:"status,omitempty"`
 	Receipts  int       `json:"receipts,omitempty"`
 	ShareCode string    `json:"share_code,omitempty"`
+	// OnBehalfOf names the owner a delegate made the share for.
+	OnBehalfOf string `json:"on_behalf_of,omitempty"`
 }
 
 func (c *cli) printShareCreated(res share.Result) error {
@@ -235,8 +246,16 @@ func (c *cli) printShareCreated(res share.Result) error {
 	}
 	j := jsonShare{ID: m.ID, File: c.output, To: to, Created: m.Created, Expires: m.NotAfter, Purpose: m.Purpose,
 		Records: res.Records, Documents: res.Documents, ShareCode: res.Code.String()}
+	if m.OnBehalf != nil {
+		if d, err := bundle.ParseDelegation([]byte(m.OnBehalf.Certificate)); err == nil {
+			j.OnBehalfOf = d.Owner.Name
+		}
+	}
 	if c.json {
 		return c.printJSON(j)
+	}
+	if j.OnBehalfOf != "" {
+		fmt.Fprintln(c.stdout, c.cat.T("cli.share.behalf.made", map[string]any{"By": m.Issuer.Name, "Owner": j.OnBehalfOf}))
 	}
 	fmt.Fprintln(c.stdout, c.cat.T("cli.share.create.done", map[string]any{"ID": j.ID, "Path": j.File, "To": to,
 		"Records": j.Records, "Documents": j.Documents, "Expires": j.Expires.Local().Format("2006-01-02 15:04")}))

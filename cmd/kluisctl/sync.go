@@ -6,7 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"kluis/sync/bundle"
 	"kluis/sync/delegate"
+	"kluis/sync/share"
 	"kluis/vault"
 )
 
@@ -218,4 +220,46 @@ func (c *cli) openManaged(own *vault.Vault) (*vault.Vault, error) {
 		return nil, c.about(err, "cli.managed.what", map[string]any{"Name": m.Owner.Name})
 	}
 	return rv, nil
+}
+
+// withShareVault runs fn on the vault a share is made from. Under
+// --managed that is the replica, and the share is made on the owner's
+// behalf: fn gets the delegate's own signer and keys with the owner's
+// certificate, and the end of that certificate. The delegate's own vault
+// stays open (to sign) until fn returns.
+func (c *cli) withShareVault(fn func(v *vault.Vault, behalf *share.Behalf, until time.Time) error) error {
+	if c.managed == "" {
+		return c.withVault(func(v *vault.Vault) error { return fn(v, nil, time.Time{}) })
+	}
+	only := c.managed
+	return c.ownVault(func(own *vault.Vault) error {
+		m, err := delegate.FindManaged(own, only)
+		if err != nil {
+			return c.problem("cli.managed.error.unknown", map[string]any{"ID": only})
+		}
+		if m.Revocation != "" {
+			return c.problem("cli.managed.error.revoked", map[string]any{"Name": m.Owner.Name})
+		}
+		cert := m.Cert()
+		if cert == nil {
+			return c.problem("cli.managed.error.unknown", map[string]any{"ID": only})
+		}
+		if cert.Role != delegate.RoleManage {
+			return c.problem("cli.share.behalf.view_only", map[string]any{"Name": m.Owner.Name})
+		}
+		keys, err := own.PublicKeys()
+		if err != nil {
+			return c.aboutVault(err)
+		}
+		rv, err := delegate.OpenReplica(own, m)
+		if err != nil {
+			return c.about(err, "cli.managed.what", map[string]any{"Name": m.Owner.Name})
+		}
+		behalf := &share.Behalf{Signer: own, Issuer: bundle.IssuerFromVault(own.Author().Person, keys), Certificate: []byte(m.Certificate)}
+		err = fn(rv, behalf, cert.ValidUntil)
+		if cerr := rv.Close(); err == nil {
+			err = c.about(cerr, "cli.managed.what", map[string]any{"Name": m.Owner.Name})
+		}
+		return err
+	})
 }

@@ -39,6 +39,15 @@ const (
 	CodeBadReceipt     Code = "bad_receipt"      // a receipt that does not parse or verify
 	CodeBadShareCode   Code = "bad_share_code"   // a share code that is not well formed
 	CodeBadURI         Code = "bad_uri"          // a kluis: URI that does not parse
+
+	// Refusals of a share made on behalf of someone (FORMAT.md §3.5).
+	CodeBehalfCertificate Code = "behalf.certificate"   // the certificate does not parse or is not signed by the owner it names
+	CodeBehalfDelegate    Code = "behalf.delegate"      // the certificate names another delegate than the issuer who signed
+	CodeBehalfRole        Code = "behalf.role"          // the certificate's role is not manage
+	CodeBehalfScope       Code = "behalf.scope"         // something shared is outside the certificate's categories
+	CodeBehalfNotYetValid Code = "behalf.not_yet_valid" // the certificate was not valid yet when the bundle was made
+	CodeBehalfExpired     Code = "behalf.expired"       // the certificate had ended when the bundle was made, or has ended now
+	CodeBehalfEmergency   Code = "behalf.emergency"     // an emergency grant, whose opening the bundle cannot show
 )
 
 // Error is a refusal: what was wrong, as a Code, with an English detail

@@ -48,9 +48,13 @@ type Manifest struct {
 	CaseReference string    `json:"case_reference,omitempty"` // the organisation's case reference, if any
 	Message       string    `json:"message,omitempty"`        // a short note from the citizen, if any
 	Issuer        Issuer    `json:"issuer"`
-	Recipient     Recipient `json:"recipient"`
-	Scope         Scope     `json:"scope"`
-	Entries       []Entry   `json:"entries"` // records.json first, then documents, in archive order
+	// OnBehalf, for a share made by a delegate on the owner's behalf,
+	// carries the owner's delegation certificate; Issuer is then the
+	// delegate, who signs the manifest.
+	OnBehalf  *OnBehalf `json:"on_behalf,omitempty"`
+	Recipient Recipient `json:"recipient"`
+	Scope     Scope     `json:"scope"`
+	Entries   []Entry   `json:"entries"` // records.json first, then documents, in archive order
 }
 
 // Issuer is the citizen who made the bundle: a display name and public
@@ -153,6 +157,9 @@ func (m *Manifest) check(lim Limits) error {
 	}
 	if _, err := parseEd25519(m.Issuer.Ed25519); err != nil {
 		return bad("issuer ed25519: %v", err)
+	}
+	if m.OnBehalf != nil && (m.OnBehalf.Certificate == "" || len(m.OnBehalf.Certificate) > maxCertificate) {
+		return bad("on_behalf must hold a certificate of 1 to %d bytes", maxCertificate)
 	}
 	switch m.Recipient.Kind {
 	case RecipientCard:

@@ -80,6 +80,7 @@ type Reader struct {
 	mraw     []byte
 	sig      []byte
 	records  *Records
+	behalf   *Delegation // the checked certificate of a share made on behalf
 	rraw     []byte
 	next     int // index of the next document in records.Documents
 	seen     map[string]bool
@@ -209,6 +210,9 @@ func Open(src io.Reader, opts Options) (*Reader, error) {
 	if r.records, err = parseRecords(rb, m); err != nil {
 		return nil, err
 	}
+	if r.behalf, err = CheckOnBehalf(m, r.records, now(), opts.Skew); err != nil {
+		return nil, err
+	}
 	r.rraw = rb
 	return r, nil
 }
@@ -249,6 +253,11 @@ func (r *Reader) ManifestBytes() []byte { return bytes.Clone(r.mraw) }
 
 // Signature returns the manifest's signature.
 func (r *Reader) Signature() []byte { return bytes.Clone(r.sig) }
+
+// OnBehalf returns the checked delegation certificate of a share made by a
+// delegate on the owner's behalf, or nil: the issuer then is the delegate,
+// the certificate's owner the person the data is about.
+func (r *Reader) OnBehalf() *Delegation { return r.behalf }
 
 // Records returns the checked content of records.json.
 func (r *Reader) Records() *Records { return r.records }

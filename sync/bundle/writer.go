@@ -34,6 +34,11 @@ type Share struct {
 
 	Issuer Issuer // the citizen's name and public keys
 
+	// OnBehalf, for a share a delegate makes on the owner's behalf: the
+	// owner's signed delegation certificate. Issuer and the signer are
+	// then the delegate's.
+	OnBehalf []byte
+
 	// Exactly one of To and Code: the organisation's card, or a share code
 	// (which must then be the only way to open the bundle).
 	To   *Card
@@ -226,8 +231,15 @@ func (s *Share) manifest() (*Manifest, []byte, error) {
 	for _, d := range s.Documents {
 		m.Entries = append(m.Entries, Entry{Path: d.Path(), Size: d.Size, SHA256: d.SHA256})
 	}
-	if _, err := parseRecords(rb, m); err != nil {
+	parsed, err := parseRecords(rb, m)
+	if err != nil {
 		return nil, nil, fmt.Errorf("failed to make valid records: %w", err)
+	}
+	if s.OnBehalf != nil {
+		m.OnBehalf = &OnBehalf{Certificate: string(s.OnBehalf)}
+		if _, err := CheckOnBehalf(m, parsed, m.Created, 0); err != nil {
+			return nil, nil, fmt.Errorf("failed to share on behalf: %w", err)
+		}
 	}
 	return m, rb, nil
 }

@@ -81,7 +81,11 @@ func (s *Store) Export(id, dir string) error {
 			return err
 		}
 	}
-	meta, err := json.MarshalIndent(zgwDocuments(imp, m), "", "  ")
+	behalf, err := imp.OnBehalf()
+	if err != nil {
+		return err
+	}
+	meta, err := json.MarshalIndent(zgwDocuments(imp, m, behalf), "", "  ")
 	if err != nil {
 		return err
 	}
@@ -92,7 +96,11 @@ func (s *Store) Export(id, dir string) error {
 	if err != nil {
 		return err
 	}
-	err = summaryTemplate.Execute(f, summaryOf(imp, m, rs))
+	sum := summaryOf(imp, m, rs)
+	if behalf != nil {
+		sum.Issuer, sum.Delegate = behalf.Owner.Name, m.Issuer.Name
+	}
+	err = summaryTemplate.Execute(f, sum)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -114,6 +122,21 @@ type zgwDocument struct {
 	Integriteit                 zgwIntegrity `json:"integriteit"`
 	Auteur                      string       `json:"auteur"`
 	Beschrijving                string       `json:"beschrijving"`
+	// Rollen, only for a share made on behalf of someone: the citizen the
+	// data is about (machtiginggever) and the delegate who delivered it
+	// (gemachtigde), in the terms of the ZGW Zaken API's Rol, for the
+	// case system to add to the case. Kluis's delegation is technical:
+	// the caseworker decides whether it counts as a legal mandate.
+	Rollen []zgwRole `json:"rollen,omitempty"`
+}
+
+// zgwRole is a person's part in a share made on behalf, with the ZGW
+// Rol's indicatieMachtiging.
+type zgwRole struct {
+	Naam                string `json:"naam"`
+	Ed25519             string `json:"ed25519"` // the key that signed (delegate) or granted (citizen)
+	IndicatieMachtiging string `json:"indicatieMachtiging"`
+	Roltoelichting      string `json:"roltoelichting"`
 }
 
 type zgwIntegrity struct {
@@ -122,8 +145,19 @@ type zgwIntegrity struct {
 	Datum     string `json:"datum"`
 }
 
-func zgwDocuments(imp *Import, m *bundle.Manifest) []zgwDocument {
+func zgwDocuments(imp *Import, m *bundle.Manifest, behalf *bundle.Delegation) []zgwDocument {
 	out := []zgwDocument{}
+	by := "Aangeleverd door de inwoner met Kluis"
+	var roles []zgwRole
+	if behalf != nil {
+		by = "Aangeleverd door " + m.Issuer.Name + " namens " + behalf.Owner.Name + " met Kluis"
+		roles = []zgwRole{
+			{Naam: behalf.Owner.Name, Ed25519: behalf.Owner.Ed25519, IndicatieMachtiging: "machtiginggever",
+				Roltoelichting: "inwoner; gaf in Kluis toestemming " + behalf.ID + " (geen wettelijke machtiging)"},
+			{Naam: m.Issuer.Name, Ed25519: m.Issuer.Ed25519, IndicatieMachtiging: "gemachtigde",
+				Roltoelichting: "leverde aan namens " + behalf.Owner.Name + " met een technische Kluis-machtiging; beoordeel zelf of die geldt"},
+		}
+	}
 	for _, d := range imp.Documents {
 		title := strings.TrimSuffix(d.Name, path.Ext(d.Name))
 		out = append(out, zgwDocument{
@@ -132,7 +166,8 @@ func zgwDocuments(imp *Import, m *bundle.Manifest) []zgwDocument {
 			Formaat: d.MediaType, Bestandsomvang: d.Size, Taal: "dut", Vertrouwelijkheidaanduiding: "vertrouwelijk",
 			Integriteit:  zgwIntegrity{Algoritme: "sha_256", Waarde: d.SHA256, Datum: imp.ImportedAt.Format(time.DateOnly)},
 			Auteur:       m.Issuer.Name,
-			Beschrijving: "Aangeleverd door de inwoner met Kluis, bundel " + imp.ID + ", doel: " + m.Purpose,
+			Beschrijving: by + ", bundel " + imp.ID + ", doel: " + m.Purpose,
+			Rollen:       roles,
 		})
 	}
 	return out
@@ -140,7 +175,8 @@ func zgwDocuments(imp *Import, m *bundle.Manifest) []zgwDocument {
 
 type summary struct {
 	Bundle     string
-	Issuer     string
+	Issuer     string // the citizen the data is about
+	Delegate   string // who delivered it on the citizen's behalf, if someone did
 	Created    string
 	Imported   string
 	KeptUntil  string
@@ -264,8 +300,12 @@ code { font-size: .85rem; word-break: break-all; }
 </head>
 <body>
 <h1>Gegevens van {{.Issuer}}</h1>
-<p>Deze gegevens heeft {{.Issuer}} zelf gedeeld met Kluis, op {{.Created}}.
+{{if .Delegate}}<p>Deze gegevens zijn aangeleverd door {{.Delegate}} namens {{.Issuer}}, met Kluis, op {{.Created}}.
 Wij hebben ze ontvangen op {{.Imported}}.</p>
+<p class="let-op">{{.Issuer}} heeft {{.Delegate}} in Kluis toestemming gegeven om te helpen. Dat is een technische
+toestemming, geen wettelijke machtiging (zoals DigiD Machtigen of bewindvoering): beoordeel zelf of {{.Delegate}}
+namens {{.Issuer}} mag optreden.</p>{{else}}<p>Deze gegevens heeft {{.Issuer}} zelf gedeeld met Kluis, op {{.Created}}.
+Wij hebben ze ontvangen op {{.Imported}}.</p>{{end}}
 <table>
 <tr><th scope="row">Doel</th><td>{{.Purpose}}</td></tr>
 {{if .Case}}<tr><th scope="row">Zaaknummer</th><td>{{.Case}}</td></tr>{{end}}
@@ -289,7 +329,7 @@ Na {{.KeptUntil}} moet u ze verwijderen. Trekt de inwoner de toestemming eerder 
 {{range .Documents}}<tr><td>{{.Name}}<br><code>SHA-256 {{.SHA256}}</code></td><td>{{.Size}}</td><td>{{.Record}}</td></tr>
 {{end}}</table>{{else}}<p>Er zijn geen documenten gedeeld.</p>{{end}}
 <h2>Controle</h2>
-<p>Kluis heeft de handtekening van de inwoner en elk bestand gecontroleerd voordat de gegevens werden opgeslagen.
+<p>Kluis heeft de handtekening van {{if .Delegate}}{{.Delegate}}, de toestemming van {{.Issuer}}{{else}}de inwoner{{end}} en elk bestand gecontroleerd voordat de gegevens werden opgeslagen.
 De controlegetallen (SHA-256) van de bestanden staan hierboven en in <code>manifest.json</code>.</p>
 </body>
 </html>

@@ -52,6 +52,21 @@ func (imp *Import) ParsedManifest() (*bundle.Manifest, error) {
 	return m, nil
 }
 
+// OnBehalf returns the delegation certificate of a share a delegate made
+// on the owner's behalf (checked in full at import), or nil for a share
+// the citizen made.
+func (imp *Import) OnBehalf() (*bundle.Delegation, error) {
+	m, err := imp.ParsedManifest()
+	if err != nil || m.OnBehalf == nil {
+		return nil, err
+	}
+	d, err := bundle.ParseDelegation([]byte(m.OnBehalf.Certificate))
+	if err != nil {
+		return nil, fmt.Errorf("%w: certificate of %s: %v", ErrDamaged, imp.ID, err)
+	}
+	return d, nil
+}
+
 // ParsedRecords returns the import's records and document metadata.
 func (imp *Import) ParsedRecords() (*bundle.Records, error) {
 	var rs bundle.Records

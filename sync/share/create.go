@@ -41,6 +41,11 @@ type Request struct {
 	Armor    bool // an ASCII-armored age file instead of binary
 	Compress bool // gzip inside the age file: for links and QR codes
 
+	// Behalf, for a share a delegate makes from a managed replica on the
+	// owner's behalf: the delegate signs, and the owner's certificate
+	// travels in the bundle. Nil for a share of one's own vault.
+	Behalf *Behalf
+
 	// File is where the bundle is saved, as the list of shares shows it;
 	// SetFile changes it later.
 	File string
@@ -50,6 +55,15 @@ type Request struct {
 	// what must go with the bundle (a QR code). An error stops Create and
 	// nothing is recorded.
 	Flush func() error
+}
+
+// Behalf is who makes a share on someone else's behalf: the delegate's
+// signer and public keys (their own vault's, never the replica's), and
+// the owner's signed delegation certificate that lets them.
+type Behalf struct {
+	Signer      bundle.Signer
+	Issuer      bundle.Issuer
+	Certificate []byte
 }
 
 // Progress reports how many bytes of the documents were written so far, of
@@ -104,10 +118,14 @@ func Create(ctx context.Context, v *vault.Vault, req Request, w io.Writer, progr
 	s.CaseReference, s.RequestID, s.Message = req.CaseReference, req.RequestID, req.Message
 	s.Issuer = bundle.IssuerFromVault(v.Author().Person, keys)
 	s.To, s.Code, s.Armor, s.Compress = req.To, req.Code, req.Armor, req.Compress
+	var signer bundle.Signer = v
+	if req.Behalf != nil {
+		s.Issuer, s.OnBehalf, signer = req.Behalf.Issuer, req.Behalf.Certificate, req.Behalf.Signer
+	}
 	if progress != nil {
 		countDocuments(ctx, s, progress)
 	}
-	m, err := bundle.Write(w, s, v)
+	m, err := bundle.Write(w, s, signer)
 	if err != nil {
 		return Result{}, err
 	}
@@ -124,7 +142,11 @@ func Create(ctx context.Context, v *vault.Vault, req Request, w io.Writer, progr
 		return Result{}, err
 	}
 	info := newInfo(s, m, mraw, req)
-	if err := put(v, info, vault.Event{Action: vault.ActionShareCreated, Subject: m.ID, Detail: createdDetail(&info)}); err != nil {
+	detail := createdDetail(&info)
+	if m.OnBehalf != nil {
+		detail += behalfDetail(m)
+	}
+	if err := put(v, info, vault.Event{Action: vault.ActionShareCreated, Subject: m.ID, Detail: detail}); err != nil {
 		return Result{}, err
 	}
 	return Result{Info: info, Manifest: m, Code: s.Code, Records: len(s.Records), Documents: len(s.Documents)}, nil
@@ -190,6 +212,16 @@ func createdDetail(info *Info) string {
 		detail += " " + bundle.ShortFingerprint(info.Recipient.Fingerprint)
 	}
 	return detail + fmt.Sprintf("; %d records, %d documents", len(info.Records), len(info.Documents))
+}
+
+// behalfDetail says in the log entry who made the share for whom, under
+// which certificate.
+func behalfDetail(m *bundle.Manifest) string {
+	d, err := bundle.ParseDelegation([]byte(m.OnBehalf.Certificate))
+	if err != nil {
+		return "; on behalf"
+	}
+	return fmt.Sprintf("; by %s on behalf of %s, certificate %s", m.Issuer.Name, d.Owner.Name, d.ID[:8])
 }
 
 // put stores info, with e in the activity log in the same transaction when
