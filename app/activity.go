@@ -171,22 +171,9 @@ func (p *activityPage) fieldLabels(category, detail string) string {
 func (p *activityPage) onExport() {
 	u := p.u
 	u.touch()
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil {
-			u.showError(err)
-			return
-		}
-		if w == nil {
-			return
-		}
-		path := w.URI().Path()
-		w.Close()
+	u.pickSaveFile(lang.L("app.activity.choose_place"), fmt.Sprintf("kluis-logboek-%s.json", u.deps.Now().Format("2006-01-02")), func(path string) {
 		p.exportTo(path)
-	}, u.window)
-	d.SetFileName(fmt.Sprintf("kluis-logboek-%s.json", u.deps.Now().Format("2006-01-02")))
-	d.SetTitleText(lang.L("app.activity.choose_place"))
-	u.prepareFileDialog(d)
-	d.Show()
+	})
 }
 
 // exportTo writes the whole log, oldest first, as indented JSON to path.

@@ -11,7 +11,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -532,22 +531,9 @@ func (s *consentScreen) madeView() fyne.CanvasObject {
 func (s *consentScreen) onSaveFile() {
 	u := s.u
 	u.touch()
-	d := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
-		if err != nil {
-			u.showError(err)
-			return
-		}
-		if wc == nil {
-			return
-		}
-		path := wc.URI().Path()
-		wc.Close()
+	u.pickSaveFile(lang.L("app.wizard.save_place"), strings.Replace(shareFileName(u.deps.Now()), "deling", "antwoord", 1), func(path string) {
 		s.saveTo(path)
-	}, u.window)
-	d.SetFileName(strings.Replace(shareFileName(u.deps.Now()), "deling", "antwoord", 1))
-	d.SetTitleText(lang.L("app.wizard.save_place"))
-	u.prepareFileDialog(d)
-	d.Show()
+	})
 }
 
 // saveTo copies the answer bundle to path and notes the place with the share.

@@ -20,7 +20,6 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -212,20 +211,9 @@ func (p *documentsPage) onAdd() {
 	}
 	u := p.u
 	u.touch()
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil {
-			u.showError(err)
-			return
-		}
-		if r == nil {
-			return // the person closed the dialog
-		}
-		r.Close()
-		p.onFilesChosen([]string{r.URI().Path()})
-	}, u.window)
-	d.SetTitleText(lang.L("app.documents.choose_file"))
-	u.prepareFileDialog(d)
-	d.Show()
+	u.pickFile(lang.L("app.documents.choose_file"), func(path string) {
+		p.onFilesChosen([]string{path})
+	})
 }
 
 // onFilesChosen asks which record the files belong to, then adds them.
@@ -300,22 +288,9 @@ func (p *documentsPage) onSave() {
 		return
 	}
 	u.touch()
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil {
-			u.showError(err)
-			return
-		}
-		if w == nil {
-			return
-		}
-		path := w.URI().Path()
-		w.Close()
+	u.pickSaveFile(lang.L("app.documents.choose_place"), doc.Name, func(path string) {
 		u.saveDocumentCopy(doc, path, nil)
-	}, u.window)
-	d.SetFileName(doc.Name)
-	d.SetTitleText(lang.L("app.documents.choose_place"))
-	u.prepareFileDialog(d)
-	d.Show()
+	})
 }
 
 // saveDocumentCopy writes a document to path outside the vault, through a
@@ -654,18 +629,6 @@ func formatSize(n int64, language string) string {
 		s = strings.Replace(s, ".", ",", 1)
 	}
 	return s
-}
-
-// prepareFileDialog makes a file dialog large and starts it in the home
-// folder.
-func (u *UI) prepareFileDialog(d *dialog.FileDialog) {
-	if home, err := os.UserHomeDir(); err == nil {
-		if l, err := storage.ListerForURI(storage.NewFileURI(home)); err == nil {
-			d.SetLocation(l)
-		}
-	}
-	size := u.window.Canvas().Size()
-	d.Resize(fyne.NewSize(max(size.Width*0.9, 600), max(size.Height*0.9, 450)))
 }
 
 // tightVBox stacks objects vertically without padding between them, for a

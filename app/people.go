@@ -390,25 +390,7 @@ func (p *peoplePage) showFolder() {
 func (p *peoplePage) onChooseFolder() {
 	u := p.u
 	u.touch()
-	d := dialog.NewFolderOpen(func(l fyne.ListableURI, err error) {
-		if err != nil {
-			u.showError(err)
-			return
-		}
-		if l == nil {
-			return
-		}
-		p.onFolderChosen(l.Path())
-	}, u.window)
-	d.Resize(fyne.NewSize(900, 620))
-	if u.sync {
-		d.Show()
-		return
-	}
-	go func() {
-		time.Sleep(150 * time.Millisecond)
-		onUI(d.Show)
-	}()
+	u.pickFolder(lang.L("app.people.choose_folder_title"), p.onFolderChosen)
 }
 
 // onFolderChosen remembers the sync folder.
@@ -561,19 +543,7 @@ func newGrantDialog(p *peoplePage, grant bool) *grantDialog {
 
 func (g *grantDialog) onLoad() {
 	u := g.p.u
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil {
-			u.showError(err)
-			return
-		}
-		if r == nil {
-			return
-		}
-		path := r.URI().Path()
-		r.Close()
-		g.onCodeFile(path)
-	}, u.window)
-	u.showFileDialog(d)
+	u.pickFile(lang.L("app.people.choose_code_title"), g.onCodeFile)
 }
 
 // onCodeFile reads a contact code from a file (a .txt someone sent).

@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"io"
+	"os"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -92,26 +93,20 @@ func (p *requestsPage) load() {
 
 func (p *requestsPage) onOpenFile() {
 	u := p.u
-	u.touch()
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+	u.pickFile(lang.L("app.requests.choose_file"), func(path string) {
+		f, err := os.Open(path)
 		if err != nil {
 			u.showError(err)
 			return
 		}
-		if r == nil {
-			return
-		}
-		defer r.Close()
-		b, err := io.ReadAll(io.LimitReader(r, 4*request.MaxFile+1))
+		defer f.Close()
+		b, err := io.ReadAll(io.LimitReader(f, 4*request.MaxFile+1))
 		if err != nil {
 			u.showError(err)
 			return
 		}
 		u.openRequest(b)
-	}, u.window)
-	d.SetTitleText(lang.L("app.requests.choose_file"))
-	u.prepareFileDialog(d)
-	d.Show()
+	})
 }
 
 func (p *requestsPage) onOpenLink() {

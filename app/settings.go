@@ -211,22 +211,9 @@ func (p *settingsPage) onChangePassphrase() {
 func (p *settingsPage) onBackup() {
 	u := p.u
 	u.touch()
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil {
-			u.showError(err)
-			return
-		}
-		if w == nil {
-			return
-		}
-		path := w.URI().Path()
-		w.Close()
+	u.pickSaveFile(lang.L("app.settings.backup.choose_place"), fmt.Sprintf("kluis-backup-%s.kluisbackup", u.deps.Now().Format("2006-01-02")), func(path string) {
 		p.backupTo(path)
-	}, u.window)
-	d.SetFileName(fmt.Sprintf("kluis-backup-%s.kluisbackup", u.deps.Now().Format("2006-01-02")))
-	d.SetTitleText(lang.L("app.settings.backup.choose_place"))
-	u.prepareFileDialog(d)
-	d.Show()
+	})
 }
 
 // backupTo writes an encrypted backup of the open vault to path.
@@ -285,19 +272,9 @@ func (p *settingsPage) onExport() {
 			if !ok {
 				return
 			}
-			d := dialog.NewFolderOpen(func(dir fyne.ListableURI, err error) {
-				if err != nil {
-					u.showError(err)
-					return
-				}
-				if dir == nil {
-					return
-				}
-				p.exportTo(dir.Path())
-			}, u.window)
-			d.SetTitleText(lang.L("app.settings.export.choose_folder"))
-			u.prepareFileDialog(d)
-			d.Show()
+			u.pickFolder(lang.L("app.settings.export.choose_folder"), func(path string) {
+				p.exportTo(path)
+			})
 		}, u.window)
 	warn.Resize(fyne.NewSize(560, warn.MinSize().Height))
 	warn.Show()

@@ -210,21 +210,9 @@ func (p *sharesPage) onRevoke(s share.Info) {
 // the file dialog.
 func (p *sharesPage) saveNotice(s share.Info) {
 	u := p.u
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil {
-			u.showError(err)
-			return
-		}
-		if w == nil {
-			return
-		}
-		path := w.URI().Path()
-		w.Close()
+	u.pickSaveFile(lang.L("app.shares.notice_place"), "kluis-intrekking-"+u.deps.Now().Format("2006-01-02")+".kluis-revoke", func(path string) {
 		p.writeNotice(s, path)
-	}, u.window)
-	d.SetFileName("kluis-intrekking-" + u.deps.Now().Format("2006-01-02") + ".kluis-revoke")
-	d.SetTitleText(lang.L("app.shares.notice_place"))
-	u.showFileDialog(d)
+	})
 }
 
 // writeNotice revokes the share and writes its signed notice to path.
@@ -280,20 +268,9 @@ func readSmallFile(path string) ([]byte, error) {
 func (p *sharesPage) onReceipt() {
 	u := p.u
 	u.touch()
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil {
-			u.showError(err)
-			return
-		}
-		if r == nil {
-			return
-		}
-		path := r.URI().Path()
-		r.Close()
+	u.pickFile(lang.L("app.shares.receipt_choose"), func(path string) {
 		p.importReceipt(path)
-	}, u.window)
-	d.SetTitleText(lang.L("app.shares.receipt_choose"))
-	u.showFileDialog(d)
+	})
 }
 
 // importReceipt reads the receipt at path and keeps it with its share.
@@ -340,22 +317,6 @@ func (u *UI) showMessage(title, text string) {
 	d := dialog.NewCustom(title, lang.L("app.shares.ok"), container.New(&formColumn{width: 480}, paragraph(text)), u.window)
 	d.Resize(fyne.NewSize(520, d.MinSize().Height))
 	d.Show()
-}
-
-// showFileDialog shows a file dialog, large and in the home folder, once
-// the key press that asked for it is over: the dialog focuses its file
-// name at once, and the Space that pressed the button would otherwise land
-// in the name as a leading space.
-func (u *UI) showFileDialog(d *dialog.FileDialog) {
-	u.prepareFileDialog(d)
-	if u.sync {
-		d.Show()
-		return
-	}
-	go func() {
-		time.Sleep(150 * time.Millisecond)
-		onUI(d.Show)
-	}()
 }
 
 // after runs f on the UI goroutine once d has passed. Tests (where

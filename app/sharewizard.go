@@ -18,7 +18,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
@@ -356,20 +355,9 @@ func (w *shareWizard) showCardInfo() {
 func (w *shareWizard) onLoadCard() {
 	u := w.u
 	u.touch()
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil {
-			u.showError(err)
-			return
-		}
-		if r == nil {
-			return
-		}
-		path := r.URI().Path()
-		r.Close()
+	u.pickFile(lang.L("app.wizard.card_choose"), func(path string) {
 		w.loadCardFile(path)
-	}, u.window)
-	d.SetTitleText(lang.L("app.wizard.card_choose"))
-	u.showFileDialog(d)
+	})
 }
 
 // loadCardFile reads a card, remembers it in the vault and chooses it.
@@ -1146,21 +1134,9 @@ func (w *shareWizard) onSaveFile() {
 	if w.tempPath == "" || w.result == nil {
 		return
 	}
-	d := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
-		if err != nil {
-			u.showError(err)
-			return
-		}
-		if wc == nil {
-			return
-		}
-		path := wc.URI().Path()
-		wc.Close()
+	u.pickSaveFile(lang.L("app.wizard.save_place"), shareFileName(u.deps.Now()), func(path string) {
 		w.saveTo(path)
-	}, u.window)
-	d.SetFileName(shareFileName(u.deps.Now()))
-	d.SetTitleText(lang.L("app.wizard.save_place"))
-	u.showFileDialog(d)
+	})
 }
 
 // saveTo copies the made bundle to path and notes the place with the share.

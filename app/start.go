@@ -3,7 +3,9 @@ package app
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -12,7 +14,6 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -207,21 +208,15 @@ func (u *UI) showRecoveryKey(key string) {
 }
 
 func (s *recoveryKeyScreen) onSave() {
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil || w == nil {
-			s.u.showError(err)
-			return
-		}
-		_, err = w.Write([]byte(recoveryKeyFile(s.key)))
-		if cerr := w.Close(); err == nil {
-			err = cerr
-		}
+	s.u.pickSaveFile(lang.L("app.recovery.save_title"), lang.L("app.recovery.filename"), func(path string) {
+		err := writeFileSafely(path, func(w io.Writer) error {
+			_, err := io.WriteString(w, recoveryKeyFile(s.key))
+			return err
+		})
 		if err != nil {
 			s.u.showError(err)
 		}
-	}, s.u.window)
-	d.SetFileName(lang.L("app.recovery.filename"))
-	d.Show()
+	})
 }
 
 // recoveryKeyFile is the text saved (and printed) with the recovery key.
@@ -403,7 +398,7 @@ func (u *UI) showDamaged(err error) {
 type restoreScreen struct {
 	u        *UI
 	back     func()
-	file     fyne.URI
+	file     string // the chosen backup file
 	fileText *widget.Label
 	secret   *widget.Entry
 	useKey   *widget.Check
@@ -426,32 +421,20 @@ func (u *UI) showRestore(back func()) {
 }
 
 func (s *restoreScreen) onChoose() {
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil || r == nil {
-			s.u.showError(err)
-			return
-		}
-		r.Close()
-		s.file = r.URI()
-		s.fileText.SetText(r.URI().Name())
-	}, s.u.window)
-	if home, err := os.UserHomeDir(); err == nil {
-		if l, err := storage.ListerForURI(storage.NewFileURI(home)); err == nil {
-			d.SetLocation(l)
-		}
-	}
-	d.SetTitleText(lang.L("app.restore.choose"))
-	d.Show()
+	s.u.pickFile(lang.L("app.restore.choose"), func(path string) {
+		s.file = path
+		s.fileText.SetText(filepath.Base(path))
+	})
 }
 
 func (s *restoreScreen) onRestore() {
 	u := s.u
-	if s.file == nil {
+	if s.file == "" {
 		s.problem.Text = lang.L("app.restore.no_file")
 		s.problem.Refresh()
 		return
 	}
-	backupPath := s.file.Path()
+	backupPath := s.file
 	secret, useKey := s.secret.Text, s.useKey.Checked
 	var restored *vault.Vault
 	var moved string
