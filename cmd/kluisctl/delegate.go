@@ -122,17 +122,20 @@ func (c *cli) status(d delegate.Delegation) (string, string) {
 }
 
 type jsonDelegation struct {
-	ID         string      `json:"id"`
-	Delegate   string      `json:"delegate"`
-	ReadAloud  string      `json:"read_aloud"`
-	Role       string      `json:"role"`
-	Categories []string    `json:"categories"`
-	ValidFrom  time.Time   `json:"valid_from"`
-	ValidUntil time.Time   `json:"valid_until"`
-	Emergency  int64       `json:"emergency_wait_seconds,omitempty"`
-	Status     string      `json:"status"`
-	LastSync   *time.Time  `json:"last_sync"`
-	Changes    []jsonEvent `json:"changes"`
+	ID         string    `json:"id"`
+	Delegate   string    `json:"delegate"`
+	ReadAloud  string    `json:"read_aloud"`
+	Role       string    `json:"role"`
+	Categories []string  `json:"categories"`
+	ValidFrom  time.Time `json:"valid_from"`
+	ValidUntil time.Time `json:"valid_until"`
+	Emergency  int64     `json:"emergency_wait_seconds,omitempty"`
+	Status     string    `json:"status"`
+	// EmergencyState, for an emergency grant: not_requested, waiting,
+	// open, approved or refused.
+	EmergencyState string      `json:"emergency_state,omitempty"`
+	LastSync       *time.Time  `json:"last_sync"`
+	Changes        []jsonEvent `json:"changes"`
 }
 
 type jsonEvent struct {
@@ -145,7 +148,8 @@ type jsonEvent struct {
 
 func (c *cli) cmdDelegateList([]string) error {
 	return c.withVault(func(v *vault.Vault) error {
-		ds, err := delegate.Delegations(v, time.Now())
+		now := c.now()
+		ds, err := delegate.Delegations(v, now)
 		if err != nil {
 			return c.aboutVault(err)
 		}
@@ -159,6 +163,7 @@ func (c *cli) cmdDelegateList([]string) error {
 			j := jsonDelegation{ID: d.Cert.ID, Delegate: d.Cert.Delegate.Name, ReadAloud: delegate.ReadAloud(d.Cert.Delegate.Fingerprint()),
 				Role: d.Cert.Role, Categories: d.Cert.Categories, ValidFrom: d.Cert.ValidFrom, ValidUntil: d.Cert.ValidUntil,
 				Emergency: d.Cert.EmergencyWait, Status: code, Changes: []jsonEvent{}}
+			j.EmergencyState, _ = c.emergencyText(d.Emergency(), now)
 			if !d.LastSync.IsZero() {
 				j.LastSync = &d.LastSync
 			}
@@ -190,6 +195,9 @@ func (c *cli) cmdDelegateList([]string) error {
 			fmt.Fprintf(c.stdout, "%s  %s (%s)\n", j.ID, j.Delegate, j.ReadAloud)
 			fmt.Fprintln(c.stdout, "  "+c.cat.T("cli.delegate.line", map[string]any{"Role": c.role(j.Role), "Scope": strings.Join(scope, ", "),
 				"From": j.ValidFrom.Local().Format(time.DateOnly), "Until": j.ValidUntil.Local().Format(time.DateOnly), "Status": status, "Last": last}))
+			if _, text := c.emergencyText(d.Emergency(), now); text != "" {
+				fmt.Fprintln(c.stdout, "  "+text)
+			}
 			if len(j.Changes) > 0 {
 				fmt.Fprintln(c.stdout, "  "+c.cat.T("cli.delegate.changes", map[string]any{"Count": len(j.Changes)}))
 				for _, e := range j.Changes {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestDelegationScenario is the whole story: a mother grants her son
@@ -205,5 +206,78 @@ func shareOnBehalf(t *testing.T, son *env, debt string) {
 	}
 	if records, _ := os.ReadFile(filepath.Join(town.dir, "zaak", "records.json")); !strings.Contains(string(records), debt) {
 		t.Error("the debt he added is not in the bundle")
+	}
+}
+
+// TestEmergencyAccess: a grant with a 72-hour emergency wait stays closed
+// until the helper asks and the wait is over; the owner can approve
+// earlier, and access opens.
+func TestEmergencyAccess(t *testing.T) {
+	t.Parallel()
+	mother, son := newEnv(t), newEnv(t)
+	folder := filepath.Join(t.TempDir(), "Sync")
+	if err := os.Mkdir(folder, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	mother.ok("init", "--name", "Fatima")
+	son.ok("init", "--name", "Youssef")
+	mother.ok("contact", "-o", "fatima.txt")
+	son.ok("contact", "-o", filepath.Join(mother.dir, "youssef.txt"))
+	son.ok("contact", "add", filepath.Join(mother.dir, "fatima.txt"))
+	var g struct {
+		ID         string    `json:"id"`
+		Delegate   string    `json:"delegate"`
+		Role       string    `json:"role"`
+		Categories []string  `json:"categories"`
+		ValidUntil time.Time `json:"valid_until"`
+	}
+	mother.decode(mother.ok("delegate", "grant", "youssef.txt", "--role", "manage", "--scope", "income", "--until", "1y",
+		"--emergency-wait", "72h", "--json"), &g)
+	mother.add("income", "source=AOW", "amount=1400")
+
+	mother.ok("sync", "--dir", folder)
+	son.ok("sync", "--dir", folder)
+	if out := son.ok("managed", "list"); !strings.Contains(out, "not asked") {
+		t.Fatalf("managed list before asking:\n%s", out)
+	}
+	if recs := son.list("--managed", "Fatima"); len(recs) != 0 {
+		t.Fatalf("closed emergency access let %d records through", len(recs))
+	}
+	mother.fails(1, []string{"has not asked"}, "delegate", "approve", g.ID[:8])
+
+	if out := son.ok("--managed", "Fatima", "emergency", "request"); !strings.Contains(out, "opens on") {
+		t.Fatalf("emergency request:\n%s", out)
+	}
+	son.ok("sync", "--dir", folder)
+	mother.ok("sync", "--dir", folder)
+	if out := mother.ok("delegate", "list"); !strings.Contains(out, "emergency access asked: opens on") {
+		t.Fatalf("delegate list after the request:\n%s", out)
+	}
+	// Before the wait is over, nothing goes to him.
+	son.ok("sync", "--dir", folder)
+	if recs := son.list("--managed", "Fatima"); len(recs) != 0 {
+		t.Fatalf("access opened before the wait: %d records", len(recs))
+	}
+	// Once the wait is over (a test clock 73 hours on), it would open.
+	later := []string{"KLUISCTL_TEST_NOW=" + time.Now().Add(73*time.Hour).UTC().Format(time.RFC3339), "KLUIS_PASSPHRASE_FILE=" + mother.pass}
+	if r := mother.runEnv(later, "--vault", mother.vault, "delegate", "list"); r.code != 0 || !strings.Contains(r.stdout, "emergency access open (wait over)") {
+		t.Fatalf("delegate list after the wait: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	// She approves now: access opens at once.
+	mother.ok("delegate", "approve", g.ID[:8])
+	if out := mother.ok("delegate", "list"); !strings.Contains(out, "emergency access open (approved)") || !strings.Contains(out, "active") {
+		t.Fatalf("delegate list after approving:\n%s", out)
+	}
+	mother.ok("sync", "--dir", folder)
+	son.ok("sync", "--dir", folder)
+	if recs := son.list("--managed", "Fatima"); len(recs) != 1 || recs[0].Category != "income" {
+		t.Fatalf("after approval he sees %+v", recs)
+	}
+	if out := son.ok("managed", "list"); !strings.Contains(out, "emergency access open (approved)") {
+		t.Errorf("managed list after approval:\n%s", out)
+	}
+	if log := mother.ok("log"); !strings.Contains(log, "Emergency") && !strings.Contains(log, "emergency") {
+		t.Errorf("log lacks the answer:\n%s", log)
 	}
 }

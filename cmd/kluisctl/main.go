@@ -135,6 +135,9 @@ var commands = []*command{
 		detail: "cli.delegate.help.grant_detail", min: 1, max: 1, flags: delegateGrantFlags, run: (*cli).cmdDelegateGrant},
 	{name: "delegate list", help: "cli.delegate.help.list", run: (*cli).cmdDelegateList},
 	{name: "delegate revoke", synopsis: "ID", help: "cli.delegate.help.revoke", min: 1, max: 1, run: (*cli).cmdDelegateRevoke},
+	{name: "delegate approve", synopsis: "ID", help: "cli.emergency.help.approve", min: 1, max: 1, run: (*cli).cmdDelegateApprove},
+	{name: "delegate refuse", synopsis: "ID", help: "cli.emergency.help.refuse", min: 1, max: 1, run: (*cli).cmdDelegateRefuse},
+	{name: "emergency request", help: "cli.emergency.help.request", run: (*cli).cmdEmergencyRequest},
 	{name: "sync", synopsis: "--dir DIR", help: "cli.sync.help", detail: "cli.sync.help_detail", flags: syncFlags, run: (*cli).cmdSync},
 	{name: "managed list", help: "cli.managed.help.list", run: (*cli).cmdManagedList},
 	{name: "request show", synopsis: "FILE|LINK", help: "cli.request.help.show", min: 1, max: 1, run: (*cli).cmdRequestShow},
@@ -148,7 +151,7 @@ var commands = []*command{
 func revealFlag(c *cli, f *flagSet) { f.boolean(&c.reveal, "reveal", "cli.flag.reveal") }
 
 // groups are verbs that only exist with a second word.
-var groups = map[string]bool{"doc": true, "share": true, "receipt": true, "request": true, "card": true, "thread": true, "delegate": true, "managed": true}
+var groups = map[string]bool{"doc": true, "share": true, "receipt": true, "request": true, "card": true, "thread": true, "delegate": true, "managed": true, "emergency": true}
 
 func lookup(name string) *command {
 	for _, cmd := range commands {

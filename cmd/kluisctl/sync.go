@@ -36,7 +36,7 @@ func (c *cli) cmdSync([]string) error {
 	}
 	only := c.managed
 	return c.ownVault(func(v *vault.Vault) error {
-		s := &delegate.Syncer{Vault: v}
+		s := &delegate.Syncer{Vault: v, Now: c.now}
 		if only != "" {
 			m, err := delegate.FindManaged(v, only)
 			if err != nil {
@@ -164,7 +164,10 @@ func (c *cli) cmdManagedList([]string) error {
 			ValidUntil time.Time  `json:"valid_until"`
 			Revoked    bool       `json:"revoked"`
 			LastSync   *time.Time `json:"last_sync"`
+			Emergency  string     `json:"emergency_state,omitempty"`
+			text       string
 		}
+		now := c.now()
 		out := []jm{}
 		for id, m := range ms {
 			cert := m.Cert()
@@ -172,6 +175,11 @@ func (c *cli) cmdManagedList([]string) error {
 				continue
 			}
 			j := jm{ID: id[:16], Owner: m.Owner.Name, Role: cert.Role, Categories: cert.Categories, ValidUntil: cert.ValidUntil, Revoked: m.Revocation != ""}
+			em, err := delegate.ManagedEmergency(v, m)
+			if err != nil {
+				return c.aboutVault(err)
+			}
+			j.Emergency, j.text = c.emergencyText(em, now)
 			if !m.LastSync.IsZero() {
 				last := m.LastSync
 				j.LastSync = &last
@@ -193,11 +201,14 @@ func (c *cli) cmdManagedList([]string) error {
 			status := c.cat.T("cli.delegate.status.active", nil)
 			if j.Revoked {
 				status = c.cat.T("cli.managed.revoked", nil)
-			} else if time.Now().After(j.ValidUntil) {
+			} else if now.After(j.ValidUntil) {
 				status = c.cat.T("cli.delegate.status.expired", nil)
 			}
 			fmt.Fprintf(c.stdout, "%s  %s\n  %s\n", j.ID, j.Owner, c.cat.T("cli.managed.line", map[string]any{"Role": c.role(j.Role),
 				"Scope": strings.Join(scope, ", "), "Until": j.ValidUntil.Local().Format(time.DateOnly), "Status": status}))
+			if j.text != "" {
+				fmt.Fprintln(c.stdout, "  "+j.text)
+			}
 		}
 		return nil
 	})

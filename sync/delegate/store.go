@@ -171,6 +171,8 @@ type Delegation struct {
 	LastSync time.Time // last pack received from the delegate
 	Devices  []string  // the delegate's devices seen in their records
 	Open     error     // nil when access is open now
+
+	emergency *EmergencyState
 }
 
 // Grant signs a certificate, stores it and logs it. It travels to the
@@ -213,6 +215,7 @@ func Delegations(v *vault.Vault, now time.Time) ([]Delegation, error) {
 		}
 		d.LastSync, d.Devices = st.LastSync, st.Devices
 		d.Open = c.Open(now, revList(d.Revoked), parseEmergencies(st.Stmts))
+		d.emergency = emergencyState(c, st.Stmts)
 		out = append(out, d)
 	}
 	slices.SortFunc(out, func(a, b Delegation) int {
