@@ -14,6 +14,8 @@
 //     recording a share, revoking it, importing receipts.
 //   - sync/request: organisation-signed data requests, answers bound to
 //     them, and the case threads the citizen sees.
+//   - sync/signed: the one two-line layout of the small signed files
+//     (body as compact JSON, then the domain-separated Ed25519 signature).
 //   - sync/delegate: contact codes, delegation certificates and
 //     revocations, and the signed, encrypted sync packs between an owner
 //     and a delegate.

@@ -1,12 +1,11 @@
 package bundle
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 
+	"kluis/sync/signed"
 	"kluis/vault"
 )
 
@@ -14,9 +13,7 @@ import (
 // vault.Sign does: the signature is over domain ‖ 0x00 ‖ message. Both
 // *vault.Vault (the citizen) and *OrgIdentity (the organisation) are
 // Signers.
-type Signer interface {
-	Sign(domain string, message []byte) ([]byte, error)
-}
+type Signer = signed.Signer
 
 var _ Signer = (*vault.Vault)(nil)
 
@@ -32,83 +29,17 @@ const (
 // maxSignedFile bounds a card, receipt or notice file.
 const maxSignedFile = 64 << 10
 
-// A signed statement (card, receipt, revocation notice) is a text file of
-// exactly two lines:
-//
-//	body (compact JSON, no line break) "\n"
-//	base64 (standard alphabet, padded) of the 64-byte Ed25519 signature "\n"
-//
-// The signature is over domain ‖ 0x00 ‖ body, the body's exact bytes.
-func marshalSigned(body []byte, sig []byte) []byte {
-	out := make([]byte, 0, len(body)+90)
-	out = append(out, body...)
-	out = append(out, '\n')
-	out = base64.StdEncoding.AppendEncode(out, sig)
-	return append(out, '\n')
-}
-
-func signStatement(s Signer, domain string, v any) ([]byte, error) {
-	body, err := marshalCompact(v)
-	if err != nil {
-		return nil, err
-	}
-	sig, err := s.Sign(domain, body)
-	if err != nil {
-		return nil, err
-	}
-	return marshalSigned(body, sig), nil
-}
+// Cards, receipts and revocation notices use the signed-file layout of
+// package sync/signed.
+var (
+	signStatement   = signed.Sign
+	marshalCompact  = signed.MarshalCompact
+	unmarshalStrict = signed.UnmarshalStrict
+)
 
 // splitSigned parses the two-line layout without checking the signature.
 func splitSigned(file []byte) (body, sig []byte, err error) {
-	if len(file) > maxSignedFile {
-		return nil, nil, errors.New("file is too large")
-	}
-	i := bytes.IndexByte(file, '\n')
-	if i <= 0 {
-		return nil, nil, errors.New("no signature line")
-	}
-	body, rest := file[:i], file[i+1:]
-	if len(rest) == 0 || rest[len(rest)-1] != '\n' || bytes.IndexByte(rest, '\n') != len(rest)-1 {
-		return nil, nil, errors.New("the signature line must be the last line and end with a line break")
-	}
-	sig, err = base64.StdEncoding.Strict().DecodeString(string(rest[:len(rest)-1]))
-	if err != nil || len(sig) != ed25519.SignatureSize {
-		return nil, nil, errors.New("the signature line is not a base64 Ed25519 signature")
-	}
-	if body[0] != '{' {
-		return nil, nil, errors.New("the first line is not a JSON object")
-	}
-	return body, sig, nil
-}
-
-// marshalCompact writes v as compact JSON without HTML escaping and
-// without a trailing line break.
-func marshalCompact(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
-}
-
-// unmarshalStrict decodes exactly one JSON value into v, refusing unknown
-// fields and anything after the value.
-func unmarshalStrict(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return errors.New("data after the JSON value")
-	}
-	if _, err := dec.Token(); err == nil {
-		return errors.New("data after the JSON value")
-	}
-	return nil
+	return signed.Split(file, maxSignedFile)
 }
 
 // parseEd25519 decodes a base64 Ed25519 public key.
