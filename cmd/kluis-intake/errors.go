@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"kluis/sync/bundle"
+	"kluis/sync/index"
 	"kluis/sync/intake"
 	"kluis/sync/request"
 )
@@ -39,6 +40,10 @@ var sentinels = []struct {
 	{intake.ErrUnknownRequest, "intake.error.unknown_request"},
 	{intake.ErrAlreadyAnswered, "intake.error.already_answered"},
 	{intake.ErrNotOurRequest, "intake.error.not_our_request"},
+	{intake.ErrNotOurIndex, "intake.index.error.not_ours"},
+	{intake.ErrIndexConflict, "intake.index.error.conflict"},
+	{intake.ErrNoIndex, "intake.index.error.none"},
+	{intake.ErrWhichIndex, "intake.index.error.which"},
 	{bundle.ErrWrongPassphrase, "intake.error.wrong_passphrase"},
 	{bundle.ErrKDFParameters, "intake.error.kdf_parameters"},
 	{bundle.ErrNotIdentity, "intake.error.not_identity"},
@@ -67,6 +72,14 @@ func (c *cli) describe(err error) string {
 		msg := c.cat.T("error.request."+string(re.Code), nil)
 		if re.Detail != "" {
 			msg += " (" + re.Detail + ")"
+		}
+		return msg
+	}
+	var ie *index.Error
+	if errors.As(err, &ie) {
+		msg := c.cat.T("error.index."+string(ie.Code), nil)
+		if ie.Detail != "" {
+			msg += " (" + ie.Detail + ")"
 		}
 		return msg
 	}

@@ -65,6 +65,7 @@ type cli struct {
 	newPassphraseFile string
 	at                string
 	req               requestFlags
+	index             indexFlags
 	orgID             *bundle.OrgIdentity // set by withStore
 }
 
@@ -113,6 +114,7 @@ var commands = []*command{
 	{name: "purge", synopsis: "[--at TIME]", help: "intake.help.purge", store: true, flags: func(c *cli, fs *flag.FlagSet) {
 		fs.StringVar(&c.at, "at", "", "")
 	}, run: (*cli).cmdPurge},
+	{name: "index", synopsis: "define|import|report …", help: "intake.help.index", min: 1, max: -1, store: true, flags: (*cli).indexFlagSet, run: (*cli).cmdIndex},
 }
 
 func (c *cli) run(args []string) int {

@@ -193,3 +193,17 @@ func parseDonation(body []byte) (*Donation, error) {
 	}
 	return &d, nil
 }
+
+// OpenDonationFor decrypts a donation like OpenDonation and checks it
+// against whichever of defs it names; a donation for none of them is
+// refused with CodeOtherIndex.
+func OpenDonationFor(file []byte, org *bundle.OrgIdentity, defs []*Definition) (*Donation, *Definition, error) {
+	for _, def := range defs {
+		d, err := OpenDonation(file, org, def)
+		if CodeOf(err) == CodeOtherIndex || CodeOf(err) == CodeOtherPeriod {
+			continue
+		}
+		return d, def, err
+	}
+	return nil, nil, refuse(CodeOtherIndex, "the donation is for none of this organisation's indexes")
+}

@@ -1,0 +1,307 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"kluis/sync/index"
+	"kluis/sync/intake"
+)
+
+// indexFlags are the flags of the index verbs.
+type indexFlags struct {
+	title, purpose, period, qr, png, id string
+	wijken, questions, prefill          multi
+	armor                               bool
+	minGroup                            int
+}
+
+func (c *cli) indexFlagSet(fs *flag.FlagSet) {
+	x := &c.index
+	fs.StringVar(&x.title, "title", "", "")
+	fs.StringVar(&x.purpose, "purpose", "", "")
+	fs.StringVar(&x.period, "period", "", "")
+	fs.Var(&x.wijken, "wijk", "")
+	fs.Var(&x.questions, "question", "")
+	fs.Var(&x.prefill, "prefill", "")
+	fs.StringVar(&c.output, "o", "", "")
+	fs.BoolVar(&x.armor, "armor", false, "")
+	fs.StringVar(&x.qr, "qr", "", "")
+	fs.IntVar(&x.minGroup, "min-group", index.DefaultMinGroup, "")
+	fs.StringVar(&x.png, "png", "", "")
+	fs.StringVar(&x.id, "index", "", "")
+}
+
+// cmdIndex runs index define, index import and index report.
+func (c *cli) cmdIndex(args []string) error {
+	switch args[0] {
+	case "define":
+		if len(args) != 1 {
+			return c.usage("intake.index.usage.define", nil)
+		}
+		return c.cmdIndexDefine()
+	case "import":
+		if len(args) < 2 {
+			return c.usage("intake.index.usage.import", nil)
+		}
+		return c.cmdIndexImport(args[1:])
+	case "report":
+		if len(args) != 1 {
+			return c.usage("intake.index.usage.report", nil)
+		}
+		return c.cmdIndexReport()
+	}
+	return c.usage("intake.index.usage.subverb", map[string]any{"Verb": args[0]})
+}
+
+// parseWijk reads "Assendorp=8011-8012,8014".
+func parseWijk(s string) (index.Wijk, error) {
+	name, ranges, ok := strings.Cut(s, "=")
+	w := index.Wijk{Name: strings.TrimSpace(name)}
+	if !ok || w.Name == "" {
+		return w, fmt.Errorf("%q: NAME=PC4-PC4[,PC4…]", s)
+	}
+	for _, part := range strings.Split(ranges, ",") {
+		from, to, isRange := strings.Cut(strings.TrimSpace(part), "-")
+		if !isRange {
+			to = from
+		}
+		a, err1 := strconv.Atoi(strings.TrimSpace(from))
+		b, err2 := strconv.Atoi(strings.TrimSpace(to))
+		if err1 != nil || err2 != nil {
+			return w, fmt.Errorf("%q: postcodes are four digits, such as 8011-8012", s)
+		}
+		w.Postcodes = append(w.Postcodes, index.Range{From: a, To: b})
+	}
+	return w, nil
+}
+
+// parseQuestion reads "ID:TEXT:A1/A2/…"; the text may hold colons.
+func parseQuestion(s string) (index.Question, error) {
+	id, rest, ok1 := strings.Cut(s, ":")
+	i := strings.LastIndex(rest, ":")
+	if !ok1 || i < 0 {
+		return index.Question{}, fmt.Errorf("%q: ID:TEXT:A1/A2/…", s)
+	}
+	q := index.Question{ID: strings.TrimSpace(id), Text: strings.TrimSpace(rest[:i]), Answers: strings.Split(rest[i+1:], "/")}
+	for j := range q.Answers {
+		q.Answers[j] = strings.TrimSpace(q.Answers[j])
+	}
+	if q.Kind = index.KindOf(q.Answers); q.Kind == "" {
+		return q, fmt.Errorf("%q: the answers must be ja/nee, 1/2/3/4/5 or age bands such as 12-15/16-17/18+", s)
+	}
+	if q.Kind == index.KindAgeBand {
+		q.Prefill = index.PrefillAgeBand
+	}
+	return q, nil
+}
+
+func (c *cli) cmdIndexDefine() error {
+	x := c.index
+	switch {
+	case c.output == "":
+		return c.usage("intake.usage.needs_output", nil)
+	case strings.TrimSpace(x.title) == "":
+		return c.usage("intake.index.usage.title", nil)
+	case x.period == "":
+		return c.usage("intake.index.usage.period", nil)
+	case len(x.wijken) == 0 || len(x.questions) == 0:
+		return c.usage("intake.index.usage.wijk_question", nil)
+	}
+	period, err := index.ParsePeriod(x.period)
+	if err != nil {
+		return c.usage("intake.index.usage.bad", map[string]any{"Detail": err.Error()})
+	}
+	f := index.Fields{Title: strings.TrimSpace(x.title), Purpose: strings.TrimSpace(x.purpose), Period: period}
+	if f.Purpose == "" {
+		f.Purpose = f.Title
+	}
+	for _, s := range x.wijken {
+		w, err := parseWijk(s)
+		if err != nil {
+			return c.usage("intake.index.usage.bad", map[string]any{"Detail": err.Error()})
+		}
+		f.Wijken = append(f.Wijken, w)
+	}
+	for _, s := range x.questions {
+		q, err := parseQuestion(s)
+		if err != nil {
+			return c.usage("intake.index.usage.bad", map[string]any{"Detail": err.Error()})
+		}
+		f.Questions = append(f.Questions, q)
+	}
+	for _, s := range x.prefill {
+		id, hint, _ := strings.Cut(s, "=")
+		found := false
+		for i := range f.Questions {
+			if f.Questions[i].ID == id {
+				f.Questions[i].Prefill, found = hint, true
+			}
+		}
+		if !found {
+			return c.usage("intake.index.usage.bad", map[string]any{"Detail": "--prefill " + s + ": no such question"})
+		}
+	}
+	if _, err := os.Lstat(c.output); err == nil {
+		return c.about(&os.PathError{Op: "create", Path: c.output, Err: os.ErrExist}, "intake.what.file", map[string]any{"Path": c.output})
+	}
+	return c.withStore(func(s *intake.Store) error {
+		file, err := index.New(c.orgID, f, time.Now())
+		if err != nil {
+			return err
+		}
+		var qr []byte
+		if x.qr != "" {
+			if qr, err = index.QR(file, 1024); err != nil {
+				return c.about(err, "intake.what.file", map[string]any{"Path": x.qr})
+			}
+		}
+		p, err := s.SaveIndex(file)
+		if err != nil {
+			return c.about(err, "intake.what.store", map[string]any{"Path": c.store})
+		}
+		out := file
+		if x.armor {
+			out = index.Armor(file)
+		}
+		if err := writeNew(c.output, out, 0o644); err != nil {
+			return c.about(err, "intake.what.file", map[string]any{"Path": c.output})
+		}
+		if qr != nil {
+			if err := writeNew(x.qr, qr, 0o644); err != nil {
+				return c.about(err, "intake.what.file", map[string]any{"Path": x.qr})
+			}
+		}
+		link := index.Link(file)
+		d := p.Definition
+		if c.json {
+			return c.printJSON(map[string]any{"id": d.ID, "file": c.output, "qr": x.qr, "link": link, "period": d.Period})
+		}
+		fmt.Fprintln(c.stdout, c.cat.T("intake.index.defined", map[string]any{"ID": d.ID, "Path": c.output,
+			"Period": d.Period.Name, "Start": d.Period.Start, "End": d.Period.End}))
+		if len(link) <= index.MaxLink {
+			fmt.Fprintln(c.stdout, link)
+		}
+		return nil
+	})
+}
+
+// cmdIndexImport folds donation files into the store. Each file is its
+// own transaction; a refused file is reported and the others still count.
+func (c *cli) cmdIndexImport(files []string) error {
+	return c.withStore(func(s *intake.Store) error {
+		var failed error
+		type row struct {
+			File    string `json:"file"`
+			Index   string `json:"index,omitempty"`
+			Wijk    string `json:"wijk,omitempty"`
+			Outcome string `json:"outcome,omitempty"`
+			Error   string `json:"error,omitempty"`
+		}
+		var rows []row
+		for _, path := range files {
+			data, err := readCapped(path, index.MaxDonation)
+			var res *intake.DonationResult
+			if err == nil {
+				res, err = s.ImportDonation(data)
+			}
+			clear(data)
+			if err != nil {
+				err = c.about(err, "intake.what.file", map[string]any{"Path": path})
+				if failed == nil {
+					failed = err
+				}
+				rows = append(rows, row{File: path, Error: c.describe(err)})
+				if !c.json {
+					fmt.Fprintln(c.stderr, "kluis-intake: "+oneLine(c.describe(err)))
+				}
+				continue
+			}
+			rows = append(rows, row{File: path, Index: res.Index, Wijk: res.Wijk, Outcome: res.Outcome.String()})
+			if !c.json {
+				fmt.Fprintln(c.stdout, c.cat.T("intake.index.imported."+res.Outcome.String(), map[string]any{"Path": path, "Wijk": res.Wijk}))
+			}
+		}
+		if c.json {
+			if err := c.printJSON(rows); err != nil {
+				return err
+			}
+		}
+		return failed
+	})
+}
+
+// readCapped reads a file of at most limit bytes.
+func readCapped(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Size() > limit {
+		return nil, &index.Error{Code: index.CodeTooLarge, Detail: fmt.Sprintf("over %d bytes", limit)}
+	}
+	buf := make([]byte, limit+1)
+	n, err := f.Read(buf)
+	if err != nil {
+		return nil, err
+	}
+	if int64(n) > limit {
+		return nil, &index.Error{Code: index.CodeTooLarge, Detail: fmt.Sprintf("over %d bytes", limit)}
+	}
+	return buf[:n], nil
+}
+
+func (c *cli) cmdIndexReport() error {
+	x := c.index
+	if x.minGroup < index.MinMinGroup {
+		return c.usage("intake.index.usage.min_group", map[string]any{"Min": index.MinMinGroup})
+	}
+	return c.withStore(func(s *intake.Store) error {
+		r, donors, err := s.IndexReport(x.id, x.minGroup)
+		if err != nil {
+			return c.about(err, "intake.what.store", map[string]any{"Path": c.store})
+		}
+		if x.png != "" {
+			img, err := r.Chart()
+			if err == nil {
+				err = writeNew(x.png, img, 0o644)
+			}
+			if err != nil {
+				return c.about(err, "intake.what.file", map[string]any{"Path": x.png})
+			}
+		}
+		if c.json {
+			return c.printJSON(map[string]any{"report": r, "donations": donors})
+		}
+		t := c.cat.T
+		fmt.Fprintln(c.stdout, t("intake.index.report.head", map[string]any{"Title": r.Title, "Period": r.Period.Name,
+			"Start": r.Period.Start, "End": r.Period.End, "Donations": donors}))
+		for _, tb := range r.Tables {
+			fmt.Fprintln(c.stdout)
+			fmt.Fprintf(c.stdout, "%s — %s\n", tb.Question, tb.Text)
+			tw := tabwriter(c)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", t("intake.index.report.wijk", nil), strings.Join(tb.Answers, "\t"), t("intake.index.report.total", nil))
+			for w, name := range tb.Wijken {
+				var cells []string
+				for _, v := range tb.Cells[w] {
+					cells = append(cells, v.String())
+				}
+				fmt.Fprintf(tw, "  %s\t%s\t%s\n", name, strings.Join(cells, "\t"), tb.RowTotals[w])
+			}
+			var cols []string
+			for _, v := range tb.ColTotals {
+				cols = append(cols, v.String())
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", t("intake.index.report.total", nil), strings.Join(cols, "\t"), tb.Total)
+			tw.Flush()
+		}
+		fmt.Fprintln(c.stdout)
+		fmt.Fprintln(c.stdout, t("intake.index.report.legend", map[string]any{"Min": r.MinGroup}))
+		return nil
+	})
+}
