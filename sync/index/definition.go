@@ -49,7 +49,7 @@ const (
 )
 
 // A Definition is the signed body of an index definition. Its members are
-// in the canonical order (docs/FORMAT.md §7.1).
+// in the canonical order (docs/FORMAT.md §10.1).
 type Definition struct {
 	Format    string     `json:"format"` // Format
 	ID        string     `json:"id"`     // random UUID v4, lower case

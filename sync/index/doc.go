@@ -20,5 +20,5 @@
 //
 // This package never imports Fyne and never stores anything itself: the
 // organisation's store is in kluis/sync/intake, the donor's in the vault.
-// The format is specified in docs/FORMAT.md §7.
+// The format is specified in docs/FORMAT.md §10.
 package index

@@ -28,7 +28,7 @@ const MaxDonation = 16 << 10
 
 // A Donation is the plaintext inside a donation file: what leaves the
 // donor's vault, and nothing more. Its members are in the canonical order
-// (docs/FORMAT.md §7.2).
+// (docs/FORMAT.md §10.2).
 type Donation struct {
 	Format    string   `json:"format"`    // DonationFormat
 	Index     string   `json:"index"`     // the definition's id
