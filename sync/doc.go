@@ -14,6 +14,9 @@
 //     recording a share, revoking it, importing receipts.
 //   - sync/request: organisation-signed data requests, answers bound to
 //     them, and the case threads the citizen sees.
+//   - sync/index: signed index definitions, anonymous indicator donations
+//     under a per-period pseudonym, tallies and reports with small cells
+//     suppressed.
 //   - sync/signed: the one two-line layout of the small signed files
 //     (body as compact JSON, then the domain-separated Ed25519 signature).
 //   - sync/delegate: contact codes, delegation certificates and

@@ -1,10 +1,6 @@
 package index
 
 import (
-	"bytes"
-	"crypto/ed25519"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -13,61 +9,31 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+
+	"kluis/sync/signed"
 )
 
-// joinSigned writes the signed statement layout Kluis uses for cards,
-// receipts and requests: the body (compact JSON, one line) and base64 of
-// the Ed25519 signature, each ending in "\n".
-func joinSigned(body, sig []byte) []byte {
-	out := make([]byte, 0, len(body)+90)
-	out = append(out, body...)
-	out = append(out, '\n')
-	out = base64.StdEncoding.AppendEncode(out, sig)
-	return append(out, '\n')
-}
+// Definitions use the signed-file layout of package sync/signed.
+var (
+	joinSigned      = signed.Join
+	marshalCompact  = signed.MarshalCompact
+	unmarshalStrict = signed.UnmarshalStrict
+)
 
+// splitSigned parses the two-line layout without checking the signature,
+// with the refusal codes of this package.
 func splitSigned(file []byte) (body, sig []byte, err error) {
-	if len(file) > MaxDefinition {
+	body, sig, err = signed.Split(file, MaxDefinition)
+	switch {
+	case err == nil:
+		return body, sig, nil
+	case errors.Is(err, signed.ErrTooLarge):
 		return nil, nil, refuse(CodeTooLarge, "over %d bytes", MaxDefinition)
-	}
-	i := bytes.IndexByte(file, '\n')
-	if i <= 0 || file[0] != '{' {
+	case errors.Is(err, signed.ErrNotJSON):
 		return nil, nil, refuse(CodeNotDefinition, "the first line is not a JSON object")
+	default:
+		return nil, nil, refuse(CodeUnsigned, "%v", err)
 	}
-	body, rest := file[:i], file[i+1:]
-	if len(rest) == 0 {
-		return nil, nil, refuse(CodeUnsigned, "no signature line")
-	}
-	if rest[len(rest)-1] != '\n' || bytes.IndexByte(rest, '\n') != len(rest)-1 {
-		return nil, nil, refuse(CodeUnsigned, "the signature line must be the last line and end with a line break")
-	}
-	sig, err = base64.StdEncoding.Strict().DecodeString(string(rest[:len(rest)-1]))
-	if err != nil || len(sig) != ed25519.SignatureSize {
-		return nil, nil, refuse(CodeUnsigned, "the signature line is not a base64 Ed25519 signature")
-	}
-	return body, sig, nil
-}
-
-func marshalCompact(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
-}
-
-func unmarshalStrict(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); err == nil {
-		return errors.New("data after the JSON value")
-	}
-	return nil
 }
 
 // checkLine checks a one-line text from outside: valid UTF-8, no control
