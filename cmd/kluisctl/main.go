@@ -146,6 +146,8 @@ var commands = []*command{
 	{name: "card list", help: "cli.card.help.list", run: (*cli).cmdCardList},
 	{name: "thread list", help: "cli.thread.help.list", run: (*cli).cmdThreadList},
 	{name: "thread show", synopsis: "ID", help: "cli.thread.help.show", min: 1, max: 1, run: (*cli).cmdThreadShow},
+	{name: "donate", synopsis: "INDEX [--answer Q=A…] [--skip Q…] -o FILE", help: "cli.donate.help", detail: "cli.donate.help_detail",
+		min: 1, max: 1, flags: donateFlagSet, run: (*cli).cmdDonate},
 }
 
 func revealFlag(c *cli, f *flagSet) { f.boolean(&c.reveal, "reveal", "cli.flag.reveal") }

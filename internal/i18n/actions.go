@@ -27,6 +27,7 @@ var actionKeys = map[vault.Action]string{
 	vault.ActionShareCreated:            "cli.action.share_created",
 	vault.ActionShareRevoked:            "cli.action.share_revoked",
 	vault.ActionReceiptImported:         "cli.action.receipt_imported",
+	vault.Action("index.donated"):       "cli.action.index_donated",
 	vault.Action("request.received"):    "cli.action.request_received",
 	vault.Action("request.answered"):    "cli.action.request_answered",
 	vault.Action("request.refused"):     "cli.action.request_refused",

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"kluis/sync/delegate"
+	"kluis/sync/index"
+	"kluis/sync/request"
+	"kluis/vault"
+)
+
+// donate: an anonymous indicator donation for a published index (a
+// wijkonderzoek). It shows exactly what leaves — a wijk and coarse answers,
+// never a name, BSN, address or document — prefilled from the vault where
+// the index says so, and writes the donation encrypted to the organisation.
+
+type donateOptions struct {
+	answers, skips multiFlag
+	wijk           string
+}
+
+var donateFlags donateOptions
+
+func donateFlagSet(c *cli, f *flagSet) {
+	donateFlags = donateOptions{}
+	o := &donateFlags
+	f.multi(&o.answers, "answer", "Q=A", "cli.donate.flag.answer")
+	f.multi(&o.skips, "skip", "Q", "cli.donate.flag.skip")
+	f.str(&o.wijk, "wijk", "NAME", "cli.donate.flag.wijk")
+	f.str(&c.output, "o", "FILE", "cli.donate.flag.output")
+	f.alias("output", "o")
+}
+
+type jsonDonation struct {
+	Index   string             `json:"index"`
+	Title   string             `json:"title"`
+	Org     string             `json:"org"`
+	Trusted string             `json:"trust"`
+	Period  string             `json:"period"`
+	Wijk    string             `json:"wijk"`
+	Answers []jsonDonateAnswer `json:"answers"`
+	File    string             `json:"file"`
+}
+
+type jsonDonateAnswer struct {
+	Question  string `json:"question"`
+	Text      string `json:"text"`
+	Answer    string `json:"answer,omitempty"` // empty: skipped
+	Prefilled bool   `json:"prefilled,omitempty"`
+}
+
+func (c *cli) cmdDonate(args []string) error {
+	if c.output == "" {
+		return c.usage("donate", "cli.donate.error.no_output", nil)
+	}
+	return c.withVault(func(v *vault.Vault) error {
+		b, err := readRequest(args[0])
+		if err != nil {
+			return c.about(err, "cli.donate.what.index", map[string]any{"Path": shortArg(args[0])})
+		}
+		known, err := request.KnownCards(v)
+		if err != nil {
+			return c.aboutVault(err)
+		}
+		o, err := index.Open(b, known)
+		if err != nil {
+			return c.indexProblem(err)
+		}
+		now := time.Now()
+		d, err := index.Prepare(v, o.Parsed, now)
+		if err != nil {
+			return c.aboutVault(err)
+		}
+		if donateFlags.wijk != "" {
+			d.Wijk = donateFlags.wijk
+		}
+		for _, a := range donateFlags.answers {
+			q, ans, ok := strings.Cut(a, "=")
+			if !ok {
+				return c.usage("donate", "cli.donate.error.answer_form", map[string]any{"Value": a})
+			}
+			if err := d.Set(q, ans); err != nil {
+				return c.indexProblem(err)
+			}
+		}
+		for _, q := range donateFlags.skips {
+			if err := d.Skip(q); err != nil {
+				return c.indexProblem(err)
+			}
+		}
+		ds, err := delegate.Delegations(v, now)
+		if err != nil {
+			return c.aboutVault(err)
+		}
+		helper := false
+		for _, del := range ds {
+			helper = helper || del.Open == nil
+		}
+		if err := d.CheckYouth(helper); err != nil {
+			return c.indexProblem(err)
+		}
+		file, err := d.Donation(v, now)
+		if err != nil {
+			return c.indexProblem(err)
+		}
+		if err := writeAtomic(c.output, func(f *os.File) error { _, err := f.Write(file); return err }); err != nil {
+			return c.about(err, "cli.donate.what.output", map[string]any{"Path": c.output})
+		}
+		// The log says that a donation was made for which index; never the
+		// answers or the wijk.
+		if err := v.LogEvent(vault.Event{Action: index.ActionDonated, Subject: o.Definition.ID}); err != nil {
+			return c.aboutVault(err)
+		}
+		j := jsonDonation{Index: o.Definition.ID, Title: o.Definition.Title, Org: o.Card.Org, Trusted: o.Trust.String(),
+			Period: o.Definition.Period.Name, Wijk: d.Wijk, File: c.output}
+		for _, q := range o.Definition.Questions {
+			j.Answers = append(j.Answers, jsonDonateAnswer{Question: q.ID, Text: q.Text, Answer: d.Answers[q.ID], Prefilled: d.Prefilled[q.ID]})
+		}
+		if c.json {
+			return c.printJSON(j)
+		}
+		if o.Trust != request.Known {
+			fmt.Fprintln(c.stderr, c.cat.T("cli.donate.unknown_org", map[string]any{"Org": o.Card.Org}))
+		}
+		fmt.Fprintln(c.stdout, c.cat.T("cli.donate.head", map[string]any{"Title": j.Title, "Org": j.Org, "Period": j.Period}))
+		fmt.Fprintln(c.stdout, "  "+c.cat.T("cli.donate.wijk", map[string]any{"Wijk": j.Wijk}))
+		for _, a := range j.Answers {
+			line := c.cat.T("cli.donate.skipped", nil)
+			if a.Answer != "" {
+				line = a.Answer
+				if a.Prefilled {
+					line += " " + c.cat.T("cli.donate.prefilled", nil)
+				}
+			}
+			fmt.Fprintf(c.stdout, "  %s → %s\n", a.Text, line)
+		}
+		fmt.Fprintln(c.stdout, c.cat.T("cli.donate.done", map[string]any{"Path": c.output}))
+		return nil
+	})
+}
+
+// indexProblem says a refusal about an index or a donation in the person's
+// language.
+func (c *cli) indexProblem(err error) error {
+	var ie *index.Error
+	if errors.As(err, &ie) {
+		return c.problem("error.index."+string(ie.Code), nil)
+	}
+	return err
+}

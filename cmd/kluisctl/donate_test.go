@@ -1,0 +1,74 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDonateScenario: the municipality defines a wijkonderzoek; a citizen
+// donates with kluisctl, answers prefilled from the vault (an open debt,
+// the wijk from the postcode) plus one given by hand; the municipality
+// counts it; a second donation in the period replaces the first; the
+// donor's log says a donation was made and nothing more; and a 14-year-old
+// without a parent helping is refused with the rule explained.
+func TestDonateScenario(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.lang = "nl_NL.UTF-8"
+	e.write("orgpass.txt", "gemeente wachtwoord 2026\n")
+	e.intakeOK("keygen", "--org", "Gemeente Zwolle", "-o", filepath.Join(e.dir, "org"))
+	period := time.Now().UTC().Format("2006")
+	e.intakeOK("index", "define", "--title", "Jongerenindex", "--period", period,
+		"--wijk", "Assendorp=8011-8012", "--wijk", "Holtenbroek=8031,8033-8034", "--wijk", "Stadshagen=8041-8046",
+		"--question", "schulden:Heeft u schulden die nog open staan?:ja/nee", "--prefill", "schulden=debts.open",
+		"--question", "veilig:Hoe veilig voelt u zich in uw wijk?:1/2/3/4/5",
+		"-o", "index.kluis-index")
+
+	e.init()
+	e.add("personal", "surname=Jansen", "birth_date=1990-04-01")
+	e.add("housing", "kind=rent_social", "postcode=8011 AB")
+	e.add("debts", "creditor=CJIB", "amount=120", "status=open")
+	out := e.ok("donate", "index.kluis-index", "--answer", "veilig=4", "-o", "bijdrage.kluis-donation")
+	for _, want := range []string{"Wijk: Assendorp", "Heeft u schulden die nog open staan? → ja (uit uw kluis)", "→ 4", "Er staat geen naam of adres in"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("donate output lacks %q:\n%s", want, out)
+		}
+	}
+	b, _ := os.ReadFile(filepath.Join(e.dir, "bijdrage.kluis-donation"))
+	for _, secret := range []string{"Jansen", "8011", "CJIB"} {
+		if strings.Contains(string(b), secret) {
+			t.Fatalf("the donation file holds %q", secret)
+		}
+	}
+	if r := e.intakeOK("index", "import", "bijdrage.kluis-donation"); r == "" {
+		t.Fatal("import said nothing")
+	}
+	// Again in the same period, skipping a question: it replaces the first.
+	e.ok("donate", "index.kluis-index", "--skip", "veilig", "-o", "tweede.kluis-donation")
+	if out := e.intakeOK("index", "import", "tweede.kluis-donation"); !strings.Contains(out, "vervangt") && !strings.Contains(out, "replaces") {
+		t.Fatalf("a second donation did not replace the first: %s", out)
+	}
+	log := e.ok("log", "--json")
+	if !strings.Contains(log, `"index.donated"`) || strings.Contains(log, "Assendorp") {
+		t.Fatalf("log: the donation must be noted without its wijk or answers:\n%s", log)
+	}
+	// Bad input: an answer the question does not offer, a question it does not ask.
+	e.fails(1, []string{"kluisctl: "}, "donate", "index.kluis-index", "--answer", "veilig=9", "-o", "x")
+	e.fails(1, []string{"kluisctl: "}, "donate", "index.kluis-index", "--answer", "schoenmaat=44", "-o", "x")
+	if _, err := os.Stat(filepath.Join(e.dir, "x")); err == nil {
+		t.Fatal("a refused donation left a file")
+	}
+
+	// The youth rule.
+	y := newEnv(t)
+	y.lang = "nl_NL.UTF-8"
+	y.init()
+	y.add("personal", "surname=de Boer", "birth_date="+time.Now().AddDate(-14, 0, 0).Format("2006-01-02"))
+	y.add("housing", "postcode=8041 CD")
+	idx, _ := os.ReadFile(filepath.Join(e.dir, "index.kluis-index"))
+	y.write("index.kluis-index", string(idx))
+	y.fails(1, []string{"Tussen 12 en 15 jaar kan het alleen als een ouder u helpt"}, "donate", "index.kluis-index", "--answer", "veilig=3", "-o", "b")
+}

@@ -1,0 +1,187 @@
+package index
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"kluis/sync/bundle"
+	"kluis/vault"
+)
+
+// The donor's side. A Draft is what a donation would hold, worked out from
+// the donor's vault so they only have to check it: the wijk from their
+// address's postcode, and answers to questions with a prefill hint (an open
+// debt, their age band). They see exactly this before anything leaves —
+// answers and a wijk, never a name, BSN, address or document — and may
+// change or skip any answer.
+
+// A Draft is a donation being prepared.
+type Draft struct {
+	Index     *Parsed
+	Wijk      string
+	Answers   map[string]string // question id → answer; a skipped question is absent
+	Prefilled map[string]bool   // answers taken from the vault
+	Age       int               // from personal.birth_date; -1 when unknown
+}
+
+// Donor is what a draft reads and a donation signs with: *vault.Vault.
+type Donor interface {
+	bundle.Signer
+	List(category string) ([]vault.Record, error)
+}
+
+// Prepare works out a draft for index p from the vault's records.
+func Prepare(v Donor, p *Parsed, now time.Time) (*Draft, error) {
+	d := &Draft{Index: p, Answers: map[string]string{}, Prefilled: map[string]bool{}, Age: -1}
+	personal, err := v.List("personal")
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range personal {
+		if age, ok := ageOn(r.Fields["birth_date"], now); ok {
+			d.Age = age
+			break
+		}
+	}
+	housing, err := v.List("housing")
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range housing {
+		if pc := r.Fields["postcode"]; pc != "" {
+			if w := p.Definition.WijkOf(pc); w != "" {
+				d.Wijk = w
+				break
+			}
+		}
+	}
+	debts, err := v.List("debts")
+	if err != nil {
+		return nil, err
+	}
+	openDebt := slices.ContainsFunc(debts, func(r vault.Record) bool {
+		return r.Fields["status"] != "paid"
+	})
+	for _, q := range p.Definition.Questions {
+		switch q.Prefill {
+		case PrefillOpenDebt:
+			if openDebt {
+				d.Answers[q.ID], d.Prefilled[q.ID] = "ja", true
+			}
+		case PrefillAgeBand:
+			if d.Age >= 0 {
+				if b := q.BandOf(d.Age); b != "" {
+					d.Answers[q.ID], d.Prefilled[q.ID] = b, true
+				}
+			}
+		}
+	}
+	return d, nil
+}
+
+// ageOn is the age in whole years on now of a birth date in the schema's
+// canonical form (YYYY-MM-DD, YYYY-MM or YYYY; a partial date counts from
+// its first day, so the age may be a year too high near a birthday).
+func ageOn(date string, now time.Time) (int, bool) {
+	if len(date) < 4 {
+		return 0, false
+	}
+	y, err := strconv.Atoi(date[:4])
+	if err != nil {
+		return 0, false
+	}
+	m, day := 1, 1
+	if len(date) >= 7 {
+		m, _ = strconv.Atoi(date[5:7])
+	}
+	if len(date) >= 10 {
+		day, _ = strconv.Atoi(date[8:10])
+	}
+	age := now.Year() - y
+	if now.Month() < time.Month(m) || (now.Month() == time.Month(m) && now.Day() < day) {
+		age--
+	}
+	return age, age >= 0
+}
+
+// Set answers question q with a, which must be one of its answers.
+func (d *Draft) Set(q, a string) error {
+	question, _, ok := d.Index.Definition.Question(q)
+	if !ok {
+		return refuse(CodeUnknownQuestion, "no question %q", q)
+	}
+	if !slices.Contains(question.Answers, a) {
+		return refuse(CodeUndefinedAnswer, "%q is not an answer to %s", a, q)
+	}
+	d.Answers[q] = a
+	delete(d.Prefilled, q)
+	return nil
+}
+
+// Skip leaves question q out.
+func (d *Draft) Skip(q string) error {
+	if _, _, ok := d.Index.Definition.Question(q); !ok {
+		return refuse(CodeUnknownQuestion, "no question %q", q)
+	}
+	delete(d.Answers, q)
+	delete(d.Prefilled, q)
+	return nil
+}
+
+// Youth rule: from 16 a person decides alone; from 12 to 15 only with a
+// parent who helps with their vault (a delegate with at least view access);
+// under 12 not at all. Kluis cannot check that the delegate is a parent:
+// the person who set up the delegation vouches for that.
+const (
+	MinAge         = 12
+	IndependentAge = 16
+)
+
+// CheckYouth applies the youth rule to a draft; hasHelper tells whether the
+// vault has a delegate whose access is open now.
+func (d *Draft) CheckYouth(hasHelper bool) error {
+	switch {
+	case d.Age < 0 || d.Age >= IndependentAge:
+		return nil
+	case d.Age < MinAge:
+		return refuse(CodeTooYoung, "under %d", MinAge)
+	case !hasHelper:
+		return refuse(CodeTooYoung, "%d to %d only with a parent who helps with the vault", MinAge, IndependentAge-1)
+	}
+	return nil
+}
+
+// Donation makes the donation: the pseudonym for this index and period,
+// the wijk and the answers in the definition's order, encrypted to the
+// organisation. It refuses outside the index's period, without a wijk, or
+// without any answer.
+func (d *Draft) Donation(s bundle.Signer, now time.Time) ([]byte, error) {
+	def := d.Index.Definition
+	if !def.Period.Open(now) {
+		return nil, refuse(CodeOutsidePeriod, "period %s is not open", def.Period.Name)
+	}
+	if d.Wijk == "" || !def.HasWijk(d.Wijk) {
+		return nil, refuse(CodeUnknownWijk, "no wijk chosen")
+	}
+	var answers []Answer
+	for _, q := range def.Questions {
+		if a, ok := d.Answers[q.ID]; ok {
+			answers = append(answers, Answer{Question: q.ID, Answer: a})
+		}
+	}
+	if len(answers) == 0 {
+		return nil, refuse(CodeBadDonation, "nothing answered")
+	}
+	pseudo, err := Pseudonym(s, def.ID, def.Period.Name)
+	if err != nil {
+		return nil, fmt.Errorf("failed to derive the pseudonym: %w", err)
+	}
+	return NewDonation(d.Index, &Donation{Format: DonationFormat, Index: def.ID, Period: def.Period.Name,
+		Org: d.Index.Fingerprint(), Pseudonym: pseudo, Wijk: d.Wijk, Answers: answers})
+}
+
+// ActionDonated is logged in the donor's vault when a donation is made: the
+// index id only, never the answers or the wijk.
+const ActionDonated vault.Action = "index.donated"
