@@ -17,6 +17,9 @@
 //   - sync/index: signed index definitions, anonymous indicator donations
 //     under a per-period pseudonym, tallies and reports with small cells
 //     suppressed.
+//   - sync/youth: the age rule for young people's own vaults (under 12
+//     no, 12–15 only with a helper, from 16 alone), applied when sharing
+//     and donating.
 //   - sync/signed: the one two-line layout of the small signed files
 //     (body as compact JSON, then the domain-separated Ed25519 signature).
 //   - sync/delegate: contact codes, delegation certificates and

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"kluis/sync/delegate"
 	"kluis/sync/index"
 	"kluis/sync/request"
+	"kluis/sync/youth"
 	"kluis/vault"
 )
 
@@ -92,13 +92,9 @@ func (c *cli) cmdDonate(args []string) error {
 				return c.indexProblem(err)
 			}
 		}
-		ds, err := delegate.Delegations(v, now)
+		helper, err := youth.HasHelper(v, now)
 		if err != nil {
 			return c.aboutVault(err)
-		}
-		helper := false
-		for _, del := range ds {
-			helper = helper || del.Open == nil
 		}
 		if err := d.CheckYouth(helper); err != nil {
 			return c.indexProblem(err)

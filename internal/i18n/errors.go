@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 
+	"kluis/sync/youth"
 	"kluis/vault"
 	"kluis/vault/schema"
 )
@@ -32,6 +33,8 @@ var sentinels = []struct {
 	{vault.ErrBadObjectKey, "error.vault.bad_object_key"},
 	{vault.ErrBadDocumentName, "error.vault.bad_document_name"},
 	{vault.ErrBadRecord, "error.vault.bad_record"},
+	{youth.ErrTooYoung, "error.youth.too_young"},
+	{youth.ErrNeedsParent, "error.youth.needs_parent"},
 	{vault.ErrDocumentConflict, "error.vault.document_conflict"},
 }
 

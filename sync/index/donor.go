@@ -3,10 +3,10 @@ package index
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"kluis/sync/bundle"
+	"kluis/sync/youth"
 	"kluis/vault"
 )
 
@@ -40,7 +40,7 @@ func Prepare(v Donor, p *Parsed, now time.Time) (*Draft, error) {
 		return nil, err
 	}
 	for _, r := range personal {
-		if age, ok := ageOn(r.Fields["birth_date"], now); ok {
+		if age, ok := youth.AgeOn(r.Fields["birth_date"], now); ok {
 			d.Age = age
 			break
 		}
@@ -81,31 +81,6 @@ func Prepare(v Donor, p *Parsed, now time.Time) (*Draft, error) {
 	return d, nil
 }
 
-// ageOn is the age in whole years on now of a birth date in the schema's
-// canonical form (YYYY-MM-DD, YYYY-MM or YYYY; a partial date counts from
-// its first day, so the age may be a year too high near a birthday).
-func ageOn(date string, now time.Time) (int, bool) {
-	if len(date) < 4 {
-		return 0, false
-	}
-	y, err := strconv.Atoi(date[:4])
-	if err != nil {
-		return 0, false
-	}
-	m, day := 1, 1
-	if len(date) >= 7 {
-		m, _ = strconv.Atoi(date[5:7])
-	}
-	if len(date) >= 10 {
-		day, _ = strconv.Atoi(date[8:10])
-	}
-	age := now.Year() - y
-	if now.Month() < time.Month(m) || (now.Month() == time.Month(m) && now.Day() < day) {
-		age--
-	}
-	return age, age >= 0
-}
-
 // Set answers question q with a, which must be one of its answers.
 func (d *Draft) Set(q, a string) error {
 	question, _, ok := d.Index.Definition.Question(q)
@@ -130,25 +105,11 @@ func (d *Draft) Skip(q string) error {
 	return nil
 }
 
-// Youth rule: from 16 a person decides alone; from 12 to 15 only with a
-// parent who helps with their vault (a delegate with at least view access);
-// under 12 not at all. Kluis cannot check that the delegate is a parent:
-// the person who set up the delegation vouches for that.
-const (
-	MinAge         = 12
-	IndependentAge = 16
-)
-
-// CheckYouth applies the youth rule to a draft; hasHelper tells whether the
-// vault has a delegate whose access is open now.
+// CheckYouth applies the youth rule (package sync/youth) to a draft;
+// hasHelper tells whether the vault has a delegate whose access is open.
 func (d *Draft) CheckYouth(hasHelper bool) error {
-	switch {
-	case d.Age < 0 || d.Age >= IndependentAge:
-		return nil
-	case d.Age < MinAge:
-		return refuse(CodeTooYoung, "under %d", MinAge)
-	case !hasHelper:
-		return refuse(CodeTooYoung, "%d to %d only with a parent who helps with the vault", MinAge, IndependentAge-1)
+	if err := youth.Check(d.Age, hasHelper); err != nil {
+		return &Error{Code: CodeTooYoung, Detail: err.Error(), Err: err}
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package index
 import (
 	"crypto/ed25519"
 	"testing"
-	"time"
 
 	"kluis/vault"
 )
@@ -82,19 +81,6 @@ func TestYouthRule(t *testing.T) {
 		}
 		if err != nil && CodeOf(err) != CodeTooYoung {
 			t.Errorf("age %d: code %v", c.age, CodeOf(err))
-		}
-	}
-}
-
-func TestAgeOnPartialDates(t *testing.T) {
-	now := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
-	for date, want := range map[string]int{"2010-11-25": 16, "2010-11-26": 15, "2010-12": 15, "2010": 16, "": -1} {
-		got, ok := ageOn(date, now)
-		if !ok {
-			got = -1
-		}
-		if got != want {
-			t.Errorf("ageOn(%q) = %d, want %d", date, got, want)
 		}
 	}
 }

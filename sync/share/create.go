@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"kluis/sync/bundle"
+	"kluis/sync/youth"
 	"kluis/vault"
 )
 
@@ -105,6 +106,13 @@ func Create(ctx context.Context, v *vault.Vault, req Request, w io.Writer, progr
 		return Result{}, ErrNoExpiry
 	case (req.To == nil) == (req.Code == ""):
 		return Result{}, errors.New("a share is for exactly one organisation card or one share code")
+	}
+	if req.Behalf == nil {
+		// A young person shares only as the youth rule allows; a parent
+		// sharing on their behalf is a delegate (Behalf) and acts as such.
+		if err := youth.Apply(v, req.Created); err != nil {
+			return Result{}, err
+		}
 	}
 	s, err := Collect(ctx, v, req.Scope)
 	if err != nil {

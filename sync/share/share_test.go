@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"kluis/sync/bundle"
+	"kluis/sync/youth"
 	"kluis/vault"
 )
 
@@ -215,5 +216,18 @@ func TestRememberCard(t *testing.T) {
 	cards, err := Cards(v)
 	if err != nil || len(cards) != 1 || cards[0].Card.Org != "Gemeente Zwolle" {
 		t.Fatalf("cards = %+v, %v", cards, err)
+	}
+}
+
+// TestYouthRuleWhenSharing: a 14-year-old without a helper cannot share;
+// with no birth date, or from 16, the rule does not stand in the way.
+func TestYouthRuleWhenSharing(t *testing.T) {
+	v := newVault(t)
+	v.Add("personal", map[string]string{"surname": "de Boer", "birth_date": time.Now().AddDate(-14, 0, 0).Format("2006-01-02")})
+	v.Add("income", map[string]string{"source": "Bijbaan", "amount": "150"})
+	_, err := Create(context.Background(), v, Request{Code: "ABCD EFGH IJKL MNOP QRST UVWX", Purpose: "Stage",
+		NotAfter: time.Now().Add(48 * time.Hour), Scope: Scope{Categories: []string{"income"}}}, io.Discard, nil)
+	if !errors.Is(err, youth.ErrNeedsParent) {
+		t.Fatalf("a 14-year-old without a helper shared: %v", err)
 	}
 }
