@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"kluis/sync/index"
 	"kluis/sync/request"
 )
 
@@ -128,8 +129,9 @@ func (u *UI) openRequest(input []byte) {
 		return
 	}
 	type opened struct {
-		o  *request.Opened
-		th *request.Thread
+		o   *request.Opened
+		th  *request.Thread
+		idx *index.Opened // a wijkonderzoek, which opens the same way
 	}
 	runQuiet(u, func() (opened, error) {
 		known, err := request.KnownCards(v)
@@ -138,13 +140,20 @@ func (u *UI) openRequest(input []byte) {
 		}
 		o, err := request.Open(input, known)
 		if err != nil {
+			if idx, ierr := index.Open(input, known); ierr == nil {
+				return opened{idx: idx}, nil
+			}
 			return opened{}, err
 		}
 		th, err := request.Receive(v, o)
-		return opened{o, th}, err
+		return opened{o: o, th: th}, err
 	}, func(r opened, err error) {
 		if err != nil {
 			u.showRequestError(err)
+			return
+		}
+		if r.idx != nil {
+			u.openIndex(r.idx)
 			return
 		}
 		u.shell.open(newConsentScreen(u, r.o, r.th))
