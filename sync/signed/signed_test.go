@@ -73,3 +73,28 @@ func TestUnmarshalStrict(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestCarrierRoundTrips(t *testing.T) {
+	c := Carrier{LinkPrefix: "kluis:test/v1/", ArmorBegin: "-----BEGIN KLUIS TEST-----", ArmorEnd: "-----END KLUIS TEST-----", MaxFile: 1 << 10}
+	file := []byte("{\"a\":\"b\"}\nAAAA\n")
+	for _, in := range [][]byte{file, []byte(c.Link(file)), c.Armor(file), []byte("  " + c.Link(file) + "\n")} {
+		got, err := c.Decode(in)
+		if err != nil || string(got) != string(file) {
+			t.Fatalf("Decode(%q) = %q, %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"kluis:other/v1/abc", "kluis:test/v1/!!", "-----BEGIN KLUIS TEST-----\nAAAA\n"} {
+		if _, err := c.Decode([]byte(bad)); !errors.Is(err, ErrBadLink) {
+			t.Errorf("Decode(%q): %v, want ErrBadLink", bad, err)
+		}
+	}
+	if _, err := c.Decode(make([]byte, 5<<10)); !errors.Is(err, ErrTooLarge) {
+		t.Fatal("oversize input accepted")
+	}
+	if png, err := c.QR(file, 128); err != nil || len(png) == 0 {
+		t.Fatalf("QR: %v", err)
+	}
+	if _, err := c.QR(make([]byte, 3000), 128); !errors.Is(err, ErrTooLarge) {
+		t.Fatal("a link too long for a QR code was accepted")
+	}
+}
