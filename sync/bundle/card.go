@@ -5,11 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/hex"
+	"kluis/sync/signed"
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"filippo.io/age"
 
@@ -200,28 +199,6 @@ func ShortFingerprint(full string) string {
 	return s[0:4] + "-" + s[4:8] + "-" + s[8:12] + "-" + s[12:16]
 }
 
-// checkLine checks a one-line text from outside: valid UTF-8, no control
-// or bidirectional formatting characters, trimmed, within length bounds.
-func checkLine(s string, min, max int) error {
-	n := utf8.RuneCountInString(s)
-	switch {
-	case !utf8.ValidString(s):
-		return errText("not UTF-8")
-	case n < min:
-		return errText("too short")
-	case n > max:
-		return errText("too long")
-	case strings.TrimSpace(s) != s:
-		return errText("leading or trailing space")
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0xFEFF || r == 0x2028 || r == 0x2029 {
-			return errText("control or formatting character")
-		}
-	}
-	return nil
-}
-
 type errText string
 
 func (e errText) Error() string { return string(e) }
@@ -238,15 +215,6 @@ func isDigits(s string, n int) bool {
 	return true
 }
 
-// printable shortens and quotes text from outside for an error detail.
-func printable(s string) string {
-	if len(s) > 40 {
-		s = s[:40] + "…"
-	}
-	return strings.ToValidUTF8(strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return '?'
-		}
-		return r
-	}, s), "?")
-}
+var checkLine = signed.CheckLine
+
+var printable = signed.Printable

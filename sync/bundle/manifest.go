@@ -3,6 +3,7 @@ package bundle
 import (
 	"bytes"
 	"encoding/hex"
+	"kluis/sync/signed"
 	"path"
 	"slices"
 	"strings"
@@ -11,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"filippo.io/age"
-	"github.com/google/uuid"
 
 	"kluis/vault/schema"
 )
@@ -358,20 +358,11 @@ func checkDocName(name string) error {
 	return checkLine(name, 1, 255)
 }
 
-func isUUIDv4(s string) bool {
-	u, err := uuid.Parse(s)
-	return err == nil && len(s) == 36 && u.String() == s && u.Version() == 4 && u.Variant() == uuid.RFC4122
-}
-
 func isLowerHex(s string) bool {
 	if _, err := hex.DecodeString(s); err != nil {
 		return false
 	}
 	return strings.ToLower(s) == s
-}
-
-func isCanonicalTime(t time.Time) bool {
-	return !t.IsZero() && t.Location() == time.UTC && t.Nanosecond() == 0 && t.Year() >= 2000 && t.Year() <= 9999
 }
 
 func isSortedUnique(s []string) bool {
@@ -386,3 +377,7 @@ func isSortedUnique(s []string) bool {
 // utc returns t in UTC, in whole seconds: the form every time in a bundle
 // takes.
 func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
+
+var isUUIDv4 = signed.IsUUIDv4
+
+var isCanonicalTime = signed.IsCanonicalTime

@@ -4,12 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -338,45 +335,12 @@ func splitSigned(file []byte) (body, sig []byte, err error) {
 	}
 }
 
-func checkLine(s string, min, max int) error {
-	n := utf8.RuneCountInString(s)
-	switch {
-	case !utf8.ValidString(s):
-		return errors.New("not UTF-8")
-	case n < min:
-		return errors.New("too short")
-	case n > max:
-		return fmt.Errorf("over %d characters", max)
-	case strings.TrimSpace(s) != s:
-		return errors.New("leading or trailing space")
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0xFEFF || r == 0x2028 || r == 0x2029 {
-			return errors.New("control or formatting character")
-		}
-	}
-	return nil
-}
-
-func isUUIDv4(s string) bool {
-	u, err := uuid.Parse(s)
-	return err == nil && len(s) == 36 && u.String() == s && u.Version() == 4 && u.Variant() == uuid.RFC4122
-}
-
-func isCanonicalTime(t time.Time) bool {
-	return !t.IsZero() && t.Location() == time.UTC && t.Nanosecond() == 0 && t.Year() >= 2000 && t.Year() <= 9999
-}
-
 func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
 
-func printable(s string) string {
-	if len(s) > 40 {
-		s = s[:40] + "…"
-	}
-	return strings.ToValidUTF8(strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return '?'
-		}
-		return r
-	}, s), "?")
-}
+var checkLine = signed.CheckLine
+
+var isUUIDv4 = signed.IsUUIDv4
+
+var isCanonicalTime = signed.IsCanonicalTime
+
+var printable = signed.Printable
