@@ -31,6 +31,7 @@ type settingsPage struct {
 	autoLockLabels             []string
 	lockNow, passphrase        *widget.Button
 	backup, restore, exportAll *widget.Button
+	compact                    *widget.Button
 }
 
 func newSettingsPage(u *UI) page { return &settingsPage{u: u} }
@@ -63,6 +64,7 @@ func (p *settingsPage) content() fyne.CanvasObject {
 	p.backup = &widget.Button{Text: lang.L("app.settings.backup.button"), Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: p.onBackup}
 	p.restore = &widget.Button{Text: lang.L("app.settings.restore.button"), Icon: theme.HistoryIcon(), OnTapped: p.onRestore}
 	p.exportAll = &widget.Button{Text: lang.L("app.settings.export.button"), Icon: theme.UploadIcon(), OnTapped: p.onExport}
+	p.compact = &widget.Button{Text: lang.L("app.settings.compact.button"), Icon: theme.ViewRestoreIcon(), OnTapped: p.onCompact}
 
 	passText := lang.L("app.settings.passphrase.text")
 	if u.session != nil && u.session.demo {
@@ -78,6 +80,7 @@ func (p *settingsPage) content() fyne.CanvasObject {
 		settingsSection(lang.L("app.settings.backup.title"), lang.L("app.settings.backup.text"),
 			container.NewHBox(p.backup, p.restore)),
 		settingsSection(lang.L("app.settings.export.title"), lang.L("app.settings.export.text"), container.NewHBox(p.exportAll)),
+		settingsSection(lang.L("app.settings.compact.title"), lang.L("app.settings.compact.text"), container.NewHBox(p.compact)),
 	)
 	return container.NewVScroll(col)
 }
@@ -322,4 +325,27 @@ func removeIfEmpty(path string) {
 	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
 		os.Remove(path)
 	}
+}
+
+// onCompact makes the vault file smaller (vault.Compact), off the UI
+// goroutine, and says by how much.
+func (p *settingsPage) onCompact() {
+	u := p.u
+	v := u.vault()
+	if v == nil {
+		return
+	}
+	var before, after int64
+	u.run(lang.L("app.settings.compact.busy"), false, func(context.Context, Progress) error {
+		var err error
+		before, after, err = v.Compact()
+		return err
+	}, func(err error) {
+		if err != nil {
+			u.showError(err)
+			return
+		}
+		dialog.ShowInformation(lang.L("app.settings.compact.title"), t("app.settings.compact.done",
+			map[string]any{"Before": formatSize(before, u.lang), "After": formatSize(after, u.lang)}), u.window)
+	})
 }

@@ -236,3 +236,15 @@ func TestDemoVaultKeepsItsPassphrase(t *testing.T) {
 	}
 	mustSee(t, w, "In de voorbeeldkluis blijft het wachtwoord hetzelfde")
 }
+
+func TestCompactFromSettings(t *testing.T) {
+	u, w := newTestUI(t)
+	createVault(t, u, w, "fiets regen koffie zomer")
+	openSettings(t, u)
+	tap(t, w, "Kluis kleiner maken")
+	mustSee(t, w, "Het kluisbestand is van")
+	events, _ := u.vault().Log()
+	if events[len(events)-1].Action != "vault.compacted" {
+		t.Fatalf("last log entry %v", events[len(events)-1].Action)
+	}
+}

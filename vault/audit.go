@@ -34,6 +34,7 @@ const (
 	ActionBackupMade        Action = "backup.made"
 	ActionBackupRestored    Action = "backup.restored"
 	ActionVaultExported     Action = "vault.exported"
+	ActionVaultCompacted    Action = "vault.compacted"
 	ActionShareCreated      Action = "share.created"
 	ActionShareRevoked      Action = "share.revoked"
 	ActionReceiptImported   Action = "receipt.imported"

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -210,4 +211,42 @@ func mustOpenDB(t *testing.T, path string) *bolt.DB {
 		t.Fatal(err)
 	}
 	return db
+}
+
+func TestCompactShrinksTheFileAndKeepsEverything(t *testing.T) {
+	v, path := newTestVault(t)
+	rec, _ := v.Add("goals", map[string]string{"title": "blijft"})
+	keep, err := v.AddDocument(context.Background(), "klein.pdf", bytes.NewReader(randomBytes(t, ChunkSize+5)), DocumentOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A big upload that is stopped leaves its pages free, not returned.
+	ctx, cancel := context.WithCancel(context.Background())
+	big := &cancelAfter{r: bytes.NewReader(randomBytes(t, 6*chunksPerTx*ChunkSize)), n: 5 * chunksPerTx * ChunkSize, cancel: cancel}
+	v.AddDocument(ctx, "groot.bin", big, DocumentOptions{})
+	before, after, err := v.Compact()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after >= before {
+		t.Fatalf("compacting did not shrink the file: %d → %d bytes", before, after)
+	}
+	if _, err := v.Get(rec.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.ReadDocument(context.Background(), keep.ID, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.VerifyLog(); err != nil {
+		t.Fatal(err)
+	}
+	// Still usable for writing, and a second program is still kept out.
+	if _, err := v.Add("goals", map[string]string{"title": "na het comprimeren"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(path, &Options{Timeout: 100 * time.Millisecond})
+	wantErr(t, err, ErrInUse)
+	v.Lock()
+	_, _, err = v.Compact()
+	wantErr(t, err, ErrLocked)
 }

@@ -134,3 +134,16 @@ func (c *cli) cmdExport(args []string) error {
 		return c.done("cli.export.done", map[string]any{"Path": dir}, map[string]any{"dir": dir})
 	})
 }
+
+// cmdCompact rewrites the vault file without its free space.
+func (c *cli) cmdCompact([]string) error {
+	return c.withVault(func(v *vault.Vault) error {
+		before, after, err := v.Compact()
+		if err != nil {
+			return c.aboutVault(err)
+		}
+		mib := func(n int64) string { return fmt.Sprintf("%.1f", float64(n)/(1<<20)) }
+		return c.done("cli.compact.done", map[string]any{"Before": mib(before), "After": mib(after)},
+			map[string]any{"before": before, "after": after})
+	})
+}

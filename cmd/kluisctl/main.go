@@ -124,6 +124,7 @@ var commands = []*command{
 	}, run: (*cli).cmdBackup},
 	{name: "export", synopsis: "DIR", help: "cli.help.export", detail: "cli.help.export.detail",
 		min: 1, max: 1, run: (*cli).cmdExport},
+	{name: "compact", help: "cli.help.compact", run: (*cli).cmdCompact},
 	{name: "share create", synopsis: "(--to CARD | --share-code) --scope CAT[,CAT…] --purpose TEXT -o FILE", help: "cli.share.help.create",
 		detail: "cli.share.help.create_detail", flags: shareCreateFlags, run: (*cli).cmdShareCreate},
 	{name: "share list", help: "cli.share.help.list", run: (*cli).cmdShareList},

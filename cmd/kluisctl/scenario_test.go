@@ -926,3 +926,26 @@ func flagNames(cmd *command) []string {
 	}
 	return out
 }
+
+func TestCompact(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.init()
+	big := e.write("groot.bin", strings.Repeat("kluis ", 2<<20))
+	var doc struct {
+		ID string `json:"id"`
+	}
+	lenient(t, e.ok("doc", "add", big, "--json"), &doc)
+	e.ok("rm", doc.ID)
+	var out struct {
+		Before int64 `json:"before"`
+		After  int64 `json:"after"`
+	}
+	lenient(t, e.ok("compact", "--json"), &out)
+	if out.Before == 0 || out.After > out.Before {
+		t.Fatalf("compact --json = %+v", out)
+	}
+	if !strings.Contains(e.ok("log"), "smaller") {
+		t.Fatal("compacting is not in the activity log")
+	}
+}

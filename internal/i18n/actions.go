@@ -22,6 +22,7 @@ var actionKeys = map[vault.Action]string{
 	vault.ActionBackupMade:              "cli.action.backup_made",
 	vault.ActionBackupRestored:          "cli.action.backup_restored",
 	vault.ActionVaultExported:           "cli.action.vault_exported",
+	vault.ActionVaultCompacted:          "cli.action.vault_compacted",
 	vault.ActionRecordMerged:            "cli.action.record_merged",
 	vault.ActionDocumentMerged:          "cli.action.document_merged",
 	vault.ActionShareCreated:            "cli.action.share_created",
