@@ -131,6 +131,7 @@ package: deps ## build dist/Kluis.tar.xz with the fyne tool (installed when miss
 	echo "$(FYNE) package -os linux"; \
 	CGO_ENABLED=1 "$(FYNE)" package -os linux; \
 	mv Kluis.tar.xz dist/Kluis.tar.xz; \
+	scripts/desktop-integration.sh dist/Kluis.tar.xz; \
 	echo "package: dist/Kluis.tar.xz"
 
 clean: ## remove bin/ and dist/ (Go's caches are kept)

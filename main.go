@@ -29,7 +29,13 @@ func main() {
 
 	a := app.NewWithID("nl.kluis.app")
 	w := a.NewWindow("Kluis")
-	ui := kluisapp.New(a, w, kluisapp.Deps{VaultPath: path})
+	deps := kluisapp.Deps{VaultPath: path}
+	// Started with a link or a file (a click on a kluis: link, or opening a
+	// request, invitation or receipt): shown once the vault is unlocked.
+	if len(os.Args) > 1 {
+		deps.Open = os.Args[1]
+	}
+	ui := kluisapp.New(a, w, deps)
 	// Logging out or shutting down sends SIGTERM: lock and close the vault
 	// like any other way out.
 	sig := make(chan os.Signal, 1)

@@ -39,6 +39,11 @@ type Deps struct {
 	DemoPath string
 	// Now is the wall clock (time.Now when nil).
 	Now func() time.Time
+	// Open is what the app was started with, if anything: a kluis: link
+	// or a file (a data request, a wijkonderzoek invitation, a receipt),
+	// as when a person clicks a link or opens such a file. It is shown once
+	// the vault is unlocked.
+	Open string
 }
 
 // Preference keys (UI settings only: never secrets or personal data).

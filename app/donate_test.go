@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
 	"kluis/sync/bundle"
 	"kluis/sync/index"
 )
@@ -90,5 +93,33 @@ func TestDonateScreenYouthRule(t *testing.T) {
 	mustSee(t, w, "Tussen 12 en 15 jaar")
 	if !s.join.Disabled() {
 		t.Fatal("a 13-year-old without a helper can take part")
+	}
+}
+
+// TestStartedWithAnInvitation: the app started with a file (a click on an
+// invitation) shows it once the vault is open.
+func TestStartedWithAnInvitation(t *testing.T) {
+	_, file := makeIndex(t)
+	path := filepath.Join(t.TempDir(), "jongerenindex.kluis-index")
+	os.WriteFile(path, file, 0o600)
+	a := &quitRecorder{App: test.NewTempApp(t)}
+	w := a.NewWindow("Kluis")
+	w.Resize(fyne.NewSize(1100, 720))
+	u := newUI(a, w, Deps{VaultPath: filepath.Join(t.TempDir(), "vault.kluis"), Open: path}, true)
+	t.Cleanup(func() {
+		u.closeSession()
+		w.Close()
+	})
+	createVault(t, u, w, "fiets regen koffie zomer")
+	if _, ok := u.shell.current.(*donateScreen); !ok {
+		t.Fatalf("the invitation was not opened after the vault was made (%T)", u.shell.current)
+	}
+	mustSee(t, w, "Jongerenindex Zwolle")
+	// Only once: locking and unlocking shows the normal main window.
+	tap(t, w, "Vergrendelen")
+	test.Type(entries(w)[0], "fiets regen koffie zomer")
+	tap(t, w, "Openen")
+	if _, ok := u.shell.current.(*donateScreen); ok {
+		t.Fatal("the invitation was opened a second time")
 	}
 }

@@ -129,6 +129,7 @@ func (u *UI) showMain() {
 	s.refreshCounts()
 	s.nav.Select(0)
 	canvas.Focus(s.nav)
+	u.openPending()
 }
 
 // select_ shows the navigation item with id.
