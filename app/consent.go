@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"io"
 	"os"
 	"slices"
 	"strings"
@@ -538,41 +537,12 @@ func (s *consentScreen) onSaveFile() {
 
 // saveTo copies the answer bundle to path and notes the place with the share.
 func (s *consentScreen) saveTo(path string) {
-	u := s.u
-	v := u.vault()
-	if v == nil || s.tempPath == "" {
+	if s.u.vault() == nil || s.tempPath == "" {
 		return
 	}
-	src, id := s.tempPath, s.result.Info.ID
-	u.run(lang.L("app.wizard.saving"), true, func(ctx context.Context, progress Progress) error {
-		in, err := os.Open(src)
-		if err != nil {
-			return err
-		}
-		defer in.Close()
-		fi, err := in.Stat()
-		if err != nil {
-			return err
-		}
-		err = writeFileSafely(path, func(out io.Writer) error {
-			pw := &progressWriter{w: out, total: fi.Size(), progress: progress}
-			_, err := io.Copy(pw, &ctxReader{ctx: ctx, r: in})
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		return share.SetFile(v, id, path)
-	}, func(err error) {
-		switch {
-		case isCanceled(err) || errors.Is(err, context.Canceled):
-			u.showStopped()
-		case err != nil:
-			u.showError(err)
-		default:
-			s.saved = path
-			s.rebuild()
-		}
+	s.u.saveShareFile(s.tempPath, s.result.Info.ID, path, func() {
+		s.saved = path
+		s.rebuild()
 	})
 }
 

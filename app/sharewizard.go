@@ -1141,12 +1141,23 @@ func (w *shareWizard) onSaveFile() {
 
 // saveTo copies the made bundle to path and notes the place with the share.
 func (w *shareWizard) saveTo(path string) {
-	u := w.u
-	v := u.vault()
-	if v == nil {
+	if w.u.vault() == nil {
 		return
 	}
-	src, id := w.tempPath, w.result.Info.ID
+	w.u.saveShareFile(w.tempPath, w.result.Info.ID, path, func() {
+		w.saved = path
+		w.show()
+	})
+}
+
+// saveShareFile copies a made bundle (or answer) from its temporary file
+// src to path, through a temporary file there, with progress and Stop, and
+// notes the place with share id. saved runs on the UI goroutine when done.
+func (u *UI) saveShareFile(src, id, path string, saved func()) {
+	v := u.vault()
+	if v == nil || src == "" {
+		return
+	}
 	u.run(lang.L("app.wizard.saving"), true, func(ctx context.Context, progress Progress) error {
 		in, err := os.Open(src)
 		if err != nil {
@@ -1170,13 +1181,11 @@ func (w *shareWizard) saveTo(path string) {
 		switch {
 		case isCanceled(err) || errors.Is(err, context.Canceled):
 			u.showStopped()
-			return
 		case err != nil:
 			u.showError(err)
-			return
+		default:
+			saved()
 		}
-		w.saved = path
-		w.show()
 	})
 }
 
