@@ -167,12 +167,65 @@ func TestNewerFormatIsRefused(t *testing.T) {
 	v, path := newTestVault(t)
 	v.Close()
 	rawUpdate(t, path, func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketMeta).Put(keyFormat, u64(uint64(currentFormat()+1)))
+		return tx.Bucket(bucketMeta).Put(keyFormat, formatMarker(currentFormat()+1))
 	})
 	_, err := Open(path, nil)
 	wantErr(t, err, ErrNewerFormat)
 	rawUpdate(t, path, func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketMeta).Put(keyFormat, u64(uint64(currentFormat())))
+		return tx.Bucket(bucketMeta).Put(keyFormat, formatMarker(currentFormat()))
+	})
+}
+
+// The layout marker is read before unlocking, so it is not sealed; damage
+// to it must read as damage, never as a vault from a newer Kluis.
+func TestDamagedFormatMarkerIsDamage(t *testing.T) {
+	v, path := newTestVault(t)
+	v.Close()
+	good := formatMarker(currentFormat())
+	for i := range good {
+		for _, mask := range []byte{0x01, 0x5a, 0x80, 0xff} {
+			bad := bytes.Clone(good)
+			bad[i] ^= mask
+			rawUpdate(t, path, func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyFormat, bad) })
+			_, err := Open(path, nil)
+			if !errors.Is(err, ErrDamaged) {
+				t.Fatalf("marker byte %d ^ %#x: %v, want ErrDamaged", i, mask, err)
+			}
+		}
+	}
+	for _, bad := range [][]byte{u64(0), u64(legacyFormats + 1), u64(88), good[:15], append(bytes.Clone(good), 0)} {
+		rawUpdate(t, path, func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyFormat, bad) })
+		if _, err := Open(path, nil); !errors.Is(err, ErrDamaged) {
+			t.Fatalf("marker %x: %v, want ErrDamaged", bad, err)
+		}
+	}
+}
+
+// Layouts 1 and 2 wrote the bare version; such a vault opens and gets the
+// checked marker.
+func TestLegacyFormatMarkerIsUpgraded(t *testing.T) {
+	v, path := newTestVault(t)
+	if _, err := v.Add("debts", map[string]string{"creditor": "Schuldeiser", "amount": "100"}); err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	rawUpdate(t, path, func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyFormat, u64(legacyFormats)) })
+	v, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Unlock([]byte(testPass)); err != nil {
+		t.Fatal(err)
+	}
+	if recs, err := v.List(""); err != nil || len(recs) != 1 {
+		t.Fatalf("after the upgrade: %d records, %v", len(recs), err)
+	}
+	v.Close()
+	rawUpdate(t, path, func(tx *bolt.Tx) error {
+		if got := tx.Bucket(bucketMeta).Get(keyFormat); !bytes.Equal(got, formatMarker(currentFormat())) {
+			t.Fatalf("marker after opening %x, want %x", got, formatMarker(currentFormat()))
+		}
+		return nil
 	})
 }
 
@@ -201,7 +254,7 @@ func TestMigrationsRunInOrderOnce(t *testing.T) {
 		if f, _ := formatOf(tx); f != currentFormat()+2 {
 			t.Fatalf("format %d after migration", f)
 		}
-		return tx.Bucket(bucketMeta).Put(keyFormat, u64(uint64(currentFormat())))
+		return tx.Bucket(bucketMeta).Put(keyFormat, formatMarker(currentFormat()))
 	})
 	// A failing migration changes nothing.
 	failing := append(append([]migration(nil), migrations...), migration{currentFormat() + 1, "fails", func(tx *bolt.Tx) error {

@@ -25,7 +25,7 @@
 //
 // # Layout of the file
 //
-//	meta/       format (plaintext layout version), identity, identity-recovery,
+//	meta/       format (plaintext layout version and its complement), identity, identity-recovery,
 //	            datakey (age files), recovery-public, device, clock, audit-head (sealed)
 //	records/    record id (16 bytes) → sealed current version
 //	versions/   record id ‖ version (8 bytes) → sealed earlier version

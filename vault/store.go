@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"runtime/debug"
 	"strings"
@@ -25,7 +26,7 @@ var (
 	bucketAudit    = []byte("audit")    // sequence (8) → sealed log entry
 	bucketFailed   = []byte("failed")   // sequence (8) → time of a failed unlock (Unix ms, 8 bytes)
 
-	keyFormat           = []byte("format")            // plaintext: layout version (8 bytes, big-endian)
+	keyFormat           = []byte("format")            // plaintext: layout version and its complement (2×8 bytes, big-endian)
 	keyIdentity         = []byte("identity")          // age scrypt file: owner identity
 	keyIdentityRecovery = []byte("identity-recovery") // age file to the recovery key: owner identity
 	keyDataKey          = []byte("datakey")           // age file to owner and recovery: data key
@@ -162,6 +163,22 @@ var migrations = []migration{
 		_, err := tx.CreateBucketIfNotExists(bucketObjects)
 		return err
 	}},
+	// The marker itself is rewritten by migrate, in its checked form.
+	{3, "format marker with a check value", func(tx *bolt.Tx) error { return nil }},
+}
+
+// legacyFormats is the highest layout written as a bare 8-byte marker.
+const legacyFormats = 2
+
+// formatMarker is the plaintext layout marker: the version followed by its
+// bitwise complement. The marker is read before the vault is unlocked, so
+// it cannot be sealed; the complement makes damage to it show as damage
+// instead of as a vault "made by a newer Kluis".
+func formatMarker(version int) []byte {
+	b := make([]byte, 16)
+	binary.BigEndian.PutUint64(b, uint64(version))
+	binary.BigEndian.PutUint64(b[8:], ^uint64(version))
+	return b
 }
 
 // currentFormat is the layout version this code writes.
@@ -177,10 +194,21 @@ func formatOf(tx *bolt.Tx) (int, error) {
 		return 0, nil
 	}
 	v := meta.Get(keyFormat)
-	if len(v) != 8 {
+	switch len(v) {
+	case 0:
 		return 0, damaged("the format marker is missing", nil)
+	case 8:
+		// Layouts 1 and 2 wrote the version alone; no later one does.
+		if n := binary.BigEndian.Uint64(v); n >= 1 && n <= legacyFormats {
+			return int(n), nil
+		}
+	case 16:
+		n := binary.BigEndian.Uint64(v)
+		if binary.BigEndian.Uint64(v[8:]) == ^n && n >= 1 && n <= math.MaxInt32 {
+			return int(n), nil
+		}
 	}
-	return int(binary.BigEndian.Uint64(v)), nil
+	return 0, damaged("the format marker", nil)
 }
 
 // migrate runs every migration after the file's version, and records the new
@@ -205,5 +233,5 @@ func migrate(tx *bolt.Tx, table []migration) error {
 	if from == latest {
 		return nil
 	}
-	return tx.Bucket(bucketMeta).Put(keyFormat, u64(uint64(latest)))
+	return tx.Bucket(bucketMeta).Put(keyFormat, formatMarker(latest))
 }
