@@ -3,11 +3,13 @@ package vault
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -147,6 +149,106 @@ func TestTruncatedFileIsDamaged(t *testing.T) {
 			t.Errorf("cut to %d of %d used bytes: %v, want ErrDamaged", size, used, err)
 		}
 	}
+}
+
+// bbolt writes into the pages its free list names without checking them; a
+// damaged list is refused before any write, and the file is left as it was.
+func TestDamagedFreelistIsRefusedBeforeWriting(t *testing.T) {
+	good := sampleVaultFile(t)
+	m0, ok0 := parseBoltMeta(good)
+	m1, ok1 := parseBoltMeta(good[4096:])
+	if !ok0 || !ok1 || m0.pageSize != 4096 {
+		t.Fatal("sample has no valid meta pages")
+	}
+	m := m0
+	if m1.txid > m.txid {
+		m = m1
+	}
+	if m.freelist == noFreelist {
+		t.Fatal("sample has no free-page list")
+	}
+	at := int(m.freelist) * 4096
+	count := int(binary.LittleEndian.Uint16(good[at+10:]))
+	if count == 0 || count == 0xFFFF {
+		t.Fatalf("sample's free-page list has %d entries", count)
+	}
+	path := filepath.Join(t.TempDir(), "v.kluis")
+	for name, damage := range map[string]func(b []byte){
+		"id past the end":   func(b []byte) { binary.LittleEndian.PutUint64(b[at+16:], 1<<40) },
+		"id of a meta page": func(b []byte) { binary.LittleEndian.PutUint64(b[at+16+8*(count-1):], 1) },
+		"id near overflow":  func(b []byte) { binary.LittleEndian.PutUint64(b[at+16:], 1<<63-7) },
+		"count too big":     func(b []byte) { binary.LittleEndian.PutUint16(b[at+10:], 4000) },
+		"wrong page type":   func(b []byte) { b[at+8] = 0x02 },
+		"big count in slot": func(b []byte) {
+			binary.LittleEndian.PutUint16(b[at+10:], 0xFFFF)
+			binary.LittleEndian.PutUint64(b[at+16:], 1<<60)
+		},
+		"runs past the end": func(b []byte) { binary.LittleEndian.PutUint32(b[at+12:], 1<<20) },
+		"another page's id": func(b []byte) { binary.LittleEndian.PutUint64(b[at:], m.root) },
+	} {
+		bad := bytes.Clone(good)
+		damage(bad)
+		if err := os.WriteFile(path, bad, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		err := useVault(path)
+		if !errors.Is(err, ErrDamaged) {
+			t.Errorf("%s: %v, want ErrDamaged", name, err)
+		}
+		if after, _ := os.ReadFile(path); !bytes.Equal(after, bad) {
+			t.Errorf("%s: the damaged file was written to", name)
+		}
+	}
+}
+
+// bbolt copies every element of a page it changes; an element whose
+// stored length was damaged must be refused when the vault is opened,
+// before any write, and must never make Kluis allocate what it claims.
+func TestDamagedElementLengthsAreRefusedBeforeWriting(t *testing.T) {
+	good := sampleVaultFile(t)
+	path := filepath.Join(t.TempDir(), "v.kluis")
+	const pageSize = 4096
+	leaves, detected := 0, 0
+	for at := 2 * pageSize; at+pageSize <= len(good); at += pageSize {
+		flags := binary.LittleEndian.Uint16(good[at+8:])
+		count := int(binary.LittleEndian.Uint16(good[at+10:]))
+		if flags != 0x02 || count == 0 || binary.LittleEndian.Uint64(good[at:]) != uint64(at/pageSize) {
+			continue // not a leaf page with elements
+		}
+		leaves++
+		// A leaf element: flags u32, pos u32, key size u32, value size u32.
+		for _, field := range []int{8, 12} {
+			for _, size := range []uint32{1<<31 - 1, 1 << 30, 40 << 20} {
+				bad := bytes.Clone(good)
+				binary.LittleEndian.PutUint32(bad[at+16+16*(count-1)+field:], size)
+				if err := os.WriteFile(path, bad, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				var before, after runtime.MemStats
+				runtime.ReadMemStats(&before)
+				err := useVault(path)
+				runtime.ReadMemStats(&after)
+				if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
+					t.Errorf("page %d, field %d = %d: allocated %d MiB", at/pageSize, field, size, grew>>20)
+				}
+				switch {
+				case err == nil:
+					// A page no longer in use: nothing reads it.
+				case errors.Is(err, ErrDamaged):
+					detected++
+					if now, _ := os.ReadFile(path); !bytes.Equal(now, bad) {
+						t.Errorf("page %d, field %d = %d: the damaged file was written to", at/pageSize, field, size)
+					}
+				default:
+					t.Errorf("page %d, field %d = %d: %v, want ErrDamaged", at/pageSize, field, size, err)
+				}
+			}
+		}
+	}
+	if leaves == 0 || detected == 0 {
+		t.Fatalf("%d leaf pages, %d damaged lengths detected", leaves, detected)
+	}
+	t.Logf("%d leaf pages; %d damaged lengths detected, the rest were in pages no longer used", leaves, detected)
 }
 
 func TestNotAVaultIsDamaged(t *testing.T) {

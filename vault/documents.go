@@ -361,8 +361,10 @@ func (v *Vault) ReadDocument(ctx context.Context, id string, w io.Writer) (Docum
 			return err
 		}
 		key, _ := parseID(id)
-		sum := sha256.New()
-		plain := make([]byte, 0, ChunkSize)
+		// Two stages on two cores: this goroutine opens chunks, out hashes
+		// and writes them, a few chunks behind.
+		out := startChunkWriter(w, 3)
+		defer out.finish()
 		c := t.tx.Bucket(bucketChunks).Cursor()
 		var index uint64
 		var size int64
@@ -373,25 +375,92 @@ func (v *Vault) ReadDocument(ctx context.Context, id string, w io.Writer) (Docum
 			if len(k) != 24 || beUint64(k[16:]) != index {
 				return damaged("document "+id, fmt.Errorf("chunk %d is missing", index))
 			}
-			plain, err = t.seal.open(plain[:0], bucketChunks, k, val)
+			buf, ok := out.buffer()
+			if !ok {
+				break // writing failed; finish says why
+			}
+			plain, err := t.seal.open(buf, bucketChunks, k, val)
 			if err != nil {
 				return damaged("document "+id, fmt.Errorf("chunk %d does not authenticate", index))
 			}
-			if err := writeAll(w, sum, plain); err != nil {
-				return diskError(err)
-			}
+			out.write(plain)
 			size += int64(len(plain))
 			index++
+		}
+		sum, err := out.finish()
+		if err != nil {
+			return diskError(err)
 		}
 		if index != doc.Chunks || size != doc.Size {
 			return damaged("document "+id, fmt.Errorf("%d of %d chunks", index, doc.Chunks))
 		}
-		if hex.EncodeToString(sum.Sum(nil)) != doc.SHA256 {
+		if hex.EncodeToString(sum) != doc.SHA256 {
 			return damaged("document "+id, errors.New("content hash does not match"))
 		}
 		return nil
 	})
 	return doc, err
+}
+
+// A chunkWriter hashes and writes a document's chunks on its own goroutine,
+// in order, reusing a fixed number of chunk buffers.
+type chunkWriter struct {
+	free   chan []byte
+	full   chan []byte
+	failed chan struct{} // closed when a write fails
+	done   chan struct{} // closed when the goroutine has ended
+	sum    hash.Hash
+	err    error // read after done
+	ended  bool
+}
+
+func startChunkWriter(w io.Writer, buffers int) *chunkWriter {
+	cw := &chunkWriter{
+		free: make(chan []byte, buffers), full: make(chan []byte, buffers),
+		failed: make(chan struct{}), done: make(chan struct{}), sum: sha256.New(),
+	}
+	for range buffers {
+		cw.free <- make([]byte, 0, ChunkSize)
+	}
+	go func() {
+		defer close(cw.done)
+		for b := range cw.full {
+			if cw.err == nil {
+				if cw.err = writeAll(w, cw.sum, b); cw.err != nil {
+					close(cw.failed)
+				}
+			}
+			cw.free <- b[:0]
+		}
+	}()
+	return cw
+}
+
+// buffer waits for an empty chunk buffer; false means a write has failed.
+func (cw *chunkWriter) buffer() ([]byte, bool) {
+	select {
+	case b := <-cw.free:
+		return b, true
+	case <-cw.failed:
+		return nil, false
+	}
+}
+
+// write queues b, a buffer from buffer, to be hashed and written.
+func (cw *chunkWriter) write(b []byte) { cw.full <- b }
+
+// finish waits for every queued chunk and returns the hash of all of them,
+// or the first write error. Calling it again returns the same.
+func (cw *chunkWriter) finish() ([]byte, error) {
+	if !cw.ended {
+		cw.ended = true
+		close(cw.full)
+		<-cw.done
+	}
+	if cw.err != nil {
+		return nil, cw.err
+	}
+	return cw.sum.Sum(nil), nil
 }
 
 func writeAll(w io.Writer, h hash.Hash, b []byte) error {

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"syscall"
 	"testing"
 	"time"
 
@@ -135,6 +136,41 @@ func TestFailedReadLeavesNothing(t *testing.T) {
 	}
 	if c, p := countChunks(t, v); c != 0 || p != 0 {
 		t.Fatalf("after a failed read: %d chunks, %d pending", c, p)
+	}
+}
+
+// fullDisk accepts n bytes and then fails like a full disk.
+type fullDisk struct{ n int }
+
+func (f *fullDisk) Write(p []byte) (int, error) {
+	if len(p) > f.n {
+		k := f.n
+		f.n = 0
+		return k, syscall.ENOSPC
+	}
+	f.n -= len(p)
+	return len(p), nil
+}
+
+func TestReadDocumentStopsOnWriteErrorAndCancel(t *testing.T) {
+	v, _ := newTestVault(t)
+	content := randomBytes(t, 20*ChunkSize+3)
+	doc, err := v.AddDocument(context.Background(), "scan.pdf", bytes.NewReader(content), DocumentOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{0, 1, ChunkSize, 7*ChunkSize + 11, len(content) - 1} {
+		_, err := v.ReadDocument(context.Background(), doc.ID, &fullDisk{n: n})
+		wantErr(t, err, ErrDiskFull)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = v.ReadDocument(ctx, doc.ID, io.Discard)
+	wantErr(t, err, ErrCanceled)
+	// Reading still works afterwards, and gives the whole document.
+	var out bytes.Buffer
+	if _, err := v.ReadDocument(context.Background(), doc.ID, &out); err != nil || !bytes.Equal(out.Bytes(), content) {
+		t.Fatalf("after the failures: %d bytes, %v", out.Len(), err)
 	}
 }
 

@@ -49,6 +49,10 @@ var (
 	ErrBadDocumentName = errors.New("a document needs a plain file name")
 	// ErrNotBackup means a file given as a backup is not a Kluis backup.
 	ErrNotBackup = errors.New("not a Kluis backup")
+	// ErrTooLarge means a single value (a record, an object) is over the
+	// 16 MiB every value in the file is kept under; documents are not
+	// limited, they are stored in chunks.
+	ErrTooLarge = errors.New("too large to keep in the vault")
 )
 
 // DamagedError says what is damaged. It matches ErrDamaged with errors.Is.

@@ -65,7 +65,7 @@ func (s *sealer) sealTo(dst, bucket, key, plaintext []byte) []byte {
 // dst (which may be nil). The result never aliases the sealed input, so it
 // stays valid after the transaction that read it.
 func (s *sealer) open(dst, bucket, key, sealed []byte) ([]byte, error) {
-	if len(sealed) < sealOverhead || sealed[0] != sealVersion {
+	if len(sealed) < sealOverhead || len(sealed) > maxValueSize || sealed[0] != sealVersion {
 		return nil, errUnseal
 	}
 	nonce := sealed[1 : 1+chacha20poly1305.NonceSizeX]

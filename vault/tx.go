@@ -2,6 +2,7 @@ package vault
 
 import (
 	"encoding/binary"
+	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -53,6 +54,9 @@ func (v *Vault) view(fn func(t *txn) error) error {
 }
 
 func (t *txn) putSealed(bucket, key, plaintext []byte) error {
+	if len(plaintext) > maxValueSize-sealOverhead {
+		return fmt.Errorf("%w: a value of %d bytes", ErrTooLarge, len(plaintext))
+	}
 	return t.tx.Bucket(bucket).Put(key, t.seal.seal(bucket, key, plaintext))
 }
 

@@ -191,17 +191,21 @@ func Open(path string, opts *Options) (*Vault, error) {
 		return nil, err
 	}
 	v := &Vault{path: path, db: db, now: opts.now()}
+	// openDB has checked the file's structure (precheckFile); check what
+	// it holds before anything writes to it. Opening an intact vault of
+	// the current layout writes nothing.
+	var format int
 	err = guard(func() error {
-		return db.Update(func(tx *bolt.Tx) error {
-			f, err := formatOf(tx)
-			if err != nil {
+		return db.View(func(tx *bolt.Tx) error {
+			var err error
+			if format, err = formatOf(tx); err != nil {
 				return err
 			}
-			if f == 0 {
+			if format == 0 {
 				return damaged("this is not a Kluis vault, or its settings are missing", nil)
 			}
-			if err := migrate(tx, migrations); err != nil {
-				return err
+			if format > currentFormat() {
+				return migrate(tx, migrations) // says which layout
 			}
 			for _, k := range [][]byte{keyIdentity, keyIdentityRecovery, keyDataKey} {
 				if len(tx.Bucket(bucketMeta).Get(k)) == 0 {
@@ -211,6 +215,11 @@ func Open(path string, opts *Options) (*Vault, error) {
 			return nil
 		})
 	})
+	if err == nil && format < currentFormat() {
+		err = guard(func() error {
+			return db.Update(func(tx *bolt.Tx) error { return migrate(tx, migrations) })
+		})
+	}
 	if err != nil {
 		db.Close()
 		return nil, diskError(err)

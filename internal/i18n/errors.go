@@ -25,6 +25,7 @@ var sentinels = []struct {
 	{vault.ErrNewerFormat, "error.vault.newer_format"},
 	{vault.ErrKDFParameters, "error.vault.kdf_parameters"},
 	{vault.ErrNotBackup, "error.vault.not_backup"},
+	{vault.ErrTooLarge, "error.vault.too_large"},
 	{vault.ErrDeleted, "error.vault.deleted"},
 	{vault.ErrNotDeleted, "error.vault.not_deleted"},
 	{vault.ErrCanceled, "error.vault.canceled"},

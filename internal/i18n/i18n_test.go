@@ -159,6 +159,7 @@ var vaultSentinels = map[string]error{
 	"ErrBadDocumentName":  vault.ErrBadDocumentName,
 	"ErrBadRecord":        vault.ErrBadRecord,
 	"ErrDocumentConflict": vault.ErrDocumentConflict,
+	"ErrTooLarge":         vault.ErrTooLarge,
 }
 
 // exportedErrVars parses package vault's sources for exported variables
