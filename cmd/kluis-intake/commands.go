@@ -384,9 +384,10 @@ func (c *cli) cmdRevoke(args []string) error {
 	})
 }
 
-// cmdPurge removes what has expired. --at purges as if it were a later
-// time (never an earlier one): for a test run, or to purge ahead of a
-// weekend.
+// cmdPurge removes what has expired and closes the tallies of indexes
+// whose period and grace are over (intake.Store.Purge). --at purges as if
+// it were a later time (never an earlier one): for a test run, or to purge
+// ahead of a weekend.
 func (c *cli) cmdPurge([]string) error {
 	now := time.Now
 	if c.at != "" {
@@ -416,9 +417,20 @@ func (c *cli) cmdPurge([]string) error {
 		}
 		return c.printJSON(p)
 	}
-	fmt.Fprintln(c.stdout, c.cat.T("intake.purge.done", map[string]any{"Count": len(p)}))
+	var removed, closed []intake.Purged
 	for _, x := range p {
-		fmt.Fprintf(c.stdout, "  %s (%s)\n", x.ID, c.cat.T(map[string]string{"expired": "intake.purge.reason_expired", "revoked": "intake.purge.reason_revoked"}[x.Reason], nil))
+		if x.Reason == intake.ReasonClosed {
+			closed = append(closed, x)
+		} else {
+			removed = append(removed, x)
+		}
+	}
+	fmt.Fprintln(c.stdout, c.cat.T("intake.purge.done", map[string]any{"Count": len(removed)}))
+	for _, x := range removed {
+		fmt.Fprintf(c.stdout, "  %s (%s)\n", x.ID, c.cat.T(map[string]string{intake.ReasonExpired: "intake.purge.reason_expired", intake.ReasonRevoked: "intake.purge.reason_revoked"}[x.Reason], nil))
+	}
+	for _, x := range closed {
+		fmt.Fprintln(c.stdout, c.cat.T("intake.purge.closed", map[string]any{"ID": x.ID, "Period": x.Period, "Donations": x.Donations}))
 	}
 	return nil
 }

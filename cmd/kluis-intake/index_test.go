@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -169,5 +170,110 @@ func TestIndexScenario(t *testing.T) {
 	entries, _ := os.ReadDir(filepath.Join(dir, "s", "docs"))
 	if len(entries) != 0 {
 		t.Errorf("the store kept %d files", len(entries))
+	}
+}
+
+// TestIndexClosedByPurge: purge closes the tally of an index once its
+// period and index.CloseGrace are over, and only then; it says so in
+// English and Dutch; the report stays the same, and a later donation is
+// refused with "closed" and changes nothing in the store.
+func TestIndexClosedByPurge(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "pass"), []byte("gemeente wachtwoord 2026\n"), 0o600)
+	if _, stderr, code := runIntake(t, dir, nil, "keygen", "--org", "Gemeente Zwolle", "-o", "k", "--new-passphrase-file", "pass"); code != 0 {
+		t.Fatalf("keygen: %s", stderr)
+	}
+	env := []string{"KLUIS_INTAKE_KEY=k/organisation.key", "KLUIS_INTAKE_PASSPHRASE_FILE=pass"}
+	nl := append(slices.Clone(env), "LANG=nl_NL.UTF-8")
+	define := func(period, out string) *index.Parsed {
+		t.Helper()
+		if o, stderr, code := runIntake(t, dir, env, "--store", "s", "index", "define", "--title", "Jongerenindex "+period, "--period", period,
+			"--wijk", "Assendorp=8011-8012", "--wijk", "Holtenbroek=8031-8034",
+			"--question", "veilig:Hoe veilig voelt u zich in uw wijk?:1/2/3/4/5", "-o", out); code != 0 {
+			t.Fatalf("index define %s: exit %d\n%s%s", period, code, o, stderr)
+		}
+		file, _ := os.ReadFile(filepath.Join(dir, out))
+		p, err := index.Parse(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	year := time.Now().UTC().Year()
+	current := define(fmt.Sprint(year), "nu.kluis-index")
+	past := define("2020", "oud.kluis-index")
+	donate := func(p *index.Parsed, name, answer string) []string {
+		t.Helper()
+		_, priv, _ := ed25519.GenerateKey(nil)
+		ps, _ := index.Pseudonym(testDonor{priv}, p.Definition.ID, p.Definition.Period.Name)
+		file, err := index.NewDonation(p, &index.Donation{Pseudonym: ps, Wijk: "Assendorp", Answers: []index.Answer{{Question: "veilig", Answer: answer}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, name), file, 0o600)
+		return []string{name, ps}
+	}
+
+	// The index of 2020 is long over: the first purge closes it, and
+	// only it.
+	out, stderr, code := runIntake(t, dir, env, "--store", "s", "purge")
+	if code != 0 || !strings.Contains(out, "0 imports removed") || strings.Count(out, "is closed") != 1 ||
+		!strings.Contains(out, "Neighbourhood index "+past.Definition.ID+" (period 2020) is closed") || strings.Contains(out, current.Definition.ID) {
+		t.Fatalf("first purge: exit %d\n%s%s", code, out, stderr)
+	}
+	late := donate(past, "laat.kluis-donation", "3")
+	if _, stderr, code := runIntake(t, dir, env, "--store", "s", "index", "import", late[0]); code != 1 || !strings.Contains(stderr, "This neighbourhood index is closed") {
+		t.Errorf("donation to a closed index: exit %d %q", code, stderr)
+	}
+
+	var files, pseudonyms []string
+	for i := 0; i < 15; i++ {
+		d := donate(current, fmt.Sprintf("d%02d.kluis-donation", i), fmt.Sprint(1+i%3))
+		files, pseudonyms = append(files, d[0]), append(pseudonyms, d[1])
+	}
+	if out, stderr, code := runIntake(t, dir, env, append([]string{"--store", "s", "index", "import"}, files...)...); code != 0 || strings.Count(out, "counted") != 15 {
+		t.Fatalf("index import: exit %d\n%s%s", code, out, stderr)
+	}
+	report := func() string {
+		t.Helper()
+		out, stderr, code := runIntake(t, dir, env, "--store", "s", "index", "report", "--index", current.Definition.ID, "--min-group", "3", "--json")
+		if code != 0 || !strings.Contains(out, `"donations": 15`) {
+			t.Fatalf("report: exit %d\n%s%s", code, out, stderr)
+		}
+		return out
+	}
+	before := report()
+
+	closes := time.Date(year+1, 1, 1, 0, 0, 0, 0, time.UTC).Add(index.CloseGrace)
+	if out, stderr, code := runIntake(t, dir, env, "--store", "s", "purge", "--at", closes.Add(-time.Second).Format(time.RFC3339)); code != 0 || strings.Contains(out, "closed") {
+		t.Fatalf("purge a second before the grace is over: exit %d\n%s%s", code, out, stderr)
+	}
+	out, stderr, code = runIntake(t, dir, nl, "--store", "s", "purge", "--at", closes.Format(time.RFC3339))
+	want := fmt.Sprintf("Wijkonderzoek %s (periode %d) is afgesloten", current.Definition.ID, year)
+	if code != 0 || !strings.Contains(out, "0 imports verwijderd") || !strings.Contains(out, want) || !strings.Contains(out, "15 donaties blijven") {
+		t.Fatalf("purge at the moment (Dutch): exit %d\n%s%s", code, out, stderr)
+	}
+	if out, stderr, code := runIntake(t, dir, env, "--store", "s", "--json", "purge"); code != 0 || strings.TrimSpace(out) != "[]" {
+		t.Errorf("purge after closing: exit %d\n%s%s", code, out, stderr)
+	}
+	if after := report(); after != before {
+		t.Errorf("the report changed by closing:\n%s\n%s", before, after)
+	}
+
+	// A donation now is refused and changes nothing in the store.
+	store := filepath.Join(dir, "s", "intake.db")
+	was, _ := os.ReadFile(store)
+	again := donate(current, "nog.kluis-donation", "5")
+	if _, stderr, code := runIntake(t, dir, nl, "--store", "s", "index", "import", again[0]); code != 1 || !strings.Contains(stderr, "Dit wijkonderzoek is afgesloten") {
+		t.Errorf("donation after closing: exit %d %q", code, stderr)
+	}
+	if now, _ := os.ReadFile(store); !bytes.Equal(now, was) {
+		t.Error("a refused donation changed the store file")
+	}
+	for i, ps := range pseudonyms {
+		if bytes.Contains(was, []byte(ps)) {
+			t.Errorf("the store holds donor %d's pseudonym", i)
+		}
 	}
 }

@@ -166,16 +166,16 @@ func TestTallyReplaceAndReplay(t *testing.T) {
 	tl := NewTally()
 	first := donate(t, p, donor, "Assendorp", Answer{"schulden", "ja"})
 	d, _ := OpenDonation(first, org, p.Definition)
-	if tl.Add(d) != Added {
+	if out, err := tl.Add(d); err != nil || out != Added {
 		t.Fatal("first donation not added")
 	}
 	d, _ = OpenDonation(first, org, p.Definition)
-	if tl.Add(d) != Same {
+	if out, err := tl.Add(d); err != nil || out != Same {
 		t.Fatal("a replayed donation changed the tally")
 	}
 	second := donate(t, p, donor, "Stadshagen", Answer{"schulden", "nee"}, Answer{"veilig", "2"})
 	d, _ = OpenDonation(second, org, p.Definition)
-	if tl.Add(d) != Replaced {
+	if out, err := tl.Add(d); err != nil || out != Replaced {
 		t.Fatal("second donation did not replace the first")
 	}
 	want := map[string]int{CellKey("Stadshagen", "schulden", "nee"): 1, CellKey("Stadshagen", "veilig", "2"): 1}
@@ -195,7 +195,9 @@ func TestChart(t *testing.T) {
 	tl := NewTally()
 	for i := 0; i < 30; i++ {
 		d, _ := OpenDonation(donate(t, p, newKeySigner(t), p.Definition.Wijken[i%3].Name, Answer{"schulden", []string{"ja", "nee"}[i%2]}), org, p.Definition)
-		tl.Add(d)
+		if _, err := tl.Add(d); err != nil {
+			t.Fatal(err)
+		}
 	}
 	png, err := MakeReport(p.Definition, tl, 10).Chart()
 	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {

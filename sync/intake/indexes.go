@@ -20,12 +20,26 @@ import (
 //	tallies/  index id (16 bytes) → sealed index.Tally (JSON): the counts per
 //	          wijk × question × answer, and per pseudonym its wijk and answer
 //	          ids (only to take them out again when that donor donates anew)
+//	          until the tally is closed; then only the counts and the number
+//	          of donors
 //
 // A donation file is never stored: ImportDonation decrypts it in memory,
 // folds it into the tally and forgets it. No pseudonym, key or file name is
 // ever a bucket key or plaintext: a pseudonym exists only inside the
 // sealed tally. Stores made before indexes existed lack both buckets; they
 // are created by the first SaveIndex.
+//
+// The per-pseudonym entries are needed only while a donor can still donate
+// again. When the index's period has ended and index.CloseGrace has passed
+// as well (index.Period.ClosesAt), the store closes the tally
+// (index.Tally.Close): Purge, which runs daily, closes every such tally,
+// and ImportDonation, IndexReport and CloseTallies close them first too.
+// Closing rewrites the sealed tally without the entries and then compacts
+// the store like Purge does (see compact), so the old value survives
+// neither as a live value nor in the file's free pages. A closed tally
+// refuses every donation with index.CodeClosed; reports come from its
+// counts as before. Tallies stored before closing existed have no closed
+// marker and load as open ones.
 var (
 	bucketIndexes = []byte("indexes")
 	bucketTallies = []byte("tallies")
@@ -175,8 +189,14 @@ type DonationResult struct {
 // ImportDonation decrypts and checks a donation file against the kept
 // definitions and folds it into its index's tally in one transaction. The
 // file itself is not kept. A second donation with the same pseudonym
-// replaces the first; the same donation again changes nothing.
+// replaces the first; the same donation again changes nothing. It first
+// closes the tallies that are due (see CloseTallies); a donation for an
+// index whose tally is closed is refused with index.CodeClosed and
+// changes nothing.
 func (s *Store) ImportDonation(file []byte) (*DonationResult, error) {
+	if _, err := s.closeDue(true); err != nil {
+		return nil, err
+	}
 	var res *DonationResult
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		parsed, err := s.indexes(tx)
@@ -196,7 +216,15 @@ func (s *Store) ImportDonation(file []byte) (*DonationResult, error) {
 		if err != nil {
 			return err
 		}
-		out := t.Add(d)
+		if closesBy(def, s.now()) && !t.Closed {
+			// The moment passed since closeDue looked: refuse all the same,
+			// the next call closes it.
+			return errClosed()
+		}
+		out, err := t.Add(d)
+		if err != nil {
+			return err
+		}
 		res = &DonationResult{Index: def.ID, Period: def.Period.Name, Wijk: d.Wijk, Outcome: out}
 		if out == index.Same {
 			return nil
@@ -222,16 +250,108 @@ func (s *Store) tally(tx *bolt.Tx, key []byte) (*index.Tally, error) {
 		return nil, err
 	}
 	t := index.NewTally()
-	if err := json.Unmarshal(plain, t); err != nil {
+	if err := json.Unmarshal(plain, t); err != nil || !t.Consistent() {
 		return nil, fmt.Errorf("%w: tally", ErrDamaged)
 	}
 	return t, nil
 }
 
+// closesBy reports whether the tally of def is due to be closed at now.
+func closesBy(def *index.Definition, now time.Time) bool {
+	at, err := def.Period.ClosesAt()
+	return err == nil && !now.Before(at)
+}
+
+func errClosed() error {
+	return &index.Error{Code: index.CodeClosed, Detail: "the index's period and its grace for late donations are over"}
+}
+
+// CloseTallies closes the tally of every index whose period and grace are
+// over (index.Period.ClosesAt) and that is not closed yet, and then
+// compacts the store so the dropped per-pseudonym entries do not remain in
+// the file's free pages. It returns the tallies it closed, with Reason
+// ReasonClosed; nothing when none was due. Purge does the same as part of
+// its run, as do ImportDonation and IndexReport before they start.
+//
+// Like Purge it replaces the store's file, so it must not run while
+// another call on the same Store is in progress. Should the compaction
+// fail after the tally was closed, the entries are no longer readable
+// through the store, and the next Purge, which always compacts, removes
+// what is left of them in free pages.
+func (s *Store) CloseTallies() ([]Purged, error) { return s.closeDue(true) }
+
+// closeDue closes the due tallies in one transaction and, with compact and
+// when it closed any, compacts the store.
+func (s *Store) closeDue(compact bool) ([]Purged, error) {
+	now := s.now()
+	// Look first without writing: usually nothing is due.
+	var due []*index.Parsed
+	err := s.db.View(func(tx *bolt.Tx) error {
+		parsed, err := s.indexes(tx)
+		if err != nil {
+			return err
+		}
+		for _, p := range parsed {
+			if !closesBy(p.Definition, now) {
+				continue
+			}
+			key, _ := idKey(p.Definition.ID)
+			t, err := s.tally(tx, key)
+			if err != nil {
+				return err
+			}
+			if !t.Closed {
+				due = append(due, p)
+			}
+		}
+		return nil
+	})
+	if err != nil || len(due) == 0 {
+		return nil, err
+	}
+	var out []Purged
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		if _, err := tx.CreateBucketIfNotExists(bucketTallies); err != nil {
+			return err
+		}
+		for _, p := range due {
+			key, _ := idKey(p.Definition.ID)
+			t, err := s.tally(tx, key)
+			if err != nil {
+				return err
+			}
+			if !t.Close() {
+				continue
+			}
+			val, err := json.Marshal(t)
+			if err != nil {
+				return err
+			}
+			if err := s.put(tx, bucketTallies, key, val); err != nil {
+				return err
+			}
+			out = append(out, Purged{ID: p.Definition.ID, Reason: ReasonClosed, Period: p.Definition.Period.Name, Donations: t.Donations()})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if compact && len(out) > 0 {
+		return out, s.compact()
+	}
+	return out, nil
+}
+
 // IndexReport returns the publishable report of an index (see
 // index.MakeReport) and the number of donors counted. The number of donors
-// is for the organisation's own use; it is not part of the report.
+// is for the organisation's own use; it is not part of the report. It
+// first closes the tallies that are due (see CloseTallies); a closed
+// tally reports from its counts exactly as before.
 func (s *Store) IndexReport(id string, minGroup int) (*index.Report, int, error) {
+	if _, err := s.closeDue(true); err != nil {
+		return nil, 0, err
+	}
 	p, err := s.Index(id)
 	if err != nil {
 		return nil, 0, err

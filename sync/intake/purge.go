@@ -13,11 +13,24 @@ import (
 	"kluis/sync/bundle"
 )
 
-// Purged says what a purge or revocation removed.
+// Purged says what a purge or revocation removed: an import ("expired" or
+// "revoked"; ID is the bundle id), or the per-pseudonym entries of an
+// index's tally ("closed"; ID is the index id).
 type Purged struct {
 	ID     string `json:"id"`
-	Reason string `json:"reason"` // "expired" or "revoked"
+	Reason string `json:"reason"` // "expired", "revoked" or "closed"
+	// Of a closed tally only: the index's period name and the number of
+	// donors whose answers stay counted (absent when there were none).
+	Period    string `json:"period,omitempty"`
+	Donations int    `json:"donations,omitempty"`
 }
+
+// Reasons in Purged.
+const (
+	ReasonExpired = "expired" // an import past its kept-until time
+	ReasonRevoked = "revoked" // an import the citizen revoked
+	ReasonClosed  = "closed"  // a tally whose period and grace are over (see CloseTallies)
+)
 
 // Revoke applies a citizen's revocation notice: it checks the notice's
 // signature and that it was made with the key that signed the bundle,
@@ -41,7 +54,7 @@ func (s *Store) Revoke(noticeFile []byte) (*Purged, error) {
 	}
 	out, err := s.remove(func(imp *Import) string {
 		if imp.ID == n.BundleID {
-			return "revoked"
+			return ReasonRevoked
 		}
 		return ""
 	})
@@ -51,16 +64,23 @@ func (s *Store) Revoke(noticeFile []byte) (*Purged, error) {
 	return &out[0], nil
 }
 
-// Purge removes every import past its kept-until time, and compacts the
-// store so nothing of them remains in the file's free pages.
+// Purge removes every import past its kept-until time, closes the tally
+// of every index whose period and grace are over (see CloseTallies), and
+// compacts the store so nothing of either remains in the file's free
+// pages. It returns the imports removed, then the tallies closed.
 func (s *Store) Purge() ([]Purged, error) {
+	closed, err := s.closeDue(false)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now()
-	return s.remove(func(imp *Import) string {
+	out, err := s.remove(func(imp *Import) string {
 		if !now.Before(imp.KeptUntil) {
-			return "expired"
+			return ReasonExpired
 		}
 		return ""
 	})
+	return append(out, closed...), err
 }
 
 // remove deletes the imports for which why returns a reason, in one
