@@ -291,3 +291,29 @@ func TestAutoLockAfterInactivity(t *testing.T) {
 }
 
 func vaultFormat(key string) string { return strings.ToLower(key[:20]) + "  " + key[20:] }
+
+func TestMemoryTrimOnlyAfterWorkAndQuiet(t *testing.T) {
+	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	now := start
+	s := newSession(nil, false, func() time.Time { return now })
+	if s.dueForTrim() {
+		t.Fatal("trim due the moment the session started")
+	}
+	now = now.Add(trimAfter)
+	if !s.dueForTrim() {
+		t.Fatal("no trim after unlocking and a quiet spell")
+	}
+	now = now.Add(time.Hour)
+	if s.dueForTrim() {
+		t.Fatal("trimmed again with nothing done since")
+	}
+	s.touch()
+	now = now.Add(trimAfter - time.Second)
+	if s.dueForTrim() {
+		t.Fatal("trimmed while the app was still busy")
+	}
+	now = now.Add(time.Second)
+	if !s.dueForTrim() {
+		t.Fatal("no trim after new work and a quiet spell")
+	}
+}

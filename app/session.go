@@ -2,6 +2,7 @@ package app
 
 import (
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +27,7 @@ type session struct {
 	leftAt      time.Time // when the app went to the background; zero while in front
 	now         func() time.Time
 	stopTicking chan struct{}
+	trimmedAt   time.Time // when memory was last handed back to the system
 }
 
 func newSession(v *vault.Vault, demo bool, now func() time.Time) *session {
@@ -53,6 +55,23 @@ func (s *session) awayFor() time.Duration {
 		return 0
 	}
 	return s.now().Sub(s.leftAt)
+}
+
+// trimAfter is how long the app must have been quiet before the memory
+// that work since the last trim left behind goes back to the system.
+const trimAfter = 5 * time.Second
+
+// dueForTrim reports whether something happened since the last trim and
+// the app has been quiet for trimAfter since; it then counts as trimmed.
+func (s *session) dueForTrim() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	if !s.lastActive.After(s.trimmedAt) || now.Sub(s.lastActive) < trimAfter {
+		return false
+	}
+	s.trimmedAt = now
+	return true
 }
 
 // autoLockAfter is the chosen inactivity time; 0 means never.
@@ -98,6 +117,12 @@ func (u *UI) startAutoLock(s *session) {
 				return
 			case <-t.C:
 				onUI(u.checkAutoLock)
+				// An open vault sits idle most of the time: hand back
+				// what unlocking, loading a list or a search left as
+				// garbage, instead of keeping it for the next one.
+				if s.dueForTrim() {
+					debug.FreeOSMemory()
+				}
 			}
 		}
 	}(s.stopTicking)

@@ -9,7 +9,9 @@
 # every 10 ms. kluisctl includes one unlock (scrypt 2^18) per command; the
 # "unlock only" row measures that fixed cost on its own. Kluis syncs what it
 # writes as it goes (a crash or power cut loses nothing committed); age does
-# not, so rows with "then sync" show age with durable output too.
+# not, so rows with "then sync" show age with durable output too, and a
+# plain cp-then-sync shows what the disk itself needs to make the file
+# durable. doc get writes its copy like cp and age do (not synced).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mib=${1:-1024}
@@ -56,6 +58,9 @@ id=$(sed -n 's/.*"id": *"\([^"]*\)".*/\1/p' "$work/out.txt" | head -1)
 [ -n "$id" ] || { echo "bench-docs: doc add printed no id" >&2; cat "$work/out.txt" >&2; exit 1; }
 rows+=("$(measure "kluisctl doc get" "${kluisctl[@]}" doc get "$id" -o "$work/kluis.out")")
 rows+=("$(measure "kluisctl unlock only (doc list)" "${kluisctl[@]}" doc list)")
+# What any durable write of this file costs on this disk, without
+# encryption: the floor under every row that syncs.
+rows+=("$(measure "cp, then sync (no encryption)" sh -c "cp '$work/input.bin' '$work/copy.bin' && sync")")
 cmp "$work/input.bin" "$work/age.out"
 cmp "$work/input.bin" "$work/kluis.out"
 

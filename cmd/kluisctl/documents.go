@@ -76,7 +76,9 @@ func (c *cli) cmdDocGet(args []string) error {
 		}
 		ctx, stop := c.interruptible()
 		defer stop()
-		err = writeAtomic(target, func(f *os.File) error {
+		// A copy out of the vault is written like cp writes: renamed into
+		// place whole, but not forced to disk; the vault keeps the original.
+		err = writeFile(target, false, func(f *os.File) error {
 			w := bufio.NewWriterSize(f, vault.ChunkSize)
 			if _, err := v.ReadDocument(ctx, d.ID, w); err != nil {
 				return c.about(err, "cli.what.document", map[string]any{"ID": d.ID})
@@ -120,7 +122,13 @@ func (c *cli) checkFolder(path string) error {
 // writeAtomic writes path through a temporary file in the same folder:
 // write fills it, it is synced and renamed into place. On any error the
 // temporary file is removed and path is left as it was.
-func writeAtomic(path string, write func(f *os.File) error) (err error) {
+func writeAtomic(path string, write func(f *os.File) error) error {
+	return writeFile(path, true, write)
+}
+
+// writeFile is writeAtomic, syncing the file before the rename only when
+// durable is set.
+func writeFile(path string, durable bool, write func(f *os.File) error) (err error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.part")
 	if err != nil {
 		return err
@@ -134,8 +142,10 @@ func writeAtomic(path string, write func(f *os.File) error) (err error) {
 	if err = write(f); err != nil {
 		return err
 	}
-	if err = f.Sync(); err != nil {
-		return err
+	if durable {
+		if err = f.Sync(); err != nil {
+			return err
+		}
 	}
 	if err = f.Close(); err != nil {
 		return err
