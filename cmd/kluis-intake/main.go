@@ -1,7 +1,8 @@
 // Command kluis-intake is the municipality's side of Kluis: it makes the
 // organisation's keys and card, imports the share bundles citizens send,
 // verified completely before anything is stored, exports them for the case
-// system, signs receipts, applies revocations and purges what has expired.
+// system, signs receipts, applies revocations and purges what has expired
+// (closing the wijkonderzoek tallies whose period is over).
 //
 //	kluis-intake keygen --org "Gemeente Zwolle" --oin 00000001234567890000 -o keys
 //	export KLUIS_INTAKE_KEY=keys/organisation.key

@@ -16,7 +16,9 @@
 // The organisation folds donations into counts per wijk, question and
 // answer (Tally) and publishes a Report in which every cell smaller than the
 // minimum group size is suppressed, together with enough other cells that
-// no suppressed cell can be found by subtraction.
+// no suppressed cell can be found by subtraction. A tally is closed
+// CloseGrace after its period ends (Period.ClosesAt): what it kept per
+// pseudonym is dropped, the counts stay, and later donations are refused.
 //
 // This package never imports Fyne and never stores anything itself: the
 // organisation's store is in kluis/sync/intake, the donor's in the vault.

@@ -16,6 +16,13 @@
 // bundle answered it before; the same answer again is a replay and
 // changes nothing.
 //
+// Wijkonderzoek donations (package index) are folded into one sealed tally
+// per index (ImportDonation, IndexReport). Fourteen days after the index's
+// period ends the tally is closed: the per-pseudonym answer sets, kept
+// only so a second donation can replace the first, are dropped for good
+// and the file is compacted, leaving the counts. Purge, an import or a
+// report closes a tally that is due.
+//
 // Import trusts nothing it has not checked: bundle.Open verifies the whole
 // bundle while its documents stream into a temporary area (encrypted), and
 // only when the last byte has been authenticated is the import stored, in
