@@ -46,7 +46,9 @@
 //
 // Open waits Options.Timeout for the file lock and then returns ErrInUse. A
 // corrupt, truncated or altered file returns ErrDamaged (a *DamagedError
-// saying what), never a panic. A full disk returns ErrDiskFull and leaves
+// saying what), never a panic: before bbolt opens the file its meta pages,
+// free-page list and whole tree are checked with plain reads, and opening
+// writes nothing unless a migration is due. A full disk returns ErrDiskFull and leaves
 // the file as it was before the action. The layout version is kept in the
 // file and upgraded by an ordered table of migrations when opened.
 package vault
