@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	kluisapp "kluis/app"
+	"kluis/internal/instance"
 	"kluis/vault"
 )
 
@@ -27,15 +28,37 @@ func main() {
 		log.Fatalf("kluis: %v", err)
 	}
 
-	a := app.NewWithID("nl.kluis.app")
-	w := a.NewWindow("Kluis")
-	deps := kluisapp.Deps{VaultPath: path}
 	// Started with a link or a file (a click on a kluis: link, or opening a
 	// request, invitation or receipt): shown once the vault is unlocked.
+	var open string
 	if len(os.Args) > 1 {
-		deps.Open = os.Args[1]
+		open = kluisapp.OpenArg(os.Args[1])
 	}
-	ui := kluisapp.New(a, w, deps)
+	// One Kluis per vault: when it is already running, hand it what we
+	// were started with (or only "show yourself") and end. When that
+	// fails, carry on alone: the vault itself says whether it is in use.
+	var inst *instance.Listener
+	if sock, err := instance.SocketPath(path); err != nil {
+		log.Printf("kluis: %v", err)
+	} else {
+		l, handed, err := instance.Claim(sock, open)
+		switch {
+		case handed:
+			return
+		case err != nil:
+			log.Printf("kluis: no hand-over to a running Kluis: %v", err)
+		default:
+			inst = l
+		}
+	}
+
+	a := app.NewWithID("nl.kluis.app")
+	w := a.NewWindow("Kluis")
+	ui := kluisapp.New(a, w, kluisapp.Deps{VaultPath: path, Open: open})
+	if inst != nil {
+		ui.Serve(inst)
+		defer inst.Close()
+	}
 	// Logging out or shutting down sends SIGTERM: lock and close the vault
 	// like any other way out.
 	sig := make(chan os.Signal, 1)

@@ -27,6 +27,7 @@ import (
 
 	"kluis/assets"
 	"kluis/internal/i18n"
+	"kluis/internal/instance"
 	"kluis/vault"
 )
 
@@ -66,6 +67,9 @@ type UI struct {
 
 	session *session // the open vault, nil before one is opened
 	shell   *shell   // the main window content while unlocked
+
+	unlock   *unlockScreen      // the unlock screen while it is shown
+	instance *instance.Listener // where later starts hand over (Serve), or nil
 }
 
 // New loads the translations, builds the window's first screen and returns
@@ -94,7 +98,10 @@ func newUI(a fyne.App, w fyne.Window, d Deps, inline bool) *UI {
 	lc := a.Lifecycle()
 	lc.SetOnExitedForeground(u.onBackground)
 	lc.SetOnEnteredForeground(u.onForeground)
-	lc.SetOnStopped(u.onStopped)
+	lc.SetOnStopped(func() {
+		u.stopServing()
+		u.onStopped()
+	})
 	u.showStart()
 	return u
 }

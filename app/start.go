@@ -42,6 +42,7 @@ func (u *UI) screen(title string, objs ...fyne.CanvasObject) {
 	logo.SetMinSize(fyne.NewSquareSize(72))
 	heading := &widget.Label{Text: title, Alignment: fyne.TextAlignCenter, SizeName: theme.SizeNameHeadingText,
 		TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}
+	u.unlock = nil // showUnlock sets it again
 	col := container.NewVBox(append([]fyne.CanvasObject{container.NewCenter(logo), heading}, objs...)...)
 	// A fixed, readable column width in the middle of the window.
 	u.window.SetContent(container.NewScroll(container.NewVBox(
@@ -240,6 +241,7 @@ func (s *recoveryKeyScreen) onDone() {
 type unlockScreen struct {
 	u       *UI
 	pass    *widget.Entry
+	pending *widget.Label // says a link or file waits to be shown
 	problem *canvas.Text
 	unlock  *widget.Button
 	forgot  *widget.Button
@@ -279,17 +281,25 @@ func (u *UI) showUnlock() {
 	s.problem = errorLine()
 	s.unlock = &widget.Button{Text: lang.L("app.unlock.button"), Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: s.onUnlock}
 	s.forgot = &widget.Button{Text: lang.L("app.unlock.forgot"), Importance: widget.LowImportance, OnTapped: s.onForgot}
+	s.pending = paragraph(lang.L("app.unlock.pending"))
+	s.pending.TextStyle = fyne.TextStyle{Bold: true}
+	s.pending.Hidden = strings.TrimSpace(u.deps.Open) == ""
 	title := lang.L("app.unlock.title")
 	intro := lang.L("app.unlock.intro")
 	if u.session != nil && u.session.demo {
 		title = lang.L("app.demo.title")
 		intro = t("app.demo.unlock", map[string]any{"Passphrase": demo.Passphrase})
 	}
-	u.screen(title, paragraph(intro),
+	u.screen(title, paragraph(intro), s.pending,
 		widget.NewLabelWithStyle(lang.L("app.unlock.passphrase"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		s.pass, s.problem, s.unlock, s.forgot)
+	u.unlock = s
 	u.focus(s.pass)
 }
+
+// showPending says that a link or file the person opened (Deps.Open) is
+// shown once the vault is unlocked.
+func (s *unlockScreen) showPending() { s.pending.Show() }
 
 func (s *unlockScreen) onUnlock() {
 	u := s.u
