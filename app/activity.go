@@ -28,7 +28,7 @@ type activityPage struct {
 	u      *UI
 	events []vault.Event // newest first
 
-	list       *widget.List
+	list       *keyList
 	status     *canvas.Text
 	statusIcon *widget.Icon
 	export     *widget.Button
@@ -41,9 +41,8 @@ func (p *activityPage) content() fyne.CanvasObject {
 	p.status.TextStyle = fyne.TextStyle{Bold: true}
 	p.statusIcon = widget.NewIcon(theme.InfoIcon())
 	p.export = &widget.Button{Text: lang.L("app.activity.export"), Icon: theme.DocumentSaveIcon(), OnTapped: p.onExport}
-	p.list = &widget.List{
-		Length: func() int { return len(p.events) },
-		CreateItem: func() fyne.CanvasObject {
+	p.list = newKeyList(func() int { return len(p.events) },
+		func() fyne.CanvasObject {
 			// One line: the time in bold, then what happened.
 			line := widget.NewRichText(
 				&widget.TextSegment{Style: widget.RichTextStyleStrong},
@@ -52,7 +51,7 @@ func (p *activityPage) content() fyne.CanvasObject {
 			line.Truncation = fyne.TextTruncateEllipsis
 			return line
 		},
-		UpdateItem: func(i widget.ListItemID, o fyne.CanvasObject) {
+		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i >= len(p.events) {
 				return
 			}
@@ -61,10 +60,8 @@ func (p *activityPage) content() fyne.CanvasObject {
 			line.Segments[0].(*widget.TextSegment).Text = formatDateTime(e.Time)
 			line.Segments[1].(*widget.TextSegment).Text = "   " + p.describe(e)
 			line.Refresh()
-		},
-		OnSelected: func(i widget.ListItemID) { p.u.touch() },
-	}
-	p.list.ExtendBaseWidget(p.list) // so it lays out when first sized
+		})
+	p.list.OnSelected = func(i widget.ListItemID) { p.u.touch() }
 	p.reload()
 	top := container.NewVBox(
 		titleLabel(lang.L("app.activity.title")),

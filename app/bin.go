@@ -18,7 +18,7 @@ import (
 type binPage struct {
 	u      *UI
 	items  []binItem
-	list   *widget.List
+	list   *keyList
 	empty  *widget.Label
 	status *widget.Label
 }
@@ -39,13 +39,12 @@ func (p *binPage) content() fyne.CanvasObject {
 	p.empty.Hide()
 	p.status = &widget.Label{Importance: widget.SuccessImportance, Wrapping: fyne.TextWrapWord}
 	p.status.Hide()
-	p.list = &widget.List{
-		Length: func() int { return len(p.items) },
-		CreateItem: func() fyne.CanvasObject {
+	p.list = newKeyList(func() int { return len(p.items) },
+		func() fyne.CanvasObject {
 			restore := &widget.Button{Text: lang.L("app.bin.restore"), Icon: theme.ContentUndoIcon()}
 			return container.NewBorder(nil, nil, widget.NewIcon(theme.FileIcon()), container.NewCenter(restore), newRowView())
 		},
-		UpdateItem: func(i widget.ListItemID, o fyne.CanvasObject) {
+		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i >= len(p.items) {
 				return
 			}
@@ -68,9 +67,14 @@ func (p *binPage) content() fyne.CanvasObject {
 					x.OnTapped = func() { p.onRestore(it) }
 				}
 			}
-		},
+		})
+	// A row's one action is its button: Enter and Space on the row press
+	// it, so the keyboard need not find the button of the row it chose.
+	p.list.OnActivated = func(i widget.ListItemID) {
+		if i < len(p.items) {
+			p.onRestore(p.items[i])
+		}
 	}
-	p.list.ExtendBaseWidget(p.list)
 	top := container.NewVBox(titleLabel(lang.L("app.bin.title")), paragraph(lang.L("app.bin.intro")), p.status)
 	p.load()
 	return container.NewBorder(top, nil, nil, nil, container.NewStack(p.list, container.NewVBox(p.empty)))

@@ -32,7 +32,7 @@ type chooser struct {
 	selected string // a file chosen in the list (open mode)
 
 	where   *widget.Label
-	list    *widget.List
+	list    *keyList
 	name    *widget.Entry // save mode
 	problem *widget.Label
 	ok      *widget.Button
@@ -57,12 +57,11 @@ func (u *UI) newChooser(mode chooseMode, title, name string, chosen func(path st
 	c := &chooser{u: u, mode: mode, chosen: chosen}
 	c.where = &widget.Label{Wrapping: fyne.TextWrapBreak, TextStyle: fyne.TextStyle{Bold: true}}
 	c.problem = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance}
-	c.list = &widget.List{
-		Length: func() int { return len(c.entries) },
-		CreateItem: func() fyne.CanvasObject {
+	c.list = newKeyList(func() int { return len(c.entries) },
+		func() fyne.CanvasObject {
 			return container.NewHBox(widget.NewIcon(theme.FolderIcon()), widget.NewLabel("bestandsnaam.pdf"))
 		},
-		UpdateItem: func(i widget.ListItemID, o fyne.CanvasObject) {
+		func(i widget.ListItemID, o fyne.CanvasObject) {
 			row := o.(*fyne.Container)
 			e := c.entries[i]
 			icon := theme.FileIcon()
@@ -71,10 +70,8 @@ func (u *UI) newChooser(mode chooseMode, title, name string, chosen func(path st
 			}
 			row.Objects[0].(*widget.Icon).SetResource(icon)
 			row.Objects[1].(*widget.Label).SetText(e.name)
-		},
-		OnSelected: c.onSelected,
-	}
-	c.list.ExtendBaseWidget(c.list)
+		})
+	c.list.OnSelected = c.onSelected
 	up := &widget.Button{Text: lang.L("app.chooser.up"), Icon: theme.MoveUpIcon(), OnTapped: c.onUp}
 	var places []fyne.CanvasObject
 	for _, p := range knownPlaces() {
@@ -156,6 +153,7 @@ func (c *chooser) open(dir string) {
 	c.where.SetText(dir)
 	c.problem.SetText("")
 	c.list.UnselectAll()
+	c.list.focusRow(0) // another folder: the keyboard starts at the top
 	c.list.Refresh()
 	c.list.ScrollToTop()
 	c.updateOK()

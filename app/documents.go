@@ -20,6 +20,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -47,7 +48,7 @@ type documentsPage struct {
 	docs   []vault.Document
 	titles map[string]string // record id → "Category: title"
 
-	list                    *widget.List
+	list                    *keyList
 	empty, hint             *widget.Label
 	add, view, save, remove *widget.Button
 	selected                int // index in docs, -1 for none
@@ -62,26 +63,22 @@ func (p *documentsPage) content() fyne.CanvasObject {
 	p.remove = &widget.Button{Text: lang.L("app.documents.delete"), Icon: theme.DeleteIcon(), OnTapped: p.onDelete}
 	p.empty = paragraph(lang.L("app.documents.empty"))
 	p.hint = widget.NewLabel(lang.L("app.documents.choose_first"))
-	p.list = &widget.List{
-		Length: func() int { return len(p.docs) },
-		CreateItem: func() fyne.CanvasObject {
+	p.list = newKeyList(func() int { return len(p.docs) },
+		func() fyne.CanvasObject {
 			name := &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis}
 			details := &widget.Label{Truncation: fyne.TextTruncateEllipsis}
 			return container.NewBorder(nil, nil, widget.NewIcon(theme.FileIcon()), nil,
 				container.New(&tightVBox{}, name, details))
-		},
-		UpdateItem: p.updateItem,
-		OnSelected: func(i widget.ListItemID) {
-			p.selected = i
-			p.u.touch()
-			p.updateButtons()
-		},
-		OnUnselected: func(widget.ListItemID) {
-			p.selected = -1
-			p.updateButtons()
-		},
+		}, p.updateItem)
+	p.list.OnSelected = func(i widget.ListItemID) {
+		p.selected = i
+		p.u.touch()
+		p.updateButtons()
 	}
-	p.list.ExtendBaseWidget(p.list) // so it lays out when first sized
+	p.list.OnUnselected = func(widget.ListItemID) {
+		p.selected = -1
+		p.updateButtons()
+	}
 	p.updateButtons()
 	p.reload()
 
@@ -91,7 +88,10 @@ func (p *documentsPage) content() fyne.CanvasObject {
 		container.NewHBox(p.add),
 	)
 	actions := container.NewHBox(p.view, p.save, p.remove, p.hint)
-	return container.NewBorder(top, actions, nil, nil, container.NewStack(p.list, p.empty))
+	// In screen order, not NewBorder's (middle first): Tab goes from the
+	// list on to what can be done with the chosen document.
+	list := container.NewStack(p.list, p.empty)
+	return container.New(layout.NewBorderLayout(top, actions, nil, nil), top, list, actions)
 }
 
 func (p *documentsPage) updateItem(i widget.ListItemID, o fyne.CanvasObject) {

@@ -144,6 +144,7 @@ func (p *recordForm) newField(f *schema.Field) *formField {
 		}
 		ff.choice = newFieldSelect(opts)
 		ff.choice.onFocus = func() { p.reveal(ff.choice) }
+		ff.choice.onEscape = p.onCancel
 		ff.choice.PlaceHolder = lang.L("app.form.choose")
 		ff.initial = stored
 		if l, ok := ff.labels[stored]; ok {
@@ -164,6 +165,7 @@ func (p *recordForm) newField(f *schema.Field) *formField {
 		ff.entry.onFocusLost = func() { p.checkField(ff) }
 		ff.entry.onFocus = func() { p.reveal(ff.entry) }
 		ff.entry.onSave = p.onSave
+		ff.entry.onEscape = p.onCancel
 		if !ff.entry.MultiLine {
 			ff.entry.OnSubmitted = func(string) { p.onSubmitted(ff) }
 		}
@@ -380,7 +382,7 @@ func (p *recordForm) showErrors(errs []*schema.FieldError) bool {
 func (p *recordForm) goBack(id string) {
 	p.done = true
 	if cp, ok := p.back.(*categoryPage); ok {
-		cp.selectID = id
+		cp.returnTo(id)
 	}
 	p.u.shell.open(p.back)
 }
@@ -393,7 +395,7 @@ func (p *recordForm) onCancel() {
 	}
 	// Leaving asks about unsaved changes first (confirmLeave).
 	if cp, ok := p.back.(*categoryPage); ok {
-		cp.selectID = id
+		cp.returnTo(id)
 	}
 	p.u.shell.open(p.back)
 }
@@ -552,13 +554,22 @@ func (p *recordForm) reveal(o fyne.CanvasObject) {
 }
 
 // fieldEntry is an entry that tells the form when the person enters and
-// leaves it (to scroll it into view, and to check its value), and saves on
-// Ctrl+S.
+// leaves it (to scroll it into view, and to check its value), saves on
+// Ctrl+S and goes back on Escape, as "Annuleren" does.
 type fieldEntry struct {
 	widget.Entry
 	onFocus     func()
 	onFocusLost func()
 	onSave      func()
+	onEscape    func()
+}
+
+func (e *fieldEntry) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape && e.onEscape != nil {
+		e.onEscape()
+		return
+	}
+	e.Entry.TypedKey(k)
 }
 
 // AcceptsTab is false also for several lines of text: Tab always moves on
@@ -572,10 +583,21 @@ func (e *fieldEntry) FocusGained() {
 	}
 }
 
-// fieldSelect is a choice list that tells the form when it gets the focus.
+// fieldSelect is a choice list that tells the form when it gets the focus
+// and goes back on Escape (while its choices are open, Escape closes them:
+// they have the focus then).
 type fieldSelect struct {
 	widget.Select
-	onFocus func()
+	onFocus  func()
+	onEscape func()
+}
+
+func (s *fieldSelect) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape && s.onEscape != nil {
+		s.onEscape()
+		return
+	}
+	s.Select.TypedKey(k)
 }
 
 func newFieldSelect(options []string) *fieldSelect {

@@ -28,7 +28,7 @@ type historyPage struct {
 
 	versions []vault.Record // newest first
 	rows     fixedRows
-	list     *widget.List
+	list     *keyList
 	detail   *fyne.Container
 	revert   *widget.Button
 	chosen   int
@@ -42,11 +42,13 @@ func (p *historyPage) content() fyne.CanvasObject {
 	p.chosen = -1
 	p.list = newRecordList(func() rowSource { return p.rows }, p.choose)
 	p.list.OnSelected = p.choose
+	p.list.OnEscape = p.onBack
 	p.detail = container.NewVBox(paragraph(lang.L("app.history.choose")))
 	p.revert = &widget.Button{Text: lang.L("app.history.revert"), Icon: theme.HistoryIcon(),
 		Importance: widget.HighImportance, OnTapped: p.onRevert}
 	p.revert.Disable()
-	backBtn := &widget.Button{Text: lang.L("app.history.back"), Icon: theme.NavigateBackIcon(), OnTapped: p.onBack}
+	backBtn := newKeyButton(lang.L("app.history.back"), theme.NavigateBackIcon(), p.onBack)
+	backBtn.onEscape = p.onBack
 	top := container.NewVBox(titleLabel(lang.L("app.history.title")), paragraph(lang.L("app.history.intro")))
 	split := container.NewHSplit(p.list, container.NewVScroll(container.New(&formColumn{width: 560}, p.detail)))
 	split.Offset = 0.5

@@ -24,13 +24,17 @@ type categoryPage struct {
 	selectID string
 
 	rows    *lazyRows
-	list    *widget.List
+	list    *keyList
 	empty   *widget.Label
 	status  *widget.Label
 	add     *widget.Button
 	body    *fyne.Container
 	loading bool
 	quiet   bool // selecting from code: do not open the form
+	// refocus: the page is shown again after its record's form (saved,
+	// cancelled, Escape): the keyboard focus goes to the list, on the
+	// record that was open, so the person goes on where they were.
+	refocus bool
 }
 
 // recordRow is one line of a record list, computed off the UI goroutine.
@@ -60,7 +64,30 @@ func (p *categoryPage) content() fyne.CanvasObject {
 	p.body = container.NewStack(p.list, container.NewVBox(p.empty))
 	top := container.NewVBox(container.NewBorder(nil, nil, nil, p.add, heading), p.status)
 	p.load()
-	return container.NewBorder(top, nil, nil, nil, p.body)
+	page := container.NewBorder(top, nil, nil, nil, p.body)
+	if p.refocus {
+		// Opened from the navigation the focus stays there, so the arrow
+		// keys go on through the categories.
+		p.refocus = false
+		return u.focusFirstShown(page, p.focusTarget)
+	}
+	return page
+}
+
+// focusTarget is what gets the focus back from a record's form: the list,
+// or the add button when no records are left.
+func (p *categoryPage) focusTarget() fyne.Focusable {
+	if p.list.Visible() {
+		return p.list
+	}
+	return p.add
+}
+
+// returnTo is the way back from the form of a record on this page: the
+// list shows record id (if any) selected and has the keyboard focus.
+func (p *categoryPage) returnTo(id string) {
+	p.selectID = id
+	p.refocus = true
 }
 
 // load reads the category's records in the background and shows them.
@@ -85,6 +112,9 @@ func (p *categoryPage) load() {
 			p.empty.Show()
 			p.list.Hide()
 			p.status.Hide()
+			if u.window.Canvas().Focused() == p.list {
+				u.focus(p.add) // the list had it before it was read
+			}
 			return
 		}
 		p.empty.Hide()
@@ -96,6 +126,7 @@ func (p *categoryPage) load() {
 				p.quiet = true
 				p.list.Select(i)
 				p.list.ScrollTo(i)
+				p.list.focusRow(i)
 				p.quiet = false
 				break
 			}
@@ -282,30 +313,27 @@ func (r *lazyRows) row(i int) recordRow {
 
 // newRecordList is a virtualised list of record rows: only the rows on
 // screen have widgets, so thousands of records cost no more than a few.
-// A tap on a row opens it, also when that row is already selected.
-func newRecordList(rows func() rowSource, open func(widget.ListItemID)) *widget.List {
-	l := &widget.List{
-		Length: func() int {
-			if rs := rows(); rs != nil {
-				return rs.len()
-			}
-			return 0
-		},
-		CreateItem: func() fyne.CanvasObject {
-			return newRowView()
-		},
-		UpdateItem: func(i widget.ListItemID, o fyne.CanvasObject) {
-			rs := rows()
-			if rs == nil || i >= rs.len() {
-				return
-			}
-			r := rs.row(i)
-			v := o.(*rowView)
-			v.onTap = func() { open(i) }
-			v.set(r.title, r.detail)
-		},
-	}
-	l.ExtendBaseWidget(l)
+// A tap on a row opens it, also when that row is already selected; so do
+// Enter and Space on the row that has the keyboard focus.
+func newRecordList(rows func() rowSource, open func(widget.ListItemID)) *keyList {
+	l := newKeyList(func() int {
+		if rs := rows(); rs != nil {
+			return rs.len()
+		}
+		return 0
+	}, func() fyne.CanvasObject {
+		return newRowView()
+	}, func(i widget.ListItemID, o fyne.CanvasObject) {
+		rs := rows()
+		if rs == nil || i >= rs.len() {
+			return
+		}
+		r := rs.row(i)
+		v := o.(*rowView)
+		v.onTap = func() { open(i) }
+		v.set(r.title, r.detail)
+	})
+	l.OnActivated = open
 	return l
 }
 
@@ -389,6 +417,12 @@ func (tightRows) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 // page is over, so the Space that pressed a button never lands in the
 // page's first entry.
 func (u *UI) focusWhenShown(content fyne.CanvasObject, target fyne.Focusable) fyne.CanvasObject {
+	return u.focusFirstShown(content, func() fyne.Focusable { return target })
+}
+
+// focusFirstShown is focusWhenShown with the target chosen when the page
+// is on screen (target returns nil for none).
+func (u *UI) focusFirstShown(content fyne.CanvasObject, target func() fyne.Focusable) fyne.CanvasObject {
 	return container.New(&focusOnLayout{focus: u.focus, target: target}, content)
 }
 
@@ -396,7 +430,7 @@ func (u *UI) focusWhenShown(content fyne.CanvasObject, target fyne.Focusable) fy
 // layout.
 type focusOnLayout struct {
 	focus  func(fyne.Focusable)
-	target fyne.Focusable
+	target func() fyne.Focusable
 	done   bool
 }
 
@@ -405,8 +439,10 @@ func (l *focusOnLayout) MinSize(objs []fyne.CanvasObject) fyne.Size { return obj
 func (l *focusOnLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	objs[0].Resize(size)
 	objs[0].Move(fyne.NewPos(0, 0))
-	if !l.done && l.target != nil && size.Width > 0 {
+	if !l.done && size.Width > 0 {
 		l.done = true
-		l.focus(l.target)
+		if t := l.target(); t != nil {
+			l.focus(t)
+		}
 	}
 }

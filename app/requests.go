@@ -26,6 +26,8 @@ type requestsPage struct {
 	link    *widget.Entry
 	openURL *widget.Button
 	list    *fyne.Container
+	rows    *buttonRows // the conversations: Up and Down move, Enter opens
+	scroll  *container.Scroll
 	empty   *widget.Label
 }
 
@@ -50,9 +52,9 @@ func (p *requestsPage) content() fyne.CanvasObject {
 		&widget.Label{Text: lang.L("app.threads.title"), SizeName: theme.SizeNameSubHeadingText, TextStyle: fyne.TextStyle{Bold: true}},
 		p.empty,
 	)
+	p.scroll = container.NewVScroll(container.New(&formColumn{width: 760}, container.NewVBox(top, p.list)))
 	p.load()
-	body := container.NewVScroll(container.New(&formColumn{width: 760}, container.NewVBox(top, p.list)))
-	return u.focusWhenShown(body, p.open)
+	return u.focusWhenShown(p.scroll, p.open)
 }
 
 // newSubmitEntryFor is a one-line entry where Enter runs f.
@@ -74,6 +76,7 @@ func (p *requestsPage) load() {
 			return
 		}
 		p.list.RemoveAll()
+		p.rows = &buttonRows{canvas: u.window.Canvas(), scroll: p.scroll}
 		if len(threads) == 0 {
 			p.empty.Show()
 		}
@@ -84,8 +87,9 @@ func (p *requestsPage) load() {
 				label = t("app.threads.row_case", map[string]any{"Org": th.Org, "Case": th.CaseReference})
 			}
 			label += "  ·  " + t("app.threads.row_last", map[string]any{"When": formatDateTime(th.Last())})
-			b := &widget.Button{Text: label, Icon: theme.MailComposeIcon(), Alignment: widget.ButtonAlignLeading,
-				OnTapped: func() { u.touch(); u.shell.open(newThreadView(u, th.ID)) }}
+			b := newKeyButton(label, theme.MailComposeIcon(), func() { u.touch(); u.shell.open(newThreadView(u, th.ID)) })
+			b.Alignment = widget.ButtonAlignLeading
+			p.rows.add(b)
 			p.list.Add(b)
 		}
 		p.list.Refresh()

@@ -22,7 +22,7 @@ type searchPage struct {
 
 	entry  *widget.Entry
 	status *widget.Label
-	list   *widget.List
+	list   *keyList
 	rows   *lazyRows
 
 	seq     int  // bumped on every change of the text
@@ -96,6 +96,7 @@ func (p *searchPage) search() {
 func (p *searchPage) show(recs []vault.Record, _ error) {
 	p.rows = newLazyRows(p.u, recs, true)
 	p.list.UnselectAll()
+	p.list.focusRow(0) // new results: the keyboard starts at the first
 	p.list.ScrollToOffset(0)
 	p.list.Refresh()
 	switch {

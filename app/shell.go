@@ -52,7 +52,7 @@ type shell struct {
 	u       *UI
 	items   []navItem
 	counts  map[string]int
-	nav     *widget.List
+	nav     *keyList
 	body    *fyne.Container
 	current page
 	lock    *widget.Button
@@ -90,18 +90,16 @@ func (u *UI) showMain() {
 	fixed("activity", theme.ListIcon(), "app.nav.activity", func() page { return newActivityPage(u) })
 	fixed("settings", theme.SettingsIcon(), "app.nav.settings", func() page { return newSettingsPage(u) })
 
-	s.nav = &widget.List{
-		Length: func() int { return len(s.items) },
-		CreateItem: func() fyne.CanvasObject {
+	s.nav = newKeyList(func() int { return len(s.items) },
+		func() fyne.CanvasObject {
 			return container.NewHBox(widget.NewIcon(theme.FolderIcon()), widget.NewLabel("Persoonlijke gegevens (000)"))
 		},
-		UpdateItem: func(i widget.ListItemID, o fyne.CanvasObject) {
+		func(i widget.ListItemID, o fyne.CanvasObject) {
 			row := o.(*fyne.Container)
 			row.Objects[0].(*widget.Icon).SetResource(s.items[i].icon)
 			row.Objects[1].(*widget.Label).SetText(s.items[i].label(s.counts))
-		},
-		OnSelected: s.onNavSelected,
-	}
+		})
+	s.nav.OnSelected = s.onNavSelected
 	s.lock = &widget.Button{Text: lang.L("app.lock"), Icon: theme.LogoutIcon(), OnTapped: s.onLock}
 	s.banner = widget.NewLabel("")
 	right := fyne.CanvasObject(s.lock)

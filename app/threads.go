@@ -21,7 +21,7 @@ type threadView struct {
 	id    string
 	title *widget.Label
 	list  *fyne.Container
-	back  *widget.Button
+	back  *keyButton
 }
 
 func newThreadView(u *UI, id string) *threadView { return &threadView{u: u, id: id} }
@@ -29,10 +29,12 @@ func newThreadView(u *UI, id string) *threadView { return &threadView{u: u, id: 
 func (p *threadView) content() fyne.CanvasObject {
 	u := p.u
 	p.title = titleLabel(lang.L("app.threads.title"))
-	p.back = &widget.Button{Text: lang.L("app.threads.back"), Icon: theme.NavigateBackIcon(), OnTapped: func() {
+	back := func() {
 		u.touch()
 		u.shell.open(newRequestsPage(u))
-	}}
+	}
+	p.back = newKeyButton(lang.L("app.threads.back"), theme.NavigateBackIcon(), back)
+	p.back.onEscape = back
 	p.list = container.NewVBox()
 	p.load()
 	col := container.NewVBox(container.NewBorder(nil, nil, nil, container.NewVBox(p.back), p.title), p.list)
