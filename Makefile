@@ -18,8 +18,8 @@ GO ?= go
 # xauth); the reference age tool for interoperability tests (age); and what
 # the window smoke test drives and inspects the app with (xdotool,
 # imagemagick); two Syncthing instances carry sync packs in a transport
-# test (syncthing).
-APT_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev xvfb xauth age imagemagick xdotool bc syncthing
+# test (syncthing); QR codes are scanned back with zbarimg (zbar-tools).
+APT_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev xvfb xauth age imagemagick xdotool bc syncthing zbar-tools
 
 # Go build tags. fyneDo is migrated in FyneApp.toml, and a plain `go build`
 # needs the matching tag (`fyne package` adds it by itself from the TOML).
