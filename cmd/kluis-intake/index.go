@@ -267,7 +267,11 @@ func (c *cli) cmdIndexReport() error {
 			return c.about(err, "intake.what.store", map[string]any{"Path": c.store})
 		}
 		if x.png != "" {
-			img, err := r.Chart()
+			img, err := r.ChartWith(index.ChartWords{
+				Hidden:   c.cat.T("intake.index.chart.hidden", map[string]any{"Min": r.MinGroup}),
+				MinGroup: c.cat.T("intake.index.chart.min_group", map[string]any{"Min": r.MinGroup}),
+				Period:   c.cat.T("intake.index.chart.period", map[string]any{"Period": r.Period.Name, "Start": r.Period.Start, "End": r.Period.End}),
+			})
 			if err == nil {
 				err = writeNew(x.png, img, 0o644)
 			}
