@@ -22,18 +22,26 @@ type indexFlags struct {
 
 func (c *cli) indexFlagSet(fs *flag.FlagSet) {
 	x := &c.index
-	fs.StringVar(&x.title, "title", "", "")
-	fs.StringVar(&x.purpose, "purpose", "", "")
-	fs.StringVar(&x.period, "period", "", "")
-	fs.Var(&x.wijken, "wijk", "")
-	fs.Var(&x.questions, "question", "")
-	fs.Var(&x.prefill, "prefill", "")
-	fs.StringVar(&c.output, "o", "", "")
-	fs.BoolVar(&x.armor, "armor", false, "")
-	fs.StringVar(&x.qr, "qr", "", "")
-	fs.IntVar(&x.minGroup, "min-group", index.DefaultMinGroup, "")
-	fs.StringVar(&x.png, "png", "", "")
-	fs.StringVar(&x.id, "index", "", "")
+	fs.StringVar(&x.title, "title", "", "intake.flag.index.title")
+	fs.StringVar(&x.purpose, "purpose", "", "intake.flag.index.purpose")
+	fs.StringVar(&x.period, "period", "", "intake.flag.index.period")
+	fs.Var(&x.wijken, "wijk", "intake.flag.index.wijk")
+	fs.Var(&x.questions, "question", "intake.flag.index.question")
+	fs.Var(&x.prefill, "prefill", "intake.flag.index.prefill")
+	fs.StringVar(&c.output, "o", "", "intake.flag.index.o")
+	fs.BoolVar(&x.armor, "armor", false, "intake.flag.index.armor")
+	fs.StringVar(&x.qr, "qr", "", "intake.flag.index.qr")
+	fs.IntVar(&x.minGroup, "min-group", index.DefaultMinGroup, "intake.flag.index.min_group")
+	fs.StringVar(&x.png, "png", "", "intake.flag.index.png")
+	fs.StringVar(&x.id, "index", "", "intake.flag.index.index")
+}
+
+// indexSubcommands are the second words of index, for help.
+var indexSubcommands = []subcommand{
+	{name: "define", synopsis: "--title TITLE --period PERIOD --wijk NAME=POSTCODES… --question ID:TEXT:ANSWERS… [--prefill ID=HINT] -o FILE [--armor] [--qr FILE.png]",
+		brief: "--title TITLE --period PERIOD --wijk … --question … -o FILE", help: "intake.help.index_define"},
+	{name: "import", synopsis: "DONATION…", help: "intake.help.index_import"},
+	{name: "report", synopsis: "[--index ID] [--min-group N] [--png FILE.png]", help: "intake.help.index_report"},
 }
 
 // cmdIndex runs index define, index import and index report.

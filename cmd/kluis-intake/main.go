@@ -78,44 +78,66 @@ func (m *multi) Set(s string) error { *m = append(*m, s); return nil }
 
 type command struct {
 	name     string
-	synopsis string
-	help     string // message key
+	synopsis string // the arguments, for the usage line
+	brief    string // a shorter synopsis for the overview, when synopsis is long
+	help     string // message key: one sentence saying what it does
+	subs     []subcommand
 	min, max int
 	store    bool // needs --store and the key
-	flags    func(c *cli, fs *flag.FlagSet)
-	run      func(c *cli, args []string) error
+	// flags defines the verb's own flags. Each flag's usage is the message
+	// key of its description; the name of its value is written in the
+	// message between back quotes, as package flag has it (see flagDoc).
+	flags func(c *cli, fs *flag.FlagSet)
+	run   func(c *cli, args []string) error
+}
+
+// A subcommand is the second word of a verb such as index define, for help.
+type subcommand struct {
+	name, synopsis, brief, help string
 }
 
 var commands = []*command{
 	{name: "keygen", synopsis: "--org NAME [--oin NUMBER] -o DIR", help: "intake.help.keygen", flags: func(c *cli, fs *flag.FlagSet) {
-		fs.StringVar(&c.org, "org", "", "")
-		fs.StringVar(&c.oin, "oin", "", "")
-		fs.Var(&c.purposes, "purpose", "")
-		fs.StringVar(&c.output, "o", "", "")
-		fs.StringVar(&c.newPassphraseFile, "new-passphrase-file", "", "")
+		fs.StringVar(&c.org, "org", "", "intake.flag.keygen.org")
+		fs.StringVar(&c.oin, "oin", "", "intake.flag.keygen.oin")
+		fs.Var(&c.purposes, "purpose", "intake.flag.keygen.purpose")
+		fs.StringVar(&c.output, "o", "", "intake.flag.keygen.o")
+		fs.StringVar(&c.newPassphraseFile, "new-passphrase-file", "", "intake.flag.keygen.new_passphrase_file")
 	}, run: (*cli).cmdKeygen},
 	{name: "card", synopsis: "[-o FILE]", help: "intake.help.card", flags: func(c *cli, fs *flag.FlagSet) {
-		fs.StringVar(&c.output, "o", "", "")
+		fs.StringVar(&c.output, "o", "", "intake.flag.card.o")
 	}, run: (*cli).cmdCard},
 	{name: "request", synopsis: "--scope CAT[.FIELD][,…] --purpose TEXT [--legal-basis TEXT] [--case REF] [--message TEXT] --answer-by DATE [--keep-until DATE] -o FILE [--armor] [--qr FILE.png]",
-		help: "intake.help.request", store: true, flags: (*cli).requestFlagSet, run: (*cli).cmdRequest},
-	{name: "import", synopsis: "[--share-code-file F] BUNDLE", help: "intake.help.import", min: 1, max: 1, store: true, flags: func(c *cli, fs *flag.FlagSet) {
-		fs.StringVar(&c.shareCodeFile, "share-code-file", "", "")
-		fs.Int64Var(&c.maxSize, "max-size", 4<<30, "")
+		brief: "--scope … --purpose TEXT --answer-by DATE -o FILE",
+		help:  "intake.help.request", store: true, flags: (*cli).requestFlagSet, run: (*cli).cmdRequest},
+	{name: "import", synopsis: "[--share-code-file FILE] BUNDLE", help: "intake.help.import", min: 1, max: 1, store: true, flags: func(c *cli, fs *flag.FlagSet) {
+		fs.StringVar(&c.shareCodeFile, "share-code-file", "", "intake.flag.import.share_code_file")
+		fs.Int64Var(&c.maxSize, "max-size", 4<<30, "intake.flag.import.max_size")
 	}, run: (*cli).cmdImport},
 	{name: "list", help: "intake.help.list", store: true, run: (*cli).cmdList},
 	{name: "show", synopsis: "ID", help: "intake.help.show", min: 1, max: 1, store: true, run: (*cli).cmdShow},
 	{name: "export", synopsis: "ID -o DIR", help: "intake.help.export", min: 1, max: 1, store: true, flags: func(c *cli, fs *flag.FlagSet) {
-		fs.StringVar(&c.output, "o", "", "")
+		fs.StringVar(&c.output, "o", "", "intake.flag.export.o")
 	}, run: (*cli).cmdExport},
 	{name: "receipt", synopsis: "ID -o FILE", help: "intake.help.receipt", min: 1, max: 1, store: true, flags: func(c *cli, fs *flag.FlagSet) {
-		fs.StringVar(&c.output, "o", "", "")
+		fs.StringVar(&c.output, "o", "", "intake.flag.receipt.o")
 	}, run: (*cli).cmdReceipt},
 	{name: "revoke", synopsis: "NOTICE", help: "intake.help.revoke", min: 1, max: 1, store: true, run: (*cli).cmdRevoke},
 	{name: "purge", synopsis: "[--at TIME]", help: "intake.help.purge", store: true, flags: func(c *cli, fs *flag.FlagSet) {
-		fs.StringVar(&c.at, "at", "", "")
+		fs.StringVar(&c.at, "at", "", "intake.flag.purge.at")
 	}, run: (*cli).cmdPurge},
-	{name: "index", synopsis: "define|import|report …", help: "intake.help.index", min: 1, max: -1, store: true, flags: (*cli).indexFlagSet, run: (*cli).cmdIndex},
+	{name: "index", synopsis: "define|import|report …", help: "intake.help.index", subs: indexSubcommands,
+		min: 1, max: -1, store: true, flags: (*cli).indexFlagSet, run: (*cli).cmdIndex},
+}
+
+// lookup returns the verb called name, or nil.
+func lookup(name string) *command {
+	for _, cmd := range commands {
+		if cmd.name == name {
+			return cmd
+		}
+	}
+	return nil
 }
 
 func (c *cli) run(args []string) int {
@@ -144,10 +166,10 @@ func (c *cli) usage(key string, data map[string]any) error {
 
 func (c *cli) globalFlags(fs *flag.FlagSet) {
 	// The defaults are the values already given before the verb.
-	fs.StringVar(&c.store, "store", c.store, "")
-	fs.StringVar(&c.keyFile, "key", c.keyFile, "")
-	fs.StringVar(&c.passphraseFile, "passphrase-file", c.passphraseFile, "")
-	fs.BoolVar(&c.json, "json", c.json, "")
+	fs.StringVar(&c.store, "store", c.store, "intake.flag.store")
+	fs.StringVar(&c.keyFile, "key", c.keyFile, "intake.flag.key")
+	fs.StringVar(&c.passphraseFile, "passphrase-file", c.passphraseFile, "intake.flag.passphrase_file")
+	fs.BoolVar(&c.json, "json", c.json, "intake.flag.json")
 }
 
 func newFlagSet(name string) *flag.FlagSet {
@@ -172,15 +194,9 @@ func (c *cli) dispatch(args []string) error {
 		return c.usage("intake.usage.no_verb", nil)
 	}
 	if rest[0] == "help" {
-		c.printHelp()
-		return errHelpShown
+		return c.helpFor(rest[1:])
 	}
-	var cmd *command
-	for _, cm := range commands {
-		if cm.name == rest[0] {
-			cmd = cm
-		}
-	}
+	cmd := lookup(rest[0])
 	if cmd == nil {
 		return c.usage("intake.usage.unknown_verb", map[string]any{"Verb": rest[0]})
 	}
@@ -232,7 +248,7 @@ func reorder(fs *flag.FlagSet, args []string) (flags, pos []string, err error) {
 		if fl == nil {
 			return nil, nil, fmt.Errorf("unknown flag %s", a)
 		}
-		if b, ok := fl.Value.(interface{ IsBoolFlag() bool }); hasValue || (ok && b.IsBoolFlag()) {
+		if hasValue || isSwitch(fl) {
 			continue
 		}
 		if i+1 == len(args) {
@@ -242,26 +258,6 @@ func reorder(fs *flag.FlagSet, args []string) (flags, pos []string, err error) {
 		i++
 	}
 	return flags, pos, nil
-}
-
-func (c *cli) printHelp() {
-	t := c.cat.T
-	fmt.Fprintln(c.stdout, t("intake.help.intro", nil))
-	fmt.Fprintln(c.stdout)
-	fmt.Fprintln(c.stdout, t("intake.help.usage", nil))
-	fmt.Fprintln(c.stdout)
-	tw := tabwriter(c)
-	for _, cmd := range commands {
-		fmt.Fprintf(tw, "  %s\t%s\n", strings.TrimSpace(cmd.name+" "+cmd.synopsis), t(cmd.help, nil))
-	}
-	tw.Flush()
-	fmt.Fprintln(c.stdout)
-	fmt.Fprintln(c.stdout, t("intake.help.globals", nil))
-}
-
-func (c *cli) printCommandHelp(cmd *command) {
-	fmt.Fprintf(c.stdout, "kluis-intake %s\n\n%s\n\n%s\n", strings.TrimSpace(cmd.name+" "+cmd.synopsis),
-		c.cat.T(cmd.help, nil), c.cat.T("intake.help.globals", nil))
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

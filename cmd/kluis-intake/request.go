@@ -20,16 +20,16 @@ type requestFlags struct {
 
 func (c *cli) requestFlagSet(fs *flag.FlagSet) {
 	r := &c.req
-	fs.StringVar(&r.scope, "scope", "", "")
-	fs.StringVar(&r.purpose, "purpose", "", "")
-	fs.StringVar(&r.legalBasis, "legal-basis", "", "")
-	fs.StringVar(&r.caseRef, "case", "", "")
-	fs.StringVar(&r.message, "message", "", "")
-	fs.StringVar(&r.answerBy, "answer-by", "", "")
-	fs.StringVar(&r.keepUntil, "keep-until", "", "")
-	fs.StringVar(&c.output, "o", "", "")
-	fs.BoolVar(&r.armor, "armor", false, "")
-	fs.StringVar(&r.qr, "qr", "", "")
+	fs.StringVar(&r.scope, "scope", "", "intake.flag.request.scope")
+	fs.StringVar(&r.purpose, "purpose", "", "intake.flag.request.purpose")
+	fs.StringVar(&r.legalBasis, "legal-basis", "", "intake.flag.request.legal_basis")
+	fs.StringVar(&r.caseRef, "case", "", "intake.flag.request.case")
+	fs.StringVar(&r.message, "message", "", "intake.flag.request.message")
+	fs.StringVar(&r.answerBy, "answer-by", "", "intake.flag.request.answer_by")
+	fs.StringVar(&r.keepUntil, "keep-until", "", "intake.flag.request.keep_until")
+	fs.StringVar(&c.output, "o", "", "intake.flag.request.o")
+	fs.BoolVar(&r.armor, "armor", false, "intake.flag.request.armor")
+	fs.StringVar(&r.qr, "qr", "", "intake.flag.request.qr")
 }
 
 // endOfDay reads a date (the end of that day, local time) or an RFC 3339
