@@ -62,6 +62,7 @@ func (u *UI) run(title string, cancelable bool, work func(ctx context.Context, p
 		}
 		onUI(func() {
 			if fraction == nil {
+				bar.Stop()
 				fraction = widget.NewProgressBar()
 				content.Objects[1] = fraction
 				content.Refresh()
@@ -73,6 +74,9 @@ func (u *UI) run(title string, cancelable bool, work func(ctx context.Context, p
 		err := work(ctx, progress)
 		onUI(func() {
 			t.once.Do(cancel)
+			// A hidden infinite bar keeps animating (and the window
+			// redrawing) until it is stopped.
+			bar.Stop()
 			d.Hide()
 			u.touch()
 			if done != nil {
