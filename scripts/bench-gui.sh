@@ -51,7 +51,7 @@ sleep 4 # unlock (scrypt) and the first category page
 xdotool key --delay 300 Down Down Down space
 sleep 3
 import -window root "$work/unlocked.png"
-sleep 5
+sleep 12 # idle: the app hands memory back after 5 s of quiet (checked every 5 s)
 rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
 anon=$(awk '/^RssAnon:/ {print $2}' "/proc/$pid/status")
 file=$(awk '/^RssFile:/ {print $2}' "/proc/$pid/status")
