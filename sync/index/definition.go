@@ -1,8 +1,7 @@
 package index
 
 import (
-	"bytes"
-	"encoding/json"
+	"crypto/ed25519"
 	"fmt"
 	"regexp"
 	"slices"
@@ -14,7 +13,7 @@ import (
 
 	"kluis/sync/bundle"
 	"kluis/sync/request"
-	"kluis/vault"
+	"kluis/sync/signed"
 )
 
 // Format is the format id of an index definition; Domain separates its
@@ -432,29 +431,17 @@ func Parse(input []byte) (*Parsed, error) {
 	if err != nil {
 		return nil, err
 	}
-	body, sig, err := splitSigned(file)
-	if err != nil {
-		return nil, err
-	}
 	var d Definition
-	if err := unmarshalStrict(body, &d); err != nil {
-		var probe struct {
-			Format string `json:"format"`
+	var card *bundle.Card
+	err = signed.Read(file, MaxDefinition, Format, Domain, &d, func() (ed25519.PublicKey, error) {
+		var err error
+		if card, err = d.check(); err != nil {
+			return nil, err
 		}
-		if json.Unmarshal(body, &probe) != nil || probe.Format != Format {
-			return nil, refuseErr(CodeNotDefinition, err, "body")
-		}
-		return nil, refuseErr(CodeBadDefinition, err, "body")
-	}
-	card, err := d.check()
+		return card.PublicKey(), nil
+	})
 	if err != nil {
-		return nil, err
-	}
-	if again, err := marshalCompact(&d); err != nil || !bytes.Equal(again, body) {
-		return nil, refuse(CodeBadDefinition, "not in canonical form")
-	}
-	if !vault.VerifySignature(card.PublicKey(), Domain, body, sig) {
-		return nil, refuse(CodeBadSignature, "the signature does not verify with the key of the card it carries")
+		return nil, readRefusal(err)
 	}
 	return &Parsed{Definition: &d, Card: card, File: file}, nil
 }

@@ -1,8 +1,7 @@
 package request
 
 import (
-	"bytes"
-	"encoding/json"
+	"crypto/ed25519"
 	"errors"
 	"slices"
 	"strings"
@@ -12,7 +11,6 @@ import (
 
 	"kluis/sync/bundle"
 	"kluis/sync/signed"
-	"kluis/vault"
 	"kluis/vault/schema"
 )
 
@@ -235,29 +233,17 @@ func Parse(input []byte) (*Parsed, error) {
 	if err != nil {
 		return nil, err
 	}
-	body, sig, err := splitSigned(file)
-	if err != nil {
-		return nil, err
-	}
 	var r Request
-	if err := unmarshalStrict(body, &r); err != nil {
-		var probe struct {
-			Format string `json:"format"`
+	var card *bundle.Card
+	err = signed.Read(file, MaxFile, Format, Domain, &r, func() (ed25519.PublicKey, error) {
+		var err error
+		if card, err = r.check(); err != nil {
+			return nil, err
 		}
-		if json.Unmarshal(body, &probe) != nil || probe.Format != Format {
-			return nil, refuseErr(CodeNotRequest, err, "body")
-		}
-		return nil, refuseErr(CodeBadRequest, err, "body")
-	}
-	card, err := r.check()
+		return card.PublicKey(), nil
+	})
 	if err != nil {
-		return nil, err
-	}
-	if again, err := marshalCompact(&r); err != nil || !bytes.Equal(again, body) {
-		return nil, refuse(CodeBadRequest, "not in canonical form")
-	}
-	if !vault.VerifySignature(card.PublicKey(), Domain, body, sig) {
-		return nil, refuse(CodeBadSignature, "the signature does not verify with the key of the card it carries")
+		return nil, readRefusal(err)
 	}
 	return &Parsed{Request: &r, Card: card, File: file}, nil
 }
@@ -314,24 +300,42 @@ func (r *Request) BundleScope() bundle.Scope {
 
 // Requests use the signed-file layout of package sync/signed.
 var (
-	joinSigned      = signed.Join
-	marshalCompact  = signed.MarshalCompact
-	unmarshalStrict = signed.UnmarshalStrict
+	joinSigned     = signed.Join
+	marshalCompact = signed.MarshalCompact
 )
 
 // splitSigned parses the two-line layout without checking the signature,
 // with the refusal codes of this package.
 func splitSigned(file []byte) (body, sig []byte, err error) {
 	body, sig, err = signed.Split(file, MaxFile)
+	if err != nil {
+		return nil, nil, readRefusal(err)
+	}
+	return body, sig, nil
+}
+
+// readRefusal turns an error of signed.Split or signed.Read into this
+// package's refusal; a refusal of its own passes unchanged.
+func readRefusal(err error) error {
+	var own *Error
+	var body *signed.BodyError
 	switch {
-	case err == nil:
-		return body, sig, nil
+	case errors.As(err, &own):
+		return err
 	case errors.Is(err, signed.ErrTooLarge):
-		return nil, nil, refuse(CodeTooLarge, "over %d bytes", MaxFile)
+		return refuse(CodeTooLarge, "over %d bytes", MaxFile)
 	case errors.Is(err, signed.ErrNotJSON):
-		return nil, nil, refuse(CodeNotRequest, "the first line is not a JSON object")
+		return refuse(CodeNotRequest, "the first line is not a JSON object")
+	case errors.As(err, &body) && body.OtherFormat:
+		return refuseErr(CodeNotRequest, body.Err, "body")
+	case errors.As(err, &body):
+		return refuseErr(CodeBadRequest, body.Err, "body")
+	case errors.Is(err, signed.ErrNotCanonical):
+		return refuse(CodeBadRequest, "not in canonical form")
+	case errors.Is(err, signed.ErrSignatureMismatch):
+		return refuse(CodeBadSignature, "the signature does not verify with the key of the card it carries")
 	default:
-		return nil, nil, refuse(CodeUnsigned, "%v", err)
+		return refuse(CodeUnsigned, "%v", err)
 	}
 }
 
