@@ -18,7 +18,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"kluis/vault"
-	"kluis/vault/schema"
+	"kluis/sync/schema"
 )
 
 // activityPage shows the activity log in plain words, newest first, says

@@ -10,7 +10,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"kluis/vault/hlc"
+	"kluis/sync/hlc"
 )
 
 // binPage is the recycle bin: the records and documents that were

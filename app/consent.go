@@ -17,7 +17,7 @@ import (
 	"kluis/sync/bundle"
 	"kluis/sync/request"
 	"kluis/sync/share"
-	"kluis/vault/schema"
+	"kluis/sync/schema"
 )
 
 // consentScreen shows a data request in plain words — who asks (and

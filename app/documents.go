@@ -25,7 +25,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"kluis/vault"
-	"kluis/vault/schema"
+	"kluis/sync/schema"
 )
 
 // Limits for the image preview: the file is decrypted into memory only up

@@ -14,7 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"kluis/vault"
-	"kluis/vault/schema"
+	"kluis/sync/schema"
 )
 
 // recordForm is the form of one record, new or existing: one input per

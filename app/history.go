@@ -11,8 +11,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"kluis/vault"
-	"kluis/vault/hlc"
-	"kluis/vault/schema"
+	"kluis/sync/hlc"
+	"kluis/sync/schema"
 )
 
 // historyPage shows every version of one record, newest first: when it was

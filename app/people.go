@@ -20,7 +20,7 @@ import (
 
 	"kluis/sync/delegate"
 	"kluis/vault"
-	"kluis/vault/schema"
+	"kluis/sync/schema"
 )
 
 // prefSyncFolder is the folder chosen for sync packs: a UI setting (a

@@ -18,7 +18,7 @@ import (
 	"kluis/sync/bundle"
 	"kluis/sync/share"
 	"kluis/vault"
-	"kluis/vault/schema"
+	"kluis/sync/schema"
 )
 
 // sharesPage is the overview of everything shared: active shares first,

@@ -27,7 +27,7 @@ import (
 	"kluis/sync/bundle"
 	"kluis/sync/share"
 	"kluis/vault"
-	"kluis/vault/schema"
+	"kluis/sync/schema"
 )
 
 // Wizard steps, in order.

@@ -11,7 +11,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"kluis/vault/schema"
+	"kluis/sync/schema"
 )
 
 // A page is what the main window shows right of the navigation: a

@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"time"
 
-	"kluis/vault/hlc"
+	"kluis/sync/hlc"
 )
 
 // Action names what happened, in stable English ids that the GUI and the

@@ -17,7 +17,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"kluis/vault/hlc"
+	"kluis/sync/hlc"
 )
 
 // Documents are stored in fixed-size chunks, each sealed on its own and

@@ -9,7 +9,7 @@ import (
 	"path"
 	"time"
 
-	"kluis/vault/schema"
+	"kluis/sync/schema"
 )
 
 // ExportFormat names the layout written by Export.

@@ -11,8 +11,8 @@ import (
 	"slices"
 	"strings"
 
-	"kluis/vault/hlc"
-	"kluis/vault/schema"
+	"kluis/sync/hlc"
+	"kluis/sync/schema"
 )
 
 // Sync between replicas of one vault (the owner's and a delegate's) is

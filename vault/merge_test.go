@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"kluis/vault/hlc"
+	"kluis/sync/hlc"
 )
 
 // replica opens a second vault standing in for another replica (a

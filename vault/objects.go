@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"io"
+	"kluis/internal/sign"
 	"strings"
 
 	"filippo.io/age"
@@ -117,30 +118,15 @@ func (v *Vault) PublicKeys() (PublicKeys, error) {
 // Sign signs message with the owner's Ed25519 key, domain-separated: the
 // signature is over domain ‖ 0x00 ‖ message, so a signature made for one
 // purpose (say "kluis-bundle-manifest/v1") can never be passed off as one
-// for another. Verify with VerifySignature. The private key never leaves
-// this package.
+// for another (package internal/sign holds the scheme; verify with
+// sign.Verify). The private key never leaves this package.
 func (v *Vault) Sign(domain string, message []byte) ([]byte, error) {
 	v.mu.RLock()
 	defer v.mu.RUnlock()
 	if v.id == nil {
 		return nil, ErrLocked
 	}
-	return ed25519.Sign(v.id.signing, signedBytes(domain, message)), nil
-}
-
-// VerifySignature checks a signature made by Sign with the same domain.
-func VerifySignature(pub ed25519.PublicKey, domain string, message, sig []byte) bool {
-	if len(pub) != ed25519.PublicKeySize {
-		return false
-	}
-	return ed25519.Verify(pub, signedBytes(domain, message), sig)
-}
-
-func signedBytes(domain string, message []byte) []byte {
-	b := make([]byte, 0, len(domain)+1+len(message))
-	b = append(b, domain...)
-	b = append(b, 0)
-	return append(b, message...)
+	return sign.With(v.id.signing, domain, message), nil
 }
 
 // Decrypt opens an age file addressed to this vault's X25519 key (a sync

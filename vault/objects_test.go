@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"kluis/internal/sign"
 	"strings"
 	"testing"
 
@@ -48,10 +49,10 @@ func TestSignAndDecrypt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !VerifySignature(pk.Ed25519, "kluis-test/v1", []byte("manifest"), sig) {
+	if !sign.Verify(pk.Ed25519, "kluis-test/v1", []byte("manifest"), sig) {
 		t.Fatal("signature does not verify")
 	}
-	if VerifySignature(pk.Ed25519, "kluis-other/v1", []byte("manifest"), sig) {
+	if sign.Verify(pk.Ed25519, "kluis-other/v1", []byte("manifest"), sig) {
 		t.Fatal("a signature verified under another domain")
 	}
 	r, _ := age.ParseX25519Recipient(pk.X25519)

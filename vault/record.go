@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"slices"
 
-	"kluis/vault/hlc"
+	"kluis/sync/hlc"
 )
 
 // A Record is one version of one item in a category: an income, a debt, a

@@ -11,8 +11,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"kluis/vault/hlc"
-	"kluis/vault/schema"
+	"kluis/sync/hlc"
+	"kluis/sync/schema"
 )
 
 // NewRecord is what a person fills in for a new record.

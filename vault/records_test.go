@@ -7,8 +7,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"kluis/vault/hlc"
-	"kluis/vault/schema"
+	"kluis/sync/hlc"
+	"kluis/sync/schema"
 )
 
 func TestRecordLifecycle(t *testing.T) {

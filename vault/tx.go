@@ -6,7 +6,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"kluis/vault/hlc"
+	"kluis/sync/hlc"
 )
 
 // txn is one user action: a bbolt transaction plus the keys and the author

@@ -15,7 +15,7 @@ import (
 	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
 
-	"kluis/vault/hlc"
+	"kluis/sync/hlc"
 )
 
 // Options tune how a vault is opened. The zero value is right for the app

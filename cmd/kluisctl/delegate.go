@@ -8,7 +8,7 @@ import (
 
 	"kluis/sync/delegate"
 	"kluis/vault"
-	"kluis/vault/schema"
+	"kluis/sync/schema"
 )
 
 func delegateGrantFlags(c *cli, f *flagSet) {

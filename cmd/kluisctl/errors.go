@@ -3,7 +3,7 @@ package main
 import (
 	"errors"
 
-	"kluis/vault/schema"
+	"kluis/sync/schema"
 )
 
 // failure is an error with what it concerns: "vault /home/…/vault.kluis",

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"kluis/vault"
-	"kluis/vault/hlc"
-	"kluis/vault/schema"
+	"kluis/sync/hlc"
+	"kluis/sync/schema"
 )
 
 // jsonRecord is how kluisctl writes a record version as JSON. Field values

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"kluis/vault"
-	"kluis/vault/schema"
+	"kluis/sync/schema"
 )
 
 // assignments reads field=value arguments. An empty value is kept: it

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"kluis/vault/schema"
+	"kluis/sync/schema"
 )
 
 // jsonCategory is one category of `schema --json`.

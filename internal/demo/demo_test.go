@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"testing"
 
+	"kluis/sync/schema"
 	"kluis/vault"
-	"kluis/vault/schema"
 )
 
 func filledVault(t *testing.T) *vault.Vault {

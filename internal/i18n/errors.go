@@ -4,9 +4,9 @@ import (
 	"errors"
 	"io/fs"
 
+	"kluis/sync/schema"
 	"kluis/sync/youth"
 	"kluis/vault"
-	"kluis/vault/schema"
 )
 
 // sentinels maps each vault sentinel error to its message key. Error checks

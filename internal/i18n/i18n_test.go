@@ -19,8 +19,8 @@ import (
 	"text/template"
 
 	"kluis/assets"
+	"kluis/sync/schema"
 	"kluis/vault"
-	"kluis/vault/schema"
 )
 
 // ownPrefixes are the key prefixes this package and kluisctl own.

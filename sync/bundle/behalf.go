@@ -5,8 +5,9 @@ import (
 	"slices"
 	"time"
 
-	"kluis/vault"
-	"kluis/vault/schema"
+	"kluis/internal/sign"
+
+	"kluis/sync/schema"
 )
 
 // A share made on behalf of someone is signed by the delegate (the issuer
@@ -101,7 +102,7 @@ func ParseDelegation(file []byte) (*Delegation, error) {
 			owner = k
 		}
 	}
-	if !vault.VerifySignature(owner, DomainDelegation, body, sig) {
+	if !sign.Verify(owner, DomainDelegation, body, sig) {
 		return nil, bad("the certificate is not signed by the owner it names")
 	}
 	return &d, nil

@@ -5,15 +5,16 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/hex"
-	"kluis/sync/signed"
 	"slices"
 	"strings"
 	"time"
 
+	"kluis/internal/sign"
+	"kluis/sync/signed"
+
 	"filippo.io/age"
 
-	"kluis/vault"
-	"kluis/vault/schema"
+	"kluis/sync/schema"
 )
 
 // CardFormat is the format id of an organisation card.
@@ -81,7 +82,7 @@ func ParseCard(file []byte) (*Card, error) {
 		return nil, err
 	}
 	pub, _ := parseEd25519(c.Ed25519)
-	if !vault.VerifySignature(pub, DomainCard, body, sig) {
+	if !sign.Verify(pub, DomainCard, body, sig) {
 		return nil, refuse(CodeBadCard, "the signature does not verify with the card's own key")
 	}
 	return &c, nil

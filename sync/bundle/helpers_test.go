@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"kluis/internal/sign"
+
 	"filippo.io/age"
 )
 
@@ -32,7 +34,7 @@ func newKeySigner(t testing.TB) *keySigner {
 }
 
 func (k *keySigner) Sign(domain string, msg []byte) ([]byte, error) {
-	return ed25519.Sign(k.priv, signedBytes(domain, msg)), nil
+	return ed25519.Sign(k.priv, sign.Preimage(domain, msg)), nil
 }
 
 func (k *keySigner) public() ed25519.PublicKey { return k.priv.Public().(ed25519.PublicKey) }

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"kluis/internal/sign"
+
 	"filippo.io/age"
 )
 
@@ -99,7 +101,7 @@ func (id *OrgIdentity) AgeIdentity() *age.X25519Identity { return id.x25519 }
 
 // Sign signs message under domain (see Signer).
 func (id *OrgIdentity) Sign(domain string, message []byte) ([]byte, error) {
-	return ed25519.Sign(id.signing, signedBytes(domain, message)), nil
+	return sign.With(id.signing, domain, message), nil
 }
 
 // Wipe forgets the signing key (best effort).

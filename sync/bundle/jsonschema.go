@@ -1,7 +1,7 @@
 package bundle
 
 import (
-	"kluis/vault/schema"
+	"kluis/sync/schema"
 )
 
 // RecordsJSONSchema returns the JSON Schema (draft 2020-12) of

@@ -3,7 +3,6 @@ package bundle
 import (
 	"bytes"
 	"encoding/hex"
-	"kluis/sync/signed"
 	"path"
 	"slices"
 	"strings"
@@ -11,9 +10,11 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"kluis/sync/signed"
+
 	"filippo.io/age"
 
-	"kluis/vault/schema"
+	"kluis/sync/schema"
 )
 
 // Format ids and fixed entry names of a bundle (version 1).

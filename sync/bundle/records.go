@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"kluis/sync/schema"
 	"kluis/vault"
-	"kluis/vault/schema"
 )
 
 // RecordsFormat is the format id of records.json.

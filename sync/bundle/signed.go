@@ -5,17 +5,17 @@ import (
 	"encoding/base64"
 	"errors"
 
+	"kluis/internal/sign"
 	"kluis/sync/signed"
-	"kluis/vault"
 )
 
-// A Signer signs messages with an Ed25519 key, domain-separated as
-// vault.Sign does: the signature is over domain ‖ 0x00 ‖ message. Both
-// *vault.Vault (the citizen) and *OrgIdentity (the organisation) are
+// A Signer signs messages with an Ed25519 key under Kluis's one scheme
+// (package internal/sign): the signature is over domain ‖ 0x00 ‖ message.
+// The citizen's unlocked vault and *OrgIdentity (the organisation) are
 // Signers.
-type Signer = signed.Signer
+type Signer = sign.Signer
 
-var _ Signer = (*vault.Vault)(nil)
+var _ Signer = (*OrgIdentity)(nil)
 
 // Signature domains. Each kind of signed thing has its own, so a signature
 // made for one can never be passed off as another.
@@ -52,14 +52,6 @@ func parseEd25519(s string) (ed25519.PublicKey, error) {
 }
 
 func encodeKey(k ed25519.PublicKey) string { return base64.StdEncoding.EncodeToString(k) }
-
-// signedBytes is what an Ed25519 signature in Kluis covers.
-func signedBytes(domain string, message []byte) []byte {
-	b := make([]byte, 0, len(domain)+1+len(message))
-	b = append(b, domain...)
-	b = append(b, 0)
-	return append(b, message...)
-}
 
 // ParseCardKey decodes an Ed25519 public key as cards, manifests and
 // receipts write it (standard base64).

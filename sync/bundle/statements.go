@@ -7,7 +7,7 @@ import (
 	"encoding/hex"
 	"time"
 
-	"kluis/vault"
+	"kluis/internal/sign"
 )
 
 // Format ids of the signed statements about a bundle.
@@ -63,7 +63,7 @@ func ParseNotice(file []byte) (*Notice, error) {
 	if err := n.check(); err != nil {
 		return nil, err
 	}
-	if !vault.VerifySignature(n.IssuerKey(), DomainNotice, body, sig) {
+	if !sign.Verify(n.IssuerKey(), DomainNotice, body, sig) {
 		return nil, refuse(CodeBadNotice, "the signature does not verify")
 	}
 	return &n, nil
@@ -151,7 +151,7 @@ func ParseReceipt(file []byte) (*Receipt, error) {
 	if err := r.check(); err != nil {
 		return nil, err
 	}
-	if !vault.VerifySignature(r.Key(), DomainReceipt, body, sig) {
+	if !sign.Verify(r.Key(), DomainReceipt, body, sig) {
 		return nil, refuse(CodeBadReceipt, "the signature does not verify")
 	}
 	return &r, nil

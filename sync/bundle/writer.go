@@ -13,6 +13,8 @@ import (
 	"slices"
 	"time"
 
+	"kluis/internal/sign"
+
 	"filippo.io/age"
 	"filippo.io/age/armor"
 	"github.com/google/uuid"
@@ -180,7 +182,7 @@ func Write(dst io.Writer, s *Share, signer Signer) (*Manifest, error) {
 
 func vaultVerify(issuerKey string, mb, sig []byte) bool {
 	k, err := parseEd25519(issuerKey)
-	return err == nil && vault.VerifySignature(k, DomainManifest, mb, sig)
+	return err == nil && sign.Verify(k, DomainManifest, mb, sig)
 }
 
 // manifest fills in the defaults and builds the manifest and records.json.

@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"kluis/vault/schema"
+	"kluis/sync/schema"
 )
 
 // Format ids of the delegation statements.

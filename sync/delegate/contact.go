@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"kluis/internal/sign"
 	"strings"
 	"time"
 	"unicode"
@@ -87,7 +88,7 @@ func ParseContact(code string) (*Contact, error) {
 	if err := c.check(); err != nil {
 		return nil, err
 	}
-	if canon, _ := marshalCompact(c); !bytes.Equal(canon, body) || !vault.VerifySignature(c.PublicKey(), DomainContact, body, sig) {
+	if canon, _ := marshalCompact(c); !bytes.Equal(canon, body) || !sign.Verify(c.PublicKey(), DomainContact, body, sig) {
 		return nil, fmt.Errorf("%w: the signature does not verify", ErrBadContact)
 	}
 	return &c, nil

@@ -9,9 +9,9 @@ import (
 	"io"
 	"time"
 
+	"kluis/sync/hlc"
+	"kluis/sync/schema"
 	"kluis/vault"
-	"kluis/vault/hlc"
-	"kluis/vault/schema"
 )
 
 // Documents travel in a pack after its signed statement: the statement

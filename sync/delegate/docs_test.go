@@ -17,8 +17,8 @@ import (
 
 	"filippo.io/age"
 
+	"kluis/sync/hlc"
 	"kluis/vault"
-	"kluis/vault/hlc"
 )
 
 func randomBytes(t testing.TB, n int) []byte {

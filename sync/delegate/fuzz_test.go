@@ -8,8 +8,8 @@ import (
 
 	"filippo.io/age"
 
+	"kluis/sync/hlc"
 	"kluis/vault"
-	"kluis/vault/hlc"
 )
 
 // FuzzPackMerge signs arbitrary pack bodies with a delegate's real key and

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"slices"
 
+	"kluis/sync/hlc"
 	"kluis/vault"
-	"kluis/vault/hlc"
 )
 
 // newManaged looks for a pinned contact that sent a certificate naming us:

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"kluis/internal/sign"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,8 +17,8 @@ import (
 
 	"filippo.io/age"
 
+	"kluis/sync/hlc"
 	"kluis/vault"
-	"kluis/vault/hlc"
 )
 
 // PackFormat is the format id inside a sync pack.
@@ -179,7 +180,7 @@ func parsePack(plain []byte) (*Pack, func(ed25519.PublicKey) bool, error) {
 	case len(p.Records) > maxPackRecords || len(p.Statements) > 64 || len(p.Reports) > 1024 || len(p.Documents) > maxPackDocuments:
 		return nil, nil, refused(CodeNotPack, errors.New("too many entries"))
 	}
-	verify := func(k ed25519.PublicKey) bool { return vault.VerifySignature(k, DomainPack, body, sig) }
+	verify := func(k ed25519.PublicKey) bool { return sign.Verify(k, DomainPack, body, sig) }
 	return &p, verify, nil
 }
 

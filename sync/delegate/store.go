@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"kluis/sync/hlc"
 	"kluis/vault"
-	"kluis/vault/hlc"
 )
 
 // What this package keeps in a vault, as objects (vault.PutObject):

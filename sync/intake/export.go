@@ -14,7 +14,7 @@ import (
 
 	"kluis/internal/i18n"
 	"kluis/sync/bundle"
-	"kluis/vault/schema"
+	"kluis/sync/schema"
 )
 
 // Export writes an import to dir for the organisation's case system:

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"kluis/sync/bundle"
-	"kluis/vault/schema"
+	"kluis/sync/schema"
 )
 
 // Trust says how far the citizen can trust who a request says it is from.

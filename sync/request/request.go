@@ -10,8 +10,8 @@ import (
 	"github.com/google/uuid"
 
 	"kluis/sync/bundle"
+	"kluis/sync/schema"
 	"kluis/sync/signed"
-	"kluis/vault/schema"
 )
 
 // Format is the format id of a data request; Domain separates its

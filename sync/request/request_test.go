@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"kluis/sync/bundle"
-	"kluis/vault/schema"
+	"kluis/sync/schema"
 )
 
 func TestRoundTrip(t *testing.T) {

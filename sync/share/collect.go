@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"kluis/sync/bundle"
+	"kluis/sync/schema"
 	"kluis/vault"
-	"kluis/vault/schema"
 )
 
 // ErrNothing means a scope holds no records: the chosen categories are

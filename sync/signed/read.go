@@ -5,8 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
-
-	"kluis/vault"
+	"kluis/internal/sign"
 )
 
 // ErrNotCanonical means a body decodes but is not the compact form its
@@ -49,7 +48,7 @@ func Read(file []byte, limit int, format, domain string, v any, check func() (ed
 	if again, err := MarshalCompact(v); err != nil || !bytes.Equal(again, body) {
 		return ErrNotCanonical
 	}
-	if key == nil || !vault.VerifySignature(key, domain, body, sig) {
+	if key == nil || !sign.Verify(key, domain, body, sig) {
 		return ErrSignatureMismatch
 	}
 	return nil

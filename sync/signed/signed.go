@@ -8,7 +8,7 @@
 //	base64 (standard alphabet, padded) of the 64-byte Ed25519 signature "\n"
 //
 // The signature is over domain ‖ 0x00 ‖ body, the body's exact bytes, with
-// a domain of its own per kind of file (vault.Sign and vault.VerifySignature),
+// a domain of its own per kind of file (the scheme of package internal/sign),
 // so a signature made for one kind can never be passed off as another.
 // docs/FORMAT.md specifies the layout; the packages that define each kind
 // of file (sync/bundle, sync/request, sync/delegate, …) use this one.
@@ -20,17 +20,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-
-	"kluis/vault"
+	"kluis/internal/sign"
 )
 
-// A Signer signs messages with an Ed25519 key, domain-separated as
-// vault.Sign does. *vault.Vault is one.
-type Signer interface {
-	Sign(domain string, message []byte) ([]byte, error)
-}
-
-var _ Signer = (*vault.Vault)(nil)
+// A Signer signs messages with an Ed25519 key under Kluis's one scheme
+// (package internal/sign); the citizen's unlocked vault is one.
+type Signer = sign.Signer
 
 // Errors of Split; the packages above map them to their own refusal codes.
 var (
@@ -101,7 +96,7 @@ func Open(file []byte, limit int, domain string, v any, key func() ed25519.Publi
 		return err
 	}
 	k := key()
-	if k == nil || !vault.VerifySignature(k, domain, body, sig) {
+	if k == nil || !sign.Verify(k, domain, body, sig) {
 		return ErrSignatureMismatch
 	}
 	return nil
