@@ -16,9 +16,9 @@ import (
 	"kluis/sync/hlc"
 )
 
-// replica opens a second vault standing in for another replica (a
+// openReplica opens a second vault standing in for another replica (a
 // delegate's copy) of the same data.
-func replica(t *testing.T, person string) *Vault {
+func openReplica(t *testing.T, person string) *Vault {
 	t.Helper()
 	v, _, err := Create(filepath.Join(t.TempDir(), person+".kluis"), []byte(testPass), person, nil)
 	if err != nil {
@@ -43,7 +43,7 @@ func send(t *testing.T, from, to *Vault, mark hlc.Timestamp) hlc.Timestamp {
 }
 
 func TestMergeAddsUpdatesAndIsIdempotent(t *testing.T) {
-	mother, son := replica(t, "Fatima"), replica(t, "Youssef")
+	mother, son := openReplica(t, "Fatima"), openReplica(t, "Youssef")
 	r, _ := son.Add("debts", map[string]string{"creditor": "CJIB", "amount": "389"})
 	mark := send(t, son, mother, 0)
 	got, err := mother.Get(r.ID)
@@ -74,7 +74,7 @@ func TestMergeAddsUpdatesAndIsIdempotent(t *testing.T) {
 }
 
 func TestConcurrentEditsConvergeAndKeepTheLoser(t *testing.T) {
-	mother, son := replica(t, "Fatima"), replica(t, "Youssef")
+	mother, son := openReplica(t, "Fatima"), openReplica(t, "Youssef")
 	r, _ := mother.Add("income", map[string]string{"source": "Thuiszorg", "amount": "1200"})
 	send(t, mother, son, 0)
 	// Both edit the same field offline.
@@ -103,7 +103,7 @@ func TestConcurrentEditsConvergeAndKeepTheLoser(t *testing.T) {
 }
 
 func TestMergeRefusesBadRecordsAndStoresNothing(t *testing.T) {
-	v, other := replica(t, "a"), replica(t, "b")
+	v, other := openReplica(t, "a"), openReplica(t, "b")
 	good, _ := other.Add("goals", map[string]string{"title": "ok"})
 	bad := []func(r *Record){
 		func(r *Record) { r.Category = "pets" },
@@ -138,7 +138,7 @@ func TestMergeConvergesWhateverTheOrder(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 7))
-	reps := []*Vault{replica(t, "a"), replica(t, "b"), replica(t, "c")}
+	reps := []*Vault{openReplica(t, "a"), openReplica(t, "b"), openReplica(t, "c")}
 	first, _ := reps[0].Add("debts", map[string]string{"creditor": "Start"})
 	ids := []string{first.ID}
 	for _, r := range reps[1:] {
@@ -241,7 +241,7 @@ func TestMergeConvergesWhateverTheOrder(t *testing.T) {
 }
 
 func TestDocumentsTravelBetweenReplicas(t *testing.T) {
-	son, mother := replica(t, "Youssef"), replica(t, "Fatima")
+	son, mother := openReplica(t, "Youssef"), openReplica(t, "Fatima")
 	content := randomBytes(t, 2*ChunkSize+123)
 	doc, err := son.AddDocument(context.Background(), "brief uit Canada.pdf", bytes.NewReader(content), DocumentOptions{})
 	if err != nil {
@@ -278,7 +278,7 @@ func TestDocumentsTravelBetweenReplicas(t *testing.T) {
 }
 
 func TestImportDocumentRefusesWrongContent(t *testing.T) {
-	a, b := replica(t, "a"), replica(t, "b")
+	a, b := openReplica(t, "a"), openReplica(t, "b")
 	content := randomBytes(t, ChunkSize+5)
 	a.AddDocument(context.Background(), "x.pdf", bytes.NewReader(content), DocumentOptions{})
 	metas, _, _ := a.DocumentChanges(0)

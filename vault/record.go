@@ -6,29 +6,15 @@ import (
 	"fmt"
 	"slices"
 
+	"kluis/sync/replica"
+
 	"kluis/sync/hlc"
 )
 
-// A Record is one version of one item in a category: an income, a debt, a
-// household member. Field values are in the canonical form of the schema
-// (money in cents, dates in ISO form, …); the schema package formats them
-// for people.
-type Record struct {
-	ID       string            `json:"id"`       // random UUID v4
-	Category string            `json:"category"` // schema category id
-	Fields   map[string]string `json:"fields"`   // field id → canonical value
-	Version  uint64            `json:"version"`  // 1 for the first version, +1 per change
-	Created  hlc.Timestamp     `json:"created"`  // when version 1 was made
-	Modified hlc.Timestamp     `json:"modified"` // when this version was made
-	Author   Author            `json:"author"`   // who made this version
-	Deleted  bool              `json:"deleted"`  // in the recycle bin
-	// DeletedAt is when Deleted last changed (0: never deleted). Sync
-	// merges the recycle-bin state by it, like a field.
-	DeletedAt hlc.Timestamp `json:"deleted_at,omitempty"`
-	// Stamps holds, per field, when its value last changed. Sync merges
-	// concurrent edits field by field with these.
-	Stamps map[string]hlc.Timestamp `json:"stamps"`
-}
+// A Record is one version of one item in a category. It is the record
+// type of package sync/replica, the form in which versions travel between
+// replicas; this package stores it in the binary layout below.
+type Record = replica.Record
 
 // Binary layout of a record (all integers unsigned varints):
 //
@@ -45,7 +31,7 @@ const maxRecordStr = 1 << 16
 
 var errRecordEncoding = errors.New("malformed record")
 
-func (r *Record) marshal() ([]byte, error) {
+func marshalRecord(r *Record) ([]byte, error) {
 	id, err := parseID(r.ID)
 	if err != nil {
 		return nil, err

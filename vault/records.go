@@ -211,7 +211,7 @@ func fieldNames(fields map[string]string) string {
 }
 
 func (t *txn) putRecord(r *Record) error {
-	b, err := r.marshal()
+	b, err := marshalRecord(r)
 	if err != nil {
 		return err
 	}
@@ -220,7 +220,7 @@ func (t *txn) putRecord(r *Record) error {
 }
 
 func (t *txn) putVersion(r *Record) error {
-	b, err := r.marshal()
+	b, err := marshalRecord(r)
 	if err != nil {
 		return err
 	}

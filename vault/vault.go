@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"kluis/sync/replica"
+
 	"filippo.io/age"
 	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
@@ -43,10 +45,7 @@ func (o *Options) now() func() time.Time {
 }
 
 // Author says who made a change: a person and the device they used.
-type Author struct {
-	Person string `json:"person"`
-	Device string `json:"device"`
-}
+type Author = replica.Author
 
 // deviceFile is the sealed per-installation identity of the acting person.
 type deviceFile struct {

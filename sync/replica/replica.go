@@ -1,0 +1,42 @@
+// Package replica defines a record version as it travels between replicas
+// of one vault: the owner's vault, a helper's copy of it and the owner's
+// second computer exchange these in sync packs (package sync/delegate), and
+// the vault stores them (package vault, which names this type vault.Record).
+//
+// A Record carries, besides its fields, everything a state-based merge
+// needs: a hybrid logical clock stamp per field and for the recycle-bin
+// state, the version number and the author. Its JSON form is part of the
+// sync pack format (docs/FORMAT.md).
+//
+// The package holds types only: no I/O, no keys, no vault. It must never
+// import package vault or any citizen-side use case.
+package replica
+
+import "kluis/sync/hlc"
+
+// A Record is one version of one item in a category: an income, a debt, a
+// household member. Field values are in the canonical form of the schema
+// (money in cents, dates in ISO form, …); the schema package formats them
+// for people.
+type Record struct {
+	ID       string            `json:"id"`       // random UUID v4
+	Category string            `json:"category"` // schema category id
+	Fields   map[string]string `json:"fields"`   // field id → canonical value
+	Version  uint64            `json:"version"`  // 1 for the first version, +1 per change
+	Created  hlc.Timestamp     `json:"created"`  // when version 1 was made
+	Modified hlc.Timestamp     `json:"modified"` // when this version was made
+	Author   Author            `json:"author"`   // who made this version
+	Deleted  bool              `json:"deleted"`  // in the recycle bin
+	// DeletedAt is when Deleted last changed (0: never deleted). Sync
+	// merges the recycle-bin state by it, like a field.
+	DeletedAt hlc.Timestamp `json:"deleted_at,omitempty"`
+	// Stamps holds, per field, when its value last changed. Sync merges
+	// concurrent edits field by field with these.
+	Stamps map[string]hlc.Timestamp `json:"stamps"`
+}
+
+// Author says who made a change: a person and the device they used.
+type Author struct {
+	Person string `json:"person"`
+	Device string `json:"device"`
+}
