@@ -8,15 +8,17 @@ import (
 	"slices"
 	"strings"
 
+	"kluis/citizen/cases"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"kluis/citizen/share"
 	"kluis/sync/bundle"
 	"kluis/sync/request"
-	"kluis/sync/share"
 	"kluis/sync/schema"
 )
 
@@ -28,7 +30,7 @@ import (
 type consentScreen struct {
 	u  *UI
 	o  *request.Opened
-	th *request.Thread
+	th *cases.Thread
 
 	preview  *share.Preview
 	recordOn map[string]bool            // record id → goes
@@ -52,7 +54,7 @@ type consentScreen struct {
 	saved    string
 }
 
-func newConsentScreen(u *UI, o *request.Opened, th *request.Thread) *consentScreen {
+func newConsentScreen(u *UI, o *request.Opened, th *cases.Thread) *consentScreen {
 	return &consentScreen{u: u, o: o, th: th, recordOn: map[string]bool{}, fieldOn: map[string]bool{},
 		docOn: map[string]bool{}, checks: map[string][]*widget.Check{}}
 }
@@ -418,14 +420,14 @@ func (s *consentScreen) create(scope share.Scope, message string) {
 		}
 		path = f.Name()
 		bw := bufio.NewWriterSize(f, 256<<10)
-		a := request.Answer{Scope: scope, Message: message, Now: u.deps.Now(), Compress: true,
+		a := cases.Answer{Scope: scope, Message: message, Now: u.deps.Now(), Compress: true,
 			Flush: func() error {
 				if err := bw.Flush(); err != nil {
 					return err
 				}
 				return f.Sync()
 			}}
-		res, err = request.Respond(ctx, v, s.o, a, bw, func(done, total int64) {
+		res, err = cases.Respond(ctx, v, s.o, a, bw, func(done, total int64) {
 			if total > 0 {
 				progress(float64(done) / float64(total))
 			}
@@ -468,7 +470,7 @@ func (s *consentScreen) onRefuse() {
 			return
 		}
 		now := u.deps.Now()
-		runQuiet(u, func() (*request.Thread, error) { return request.Refuse(v, s.o, now) }, func(th *request.Thread, err error) {
+		runQuiet(u, func() (*cases.Thread, error) { return cases.Refuse(v, s.o, now) }, func(th *cases.Thread, err error) {
 			if err != nil {
 				s.say(u.requestErrorText(err))
 				return

@@ -8,13 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"kluis/citizen/cases"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"kluis/citizen/share"
 	"kluis/sync/bundle"
 	"kluis/sync/request"
-	"kluis/sync/share"
 )
 
 // requestFrom makes a request of org for income and fixed costs.
@@ -189,7 +191,7 @@ func TestConsentWarningsAndRefuse(t *testing.T) {
 	}
 	refused := 0
 	for _, e := range events {
-		if e.Action == request.ActionRefused {
+		if e.Action == cases.ActionRefused {
 			refused++
 		}
 	}
@@ -237,7 +239,7 @@ func TestConsentRefusesBadRequests(t *testing.T) {
 			t.Fatal("a bad request reached the consent screen")
 		}
 	}
-	threads, err := request.Threads(u.vault())
+	threads, err := cases.Threads(u.vault())
 	if err != nil || len(threads) != 0 {
 		t.Fatalf("threads after bad requests: %d %v", len(threads), err)
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 
+	"kluis/citizen/donate"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
@@ -11,9 +13,9 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"kluis/citizen/youth"
 	"kluis/sync/index"
 	"kluis/sync/request"
-	"kluis/sync/youth"
 	"kluis/vault"
 )
 
@@ -26,7 +28,7 @@ import (
 type donateScreen struct {
 	u      *UI
 	o      *index.Opened
-	draft  *index.Draft
+	draft  *donate.Draft
 	wijk   *widget.Select
 	pick   map[string]*widget.Select // question id → its answers
 	youth  error                     // the youth rule's refusal, if any
@@ -37,7 +39,7 @@ type donateScreen struct {
 // skipChoice is the answer that leaves a question out.
 func skipChoice() string { return lang.L("app.donate.skip") }
 
-func newDonateScreen(u *UI, o *index.Opened, d *index.Draft, youthErr error) *donateScreen {
+func newDonateScreen(u *UI, o *index.Opened, d *donate.Draft, youthErr error) *donateScreen {
 	return &donateScreen{u: u, o: o, draft: d, youth: youthErr, pick: map[string]*widget.Select{}}
 }
 
@@ -135,7 +137,7 @@ func (s *donateScreen) saveTo(path string, file []byte) {
 	}
 	err := writeFileSafely(path, func(w io.Writer) error { _, err := w.Write(file); return err })
 	if err == nil {
-		err = v.LogEvent(vault.Event{Action: index.ActionDonated, Subject: s.o.Definition.ID})
+		err = v.LogEvent(vault.Event{Action: donate.ActionDonated, Subject: s.o.Definition.ID})
 	}
 	if err != nil {
 		u.showError(err)
@@ -161,12 +163,12 @@ func (u *UI) openIndex(o *index.Opened) {
 		return
 	}
 	type prepared struct {
-		d     *index.Draft
+		d     *donate.Draft
 		youth error
 	}
 	runQuiet(u, func() (prepared, error) {
 		now := u.deps.Now()
-		d, err := index.Prepare(v, o.Parsed, now)
+		d, err := donate.Prepare(v, o.Parsed, now)
 		if err != nil {
 			return prepared{}, err
 		}

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"kluis/citizen/donate"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
@@ -77,7 +79,7 @@ func TestDonateScreen(t *testing.T) {
 		t.Fatalf("donation %+v", d)
 	}
 	events, _ := v.Log()
-	if last := events[len(events)-1]; last.Action != index.ActionDonated || last.Detail != "" {
+	if last := events[len(events)-1]; last.Action != donate.ActionDonated || last.Detail != "" {
 		t.Fatalf("log entry %+v", last)
 	}
 }

@@ -14,7 +14,7 @@ import (
 	"kluis/internal/instance"
 	"kluis/sync/bundle"
 	"kluis/sync/request"
-	"kluis/sync/share"
+	"kluis/citizen/share"
 )
 
 // focusRecorder is a window that counts being brought to the front.

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 
+	"kluis/citizen/cases"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
@@ -70,7 +72,7 @@ func (p *requestsPage) load() {
 	if v == nil {
 		return
 	}
-	runQuiet(u, func() ([]*request.Thread, error) { return request.Threads(v) }, func(threads []*request.Thread, err error) {
+	runQuiet(u, func() ([]*cases.Thread, error) { return cases.Threads(v) }, func(threads []*cases.Thread, err error) {
 		if err != nil {
 			u.showError(err)
 			return
@@ -134,11 +136,11 @@ func (u *UI) openRequest(input []byte) {
 	}
 	type opened struct {
 		o   *request.Opened
-		th  *request.Thread
+		th  *cases.Thread
 		idx *index.Opened // a wijkonderzoek, which opens the same way
 	}
 	runQuiet(u, func() (opened, error) {
-		known, err := request.KnownCards(v)
+		known, err := cases.KnownCards(v)
 		if err != nil {
 			return opened{}, err
 		}
@@ -149,7 +151,7 @@ func (u *UI) openRequest(input []byte) {
 			}
 			return opened{}, err
 		}
-		th, err := request.Receive(v, o)
+		th, err := cases.Receive(v, o)
 		return opened{o: o, th: th}, err
 	}, func(r opened, err error) {
 		if err != nil {
@@ -170,11 +172,11 @@ func (u *UI) requestErrorText(err error) string {
 		return lang.L("error.request." + string(c))
 	}
 	switch {
-	case errors.Is(err, request.ErrAnswered):
+	case errors.Is(err, cases.ErrAnswered):
 		return lang.L("app.consent.error.answered")
-	case errors.Is(err, request.ErrRefused):
+	case errors.Is(err, cases.ErrRefused):
 		return lang.L("app.consent.error.refused")
-	case errors.Is(err, request.ErrOutsideRequest):
+	case errors.Is(err, cases.ErrOutsideRequest):
 		return lang.L("app.consent.error.outside")
 	}
 	return u.cat.Error(err)

@@ -16,7 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"kluis/sync/bundle"
-	"kluis/sync/share"
+	"kluis/citizen/share"
 	"kluis/vault"
 	"kluis/sync/schema"
 )

@@ -16,8 +16,8 @@ import (
 
 	"kluis/assets"
 	"kluis/sync/bundle"
-	"kluis/sync/intake"
-	"kluis/sync/share"
+	"kluis/intake"
+	"kluis/citizen/share"
 	"kluis/vault"
 )
 

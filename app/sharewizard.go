@@ -25,7 +25,7 @@ import (
 	"github.com/skip2/go-qrcode"
 
 	"kluis/sync/bundle"
-	"kluis/sync/share"
+	"kluis/citizen/share"
 	"kluis/vault"
 	"kluis/sync/schema"
 )

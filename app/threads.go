@@ -3,14 +3,15 @@ package app
 import (
 	"strings"
 
+	"kluis/citizen/cases"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"kluis/sync/request"
-	"kluis/sync/share"
+	"kluis/citizen/share"
 )
 
 // threadView is one case conversation with an organisation: its requests,
@@ -42,8 +43,8 @@ func (p *threadView) content() fyne.CanvasObject {
 }
 
 type threadData struct {
-	th      *request.Thread
-	entries []request.Entry
+	th      *cases.Thread
+	entries []cases.Entry
 }
 
 func (p *threadView) load() {
@@ -53,7 +54,7 @@ func (p *threadView) load() {
 		return
 	}
 	runQuiet(u, func() (threadData, error) {
-		th, err := request.GetThread(v, p.id)
+		th, err := cases.GetThread(v, p.id)
 		if err != nil {
 			return threadData{}, err
 		}
@@ -102,13 +103,13 @@ func (p *threadView) show(d threadData) {
 		var icon fyne.Resource
 		var head, body string
 		switch e.Kind {
-		case request.KindRequest:
+		case cases.KindRequest:
 			icon, head, body = theme.MailComposeIcon(), t("app.threads.request", data), t("app.threads.request_detail", data)
-		case request.KindAnswer:
+		case cases.KindAnswer:
 			icon, head, body = theme.MailSendIcon(), lang.L("app.threads.answer"), t("app.threads.answer_detail", data)
-		case request.KindRefusal:
+		case cases.KindRefusal:
 			icon, head = theme.CancelIcon(), lang.L("app.threads.refusal")
-		case request.KindReceipt:
+		case cases.KindReceipt:
 			icon, head, body = theme.ConfirmIcon(), t("app.threads.receipt", data), t("app.threads.receipt_detail", data)
 			if !e.Verified {
 				body += " " + lang.L("app.threads.receipt_unverified")
@@ -125,13 +126,13 @@ func (p *threadView) show(d threadData) {
 		}
 		if e.Message != "" {
 			who := t("app.threads.message_from_org", data)
-			if e.Kind == request.KindAnswer {
+			if e.Kind == cases.KindAnswer {
 				who = lang.L("app.threads.message_from_me")
 			}
 			p.list.Add(&widget.Label{Text: who, TextStyle: fyne.TextStyle{Bold: true}})
 			p.list.Add(&widget.Label{Text: e.Message, Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Italic: true}})
 		}
-		if e.Kind == request.KindRequest && e.File != "" {
+		if e.Kind == cases.KindRequest && e.File != "" {
 			file := []byte(e.File)
 			p.list.Add(container.NewHBox(&widget.Button{Text: lang.L("app.threads.open_request"), Icon: theme.VisibilityIcon(), OnTapped: func() {
 				u.touch()

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"kluis/sync/bundle"
-	"kluis/sync/intake"
+	"kluis/intake"
 )
 
 // Names keygen gives the two files it writes.

@@ -5,7 +5,7 @@ import (
 
 	"kluis/sync/bundle"
 	"kluis/sync/index"
-	"kluis/sync/intake"
+	"kluis/intake"
 	"kluis/sync/request"
 )
 

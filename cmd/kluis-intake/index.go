@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"kluis/sync/index"
-	"kluis/sync/intake"
+	"kluis/intake"
 )
 
 // indexFlags are the flags of the index verbs.

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"kluis/sync/bundle"
-	"kluis/sync/intake"
+	"kluis/intake"
 	"kluis/sync/request"
 )
 

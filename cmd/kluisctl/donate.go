@@ -7,9 +7,13 @@ import (
 	"strings"
 	"time"
 
+	"kluis/citizen/cases"
+
+	"kluis/citizen/donate"
+
+	"kluis/citizen/youth"
 	"kluis/sync/index"
 	"kluis/sync/request"
-	"kluis/sync/youth"
 	"kluis/vault"
 )
 
@@ -62,7 +66,7 @@ func (c *cli) cmdDonate(args []string) error {
 		if err != nil {
 			return c.about(err, "cli.donate.what.index", map[string]any{"Path": shortArg(args[0])})
 		}
-		known, err := request.KnownCards(v)
+		known, err := cases.KnownCards(v)
 		if err != nil {
 			return c.aboutVault(err)
 		}
@@ -71,7 +75,7 @@ func (c *cli) cmdDonate(args []string) error {
 			return c.indexProblem(err)
 		}
 		now := time.Now()
-		d, err := index.Prepare(v, o.Parsed, now)
+		d, err := donate.Prepare(v, o.Parsed, now)
 		if err != nil {
 			return c.aboutVault(err)
 		}
@@ -108,7 +112,7 @@ func (c *cli) cmdDonate(args []string) error {
 		}
 		// The log says that a donation was made for which index; never the
 		// answers or the wijk.
-		if err := v.LogEvent(vault.Event{Action: index.ActionDonated, Subject: o.Definition.ID}); err != nil {
+		if err := v.LogEvent(vault.Event{Action: donate.ActionDonated, Subject: o.Definition.ID}); err != nil {
 			return c.aboutVault(err)
 		}
 		j := jsonDonation{Index: o.Definition.ID, Title: o.Definition.Title, Org: o.Card.Org, Trusted: o.Trust.String(),

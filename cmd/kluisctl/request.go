@@ -10,9 +10,11 @@ import (
 	"strings"
 	"time"
 
+	"kluis/citizen/cases"
+
+	"kluis/citizen/share"
 	"kluis/sync/bundle"
 	"kluis/sync/request"
-	"kluis/sync/share"
 	"kluis/vault"
 )
 
@@ -38,11 +40,11 @@ func (c *cli) requestProblem(err error) error {
 		return c.problem("error.request."+string(re.Code), nil)
 	}
 	switch {
-	case errors.Is(err, request.ErrAnswered):
+	case errors.Is(err, cases.ErrAnswered):
 		return c.problem("cli.request.error.answered", nil)
-	case errors.Is(err, request.ErrRefused):
+	case errors.Is(err, cases.ErrRefused):
 		return c.problem("cli.request.error.refused", nil)
-	case errors.Is(err, request.ErrOutsideRequest):
+	case errors.Is(err, cases.ErrOutsideRequest):
 		return c.problem("cli.request.error.outside", nil)
 	}
 	return err
@@ -57,7 +59,7 @@ func (c *cli) openRequest(v *vault.Vault, arg string) (*request.Opened, error) {
 	if err != nil {
 		return nil, c.about(err, "cli.request.what.request", what)
 	}
-	known, err := request.KnownCards(v)
+	known, err := cases.KnownCards(v)
 	if err != nil {
 		return nil, c.aboutVault(err)
 	}
@@ -102,7 +104,7 @@ type jsonItem struct {
 	Fields   []string `json:"fields,omitempty"`
 }
 
-func requestJSON(o *request.Opened, th *request.Thread, now time.Time) jsonRequest {
+func requestJSON(o *request.Opened, th *cases.Thread, now time.Time) jsonRequest {
 	r := o.Request
 	oa := o.OverAsking()
 	j := jsonRequest{ID: r.ID, Org: o.Card.Org, OIN: o.Card.OIN, Fingerprint: o.Fingerprint(), Trust: o.Trust.String(),
@@ -125,7 +127,7 @@ func (c *cli) cmdRequestShow(args []string) error {
 		if err != nil {
 			return err
 		}
-		th, err := request.Receive(v, o)
+		th, err := cases.Receive(v, o)
 		if err != nil {
 			return c.aboutVault(err)
 		}
@@ -237,9 +239,9 @@ func (c *cli) cmdRequestRefuse(args []string) error {
 		if err != nil {
 			return err
 		}
-		th, err := request.Refuse(v, o, time.Now())
+		th, err := cases.Refuse(v, o, time.Now())
 		if err != nil {
-			if errors.Is(err, request.ErrAnswered) {
+			if errors.Is(err, cases.ErrAnswered) {
 				return c.requestProblem(err)
 			}
 			return c.aboutVault(err)
@@ -370,7 +372,7 @@ func (c *cli) cmdShareAnswer() error {
 		var res share.Result
 		err = writeAtomic(target, func(f *os.File) error {
 			w := bufio.NewWriterSize(f, 256<<10)
-			a := request.Answer{Scope: scope, Message: message, NotAfter: notAfter, Now: now,
+			a := cases.Answer{Scope: scope, Message: message, NotAfter: notAfter, Now: now,
 				Armor: o.armor, Compress: o.qr != "", File: target}
 			a.Flush = func() error {
 				if err := w.Flush(); err != nil {
@@ -382,13 +384,13 @@ func (c *cli) cmdShareAnswer() error {
 				return nil
 			}
 			var err error
-			res, err = request.Respond(ctx, v, req, a, w, nil)
+			res, err = cases.Respond(ctx, v, req, a, w, nil)
 			return err
 		})
 		switch {
 		case errors.Is(err, share.ErrNothing):
 			return c.problem("cli.share.error.nothing", nil)
-		case request.CodeOf(err) != "", errors.Is(err, request.ErrRefused), errors.Is(err, request.ErrOutsideRequest):
+		case request.CodeOf(err) != "", errors.Is(err, cases.ErrRefused), errors.Is(err, cases.ErrOutsideRequest):
 			return c.requestProblem(err)
 		case errors.Is(err, vault.ErrLocked), errors.Is(err, vault.ErrDamaged):
 			return c.aboutVault(err)

@@ -6,9 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"kluis/sync/bundle"
+	"kluis/citizen/share"
 	"kluis/sync/delegate"
-	"kluis/sync/share"
 	"kluis/vault"
 )
 
@@ -266,7 +265,7 @@ func (c *cli) withShareVault(fn func(v *vault.Vault, behalf *share.Behalf, until
 		if err != nil {
 			return c.about(err, "cli.managed.what", map[string]any{"Name": m.Owner.Name})
 		}
-		behalf := &share.Behalf{Signer: own, Issuer: bundle.IssuerFromVault(own.Author().Person, keys), Certificate: []byte(m.Certificate)}
+		behalf := &share.Behalf{Signer: own, Issuer: share.Issuer(own.Author().Person, keys), Certificate: []byte(m.Certificate)}
 		err = fn(rv, behalf, cert.ValidUntil)
 		if cerr := rv.Close(); err == nil {
 			err = c.about(cerr, "cli.managed.what", map[string]any{"Name": m.Owner.Name})

@@ -5,7 +5,8 @@ import (
 	"strings"
 	"time"
 
-	"kluis/sync/request"
+	"kluis/citizen/cases"
+
 	"kluis/vault"
 )
 
@@ -35,7 +36,7 @@ type jsonEntry struct {
 
 func (c *cli) cmdThreadList([]string) error {
 	return c.withVault(func(v *vault.Vault) error {
-		threads, err := request.Threads(v)
+		threads, err := cases.Threads(v)
 		if err != nil {
 			return c.aboutVault(err)
 		}
@@ -62,12 +63,12 @@ func (c *cli) cmdThreadList([]string) error {
 }
 
 // findThread finds a thread by its id or the start of it.
-func (c *cli) findThread(v *vault.Vault, arg string) (*request.Thread, error) {
-	threads, err := request.Threads(v)
+func (c *cli) findThread(v *vault.Vault, arg string) (*cases.Thread, error) {
+	threads, err := cases.Threads(v)
 	if err != nil {
 		return nil, c.aboutVault(err)
 	}
-	var found []*request.Thread
+	var found []*cases.Thread
 	arg = strings.ToLower(arg)
 	for _, th := range threads {
 		if th.ID == arg || (len(arg) >= minPrefix && strings.HasPrefix(th.ID, arg)) {
@@ -133,13 +134,13 @@ func (c *cli) printThread(j jsonThread) {
 			data["KeptUntil"] = e.KeptUntil.Local().Format("2006-01-02")
 		}
 		switch e.Kind {
-		case request.KindRequest:
+		case cases.KindRequest:
 			fmt.Fprintln(out, t("cli.thread.entry.request", data))
-		case request.KindAnswer:
+		case cases.KindAnswer:
 			fmt.Fprintln(out, t("cli.thread.entry.answer", data))
-		case request.KindRefusal:
+		case cases.KindRefusal:
 			fmt.Fprintln(out, t("cli.thread.entry.refusal", data))
-		case request.KindReceipt:
+		case cases.KindReceipt:
 			key := "cli.thread.entry.receipt"
 			if !e.Verified {
 				key = "cli.thread.entry.receipt_unverified"

@@ -6,7 +6,7 @@
 //     on Fyne or on kluis/app: the GUI sits on top, never underneath.
 //   - only kluis/vault and its sub-packages import go.etcd.io/bbolt: the
 //     storage layout is vault's secret. The one exception is
-//     kluis/sync/intake, the municipality's intake store, which keeps its
+//     kluis/intake, the municipality's intake store, which keeps its
 //     own, separate bbolt file and never opens the vault's.
 //
 // Packages that do not exist yet, or do not compile yet, are tolerated (the
@@ -162,12 +162,12 @@ func TestOnlyVaultImportsBbolt(t *testing.T) {
 				t.Fatal("go list found no packages in module kluis")
 			}
 			for _, p := range pkgs {
-				if isUnder(p.ImportPath, "kluis/vault") || isUnder(p.ImportPath, "kluis/sync/intake") {
+				if isUnder(p.ImportPath, "kluis/vault") || isUnder(p.ImportPath, "kluis/intake") {
 					continue
 				}
 				for _, imp := range imports(p) {
 					if isUnder(imp, "go.etcd.io/bbolt") {
-						t.Errorf("%s imports %s: only kluis/vault (and kluis/sync/intake, for its own store) may touch bbolt; use vault's API instead", p.ImportPath, imp)
+						t.Errorf("%s imports %s: only kluis/vault (and kluis/intake, for its own store) may touch bbolt; use vault's API instead", p.ImportPath, imp)
 					}
 				}
 			}

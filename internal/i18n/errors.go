@@ -5,7 +5,7 @@ import (
 	"io/fs"
 
 	"kluis/sync/schema"
-	"kluis/sync/youth"
+	"kluis/citizen/youth"
 	"kluis/vault"
 )
 

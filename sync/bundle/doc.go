@@ -9,7 +9,7 @@
 //	card, err := bundle.ParseCard(cardFile)            // the organisation's public card
 //	m, err := bundle.Write(f, &bundle.Share{
 //		To: card, NotAfter: time.Now().AddDate(0, 0, 14), Purpose: "Schuldhulp",
-//		Issuer: bundle.IssuerFromVault("Fatima", keys),
+//		Issuer: share.Issuer("Fatima", keys),
 //		Scope: scope, Records: recs, Documents: docs,
 //	}, v)                                              // v (*vault.Vault) signs the manifest
 //

@@ -279,8 +279,8 @@ func CheckMessage(s string) error {
 	return nil
 }
 
-// excludes reports whether field of category is left out.
-func (s *Scope) excludes(category, field string) bool {
+// Excludes reports whether field of category is left out.
+func (s *Scope) Excludes(category, field string) bool {
 	_, found := slices.BinarySearch(s.ExcludedFields, category+"."+field)
 	return found
 }

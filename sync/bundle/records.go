@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"kluis/sync/schema"
-	"kluis/vault"
 )
 
 // RecordsFormat is the format id of records.json.
@@ -48,29 +47,6 @@ type Document struct {
 
 // Path is the document's archive entry name.
 func (d Document) Path() string { return documentsDir + d.ID + "/" + d.Name }
-
-// RecordFromVault turns a vault record into a shared record, leaving out
-// the fields scope excludes.
-func RecordFromVault(r vault.Record, scope Scope) Record {
-	out := Record{ID: r.ID, Category: r.Category, Version: r.Version, Fields: map[string]any{}}
-	if r.Modified != 0 {
-		out.Modified = utc(r.Modified.Time())
-	}
-	cat, ok := schema.Lookup(r.Category)
-	for k, v := range r.Fields {
-		if v == "" || scope.excludes(r.Category, k) {
-			continue
-		}
-		if ok {
-			if f, known := cat.Field(k); known {
-				out.Fields[k] = f.JSONValue(v)
-				continue
-			}
-		}
-		out.Fields[k] = v
-	}
-	return out
-}
 
 // CanonicalFields returns a shared record's fields in their canonical
 // string form (as the vault stores them).
@@ -142,7 +118,7 @@ func parseRecords(b []byte, m *Manifest) (*Records, error) {
 				return nil, &Error{Code: CodeBadRecords, Detail: fmt.Sprintf("record %d", i),
 					Err: &schema.FieldError{Category: cat.ID, Field: k, Code: schema.CodeUnknownField}}
 			}
-			if m.Scope.excludes(cat.ID, k) {
+			if m.Scope.Excludes(cat.ID, k) {
 				return nil, bad("record %d holds the excluded field %s.%s", i, cat.ID, k)
 			}
 			s, err := f.FromJSONValue(r.Fields[k])
@@ -156,7 +132,7 @@ func parseRecords(b []byte, m *Manifest) (*Records, error) {
 			r.Fields[k] = f.JSONValue(s)
 		}
 		for _, f := range cat.Fields {
-			if _, ok := r.Fields[f.ID]; f.Required && !ok && !m.Scope.excludes(cat.ID, f.ID) {
+			if _, ok := r.Fields[f.ID]; f.Required && !ok && !m.Scope.Excludes(cat.ID, f.ID) {
 				return nil, &Error{Code: CodeBadRecords, Detail: fmt.Sprintf("record %d", i),
 					Err: &schema.FieldError{Category: cat.ID, Field: f.ID, Code: schema.CodeRequired}}
 			}

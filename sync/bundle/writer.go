@@ -18,8 +18,6 @@ import (
 	"filippo.io/age"
 	"filippo.io/age/armor"
 	"github.com/google/uuid"
-
-	"kluis/vault"
 )
 
 // A Share is everything a new bundle holds and who it is for. Make one,
@@ -67,11 +65,6 @@ type DocumentSource struct {
 	// match SHA256 (as vault.ReadDocument does), so Write need not hash
 	// it again. Size is always checked.
 	Checked bool
-}
-
-// IssuerFromVault makes an Issuer from a vault's public keys.
-func IssuerFromVault(name string, k vault.PublicKeys) Issuer {
-	return Issuer{Name: name, X25519: k.X25519, Ed25519: encodeKey(k.Ed25519)}
 }
 
 // Write builds the bundle and streams it to dst: the manifest (with every

@@ -21,6 +21,6 @@
 // pseudonym is dropped, the counts stay, and later donations are refused.
 //
 // This package never imports Fyne and never stores anything itself: the
-// organisation's store is in kluis/sync/intake, the donor's in the vault.
+// organisation's store is in kluis/intake, the donor's in the vault.
 // The format is specified in docs/FORMAT.md §10.
 package index

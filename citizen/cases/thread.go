@@ -1,4 +1,4 @@
-package request
+package cases
 
 import (
 	"crypto/sha256"
@@ -10,8 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"kluis/sync/request"
+
+	"kluis/citizen/share"
 	"kluis/sync/bundle"
-	"kluis/sync/share"
 	"kluis/vault"
 )
 
@@ -127,7 +129,7 @@ func (t *Thread) sort() {
 }
 
 // thread loads the thread of p's organisation and case, or a new one.
-func thread(v *vault.Vault, p *Parsed) (*Thread, error) {
+func thread(v *vault.Vault, p *request.Parsed) (*Thread, error) {
 	id := ThreadID(p.Card.Fingerprint(), p.Request.CaseReference)
 	t, err := GetThread(v, id)
 	if errors.Is(err, vault.ErrNotFound) {
@@ -146,7 +148,7 @@ func putThread(v *vault.Vault, t *Thread, e vault.Event) error {
 	return v.PutObject(ObjectThread, t.ID, b, e)
 }
 
-func requestEvent(a vault.Action, p *Parsed, extra string) vault.Event {
+func requestEvent(a vault.Action, p *request.Parsed, extra string) vault.Event {
 	detail := p.Card.Org + " (" + p.Fingerprint() + ")"
 	if p.Request.CaseReference != "" {
 		detail += "; case " + p.Request.CaseReference
@@ -161,14 +163,14 @@ func requestEvent(a vault.Action, p *Parsed, extra string) vault.Event {
 // back to it. Receiving the same request again changes nothing, except
 // whether it counts as from a known organisation (the citizen may have
 // kept its card since).
-func Receive(v *vault.Vault, o *Opened) (*Thread, error) {
+func Receive(v *vault.Vault, o *request.Opened) (*Thread, error) {
 	t, err := thread(v, o.Parsed)
 	if err != nil {
 		return nil, err
 	}
 	for i, e := range t.Entries {
 		if e.Kind == KindRequest && e.RequestID == o.Request.ID {
-			if known := o.Trust == Known; e.Verified != known {
+			if known := o.Trust == request.Known; e.Verified != known {
 				// The citizen kept (or lost) the card since: say so.
 				t.Entries[i].Verified = known
 				return t, putThread(v, t, vault.Event{})
@@ -179,13 +181,13 @@ func Receive(v *vault.Vault, o *Opened) (*Thread, error) {
 	answerBy, keep := o.Request.AnswerBy, o.Request.KeepUntil
 	t.Entries = append(t.Entries, Entry{Kind: KindRequest, At: o.Request.Created, RequestID: o.Request.ID,
 		Purpose: o.Request.Purpose, Message: o.Request.Message, Categories: o.Request.Categories(),
-		AnswerBy: &answerBy, KeptUntil: &keep, Verified: o.Trust == Known, File: string(o.File)})
+		AnswerBy: &answerBy, KeptUntil: &keep, Verified: o.Trust == request.Known, File: string(o.File)})
 	return t, putThread(v, t, requestEvent(ActionReceived, o.Parsed, "trust "+o.Trust.String()))
 }
 
 // RecordAnswer keeps, in the request's thread, that the bundle with
 // manifest m answered it (with records and documents counted).
-func RecordAnswer(v *vault.Vault, o *Opened, m *bundle.Manifest, records, documents int) (*Thread, error) {
+func RecordAnswer(v *vault.Vault, o *request.Opened, m *bundle.Manifest, records, documents int) (*Thread, error) {
 	if _, err := Receive(v, o); err != nil {
 		return nil, err
 	}
@@ -206,7 +208,7 @@ func RecordAnswer(v *vault.Vault, o *Opened, m *bundle.Manifest, records, docume
 // Refuse keeps, in the request's thread and the activity log, that the
 // citizen refused the request. Refusing again changes nothing; a request
 // answered already is not refused (ErrAnswered).
-func Refuse(v *vault.Vault, o *Opened, now time.Time) (*Thread, error) {
+func Refuse(v *vault.Vault, o *request.Opened, now time.Time) (*Thread, error) {
 	if _, err := Receive(v, o); err != nil {
 		return nil, err
 	}
@@ -220,7 +222,7 @@ func Refuse(v *vault.Vault, o *Opened, now time.Time) (*Thread, error) {
 	case "answered":
 		return nil, ErrAnswered
 	}
-	t.Entries = append(t.Entries, Entry{Kind: KindRefusal, At: utc(now), RequestID: o.Request.ID})
+	t.Entries = append(t.Entries, Entry{Kind: KindRefusal, At: now.UTC().Truncate(time.Second), RequestID: o.Request.ID})
 	return t, putThread(v, t, requestEvent(ActionRefused, o.Parsed, ""))
 }
 

@@ -1,12 +1,13 @@
-package index
+package donate
 
 import (
 	"fmt"
 	"slices"
 	"time"
 
+	"kluis/citizen/youth"
 	"kluis/sync/bundle"
-	"kluis/sync/youth"
+	"kluis/sync/index"
 	"kluis/vault"
 )
 
@@ -19,7 +20,7 @@ import (
 
 // A Draft is a donation being prepared.
 type Draft struct {
-	Index     *Parsed
+	Index     *index.Parsed
 	Wijk      string
 	Answers   map[string]string // question id → answer; a skipped question is absent
 	Prefilled map[string]bool   // answers taken from the vault
@@ -33,7 +34,7 @@ type Donor interface {
 }
 
 // Prepare works out a draft for index p from the vault's records.
-func Prepare(v Donor, p *Parsed, now time.Time) (*Draft, error) {
+func Prepare(v Donor, p *index.Parsed, now time.Time) (*Draft, error) {
 	d := &Draft{Index: p, Answers: map[string]string{}, Prefilled: map[string]bool{}, Age: -1}
 	personal, err := v.List("personal")
 	if err != nil {
@@ -66,11 +67,11 @@ func Prepare(v Donor, p *Parsed, now time.Time) (*Draft, error) {
 	})
 	for _, q := range p.Definition.Questions {
 		switch q.Prefill {
-		case PrefillOpenDebt:
+		case index.PrefillOpenDebt:
 			if openDebt {
 				d.Answers[q.ID], d.Prefilled[q.ID] = "ja", true
 			}
-		case PrefillAgeBand:
+		case index.PrefillAgeBand:
 			if d.Age >= 0 {
 				if b := q.BandOf(d.Age); b != "" {
 					d.Answers[q.ID], d.Prefilled[q.ID] = b, true
@@ -85,10 +86,10 @@ func Prepare(v Donor, p *Parsed, now time.Time) (*Draft, error) {
 func (d *Draft) Set(q, a string) error {
 	question, _, ok := d.Index.Definition.Question(q)
 	if !ok {
-		return refuse(CodeUnknownQuestion, "no question %q", q)
+		return refuse(index.CodeUnknownQuestion, "no question %q", q)
 	}
 	if !slices.Contains(question.Answers, a) {
-		return refuse(CodeUndefinedAnswer, "%q is not an answer to %s", a, q)
+		return refuse(index.CodeUndefinedAnswer, "%q is not an answer to %s", a, q)
 	}
 	d.Answers[q] = a
 	delete(d.Prefilled, q)
@@ -98,7 +99,7 @@ func (d *Draft) Set(q, a string) error {
 // Skip leaves question q out.
 func (d *Draft) Skip(q string) error {
 	if _, _, ok := d.Index.Definition.Question(q); !ok {
-		return refuse(CodeUnknownQuestion, "no question %q", q)
+		return refuse(index.CodeUnknownQuestion, "no question %q", q)
 	}
 	delete(d.Answers, q)
 	delete(d.Prefilled, q)
@@ -109,7 +110,7 @@ func (d *Draft) Skip(q string) error {
 // hasHelper tells whether the vault has a delegate whose access is open.
 func (d *Draft) CheckYouth(hasHelper bool) error {
 	if err := youth.Check(d.Age, hasHelper); err != nil {
-		return &Error{Code: CodeTooYoung, Detail: err.Error(), Err: err}
+		return &index.Error{Code: index.CodeTooYoung, Detail: err.Error(), Err: err}
 	}
 	return nil
 }
@@ -121,28 +122,32 @@ func (d *Draft) CheckYouth(hasHelper bool) error {
 func (d *Draft) Donation(s bundle.Signer, now time.Time) ([]byte, error) {
 	def := d.Index.Definition
 	if !def.Period.Open(now) {
-		return nil, refuse(CodeOutsidePeriod, "period %s is not open", def.Period.Name)
+		return nil, refuse(index.CodeOutsidePeriod, "period %s is not open", def.Period.Name)
 	}
 	if d.Wijk == "" || !def.HasWijk(d.Wijk) {
-		return nil, refuse(CodeUnknownWijk, "no wijk chosen")
+		return nil, refuse(index.CodeUnknownWijk, "no wijk chosen")
 	}
-	var answers []Answer
+	var answers []index.Answer
 	for _, q := range def.Questions {
 		if a, ok := d.Answers[q.ID]; ok {
-			answers = append(answers, Answer{Question: q.ID, Answer: a})
+			answers = append(answers, index.Answer{Question: q.ID, Answer: a})
 		}
 	}
 	if len(answers) == 0 {
-		return nil, refuse(CodeBadDonation, "nothing answered")
+		return nil, refuse(index.CodeBadDonation, "nothing answered")
 	}
-	pseudo, err := Pseudonym(s, def.ID, def.Period.Name)
+	pseudo, err := index.Pseudonym(s, def.ID, def.Period.Name)
 	if err != nil {
 		return nil, fmt.Errorf("failed to derive the pseudonym: %w", err)
 	}
-	return NewDonation(d.Index, &Donation{Format: DonationFormat, Index: def.ID, Period: def.Period.Name,
+	return index.NewDonation(d.Index, &index.Donation{Format: index.DonationFormat, Index: def.ID, Period: def.Period.Name,
 		Org: d.Index.Fingerprint(), Pseudonym: pseudo, Wijk: d.Wijk, Answers: answers})
 }
 
 // ActionDonated is logged in the donor's vault when a donation is made: the
 // index id only, never the answers or the wijk.
 const ActionDonated vault.Action = "index.donated"
+
+func refuse(c index.Code, format string, args ...any) *index.Error {
+	return &index.Error{Code: c, Detail: fmt.Sprintf(format, args...)}
+}

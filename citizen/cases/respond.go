@@ -1,4 +1,4 @@
-package request
+package cases
 
 import (
 	"context"
@@ -7,7 +7,9 @@ import (
 	"slices"
 	"time"
 
-	"kluis/sync/share"
+	"kluis/sync/request"
+
+	"kluis/citizen/share"
 	"kluis/vault"
 )
 
@@ -39,7 +41,7 @@ var ErrOutsideRequest = errors.New("the answer holds more than the request asks 
 // share.Create) and then in the request's thread. An expired request
 // (CodeExpired) or one refused before (ErrRefused) is not answered, and
 // nothing is written or recorded.
-func Respond(ctx context.Context, v *vault.Vault, o *Opened, a Answer, w io.Writer, progress share.Progress) (share.Result, error) {
+func Respond(ctx context.Context, v *vault.Vault, o *request.Opened, a Answer, w io.Writer, progress share.Progress) (share.Result, error) {
 	now := a.Now
 	if now.IsZero() {
 		now = time.Now()
@@ -52,7 +54,7 @@ func Respond(ctx context.Context, v *vault.Vault, o *Opened, a Answer, w io.Writ
 	} else if t.State(o.Request.ID) == "refused" {
 		return share.Result{}, ErrRefused
 	}
-	scope, err := o.Request.Limit(v, a.Scope)
+	scope, err := Limit(o.Request, v, a.Scope)
 	if err != nil {
 		return share.Result{}, err
 	}
@@ -74,10 +76,10 @@ func Respond(ctx context.Context, v *vault.Vault, o *Opened, a Answer, w io.Writ
 	return res, err
 }
 
-// Limit returns s cut down to what r asks: every field r does not ask for
+// Limit returns s cut down to what request r asks: every field r does not ask for
 // is left out. A category or a single record of a category r does not ask
 // for is refused (ErrOutsideRequest) rather than silently dropped.
-func (r *Request) Limit(v *vault.Vault, s share.Scope) (share.Scope, error) {
+func Limit(r *request.Request, v *vault.Vault, s share.Scope) (share.Scope, error) {
 	out := share.Scope{Categories: slices.Clone(s.Categories), Records: slices.Clone(s.Records),
 		ExcludedFields: slices.Clone(s.ExcludedFields), ExcludedDocuments: slices.Clone(s.ExcludedDocuments)}
 	for _, c := range out.Categories {

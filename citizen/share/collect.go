@@ -50,7 +50,7 @@ func (s Scope) Check() error {
 }
 
 // bundleScope is the scope as a manifest states it: each list sorted and
-// without duplicates (bundle.RecordFromVault looks fields up by binary
+// without duplicates (sharedRecord looks fields up by binary
 // search).
 func (s Scope) bundleScope() bundle.Scope {
 	clone := func(x []string) []string {
@@ -82,7 +82,7 @@ func Collect(ctx context.Context, v *vault.Vault, scope Scope) (*bundle.Share, e
 	add := func(r vault.Record) {
 		if !seen[r.ID] {
 			seen[r.ID] = true
-			s.Records = append(s.Records, bundle.RecordFromVault(r, bs))
+			s.Records = append(s.Records, sharedRecord(r, &bs))
 		}
 	}
 	for _, cat := range scope.Categories {

@@ -1,11 +1,54 @@
-package index
+package donate
 
 import (
 	"crypto/ed25519"
 	"testing"
+	"time"
+
+	"kluis/sync/bundle"
+	"kluis/sync/index"
 
 	"kluis/vault"
 )
+
+var testNow = time.Date(2026, 10, 14, 9, 30, 0, 0, time.UTC)
+
+// newIndex makes an organisation and a signed definition with a question
+// for each prefill hint and one without.
+func newIndex(t *testing.T) (*bundle.OrgIdentity, *index.Parsed) {
+	t.Helper()
+	org, err := bundle.GenerateOrgIdentity("Gemeente Zwolle", "", []string{"Jongerenindex"}, testNow.Add(-24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	period, err := index.ParsePeriod("2026-Q4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := index.New(org, index.Fields{
+		ID:      "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b",
+		Title:   "Jongerenindex Zwolle",
+		Purpose: "Zien wat jongeren in de wijk helpt of zorgen geeft, zonder gegevens van personen.",
+		Period:  period,
+		Wijken: []index.Wijk{
+			{Name: "Assendorp", Postcodes: []index.Range{{From: 8011, To: 8012}}},
+			{Name: "Stadshagen", Postcodes: []index.Range{{From: 8041, To: 8046}}},
+		},
+		Questions: []index.Question{
+			{ID: "leeftijd", Text: "Hoe oud bent u?", Kind: index.KindAgeBand, Answers: []string{"12-15", "16-17", "18+"}, Prefill: index.PrefillAgeBand},
+			{ID: "schulden", Text: "Heeft u schulden die nog open staan?", Kind: index.KindYesNo, Answers: []string{"ja", "nee"}, Prefill: index.PrefillOpenDebt},
+			{ID: "veilig", Text: "Hoe veilig voelt u zich in uw wijk?", Kind: index.KindScale, Answers: index.AnswersOf(index.KindScale)},
+		},
+	}, testNow.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := index.Parse(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return org, p
+}
 
 // fakeVault is the slice of a vault a draft reads, with one signing key.
 type fakeVault struct {
@@ -20,8 +63,8 @@ func (f *fakeVault) Sign(domain string, msg []byte) ([]byte, error) {
 func (f *fakeVault) List(cat string) ([]vault.Record, error) { return f.recs[cat], nil }
 
 func TestDraftPrefillsAndRefuses(t *testing.T) {
-	org := newOrg(t, "Gemeente Zwolle")
-	p := newDefinition(t, org, testFields())
+	t.Parallel()
+	org, p := newIndex(t)
 	now := testNow
 	_, priv, _ := ed25519.GenerateKey(nil)
 	v := &fakeVault{priv: priv, recs: map[string][]vault.Record{
@@ -41,22 +84,22 @@ func TestDraftPrefillsAndRefuses(t *testing.T) {
 			t.Errorf("question %s with prefill %s was not prefilled", q.ID, q.Prefill)
 		}
 	}
-	if err := d.Set("nope", "ja"); CodeOf(err) != CodeUnknownQuestion {
+	if err := d.Set("nope", "ja"); index.CodeOf(err) != index.CodeUnknownQuestion {
 		t.Fatalf("unknown question: %v", err)
 	}
 	q := p.Definition.Questions[0]
-	if err := d.Set(q.ID, "misschien"); CodeOf(err) != CodeUndefinedAnswer {
+	if err := d.Set(q.ID, "misschien"); index.CodeOf(err) != index.CodeUndefinedAnswer {
 		t.Fatalf("undefined answer: %v", err)
 	}
 	file, err := d.Donation(v, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	don, err := OpenDonation(file, org, p.Definition)
+	don, err := index.OpenDonation(file, org, p.Definition)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, _ := Pseudonym(v, p.Definition.ID, p.Definition.Period.Name)
+	again, _ := index.Pseudonym(v, p.Definition.ID, p.Definition.Period.Name)
 	if don.Pseudonym != again || don.Wijk != d.Wijk || len(don.Answers) != len(d.Answers) {
 		t.Fatalf("donation %+v", don)
 	}
@@ -69,6 +112,7 @@ func TestDraftPrefillsAndRefuses(t *testing.T) {
 }
 
 func TestYouthRule(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		age    int
 		helper bool
@@ -79,8 +123,8 @@ func TestYouthRule(t *testing.T) {
 		if (err == nil) != c.ok {
 			t.Errorf("age %d, helper %v: %v", c.age, c.helper, err)
 		}
-		if err != nil && CodeOf(err) != CodeTooYoung {
-			t.Errorf("age %d: code %v", c.age, CodeOf(err))
+		if err != nil && index.CodeOf(err) != index.CodeTooYoung {
+			t.Errorf("age %d: code %v", c.age, index.CodeOf(err))
 		}
 	}
 }

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"kluis/citizen/youth"
 	"kluis/sync/bundle"
-	"kluis/sync/youth"
 	"kluis/vault"
 )
 

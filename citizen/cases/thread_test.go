@@ -1,4 +1,4 @@
-package request
+package cases
 
 import (
 	"bytes"
@@ -10,8 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"kluis/sync/request"
+
+	"kluis/citizen/share"
 	"kluis/sync/bundle"
-	"kluis/sync/share"
 	"kluis/vault"
 )
 
@@ -51,8 +53,8 @@ func TestRespondAndThread(t *testing.T) {
 		t.Fatalf("known cards %v %v", known, err)
 	}
 	now := testNow.Add(time.Hour)
-	o, err := Open(newRequest(t, org, testFields()), known)
-	if err != nil || o.Trust != Known {
+	o, err := request.Open(newRequest(t, org, testFields()), known)
+	if err != nil || o.Trust != request.Known {
 		t.Fatalf("open: %v %v", o, err)
 	}
 	if _, err := Receive(v, o); err != nil {
@@ -120,7 +122,7 @@ func TestRespondAndThread(t *testing.T) {
 	f := testFields()
 	f.ID = "4c0b3d2e-5f6a-4b7c-9d8e-0f1a2b3c4d5e"
 	f.Message = "Nog één vraag."
-	o2, _ := Open(newRequest(t, org, f), known)
+	o2, _ := request.Open(newRequest(t, org, f), known)
 	if _, err := Refuse(v, o2, now.Add(3*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
@@ -132,12 +134,12 @@ func TestRespondAndThread(t *testing.T) {
 	}
 	// An expired request cannot be answered, and nothing is written.
 	var none bytes.Buffer
-	if _, err := Respond(context.Background(), v, o, Answer{Now: o.Request.AnswerBy.Add(time.Hour), Scope: share.Scope{Categories: []string{"income"}}}, &none, nil); CodeOf(err) != CodeExpired || none.Len() != 0 {
+	if _, err := Respond(context.Background(), v, o, Answer{Now: o.Request.AnswerBy.Add(time.Hour), Scope: share.Scope{Categories: []string{"income"}}}, &none, nil); request.CodeOf(err) != request.CodeExpired || none.Len() != 0 {
 		t.Fatalf("answering an expired request: %v (%d bytes)", err, none.Len())
 	}
 	// Another case is another thread.
 	f.ID, f.CaseReference = "5d1c4e3f-6a7b-4c8d-8e9f-1a2b3c4d5e6f", "Z-2026-0077"
-	o3, _ := Open(newRequest(t, org, f), nil)
+	o3, _ := request.Open(newRequest(t, org, f), nil)
 	if _, err := Receive(v, o3); err != nil {
 		t.Fatal(err)
 	}

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"kluis/citizen/youth"
 	"kluis/sync/bundle"
-	"kluis/sync/youth"
 	"kluis/vault"
 )
 
@@ -124,7 +124,7 @@ func Create(ctx context.Context, v *vault.Vault, req Request, w io.Writer, progr
 	}
 	s.Created, s.NotAfter, s.Purpose = req.Created, req.NotAfter, req.Purpose
 	s.CaseReference, s.RequestID, s.Message = req.CaseReference, req.RequestID, req.Message
-	s.Issuer = bundle.IssuerFromVault(v.Author().Person, keys)
+	s.Issuer = Issuer(v.Author().Person, keys)
 	s.To, s.Code, s.Armor, s.Compress = req.To, req.Code, req.Armor, req.Compress
 	var signer bundle.Signer = v
 	if req.Behalf != nil {
