@@ -24,8 +24,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"kluis/vault"
 	"kluis/sync/schema"
+	"kluis/vault"
 )
 
 // Limits for the image preview: the file is decrypted into memory only up

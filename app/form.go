@@ -13,8 +13,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"kluis/vault"
 	"kluis/sync/schema"
+	"kluis/vault"
 )
 
 // recordForm is the form of one record, new or existing: one input per

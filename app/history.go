@@ -10,9 +10,9 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"kluis/vault"
 	"kluis/sync/hlc"
 	"kluis/sync/schema"
+	"kluis/vault"
 )
 
 // historyPage shows every version of one record, newest first: when it was

@@ -11,10 +11,10 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"kluis/citizen/share"
 	"kluis/internal/instance"
 	"kluis/sync/bundle"
 	"kluis/sync/request"
-	"kluis/citizen/share"
 )
 
 // focusRecorder is a window that counts being brought to the front.

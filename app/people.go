@@ -19,8 +19,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"kluis/sync/delegate"
-	"kluis/vault"
 	"kluis/sync/schema"
+	"kluis/vault"
 )
 
 // prefSyncFolder is the folder chosen for sync packs: a UI setting (a

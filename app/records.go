@@ -9,8 +9,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"kluis/vault"
 	"kluis/sync/schema"
+	"kluis/vault"
 )
 
 // categoryPage lists one category's records: a title and a short second

@@ -8,8 +8,8 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
-	"kluis/vault"
 	"kluis/sync/schema"
+	"kluis/vault"
 )
 
 // searchPage finds records in every category as the person types. Each

@@ -15,10 +15,10 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"kluis/sync/bundle"
 	"kluis/citizen/share"
-	"kluis/vault"
+	"kluis/sync/bundle"
 	"kluis/sync/schema"
+	"kluis/vault"
 )
 
 // sharesPage is the overview of everything shared: active shares first,

@@ -15,9 +15,9 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"kluis/assets"
-	"kluis/sync/bundle"
-	"kluis/intake"
 	"kluis/citizen/share"
+	"kluis/intake"
+	"kluis/sync/bundle"
 	"kluis/vault"
 )
 

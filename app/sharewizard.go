@@ -24,10 +24,10 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/skip2/go-qrcode"
 
-	"kluis/sync/bundle"
 	"kluis/citizen/share"
-	"kluis/vault"
+	"kluis/sync/bundle"
 	"kluis/sync/schema"
+	"kluis/vault"
 )
 
 // Wizard steps, in order.

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"kluis/sync/bundle"
 	"kluis/intake"
+	"kluis/sync/bundle"
 )
 
 // Names keygen gives the two files it writes.

@@ -3,9 +3,9 @@ package main
 import (
 	"errors"
 
+	"kluis/intake"
 	"kluis/sync/bundle"
 	"kluis/sync/index"
-	"kluis/intake"
 	"kluis/sync/request"
 )
 

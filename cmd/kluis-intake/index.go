@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"kluis/sync/index"
 	"kluis/intake"
+	"kluis/sync/index"
 )
 
 // indexFlags are the flags of the index verbs.

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"kluis/sync/bundle"
 	"kluis/intake"
+	"kluis/sync/bundle"
 	"kluis/sync/request"
 )
 

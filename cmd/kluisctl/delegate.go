@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"kluis/sync/delegate"
-	"kluis/vault"
 	"kluis/sync/schema"
+	"kluis/vault"
 )
 
 func delegateGrantFlags(c *cli, f *flagSet) {

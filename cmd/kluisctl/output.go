@@ -8,9 +8,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"kluis/vault"
 	"kluis/sync/hlc"
 	"kluis/sync/schema"
+	"kluis/vault"
 )
 
 // jsonRecord is how kluisctl writes a record version as JSON. Field values

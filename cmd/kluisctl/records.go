@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	"kluis/vault"
 	"kluis/sync/schema"
+	"kluis/vault"
 )
 
 // assignments reads field=value arguments. An empty value is kept: it

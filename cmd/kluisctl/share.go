@@ -14,8 +14,8 @@ import (
 
 	"github.com/skip2/go-qrcode"
 
-	"kluis/sync/bundle"
 	"kluis/citizen/share"
+	"kluis/sync/bundle"
 	"kluis/vault"
 )
 

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"io/fs"
 
-	"kluis/sync/schema"
 	"kluis/citizen/youth"
+	"kluis/sync/schema"
 	"kluis/vault"
 )
 
