@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 
+	"kluis/citizen/delegation"
+
 	"fyne.io/fyne/v2/lang"
 
 	"kluis/sync/delegate"
@@ -15,7 +17,7 @@ import (
 // locking closes the replica and locks both.
 
 // openManaged switches the window to the replica of m.
-func (u *UI) openManaged(m *delegate.Managed) {
+func (u *UI) openManaged(m *delegation.Managed) {
 	home := u.session
 	if home == nil || home.home != nil || u.vault() == nil {
 		return
@@ -23,7 +25,7 @@ func (u *UI) openManaged(m *delegate.Managed) {
 	var rv *vault.Vault
 	u.run(t("app.helping.opening", map[string]any{"Name": m.Owner.Name}), false, func(context.Context, Progress) error {
 		var err error
-		rv, err = delegate.OpenReplica(home.v, m)
+		rv, err = delegation.OpenReplica(home.v, m)
 		return err
 	}, func(err error) {
 		if err != nil {

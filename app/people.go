@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"kluis/citizen/delegation"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
@@ -132,7 +134,7 @@ func (p *peoplePage) content() fyne.CanvasObject {
 
 // ownContact is this vault's contact code, made (and signed) afresh.
 func ownContact(v *vault.Vault, now time.Time) (string, *delegate.Contact, error) {
-	code, err := delegate.NewContact(v, v.Author().Person, now)
+	code, err := delegation.NewContact(v, v.Author().Person, now)
 	if err != nil {
 		return "", nil, err
 	}
@@ -185,12 +187,12 @@ func (p *peoplePage) onCopyCode() {
 
 // peopleData is what the page lists, read off the UI goroutine.
 type peopleData struct {
-	delegations []delegate.Delegation
+	delegations []delegation.Delegation
 	managed     []managedRow
 }
 
 type managedRow struct {
-	m      *delegate.Managed
+	m      *delegation.Managed
 	cert   *delegate.Certificate
 	counts map[string]int
 	err    error // the replica could not be opened
@@ -199,16 +201,16 @@ type managedRow struct {
 func loadPeople(v *vault.Vault, now time.Time) (peopleData, error) {
 	var d peopleData
 	var err error
-	if d.delegations, err = delegate.Delegations(v, now); err != nil {
+	if d.delegations, err = delegation.Delegations(v, now); err != nil {
 		return d, err
 	}
-	ms, err := delegate.ManagedVaults(v)
+	ms, err := delegation.ManagedVaults(v)
 	if err != nil {
 		return d, err
 	}
 	for _, m := range ms {
 		row := managedRow{m: m, cert: m.Cert()}
-		if rv, err := delegate.OpenReplica(v, m); err != nil {
+		if rv, err := delegation.OpenReplica(v, m); err != nil {
 			row.err = err
 		} else {
 			row.counts, row.err = rv.Counts()
@@ -239,7 +241,7 @@ func (p *peoplePage) reload() {
 }
 
 // status is how a delegation stands now, in words.
-func delegationStatus(d delegate.Delegation) string {
+func delegationStatus(d delegation.Delegation) string {
 	switch {
 	case d.Revoked != nil:
 		return t("app.people.status.revoked", map[string]any{"Date": formatDate(d.Revoked.Revoked)})
@@ -277,7 +279,7 @@ func lastSyncText(tm time.Time) string {
 	return formatDateTime(tm)
 }
 
-func (p *peoplePage) showDelegates(ds []delegate.Delegation) {
+func (p *peoplePage) showDelegates(ds []delegation.Delegation) {
 	p.delegates.RemoveAll()
 	p.noHelpers.Hidden = len(ds) > 0
 	p.noHelpers.Refresh()
@@ -298,7 +300,7 @@ func (p *peoplePage) showDelegates(ds []delegate.Delegation) {
 	p.delegates.Refresh()
 }
 
-func (p *peoplePage) onRevoke(d delegate.Delegation) {
+func (p *peoplePage) onRevoke(d delegation.Delegation) {
 	u := p.u
 	u.touch()
 	revoke := func() {
@@ -307,7 +309,7 @@ func (p *peoplePage) onRevoke(d delegate.Delegation) {
 			return
 		}
 		now := u.deps.Now()
-		runQuiet(u, func() (struct{}, error) { return struct{}{}, delegate.Revoke(v, d.Cert, now) }, func(_ struct{}, err error) {
+		runQuiet(u, func() (struct{}, error) { return struct{}{}, delegation.Revoke(v, d.Cert, now) }, func(_ struct{}, err error) {
 			if err != nil {
 				u.showError(err)
 				return
@@ -419,10 +421,10 @@ func (p *peoplePage) onSyncNow() {
 	if v == nil || dir == "" {
 		return
 	}
-	var res *delegate.Result
+	var res *delegation.Result
 	u.run(lang.L("app.people.syncing"), false, func(_ context.Context, _ Progress) error {
 		var err error
-		res, err = (&delegate.Syncer{Vault: v, Now: u.deps.Now}).Sync(dir)
+		res, err = (&delegation.Syncer{Vault: v, Now: u.deps.Now}).Sync(dir)
 		return err
 	}, func(err error) {
 		if err != nil {
@@ -438,7 +440,7 @@ func (p *peoplePage) onSyncNow() {
 }
 
 // syncSummary says what a sync did, one line per thing, in plain words.
-func syncSummary(res *delegate.Result) string {
+func syncSummary(res *delegation.Result) string {
 	var lines []string
 	for _, r := range res.Received {
 		if r.Replayed || len(r.Added)+len(r.Updated)+len(r.Documents) == 0 {
@@ -653,7 +655,7 @@ func (g *grantDialog) onConfirm() {
 	}
 	if !g.grant {
 		c, code := g.contact, g.code
-		runQuiet(u, func() (struct{}, error) { return struct{}{}, delegate.Pin(v, c, code) }, func(_ struct{}, err error) {
+		runQuiet(u, func() (struct{}, error) { return struct{}{}, delegation.Pin(v, c, code) }, func(_ struct{}, err error) {
 			if err != nil {
 				u.showError(err)
 				return
@@ -688,7 +690,7 @@ func (g *grantDialog) onConfirm() {
 		if err != nil {
 			return nil, err
 		}
-		return delegate.GrantTo(v, delegate.Grant{Owner: delegate.PartyOf(own), Delegate: delegate.PartyOf(c),
+		return delegation.GrantTo(v, delegate.Grant{Owner: delegate.PartyOf(own), Delegate: delegate.PartyOf(c),
 			Role: role, Categories: cats, ValidFrom: now, ValidUntil: until}, now)
 	}, func(cert *delegate.Certificate, err error) {
 		if err != nil {

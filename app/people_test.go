@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"kluis/citizen/delegation"
+
 	"fyne.io/fyne/v2/test"
 
 	"kluis/sync/delegate"
@@ -27,16 +29,16 @@ func newHelperVault(t *testing.T) *helperVault {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { v.Close() })
-	code, err := delegate.NewContact(v, "Youssef", time.Now())
+	code, err := delegation.NewContact(v, "Youssef", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &helperVault{v: v, code: code}
 }
 
-func (h *helperVault) sync(t *testing.T, dir string) *delegate.Result {
+func (h *helperVault) sync(t *testing.T, dir string) *delegation.Result {
 	t.Helper()
-	res, err := (&delegate.Syncer{Vault: h.v}).Sync(dir)
+	res, err := (&delegation.Syncer{Vault: h.v}).Sync(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +85,7 @@ func TestPeoplePageGrantSyncRevoke(t *testing.T) {
 
 	// The son trusts her code (what he would do on his own page).
 	mc, _ := delegate.ParseContact(p.code)
-	if err := delegate.Pin(son.v, mc, p.code); err != nil {
+	if err := delegation.Pin(son.v, mc, p.code); err != nil {
 		t.Fatal(err)
 	}
 
@@ -130,12 +132,12 @@ func TestPeoplePageGrantSyncRevoke(t *testing.T) {
 
 	// He adds a debt and a letter in the replica and syncs back.
 	son.sync(t, folder)
-	ms, _ := delegate.ManagedVaults(son.v)
+	ms, _ := delegation.ManagedVaults(son.v)
 	m := ms[own.Fingerprint()]
 	if m == nil {
 		t.Fatal("the son does not manage her vault")
 	}
-	rv, err := delegate.OpenReplica(son.v, m)
+	rv, err := delegation.OpenReplica(son.v, m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +166,7 @@ func TestPeoplePageGrantSyncRevoke(t *testing.T) {
 	mustSee(t, w, "Toegang intrekken?")
 	p.lastRevoke()
 	mustSee(t, w, "Status: ingetrokken op")
-	rv, _ = delegate.OpenReplica(son.v, m)
+	rv, _ = delegation.OpenReplica(son.v, m)
 	rv.Update(debt.ID, map[string]string{"amount": "300"})
 	rv.Close()
 	son.sync(t, folder)
@@ -186,7 +188,7 @@ func TestPeoplePageHelperSide(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer mv.Close()
-	mcode, _ := delegate.NewContact(mv, "Fatima", time.Now())
+	mcode, _ := delegation.NewContact(mv, "Fatima", time.Now())
 	mc, _ := delegate.ParseContact(mcode)
 	mv.Add("income", map[string]string{"source": "AOW", "amount": "1400"})
 	mv.Add("goals", map[string]string{"title": "Papieren op orde"})
@@ -194,11 +196,11 @@ func TestPeoplePageHelperSide(t *testing.T) {
 	p := openPeople(t, u)
 	mustSee(t, w, "U helpt nog bij geen andere kluis.")
 	sc, _ := delegate.ParseContact(p.code)
-	if _, err := delegate.GrantTo(mv, delegate.Grant{Owner: delegate.PartyOf(mc), Delegate: delegate.PartyOf(sc), Role: delegate.RoleView,
+	if _, err := delegation.GrantTo(mv, delegate.Grant{Owner: delegate.PartyOf(mc), Delegate: delegate.PartyOf(sc), Role: delegate.RoleView,
 		Categories: []string{"income"}, ValidFrom: time.Now().Add(-time.Minute), ValidUntil: time.Now().AddDate(1, 0, 0)}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := (&delegate.Syncer{Vault: mv}).Sync(folder); err != nil {
+	if _, err := (&delegation.Syncer{Vault: mv}).Sync(folder); err != nil {
 		t.Fatal(err)
 	}
 

@@ -13,7 +13,8 @@ import (
 	"strconv"
 	"time"
 
-	"kluis/sync/delegate"
+	"kluis/citizen/delegation"
+
 	"kluis/vault"
 )
 
@@ -80,7 +81,7 @@ func AgeOf(v Lister, now time.Time) (int, error) {
 
 // HasHelper reports whether v has a delegate whose access is open now.
 func HasHelper(v *vault.Vault, now time.Time) (bool, error) {
-	ds, err := delegate.Delegations(v, now)
+	ds, err := delegation.Delegations(v, now)
 	if err != nil {
 		return false, err
 	}

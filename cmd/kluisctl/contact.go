@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"kluis/citizen/delegation"
+
 	"kluis/sync/delegate"
 	"kluis/vault"
 )
@@ -27,7 +29,7 @@ func contactFlags(c *cli, f *flagSet) {
 // fingerprint; -o and --qr also write it to files.
 func (c *cli) cmdContact([]string) error {
 	return c.withVault(func(v *vault.Vault) error {
-		code, err := delegate.NewContact(v, v.Author().Person, time.Now())
+		code, err := delegation.NewContact(v, v.Author().Person, time.Now())
 		if err != nil {
 			return c.aboutVault(err)
 		}
@@ -82,7 +84,7 @@ func (c *cli) cmdContactAdd(args []string) error {
 		return err
 	}
 	return c.withVault(func(v *vault.Vault) error {
-		if err := delegate.Pin(v, ct, code); err != nil {
+		if err := delegation.Pin(v, ct, code); err != nil {
 			return c.aboutVault(err)
 		}
 		fp := ct.Fingerprint()

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"kluis/citizen/delegation"
+
 	"kluis/sync/delegate"
 	"kluis/sync/schema"
 	"kluis/vault"
@@ -82,7 +84,7 @@ func (c *cli) cmdDelegateGrant(args []string) error {
 		return err
 	}
 	return c.withVault(func(v *vault.Vault) error {
-		own, err := delegate.NewContact(v, v.Author().Person, now)
+		own, err := delegation.NewContact(v, v.Author().Person, now)
 		if err != nil {
 			return c.aboutVault(err)
 		}
@@ -90,7 +92,7 @@ func (c *cli) cmdDelegateGrant(args []string) error {
 		if me.Fingerprint() == ct.Fingerprint() {
 			return c.problem("cli.delegate.error.self", nil)
 		}
-		cert, err := delegate.GrantTo(v, delegate.Grant{Owner: delegate.PartyOf(me), Delegate: delegate.PartyOf(ct),
+		cert, err := delegation.GrantTo(v, delegate.Grant{Owner: delegate.PartyOf(me), Delegate: delegate.PartyOf(ct),
 			Role: o.role, Categories: cats, ValidFrom: now, ValidUntil: until, EmergencyWait: wait}, now)
 		if err != nil {
 			return c.aboutVault(err)
@@ -107,7 +109,7 @@ var roleKeys = map[string]string{delegate.RoleView: "cli.delegate.role.view", de
 func (c *cli) role(r string) string { return c.cat.T(roleKeys[r], nil) }
 
 // status says in words whether a delegation is open now.
-func (c *cli) status(d delegate.Delegation) (string, string) {
+func (c *cli) status(d delegation.Delegation) (string, string) {
 	switch {
 	case d.Revoked != nil:
 		return "revoked", c.cat.T("cli.delegate.status.revoked", map[string]any{"When": d.Revoked.Revoked.Local().Format(time.DateOnly)})
@@ -149,7 +151,7 @@ type jsonEvent struct {
 func (c *cli) cmdDelegateList([]string) error {
 	return c.withVault(func(v *vault.Vault) error {
 		now := c.now()
-		ds, err := delegate.Delegations(v, now)
+		ds, err := delegation.Delegations(v, now)
 		if err != nil {
 			return c.aboutVault(err)
 		}
@@ -220,18 +222,18 @@ func contains(list []string, s string) bool {
 
 func (c *cli) cmdDelegateRevoke(args []string) error {
 	return c.withVault(func(v *vault.Vault) error {
-		ds, err := delegate.Delegations(v, time.Now())
+		ds, err := delegation.Delegations(v, time.Now())
 		if err != nil {
 			return c.aboutVault(err)
 		}
-		d, err := delegate.Find(ds, args[0])
+		d, err := delegation.Find(ds, args[0])
 		if err != nil {
 			return c.problem("cli.delegate.error.unknown", map[string]any{"ID": args[0]})
 		}
 		if d.Revoked != nil {
 			return c.problem("cli.delegate.error.already_revoked", map[string]any{"ID": d.Cert.ID})
 		}
-		if err := delegate.Revoke(v, d.Cert, time.Now()); err != nil {
+		if err := delegation.Revoke(v, d.Cert, time.Now()); err != nil {
 			return c.aboutVault(err)
 		}
 		return c.done("cli.delegate.revoked", map[string]any{"Name": d.Cert.Delegate.Name, "ID": d.Cert.ID},

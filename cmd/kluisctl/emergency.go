@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"kluis/citizen/delegation"
+
 	"kluis/sync/delegate"
 	"kluis/vault"
 )
@@ -30,12 +32,12 @@ func (c *cli) cmdEmergencyRequest([]string) error {
 	}
 	now := c.now()
 	return c.ownVault(func(v *vault.Vault) error {
-		m, err := delegate.FindManaged(v, only)
+		m, err := delegation.FindManaged(v, only)
 		if err != nil {
 			return c.problem("cli.managed.error.unknown", map[string]any{"ID": only})
 		}
-		st, err := delegate.RequestEmergency(v, m, now)
-		if err == delegate.ErrNoEmergency {
+		st, err := delegation.RequestEmergency(v, m, now)
+		if err == delegation.ErrNoEmergency {
 			return c.problem("cli.emergency.error.not_emergency", map[string]any{"Name": m.Owner.Name})
 		}
 		if err != nil {
@@ -59,16 +61,16 @@ func (c *cli) cmdDelegateRefuse(args []string) error {
 func (c *cli) answerEmergency(id, kind string) error {
 	now := c.now()
 	return c.withVault(func(v *vault.Vault) error {
-		ds, err := delegate.Delegations(v, now)
+		ds, err := delegation.Delegations(v, now)
 		if err != nil {
 			return c.aboutVault(err)
 		}
-		d, err := delegate.Find(ds, id)
+		d, err := delegation.Find(ds, id)
 		if err != nil {
 			return c.problem("cli.delegate.error.unknown", map[string]any{"ID": id})
 		}
-		err = delegate.AnswerEmergency(v, d, kind, now)
-		if err == delegate.ErrNoEmergency {
+		err = delegation.AnswerEmergency(v, d, kind, now)
+		if err == delegation.ErrNoEmergency {
 			return c.problem("cli.emergency.error.no_request", map[string]any{"Name": d.Cert.Delegate.Name})
 		}
 		if err != nil {
@@ -85,7 +87,7 @@ func (c *cli) answerEmergency(id, kind string) error {
 
 // emergencyText says where an emergency grant stands, or "" for a grant
 // that is not one.
-func (c *cli) emergencyText(e *delegate.EmergencyState, now time.Time) (string, string) {
+func (c *cli) emergencyText(e *delegation.EmergencyState, now time.Time) (string, string) {
 	if e == nil {
 		return "", ""
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"kluis/citizen/delegation"
+
 	"kluis/citizen/share"
 	"kluis/sync/delegate"
 	"kluis/vault"
@@ -35,9 +37,9 @@ func (c *cli) cmdSync([]string) error {
 	}
 	only := c.managed
 	return c.ownVault(func(v *vault.Vault) error {
-		s := &delegate.Syncer{Vault: v, Now: c.now}
+		s := &delegation.Syncer{Vault: v, Now: c.now}
 		if only != "" {
-			m, err := delegate.FindManaged(v, only)
+			m, err := delegation.FindManaged(v, only)
 			if err != nil {
 				return c.problem("cli.managed.error.unknown", map[string]any{"ID": only})
 			}
@@ -55,7 +57,7 @@ func (c *cli) cmdSync([]string) error {
 	})
 }
 
-func (c *cli) printSync(res *delegate.Result) {
+func (c *cli) printSync(res *delegation.Result) {
 	t := c.cat.T
 	for _, r := range res.Received {
 		if r.Replayed {
@@ -117,7 +119,7 @@ type jsonSync struct {
 	Ignored  int              `json:"ignored"`
 }
 
-func syncJSON(res *delegate.Result) jsonSync {
+func syncJSON(res *delegation.Result) jsonSync {
 	out := jsonSync{Received: []map[string]any{}, Refused: []map[string]any{}, Reported: []map[string]any{}, Written: []map[string]any{}, Ignored: res.Ignored}
 	for _, r := range res.Received {
 		var by []string
@@ -151,7 +153,7 @@ func nonNil(s []string) []string {
 // cmdManagedList shows the vaults this person helps with.
 func (c *cli) cmdManagedList([]string) error {
 	return c.ownVault(func(v *vault.Vault) error {
-		ms, err := delegate.ManagedVaults(v)
+		ms, err := delegation.ManagedVaults(v)
 		if err != nil {
 			return c.aboutVault(err)
 		}
@@ -174,7 +176,7 @@ func (c *cli) cmdManagedList([]string) error {
 				continue
 			}
 			j := jm{ID: id[:16], Owner: m.Owner.Name, Role: cert.Role, Categories: cert.Categories, ValidUntil: cert.ValidUntil, Revoked: m.Revocation != ""}
-			em, err := delegate.ManagedEmergency(v, m)
+			em, err := delegation.ManagedEmergency(v, m)
 			if err != nil {
 				return c.aboutVault(err)
 			}
@@ -218,14 +220,14 @@ func (c *cli) cmdManagedList([]string) error {
 // themselves.
 func (c *cli) openManaged(own *vault.Vault) (*vault.Vault, error) {
 	defer own.Close()
-	m, err := delegate.FindManaged(own, c.managed)
+	m, err := delegation.FindManaged(own, c.managed)
 	if err != nil {
 		return nil, c.problem("cli.managed.error.unknown", map[string]any{"ID": c.managed})
 	}
 	if m.Revocation != "" {
 		return nil, c.problem("cli.managed.error.revoked", map[string]any{"Name": m.Owner.Name})
 	}
-	rv, err := delegate.OpenReplica(own, m)
+	rv, err := delegation.OpenReplica(own, m)
 	if err != nil {
 		return nil, c.about(err, "cli.managed.what", map[string]any{"Name": m.Owner.Name})
 	}
@@ -243,7 +245,7 @@ func (c *cli) withShareVault(fn func(v *vault.Vault, behalf *share.Behalf, until
 	}
 	only := c.managed
 	return c.ownVault(func(own *vault.Vault) error {
-		m, err := delegate.FindManaged(own, only)
+		m, err := delegation.FindManaged(own, only)
 		if err != nil {
 			return c.problem("cli.managed.error.unknown", map[string]any{"ID": only})
 		}
@@ -261,7 +263,7 @@ func (c *cli) withShareVault(fn func(v *vault.Vault, behalf *share.Behalf, until
 		if err != nil {
 			return c.aboutVault(err)
 		}
-		rv, err := delegate.OpenReplica(own, m)
+		rv, err := delegation.OpenReplica(own, m)
 		if err != nil {
 			return c.about(err, "cli.managed.what", map[string]any{"Name": m.Owner.Name})
 		}

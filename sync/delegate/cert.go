@@ -99,7 +99,7 @@ func ParseCertificate(file []byte) (*Certificate, error) {
 		if c.check() != nil {
 			return nil
 		}
-		return parseEd25519(c.Owner.Ed25519)
+		return ParseKey(c.Owner.Ed25519)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadStatement, err)
@@ -163,7 +163,7 @@ func ParseRevocation(file []byte) (*Revocation, error) {
 		if r.Format != RevocationFormat || !isUUID(r.CertificateID) || !isUTCSecond(r.Revoked) {
 			return nil
 		}
-		return parseEd25519(r.Owner)
+		return ParseKey(r.Owner)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadStatement, err)
@@ -211,7 +211,7 @@ func ParseEmergency(file []byte) (*Emergency, error) {
 			(e.Kind != EmergencyRequest && e.Kind != EmergencyApprove && e.Kind != EmergencyRefuse) {
 			return nil
 		}
-		return parseEd25519(e.Signer)
+		return ParseKey(e.Signer)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadStatement, err)

@@ -1,14 +1,55 @@
 package delegate
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
 	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"filippo.io/age"
+
+	"kluis/internal/sign"
 )
 
+// keySigner signs with a bare Ed25519 key, as an unlocked vault does.
+type keySigner ed25519.PrivateKey
+
+func (k keySigner) Sign(domain string, msg []byte) ([]byte, error) {
+	return sign.With(ed25519.PrivateKey(k), domain, msg), nil
+}
+
+// side is one person's keys and their contact code.
+type side struct {
+	v    keySigner
+	c    *Contact
+	code string
+}
+
+func newSide(t *testing.T, name string) *side {
+	t.Helper()
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &side{v: keySigner(priv)}
+	if s.code, err = NewContact(s.v, id.Recipient().String(), pub, name, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if s.c, err = ParseContact(s.code); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func TestContactCode(t *testing.T) {
-	s := newSide(t, t.TempDir(), "Youssef")
+	t.Parallel()
+	s := newSide(t, "Youssef")
 	if s.c.Name != "Youssef" || !strings.HasPrefix(s.code, ContactPrefix) {
 		t.Fatalf("contact %+v", s.c)
 	}
@@ -26,8 +67,8 @@ func TestContactCode(t *testing.T) {
 }
 
 func TestEmergencyAccess(t *testing.T) {
-	dir := t.TempDir()
-	owner, del := newSide(t, dir, "Fatima"), newSide(t, dir, "Youssef")
+	t.Parallel()
+	owner, del := newSide(t, "Fatima"), newSide(t, "Youssef")
 	t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 	cert, _, err := NewCertificate(owner.v, Grant{Owner: PartyOf(owner.c), Delegate: PartyOf(del.c), Role: RoleView,
 		Categories: []string{"care"}, ValidFrom: t0, ValidUntil: t0.AddDate(1, 0, 0), EmergencyWait: 72 * time.Hour}, t0)

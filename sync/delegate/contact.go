@@ -8,17 +8,17 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"kluis/internal/sign"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"kluis/internal/sign"
+
 	"filippo.io/age"
 	"github.com/skip2/go-qrcode"
 
 	"kluis/sync/bundle"
-	"kluis/vault"
 )
 
 // ContactFormat is the format id inside a contact code.
@@ -38,13 +38,10 @@ type Contact struct {
 	Created time.Time `json:"created"` // UTC, whole seconds
 }
 
-// NewContact makes and signs the contact code of an unlocked vault.
-func NewContact(v *vault.Vault, name string, now time.Time) (string, error) {
-	keys, err := v.PublicKeys()
-	if err != nil {
-		return "", err
-	}
-	c := Contact{Format: ContactFormat, Name: name, X25519: keys.X25519, Ed25519: encodeKey(keys.Ed25519),
+// NewContact makes and signs the contact code of a vault with public keys
+// x25519 (an age recipient) and ed, signed by s (the same vault).
+func NewContact(s Signer, x25519 string, ed ed25519.PublicKey, name string, now time.Time) (string, error) {
+	c := Contact{Format: ContactFormat, Name: name, X25519: x25519, Ed25519: encodeKey(ed),
 		Created: now.UTC().Truncate(time.Second)}
 	if err := c.check(); err != nil {
 		return "", err
@@ -53,7 +50,7 @@ func NewContact(v *vault.Vault, name string, now time.Time) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sig, err := v.Sign(DomainContact, body)
+	sig, err := s.Sign(DomainContact, body)
 	if err != nil {
 		return "", err
 	}
@@ -112,7 +109,7 @@ func (c *Contact) check() error {
 }
 
 // PublicKey is the contact's Ed25519 key (nil if malformed).
-func (c *Contact) PublicKey() ed25519.PublicKey { return parseEd25519(c.Ed25519) }
+func (c *Contact) PublicKey() ed25519.PublicKey { return ParseKey(c.Ed25519) }
 
 // Recipient is the contact's age recipient.
 func (c *Contact) Recipient() *age.X25519Recipient {
@@ -127,15 +124,6 @@ func (c *Contact) Recipient() *age.X25519Recipient {
 // organisation card's (bundle.Fingerprint): 64 hex digits over both keys.
 // It is also the vault's id in certificates and packs.
 func (c *Contact) Fingerprint() string { return bundle.Fingerprint(c.X25519, c.PublicKey()) }
-
-// VaultID is the fingerprint of an unlocked vault's own keys.
-func VaultID(v *vault.Vault) (string, error) {
-	k, err := v.PublicKeys()
-	if err != nil {
-		return "", err
-	}
-	return bundle.Fingerprint(k.X25519, k.Ed25519), nil
-}
 
 // ReadAloud turns a full fingerprint into five groups of four digits, such
 // as "0412 7730 9981 2056 4415", to compare by phone: each group is a

@@ -3,15 +3,12 @@ package delegate
 import (
 	"archive/tar"
 	"bufio"
-	"context"
 	"errors"
-	"fmt"
 	"io"
 	"time"
 
 	"kluis/sync/hlc"
-	"kluis/sync/schema"
-	"kluis/vault"
+	"kluis/sync/replica"
 )
 
 // Documents travel in a pack after its signed statement: the statement
@@ -22,8 +19,7 @@ import (
 // receiver's vault — so memory stays bounded whatever the size.
 //
 // The signature covers the metadata, and so the hash of every document:
-// the receiver imports each one with vault.ImportDocument, which keeps
-// nothing unless the content matches. A document that does not match, or
+// the receiver keeps nothing unless the content matches. A document that does not match, or
 // a stream cut short, is refused (bad_document) and the pack is not
 // acknowledged, so the sender sends it again; documents already checked
 // stay.
@@ -33,204 +29,89 @@ const maxPackDocuments = 100_000
 
 // PackDocument is a document's metadata in a pack.
 type PackDocument struct {
-	ID        string        `json:"id"`
-	Name      string        `json:"name"`
-	MediaType string        `json:"media_type"`
-	Size      int64         `json:"size"`
-	SHA256    string        `json:"sha256"`
-	Record    string        `json:"record,omitempty"`
-	Added     hlc.Timestamp `json:"added"`
-	Modified  hlc.Timestamp `json:"modified"`
-	Author    vault.Author  `json:"author"`
-	Deleted   bool          `json:"deleted"`
+	ID        string         `json:"id"`
+	Name      string         `json:"name"`
+	MediaType string         `json:"media_type"`
+	Size      int64          `json:"size"`
+	SHA256    string         `json:"sha256"`
+	Record    string         `json:"record,omitempty"`
+	Added     hlc.Timestamp  `json:"added"`
+	Modified  hlc.Timestamp  `json:"modified"`
+	Author    replica.Author `json:"author"`
+	Deleted   bool           `json:"deleted"`
 }
 
-func packDocument(d vault.Document) PackDocument {
-	return PackDocument{ID: d.ID, Name: d.Name, MediaType: d.MediaType, Size: d.Size, SHA256: d.SHA256,
-		Record: d.Record, Added: d.Added, Modified: d.Modified, Author: d.Author, Deleted: d.Deleted}
-}
+// DocEntryName is the archive entry of a document's content.
+func DocEntryName(id string) string { return "documents/" + id }
 
-func (d PackDocument) vaultDocument() vault.Document {
-	return vault.Document{ID: d.ID, Name: d.Name, MediaType: d.MediaType, Size: d.Size, SHA256: d.SHA256,
-		Record: d.Record, Added: d.Added, Modified: d.Modified, Author: d.Author, Deleted: d.Deleted}
-}
-
-func docEntryName(id string) string { return "documents/" + id }
-
-// coversAll reports whether the certificate covers every category of the
-// schema: only then may documents linked to no record travel under it.
-func coversAll(c *Certificate) bool {
-	for _, cat := range schema.Categories() {
-		if !c.Covers(cat.ID) {
-			return false
-		}
-	}
-	return true
-}
-
-// docInScope reports whether a document linked to record (in v) falls
-// under the certificate: the record's category is covered or, for a
-// document linked to no record, every category is.
-func docInScope(v *vault.Vault, c *Certificate, record string) (bool, error) {
-	if record == "" {
-		return coversAll(c), nil
-	}
-	rec, err := v.Get(record)
-	if errors.Is(err, vault.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	return c.Covers(rec.Category), nil
-}
-
-// docsInScope returns the documents of v changed after since that fall
-// under the certificate, and the latest change among all of them.
-func docsInScope(v *vault.Vault, c *Certificate, since hlc.Timestamp) ([]PackDocument, hlc.Timestamp, error) {
-	all, upTo, err := v.DocumentChanges(since)
-	if err != nil {
-		return nil, since, err
-	}
-	var out []PackDocument
-	for _, d := range all {
-		ok := true
-		if c != nil {
-			if ok, err = docInScope(v, c, d.Record); err != nil {
-				return nil, since, err
-			}
-		}
-		if ok {
-			out = append(out, packDocument(d))
-		}
-	}
-	return out, upTo, nil
-}
-
-// isDocEcho reports whether this vault already holds d with the same
-// content and metadata at least as new: importing it would change nothing.
-func isDocEcho(v *vault.Vault, d PackDocument) (bool, error) {
-	local, err := v.Document(d.ID)
-	if errors.Is(err, vault.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	newer := d.Modified > local.Modified || (d.Modified == local.Modified && d.Author.Device > local.Author.Device)
-	return local.SHA256 == d.SHA256 && local.Size == d.Size && !newer, nil
-}
-
-// writeDocuments streams the content of docs from src as a tar archive.
-func writeDocuments(w io.Writer, src *vault.Vault, docs []PackDocument) error {
+// WriteDocuments streams the content of docs as the archive that follows
+// a pack's statement: read writes the content of one document to w and
+// says its size and SHA-256, which must match what the pack lists.
+func WriteDocuments(w io.Writer, docs []PackDocument, read func(id string, w io.Writer) (size int64, sha256 string, err error)) error {
 	tw := tar.NewWriter(w)
 	for _, d := range docs {
-		hdr := &tar.Header{Typeflag: tar.TypeReg, Name: docEntryName(d.ID), Size: d.Size, Mode: 0o600, ModTime: time.Unix(0, 0)}
+		hdr := &tar.Header{Typeflag: tar.TypeReg, Name: DocEntryName(d.ID), Size: d.Size, Mode: 0o600, ModTime: time.Unix(0, 0)}
 		if err := tw.WriteHeader(hdr); err != nil {
 			return err
 		}
-		got, err := src.ReadDocument(context.Background(), d.ID, tw)
+		size, sum, err := read(d.ID, tw)
 		if err != nil {
-			return fmt.Errorf("failed to read document %s: %w", d.ID, err)
+			return err
 		}
-		if got.Size != d.Size || got.SHA256 != d.SHA256 {
-			return fmt.Errorf("document %s changed while it was sent", d.ID)
+		if size != d.Size || sum != d.SHA256 {
+			return errors.New("document " + d.ID + " changed while it was sent")
 		}
 	}
 	return tw.Close()
 }
 
-// docStream reads the documents that follow a pack's signed statement.
-type docStream struct {
+// A DocStream reads the documents that follow a pack's signed statement.
+type DocStream struct {
 	rest   *bufio.Reader // the decrypted file after the statement
 	tr     *tar.Reader
 	broken error // set once the stream cannot be read further
 }
 
-func newDocStream(rest *bufio.Reader) *docStream {
-	return &docStream{rest: rest, tr: tar.NewReader(rest)}
+func NewDocStream(rest *bufio.Reader) *DocStream {
+	return &DocStream{rest: rest, tr: tar.NewReader(rest)}
 }
 
-// errReader remembers the first error other than io.EOF its reader gave.
-type errReader struct {
-	r   io.Reader
-	err error
+// Next returns the content of d, the next document the pack lists, or an
+// error when the archive does not follow the list; after an error the
+// stream is broken and every later call fails. The content must be read
+// before the next call (or is skipped).
+func (s *DocStream) Next(d PackDocument) (io.Reader, error) {
+	if s.broken != nil {
+		return nil, s.broken
+	}
+	h, err := s.tr.Next()
+	if err == nil && (h.Typeflag != tar.TypeReg || h.Name != DocEntryName(d.ID) || h.Size != d.Size) {
+		err = errors.New("the entries do not follow the list of documents")
+	}
+	if err != nil {
+		s.broken = err
+		return nil, err
+	}
+	return s.tr, nil
 }
 
-func (e *errReader) Read(p []byte) (int, error) {
-	n, err := e.r.Read(p)
-	if err != nil && err != io.EOF && e.err == nil {
-		e.err = err
+// Fail marks the stream broken by err (a read of a document's content
+// failed), so that no later document is read.
+func (s *DocStream) Fail(err error) {
+	if s.broken == nil {
+		s.broken = err
 	}
-	return n, err
 }
 
-// docsResult is what importing a pack's documents did.
-type docsResult struct {
-	changed []string          // documents added or changed here
-	floor   hlc.Timestamp     // just before the oldest of those
-	refused map[Code][]string // documents refused, by reason
-	damaged bool              // some could not be read or did not match
-}
+// Broken reports whether the stream can be read no further.
+func (s *DocStream) Broken() bool { return s.broken != nil }
 
-// importDocs reads the documents of p from s and imports into dst those
-// allow lets through (allow returns "" or a refusal code). An error means
-// dst could not be read or written.
-func importDocs(dst *vault.Vault, s *docStream, docs []PackDocument, allow func(PackDocument) (Code, error)) (docsResult, error) {
-	res := docsResult{refused: map[Code][]string{}}
-	bad := func(d PackDocument) {
-		res.refused[CodeBadDocument] = append(res.refused[CodeBadDocument], d.ID)
-		res.damaged = true
+// End checks that the archive ends after the last document and so does
+// the file: age authenticates its last chunk only when read to the end.
+func (s *DocStream) End() error {
+	if _, err := s.tr.Next(); err != io.EOF {
+		return errors.New("more entries than documents")
 	}
-	for _, d := range docs {
-		if s == nil || s.broken != nil {
-			bad(d)
-			continue
-		}
-		h, err := s.tr.Next()
-		if err == nil && (h.Typeflag != tar.TypeReg || h.Name != docEntryName(d.ID) || h.Size != d.Size) {
-			err = errors.New("the entries do not follow the list of documents")
-		}
-		if err != nil {
-			s.broken = err
-			bad(d)
-			continue
-		}
-		code, err := allow(d)
-		if err != nil {
-			return res, err
-		}
-		if code != "" {
-			res.refused[code] = append(res.refused[code], d.ID)
-			continue // the tar reader skips the content
-		}
-		content := &errReader{r: s.tr}
-		_, changed, err := dst.ImportDocument(context.Background(), d.vaultDocument(), content)
-		switch {
-		case content.err != nil:
-			s.broken = content.err
-			bad(d)
-		case errors.Is(err, vault.ErrDocumentConflict):
-			res.refused[CodeBadDocument] = append(res.refused[CodeBadDocument], d.ID)
-		case errors.Is(err, vault.ErrBadRecord):
-			bad(d)
-		case err != nil:
-			return res, err
-		case changed:
-			if len(res.changed) == 0 || d.Modified-1 < res.floor {
-				res.floor = d.Modified - 1
-			}
-			res.changed = append(res.changed, d.ID)
-		}
-	}
-	if s != nil && s.broken == nil && len(docs) > 0 {
-		// The archive ends, and so does the file: age authenticates its
-		// last chunk only when read to the end.
-		if _, err := s.tr.Next(); err != io.EOF {
-			res.damaged = true
-		} else if _, err := io.Copy(io.Discard, s.rest); err != nil {
-			res.damaged = true
-		}
-	}
-	return res, nil
+	_, err := io.Copy(io.Discard, s.rest)
+	return err
 }

@@ -8,17 +8,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"kluis/internal/sign"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"time"
 
+	"kluis/internal/sign"
+
 	"filippo.io/age"
 
 	"kluis/sync/hlc"
-	"kluis/vault"
+	"kluis/sync/replica"
 )
 
 // PackFormat is the format id inside a sync pack.
@@ -46,10 +47,10 @@ type Pack struct {
 	UpTo    hlc.Timestamp `json:"up_to"` // …up to and including this, in the sender's clock
 	// Ack says the sender has everything the receiver sent up to UpTo, as
 	// of the receiver's pack Seq.
-	Ack        *Ack           `json:"ack,omitempty"`
-	Statements []string       `json:"statements,omitempty"`
-	Reports    []Report       `json:"reports,omitempty"`
-	Records    []vault.Record `json:"records"`
+	Ack        *Ack             `json:"ack,omitempty"`
+	Statements []string         `json:"statements,omitempty"`
+	Reports    []Report         `json:"reports,omitempty"`
+	Records    []replica.Record `json:"records"`
 	// Documents changed in the same span, in scope; their content follows
 	// the signed statement as a tar archive (see docs.go).
 	Documents []PackDocument `json:"documents,omitempty"`
@@ -124,19 +125,20 @@ func PackName(name string) (from string, seq uint64, ok bool) {
 	return m[1], seq, err == nil
 }
 
-// sealPack signs p with s and encrypts it to the receiver; for packs
-// without documents (tests build packs by hand with it).
-func sealPack(s Signer, to age.Recipient, p *Pack) ([]byte, error) {
+// SealPack signs p with s and encrypts it to the receiver; for packs
+// without documents.
+func SealPack(s Signer, to age.Recipient, p *Pack) ([]byte, error) {
 	var out bytes.Buffer
-	if err := streamPack(&out, s, to, p, nil); err != nil {
+	if err := StreamPack(&out, s, to, p, nil); err != nil {
 		return nil, err
 	}
 	return out.Bytes(), nil
 }
 
-// streamPack writes p to out: signed by s, encrypted to the receiver, and
-// followed by the content of p.Documents read from src.
-func streamPack(out io.Writer, s Signer, to age.Recipient, p *Pack, src *vault.Vault) error {
+// StreamPack writes p to out: signed by s, encrypted to the receiver, and
+// followed by the archive of p.Documents' content that documents writes
+// (with WriteDocuments).
+func StreamPack(out io.Writer, s Signer, to age.Recipient, p *Pack, documents func(io.Writer) error) error {
 	signed, err := signStatementLarge(s, p)
 	if err != nil {
 		return err
@@ -149,10 +151,10 @@ func streamPack(out io.Writer, s Signer, to age.Recipient, p *Pack, src *vault.V
 		return err
 	}
 	if len(p.Documents) > 0 {
-		if src == nil {
-			return errors.New("no vault to read the documents from")
+		if documents == nil {
+			return errors.New("no source for the documents")
 		}
-		if err := writeDocuments(w, src, p.Documents); err != nil {
+		if err := documents(w); err != nil {
 			return err
 		}
 	}
@@ -161,9 +163,9 @@ func streamPack(out io.Writer, s Signer, to age.Recipient, p *Pack, src *vault.V
 
 func signStatementLarge(s Signer, p *Pack) ([]byte, error) { return signStatement(s, DomainPack, p) }
 
-// parsePack reads a decrypted pack without checking its signature; verify
-// checks it once the sender's pinned key is known.
-func parsePack(plain []byte) (*Pack, func(ed25519.PublicKey) bool, error) {
+// ParsePack reads a decrypted pack's statement without checking its
+// signature; verify checks it once the sender's pinned key is known.
+func ParsePack(plain []byte) (*Pack, func(ed25519.PublicKey) bool, error) {
 	body, sig, err := splitSigned(plain, MaxPackSize)
 	if err != nil {
 		return nil, nil, refused(CodeNotPack, err)
@@ -196,18 +198,18 @@ func isHex64(s string) bool {
 	return true
 }
 
-// writePack writes an encrypted pack into dir under a new unique name.
-func writePack(dir, from string, seq uint64, data []byte) (string, error) {
-	return writePackWith(dir, from, seq, func(w io.Writer) error {
+// WritePack writes an encrypted pack into dir under a new unique name.
+func WritePack(dir, from string, seq uint64, data []byte) (string, error) {
+	return WritePackWith(dir, from, seq, func(w io.Writer) error {
 		_, err := w.Write(data)
 		return err
 	})
 }
 
-// writePackWith writes what fill writes into dir under a new unique name,
+// WritePackWith writes what fill writes into dir under a new unique name,
 // atomically: a hidden temporary file that sync programs ignore, synced,
 // then renamed.
-func writePackWith(dir, from string, seq uint64, fill func(io.Writer) error) (string, error) {
+func WritePackWith(dir, from string, seq uint64, fill func(io.Writer) error) (string, error) {
 	var r [8]byte
 	if _, err := rand.Read(r[:]); err != nil {
 		return "", err
@@ -238,9 +240,9 @@ func writePackWith(dir, from string, seq uint64, fill func(io.Writer) error) (st
 	return name, nil
 }
 
-// readSignedHead reads the two lines of a signed statement (body and
+// ReadSignedHead reads the two lines of a signed statement (body and
 // signature, each with its line break) from r, at most limit bytes.
-func readSignedHead(r *bufio.Reader, limit int) ([]byte, error) {
+func ReadSignedHead(r *bufio.Reader, limit int) ([]byte, error) {
 	var out []byte
 	for lines := 0; lines < 2; {
 		chunk, err := r.ReadSlice('\n')

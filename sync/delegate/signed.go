@@ -5,13 +5,11 @@ import (
 	"encoding/base64"
 
 	"kluis/sync/signed"
-	"kluis/vault"
 )
 
-// A Signer signs with an Ed25519 key, domain-separated as vault.Sign does.
+// A Signer signs with an Ed25519 key under Kluis's one scheme (package
+// internal/sign); the citizen's unlocked vault is one.
 type Signer = signed.Signer
-
-var _ Signer = (*vault.Vault)(nil)
 
 // Signature domains, one per kind of signed thing.
 const (
@@ -31,7 +29,9 @@ var (
 	unmarshalStrict = signed.UnmarshalStrict
 )
 
-func parseEd25519(s string) ed25519.PublicKey {
+// ParseKey decodes a base64 Ed25519 public key as contact codes and
+// certificates write it; nil when it is not one.
+func ParseKey(s string) ed25519.PublicKey {
 	b, err := base64.StdEncoding.Strict().DecodeString(s)
 	if err != nil || len(b) != ed25519.PublicKeySize {
 		return nil

@@ -1,4 +1,4 @@
-package delegate
+package delegation
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"kluis/sync/delegate"
 )
 
 // TestSyncthingTransport carries packs between two vaults with two real
@@ -87,7 +89,7 @@ func TestSyncthingTransport(t *testing.T) {
 	son := newSide(t, dir, "Youssef")
 	son.pin(mother)
 	income, _ := mother.v.Add("income", map[string]string{"source": "AOW", "amount": "1400"})
-	mother.grant(son, RoleManage, []string{"income", "debts"}, time.Now().AddDate(1, 0, 0))
+	mother.grant(son, delegate.RoleManage, []string{"income", "debts"}, time.Now().AddDate(1, 0, 0))
 	mother.sync(nodes[0].folder)
 	waitFor("the certificate and income to reach the son", func() bool {
 		son.sync(nodes[1].folder)

@@ -1,4 +1,4 @@
-package delegate
+package delegation
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"kluis/sync/delegate"
 	"kluis/vault"
 )
 
@@ -23,7 +24,7 @@ func benchPair(b *testing.B, n int) *pair {
 	if _, err := p.mother.v.AddMany(items); err != nil {
 		b.Fatal(err)
 	}
-	p.cert = p.mother.grant(p.son, RoleManage, []string{"debts"}, time.Now().AddDate(1, 0, 0))
+	p.cert = p.mother.grant(p.son, delegate.RoleManage, []string{"debts"}, time.Now().AddDate(1, 0, 0))
 	return p
 }
 
@@ -53,7 +54,7 @@ func BenchmarkPackMerge10k(b *testing.B) {
 		// The pack is encrypted to the first son; give this one his keys'
 		// place by re-granting and re-exporting.
 		son.pin(p.mother)
-		p.mother.grant(son, RoleManage, []string{"debts"}, time.Now().AddDate(1, 0, 0))
+		p.mother.grant(son, delegate.RoleManage, []string{"debts"}, time.Now().AddDate(1, 0, 0))
 		folder := b.TempDir()
 		p.mother.sync(folder)
 		b.StartTimer()

@@ -1,4 +1,4 @@
-package delegate
+package delegation
 
 import (
 	"archive/tar"
@@ -17,7 +17,9 @@ import (
 
 	"filippo.io/age"
 
+	"kluis/sync/delegate"
 	"kluis/sync/hlc"
+	"kluis/sync/signed"
 	"kluis/vault"
 )
 
@@ -42,7 +44,7 @@ func readDoc(t testing.TB, v *vault.Vault, id string) ([]byte, vault.Document) {
 // A letter the son adds from abroad reaches his mother byte for byte,
 // marked as his; and her own documents reach him only within the scope.
 func TestDocumentsTravel(t *testing.T) {
-	p := newPair(t, RoleManage, []string{"debts", "income"}, time.Now().AddDate(1, 0, 0))
+	p := newPair(t, delegate.RoleManage, []string{"debts", "income"}, time.Now().AddDate(1, 0, 0))
 	ctx := context.Background()
 
 	// Hers: one on the debt (in scope), one on a goal and one linked to
@@ -114,7 +116,7 @@ func TestDocumentsTravel(t *testing.T) {
 func TestDocumentsRefusedOutsideTheCertificate(t *testing.T) {
 	ctx := context.Background()
 	t.Run("view only", func(t *testing.T) {
-		p := newPair(t, RoleView, []string{"debts"}, time.Now().AddDate(1, 0, 0))
+		p := newPair(t, delegate.RoleView, []string{"debts"}, time.Now().AddDate(1, 0, 0))
 		rep := p.son.replica(p.mother)
 		doc, err := rep.AddDocument(ctx, "brief.txt", bytes.NewReader([]byte("brief")), vault.DocumentOptions{Record: p.debtID})
 		if err != nil {
@@ -123,7 +125,7 @@ func TestDocumentsRefusedOutsideTheCertificate(t *testing.T) {
 		rep.Close()
 		p.son.sync(p.folder)
 		res := p.mother.sync(p.folder)
-		if !only(res.Refused, CodeViewOnly) || !slices.Equal(res.Refused[0].Documents, []string{doc.ID}) {
+		if !only(res.Refused, delegate.CodeViewOnly) || !slices.Equal(res.Refused[0].Documents, []string{doc.ID}) {
 			t.Fatalf("refused %+v", res.Refused)
 		}
 		if _, err := p.mother.v.Document(doc.ID); !errors.Is(err, vault.ErrNotFound) {
@@ -131,7 +133,7 @@ func TestDocumentsRefusedOutsideTheCertificate(t *testing.T) {
 		}
 	})
 	t.Run("unlinked under a partial scope", func(t *testing.T) {
-		p := newPair(t, RoleManage, []string{"debts"}, time.Now().AddDate(1, 0, 0))
+		p := newPair(t, delegate.RoleManage, []string{"debts"}, time.Now().AddDate(1, 0, 0))
 		rep := p.son.replica(p.mother)
 		doc, err := rep.AddDocument(ctx, "los.txt", bytes.NewReader([]byte("los")), vault.DocumentOptions{})
 		if err != nil {
@@ -140,12 +142,12 @@ func TestDocumentsRefusedOutsideTheCertificate(t *testing.T) {
 		rep.Close()
 		p.son.sync(p.folder)
 		res := p.mother.sync(p.folder)
-		if !only(res.Refused, CodeOutOfScope) || !slices.Equal(res.Refused[0].Documents, []string{doc.ID}) {
+		if !only(res.Refused, delegate.CodeOutOfScope) || !slices.Equal(res.Refused[0].Documents, []string{doc.ID}) {
 			t.Fatalf("refused %+v", res.Refused)
 		}
 		// The son hears why.
 		res = p.son.sync(p.folder)
-		if len(res.Reported) != 1 || res.Reported[0].Report.Code != CodeOutOfScope || !slices.Equal(res.Reported[0].Report.Documents, []string{doc.ID}) {
+		if len(res.Reported) != 1 || res.Reported[0].Report.Code != delegate.CodeOutOfScope || !slices.Equal(res.Reported[0].Report.Documents, []string{doc.ID}) {
 			t.Fatalf("reported %+v", res.Reported)
 		}
 	})
@@ -157,7 +159,7 @@ func TestDocumentsRefusedOutsideTheCertificate(t *testing.T) {
 func TestTamperedDocumentRefused(t *testing.T) {
 	ctx := context.Background()
 	t.Run("damaged file", func(t *testing.T) {
-		p := newPair(t, RoleManage, []string{"debts"}, time.Now().AddDate(1, 0, 0))
+		p := newPair(t, delegate.RoleManage, []string{"debts"}, time.Now().AddDate(1, 0, 0))
 		rep := p.son.replica(p.mother)
 		letter := randomBytes(t, 4*vault.ChunkSize)
 		doc, err := rep.AddDocument(ctx, "brief.pdf", bytes.NewReader(letter), vault.DocumentOptions{Record: p.debtID})
@@ -173,7 +175,7 @@ func TestTamperedDocumentRefused(t *testing.T) {
 			t.Fatal(err)
 		}
 		res = p.mother.sync(p.folder)
-		if !only(res.Refused, CodeBadDocument) || !slices.Equal(res.Refused[0].Documents, []string{doc.ID}) {
+		if !only(res.Refused, delegate.CodeBadDocument) || !slices.Equal(res.Refused[0].Documents, []string{doc.ID}) {
 			t.Fatalf("refused %+v", res.Refused)
 		}
 		if _, err := p.mother.v.Document(doc.ID); !errors.Is(err, vault.ErrNotFound) {
@@ -196,18 +198,18 @@ func TestTamperedDocumentRefused(t *testing.T) {
 		}
 	})
 	t.Run("content not matching its signed hash", func(t *testing.T) {
-		p := newPair(t, RoleManage, []string{"debts"}, time.Now().AddDate(1, 0, 0))
+		p := newPair(t, delegate.RoleManage, []string{"debts"}, time.Now().AddDate(1, 0, 0))
 		real := []byte("de echte brief")
 		sum := sha256.Sum256(real)
 		now := time.Now()
 		id := "6f1c7a52-3b0e-4d8a-9e6f-2a4b5c6d7e8f"
-		d := PackDocument{ID: id, Name: "brief.txt", MediaType: "text/plain", Size: int64(len(real)), SHA256: hex.EncodeToString(sum[:]),
+		d := delegate.PackDocument{ID: id, Name: "brief.txt", MediaType: "text/plain", Size: int64(len(real)), SHA256: hex.EncodeToString(sum[:]),
 			Record: p.debtID, Added: 1, Modified: vaultStamp(now), Author: vault.Author{Person: "Youssef", Device: "d1"}}
-		pk := &Pack{Format: PackFormat, From: p.son.c.Fingerprint(), To: p.mother.c.Fingerprint(), Seq: 40,
-			Created: now.UTC().Truncate(time.Second), Records: []vault.Record{}, Documents: []PackDocument{d}}
+		pk := &delegate.Pack{Format: delegate.PackFormat, From: p.son.c.Fingerprint(), To: p.mother.c.Fingerprint(), Seq: 40,
+			Created: now.UTC().Truncate(time.Second), Records: []vault.Record{}, Documents: []delegate.PackDocument{d}}
 		fake := []byte("een valse brief")[:len(real)]
-		name, err := writePackWith(p.folder, pk.From, pk.Seq, func(w io.Writer) error {
-			signed, err := signStatement(p.son.v, DomainPack, pk)
+		name, err := delegate.WritePackWith(p.folder, pk.From, pk.Seq, func(w io.Writer) error {
+			stmt, err := signed.Sign(p.son.v, delegate.DomainPack, pk)
 			if err != nil {
 				return err
 			}
@@ -215,9 +217,9 @@ func TestTamperedDocumentRefused(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			aw.Write(signed)
+			aw.Write(stmt)
 			tw := tar.NewWriter(aw)
-			tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: docEntryName(id), Size: int64(len(fake)), Mode: 0o600})
+			tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: delegate.DocEntryName(id), Size: int64(len(fake)), Mode: 0o600})
 			tw.Write(fake)
 			tw.Close()
 			return aw.Close()
@@ -226,7 +228,7 @@ func TestTamperedDocumentRefused(t *testing.T) {
 			t.Fatal(err)
 		}
 		res := p.mother.sync(p.folder)
-		if !only(res.Refused, CodeBadDocument) || res.Refused[0].File != name {
+		if !only(res.Refused, delegate.CodeBadDocument) || res.Refused[0].File != name {
 			t.Fatalf("refused %+v", res.Refused)
 		}
 		if _, err := p.mother.v.Document(id); !errors.Is(err, vault.ErrNotFound) {
@@ -235,4 +237,4 @@ func TestTamperedDocumentRefused(t *testing.T) {
 	})
 }
 
-func vaultStamp(t time.Time) hlcT { return hlc.New(t.UnixMilli(), 0) }
+func vaultStamp(t time.Time) hlc.Timestamp { return hlc.New(t.UnixMilli(), 0) }

@@ -1,4 +1,4 @@
-package delegate
+package delegation
 
 import (
 	"bytes"
@@ -8,7 +8,9 @@ import (
 
 	"filippo.io/age"
 
+	"kluis/sync/delegate"
 	"kluis/sync/hlc"
+	"kluis/sync/signed"
 	"kluis/vault"
 )
 
@@ -17,11 +19,11 @@ import (
 // it or merge it within the certificate — never fail or panic — and its
 // vault must stay consistent.
 func FuzzPackMerge(f *testing.F) {
-	p := newPair(f, RoleManage, []string{"debts"}, time.Now().AddDate(1, 0, 0))
+	p := newPair(f, delegate.RoleManage, []string{"debts"}, time.Now().AddDate(1, 0, 0))
 	me, son := p.mother.c.Fingerprint(), p.son.c.Fingerprint()
 	now := hlc.New(time.Now().UnixMilli(), 0)
 	seed := func(recs []vault.Record) {
-		b, _ := marshalCompact(&Pack{Format: PackFormat, From: son, To: me, Seq: 7, UpTo: now, Records: recs})
+		b, _ := signed.MarshalCompact(&delegate.Pack{Format: delegate.PackFormat, From: son, To: me, Seq: 7, UpTo: now, Records: recs})
 		f.Add(b)
 	}
 	seed([]vault.Record{})
@@ -36,7 +38,7 @@ func FuzzPackMerge(f *testing.F) {
 		seq++
 		dir := t.TempDir()
 		data := encryptTo(p.mother.c.Recipient(), signedPlain(p.son.v, body))
-		if _, err := writePack(dir, son, seq, data); err != nil {
+		if _, err := delegate.WritePack(dir, son, seq, data); err != nil {
 			t.Fatal(err)
 		}
 		res, err := (&Syncer{Vault: p.mother.v}).Sync(dir)
@@ -57,8 +59,8 @@ func FuzzPackMerge(f *testing.F) {
 	})
 }
 
-func signedPlain(s Signer, body []byte) []byte {
-	sig, err := s.Sign(DomainPack, body)
+func signedPlain(s delegate.Signer, body []byte) []byte {
+	sig, err := s.Sign(delegate.DomainPack, body)
 	if err != nil {
 		panic(err)
 	}

@@ -1,10 +1,11 @@
-package delegate
+package delegation
 
 import (
 	"errors"
 	"slices"
 	"time"
 
+	"kluis/sync/delegate"
 	"kluis/vault"
 )
 
@@ -24,18 +25,18 @@ type EmergencyState struct {
 	OpensAt   time.Time // Requested + Wait
 }
 
-func emergencyState(c *Certificate, stmts []string) *EmergencyState {
+func emergencyState(c *delegate.Certificate, stmts []string) *EmergencyState {
 	if c == nil || c.EmergencyWait == 0 {
 		return nil
 	}
 	st := &EmergencyState{Wait: time.Duration(c.EmergencyWait) * time.Second}
 	for _, e := range parseEmergencies(stmts) {
-		if e.CertificateID == c.ID && e.Kind == EmergencyRequest && e.Signer == c.Delegate.Ed25519 && e.Requested.After(st.Requested) {
+		if e.CertificateID == c.ID && e.Kind == delegate.EmergencyRequest && e.Signer == c.Delegate.Ed25519 && e.Requested.After(st.Requested) {
 			st.Requested, st.Answer = e.Requested, ""
 		}
 	}
 	for _, e := range parseEmergencies(stmts) {
-		if e.CertificateID == c.ID && e.Kind != EmergencyRequest && e.Signer == c.Owner.Ed25519 && e.Requested.Equal(st.Requested) && !st.Requested.IsZero() {
+		if e.CertificateID == c.ID && e.Kind != delegate.EmergencyRequest && e.Signer == c.Owner.Ed25519 && e.Requested.Equal(st.Requested) && !st.Requested.IsZero() {
 			st.Answer = e.Kind
 		}
 	}
@@ -57,7 +58,7 @@ func RequestEmergency(own *vault.Vault, m *Managed, now time.Time) (*EmergencySt
 	if cert == nil || cert.EmergencyWait == 0 || m.Revocation != "" {
 		return nil, ErrNoEmergency
 	}
-	signed, err := NewEmergency(own, cert.Delegate.Ed25519, cert, EmergencyRequest, now, now)
+	signed, err := delegate.NewEmergency(own, cert.Delegate.Ed25519, cert, delegate.EmergencyRequest, now, now)
 	if err != nil {
 		return nil, err
 	}
@@ -87,14 +88,14 @@ func ManagedEmergency(own *vault.Vault, m *Managed) (*EmergencyState, error) {
 // emergency request (kind EmergencyApprove or EmergencyRefuse). The answer
 // travels with the next sync.
 func AnswerEmergency(v *vault.Vault, d Delegation, kind string, now time.Time) error {
-	if kind != EmergencyApprove && kind != EmergencyRefuse {
+	if kind != delegate.EmergencyApprove && kind != delegate.EmergencyRefuse {
 		return ErrNoEmergency
 	}
 	e := d.Emergency()
 	if e == nil || e.Requested.IsZero() || d.Revoked != nil {
 		return ErrNoEmergency
 	}
-	signed, err := NewEmergency(v, d.Cert.Owner.Ed25519, d.Cert, kind, e.Requested, now)
+	signed, err := delegate.NewEmergency(v, d.Cert.Owner.Ed25519, d.Cert, kind, e.Requested, now)
 	if err != nil {
 		return err
 	}

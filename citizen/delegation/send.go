@@ -1,10 +1,14 @@
-package delegate
+package delegation
 
 import (
 	"fmt"
 	"io"
 	"slices"
 
+	"filippo.io/age"
+
+	"kluis/sync/delegate"
+	"kluis/sync/hlc"
 	"kluis/vault"
 )
 
@@ -36,9 +40,9 @@ func (r *run) send(dir string, cp *counterpart) error {
 	}
 	var statements []string
 	var recs []vault.Record
-	var docs []PackDocument
+	var docs []delegate.PackDocument
 	src := r.v // where the documents' content is read from
-	p := &Pack{Format: PackFormat, From: r.me, To: cp.id, Created: r.now.Truncate(1e9), Since: st.Acked, UpTo: st.Acked}
+	p := &delegate.Pack{Format: delegate.PackFormat, From: r.me, To: cp.id, Created: r.now.Truncate(1e9), Since: st.Acked, UpTo: st.Acked}
 	if cp.owner {
 		signed, err := r.v.Object(kindCert, cp.cert.ID)
 		if err != nil {
@@ -63,7 +67,7 @@ func (r *run) send(dir string, cp *counterpart) error {
 					recs = append(recs, rec)
 				}
 			}
-			var docsUpTo hlcT
+			var docsUpTo hlc.Timestamp
 			if docs, docsUpTo, err = docsInScope(r.v, cp.cert, st.Acked); err != nil {
 				return err
 			}
@@ -79,7 +83,7 @@ func (r *run) send(dir string, cp *counterpart) error {
 		}
 		defer rv.Close()
 		src = rv
-		var upTo, docsUpTo hlcT
+		var upTo, docsUpTo hlc.Timestamp
 		if recs, upTo, err = rv.Changes(st.Acked); err != nil {
 			return err
 		}
@@ -95,7 +99,7 @@ func (r *run) send(dir string, cp *counterpart) error {
 			fresh = append(fresh, s)
 		}
 	}
-	ack := Ack{Seq: st.RecvSeq, UpTo: st.Received}
+	ack := delegate.Ack{Seq: st.RecvSeq, UpTo: st.Received}
 	newAck := st.RecvSeq != 0 && ack.UpTo != st.AckedTo.UpTo
 	if len(recs) == 0 && len(docs) == 0 && len(fresh) == 0 && !newAck && len(st.Reports) == 0 && !st.Done {
 		return nil
@@ -109,18 +113,18 @@ func (r *run) send(dir string, cp *counterpart) error {
 	if p.Records == nil {
 		p.Records = []vault.Record{}
 	}
-	pub, err := parseRecipient(cp.x25519)
+	pub, err := age.ParseX25519Recipient(cp.x25519)
 	if err != nil {
 		return err
 	}
-	name, err := writePackWith(dir, r.me, p.Seq, func(w io.Writer) error {
-		return streamPack(w, r.v, pub, p, src)
+	name, err := delegate.WritePackWith(dir, r.me, p.Seq, func(w io.Writer) error {
+		return delegate.StreamPack(w, r.v, pub, p, func(w io.Writer) error { return writeDocuments(w, src, p.Documents) })
 	})
 	if err != nil {
 		return err
 	}
 	if st.Sent == nil {
-		st.Sent = map[uint64]hlcT{}
+		st.Sent = map[uint64]hlc.Timestamp{}
 	}
 	st.Sent[p.Seq] = p.UpTo
 	st.AckedTo = ack

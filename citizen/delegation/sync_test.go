@@ -1,4 +1,4 @@
-package delegate
+package delegation
 
 import (
 	"os"
@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"kluis/sync/delegate"
 	"kluis/vault"
 )
 
@@ -25,7 +26,7 @@ func TestTwoVaultsThroughAFolder(t *testing.T) {
 	if _, err := mother.v.Add("goals", map[string]string{"title": "Werk vinden"}); err != nil {
 		t.Fatal(err)
 	}
-	mother.grant(son, RoleManage, []string{"income", "debts"}, time.Now().AddDate(1, 0, 0))
+	mother.grant(son, delegate.RoleManage, []string{"income", "debts"}, time.Now().AddDate(1, 0, 0))
 
 	res := mother.sync(folder)
 	if len(res.Written) != 1 || res.Written[0].Records != 1 {

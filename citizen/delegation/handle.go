@@ -1,4 +1,4 @@
-package delegate
+package delegation
 
 import (
 	"crypto/ed25519"
@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 
+	"kluis/sync/delegate"
 	"kluis/sync/hlc"
 	"kluis/vault"
 )
@@ -13,7 +14,7 @@ import (
 // newManaged looks for a pinned contact that sent a certificate naming us:
 // the first pack of a vault we are asked to help with. It returns nil when
 // the sender is unknown.
-func (r *run) newManaged(p *Pack, verify func(ed25519.PublicKey) bool) (*counterpart, error) {
+func (r *run) newManaged(p *delegate.Pack, verify func(ed25519.PublicKey) bool) (*counterpart, error) {
 	if r.s.Only != "" {
 		return nil, nil
 	}
@@ -25,11 +26,11 @@ func (r *run) newManaged(p *Pack, verify func(ed25519.PublicKey) bool) (*counter
 	if c == nil || !verify(c.PublicKey()) {
 		return nil, nil
 	}
-	cert := r.certFor(p, PartyOf(c))
+	cert := r.certFor(p, delegate.PartyOf(c))
 	if cert == nil {
 		return nil, nil
 	}
-	m := &Managed{Owner: PartyOf(c), Certificate: cert.signed}
+	m := &Managed{Owner: delegate.PartyOf(c), Certificate: cert.signed}
 	rv, err := createReplica(r.v, m)
 	if err != nil {
 		return nil, err
@@ -46,16 +47,16 @@ func (r *run) newManaged(p *Pack, verify func(ed25519.PublicKey) bool) (*counter
 }
 
 type signedCert struct {
-	cert   *Certificate
+	cert   *delegate.Certificate
 	signed string
 }
 
 // certFor returns the newest certificate in p signed by owner that names
 // us as the delegate.
-func (r *run) certFor(p *Pack, owner Party) *signedCert {
+func (r *run) certFor(p *delegate.Pack, owner delegate.Party) *signedCert {
 	var best *signedCert
 	for _, s := range p.Statements {
-		c, err := ParseCertificate([]byte(s))
+		c, err := delegate.ParseCertificate([]byte(s))
 		if err != nil || c.Owner.Ed25519 != owner.Ed25519 || c.Owner.X25519 != owner.X25519 || c.Delegate.Fingerprint() != r.me {
 			continue
 		}
@@ -68,12 +69,12 @@ func (r *run) certFor(p *Pack, owner Party) *signedCert {
 
 // refuse logs a refusal, queues a report for the sender when we know who
 // it is, and adds it to the result.
-func (r *run) refuse(cp *counterpart, file, from string, seq uint64, code Code, records []string, cause error) error {
+func (r *run) refuse(cp *counterpart, file, from string, seq uint64, code delegate.Code, records []string, cause error) error {
 	return r.refuseWith(cp, seq, Refusal{File: file, From: from, Code: code, Records: records, Err: cause})
 }
 
 // refuseDocs refuses some documents of a pack.
-func (r *run) refuseDocs(cp *counterpart, file string, seq uint64, code Code, docs []string) error {
+func (r *run) refuseDocs(cp *counterpart, file string, seq uint64, code delegate.Code, docs []string) error {
 	return r.refuseWith(cp, seq, Refusal{File: file, From: cp.name, Code: code, Documents: docs})
 }
 
@@ -90,16 +91,16 @@ func (r *run) refuseWith(cp *counterpart, seq uint64, ref Refusal) error {
 	if cp == nil {
 		return r.v.LogEvent(e)
 	}
-	if !cp.owner || ref.Code != CodeBadSignature {
+	if !cp.owner || ref.Code != delegate.CodeBadSignature {
 		cp.state.markSeen(seq)
 	}
-	cp.state.queue(Report{Seq: seq, Code: ref.Code, Records: ref.Records, Documents: ref.Documents, At: r.now.Truncate(1e9)})
+	cp.state.queue(delegate.Report{Seq: seq, Code: ref.Code, Records: ref.Records, Documents: ref.Documents, At: r.now.Truncate(1e9)})
 	return r.save(cp, e)
 }
 
 // docRefusals refuses what importing documents refused, in a fixed order.
 func (r *run) docRefusals(cp *counterpart, file string, seq uint64, dres docsResult) error {
-	for _, code := range []Code{CodeViewOnly, CodeOutOfScope, CodeBadDocument} {
+	for _, code := range []delegate.Code{delegate.CodeViewOnly, delegate.CodeOutOfScope, delegate.CodeBadDocument} {
 		if ids := dres.refused[code]; len(ids) > 0 {
 			if err := r.refuseDocs(cp, file, seq, code, ids); err != nil {
 				return err
@@ -118,32 +119,32 @@ func (r *run) save(cp *counterpart, e vault.Event) error {
 	return saveJSON(r.v, cp.kind(), cp.id, cp.state, e)
 }
 
-func codeOf(err error) Code {
+func codeOf(err error) delegate.Code {
 	switch {
-	case errors.Is(err, ErrRevoked):
-		return CodeRevoked
-	case errors.Is(err, ErrEmergencyClosed):
-		return CodeEmergency
+	case errors.Is(err, delegate.ErrRevoked):
+		return delegate.CodeRevoked
+	case errors.Is(err, delegate.ErrEmergencyClosed):
+		return delegate.CodeEmergency
 	default:
-		return CodeExpired
+		return delegate.CodeExpired
 	}
 }
 
 // common handles what every pack carries besides records: the
 // acknowledgement, reports and emergency statements.
-func (r *run) common(cp *counterpart, p *Pack) {
+func (r *run) common(cp *counterpart, p *delegate.Pack) {
 	cp.state.applyAck(p.Ack)
 	for _, rep := range p.Reports {
 		r.res.Reported = append(r.res.Reported, Reported{From: cp.name, Report: rep})
 	}
 	for _, s := range p.Statements {
-		e, err := ParseEmergency([]byte(s))
+		e, err := delegate.ParseEmergency([]byte(s))
 		if err != nil || cp.cert == nil || e.CertificateID != cp.cert.ID || slices.Contains(cp.state.Stmts, s) {
 			continue
 		}
 		// Requests come from the delegate, answers from the owner.
-		if (cp.owner && e.Kind == EmergencyRequest && e.Signer == cp.cert.Delegate.Ed25519) ||
-			(!cp.owner && e.Kind != EmergencyRequest && e.Signer == cp.cert.Owner.Ed25519) {
+		if (cp.owner && e.Kind == delegate.EmergencyRequest && e.Signer == cp.cert.Delegate.Ed25519) ||
+			(!cp.owner && e.Kind != delegate.EmergencyRequest && e.Signer == cp.cert.Owner.Ed25519) {
 			cp.state.Stmts = append(cp.state.Stmts, s)
 		}
 	}
@@ -151,7 +152,7 @@ func (r *run) common(cp *counterpart, p *Pack) {
 
 // received advances what we acknowledge and notes the pack as handled. A
 // pack with damaged documents is not acknowledged, so it comes again.
-func (r *run) received(cp *counterpart, p *Pack, damaged bool) {
+func (r *run) received(cp *counterpart, p *delegate.Pack, damaged bool) {
 	// Only a pack that moves the point on is acknowledged, so packs that
 	// carry nothing new are not answered (no endless acknowledgements).
 	if !damaged && p.Since <= cp.state.Received && p.UpTo > cp.state.Received {
@@ -163,21 +164,21 @@ func (r *run) received(cp *counterpart, p *Pack, damaged bool) {
 
 // fromDelegate merges a delegate's pack into our own vault, within their
 // certificate.
-func (r *run) fromDelegate(cp *counterpart, name string, p *Pack, docs *docStream) error {
+func (r *run) fromDelegate(cp *counterpart, name string, p *delegate.Pack, docs *delegate.DocStream) error {
 	r.common(cp, p)
 	if err := cp.cert.Open(r.now, revList(cp.rev), parseEmergencies(cp.state.Stmts)); err != nil {
 		return r.refuse(cp, name, cp.name, p.Seq, codeOf(err), nil, err)
 	}
 	cert := cp.cert
 	var allowed []vault.Record
-	refusedBy := map[Code][]string{}
+	refusedBy := map[delegate.Code][]string{}
 	for _, rec := range p.Records {
-		code := Code("")
+		code := delegate.Code("")
 		switch {
-		case cert.Role != RoleManage:
-			code = CodeViewOnly
+		case cert.Role != delegate.RoleManage:
+			code = delegate.CodeViewOnly
 		case !cert.Covers(rec.Category):
-			code = CodeOutOfScope
+			code = delegate.CodeOutOfScope
 		}
 		if code == "" {
 			allowed = append(allowed, rec)
@@ -192,30 +193,30 @@ func (r *run) fromDelegate(cp *counterpart, name string, p *Pack, docs *docStrea
 		}
 	}
 	res, err := r.v.Merge(allowed, vault.MergeOptions{Allow: func(in vault.Record, local *vault.Record) error {
-		if cert.Role != RoleManage || !cert.Covers(in.Category) {
-			return refused(CodeOutOfScope, nil)
+		if cert.Role != delegate.RoleManage || !cert.Covers(in.Category) {
+			return refused(delegate.CodeOutOfScope, nil)
 		}
 		return nil
 	}})
 	if errors.Is(err, vault.ErrBadRecord) {
-		return r.refuse(cp, name, cp.name, p.Seq, CodeBadRecord, nil, err)
+		return r.refuse(cp, name, cp.name, p.Seq, delegate.CodeBadRecord, nil, err)
 	}
 	if err != nil {
 		return err
 	}
-	for _, code := range []Code{CodeViewOnly, CodeOutOfScope} {
+	for _, code := range []delegate.Code{delegate.CodeViewOnly, delegate.CodeOutOfScope} {
 		if ids := refusedBy[code]; len(ids) > 0 {
 			if err := r.refuse(cp, name, cp.name, p.Seq, code, ids, nil); err != nil {
 				return err
 			}
 		}
 	}
-	dres, err := importDocs(r.v, docs, p.Documents, func(d PackDocument) (Code, error) {
+	dres, err := importDocs(r.v, docs, p.Documents, func(d delegate.PackDocument) (delegate.Code, error) {
 		if echo, err := isDocEcho(r.v, d); err != nil || echo {
 			return "", err
 		}
-		if cert.Role != RoleManage {
-			return CodeViewOnly, nil
+		if cert.Role != delegate.RoleManage {
+			return delegate.CodeViewOnly, nil
 		}
 		// Both the link it comes with and the one it has here must be in
 		// scope: a delegate cannot move a document out of the owner's
@@ -230,7 +231,7 @@ func (r *run) fromDelegate(cp *counterpart, name string, p *Pack, docs *docStrea
 				return "", err
 			}
 			if !ok {
-				return CodeOutOfScope, nil
+				return delegate.CodeOutOfScope, nil
 			}
 		}
 		return "", nil
@@ -313,7 +314,7 @@ func floorOf(recs []vault.Record, res vault.MergeResult) (hlc.Timestamp, bool) {
 	return floor, ok
 }
 
-func (r *run) describe(cp *counterpart, name string, p *Pack, recs []vault.Record, res vault.MergeResult, dres docsResult) Received {
+func (r *run) describe(cp *counterpart, name string, p *delegate.Pack, recs []vault.Record, res vault.MergeResult, dres docsResult) Received {
 	rcv := Received{File: name, From: cp.name, Managed: !cp.owner, Added: res.Added, Updated: res.Updated, Conflicts: res.Conflicts,
 		Documents: dres.changed, Incomplete: dres.damaged}
 	changed := map[string]bool{}
@@ -335,7 +336,7 @@ func (r *run) describe(cp *counterpart, name string, p *Pack, recs []vault.Recor
 }
 
 // fromOwner merges the owner's pack into the replica we manage for them.
-func (r *run) fromOwner(cp *counterpart, name string, p *Pack, docs *docStream) error {
+func (r *run) fromOwner(cp *counterpart, name string, p *delegate.Pack, docs *delegate.DocStream) error {
 	m := cp.managed
 	if sc := r.certFor(p, m.Owner); sc != nil && (cp.cert == nil || sc.cert.Issued.After(cp.cert.Issued)) {
 		cp.cert, m.Certificate = sc.cert, sc.signed
@@ -347,17 +348,17 @@ func (r *run) fromOwner(cp *counterpart, name string, p *Pack, docs *docStream) 
 	}
 	r.common(cp, p)
 	for _, s := range p.Statements {
-		if rv, err := ParseRevocation([]byte(s)); err == nil && cp.cert != nil && rv.Revokes(cp.cert) && m.Revocation == "" {
+		if rv, err := delegate.ParseRevocation([]byte(s)); err == nil && cp.cert != nil && rv.Revokes(cp.cert) && m.Revocation == "" {
 			cp.rev, m.Revocation = rv, s
 			r.received(cp, p, false)
 			return r.save(cp, vault.Event{Action: ActionManagedRevoked, Subject: cp.cert.ID, Detail: cp.name})
 		}
 	}
 	if cp.cert == nil {
-		return r.refuse(cp, name, cp.name, p.Seq, CodeNoCertificate, nil, nil)
+		return r.refuse(cp, name, cp.name, p.Seq, delegate.CodeNoCertificate, nil, nil)
 	}
 	if cp.rev != nil {
-		return r.refuse(cp, name, cp.name, p.Seq, CodeRevoked, nil, nil)
+		return r.refuse(cp, name, cp.name, p.Seq, delegate.CodeRevoked, nil, nil)
 	}
 	cert := cp.cert
 	rv, err := OpenReplica(r.v, m)
@@ -367,20 +368,20 @@ func (r *run) fromOwner(cp *counterpart, name string, p *Pack, docs *docStream) 
 	defer rv.Close()
 	res, err := rv.Merge(p.Records, vault.MergeOptions{Allow: func(in vault.Record, _ *vault.Record) error {
 		if !cert.Covers(in.Category) {
-			return refused(CodeOutOfScope, nil)
+			return refused(delegate.CodeOutOfScope, nil)
 		}
 		return nil
 	}})
-	var re *RefusedError
+	var re *delegate.RefusedError
 	switch {
 	case errors.Is(err, vault.ErrBadRecord):
-		return r.refuse(cp, name, cp.name, p.Seq, CodeBadRecord, nil, err)
+		return r.refuse(cp, name, cp.name, p.Seq, delegate.CodeBadRecord, nil, err)
 	case errors.As(err, &re):
 		return r.refuse(cp, name, cp.name, p.Seq, re.Code, nil, err)
 	case err != nil:
 		return err
 	}
-	dres, err := importDocs(rv, docs, p.Documents, func(d PackDocument) (Code, error) {
+	dres, err := importDocs(rv, docs, p.Documents, func(d delegate.PackDocument) (delegate.Code, error) {
 		if echo, err := isDocEcho(rv, d); err != nil || echo {
 			return "", err
 		}
@@ -388,7 +389,7 @@ func (r *run) fromOwner(cp *counterpart, name string, p *Pack, docs *docStream) 
 		if err != nil || ok {
 			return "", err
 		}
-		return CodeOutOfScope, nil
+		return delegate.CodeOutOfScope, nil
 	})
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package delegate
+package delegation
 
 import (
 	"bufio"
@@ -12,6 +12,7 @@ import (
 
 	"filippo.io/age"
 
+	"kluis/sync/delegate"
 	"kluis/vault"
 )
 
@@ -55,7 +56,7 @@ type Received struct {
 type Refusal struct {
 	File    string
 	From    string // the sender's name, or the id from the file name
-	Code    Code
+	Code    delegate.Code
 	Records []string // only these records, when set…
 	// …or only these documents; with neither, the whole pack.
 	Documents []string
@@ -65,7 +66,7 @@ type Refusal struct {
 // Reported is a refusal the counterpart reported.
 type Reported struct {
 	From   string
-	Report Report
+	Report delegate.Report
 }
 
 // Written is one pack written.
@@ -82,10 +83,10 @@ type counterpart struct {
 	name    string
 	x25519  string
 	ed25519 string
-	owner   bool         // we are the owner, they the delegate
-	cert    *Certificate // newest certificate between us
-	rev     *Revocation  // its revocation, if any
-	managed *Managed     // when we are the delegate
+	owner   bool                  // we are the owner, they the delegate
+	cert    *delegate.Certificate // newest certificate between us
+	rev     *delegate.Revocation  // its revocation, if any
+	managed *Managed              // when we are the delegate
 	state   *peerState
 }
 
@@ -161,7 +162,7 @@ func (r *run) loadPeers() error {
 		cp := &counterpart{id: id, name: m.Owner.Name, x25519: m.Owner.X25519, ed25519: m.Owner.Ed25519,
 			cert: m.Cert(), managed: m, state: st}
 		if m.Revocation != "" {
-			if rv, err := ParseRevocation([]byte(m.Revocation)); err == nil && cp.cert != nil && rv.Revokes(cp.cert) {
+			if rv, err := delegate.ParseRevocation([]byte(m.Revocation)); err == nil && cp.cert != nil && rv.Revokes(cp.cert) {
 				cp.rev = rv
 			}
 		}
@@ -187,7 +188,7 @@ func (r *run) receiveAll(dir string) error {
 	changed := false
 	for _, e := range entries {
 		name := e.Name()
-		from, _, ok := PackName(name)
+		from, _, ok := delegate.PackName(name)
 		if !ok || !e.Type().IsRegular() {
 			continue // temporary, partial or foreign files
 		}
@@ -235,7 +236,7 @@ func (r *run) receive(dir, name string) error {
 	var rest *bufio.Reader
 	if err == nil {
 		rest = bufio.NewReaderSize(plainR, 64<<10)
-		plain, err = readSignedHead(rest, MaxPackSize)
+		plain, err = delegate.ReadSignedHead(rest, delegate.MaxPackSize)
 	}
 	var noMatch *age.NoIdentityMatchError
 	switch {
@@ -245,29 +246,29 @@ func (r *run) receive(dir, name string) error {
 	case errors.Is(err, vault.ErrLocked):
 		return err
 	case err != nil:
-		return r.refuse(nil, name, name, 0, CodeNotPack, nil, err)
+		return r.refuse(nil, name, name, 0, delegate.CodeNotPack, nil, err)
 	}
-	p, verify, err := parsePack(plain)
+	p, verify, err := delegate.ParsePack(plain)
 	if err == nil && len(p.Documents) == 0 {
 		// Nothing may follow the statement; reading to the end also has
 		// age authenticate the last chunk.
 		if _, rerr := rest.ReadByte(); rerr != io.EOF {
-			err = refused(CodeNotPack, errors.New("data after the signed statement"))
+			err = refused(delegate.CodeNotPack, errors.New("data after the signed statement"))
 		}
 	}
 	if err != nil {
-		return r.refuse(nil, name, name, 0, CodeNotPack, nil, err)
+		return r.refuse(nil, name, name, 0, delegate.CodeNotPack, nil, err)
 	}
-	var docs *docStream
+	var docs *delegate.DocStream
 	if len(p.Documents) > 0 {
-		docs = newDocStream(rest)
+		docs = delegate.NewDocStream(rest)
 	}
 	cp := r.peers["o"+p.From]
 	if cp == nil {
 		cp = r.peers["m"+p.From]
 	}
 	if cp == nil && !strings.HasPrefix(name, "kluis-"+p.From[:16]) {
-		return r.refuse(nil, name, p.From[:16], p.Seq, CodeNotPack, nil, errors.New("the file name does not match the sender"))
+		return r.refuse(nil, name, p.From[:16], p.Seq, delegate.CodeNotPack, nil, errors.New("the file name does not match the sender"))
 	}
 	if cp == nil {
 		var err error
@@ -275,14 +276,14 @@ func (r *run) receive(dir, name string) error {
 			return err
 		}
 		if cp == nil {
-			return r.refuse(nil, name, p.From[:16], p.Seq, CodeUnknownSender, nil, nil)
+			return r.refuse(nil, name, p.From[:16], p.Seq, delegate.CodeUnknownSender, nil, nil)
 		}
 	}
-	if !verify(parseEd25519(cp.ed25519)) {
-		return r.refuse(cp, name, cp.name, p.Seq, CodeBadSignature, nil, nil)
+	if !verify(delegate.ParseKey(cp.ed25519)) {
+		return r.refuse(cp, name, cp.name, p.Seq, delegate.CodeBadSignature, nil, nil)
 	}
 	if p.To != r.me {
-		return r.refuse(cp, name, cp.name, p.Seq, CodeOtherVault, nil, nil)
+		return r.refuse(cp, name, cp.name, p.Seq, delegate.CodeOtherVault, nil, nil)
 	}
 	if cp.state.seen(p.Seq) {
 		r.res.Received = append(r.res.Received, Received{File: name, From: cp.name, Managed: !cp.owner, Replayed: true})
@@ -292,4 +293,8 @@ func (r *run) receive(dir, name string) error {
 		return r.fromDelegate(cp, name, p, docs)
 	}
 	return r.fromOwner(cp, name, p, docs)
+}
+
+func refused(code delegate.Code, err error) error {
+	return &delegate.RefusedError{Code: code, Err: err}
 }

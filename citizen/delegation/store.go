@@ -1,4 +1,4 @@
-package delegate
+package delegation
 
 import (
 	"cmp"
@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"kluis/sync/delegate"
 	"kluis/sync/hlc"
 	"kluis/vault"
 )
@@ -60,9 +61,9 @@ type peerState struct {
 	Sent     map[uint64]hlc.Timestamp `json:"sent"`     // packs not yet acknowledged: seq → up to
 	Received hlc.Timestamp            `json:"received"` // we have their changes up to this…
 	RecvSeq  uint64                   `json:"recv_seq"` // …as set by their pack with this number
-	AckedTo  Ack                      `json:"ack_sent"` // the last acknowledgement we sent
+	AckedTo  delegate.Ack             `json:"ack_sent"` // the last acknowledgement we sent
 	Seen     []uint64                 `json:"seen"`     // their packs handled, sorted
-	Reports  []Report                 `json:"reports"`  // to send them
+	Reports  []delegate.Report        `json:"reports"`  // to send them
 	Told     []string                 `json:"told"`     // statements already sent (their text)
 	Stmts    []string                 `json:"stmts"`    // emergency statements received or made
 	Devices  []string                 `json:"devices"`  // device ids seen in their records
@@ -95,7 +96,7 @@ func (st *peerState) capAck(floor hlc.Timestamp) {
 }
 
 // applyAck takes the counterpart's acknowledgement of our pack a.Seq.
-func (st *peerState) applyAck(a *Ack) {
+func (st *peerState) applyAck(a *delegate.Ack) {
 	if a == nil {
 		return
 	}
@@ -111,7 +112,7 @@ func (st *peerState) applyAck(a *Ack) {
 	}
 }
 
-func (st *peerState) queue(r Report) {
+func (st *peerState) queue(r delegate.Report) {
 	st.Reports = append(st.Reports, r)
 	if len(st.Reports) > maxQueuedReps {
 		st.Reports = st.Reports[len(st.Reports)-maxQueuedReps:]
@@ -143,20 +144,20 @@ func saveJSON(v *vault.Vault, kind, id string, val any, e vault.Event) error {
 
 // Pin stores a contact whose keys we trust (compared by fingerprint), so
 // its packs and certificates are accepted.
-func Pin(v *vault.Vault, c *Contact, code string) error {
+func Pin(v *vault.Vault, c *delegate.Contact, code string) error {
 	return v.PutObject(kindPinned, c.Fingerprint(), []byte(strings.TrimSpace(code)),
 		vault.Event{Action: ActionContactPinned, Subject: c.Fingerprint()[:16], Detail: c.Name})
 }
 
 // Pinned returns the pinned contacts by vault id.
-func Pinned(v *vault.Vault) (map[string]*Contact, error) {
+func Pinned(v *vault.Vault) (map[string]*delegate.Contact, error) {
 	objs, err := v.Objects(kindPinned)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]*Contact{}
+	out := map[string]*delegate.Contact{}
 	for id, b := range objs {
-		if c, err := ParseContact(string(b)); err == nil && c.Fingerprint() == id {
+		if c, err := delegate.ParseContact(string(b)); err == nil && c.Fingerprint() == id {
 			out[id] = c
 		}
 	}
@@ -165,9 +166,9 @@ func Pinned(v *vault.Vault) (map[string]*Contact, error) {
 
 // A Delegation is one certificate this vault granted, with its state.
 type Delegation struct {
-	Cert     *Certificate
+	Cert     *delegate.Certificate
 	Signed   []byte
-	Revoked  *Revocation
+	Revoked  *delegate.Revocation
 	LastSync time.Time // last pack received from the delegate
 	Devices  []string  // the delegate's devices seen in their records
 	Open     error     // nil when access is open now
@@ -177,8 +178,8 @@ type Delegation struct {
 
 // Grant signs a certificate, stores it and logs it. It travels to the
 // delegate with the next sync.
-func GrantTo(v *vault.Vault, g Grant, now time.Time) (*Certificate, error) {
-	cert, signed, err := NewCertificate(v, g, now)
+func GrantTo(v *vault.Vault, g delegate.Grant, now time.Time) (*delegate.Certificate, error) {
+	cert, signed, err := delegate.NewCertificate(v, g, now)
 	if err != nil {
 		return nil, err
 	}
@@ -199,13 +200,13 @@ func Delegations(v *vault.Vault, now time.Time) ([]Delegation, error) {
 	}
 	var out []Delegation
 	for _, b := range certs {
-		c, err := ParseCertificate(b)
+		c, err := delegate.ParseCertificate(b)
 		if err != nil {
 			return nil, err
 		}
 		d := Delegation{Cert: c, Signed: b}
 		if rb, ok := revs[c.ID]; ok {
-			if r, err := ParseRevocation(rb); err == nil && r.Revokes(c) {
+			if r, err := delegate.ParseRevocation(rb); err == nil && r.Revokes(c) {
 				d.Revoked = r
 			}
 		}
@@ -224,17 +225,17 @@ func Delegations(v *vault.Vault, now time.Time) ([]Delegation, error) {
 	return out, nil
 }
 
-func revList(r *Revocation) []*Revocation {
+func revList(r *delegate.Revocation) []*delegate.Revocation {
 	if r == nil {
 		return nil
 	}
-	return []*Revocation{r}
+	return []*delegate.Revocation{r}
 }
 
-func parseEmergencies(stmts []string) []*Emergency {
-	var out []*Emergency
+func parseEmergencies(stmts []string) []*delegate.Emergency {
+	var out []*delegate.Emergency
 	for _, s := range stmts {
-		if e, err := ParseEmergency([]byte(s)); err == nil {
+		if e, err := delegate.ParseEmergency([]byte(s)); err == nil {
 			out = append(out, e)
 		}
 	}
@@ -262,8 +263,8 @@ func Find(ds []Delegation, prefix string) (Delegation, error) {
 // Revoke signs and stores a revocation of the certificate. The delegate's
 // packs are refused from now on; the next sync tells them, and sends them
 // nothing more.
-func Revoke(v *vault.Vault, cert *Certificate, now time.Time) error {
-	signed, err := NewRevocation(v, cert, now)
+func Revoke(v *vault.Vault, cert *delegate.Certificate, now time.Time) error {
+	signed, err := delegate.NewRevocation(v, cert, now)
 	if err != nil {
 		return err
 	}
@@ -272,20 +273,20 @@ func Revoke(v *vault.Vault, cert *Certificate, now time.Time) error {
 
 // Managed is a vault this vault helps with, as its delegate.
 type Managed struct {
-	Owner       Party     `json:"owner"`
-	Certificate string    `json:"certificate"`          // the newest signed certificate
-	Revocation  string    `json:"revocation,omitempty"` // set once revoked
-	Replica     string    `json:"replica"`              // file name under managed/ next to our vault
-	Passphrase  string    `json:"passphrase"`           // of the replica: random, kept only here
-	LastSync    time.Time `json:"last_sync,omitzero"`
+	Owner       delegate.Party `json:"owner"`
+	Certificate string         `json:"certificate"`          // the newest signed certificate
+	Revocation  string         `json:"revocation,omitempty"` // set once revoked
+	Replica     string         `json:"replica"`              // file name under managed/ next to our vault
+	Passphrase  string         `json:"passphrase"`           // of the replica: random, kept only here
+	LastSync    time.Time      `json:"last_sync,omitzero"`
 }
 
 // ID is the owner's vault id.
 func (m *Managed) ID() string { return m.Owner.Fingerprint() }
 
 // Cert returns the parsed certificate.
-func (m *Managed) Cert() *Certificate {
-	c, _ := ParseCertificate([]byte(m.Certificate))
+func (m *Managed) Cert() *delegate.Certificate {
+	c, _ := delegate.ParseCertificate([]byte(m.Certificate))
 	return c
 }
 

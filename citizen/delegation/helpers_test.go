@@ -1,10 +1,11 @@
-package delegate
+package delegation
 
 import (
 	"path/filepath"
 	"testing"
 	"time"
 
+	"kluis/sync/delegate"
 	"kluis/vault"
 )
 
@@ -15,7 +16,7 @@ type side struct {
 	v    *vault.Vault
 	name string
 	code string
-	c    *Contact
+	c    *delegate.Contact
 }
 
 func newSide(t testing.TB, dir, name string) *side {
@@ -29,7 +30,7 @@ func newSide(t testing.TB, dir, name string) *side {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := ParseContact(code)
+	c, err := delegate.ParseContact(code)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,9 +44,9 @@ func (s *side) pin(o *side) {
 	}
 }
 
-func (s *side) grant(to *side, role string, cats []string, until time.Time) *Certificate {
+func (s *side) grant(to *side, role string, cats []string, until time.Time) *delegate.Certificate {
 	s.t.Helper()
-	cert, err := GrantTo(s.v, Grant{Owner: PartyOf(s.c), Delegate: PartyOf(to.c), Role: role, Categories: cats,
+	cert, err := GrantTo(s.v, delegate.Grant{Owner: delegate.PartyOf(s.c), Delegate: delegate.PartyOf(to.c), Role: role, Categories: cats,
 		ValidFrom: time.Now().Add(-time.Minute), ValidUntil: until}, time.Now())
 	if err != nil {
 		s.t.Fatal(err)
