@@ -8,6 +8,8 @@ import (
 	"slices"
 	"time"
 
+	"kluis/intake/tally"
+
 	bolt "go.etcd.io/bbolt"
 
 	"kluis/sync/index"
@@ -17,7 +19,7 @@ import (
 //
 //	indexes/  index id (16 bytes) → sealed StoredIndex (JSON): the signed
 //	          definition file the organisation made
-//	tallies/  index id (16 bytes) → sealed index.Tally (JSON): the counts per
+//	tallies/  index id (16 bytes) → sealed tally.Tally (JSON): the counts per
 //	          wijk × question × answer, and per pseudonym its wijk and answer
 //	          ids (only to take them out again when that donor donates anew)
 //	          until the tally is closed; then only the counts and the number
@@ -30,9 +32,9 @@ import (
 // are created by the first SaveIndex.
 //
 // The per-pseudonym entries are needed only while a donor can still donate
-// again. When the index's period has ended and index.CloseGrace has passed
+// again. When the index's period has ended and tally.CloseGrace has passed
 // as well (index.Period.ClosesAt), the store closes the tally
-// (index.Tally.Close): Purge, which runs daily, closes every such tally,
+// (tally.Tally.Close): Purge, which runs daily, closes every such tally,
 // and ImportDonation, IndexReport and CloseTallies close them first too.
 // Closing rewrites the sealed tally without the entries and then compacts
 // the store like Purge does (see compact), so the old value survives
@@ -183,7 +185,7 @@ type DonationResult struct {
 	Index   string
 	Period  string
 	Wijk    string
-	Outcome index.Outcome
+	Outcome tally.Outcome
 }
 
 // ImportDonation decrypts and checks a donation file against the kept
@@ -226,7 +228,7 @@ func (s *Store) ImportDonation(file []byte) (*DonationResult, error) {
 			return err
 		}
 		res = &DonationResult{Index: def.ID, Period: def.Period.Name, Wijk: d.Wijk, Outcome: out}
-		if out == index.Same {
+		if out == tally.Same {
 			return nil
 		}
 		val, err := json.Marshal(t)
@@ -238,18 +240,18 @@ func (s *Store) ImportDonation(file []byte) (*DonationResult, error) {
 	return res, err
 }
 
-func (s *Store) tally(tx *bolt.Tx, key []byte) (*index.Tally, error) {
+func (s *Store) tally(tx *bolt.Tx, key []byte) (*tally.Tally, error) {
 	if tx.Bucket(bucketTallies) == nil {
-		return index.NewTally(), nil
+		return tally.NewTally(), nil
 	}
 	plain, err := s.get(tx, bucketTallies, key)
 	if errors.Is(err, ErrNotFound) {
-		return index.NewTally(), nil
+		return tally.NewTally(), nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	t := index.NewTally()
+	t := tally.NewTally()
 	if err := json.Unmarshal(plain, t); err != nil || !t.Consistent() {
 		return nil, fmt.Errorf("%w: tally", ErrDamaged)
 	}
@@ -258,7 +260,7 @@ func (s *Store) tally(tx *bolt.Tx, key []byte) (*index.Tally, error) {
 
 // closesBy reports whether the tally of def is due to be closed at now.
 func closesBy(def *index.Definition, now time.Time) bool {
-	at, err := def.Period.ClosesAt()
+	at, err := tally.ClosesAt(def.Period)
 	return err == nil && !now.Before(at)
 }
 
@@ -344,11 +346,11 @@ func (s *Store) closeDue(compact bool) ([]Purged, error) {
 }
 
 // IndexReport returns the publishable report of an index (see
-// index.MakeReport) and the number of donors counted. The number of donors
+// tally.MakeReport) and the number of donors counted. The number of donors
 // is for the organisation's own use; it is not part of the report. It
 // first closes the tallies that are due (see CloseTallies); a closed
 // tally reports from its counts exactly as before.
-func (s *Store) IndexReport(id string, minGroup int) (*index.Report, int, error) {
+func (s *Store) IndexReport(id string, minGroup int) (*tally.Report, int, error) {
 	if _, err := s.closeDue(true); err != nil {
 		return nil, 0, err
 	}
@@ -357,7 +359,7 @@ func (s *Store) IndexReport(id string, minGroup int) (*index.Report, int, error)
 		return nil, 0, err
 	}
 	key, _ := idKey(p.Definition.ID)
-	var t *index.Tally
+	var t *tally.Tally
 	err = s.db.View(func(tx *bolt.Tx) error {
 		t, err = s.tally(tx, key)
 		return err
@@ -365,5 +367,5 @@ func (s *Store) IndexReport(id string, minGroup int) (*index.Report, int, error)
 	if err != nil {
 		return nil, 0, err
 	}
-	return index.MakeReport(p.Definition, t, minGroup), t.Donations(), nil
+	return tally.MakeReport(p.Definition, t, minGroup), t.Donations(), nil
 }

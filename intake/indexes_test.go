@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"kluis/intake/tally"
+
 	bolt "go.etcd.io/bbolt"
 
 	"kluis/sync/index"
@@ -71,13 +73,13 @@ func (w *world) donateMany(p *index.Parsed, n int) ([]*citizen, []string) {
 		file, ps := donation(w.t, p, donor, []string{"Assendorp", "Holtenbroek"}[i%2],
 			index.Answer{Question: "schulden", Answer: []string{"ja", "nee", "nee"}[i%3]},
 			index.Answer{Question: "veilig", Answer: fmt.Sprint(1 + i%5)})
-		if res, err := w.store.ImportDonation(file); err != nil || res.Outcome != index.Added {
+		if res, err := w.store.ImportDonation(file); err != nil || res.Outcome != tally.Added {
 			w.t.Fatalf("donation %d: %+v, %v", i, res, err)
 		}
 		donors, pseudonyms = append(donors, donor), append(pseudonyms, ps)
 	}
 	file, _ := donation(w.t, p, donors[0], "Holtenbroek", index.Answer{Question: "veilig", Answer: "5"})
-	if res, err := w.store.ImportDonation(file); err != nil || res.Outcome != index.Replaced {
+	if res, err := w.store.ImportDonation(file); err != nil || res.Outcome != tally.Replaced {
 		w.t.Fatalf("second donation: %+v, %v", res, err)
 	}
 	return donors, pseudonyms
@@ -85,11 +87,11 @@ func (w *world) donateMany(p *index.Parsed, n int) ([]*citizen, []string) {
 
 // storedTally returns the sealed bytes of an index's tally as they are in
 // the file, and the tally they hold.
-func (w *world) storedTally(p *index.Parsed) ([]byte, *index.Tally) {
+func (w *world) storedTally(p *index.Parsed) ([]byte, *tally.Tally) {
 	w.t.Helper()
 	key, _ := idKey(p.Definition.ID)
 	var sealed []byte
-	var t *index.Tally
+	var t *tally.Tally
 	err := w.store.db.View(func(tx *bolt.Tx) error {
 		sealed = bytes.Clone(tx.Bucket(bucketTallies).Get(key))
 		var err error
@@ -113,7 +115,7 @@ func (w *world) storeFile() []byte {
 
 func closesAt(t *testing.T, p *index.Parsed) time.Time {
 	t.Helper()
-	at, err := p.Definition.Period.ClosesAt()
+	at, err := tally.ClosesAt(p.Definition.Period)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +146,7 @@ func TestPurgeClosesTallies(t *testing.T) {
 		donor := newCitizen(t)
 		file, ps := donation(t, q1, donor, []string{"Assendorp", "Holtenbroek"}[i%2],
 			index.Answer{Question: "schulden", Answer: []string{"ja", "nee"}[i%2]}, index.Answer{Question: "veilig", Answer: fmt.Sprint(1 + i%5)})
-		if res, err := w.store.ImportDonation(file); err != nil || res.Outcome != index.Added {
+		if res, err := w.store.ImportDonation(file); err != nil || res.Outcome != tally.Added {
 			t.Fatalf("donation %d: %+v, %v", i, res, err)
 		}
 		sealed, _ := w.storedTally(q1)
@@ -173,7 +175,7 @@ func TestPurgeClosesTallies(t *testing.T) {
 		give(i)
 	}
 	file, _ := donation(t, q1, donors[0], "Holtenbroek", index.Answer{Question: "veilig", Answer: "5"})
-	if res, err := w.store.ImportDonation(file); err != nil || res.Outcome != index.Replaced {
+	if res, err := w.store.ImportDonation(file); err != nil || res.Outcome != tally.Replaced {
 		t.Fatalf("second donation: %+v, %v", res, err)
 	}
 	sealed, _ := w.storedTally(q1)
@@ -274,7 +276,7 @@ func TestPurgeClosesTallies(t *testing.T) {
 	}
 	// The other index still takes donations.
 	more, _ := donation(t, q2, newCitizen(t), "Assendorp", index.Answer{Question: "veilig", Answer: "2"})
-	if res, err := w.store.ImportDonation(more); err != nil || res.Outcome != index.Added {
+	if res, err := w.store.ImportDonation(more); err != nil || res.Outcome != tally.Added {
 		t.Errorf("donation to the open index: %+v, %v", res, err)
 	}
 }
@@ -304,7 +306,7 @@ func TestImportAndReportCloseFirst(t *testing.T) {
 			// A late donation within the grace still counts.
 			w.clock.set(at.Add(-time.Minute))
 			late, _ := donation(t, p, newCitizen(t), "Assendorp", index.Answer{Question: "schulden", Answer: "nee"})
-			if res, err := w.store.ImportDonation(late); err != nil || res.Outcome != index.Added {
+			if res, err := w.store.ImportDonation(late); err != nil || res.Outcome != tally.Added {
 				t.Fatalf("late donation within the grace: %+v, %v", res, err)
 			}
 			before, n, err := w.store.IndexReport("", 3)
@@ -366,18 +368,18 @@ func TestOldTallyLoads(t *testing.T) {
 	if _, n, err := w.store.IndexReport("", 3); err != nil || n != 2 {
 		t.Fatalf("report of an old tally: %d donors, %v", n, err)
 	}
-	if res, err := w.store.ImportDonation(first); err != nil || res.Outcome != index.Same {
+	if res, err := w.store.ImportDonation(first); err != nil || res.Outcome != tally.Same {
 		t.Fatalf("replay into an old tally: %+v, %v", res, err)
 	}
 	second, _ := donation(t, p, donor, "Holtenbroek", index.Answer{Question: "schulden", Answer: "nee"})
-	if res, err := w.store.ImportDonation(second); err != nil || res.Outcome != index.Replaced {
+	if res, err := w.store.ImportDonation(second); err != nil || res.Outcome != tally.Replaced {
 		t.Fatalf("replacement in an old tally: %+v, %v", res, err)
 	}
 	w.clock.set(closesAt(t, p))
 	if got, err := w.store.Purge(); err != nil || len(got) != 1 || got[0].Donations != 2 {
 		t.Fatalf("purge of an old tally: %+v, %v", got, err)
 	}
-	want := map[string]int{index.CellKey("Holtenbroek", "veilig", "4"): 1, index.CellKey("Holtenbroek", "schulden", "nee"): 1}
+	want := map[string]int{tally.CellKey("Holtenbroek", "veilig", "4"): 1, tally.CellKey("Holtenbroek", "schulden", "nee"): 1}
 	if _, tl := w.storedTally(p); !tl.Closed || len(tl.Donors) != 0 || !reflect.DeepEqual(tl.Counts, want) {
 		t.Fatalf("old tally after purge: %+v", tl)
 	}
@@ -389,7 +391,7 @@ func TestClosedTallyWithEntriesIsDamage(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	p := w.saveIndex("2026-Q1")
-	bad, _ := json.Marshal(&index.Tally{Counts: map[string]int{}, Donors: map[string]index.Entry{fmt.Sprintf("%064x", 1): {Wijk: "Assendorp"}}, Closed: true, Counted: 1})
+	bad, _ := json.Marshal(&tally.Tally{Counts: map[string]int{}, Donors: map[string]tally.Entry{fmt.Sprintf("%064x", 1): {Wijk: "Assendorp"}}, Closed: true, Counted: 1})
 	if err := w.store.db.Update(func(tx *bolt.Tx) error {
 		return w.store.put(tx, bucketTallies, mustKey(t, p), bad)
 	}); err != nil {

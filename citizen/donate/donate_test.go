@@ -3,52 +3,13 @@ package donate
 import (
 	"crypto/ed25519"
 	"testing"
-	"time"
 
-	"kluis/sync/bundle"
+	"kluis/internal/sign"
 	"kluis/sync/index"
+	"kluis/sync/index/indextest"
 
 	"kluis/vault"
 )
-
-var testNow = time.Date(2026, 10, 14, 9, 30, 0, 0, time.UTC)
-
-// newIndex makes an organisation and a signed definition with a question
-// for each prefill hint and one without.
-func newIndex(t *testing.T) (*bundle.OrgIdentity, *index.Parsed) {
-	t.Helper()
-	org, err := bundle.GenerateOrgIdentity("Gemeente Zwolle", "", []string{"Jongerenindex"}, testNow.Add(-24*time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	period, err := index.ParsePeriod("2026-Q4")
-	if err != nil {
-		t.Fatal(err)
-	}
-	file, err := index.New(org, index.Fields{
-		ID:      "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b",
-		Title:   "Jongerenindex Zwolle",
-		Purpose: "Zien wat jongeren in de wijk helpt of zorgen geeft, zonder gegevens van personen.",
-		Period:  period,
-		Wijken: []index.Wijk{
-			{Name: "Assendorp", Postcodes: []index.Range{{From: 8011, To: 8012}}},
-			{Name: "Stadshagen", Postcodes: []index.Range{{From: 8041, To: 8046}}},
-		},
-		Questions: []index.Question{
-			{ID: "leeftijd", Text: "Hoe oud bent u?", Kind: index.KindAgeBand, Answers: []string{"12-15", "16-17", "18+"}, Prefill: index.PrefillAgeBand},
-			{ID: "schulden", Text: "Heeft u schulden die nog open staan?", Kind: index.KindYesNo, Answers: []string{"ja", "nee"}, Prefill: index.PrefillOpenDebt},
-			{ID: "veilig", Text: "Hoe veilig voelt u zich in uw wijk?", Kind: index.KindScale, Answers: index.AnswersOf(index.KindScale)},
-		},
-	}, testNow.Add(-time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := index.Parse(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return org, p
-}
 
 // fakeVault is the slice of a vault a draft reads, with one signing key.
 type fakeVault struct {
@@ -57,15 +18,16 @@ type fakeVault struct {
 }
 
 func (f *fakeVault) Sign(domain string, msg []byte) ([]byte, error) {
-	return ed25519.Sign(f.priv, append(append([]byte(domain), 0), msg...)), nil
+	return sign.With(f.priv, domain, msg), nil
 }
 
 func (f *fakeVault) List(cat string) ([]vault.Record, error) { return f.recs[cat], nil }
 
 func TestDraftPrefillsAndRefuses(t *testing.T) {
 	t.Parallel()
-	org, p := newIndex(t)
-	now := testNow
+	org := indextest.NewOrg(t, "Gemeente Zwolle")
+	p := indextest.NewDefinition(t, org, indextest.Fields())
+	now := indextest.Now
 	_, priv, _ := ed25519.GenerateKey(nil)
 	v := &fakeVault{priv: priv, recs: map[string][]vault.Record{
 		"personal": {{Fields: map[string]string{"birth_date": now.AddDate(-17, 0, -1).Format("2006-01-02")}}},

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"kluis/intake/tally"
+
 	"kluis/intake"
 	"kluis/sync/index"
 )
@@ -31,7 +33,7 @@ func (c *cli) indexFlagSet(fs *flag.FlagSet) {
 	fs.StringVar(&c.output, "o", "", "intake.flag.index.o")
 	fs.BoolVar(&x.armor, "armor", false, "intake.flag.index.armor")
 	fs.StringVar(&x.qr, "qr", "", "intake.flag.index.qr")
-	fs.IntVar(&x.minGroup, "min-group", index.DefaultMinGroup, "intake.flag.index.min_group")
+	fs.IntVar(&x.minGroup, "min-group", tally.DefaultMinGroup, "intake.flag.index.min_group")
 	fs.StringVar(&x.png, "png", "", "intake.flag.index.png")
 	fs.StringVar(&x.id, "index", "", "intake.flag.index.index")
 }
@@ -266,8 +268,8 @@ func readCapped(path string, limit int64) ([]byte, error) {
 
 func (c *cli) cmdIndexReport() error {
 	x := c.index
-	if x.minGroup < index.MinMinGroup {
-		return c.usage("intake.index.usage.min_group", map[string]any{"Min": index.MinMinGroup})
+	if x.minGroup < tally.MinMinGroup {
+		return c.usage("intake.index.usage.min_group", map[string]any{"Min": tally.MinMinGroup})
 	}
 	return c.withStore(func(s *intake.Store) error {
 		r, donors, err := s.IndexReport(x.id, x.minGroup)
@@ -275,7 +277,7 @@ func (c *cli) cmdIndexReport() error {
 			return c.about(err, "intake.what.store", map[string]any{"Path": c.store})
 		}
 		if x.png != "" {
-			img, err := r.ChartWith(index.ChartWords{
+			img, err := r.ChartWith(tally.ChartWords{
 				Hidden:   c.cat.T("intake.index.chart.hidden", map[string]any{"Min": r.MinGroup}),
 				MinGroup: c.cat.T("intake.index.chart.min_group", map[string]any{"Min": r.MinGroup}),
 				Period:   c.cat.T("intake.index.chart.period", map[string]any{"Period": r.Period.Name, "Start": r.Period.Start, "End": r.Period.End}),

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"kluis/intake/tally"
+
 	"kluis/sync/index"
 )
 
@@ -109,25 +111,25 @@ func TestIndexScenario(t *testing.T) {
 		t.Fatalf("report: %s", stderr)
 	}
 	var rep struct {
-		Report    index.Report `json:"report"`
+		Report    tally.Report `json:"report"`
 		Donations int          `json:"donations"`
 	}
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if rep.Donations != 60 || len(rep.Report.Tables) != 3 || rep.Report.MinGroup != index.DefaultMinGroup {
+	if rep.Donations != 60 || len(rep.Report.Tables) != 3 || rep.Report.MinGroup != tally.DefaultMinGroup {
 		t.Fatalf("report: %d donations, %d tables", rep.Donations, len(rep.Report.Tables))
 	}
 	shown, hidden := 0, 0
 	for _, tb := range rep.Report.Tables {
-		values := append([]index.Value{tb.Total}, append(tb.RowTotals, tb.ColTotals...)...)
+		values := append([]tally.Value{tb.Total}, append(tb.RowTotals, tb.ColTotals...)...)
 		for _, row := range tb.Cells {
 			values = append(values, row...)
 		}
 		for _, v := range values {
 			if v.Suppressed {
 				hidden++
-			} else if shown++; v.N > 0 && v.N < index.DefaultMinGroup {
+			} else if shown++; v.N > 0 && v.N < tally.DefaultMinGroup {
 				t.Errorf("question %s shows %d", tb.Question, v.N)
 			}
 		}
@@ -174,7 +176,7 @@ func TestIndexScenario(t *testing.T) {
 }
 
 // TestIndexClosedByPurge: purge closes the tally of an index once its
-// period and index.CloseGrace are over, and only then; it says so in
+// period and tally.CloseGrace are over, and only then; it says so in
 // English and Dutch; the report stays the same, and a later donation is
 // refused with "closed" and changes nothing in the store.
 func TestIndexClosedByPurge(t *testing.T) {
@@ -245,7 +247,7 @@ func TestIndexClosedByPurge(t *testing.T) {
 	}
 	before := report()
 
-	closes := time.Date(year+1, 1, 1, 0, 0, 0, 0, time.UTC).Add(index.CloseGrace)
+	closes := time.Date(year+1, 1, 1, 0, 0, 0, 0, time.UTC).Add(tally.CloseGrace)
 	if out, stderr, code := runIntake(t, dir, env, "--store", "s", "purge", "--at", closes.Add(-time.Second).Format(time.RFC3339)); code != 0 || strings.Contains(out, "closed") {
 		t.Fatalf("purge a second before the grace is over: exit %d\n%s%s", code, out, stderr)
 	}

@@ -29,6 +29,9 @@ const (
 	CodeUnknownWijk     Code = "unknown_wijk"     // a wijk the index does not name
 	CodeOutsidePeriod   Code = "outside_period"   // donating before or after the period
 	CodeTooYoung        Code = "too_young"        // the youth rule refuses the donation
+	// CodeClosed refuses a donation for an index whose tally is closed:
+	// its period and the grace for late arrivals are over.
+	CodeClosed Code = "closed"
 )
 
 // Error is a refusal: a Code and an English detail for logs and tests. The

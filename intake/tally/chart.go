@@ -1,4 +1,4 @@
-package index
+package tally
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"image/draw"
 	"image/png"
 	"strconv"
+
+	"kluis/sync/index"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
@@ -54,7 +56,7 @@ var chartPalette = color.Palette{
 	color.RGBA{86, 180, 233, 255}, color.RGBA{213, 94, 0, 255}, color.RGBA{240, 228, 66, 255}, color.RGBA{0, 0, 0, 255},
 }
 
-const chartColours = MaxAnswers
+const chartColours = index.MaxAnswers
 
 // ChartWords are the chart's own words, in the reader's language. All
 // other text in the chart is the report's: its title, the questions, the
@@ -80,7 +82,7 @@ func (w ChartWords) orDefaults(r *Report) ChartWords {
 		w.MinGroup = fmt.Sprintf("Minimum group size: %d people", r.MinGroup)
 	}
 	if w.Period == "" {
-		w.Period = fmt.Sprintf("Period %s: %s up to and including %s", r.Period.Name, r.Period.Start, r.Period.End)
+		w.Period = fmt.Sprintf("index.Period %s: %s up to and including %s", r.Period.Name, r.Period.Start, r.Period.End)
 	}
 	return w
 }

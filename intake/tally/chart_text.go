@@ -1,4 +1,4 @@
-package index
+package tally
 
 import (
 	"strings"

@@ -1,8 +1,10 @@
-package index
+package tally
 
 import (
 	"slices"
 	"time"
+
+	"kluis/sync/index"
 )
 
 // A Tally is what an organisation keeps of an index: the counts per wijk,
@@ -28,13 +30,9 @@ type Tally struct {
 
 // An Entry is what one pseudonym added to the counts.
 type Entry struct {
-	Wijk    string   `json:"wijk"`
-	Answers []Answer `json:"answers"`
+	Wijk    string         `json:"wijk"`
+	Answers []index.Answer `json:"answers"`
 }
-
-// CodeClosed refuses a donation for an index whose tally is closed: its
-// period and the grace for late arrivals are over (see Period.ClosesAt).
-const CodeClosed Code = "closed"
 
 // CloseGrace is how long after the last day of its period a tally stays
 // open for donations that arrive late. A donor's app only donates during
@@ -45,10 +43,9 @@ const CodeClosed Code = "closed"
 // donation can replace the first, no longer than that.
 const CloseGrace = 14 * 24 * time.Hour
 
-// ClosesAt is the moment a tally of an index with this period is closed:
-// the end of the period's last day (00:00 UTC the day after) plus
-// CloseGrace.
-func (p Period) ClosesAt() (time.Time, error) {
+// ClosesAt is the moment a tally of an index with period p is closed: the
+// end of the period's last day (00:00 UTC the day after) plus CloseGrace.
+func ClosesAt(p index.Period) (time.Time, error) {
 	_, end, err := p.PeriodDates()
 	if err != nil {
 		return time.Time{}, err
@@ -85,9 +82,9 @@ func (o Outcome) String() string {
 // same pseudonym replaces the first: its answers are taken out of the
 // counts before the new ones go in. A closed tally refuses every donation
 // with CodeClosed and does not change.
-func (t *Tally) Add(d *Donation) (Outcome, error) {
+func (t *Tally) Add(d *index.Donation) (Outcome, error) {
 	if t.Closed {
-		return 0, refuse(CodeClosed, "the index's period and its grace for late donations are over")
+		return 0, &index.Error{Code: index.CodeClosed, Detail: "the index's period and its grace for late donations are over"}
 	}
 	if t.Donors == nil {
 		t.Donors = map[string]Entry{}

@@ -1,4 +1,4 @@
-package index
+package tally
 
 import (
 	"encoding/json"
@@ -9,21 +9,23 @@ import (
 	"time"
 
 	"kluis/sync/bundle"
+	"kluis/sync/index"
+	"kluis/sync/index/indextest"
 )
 
 // filledTally folds donations of n fresh donors into a new tally; then the
 // first donor donates again, which replaces the first donation.
-func filledTally(t *testing.T, n int) (*bundle.OrgIdentity, *Parsed, *Tally, []keySigner) {
+func filledTally(t *testing.T, n int) (*bundle.OrgIdentity, *index.Parsed, *Tally, []indextest.KeySigner) {
 	t.Helper()
-	org := newOrg(t, "Gemeente Zwolle")
-	p := newDefinition(t, org, testFields())
+	org := indextest.NewOrg(t, "Gemeente Zwolle")
+	p := indextest.NewDefinition(t, org, indextest.Fields())
 	tl := NewTally()
-	var donors []keySigner
+	var donors []indextest.KeySigner
 	for i := 0; i < n; i++ {
-		donor := newKeySigner(t)
+		donor := indextest.NewKeySigner(t)
 		donors = append(donors, donor)
-		file := donate(t, p, donor, p.Definition.Wijken[i%3].Name, Answer{"schulden", []string{"ja", "nee"}[i%2]}, Answer{"veilig", []string{"1", "3", "5"}[i%3]})
-		d, err := OpenDonation(file, org, p.Definition)
+		file := indextest.Donate(t, p, donor, p.Definition.Wijken[i%3].Name, index.Answer{Question: "schulden", Answer: []string{"ja", "nee"}[i%2]}, index.Answer{Question: "veilig", Answer: []string{"1", "3", "5"}[i%3]})
+		d, err := index.OpenDonation(file, org, p.Definition)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -32,7 +34,7 @@ func filledTally(t *testing.T, n int) (*bundle.OrgIdentity, *Parsed, *Tally, []k
 		}
 	}
 	// The first donor donates again: replaced, still n donors.
-	d, err := OpenDonation(donate(t, p, donors[0], "Stadshagen", Answer{"veilig", "4"}), org, p.Definition)
+	d, err := index.OpenDonation(indextest.Donate(t, p, donors[0], "Stadshagen", index.Answer{Question: "veilig", Answer: "4"}), org, p.Definition)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +74,7 @@ func TestTallyClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, donor := range donors {
-		ps, _ := Pseudonym(donor, p.Definition.ID, p.Definition.Period.Name)
+		ps, _ := index.Pseudonym(donor, p.Definition.ID, p.Definition.Period.Name)
 		if strings.Contains(string(js), ps) {
 			t.Fatalf("the closed tally still holds a pseudonym: %s", js)
 		}
@@ -92,16 +94,16 @@ func TestTallyClose(t *testing.T) {
 	// A new donor, a replay and a replacement are all refused, and nothing
 	// changes.
 	for name, file := range map[string][]byte{
-		"new donor":   donate(t, p, newKeySigner(t), "Assendorp", Answer{"schulden", "ja"}),
-		"replacement": donate(t, p, donors[1], "Assendorp", Answer{"schulden", "ja"}),
-		"replay":      donate(t, p, donors[0], "Stadshagen", Answer{"veilig", "4"}),
+		"new donor":   indextest.Donate(t, p, indextest.NewKeySigner(t), "Assendorp", index.Answer{Question: "schulden", Answer: "ja"}),
+		"replacement": indextest.Donate(t, p, donors[1], "Assendorp", index.Answer{Question: "schulden", Answer: "ja"}),
+		"replay":      indextest.Donate(t, p, donors[0], "Stadshagen", index.Answer{Question: "veilig", Answer: "4"}),
 	} {
-		d, err := OpenDonation(file, org, p.Definition)
+		d, err := index.OpenDonation(file, org, p.Definition)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if out, err := tl.Add(d); CodeOf(err) != CodeClosed {
-			t.Errorf("%s after closing: %v, %v; want refused with %s", name, out, err, CodeClosed)
+		if out, err := tl.Add(d); index.CodeOf(err) != index.CodeClosed {
+			t.Errorf("%s after closing: %v, %v; want refused with %s", name, out, err, index.CodeClosed)
 		}
 	}
 	if len(tl.Donors) != 0 || tl.Donations() != 25 || !maps.Equal(tl.Counts, counts) {
@@ -135,7 +137,7 @@ func TestTallyJSON(t *testing.T) {
 	if loaded.Closed || loaded.Donations() != 12 || !loaded.Consistent() || !reflect.DeepEqual(loaded, tl) {
 		t.Fatalf("old tally loads as closed %v with %d donations", loaded.Closed, loaded.Donations())
 	}
-	d, err := OpenDonation(donate(t, p, donors[2], "Assendorp", Answer{"schulden", "nee"}), org, p.Definition)
+	d, err := index.OpenDonation(indextest.Donate(t, p, donors[2], "Assendorp", index.Answer{Question: "schulden", Answer: "nee"}), org, p.Definition)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +158,7 @@ func TestTallyJSON(t *testing.T) {
 	if !again.Closed || again.Donations() != 12 || len(again.Donors) != 0 || !maps.Equal(again.Counts, loaded.Counts) || !again.Consistent() {
 		t.Fatalf("closed tally reloads as %s", closed)
 	}
-	if _, err := again.Add(d); CodeOf(err) != CodeClosed {
+	if _, err := again.Add(d); index.CodeOf(err) != index.CodeClosed {
 		t.Fatalf("a reloaded closed tally takes a donation: %v", err)
 	}
 	if again.Close() {
@@ -183,22 +185,22 @@ func TestClosesAt(t *testing.T) {
 		{"2026-02", time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)},
 		{"kort:2026-05-04:2026-05-04", time.Date(2026, 5, 19, 0, 0, 0, 0, time.UTC)},
 	} {
-		p, err := ParsePeriod(c.period)
+		p, err := index.ParsePeriod(c.period)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := p.ClosesAt()
+		got, err := ClosesAt(p)
 		if err != nil || !got.Equal(c.want) {
 			t.Errorf("%s closes at %v, %v; want %v", c.period, got, err, c.want)
 		}
 		_, end, _ := p.PeriodDates()
 		// Donors may donate until the end of the last day plus Skew; the
 		// grace must leave room for that and for files still on their way.
-		if lastDonation := end.AddDate(0, 0, 1).Add(Skew); !got.After(lastDonation) || p.Open(got) {
+		if lastDonation := end.AddDate(0, 0, 1).Add(index.Skew); !got.After(lastDonation) || p.Open(got) {
 			t.Errorf("%s closes at %v, before donating ends (%v)", c.period, got, lastDonation)
 		}
 	}
-	if _, err := (Period{Name: "x", Start: "2026-01-01", End: "morgen"}).ClosesAt(); err == nil {
+	if _, err := ClosesAt(index.Period{Name: "x", Start: "2026-01-01", End: "morgen"}); err == nil {
 		t.Error("a period without dates has a closing moment")
 	}
 }

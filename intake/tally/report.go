@@ -1,8 +1,10 @@
-package index
+package tally
 
 import (
 	"encoding/json"
 	"strconv"
+
+	"kluis/sync/index"
 )
 
 // DefaultMinGroup is the smallest group a report shows: every count below
@@ -52,11 +54,11 @@ func (v Value) String() string {
 
 // A Report is what an organisation may publish of an index.
 type Report struct {
-	Index    string  `json:"index"`
-	Title    string  `json:"title"`
-	Period   Period  `json:"period"`
-	MinGroup int     `json:"min_group"`
-	Tables   []Table `json:"tables"`
+	Index    string       `json:"index"`
+	Title    string       `json:"title"`
+	Period   index.Period `json:"period"`
+	MinGroup int          `json:"min_group"`
+	Tables   []Table      `json:"tables"`
 }
 
 // A Table is one question: a row per wijk, a column per answer, with row,
@@ -75,7 +77,7 @@ type Table struct {
 
 // MakeReport builds the report of a tally with cells below minGroup
 // suppressed (see Suppress).
-func MakeReport(def *Definition, t *Tally, minGroup int) *Report {
+func MakeReport(def *index.Definition, t *Tally, minGroup int) *Report {
 	if minGroup < MinMinGroup {
 		minGroup = MinMinGroup
 	}

@@ -1,4 +1,4 @@
-package index
+package tally
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"kluis/sync/index"
 )
 
 // chartReport is a report as MakeReport makes it, written out so the test
@@ -19,7 +21,7 @@ func chartReport() *Report {
 	hidden := Value{Suppressed: true}
 	return &Report{
 		Index: "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b", Title: "Jongerenindex Zwolle",
-		Period:   Period{Name: "2026-Q4", Start: "2026-10-01", End: "2026-12-31"},
+		Period:   index.Period{Name: "2026-Q4", Start: "2026-10-01", End: "2026-12-31"},
 		MinGroup: 10,
 		Tables: []Table{{
 			Question: "schulden", Text: "Heeft u schulden die nog open staan?",
@@ -35,7 +37,7 @@ func chartReport() *Report {
 			Total:     shown(160),
 		}, {
 			Question: "veilig", Text: "Hoe veilig voelt u zich in uw wijk? 1 is heel onveilig, 5 is heel veilig.",
-			Answers: AnswersOf(KindScale),
+			Answers: index.AnswersOf(index.KindScale),
 			Wijken:  []string{"Assendorp", "Holtenbroek", "Stadshagen-Noord en de Hanzewijk aan het water"},
 			Cells: [][]Value{
 				{shown(10), shown(11), shown(12), shown(13), shown(14)},
@@ -211,9 +213,9 @@ func TestChartHidesSuppressed(t *testing.T) {
 		}
 	}
 	// And from a real tally: two reports whose hidden cells differ.
-	def := &Definition{ID: "x", Title: "t", Period: Period{Name: "2026-Q4", Start: "2026-10-01", End: "2026-12-31"},
-		Wijken:    []Wijk{{Name: "A"}, {Name: "B"}, {Name: "C"}},
-		Questions: []Question{{ID: "q", Text: "Vraag?", Kind: KindYesNo, Answers: []string{"ja", "nee"}}}}
+	def := &index.Definition{ID: "x", Title: "t", Period: index.Period{Name: "2026-Q4", Start: "2026-10-01", End: "2026-12-31"},
+		Wijken:    []index.Wijk{{Name: "A"}, {Name: "B"}, {Name: "C"}},
+		Questions: []index.Question{{ID: "q", Text: "Vraag?", Kind: index.KindYesNo, Answers: []string{"ja", "nee"}}}}
 	chart := func(a []int) []byte {
 		tl := NewTally()
 		for i, w := range []string{"A", "B", "C"} {
@@ -351,13 +353,13 @@ func TestChartLimits(t *testing.T) {
 	if testing.Short() {
 		t.Skip("large chart")
 	}
-	r := &Report{Title: strings.Repeat("Wijkonderzoek ", 14), MinGroup: 10, Period: Period{Name: "2026-Q4", Start: "2026-10-01", End: "2026-12-31"}}
+	r := &Report{Title: strings.Repeat("Wijkonderzoek ", 14), MinGroup: 10, Period: index.Period{Name: "2026-Q4", Start: "2026-10-01", End: "2026-12-31"}}
 	var wijken []string
-	for w := range MaxWijken {
+	for w := range index.MaxWijken {
 		wijken = append(wijken, fmt.Sprintf("%02d %s", w, strings.Repeat("Wijknaam", 8)[:57]))
 	}
 	answers := []string{"0-11", "12-15", "16-17", "18-20", "21-26", "27-40", "41-66", "67+"}
-	for q := range MaxQuestions {
+	for q := range index.MaxQuestions {
 		tb := Table{Question: fmt.Sprintf("vraag_%d", q), Text: strings.Repeat("Hoe gaat het met u? ", 15), Answers: answers, Wijken: wijken}
 		for w := range wijken {
 			var row []Value

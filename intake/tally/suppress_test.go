@@ -1,8 +1,11 @@
-package index
+package tally
 
 import (
 	"math/rand/v2"
 	"testing"
+
+	"kluis/sync/index"
+	"kluis/sync/index/indextest"
 )
 
 // published is one shown number of a table with the cells it adds up.
@@ -165,24 +168,24 @@ func TestSuppressProperty(t *testing.T) {
 // files, OpenDonation, Tally, MakeReport); every table of every report
 // passes checkTable, and no report shows a number below the minimum.
 func TestReportProperty(t *testing.T) {
-	org := newOrg(t, "Gemeente Zwolle")
-	p := newDefinition(t, org, testFields())
+	org := indextest.NewOrg(t, "Gemeente Zwolle")
+	p := indextest.NewDefinition(t, org, indextest.Fields())
 	def := p.Definition
 	rng := rand.New(rand.NewPCG(1, 2))
 	for round := 0; round < 8; round++ {
 		tl := NewTally()
 		donors := 5 + rng.IntN(60)
 		for i := 0; i < donors; i++ {
-			var answers []Answer
+			var answers []index.Answer
 			for _, q := range def.Questions {
 				if rng.IntN(4) > 0 {
-					answers = append(answers, Answer{q.ID, q.Answers[rng.IntN(len(q.Answers))]})
+					answers = append(answers, index.Answer{Question: q.ID, Answer: q.Answers[rng.IntN(len(q.Answers))]})
 				}
 			}
 			if len(answers) == 0 {
 				continue
 			}
-			d, err := OpenDonation(donate(t, p, newKeySigner(t), def.Wijken[rng.IntN(3)].Name, answers...), org, def)
+			d, err := index.OpenDonation(indextest.Donate(t, p, indextest.NewKeySigner(t), def.Wijken[rng.IntN(3)].Name, answers...), org, def)
 			if err != nil {
 				t.Fatal(err)
 			}
