@@ -2,7 +2,6 @@ package intake
 
 import (
 	"bytes"
-	"crypto/cipher"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -10,16 +9,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime/debug"
-	"strings"
 	"time"
 
 	"filippo.io/age"
 	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
-	"golang.org/x/crypto/chacha20poly1305"
 
+	"kluis/internal/boltfile"
 	"kluis/sync/bundle"
 )
 
@@ -40,7 +36,8 @@ import (
 //
 // Every value but the format marker and the wrapped data key is sealed with
 // XChaCha20-Poly1305 under the data key; the associated data binds it to
-// its bucket and key ("kluis-intake/v1" ‖ 0x00 ‖ bucket ‖ 0x00 ‖ key), so
+// its bucket and key ("kluis-intake/v1" ‖ 0x00 ‖ bucket ‖ 0x00 ‖ key; the
+// sealing of package internal/boltfile, shared with the vault), so
 // values cannot be read, altered, swapped or moved. A document file's key
 // lives only in its sealed import: once the import is deleted and the file
 // compacted, the file's bytes are unreadable even where the file system
@@ -78,6 +75,9 @@ var (
 	ErrPurged = errors.New("this bundle expired and its data was purged; it is not imported again")
 	// ErrReplayConflict means a different bundle with an already imported id.
 	ErrReplayConflict = errors.New("a different bundle with the same id was imported before")
+	// ErrTooLarge means a value (an import's records, a tally) is larger
+	// than the store keeps.
+	ErrTooLarge = errors.New("too large for the intake store")
 	// ErrNotIssuer means a revocation notice was not signed by the bundle's issuer.
 	ErrNotIssuer = errors.New("the revocation notice is not signed by the citizen who made the bundle")
 )
@@ -94,7 +94,7 @@ type Store struct {
 	dir  string
 	db   *bolt.DB
 	org  *bundle.OrgIdentity
-	aead cipher.AEAD
+	seal *boltfile.Sealer
 	now  func() time.Time
 	opt  Options
 }
@@ -132,21 +132,31 @@ func Open(dir string, org *bundle.OrgIdentity, opts *Options) (*Store, error) {
 	return s, nil
 }
 
+// layout is what the structure check before opening (boltfile.Check)
+// allows in each bucket: every key an id of 16 bytes but meta's, and no
+// value over boltfile.MaxValue.
+var layout = &boltfile.Layout{
+	Buckets: map[string]boltfile.Rule{
+		string(bucketMeta):     {MinKey: 1, MaxKey: 64, MaxValue: 1 << 16},
+		string(bucketImports):  {MinKey: 16, MaxKey: 16, MaxValue: boltfile.MaxValue},
+		string(bucketGone):     {MinKey: 16, MaxKey: 16, MaxValue: 1 << 10},
+		string(bucketIndexes):  {MinKey: 16, MaxKey: 16, MaxValue: boltfile.MaxValue},
+		string(bucketTallies):  {MinKey: 16, MaxKey: 16, MaxValue: boltfile.MaxValue},
+		string(bucketRequests): {MinKey: 16, MaxKey: 16, MaxValue: boltfile.MaxValue},
+	},
+	Other: boltfile.Rule{MinKey: 1, MaxKey: 1 << 15, MaxValue: boltfile.MaxValue},
+}
+
+// openDB opens the bbolt file: boltfile.Open checks an existing file's
+// structure before bbolt maps it, so a damaged store is refused before
+// anything is written, like a damaged vault.
 func (s *Store) openDB() error {
-	var db *bolt.DB
-	err := guard(func() error {
-		var err error
-		db, err = bolt.Open(filepath.Join(s.dir, dbName), 0o600, &bolt.Options{Timeout: s.opt.Timeout})
-		return err
-	})
+	db, err := boltfile.Open(filepath.Join(s.dir, dbName), layout, bolt.Options{Timeout: s.opt.Timeout}, false)
 	switch {
-	case errors.Is(err, bolterrors.ErrTimeout):
+	case errors.Is(err, boltfile.ErrInUse):
 		return ErrInUse
-	case err != nil && !errors.Is(err, ErrDamaged) && (errors.Is(err, bolterrors.ErrInvalid) || errors.Is(err, bolterrors.ErrChecksum) ||
-		errors.Is(err, bolterrors.ErrVersionMismatch) || strings.Contains(err.Error(), "file size too small")):
-		return fmt.Errorf("%w: %v", ErrDamaged, err)
 	case err != nil:
-		return err
+		return storeError(err)
 	}
 	s.db = db
 	return nil
@@ -187,11 +197,14 @@ func (s *Store) init() error {
 		return fmt.Errorf("%w: data key: %v", ErrDamaged, err)
 	}
 	key, err := io.ReadAll(io.LimitReader(r, 64))
-	if err != nil || len(key) != chacha20poly1305.KeySize {
+	if err != nil || len(key) != boltfile.KeySize {
 		return fmt.Errorf("%w: data key", ErrDamaged)
 	}
-	s.aead, _ = chacha20poly1305.NewX(key)
+	s.seal, err = boltfile.NewSealer(key, sealDomain)
 	clear(key)
+	if err != nil {
+		return err
+	}
 	return s.db.View(func(tx *bolt.Tx) error {
 		fp, err := s.get(tx, bucketMeta, keyOrg)
 		if err != nil || string(fp) != s.org.Card().Fingerprint() {
@@ -202,8 +215,10 @@ func (s *Store) init() error {
 }
 
 func (s *Store) create() error {
-	key := make([]byte, chacha20poly1305.KeySize)
-	rand.Read(key)
+	key := make([]byte, boltfile.KeySize)
+	if _, err := rand.Read(key); err != nil {
+		return err
+	}
 	var wrapped bytes.Buffer
 	w, err := age.Encrypt(&wrapped, s.org.Card().Recipient())
 	if err != nil {
@@ -213,8 +228,11 @@ func (s *Store) create() error {
 	if err := w.Close(); err != nil {
 		return err
 	}
-	s.aead, _ = chacha20poly1305.NewX(key)
+	s.seal, err = boltfile.NewSealer(key, sealDomain)
 	clear(key)
+	if err != nil {
+		return err
+	}
 	return s.db.Update(func(tx *bolt.Tx) error {
 		meta, err := tx.CreateBucket(bucketMeta)
 		if err != nil {
@@ -241,36 +259,26 @@ func (s *Store) Close() error { return s.db.Close() }
 // Path is the bbolt file of the store.
 func (s *Store) Path() string { return filepath.Join(s.dir, dbName) }
 
-func associatedData(bucket, key []byte) []byte {
-	ad := make([]byte, 0, 17+len(bucket)+len(key))
-	ad = append(ad, "kluis-intake/v1\x00"...)
-	ad = append(ad, bucket...)
-	ad = append(ad, 0)
-	return append(ad, key...)
-}
-
-const sealVersion = 1
-
-func (s *Store) seal(bucket, key, plain []byte) []byte {
-	out := make([]byte, 1+chacha20poly1305.NonceSizeX, 1+chacha20poly1305.NonceSizeX+len(plain)+chacha20poly1305.Overhead)
-	out[0] = sealVersion
-	rand.Read(out[1:])
-	return s.aead.Seal(out, out[1:], plain, associatedData(bucket, key))
-}
+// sealDomain is the store's domain in the associated data of its sealed
+// values (see the layout above).
+const sealDomain = "kluis-intake/v1"
 
 func (s *Store) open(bucket, key, sealed []byte) ([]byte, error) {
-	if len(sealed) < 1+chacha20poly1305.NonceSizeX+chacha20poly1305.Overhead || sealed[0] != sealVersion {
-		return nil, fmt.Errorf("%w: a value in %s is malformed", ErrDamaged, bucket)
-	}
-	plain, err := s.aead.Open(nil, sealed[1:1+chacha20poly1305.NonceSizeX], sealed[1+chacha20poly1305.NonceSizeX:], associatedData(bucket, key))
+	plain, err := s.seal.Open(nil, bucket, key, sealed)
 	if err != nil {
 		return nil, fmt.Errorf("%w: a value in %s does not authenticate", ErrDamaged, bucket)
 	}
 	return plain, nil
 }
 
+// put seals plain into bucket/key. A value too large for the structure
+// check to accept on the next open is refused, so the store never holds
+// what would make it unopenable.
 func (s *Store) put(tx *bolt.Tx, bucket, key, plain []byte) error {
-	return tx.Bucket(bucket).Put(key, s.seal(bucket, key, plain))
+	if len(plain) > boltfile.MaxValue-boltfile.Overhead {
+		return fmt.Errorf("%w: %d bytes", ErrTooLarge, len(plain))
+	}
+	return tx.Bucket(bucket).Put(key, s.seal.Seal(bucket, key, plain))
 }
 
 // get returns the opened value at bucket/key, or ErrNotFound.
@@ -345,17 +353,17 @@ func (s *Store) sweep() error {
 	return nil
 }
 
-// guard turns a panic or memory fault inside bbolt (a corrupt file can
-// cause one) into ErrDamaged.
-func guard(f func() error) (err error) {
-	old := debug.SetPanicOnFault(true)
-	defer debug.SetPanicOnFault(old)
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%w: %v", ErrDamaged, r)
-		}
-	}()
-	return f()
+// guard runs a call into bbolt, turning a panic or memory fault (a damaged
+// file can cause one) into ErrDamaged.
+func guard(f func() error) error { return storeError(boltfile.Guard(f)) }
+
+// storeError turns boltfile's damage into ErrDamaged, keeping what and why.
+func storeError(err error) error {
+	var de *boltfile.DamageError
+	if errors.As(err, &de) {
+		return fmt.Errorf("%w: %s", ErrDamaged, de.Error())
+	}
+	return err
 }
 
 func syncDir(dir string) error {

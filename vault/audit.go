@@ -190,7 +190,7 @@ func (v *Vault) VerifyLog() (int, error) {
 			if seq != want {
 				return &LogError{Seq: want, Reason: "entry is missing"}
 			}
-			plain, err := t.seal.open(nil, bucketAudit, k, val)
+			plain, err := t.seal.Open(nil, bucketAudit, k, val)
 			if err != nil {
 				return &LogError{Seq: seq, Reason: "entry is damaged or was moved"}
 			}

@@ -75,7 +75,7 @@ func tamper(t *testing.T, edit func(t *testing.T, tx *bolt.Tx, s *sealer)) error
 }
 
 func readEntry(t *testing.T, tx *bolt.Tx, s *sealer, seq uint64) Event {
-	plain, err := s.open(nil, bucketAudit, u64(seq), tx.Bucket(bucketAudit).Get(u64(seq)))
+	plain, err := s.Open(nil, bucketAudit, u64(seq), tx.Bucket(bucketAudit).Get(u64(seq)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func readEntry(t *testing.T, tx *bolt.Tx, s *sealer, seq uint64) Event {
 
 func writeEntry(t *testing.T, tx *bolt.Tx, s *sealer, key uint64, e Event) {
 	b, _ := json.Marshal(e)
-	if err := tx.Bucket(bucketAudit).Put(u64(key), s.seal(bucketAudit, u64(key), b)); err != nil {
+	if err := tx.Bucket(bucketAudit).Put(u64(key), s.Seal(bucketAudit, u64(key), b)); err != nil {
 		t.Fatal(err)
 	}
 }

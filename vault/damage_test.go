@@ -376,3 +376,27 @@ func TestMigrationsRunInOrderOnce(t *testing.T) {
 	})
 	db.Close()
 }
+
+// testMeta is what the tests need of a bbolt meta page: bbolt's layout, a
+// page header (16 bytes) and then magic u32, version u32, page size u32,
+// flags u32, root u64, sequence u64, free list u64, high-water mark u64,
+// txid u64 (little-endian).
+type testMeta struct {
+	pageSize                  uint32
+	root, freelist, hwm, txid uint64
+}
+
+const noFreelist = ^uint64(0)
+
+func parseBoltMeta(b []byte) (testMeta, bool) {
+	if len(b) < 16+64 {
+		return testMeta{}, false
+	}
+	m := b[16:]
+	le := binary.LittleEndian
+	if le.Uint32(m) != 0xED0CDAED {
+		return testMeta{}, false
+	}
+	return testMeta{pageSize: le.Uint32(m[8:]), root: le.Uint64(m[16:]), freelist: le.Uint64(m[32:]),
+		hwm: le.Uint64(m[40:]), txid: le.Uint64(m[48:])}, true
+}

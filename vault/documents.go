@@ -209,7 +209,7 @@ func sealChunks(ctx context.Context, s *sealer, id [16]byte, r io.Reader, doc *D
 				c = batch[:len(batch)+1][len(batch)]
 			}
 			c.key = append(c.key[:0], chunkKey(id, doc.Chunks)...)
-			c.value = s.sealTo(c.value, bucketChunks, c.key, buf[:n])
+			c.value = s.SealTo(c.value, bucketChunks, c.key, buf[:n])
 			doc.Size += int64(n)
 			doc.Chunks++
 			c.end = doc.Size
@@ -379,7 +379,7 @@ func (v *Vault) ReadDocument(ctx context.Context, id string, w io.Writer) (Docum
 			if !ok {
 				break // writing failed; finish says why
 			}
-			plain, err := t.seal.open(buf, bucketChunks, k, val)
+			plain, err := t.seal.Open(buf, bucketChunks, k, val)
 			if err != nil {
 				return damaged("document "+id, fmt.Errorf("chunk %d does not authenticate", index))
 			}

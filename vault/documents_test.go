@@ -181,10 +181,10 @@ func TestUnfinishedUploadIsSweptOnUnlock(t *testing.T) {
 	// What a crash mid-upload leaves: a pending marker and some chunks.
 	id, _ := newID()
 	rawUpdate(t, path, func(tx *bolt.Tx) error {
-		tx.Bucket(bucketPending).Put(id[:], s.seal(bucketPending, id[:], nil))
+		tx.Bucket(bucketPending).Put(id[:], s.Seal(bucketPending, id[:], nil))
 		for i := range uint64(3) {
 			k := chunkKey(id, i)
-			tx.Bucket(bucketChunks).Put(k, s.seal(bucketChunks, k, []byte("partial")))
+			tx.Bucket(bucketChunks).Put(k, s.Seal(bucketChunks, k, []byte("partial")))
 		}
 		return nil
 	})

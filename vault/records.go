@@ -266,7 +266,7 @@ func (t *txn) decodeRecordBuf(bucket, key, sealed, buf []byte) (Record, []byte, 
 			return Record{}, buf, ErrNotFound
 		}
 	}
-	plain, err := t.seal.open(buf[:0], bucket, key, sealed)
+	plain, err := t.seal.Open(buf[:0], bucket, key, sealed)
 	if err != nil {
 		return Record{}, buf, damaged(string(bucket)+" entry", err)
 	}

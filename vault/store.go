@@ -6,12 +6,11 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"runtime/debug"
-	"strings"
 	"time"
 
+	"kluis/internal/boltfile"
+
 	bolt "go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // Bucket names and fixed keys. Names say what kind of thing a bucket holds,
@@ -36,100 +35,39 @@ var (
 	keyAuditHead        = []byte("audit-head")        // sealed: last log sequence and hash
 )
 
-// openDB opens the bbolt file with a lock timeout, turning bbolt's own
-// failures (and panics or memory faults on a corrupt file) into the vault's
-// errors.
-func openDB(path string, timeout time.Duration, mustExist bool) (db *bolt.DB, err error) {
-	if mustExist {
-		fi, statErr := os.Stat(path)
-		if errors.Is(statErr, os.ErrNotExist) {
-			return nil, fmt.Errorf("%w: no vault at %s", ErrNotFound, path)
-		}
-		if statErr != nil {
-			return nil, statErr
-		}
-		if fi.Size() == 0 {
-			return nil, damaged("the file is empty", nil)
-		}
-		if err := precheckFile(path); err != nil {
-			return nil, err
-		}
-	}
-	// Keep hold of the file bbolt opens: if Open panics on a corrupt file,
-	// the file (and its lock) must still be released.
-	var file *os.File
-	openFile := func(name string, flag int, perm os.FileMode) (*os.File, error) {
-		f, err := os.OpenFile(name, flag, perm)
-		file = f
-		return f, err
-	}
-	err = guard(func() error {
-		var openErr error
-		db, openErr = bolt.Open(path, 0o600, &bolt.Options{
-			Timeout:      timeout,
-			FreelistType: bolt.FreelistMapType,
-			OpenFile:     openFile,
-		})
-		return openErr
-	})
-	if err != nil && db == nil && file != nil {
-		file.Close()
-		if errors.Is(err, ErrDamaged) {
-			if k, ok := fileKey(path); ok {
-				poisoned.Store(k, err)
-			}
-		}
-	}
+// openDB opens the bbolt file with a lock timeout: boltfile.Open checks an
+// existing file's structure first and turns bbolt's own failures (and
+// panics or memory faults on a damaged file) into damage; this maps them to
+// the vault's errors.
+func openDB(path string, timeout time.Duration, mustExist bool) (*bolt.DB, error) {
+	db, err := boltfile.Open(path, layout, bolt.Options{Timeout: timeout, FreelistType: bolt.FreelistMapType}, mustExist)
 	switch {
 	case err == nil:
-	case errors.Is(err, bolterrors.ErrTimeout):
-		if k, ok := fileKey(path); ok {
-			if perr, ok := poisoned.Load(k); ok {
-				return nil, perr.(error)
-			}
-		}
+	case errors.Is(err, os.ErrNotExist) && mustExist:
+		return nil, fmt.Errorf("%w: no vault at %s", ErrNotFound, path)
+	case errors.Is(err, boltfile.ErrInUse):
 		return nil, ErrInUse
-	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrChecksum),
-		errors.Is(err, bolterrors.ErrVersionMismatch), errors.Is(err, ErrDamaged),
-		strings.Contains(err.Error(), "file size too small"):
-		return nil, damaged("file header", err)
 	default:
-		return nil, diskError(err)
+		return nil, storeError(err)
 	}
 	// Grow big files in 64 MiB steps: each growth is a truncate and an
 	// fsync, and a large document would otherwise pay for one every 16 MiB.
 	db.AllocSize = 64 << 20
-	// A file cut short opens fine but faults when a page past its end is
-	// read: compare the size the file claims with the size it has.
-	if err := guard(func() error {
-		return db.View(func(tx *bolt.Tx) error {
-			fi, err := os.Stat(path)
-			if err != nil {
-				return err
-			}
-			if fi.Size() < tx.Size() {
-				return damaged(fmt.Sprintf("the file is cut short (%d of %d bytes)", fi.Size(), tx.Size()), nil)
-			}
-			return nil
-		})
-	}); err != nil {
-		db.Close()
-		return nil, err
-	}
 	return db, nil
 }
 
 // guard runs f, turning a panic or a memory fault inside bbolt (which a
 // corrupt file can cause) into ErrDamaged.
-func guard(f func() error) (err error) {
-	old := debug.SetPanicOnFault(true)
-	defer debug.SetPanicOnFault(old)
-	defer func() {
-		if r := recover(); r != nil {
-			err = damaged("the file structure", fmt.Errorf("%v", r))
-		}
-	}()
-	return f()
+func guard(f func() error) error { return storeError(boltfile.Guard(f)) }
+
+// storeError turns boltfile's damage into the vault's, and a full disk into
+// ErrDiskFull.
+func storeError(err error) error {
+	var de *boltfile.DamageError
+	if errors.As(err, &de) {
+		return damaged(de.What, de.Err)
+	}
+	return diskError(err)
 }
 
 func u64(n uint64) []byte {

@@ -57,7 +57,7 @@ func (t *txn) putSealed(bucket, key, plaintext []byte) error {
 	if len(plaintext) > maxValueSize-sealOverhead {
 		return fmt.Errorf("%w: a value of %d bytes", ErrTooLarge, len(plaintext))
 	}
-	return t.tx.Bucket(bucket).Put(key, t.seal.seal(bucket, key, plaintext))
+	return t.tx.Bucket(bucket).Put(key, t.seal.Seal(bucket, key, plaintext))
 }
 
 // getSealed returns the opened value at bucket/key, ErrNotFound when absent
@@ -71,7 +71,7 @@ func (t *txn) getSealed(bucket, key []byte) ([]byte, error) {
 }
 
 func (t *txn) openSealed(bucket, key, sealed []byte) ([]byte, error) {
-	plain, err := t.seal.open(nil, bucket, key, sealed)
+	plain, err := t.seal.Open(nil, bucket, key, sealed)
 	if err != nil {
 		return nil, damaged(string(bucket)+" entry", err)
 	}

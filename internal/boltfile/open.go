@@ -1,0 +1,109 @@
+package boltfile
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// ErrInUse means another program (or another part of this one) has the
+// file open: bbolt's lock was not granted within the timeout.
+var ErrInUse = errors.New("the file is open elsewhere")
+
+// Open opens the bbolt file at path. An existing file is checked first
+// (Check, against layout; an empty file is damage), then opened under Guard
+// with o (whose Timeout must be set, or a second Open waits for ever). A
+// file bbolt cannot read, or one shorter than its meta page says, is a
+// *DamageError; a lock not granted in time is ErrInUse. When mustExist is
+// set, a missing file is an error wrapping os.ErrNotExist, else it is
+// created.
+func Open(path string, layout *Layout, o bolt.Options, mustExist bool) (*bolt.DB, error) {
+	fi, err := os.Stat(path)
+	switch {
+	case err == nil && fi.Size() == 0:
+		return nil, damaged("the file is empty", nil)
+	case err == nil:
+		if err := Check(path, layout); err != nil {
+			return nil, err
+		}
+	case errors.Is(err, os.ErrNotExist) && !mustExist:
+	default:
+		return nil, err
+	}
+	// Keep hold of the file bbolt opens: if Open panics on a damaged file,
+	// the file (and its lock) must still be released.
+	var file *os.File
+	o.OpenFile = func(name string, flag int, perm os.FileMode) (*os.File, error) {
+		f, err := os.OpenFile(name, flag, perm)
+		file = f
+		return f, err
+	}
+	var db *bolt.DB
+	err = Guard(func() error {
+		var openErr error
+		db, openErr = bolt.Open(path, 0o600, &o)
+		return openErr
+	})
+	var de *DamageError
+	if err != nil && db == nil && file != nil {
+		file.Close()
+		if errors.As(err, &de) {
+			if k, ok := fileKey(path); ok {
+				poisoned.Store(k, err)
+			}
+		}
+	}
+	switch {
+	case err == nil:
+	case errors.Is(err, bolterrors.ErrTimeout):
+		if k, ok := fileKey(path); ok {
+			if perr, ok := poisoned.Load(k); ok {
+				return nil, perr.(error)
+			}
+		}
+		return nil, ErrInUse
+	case errors.As(err, &de):
+		return nil, err
+	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrChecksum),
+		errors.Is(err, bolterrors.ErrVersionMismatch), strings.Contains(err.Error(), "file size too small"):
+		return nil, damaged("file header", err)
+	default:
+		return nil, err
+	}
+	// A file cut short opens fine but faults when a page past its end is
+	// read: compare the size the file claims with the size it has.
+	if err := Guard(func() error {
+		return db.View(func(tx *bolt.Tx) error {
+			fi, err := os.Stat(path)
+			if err != nil {
+				return err
+			}
+			if fi.Size() < tx.Size() {
+				return damaged(fmt.Sprintf("the file is cut short (%d of %d bytes)", fi.Size(), tx.Size()), nil)
+			}
+			return nil
+		})
+	}); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// poisoned remembers files (by device and inode) on which bbolt panicked
+// inside Open. Such a file stays locked by this process, so opening it again
+// would time out; it is reported as damaged instead of "open elsewhere".
+var poisoned sync.Map
+
+func fileKey(path string) (any, bool) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, false
+	}
+	return statKey(fi)
+}
