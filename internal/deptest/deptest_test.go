@@ -1,13 +1,24 @@
-// Package deptest holds tests that keep Kluis's import boundaries, in the
+// Package deptest holds tests that keep Kluis's house in order, in the
 // style of Tailscale's tstest/deptest: they ask the go command what each
-// package imports and fail when a package imports what it must not.
+// package needs (its code and its tests) and fail when a package depends on
+// what it must not. The rules, one table (rules below):
 //
-//   - vault and sync (and everything under them, tests included) never depend
-//     on Fyne or on kluis/app: the GUI sits on top, never underneath.
-//   - only kluis/vault and its sub-packages import go.etcd.io/bbolt: the
-//     storage layout is vault's secret. The one exception is
-//     kluis/intake, the municipality's intake store, which keeps its
-//     own, separate bbolt file and never opens the vault's.
+//   - sync/… are the wire formats both products share: they never depend on
+//     the vault, on a product's use cases (citizen/…, intake/…) or on the GUI.
+//   - intake/… and cmd/kluis-intake are the municipality's product: they
+//     never depend on the citizen's vault or use cases.
+//   - vault/ is the citizen's store: it stands on formats and small shared
+//     parts only, never on use cases, the intake or the GUI.
+//   - citizen/… are the citizen's use cases: never the municipality's wing
+//     or the GUI.
+//   - internal/ shared parts (signing, sealed bbolt files, atomic writes, the
+//     hidden-character rule, messages, the CLI helper) depend on no product
+//     package at all; internal/demo (the app's example vault) is the one
+//     exception, standing on the vault.
+//   - Fyne is the GUI's alone, and nothing imports kluis/app but the
+//     desktop app's main package (the repository root).
+//   - bbolt is touched by the two stores (vault, intake) and
+//     internal/boltfile, which they share, only.
 //
 // Packages that do not exist yet, or do not compile yet, are tolerated (the
 // go command is run with -e): the test checks the imports that are there.
@@ -92,56 +103,149 @@ func basePath(path string) string {
 	return strings.TrimSuffix(path, ".test")
 }
 
-// forbiddenBelowGUI reports whether dep may not be a dependency of vault or
-// sync: Fyne is for the GUI only, and the GUI (kluis/app) sits on top of
-// vault and sync, never under them.
+// forbiddenBelowGUI reports whether dep may not be a dependency of any
+// package but the GUI: Fyne is for kluis/app only, and the GUI sits on top.
 func forbiddenBelowGUI(dep string) bool {
 	return strings.HasPrefix(basePath(dep), "fyne.io/") || isUnder(dep, "kluis/app")
 }
 
-func TestVaultAndSyncStayHeadless(t *testing.T) {
+// under returns a test that a path is one of roots or below one.
+func under(roots ...string) func(string) bool {
+	return func(path string) bool {
+		for _, r := range roots {
+			if isUnder(path, r) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// A rule says that packages matching from must not depend, in code or in
+// tests, on any package matching forbidden.
+type rule struct {
+	name      string
+	from      func(path string) bool
+	forbidden func(dep string) bool
+	why       string
+}
+
+var rules = []rule{
+	{"formats stand alone", under("kluis/sync"),
+		func(dep string) bool {
+			return under("kluis/vault", "kluis/citizen", "kluis/intake", "kluis/cmd", "kluis/internal/i18n", "kluis/internal/demo")(dep) || forbiddenBelowGUI(dep)
+		},
+		"a format package must stand alone: no vault, no use case, no GUI"},
+	{"the municipality's wing", under("kluis/intake", "kluis/cmd/kluis-intake"),
+		func(dep string) bool { return under("kluis/vault", "kluis/citizen")(dep) || forbiddenBelowGUI(dep) },
+		"the municipality's code never links the citizen's vault or use cases"},
+	{"the vault", under("kluis/vault"),
+		func(dep string) bool {
+			return under("kluis/citizen", "kluis/intake", "kluis/cmd", "kluis/internal/i18n")(dep) || forbiddenBelowGUI(dep)
+		},
+		"the vault stands on formats and shared parts only"},
+	{"the citizen's use cases", under("kluis/citizen"),
+		func(dep string) bool { return under("kluis/intake", "kluis/cmd")(dep) || forbiddenBelowGUI(dep) },
+		"the citizen's use cases never reach into the municipality's wing or the GUI"},
+	{"shared parts", func(path string) bool {
+		return isUnder(path, "kluis/internal") && !under("kluis/internal/demo", "kluis/internal/deptest")(path)
+	},
+		func(dep string) bool {
+			return under("kluis/vault", "kluis/sync", "kluis/citizen", "kluis/intake", "kluis/cmd")(dep) || forbiddenBelowGUI(dep)
+		},
+		"shared infrastructure depends on no product package"},
+}
+
+// TestHouseRules checks every rule against every package of the module and
+// its tests, under each tag set.
+func TestHouseRules(t *testing.T) {
 	for _, tags := range tagSets {
 		t.Run(tagName(tags), func(t *testing.T) {
-			// -deps lists every package the patterns need, and -test adds
-			// their tests and everything those need.
-			pkgs := goList(t, tags, "-deps", "-test", "kluis/vault/...", "kluis/sync/...")
-			if len(pkgs) == 0 {
-				t.Fatal("go list found no packages under kluis/vault or kluis/sync")
-			}
-			checked := 0
+			pkgs := goList(t, tags, "-deps", "-test", "kluis/...")
+			checked := map[string]int{}
 			for _, p := range pkgs {
-				if !isUnder(p.ImportPath, "kluis/vault") && !isUnder(p.ImportPath, "kluis/sync") {
-					continue // a dependency itself, listed because of -deps
-				}
 				if strings.HasSuffix(p.ImportPath, ".test") {
 					continue // a generated test main: its test variants are checked
 				}
-				checked++
-				var bad, direct []string
-				for _, dep := range p.Deps {
-					if forbiddenBelowGUI(dep) {
-						bad = append(bad, basePath(dep))
+				for _, r := range rules {
+					if !r.from(p.ImportPath) {
+						continue
+					}
+					checked[r.name]++
+					var bad []string
+					for _, dep := range p.Deps {
+						if r.forbidden(dep) {
+							bad = append(bad, basePath(dep))
+						}
+					}
+					if len(bad) > 0 {
+						t.Errorf("%s depends on %s: %s", p.ImportPath, summary(dedup(bad)), r.why)
 					}
 				}
-				for _, imp := range imports(p) {
-					if forbiddenBelowGUI(imp) {
-						direct = append(direct, basePath(imp))
-					}
-				}
-				if len(bad) == 0 {
-					continue
-				}
-				bad = dedup(bad)
-				msg := fmt.Sprintf("%s depends on %s", p.ImportPath, summary(bad))
-				if len(direct) > 0 {
-					msg += fmt.Sprintf(", importing %s itself", strings.Join(dedup(direct), ", "))
-				}
-				t.Errorf("%s: vault and sync must never depend on Fyne or kluis/app", msg)
 			}
-			if checked == 0 {
-				t.Fatal("go list listed no package under kluis/vault or kluis/sync")
+			for _, r := range rules {
+				if checked[r.name] == 0 {
+					t.Errorf("rule %q matched no package: the rule or the layout is wrong", r.name)
+				}
 			}
 		})
+	}
+}
+
+// TestOnlyMainImportsApp: the GUI is the top of the house; the desktop
+// app's main package (the repository root) is the only one to import it.
+func TestOnlyMainImportsApp(t *testing.T) {
+	pkgs := goList(t, "ci,migrated_fynedo", "kluis/...")
+	for _, p := range pkgs {
+		if p.ImportPath == "kluis" || isUnder(p.ImportPath, "kluis/app") {
+			continue
+		}
+		for _, imp := range imports(p) {
+			if isUnder(imp, "kluis/app") {
+				t.Errorf("%s imports %s: only the desktop app's main package may", p.ImportPath, imp)
+			}
+		}
+	}
+}
+
+// TestRules checks the rules themselves on sample paths, so a typo cannot
+// make the house test pass vacuously.
+func TestRules(t *testing.T) {
+	byName := map[string]rule{}
+	for _, r := range rules {
+		byName[r.name] = r
+	}
+	for _, c := range []struct {
+		rule, from, dep string
+		want            bool
+	}{
+		{"formats stand alone", "kluis/sync/bundle", "kluis/vault", true},
+		{"formats stand alone", "kluis/sync/delegate", "kluis/citizen/delegation", true},
+		{"formats stand alone", "kluis/sync/index", "kluis/intake/tally", true},
+		{"formats stand alone", "kluis/sync/bundle", "fyne.io/fyne/v2", true},
+		{"formats stand alone", "kluis/sync/bundle", "kluis/sync/signed", false},
+		{"formats stand alone", "kluis/sync/bundle", "kluis/internal/sign", false},
+		{"the municipality's wing", "kluis/intake", "kluis/vault", true},
+		{"the municipality's wing", "kluis/cmd/kluis-intake", "kluis/citizen/share", true},
+		{"the municipality's wing", "kluis/intake/tally", "kluis/sync/index", false},
+		{"the vault", "kluis/vault", "kluis/citizen/share", true},
+		{"the vault", "kluis/vault", "kluis/sync/replica", false},
+		{"the citizen's use cases", "kluis/citizen/share", "kluis/intake", true},
+		{"the citizen's use cases", "kluis/citizen/share", "kluis/vault", false},
+		{"shared parts", "kluis/internal/i18n", "kluis/vault", true},
+		{"shared parts", "kluis/internal/sign", "kluis/sync/signed", true},
+		{"shared parts", "kluis/internal/i18n", "kluis/assets", false},
+	} {
+		r := byName[c.rule]
+		if !r.from(c.from) {
+			t.Errorf("rule %q does not apply to %s", c.rule, c.from)
+		}
+		if got := r.forbidden(c.dep); got != c.want {
+			t.Errorf("rule %q: %s → %s forbidden = %v, want %v", c.rule, c.from, c.dep, got, c.want)
+		}
+	}
+	if byName["shared parts"].from("kluis/internal/demo") {
+		t.Error("internal/demo is the exception to the shared-parts rule")
 	}
 }
 
@@ -162,12 +266,12 @@ func TestOnlyVaultImportsBbolt(t *testing.T) {
 				t.Fatal("go list found no packages in module kluis")
 			}
 			for _, p := range pkgs {
-				if isUnder(p.ImportPath, "kluis/vault") || isUnder(p.ImportPath, "kluis/intake") {
+				if under("kluis/vault", "kluis/intake", "kluis/internal/boltfile")(p.ImportPath) {
 					continue
 				}
 				for _, imp := range imports(p) {
 					if isUnder(imp, "go.etcd.io/bbolt") {
-						t.Errorf("%s imports %s: only kluis/vault (and kluis/intake, for its own store) may touch bbolt; use vault's API instead", p.ImportPath, imp)
+						t.Errorf("%s imports %s: only the two stores (kluis/vault, kluis/intake) and the kluis/internal/boltfile they share may touch bbolt", p.ImportPath, imp)
 					}
 				}
 			}
