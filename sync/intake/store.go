@@ -357,12 +357,3 @@ func guard(f func() error) (err error) {
 	}()
 	return f()
 }
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
