@@ -8,11 +8,11 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"filippo.io/age"
 
+	"kluis/internal/safetext"
 	"kluis/vault/schema"
 )
 
@@ -333,10 +333,8 @@ func safeName(p string) error {
 			return refuse(CodeUnsafeName, "%q has a . or .. element", printable(p))
 		}
 	}
-	for _, r := range p {
-		if unicode.IsControl(r) || r == 0x2028 || r == 0x2029 || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) {
-			return refuse(CodeUnsafeName, "name has a control or formatting character")
-		}
+	if _, _, hidden := safetext.Find(p); hidden {
+		return refuse(CodeUnsafeName, "name has a control or formatting character")
 	}
 	return nil
 }

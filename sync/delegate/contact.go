@@ -10,12 +10,12 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"filippo.io/age"
 	"github.com/skip2/go-qrcode"
 
+	"kluis/internal/safetext"
 	"kluis/sync/bundle"
 	"kluis/vault"
 )
@@ -159,10 +159,8 @@ func checkLine(s string, min, max int) error {
 	if !utf8.ValidString(s) || n < min || n > max || strings.TrimSpace(s) != s {
 		return errors.New("bad text")
 	}
-	for _, r := range s {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == 0x2028 || r == 0x2029 {
-			return errors.New("control or formatting character")
-		}
+	if _, _, hidden := safetext.Find(s); hidden {
+		return errors.New("control or formatting character")
 	}
 	return nil
 }
