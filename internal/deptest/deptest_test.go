@@ -4,6 +4,9 @@
 //
 //   - vault and sync (and everything under them, tests included) never depend
 //     on Fyne or on kluis/app: the GUI sits on top, never underneath.
+//   - kluis/internal/atomicfile and kluis/internal/safetext, the small
+//     shared mechanisms every layer uses, depend on the standard library
+//     only.
 //   - only kluis/vault and its sub-packages import go.etcd.io/bbolt: the
 //     storage layout is vault's secret. The one exception is
 //     kluis/sync/intake, the municipality's intake store, which keeps its
@@ -168,6 +171,28 @@ func TestOnlyVaultImportsBbolt(t *testing.T) {
 				for _, imp := range imports(p) {
 					if isUnder(imp, "go.etcd.io/bbolt") {
 						t.Errorf("%s imports %s: only kluis/vault (and kluis/sync/intake, for its own store) may touch bbolt; use vault's API instead", p.ImportPath, imp)
+					}
+				}
+			}
+		})
+	}
+}
+
+// standardOnly are packages that every layer may import and that may
+// themselves import nothing but the standard library.
+var standardOnly = []string{"kluis/internal/atomicfile", "kluis/internal/safetext"}
+
+func TestSharedMechanismsUseTheStandardLibraryOnly(t *testing.T) {
+	for _, tags := range tagSets {
+		t.Run(tagName(tags), func(t *testing.T) {
+			pkgs := goList(t, tags, standardOnly...)
+			if len(pkgs) != len(standardOnly) {
+				t.Fatalf("go list found %d of the %d packages", len(pkgs), len(standardOnly))
+			}
+			for _, p := range pkgs {
+				for _, dep := range p.Deps {
+					if first, _, _ := strings.Cut(dep, "/"); strings.Contains(first, ".") || first == "kluis" {
+						t.Errorf("%s depends on %s: it may use the standard library only", p.ImportPath, dep)
 					}
 				}
 			}
