@@ -24,6 +24,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"kluis/internal/atomicfile"
 	"kluis/sync/schema"
 	"kluis/vault"
 )
@@ -568,41 +569,19 @@ func (p *progressWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// writeFileSafely writes path through a temporary file in the same folder
-// that takes the name only when write succeeded and the data is on disk.
-// On failure the temporary file is removed; so is an empty file at path,
-// which the save dialog leaves behind.
+// writeFileSafely writes path atomically (package atomicfile): the file
+// takes the name only when write succeeded and the data is on disk. On
+// failure the temporary file is removed; so is an empty file at path,
+// which the save dialog leaves behind. Temporary files an earlier,
+// interrupted save left in the folder are removed first.
 func writeFileSafely(path string, write func(w io.Writer) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
 	defer func() {
 		if err != nil {
 			removeIfEmpty(path)
 		}
 	}()
-	f, err := os.CreateTemp(dir, "."+base+".*.part")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = write(f); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	atomicfile.CleanTemp(filepath.Dir(path))
+	return atomicfile.Write(path, write)
 }
 
 // showStopped confirms that work the person stopped left nothing behind.

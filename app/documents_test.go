@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -312,4 +313,35 @@ func TestDemoVaultFromWelcome(t *testing.T) {
 	mustSee(t, w, "hoort bij Schulden: CJIB")
 	test.Tap(button(t, w, "Vergrendelen"))
 	mustSee(t, w, "voorbeeld kluis 2026")
+}
+
+// TestWriteFileSafely checks the save path every export uses: a failed
+// write leaves neither a temporary file nor the empty file the save dialog
+// made, and a save removes the temporary file an interrupted save left.
+func TestWriteFileSafely(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "export.pdf")
+	os.WriteFile(path, nil, 0o600) // what the save dialog leaves
+	boom := os.ErrDeadlineExceeded
+	if err := writeFileSafely(path, func(w io.Writer) error {
+		w.Write(bytes.Repeat([]byte("x"), 1<<20))
+		return boom
+	}); err != boom {
+		t.Fatalf("writeFileSafely = %v, want the write's error", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("a failed save left %v", entries)
+	}
+	stale := filepath.Join(dir, ".export.pdf.123.kluis-tmp")
+	os.WriteFile(stale, []byte("plaintext"), 0o600)
+	if err := writeFileSafely(path, func(w io.Writer) error { _, err := w.Write([]byte("%PDF")); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "%PDF" {
+		t.Errorf("saved %q", b)
+	}
+	if _, err := os.Lstat(stale); err == nil {
+		t.Error("the interrupted save's temporary file is still there")
+	}
 }

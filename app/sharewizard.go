@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
@@ -25,6 +24,7 @@ import (
 	"github.com/skip2/go-qrcode"
 
 	"kluis/citizen/share"
+	"kluis/internal/safetext"
 	"kluis/sync/bundle"
 	"kluis/sync/schema"
 	"kluis/vault"
@@ -916,12 +916,11 @@ func checkPurpose(purpose, caseRef string) string {
 	return ""
 }
 
-// plainLine reports whether s has no control or text-direction characters
-// (which a bundle refuses).
+// plainLine reports whether s has no hidden character (package safetext),
+// which a bundle refuses.
 func plainLine(s string) bool {
-	return !strings.ContainsFunc(s, func(r rune) bool {
-		return unicode.IsControl(r) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0xFEFF || r == 0x2028 || r == 0x2029
-	})
+	_, _, hidden := safetext.Find(s)
+	return !hidden
 }
 
 // submitEntry is a one-line entry where Enter moves on.

@@ -18,6 +18,7 @@ import (
 	"filippo.io/age"
 	bolt "go.etcd.io/bbolt"
 
+	"kluis/internal/atomicfile"
 	"kluis/sync/bundle"
 )
 
@@ -155,7 +156,7 @@ func (s *Store) Import(ctx context.Context, src io.Reader, o ImportOptions) (*Im
 		}
 		written[i] = to
 	}
-	if err := syncDir(filepath.Join(s.dir, docsDir)); err != nil {
+	if err := atomicfile.SyncDir(filepath.Join(s.dir, docsDir)); err != nil {
 		return nil, false, err
 	}
 	// Files in docs/ that no committed import names are removed at the

@@ -10,6 +10,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"kluis/internal/atomicfile"
 	"kluis/sync/bundle"
 )
 
@@ -124,7 +125,7 @@ func (s *Store) remove(why func(*Import) string) ([]Purged, error) {
 			return out, err
 		}
 	}
-	if err := syncDir(filepath.Join(s.dir, docsDir)); err != nil {
+	if err := atomicfile.SyncDir(filepath.Join(s.dir, docsDir)); err != nil {
 		return out, err
 	}
 	return out, s.compact()
@@ -185,10 +186,7 @@ func (s *Store) compact() error {
 		return err
 	}
 	defer old.Close()
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	if err := syncDir(s.dir); err != nil {
+	if err := atomicfile.Rename(tmp, path); err != nil {
 		return err
 	}
 	if err := zeroFile(old); err != nil {

@@ -365,12 +365,3 @@ func storeError(err error) error {
 	}
 	return err
 }
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}

@@ -14,6 +14,8 @@ import (
 
 	"filippo.io/age"
 	bolt "go.etcd.io/bbolt"
+
+	"kluis/internal/atomicfile"
 )
 
 // A backup file is a consistent snapshot of the whole vault file, taken
@@ -64,7 +66,9 @@ func (v *Vault) BackupContext(ctx context.Context, path string, progress func(do
 	if err != nil {
 		return err
 	}
-	err = writeFileAtomic(path, func(f io.Writer) error {
+	// Temporary files of a backup that a crash interrupted go first.
+	atomicfile.CleanTemp(filepath.Dir(path))
+	err = atomicfile.Write(path, func(f io.Writer) error {
 		if _, err := io.WriteString(f, backupMagic+base64.StdEncoding.EncodeToString(idBlob)+"\n"); err != nil {
 			return err
 		}
@@ -89,36 +93,6 @@ func (v *Vault) BackupContext(ctx context.Context, path string, progress func(do
 		return diskError(err)
 	}
 	return v.update(func(t *txn) error { return t.log(Event{Action: ActionBackupMade}) })
-}
-
-// writeFileAtomic writes a file through a temporary file in the same folder,
-// syncs it and renames it into place. On any error the temporary file is
-// removed and an existing file at path is untouched.
-func writeFileAtomic(path string, write func(w io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	bw := bufio.NewWriterSize(f, 1<<20)
-	if err = write(bw); err != nil {
-		return err
-	}
-	if err = bw.Flush(); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return syncRename(f.Name(), path)
 }
 
 // RestoreBackup restores the backup at backupPath as the vault at
@@ -180,7 +154,9 @@ func RestoreBackup(backupPath, vaultPath string, passphrase []byte, recoveryKey 
 	if err := os.MkdirAll(filepath.Dir(vaultPath), 0o700); err != nil {
 		return nil, "", diskError(err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(vaultPath), "."+filepath.Base(vaultPath)+".restore-*.tmp")
+	// A restore that a crash interrupted left its temporary file here.
+	atomicfile.CleanTemp(filepath.Dir(vaultPath))
+	tmp, err := atomicfile.Create(vaultPath)
 	if err != nil {
 		return nil, "", diskError(err)
 	}
@@ -188,7 +164,7 @@ func RestoreBackup(backupPath, vaultPath string, passphrase []byte, recoveryKey 
 	keep := false
 	defer func() {
 		if !keep {
-			os.Remove(tmpPath)
+			tmp.Abort()
 		}
 	}()
 	_, err = io.Copy(tmp, stream)
@@ -222,7 +198,7 @@ func RestoreBackup(backupPath, vaultPath string, passphrase []byte, recoveryKey 
 			return nil, "", err
 		}
 	}
-	if err := syncRename(tmpPath, vaultPath); err != nil {
+	if err := atomicfile.Rename(tmpPath, vaultPath); err != nil {
 		return nil, movedAside, err
 	}
 	keep = true

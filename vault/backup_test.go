@@ -24,8 +24,17 @@ func TestBackupAndRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	backup := filepath.Join(t.TempDir(), "kluis.backup")
+	// Temporary files that an interrupted backup and restore left behind
+	// are removed by the next backup and restore.
+	staleBackup := filepath.Join(filepath.Dir(backup), ".kluis.backup.111.kluis-tmp")
+	staleRestore := filepath.Join(filepath.Dir(path), ".vault.kluis.222.kluis-tmp")
+	os.WriteFile(staleBackup, []byte("half a backup"), 0o600)
+	os.WriteFile(staleRestore, []byte("half a vault"), 0o600)
 	if err := v.Backup(backup); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := os.Lstat(staleBackup); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("backup left an interrupted backup's temporary file: %v", err)
 	}
 	// Changes after the backup are not in it.
 	later, _ := v.Add("goals", map[string]string{"title": "later"})
@@ -34,6 +43,9 @@ func TestBackupAndRestore(t *testing.T) {
 	restored, moved, err := RestoreBackup(backup, path, []byte(testPass), "", nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := os.Lstat(staleRestore); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("restore left an interrupted restore's temporary file: %v", err)
 	}
 	if moved == "" {
 		t.Fatal("the existing vault was not moved aside")

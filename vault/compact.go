@@ -6,6 +6,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"kluis/internal/atomicfile"
 )
 
 // Compact rewrites the vault file without its free pages. bbolt never
@@ -67,7 +69,7 @@ func (v *Vault) compact() (before, after int64, err error) {
 		os.Remove(tmp)
 		return before, before, err
 	}
-	renameErr := syncRename(tmp, v.path)
+	renameErr := atomicfile.Rename(tmp, v.path)
 	if renameErr != nil {
 		os.Remove(tmp)
 	}

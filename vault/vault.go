@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
 
+	"kluis/internal/atomicfile"
 	"kluis/sync/hlc"
 )
 
@@ -150,7 +151,7 @@ func Create(path string, passphrase []byte, person string, opts *Options) (*Vaul
 		err = db.Close()
 	}
 	if err == nil {
-		err = syncRename(tmp, path)
+		err = atomicfile.Rename(tmp, path)
 	}
 	if err != nil {
 		db.Close()
@@ -165,20 +166,6 @@ func Create(path string, passphrase []byte, person string, opts *Options) (*Vaul
 	}
 	v.db = db
 	return v, recovery.String(), nil
-}
-
-// syncRename renames a finished file into place and makes the rename
-// durable.
-func syncRename(from, to string) error {
-	if err := os.Rename(from, to); err != nil {
-		return err
-	}
-	dir, err := os.Open(filepath.Dir(to))
-	if err != nil {
-		return err
-	}
-	defer dir.Close()
-	return dir.Sync()
 }
 
 // Open opens the vault at path, locked. It fails with ErrNotFound when there

@@ -7,14 +7,17 @@ import (
 
 	"filippo.io/age"
 
+	"kluis/internal/atomicfile"
 	"kluis/sync/delegate"
 	"kluis/sync/hlc"
 	"kluis/vault"
 )
 
 // sendAll writes a pack for every counterpart that has something new:
-// records, an acknowledgement, a report or a statement.
+// records, an acknowledgement, a report or a statement. Temporary files
+// of packs that a crash interrupted are removed first.
 func (r *run) sendAll(dir string) error {
+	atomicfile.CleanTemp(dir)
 	keys := make([]string, 0, len(r.peers))
 	for k := range r.peers {
 		keys = append(keys, k)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"kluis/intake"
+	"kluis/internal/atomicfile"
 	"kluis/sync/bundle"
 )
 
@@ -444,35 +445,17 @@ func parseTime(s string) (time.Time, error) {
 
 func day(t time.Time) string { return t.Local().Format("2006-01-02 15:04") }
 
-// writeNew writes a file that must not exist yet, through a temporary file
-// renamed into place.
+// writeNew writes a file that must not exist yet, atomically (package
+// atomicfile). Temporary files an interrupted earlier run left in the
+// folder are removed first.
 func writeNew(path string, data []byte, perm os.FileMode) error {
 	if _, err := os.Lstat(path); err == nil {
 		return &fs.PathError{Op: "create", Path: path, Err: fs.ErrExist}
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.part")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(perm)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
+	atomicfile.CleanTemp(filepath.Dir(path))
+	return atomicfile.WriteFile(path, data, atomicfile.Mode(perm))
 }
 
 func (c *cli) printJSON(v any) error {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"kluis/internal/atomicfile"
 	"kluis/vault"
 )
 
@@ -119,38 +120,32 @@ func (c *cli) checkFolder(path string) error {
 	return nil
 }
 
-// writeAtomic writes path through a temporary file in the same folder:
-// write fills it, it is synced and renamed into place. On any error the
-// temporary file is removed and path is left as it was.
+// writeAtomic writes path atomically (package atomicfile): write fills a
+// temporary file in the same folder, which is synced and renamed into
+// place. On any error the temporary file is removed and path is left as it
+// was.
 func writeAtomic(path string, write func(f *os.File) error) error {
 	return writeFile(path, true, write)
 }
 
 // writeFile is writeAtomic, syncing the file before the rename only when
-// durable is set.
-func writeFile(path string, durable bool, write func(f *os.File) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.part")
+// durable is set. Temporary files that an interrupted earlier run left in
+// the folder (a killed doc get leaves plaintext in one) are removed first.
+func writeFile(path string, durable bool, write func(f *os.File) error) error {
+	atomicfile.CleanTemp(filepath.Dir(path))
+	var opts []atomicfile.Option
+	if !durable {
+		opts = append(opts, atomicfile.NoSync())
+	}
+	f, err := atomicfile.Create(path, opts...)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = write(f); err != nil {
+	defer f.Abort()
+	if err := write(f.File); err != nil {
 		return err
 	}
-	if durable {
-		if err = f.Sync(); err != nil {
-			return err
-		}
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return f.Commit()
 }
 
 // cmdDocList lists the documents (not those in the recycle bin).

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -273,8 +275,20 @@ func TestDocuments(t *testing.T) {
 	if got, _ := os.ReadFile(out); !bytes.Equal(got, content) {
 		t.Errorf("doc get --force did not write the document")
 	}
+	// A temporary file that a killed doc get left (plaintext) is removed by
+	// the next doc get into that folder; other hidden files stay.
+	stale := filepath.Join(filepath.Dir(out), ".copy.pdf.123456.kluis-tmp")
+	mine := filepath.Join(filepath.Dir(out), ".copy.pdf.123456.tmp")
+	os.WriteFile(stale, content[:100], 0o600)
+	os.WriteFile(mine, []byte("mine"), 0o600)
 	// A folder as -o takes the document's own name.
 	e.ok("doc", "get", id2, "-o", filepath.Dir(out))
+	if _, err := os.Lstat(stale); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the next doc get left a killed run's temporary file: %v", err)
+	}
+	if err := os.Remove(mine); err != nil {
+		t.Errorf("doc get removed a hidden file not its own: %v", err)
+	}
 	if _, err := os.Stat(filepath.Join(filepath.Dir(out), "brief.txt")); err != nil {
 		t.Errorf("doc get into a folder: %v", err)
 	}

@@ -14,7 +14,9 @@
 //   - internal/ shared parts (signing, sealed bbolt files, atomic writes, the
 //     hidden-character rule, messages, the CLI helper) depend on no product
 //     package at all; internal/demo (the app's example vault) is the one
-//     exception, standing on the vault.
+//     exception, standing on the vault. internal/atomicfile and
+//     internal/safetext, which every layer uses, depend on the standard
+//     library only.
 //   - Fyne is the GUI's alone, and nothing imports kluis/app but the
 //     desktop app's main package (the repository root).
 //   - bbolt is touched by the two stores (vault, intake) and
@@ -272,6 +274,28 @@ func TestOnlyVaultImportsBbolt(t *testing.T) {
 				for _, imp := range imports(p) {
 					if isUnder(imp, "go.etcd.io/bbolt") {
 						t.Errorf("%s imports %s: only the two stores (kluis/vault, kluis/intake) and the kluis/internal/boltfile they share may touch bbolt", p.ImportPath, imp)
+					}
+				}
+			}
+		})
+	}
+}
+
+// standardOnly are packages that every layer may import and that may
+// themselves import nothing but the standard library.
+var standardOnly = []string{"kluis/internal/atomicfile", "kluis/internal/safetext"}
+
+func TestSharedMechanismsUseTheStandardLibraryOnly(t *testing.T) {
+	for _, tags := range tagSets {
+		t.Run(tagName(tags), func(t *testing.T) {
+			pkgs := goList(t, tags, standardOnly...)
+			if len(pkgs) != len(standardOnly) {
+				t.Fatalf("go list found %d of the %d packages", len(pkgs), len(standardOnly))
+			}
+			for _, p := range pkgs {
+				for _, dep := range p.Deps {
+					if first, _, _ := strings.Cut(dep, "/"); strings.Contains(first, ".") || first == "kluis" {
+						t.Errorf("%s depends on %s: it may use the standard library only", p.ImportPath, dep)
 					}
 				}
 			}

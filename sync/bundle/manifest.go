@@ -7,13 +7,13 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"kluis/sync/signed"
 
 	"filippo.io/age"
 
+	"kluis/internal/safetext"
 	"kluis/sync/schema"
 )
 
@@ -334,10 +334,8 @@ func safeName(p string) error {
 			return refuse(CodeUnsafeName, "%q has a . or .. element", printable(p))
 		}
 	}
-	for _, r := range p {
-		if unicode.IsControl(r) || r == 0x2028 || r == 0x2029 || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) {
-			return refuse(CodeUnsafeName, "name has a control or formatting character")
-		}
+	if _, _, hidden := safetext.Find(p); hidden {
+		return refuse(CodeUnsafeName, "name has a control or formatting character")
 	}
 	return nil
 }

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"kluis/internal/sign"
@@ -18,6 +17,7 @@ import (
 	"filippo.io/age"
 	"github.com/skip2/go-qrcode"
 
+	"kluis/internal/safetext"
 	"kluis/sync/bundle"
 )
 
@@ -148,10 +148,8 @@ func checkLine(s string, min, max int) error {
 	if !utf8.ValidString(s) || n < min || n > max || strings.TrimSpace(s) != s {
 		return errors.New("bad text")
 	}
-	for _, r := range s {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == 0x2028 || r == 0x2029 {
-			return errors.New("control or formatting character")
-		}
+	if _, _, hidden := safetext.Find(s); hidden {
+		return errors.New("control or formatting character")
 	}
 	return nil
 }

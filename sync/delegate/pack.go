@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -18,6 +17,7 @@ import (
 
 	"filippo.io/age"
 
+	"kluis/internal/atomicfile"
 	"kluis/sync/hlc"
 	"kluis/sync/replica"
 )
@@ -207,34 +207,15 @@ func WritePack(dir, from string, seq uint64, data []byte) (string, error) {
 }
 
 // WritePackWith writes what fill writes into dir under a new unique name,
-// atomically: a hidden temporary file that sync programs ignore, synced,
-// then renamed.
+// atomically (package atomicfile): a hidden temporary file that sync
+// programs ignore, synced, then renamed.
 func WritePackWith(dir, from string, seq uint64, fill func(io.Writer) error) (string, error) {
 	var r [8]byte
 	if _, err := rand.Read(r[:]); err != nil {
 		return "", err
 	}
 	name := fmt.Sprintf("kluis-%s-%d-%x.kluispack", from[:16], seq, r)
-	tmp, err := os.CreateTemp(dir, "."+name+".*.tmp")
-	if err != nil {
-		return "", err
-	}
-	bw := bufio.NewWriterSize(tmp, 256<<10)
-	err = fill(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), filepath.Join(dir, name))
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	if err := atomicfile.Write(filepath.Join(dir, name), fill); err != nil {
 		return "", err
 	}
 	return name, nil

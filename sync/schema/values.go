@@ -5,14 +5,16 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"kluis/internal/safetext"
 )
 
 // normalizeText trims s and checks its characters and length. Single-line
 // text refuses every control character, including tabs and line breaks;
 // multi-line text turns "\r\n" and "\r" into "\n" and allows "\n" and "\t".
-// Both refuse invalid UTF-8 and the invisible characters that reorder or
-// hide text (bidirectional overrides, embeddings and isolates, the byte order
-// mark, interlinear annotation marks).
+// Both refuse invalid UTF-8 and the hidden characters that reorder or hide
+// text (package safetext: bidirectional controls, zero-width and other
+// format characters, line and paragraph separators).
 func normalizeText(s string, maxRunes int, multiline bool) (string, error) {
 	if !utf8.ValidString(s) {
 		return "", valueErr(CodeTextControl)
@@ -22,35 +24,17 @@ func normalizeText(s string, maxRunes int, multiline bool) (string, error) {
 		s = strings.ReplaceAll(s, "\r", "\n")
 	}
 	s = strings.TrimSpace(s)
-	n := 0
-	for _, r := range s {
-		n++
-		if multiline && (r == '\n' || r == '\t') {
-			continue
-		}
-		if hiddenRune(r, multiline) {
-			return "", valueErr(CodeTextControl)
-		}
+	find := safetext.Find
+	if multiline {
+		find = safetext.FindMultiline
 	}
-	if n > maxRunes {
+	if _, _, hidden := find(s); hidden {
+		return "", valueErr(CodeTextControl)
+	}
+	if utf8.RuneCountInString(s) > maxRunes {
 		return "", valueErr(CodeTextTooLong)
 	}
 	return s, nil
-}
-
-// hiddenRune reports characters that no text field may hold.
-func hiddenRune(r rune, multiline bool) bool {
-	switch {
-	case unicode.IsControl(r):
-		return true
-	case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
-		return true // bidirectional embeddings, overrides and isolates
-	case r == 0xFEFF, r >= 0xFFF9 && r <= 0xFFFB:
-		return true
-	case r == 0x2028 || r == 0x2029:
-		return !multiline // line and paragraph separator
-	}
-	return false
 }
 
 // normalizePhone accepts digits with an optional leading "+", written with
@@ -125,7 +109,7 @@ func normalizeEmail(s string) (string, error) {
 		return "", valueErr(CodeEmailFormat)
 	}
 	for _, r := range local {
-		if unicode.IsSpace(r) || hiddenRune(r, false) || strings.ContainsRune(`"(),:;<>[\]`, r) {
+		if unicode.IsSpace(r) || safetext.IsHidden(r) || strings.ContainsRune(`"(),:;<>[\]`, r) {
 			return "", valueErr(CodeEmailFormat)
 		}
 	}

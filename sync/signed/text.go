@@ -8,14 +8,16 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+
+	"kluis/internal/safetext"
 )
 
 // Checks shared by the signed files' members.
 
 // CheckLine checks one line of text from outside: valid UTF-8, between min
-// and max characters, no leading or trailing space, and no control or
-// bidirectional formatting characters (which can make text read other than
-// it is).
+// and max characters, no leading or trailing space, and no hidden
+// characters (package safetext: control, bidirectional and other format
+// characters, which can make text read other than it is).
 func CheckLine(s string, min, max int) error {
 	n := utf8.RuneCountInString(s)
 	switch {
@@ -28,10 +30,8 @@ func CheckLine(s string, min, max int) error {
 	case strings.TrimSpace(s) != s:
 		return errors.New("leading or trailing space")
 	}
-	for _, r := range s {
-		if unicode.IsControl(r) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0xFEFF || r == 0x2028 || r == 0x2029 {
-			return errors.New("control or formatting character")
-		}
+	if _, _, hidden := safetext.Find(s); hidden {
+		return errors.New("control or formatting character")
 	}
 	return nil
 }
