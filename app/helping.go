@@ -12,7 +12,7 @@ import (
 )
 
 // A delegate works in the vault they help with (a replica kept next to
-// their own, see sync/delegate) in the same window, with a banner saying
+// their own, see citizen/delegation) in the same window, with a banner saying
 // whose vault it is and a way back. Their own vault stays open underneath;
 // locking closes the replica and locks both.
 

@@ -1,7 +1,15 @@
-// Package intake is the municipality's side of Kluis: an encrypted store
-// of imported share bundles, with import, list, export for the case
-// system, receipts, revocation and purge. The CLI kluis-intake is a thin
-// layer over it.
+// Package intake is the municipality's side of Kluis — its own wing,
+// beside the citizen's vault: an encrypted store of imported share bundles,
+// with import, list, export for the case system, receipts, revocation and
+// purge, the data requests the organisation made, and the wijkonderzoek's
+// tallies (whose counting and reports are package intake/tally). The CLI
+// kluis-intake is a thin layer over it.
+//
+// It stands on the format packages under sync/ and the shared parts under
+// internal/ only; it never imports the citizen's vault or use cases
+// (internal/deptest enforces it). Its bbolt file is opened like the vault's
+// (package internal/boltfile): checked for damage before bbolt maps it,
+// every value sealed and bound to its place.
 //
 //	id, _ := bundle.ParseOrgIdentity(keyFile, passphrase)
 //	s, err := intake.Open(dir, id, nil)           // ErrInUse if another process has it

@@ -15,7 +15,7 @@ import (
 	"kluis/sync/index"
 )
 
-// Buckets of the wijkonderzoek (sync/index):
+// Buckets of the wijkonderzoek (formats in sync/index, counting in intake/tally):
 //
 //	indexes/  index id (16 bytes) → sealed StoredIndex (JSON): the signed
 //	          definition file the organisation made

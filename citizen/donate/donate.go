@@ -106,7 +106,7 @@ func (d *Draft) Skip(q string) error {
 	return nil
 }
 
-// CheckYouth applies the youth rule (package sync/youth) to a draft;
+// CheckYouth applies the youth rule (package citizen/youth) to a draft;
 // hasHelper tells whether the vault has a delegate whose access is open.
 func (d *Draft) CheckYouth(hasHelper bool) error {
 	if err := youth.Check(d.Age, hasHelper); err != nil {

@@ -18,7 +18,8 @@ import (
 // made and is still valid now. docs/FORMAT.md §3.5 specifies it.
 
 // DelegationFormat and DomainDelegation identify a delegation certificate
-// (docs/FORMAT.md §9.2); package sync/delegate makes them.
+// (docs/FORMAT.md §9.2); package citizen/delegation makes them with the
+// formats of package sync/delegate.
 const (
 	DelegationFormat = "kluis-delegation/v1"
 	DomainDelegation = "kluis-delegation/v1"

@@ -12,7 +12,7 @@ import (
 	"kluis/sync/delegate"
 )
 
-// edSigner signs as vault.Sign does: over domain ‖ 0x00 ‖ message.
+// edSigner signs as a vault does (package internal/sign): over domain ‖ 0x00 ‖ message.
 type edSigner ed25519.PrivateKey
 
 func (k edSigner) Sign(domain string, msg []byte) ([]byte, error) {

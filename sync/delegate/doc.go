@@ -1,6 +1,9 @@
-// Package delegate lets a trusted relative help with a citizen's vault:
-// contact codes, delegation certificates and their revocation, and sync
-// packs that carry record changes both ways through any folder.
+// Package delegate holds the formats that let a trusted relative help with
+// a citizen's vault: contact codes, delegation certificates and their
+// revocation, emergency statements, and sync packs that carry record
+// changes and documents both ways through any folder. The use cases on the
+// vault — granting, pinning contacts, the replicas a helper manages and the
+// sync run that writes and merges packs — are package citizen/delegation.
 //
 // # The pieces
 //
@@ -17,8 +20,9 @@
 //     counterpart and signed by the sender: record versions since the last
 //     point the counterpart acknowledged, acknowledgements, the certificate
 //     and revocations, and reports of what was refused.
-//   - A Syncer writes outgoing packs and merges incoming ones for a vault
-//     and, on the delegate's side, for the replicas it manages.
+//   - A pack's documents follow its signed statement as an archive
+//     (WriteDocuments, DocStream), each checked against the size and
+//     SHA-256 the statement lists.
 //
 // # Rules it enforces
 //
@@ -33,5 +37,6 @@
 // mandate (DigiD Machtigen, bewind, mentorschap): the software says who
 // acted, people decide whether that was allowed.
 //
-// This package never imports a GUI package and never prints.
+// This package is a format: it never imports the vault, a use case or a
+// GUI package, and never prints.
 package delegate

@@ -14,13 +14,12 @@
 // link a pseudonym to a person.
 //
 // The organisation folds donations into counts per wijk, question and
-// answer (Tally) and publishes a Report in which every cell smaller than the
-// minimum group size is suppressed, together with enough other cells that
-// no suppressed cell can be found by subtraction. A tally is closed
-// CloseGrace after its period ends (Period.ClosesAt): what it kept per
-// pseudonym is dropped, the counts stay, and later donations are refused.
+// answer and publishes a report with small cells suppressed: that is the
+// municipality's side, package intake/tally (kept in the intake store by
+// package intake). The donor's draft, worked out from their vault, is
+// package citizen/donate.
 //
-// This package never imports Fyne and never stores anything itself: the
-// organisation's store is in kluis/intake, the donor's in the vault.
-// The format is specified in docs/FORMAT.md §10.
+// This package is a format: it never imports the vault, a use case or
+// Fyne, and never stores anything itself. The format is specified in
+// docs/FORMAT.md §10.
 package index

@@ -34,9 +34,9 @@
 // CheckAnswer is the organisation's side at import: an answer may hold
 // less than was asked, never more.
 //
-// Threads (thread.go) keep, per organisation and case reference, the
-// requests, answers and refusals of one case conversation in the
-// citizen's vault, as vault objects.
+// Answering a request from the vault, refusing it and the case threads the
+// citizen sees are use cases on the vault: package citizen/cases.
 //
-// This package never imports a GUI toolkit and never prints.
+// This package is a format: it never imports the vault, a use case or a
+// GUI toolkit, and never prints.
 package request
