@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"kluis/internal/sign"
+
 	"filippo.io/age"
 	bolt "go.etcd.io/bbolt"
 
@@ -44,8 +46,7 @@ func newCitizen(t testing.TB) *citizen {
 }
 
 func (c *citizen) Sign(domain string, msg []byte) ([]byte, error) {
-	b := append(append([]byte(domain), 0), msg...)
-	return ed25519.Sign(c.priv, b), nil
+	return sign.With(c.priv, domain, msg), nil
 }
 
 func (c *citizen) public() ed25519.PublicKey { return c.priv.Public().(ed25519.PublicKey) }

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"kluis/internal/sign"
+
 	"kluis/intake/tally"
 
 	"kluis/sync/index"
@@ -21,7 +23,7 @@ import (
 type testDonor struct{ priv ed25519.PrivateKey }
 
 func (k testDonor) Sign(domain string, msg []byte) ([]byte, error) {
-	return ed25519.Sign(k.priv, append(append([]byte(domain), 0), msg...)), nil
+	return sign.With(k.priv, domain, msg), nil
 }
 
 // TestIndexScenario: a demo index for three wijken, defined through the

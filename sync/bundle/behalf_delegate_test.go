@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"kluis/internal/sign"
+
 	"filippo.io/age"
 
 	"kluis/sync/bundle"
@@ -16,7 +18,7 @@ import (
 type edSigner ed25519.PrivateKey
 
 func (k edSigner) Sign(domain string, msg []byte) ([]byte, error) {
-	return ed25519.Sign(ed25519.PrivateKey(k), append(append([]byte(domain), 0), msg...)), nil
+	return sign.With(ed25519.PrivateKey(k), domain, msg), nil
 }
 
 func party(t *testing.T, name string) (delegate.Party, edSigner) {

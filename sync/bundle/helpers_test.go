@@ -34,7 +34,7 @@ func newKeySigner(t testing.TB) *keySigner {
 }
 
 func (k *keySigner) Sign(domain string, msg []byte) ([]byte, error) {
-	return ed25519.Sign(k.priv, sign.Preimage(domain, msg)), nil
+	return sign.With(k.priv, domain, msg), nil
 }
 
 func (k *keySigner) public() ed25519.PublicKey { return k.priv.Public().(ed25519.PublicKey) }

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"kluis/internal/sign"
+
 	"kluis/sync/bundle"
 )
 
@@ -58,7 +60,7 @@ func newDefinition(t testing.TB, org *bundle.OrgIdentity, f Fields) *Parsed {
 type keySigner struct{ priv ed25519.PrivateKey }
 
 func (k keySigner) Sign(domain string, msg []byte) ([]byte, error) {
-	return ed25519.Sign(k.priv, append(append([]byte(domain), 0), msg...)), nil
+	return sign.With(k.priv, domain, msg), nil
 }
 
 func newKeySigner(t testing.TB) keySigner {

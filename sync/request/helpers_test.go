@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"kluis/internal/sign"
+
 	"kluis/sync/bundle"
 )
 
@@ -70,7 +72,7 @@ func resign(t testing.TB, file []byte, signer bundle.Signer, edit func([]byte) [
 type keySigner struct{ priv ed25519.PrivateKey }
 
 func (k keySigner) Sign(domain string, msg []byte) ([]byte, error) {
-	return ed25519.Sign(k.priv, append(append([]byte(domain), 0), msg...)), nil
+	return sign.With(k.priv, domain, msg), nil
 }
 
 func newKeySigner(t testing.TB) keySigner {

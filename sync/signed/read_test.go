@@ -6,6 +6,8 @@ import (
 	"crypto/rand"
 	"errors"
 	"testing"
+
+	"kluis/internal/sign"
 )
 
 type note struct {
@@ -17,7 +19,7 @@ func TestReadSteps(t *testing.T) {
 	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
 	_, other, _ := ed25519.GenerateKey(rand.Reader)
 	sign := func(p ed25519.PrivateKey, body string) []byte {
-		sig := ed25519.Sign(p, append([]byte("kluis-note/v1\x00"), body...))
+		sig := sign.With(p, "kluis-note/v1", []byte(body))
 		return Join([]byte(body), sig)
 	}
 	good := `{"format":"kluis-note/v1","text":"hallo"}`

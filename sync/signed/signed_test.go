@@ -5,12 +5,14 @@ import (
 	"crypto/rand"
 	"errors"
 	"testing"
+
+	"kluis/internal/sign"
 )
 
 type keySigner struct{ priv ed25519.PrivateKey }
 
 func (k keySigner) Sign(domain string, msg []byte) ([]byte, error) {
-	return ed25519.Sign(k.priv, append(append([]byte(domain), 0), msg...)), nil
+	return sign.With(k.priv, domain, msg), nil
 }
 
 func TestSignOpenRoundTrip(t *testing.T) {
