@@ -93,7 +93,9 @@ func (d *decoder) uvarint() uint64 {
 		return 0
 	}
 	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
+	// An overlong form (a value padded with 0x80 bytes) decodes too, but
+	// would give the record a second encoding: only the shortest counts.
+	if n <= 0 || n != len(binary.AppendUvarint(nil, v)) {
 		d.err = errRecordEncoding
 		return 0
 	}

@@ -80,6 +80,12 @@ func normalizePhone(s string) (string, error) {
 	if international {
 		if len(digits) > 2 && digits[0] == '3' && digits[1] == '1' && digits[2] == '0' {
 			digits = append(digits[:2], digits[3:]...)
+			// A Dutch number never starts with 0 after the country code:
+			// a second 0 is a mistake, not one more stray trunk 0 (else
+			// every edit would drop one more digit).
+			if len(digits) > 2 && digits[2] == '0' {
+				return "", valueErr(CodePhoneFormat)
+			}
 		}
 		if len(digits) == 0 || digits[0] == '0' {
 			return "", valueErr(CodePhoneFormat)
