@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -142,9 +141,8 @@ func (c *cli) cmdDonate(args []string) error {
 // indexProblem says a refusal about an index or a donation in the person's
 // language.
 func (c *cli) indexProblem(err error) error {
-	var ie *index.Error
-	if errors.As(err, &ie) {
-		return c.problem("error.index."+string(ie.Code), nil)
+	if index.CodeOf(err) != "" {
+		return &problem{msg: c.cat.Error(err)}
 	}
 	return err
 }

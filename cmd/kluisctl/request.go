@@ -33,9 +33,8 @@ func readRequest(arg string) ([]byte, error) {
 
 // requestProblem says a refusal of a request in the person's language.
 func (c *cli) requestProblem(err error) error {
-	var re *request.Error
-	if errors.As(err, &re) {
-		return c.problem("error.request."+string(re.Code), nil)
+	if request.CodeOf(err) != "" {
+		return &problem{msg: c.cat.Error(err)}
 	}
 	switch {
 	case errors.Is(err, request.ErrAnswered):

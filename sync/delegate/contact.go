@@ -16,6 +16,7 @@ import (
 	"filippo.io/age"
 	"github.com/skip2/go-qrcode"
 
+	"kluis/internal/errcode"
 	"kluis/sync/bundle"
 	"kluis/vault"
 )
@@ -61,7 +62,7 @@ func NewContact(v *vault.Vault, name string, now time.Time) (string, error) {
 
 // ErrBadContact means a contact code is not well formed or its
 // self-signature does not verify.
-var ErrBadContact = errors.New("not a valid Kluis contact code")
+var ErrBadContact = errcode.New("sync.bad_contact", "not a valid Kluis contact code")
 
 // ParseContact reads a contact code (surrounding space ignored) and checks
 // its self-signature.
