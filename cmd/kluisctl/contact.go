@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"kluis/internal/cmdline"
 	"kluis/sync/delegate"
 	"kluis/vault"
 )
@@ -16,11 +17,11 @@ type delegateOptions struct {
 
 var delegateFlags delegateOptions
 
-func contactFlags(c *cli, f *flagSet) {
+func contactFlags(c *cli, f *cmdline.FlagSet) {
 	delegateFlags = delegateOptions{}
-	f.str(&c.output, "o", "FILE", "cli.contact.flag.output")
-	f.alias("output", "o")
-	f.str(&delegateFlags.qr, "qr", "FILE.png", "cli.contact.flag.qr")
+	f.Str(&c.output, "o", "FILE", "cli.contact.flag.output")
+	f.Alias("output", "o")
+	f.Str(&delegateFlags.qr, "qr", "FILE.png", "cli.contact.flag.qr")
 }
 
 // cmdContact prints this vault's contact code and its read-aloud

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"kluis/internal/cmdline"
 	"kluis/sync/index"
 	"kluis/sync/request"
 	"kluis/sync/youth"
@@ -18,20 +19,20 @@ import (
 // the index says so, and writes the donation encrypted to the organisation.
 
 type donateOptions struct {
-	answers, skips multiFlag
+	answers, skips cmdline.Strings
 	wijk           string
 }
 
 var donateFlags donateOptions
 
-func donateFlagSet(c *cli, f *flagSet) {
+func donateFlagSet(c *cli, f *cmdline.FlagSet) {
 	donateFlags = donateOptions{}
 	o := &donateFlags
-	f.multi(&o.answers, "answer", "Q=A", "cli.donate.flag.answer")
-	f.multi(&o.skips, "skip", "Q", "cli.donate.flag.skip")
-	f.str(&o.wijk, "wijk", "NAME", "cli.donate.flag.wijk")
-	f.str(&c.output, "o", "FILE", "cli.donate.flag.output")
-	f.alias("output", "o")
+	f.Value(&o.answers, "answer", "Q=A", "cli.donate.flag.answer")
+	f.Value(&o.skips, "skip", "Q", "cli.donate.flag.skip")
+	f.Str(&o.wijk, "wijk", "NAME", "cli.donate.flag.wijk")
+	f.Str(&c.output, "o", "FILE", "cli.donate.flag.output")
+	f.Alias("output", "o")
 }
 
 type jsonDonation struct {
@@ -142,7 +143,7 @@ func (c *cli) cmdDonate(args []string) error {
 // language.
 func (c *cli) indexProblem(err error) error {
 	if index.CodeOf(err) != "" {
-		return &problem{msg: c.cat.Error(err)}
+		return &cmdline.Problem{Msg: c.cat.Error(err)}
 	}
 	return err
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"kluis/internal/cmdline"
 	"kluis/sync/bundle"
 	"kluis/sync/request"
 	"kluis/sync/share"
@@ -34,7 +35,7 @@ func readRequest(arg string) ([]byte, error) {
 // requestProblem says a refusal of a request in the person's language.
 func (c *cli) requestProblem(err error) error {
 	if request.CodeOf(err) != "" {
-		return &problem{msg: c.cat.Error(err)}
+		return &cmdline.Problem{Msg: c.cat.Error(err)}
 	}
 	switch {
 	case errors.Is(err, request.ErrAnswered):

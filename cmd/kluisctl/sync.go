@@ -6,15 +6,16 @@ import (
 	"strings"
 	"time"
 
+	"kluis/internal/cmdline"
 	"kluis/sync/bundle"
 	"kluis/sync/delegate"
 	"kluis/sync/share"
 	"kluis/vault"
 )
 
-func syncFlags(c *cli, f *flagSet) {
+func syncFlags(c *cli, f *cmdline.FlagSet) {
 	delegateFlags = delegateOptions{}
-	f.str(&delegateFlags.dir, "dir", "DIR", "cli.sync.flag.dir")
+	f.Str(&delegateFlags.dir, "dir", "DIR", "cli.sync.flag.dir")
 }
 
 // ownVault runs fn on the person's own vault, also under --managed: sync
