@@ -200,11 +200,8 @@ func (c *cli) dispatch(args []string) error {
 	if cmd.flags != nil {
 		cmd.flags(c, fs.FlagSet)
 	}
-	flags, pos, err := fs.Reorder(rest[1:])
+	pos, err := fs.ParseAnywhere(rest[1:])
 	if err != nil {
-		return c.usage("intake.usage.bad_flag", map[string]any{"Detail": err.Error()})
-	}
-	if err := fs.Parse(flags); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			c.printCommandHelp(cmd)
 			return errHelpShown

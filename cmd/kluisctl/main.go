@@ -206,11 +206,8 @@ func (c *cli) dispatch(args []string) error {
 		return c.usage("", "cli.usage.unknown_verb", map[string]any{"Verb": name})
 	}
 	f := c.flagsFor(cmd)
-	flags, pos, err := f.Reorder(rest)
+	pos, err := f.ParseAnywhere(rest)
 	if err != nil {
-		return c.flagError(cmd.name, err)
-	}
-	if err := f.Parse(flags); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			c.printCommandHelp(cmd)
 			return errHelpShown

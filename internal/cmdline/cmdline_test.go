@@ -3,6 +3,7 @@ package cmdline
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"fmt"
 	"slices"
 	"testing"
@@ -34,9 +35,12 @@ func TestReorder(t *testing.T) {
 			t.Errorf("Reorder(%q) = %q, %q, %v; want %q, %q, %v", tc.args, flags, pos, err, tc.flags, tc.pos, tc.err)
 		}
 	}
-	flags, _, _ := f.Reorder([]string{"x", "--tag", "1", "--tag", "2", "--output=f"})
-	if err := f.Parse(flags); err != nil || out != "f" || !slices.Equal(tags, Strings{"1", "2"}) {
-		t.Errorf("Parse: %v, o=%q, tags=%q", err, out, tags)
+	pos, err := f.ParseAnywhere([]string{"x", "--tag", "1", "--tag", "2", "--output=f"})
+	if err != nil || out != "f" || !slices.Equal(tags, Strings{"1", "2"}) || !slices.Equal(pos, []string{"x"}) {
+		t.Errorf("ParseAnywhere: %v, o=%q, tags=%q, pos=%q", err, out, tags, pos)
+	}
+	if _, err := f.ParseAnywhere([]string{"x", "--help"}); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("ParseAnywhere(--help) = %v, want flag.ErrHelp", err)
 	}
 }
 

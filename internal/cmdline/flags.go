@@ -105,6 +105,21 @@ func (f *FlagSet) Reorder(args []string) (flags, positional []string, err error)
 	return flags, positional, nil
 }
 
+// ParseAnywhere parses args, whose flags may come before, between and
+// after the positional arguments, and returns the positional ones. It
+// returns flag.ErrHelp for -h or --help, a *FlagError for a flag Reorder
+// cannot place, and package flag's error for a value that does not parse.
+func (f *FlagSet) ParseAnywhere(args []string) ([]string, error) {
+	flags, pos, err := f.Reorder(args)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Parse(flags); err != nil {
+		return nil, err
+	}
+	return pos, nil
+}
+
 // IsSwitch reports whether fl is a boolean flag, which takes no value.
 func IsSwitch(fl *flag.Flag) bool {
 	b, ok := fl.Value.(interface{ IsBoolFlag() bool })
