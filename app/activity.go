@@ -132,7 +132,7 @@ func (p *activityPage) setStatus(ok bool, text string) {
 // (Inkomen: Bedrag, Bron) — door Fatima".
 func (p *activityPage) describe(e vault.Event) string {
 	cat := p.u.cat
-	what := cat.Action(e.Action)
+	what := cat.Action(string(e.Action))
 	if e.Category != "" {
 		about := cat.Category(e.Category)
 		// For a change, say which fields changed (their names, never values).

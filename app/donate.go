@@ -148,12 +148,7 @@ func (s *donateScreen) saveTo(path string, file []byte) {
 }
 
 // indexErrorText is a refusal about an index or donation in plain words.
-func (u *UI) indexErrorText(err error) string {
-	if c := index.CodeOf(err); c != "" {
-		return lang.L("error.index." + string(c))
-	}
-	return u.errorText(err)
-}
+func (u *UI) indexErrorText(err error) string { return u.errorText(err) }
 
 // openIndex opens a wijkonderzoek that arrived as a file or link: the
 // draft from the vault and the youth rule, then the donation screen.

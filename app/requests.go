@@ -168,9 +168,6 @@ func (u *UI) openRequest(input []byte) {
 
 // requestErrorText says why a request was refused, in plain words.
 func (u *UI) requestErrorText(err error) string {
-	if c := request.CodeOf(err); c != "" {
-		return lang.L("error.request." + string(c))
-	}
 	switch {
 	case errors.Is(err, cases.ErrAnswered):
 		return lang.L("app.consent.error.answered")

@@ -12,6 +12,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"kluis/internal/errcode"
 	"kluis/sync/index"
 )
 
@@ -50,13 +51,13 @@ var (
 // Errors of the wijkonderzoek.
 var (
 	// ErrNotOurIndex means an index definition signed with another card.
-	ErrNotOurIndex = errors.New("the index definition is not made with this organisation's card")
+	ErrNotOurIndex = errcode.New("intake.index.not_ours", "the index definition is not made with this organisation's card")
 	// ErrIndexConflict means a different definition with an id already kept.
-	ErrIndexConflict = errors.New("a different index definition with the same id was made before")
+	ErrIndexConflict = errcode.New("intake.index.conflict", "a different index definition with the same id was made before")
 	// ErrNoIndex means the store holds no (such) index.
-	ErrNoIndex = errors.New("no index with that id in the intake store")
+	ErrNoIndex = errcode.New("intake.index.none", "no index with that id in the intake store")
 	// ErrWhichIndex means the store holds several indexes and none was named.
-	ErrWhichIndex = errors.New("the intake store holds several indexes: name one")
+	ErrWhichIndex = errcode.New("intake.index.which", "the intake store holds several indexes: name one")
 )
 
 // A StoredIndex is an index definition the organisation made.

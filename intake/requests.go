@@ -9,6 +9,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"kluis/internal/errcode"
 	"kluis/sync/bundle"
 	"kluis/sync/request"
 )
@@ -25,13 +26,13 @@ var bucketRequests = []byte("requests")
 var (
 	// ErrUnknownRequest means a bundle answers a data request this store
 	// did not make.
-	ErrUnknownRequest = errors.New("the bundle answers a data request this organisation did not make (or not from this intake store)")
+	ErrUnknownRequest = errcode.New("intake.unknown_request", "the bundle answers a data request this organisation did not make (or not from this intake store)")
 	// ErrAlreadyAnswered means a request was answered before with another
 	// bundle.
-	ErrAlreadyAnswered = errors.New("this data request was already answered with another bundle")
+	ErrAlreadyAnswered = errcode.New("intake.already_answered", "this data request was already answered with another bundle")
 	// ErrNotOurRequest means a request file is signed for another
 	// organisation than the store's.
-	ErrNotOurRequest = errors.New("the data request is not made with this organisation's card")
+	ErrNotOurRequest = errcode.New("intake.not_our_request", "the data request is not made with this organisation's card")
 )
 
 // A StoredRequest is a data request the organisation made, with the

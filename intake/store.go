@@ -16,6 +16,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"kluis/internal/boltfile"
+	"kluis/internal/errcode"
 	"kluis/sync/bundle"
 )
 
@@ -61,25 +62,25 @@ const (
 // Errors of the store. Refusals of a bundle are *bundle.Error values.
 var (
 	// ErrInUse means another process has the store open.
-	ErrInUse = errors.New("the intake store is open elsewhere")
+	ErrInUse = errcode.New("intake.in_use", "the intake store is open elsewhere")
 	// ErrOtherOrganisation means the store belongs to another organisation
 	// identity.
-	ErrOtherOrganisation = errors.New("the intake store belongs to another organisation key")
+	ErrOtherOrganisation = errcode.New("intake.other_organisation", "the intake store belongs to another organisation key")
 	// ErrDamaged means the store's file is corrupt or was altered.
-	ErrDamaged = errors.New("the intake store is damaged")
+	ErrDamaged = errcode.New("intake.damaged", "the intake store is damaged")
 	// ErrNotFound means no import has the id.
-	ErrNotFound = errors.New("no import with that id")
+	ErrNotFound = errcode.New("intake.not_found", "no import with that id")
 	// ErrRevoked means a bundle was revoked before and is not imported again.
-	ErrRevoked = errors.New("this bundle was revoked by the citizen and its data purged; it is not imported again")
+	ErrRevoked = errcode.New("intake.revoked", "this bundle was revoked by the citizen and its data purged; it is not imported again")
 	// ErrPurged means a bundle was purged at its expiry and is not imported again.
-	ErrPurged = errors.New("this bundle expired and its data was purged; it is not imported again")
+	ErrPurged = errcode.New("intake.purged", "this bundle expired and its data was purged; it is not imported again")
 	// ErrReplayConflict means a different bundle with an already imported id.
-	ErrReplayConflict = errors.New("a different bundle with the same id was imported before")
+	ErrReplayConflict = errcode.New("intake.replay_conflict", "a different bundle with the same id was imported before")
 	// ErrTooLarge means a value (an import's records, a tally) is larger
 	// than the store keeps.
-	ErrTooLarge = errors.New("too large for the intake store")
+	ErrTooLarge = errcode.New("intake.too_large", "too large for the intake store")
 	// ErrNotIssuer means a revocation notice was not signed by the bundle's issuer.
-	ErrNotIssuer = errors.New("the revocation notice is not signed by the citizen who made the bundle")
+	ErrNotIssuer = errcode.New("intake.not_issuer", "the revocation notice is not signed by the citizen who made the bundle")
 )
 
 // Options tune a store.

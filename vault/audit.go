@@ -173,6 +173,10 @@ func (e *LogError) Error() string {
 	return fmt.Sprintf("activity log broken at entry %d: %s", e.Seq, e.Reason)
 }
 
+// ErrorCode is "vault.log_broken"; the sentence names Seq, not Reason.
+func (e *LogError) ErrorCode() string         { return "vault.log_broken" }
+func (e *LogError) ErrorArgs() map[string]any { return map[string]any{"Seq": e.Seq} }
+
 // VerifyLog walks the whole hash chain and returns a *LogError at the first
 // entry that was altered, removed, reordered or cannot be read, or when
 // entries were cut off the end. It returns the number of entries checked.

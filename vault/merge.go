@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"kluis/internal/errcode"
 	"kluis/sync/hlc"
 	"kluis/sync/schema"
 )
@@ -82,7 +83,7 @@ type Conflict struct {
 // ErrBadRecord means an incoming record is malformed: an unknown category,
 // a value not in canonical form, a field without a stamp, or an id that
 // belongs to a record of another category.
-var ErrBadRecord = errors.New("incoming record is not valid")
+var ErrBadRecord = errcode.New("vault.bad_record", "incoming record is not valid")
 
 // Merge applies records from another replica, all in one transaction: all
 // of them or, on any error, none.
@@ -300,7 +301,7 @@ const ActionDocumentMerged Action = "document.merged"
 // ErrDocumentConflict means a document arrived under an id this vault
 // already uses for different content. Document content never changes, so
 // this is damage or tampering, not an edit.
-var ErrDocumentConflict = errors.New("a different document already has this id")
+var ErrDocumentConflict = errcode.New("vault.document_conflict", "a different document already has this id")
 
 // DocumentChanges returns the metadata of every document (in the recycle
 // bin or not) changed after since, oldest change first, and the latest

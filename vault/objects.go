@@ -5,8 +5,10 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"io"
-	"kluis/internal/sign"
 	"strings"
+
+	"kluis/internal/errcode"
+	"kluis/internal/sign"
 
 	"filippo.io/age"
 )
@@ -20,7 +22,7 @@ import (
 var bucketObjects = []byte("objects")
 
 // ErrBadObjectKey means a kind or id is empty or contains a NUL byte.
-var ErrBadObjectKey = errors.New("object kind and id must be non-empty and free of NUL bytes")
+var ErrBadObjectKey = errcode.New("vault.bad_object_key", "object kind and id must be non-empty and free of NUL bytes")
 
 func objectKey(kind, id string) ([]byte, error) {
 	if kind == "" || id == "" || strings.ContainsRune(kind, 0) || strings.ContainsRune(id, 0) {

@@ -9,12 +9,12 @@
 package youth
 
 import (
-	"errors"
 	"strconv"
 	"time"
 
 	"kluis/citizen/delegation"
 
+	"kluis/internal/errcode"
 	"kluis/vault"
 )
 
@@ -26,10 +26,10 @@ const (
 
 var (
 	// ErrTooYoung refuses anyone under MinAge.
-	ErrTooYoung = errors.New("under 12: a parent acts on their behalf")
+	ErrTooYoung = errcode.New("youth.too_young", "under 12: a parent acts on their behalf")
 	// ErrNeedsParent refuses someone from MinAge to IndependentAge-1
 	// without a helper.
-	ErrNeedsParent = errors.New("12 to 15: only with a parent who helps with the vault")
+	ErrNeedsParent = errcode.New("youth.needs_parent", "12 to 15: only with a parent who helps with the vault")
 )
 
 // Check applies the rule to an age (-1: unknown) and whether the vault has

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -13,6 +12,7 @@ import (
 
 	"kluis/intake"
 	"kluis/internal/atomicfile"
+	"kluis/internal/cmdline"
 	"kluis/sync/bundle"
 )
 
@@ -240,7 +240,7 @@ func (c *cli) printImport(imp *intake.Import, again, short bool) error {
 		fmt.Fprintln(c.stdout, t("intake.import.done", data))
 		return nil
 	}
-	tw := tabwriter(c)
+	tw := cmdline.Table(c.stdout)
 	fmt.Fprintf(tw, "%s:\t%s\n", t("intake.label.bundle", nil), j.ID)
 	fmt.Fprintf(tw, "%s:\t%s\n", t("intake.label.issuer", nil), c.issuerText(j))
 	if b := j.OnBehalf; b != nil {
@@ -311,7 +311,7 @@ func (c *cli) cmdList([]string) error {
 			return nil
 		}
 		t := c.cat.T
-		tw := tabwriter(c)
+		tw := cmdline.Table(c.stdout)
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t("intake.label.id_column", nil), t("intake.label.issuer", nil),
 			t("intake.label.imported", nil), t("intake.label.kept_until", nil), t("intake.label.purpose", nil))
 		for _, j := range out {
@@ -458,9 +458,4 @@ func writeNew(path string, data []byte, perm os.FileMode) error {
 	return atomicfile.WriteFile(path, data, atomicfile.Mode(perm))
 }
 
-func (c *cli) printJSON(v any) error {
-	enc := json.NewEncoder(c.stdout)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
-}
+func (c *cli) printJSON(v any) error { return cmdline.WriteJSON(c.stdout, v) }

@@ -4,6 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"strings"
+
+	"kluis/internal/cmdline"
 )
 
 // Help goes to standard output and ends with exit status 0; a help request
@@ -20,7 +22,7 @@ func (c *cli) printHelp() {
 		t("intake.help.usage", nil), t("intake.help.arguments", nil))
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, t("intake.help.verbs", nil)+":")
-	tw := tabwriter(c)
+	tw := cmdline.Table(w)
 	for _, cmd := range commands {
 		if len(cmd.subs) == 0 {
 			fmt.Fprintf(tw, "  %s\t%s\n", overviewLine(cmd.name, cmd.synopsis, cmd.brief), t(cmd.help, nil))
@@ -100,65 +102,40 @@ func (c *cli) helpFor(args []string) error {
 // of their own, so the defaults help shows are the built-in ones, not
 // values given on this command line.
 func verbFlagSet(cmd *command) *flag.FlagSet {
-	fs := newFlagSet("kluis-intake " + cmd.name)
+	fs := cmdline.NewFlagSet("kluis-intake " + cmd.name)
 	if cmd.flags != nil {
-		cmd.flags(&cli{}, fs)
+		cmd.flags(&cli{}, fs.FlagSet)
 	}
-	return fs
+	return fs.FlagSet
 }
 
 func globalFlagSet() *flag.FlagSet {
-	fs := newFlagSet("kluis-intake")
-	(&cli{}).globalFlags(fs)
-	return fs
+	fs := cmdline.NewFlagSet("kluis-intake")
+	(&cli{}).globalFlags(fs.FlagSet)
+	return fs.FlagSet
 }
 
 // printFlags writes every flag of fs, in alphabetical order, with what it
-// means and its default where that is not empty.
+// means and its default where that is not empty. A flag's usage is the
+// message key of its description, which names the flag's value between
+// back quotes, as in package flag: "write the receipt to `FILE`".
 func (c *cli) printFlags(fs *flag.FlagSet) {
-	tw := tabwriter(c)
-	n := 0
-	fs.VisitAll(func(fl *flag.Flag) {
-		n++
-		arg, text := c.flagDoc(fl)
-		spec := flagName(fl.Name)
-		if arg != "" {
-			spec += " " + arg
+	docs := cmdline.Docs(fs, c.cat.T)
+	if len(docs) == 0 {
+		fmt.Fprintln(c.stdout, "  "+c.cat.T("intake.help.no_flags", nil))
+		return
+	}
+	cmdline.WriteFlags(c.stdout, docs, func(d cmdline.FlagDoc) string {
+		if v := d.Flag.DefValue; v != "" && v != "0" && v != "false" {
+			return c.cat.T("intake.help.default", map[string]any{"Default": v})
 		}
-		if fl.DefValue != "" && fl.DefValue != "0" && fl.DefValue != "false" {
-			text += " " + c.cat.T("intake.help.default", map[string]any{"Default": fl.DefValue})
-		}
-		fmt.Fprintf(tw, "  %s\t%s\n", spec, text)
+		return ""
 	})
-	if n == 0 {
-		fmt.Fprintln(tw, "  "+c.cat.T("intake.help.no_flags", nil))
-	}
-	tw.Flush()
 }
 
-// flagDoc returns the name of a flag's value (such as FILE; "" for a
-// switch) and its description in the person's language. The flag's usage is
-// a message key; the message writes the value's name between back quotes,
-// as in package flag: "write the receipt to `FILE`".
-func (c *cli) flagDoc(fl *flag.Flag) (arg, text string) {
-	translated := *fl
-	translated.Usage = c.cat.T(fl.Usage, nil)
-	arg, text = flag.UnquoteUsage(&translated)
-	if isSwitch(fl) {
-		arg = ""
-	}
-	return arg, text
-}
-
-// flagName is how a flag is typed: -o, --store.
-func flagName(name string) string {
-	if len(name) == 1 {
-		return "-" + name
-	}
-	return "--" + name
-}
-
-func isSwitch(fl *flag.Flag) bool {
-	b, ok := fl.Value.(interface{ IsBoolFlag() bool })
-	return ok && b.IsBoolFlag()
-}
+// flagName and isSwitch are package cmdline's, under the names the tests
+// use.
+var (
+	flagName = cmdline.FlagName
+	isSwitch = cmdline.IsSwitch
+)

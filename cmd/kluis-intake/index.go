@@ -11,13 +11,14 @@ import (
 	"kluis/intake/tally"
 
 	"kluis/intake"
+	"kluis/internal/cmdline"
 	"kluis/sync/index"
 )
 
 // indexFlags are the flags of the index verbs.
 type indexFlags struct {
 	title, purpose, period, qr, png, id string
-	wijken, questions, prefill          multi
+	wijken, questions, prefill          cmdline.Strings
 	armor                               bool
 	minGroup                            int
 }
@@ -227,7 +228,7 @@ func (c *cli) cmdIndexImport(files []string) error {
 				}
 				rows = append(rows, row{File: path, Error: c.describe(err)})
 				if !c.json {
-					fmt.Fprintln(c.stderr, "kluis-intake: "+oneLine(c.describe(err)))
+					fmt.Fprintln(c.stderr, "kluis-intake: "+cmdline.OneLine(c.describe(err)))
 				}
 				continue
 			}
@@ -298,7 +299,7 @@ func (c *cli) cmdIndexReport() error {
 		for _, tb := range r.Tables {
 			fmt.Fprintln(c.stdout)
 			fmt.Fprintf(c.stdout, "%s — %s\n", tb.Question, tb.Text)
-			tw := tabwriter(c)
+			tw := cmdline.Table(c.stdout)
 			fmt.Fprintf(tw, "  %s\t%s\t%s\n", t("intake.index.report.wijk", nil), strings.Join(tb.Answers, "\t"), t("intake.index.report.total", nil))
 			for w, name := range tb.Wijken {
 				var cells []string

@@ -24,14 +24,14 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
-	tabwriterpkg "text/tabwriter"
 
+	"kluis/internal/cmdline"
+	"kluis/internal/errcode"
 	"kluis/internal/i18n"
 	"kluis/sync/bundle"
 )
@@ -59,7 +59,7 @@ type cli struct {
 
 	org               string
 	oin               string
-	purposes          multi
+	purposes          cmdline.Strings
 	output            string
 	shareCodeFile     string
 	maxSize           int64
@@ -69,12 +69,6 @@ type cli struct {
 	index             indexFlags
 	orgID             *bundle.OrgIdentity // set by withStore
 }
-
-// multi is a repeatable string flag.
-type multi []string
-
-func (m *multi) String() string     { return strings.Join(*m, ",") }
-func (m *multi) Set(s string) error { *m = append(*m, s); return nil }
 
 type command struct {
 	name     string
@@ -140,29 +134,37 @@ func lookup(name string) *command {
 	return nil
 }
 
-func (c *cli) run(args []string) int {
-	err := c.dispatch(args)
-	var ue *usageError
-	switch {
-	case err == nil, errors.Is(err, errHelpShown):
-		return 0
-	case errors.As(err, &ue):
-		fmt.Fprintln(c.stderr, "kluis-intake: "+oneLine(ue.msg+" "+c.cat.T("intake.usage.see_help", nil)))
-		return 2
+func (c *cli) run(args []string) int { return c.tool().Exit(c.dispatch(args)) }
+
+var errHelpShown = cmdline.ErrHelpShown
+
+// tool is kluis-intake as a command line: its name, language and error
+// output (package cmdline).
+func (c *cli) tool() *cmdline.Tool {
+	return &cmdline.Tool{Name: "kluis-intake", Cat: c.cat, Stderr: c.stderr, SeeHelpKey: "intake.usage.see_help", Explain: explain}
+}
+
+// explain follows a refusal of a bundle, request or index with its English
+// detail in brackets, for the caseworker and the service desk.
+func explain(err error, msg string) string {
+	if d := errcode.Detail(err); d != "" {
+		msg += " (" + d + ")"
 	}
-	fmt.Fprintln(c.stderr, "kluis-intake: "+oneLine(c.describe(err)))
-	return 1
+	return msg
 }
 
-var errHelpShown = errors.New("help shown")
+func (c *cli) usage(key string, data map[string]any) error { return c.tool().Usage("", key, data) }
 
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-func (c *cli) usage(key string, data map[string]any) error {
-	return &usageError{msg: c.cat.T(key, data)}
+// about wraps err, when there is one, with what it concerns.
+func (c *cli) about(err error, key string, data map[string]any) error {
+	return c.tool().About(err, key, data)
 }
+
+// problem is a failure said in the person's language.
+func (c *cli) problem(key string, data map[string]any) error { return c.tool().Problem(key, data) }
+
+// describe says what failed and why, in one line.
+func (c *cli) describe(err error) string { return c.tool().Describe(err) }
 
 func (c *cli) globalFlags(fs *flag.FlagSet) {
 	// The defaults are the values already given before the verb.
@@ -172,16 +174,9 @@ func (c *cli) globalFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.json, "json", c.json, "intake.flag.json")
 }
 
-func newFlagSet(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	return fs
-}
-
 func (c *cli) dispatch(args []string) error {
-	global := newFlagSet("kluis-intake")
-	c.globalFlags(global)
+	global := cmdline.NewFlagSet("kluis-intake")
+	c.globalFlags(global.FlagSet)
 	if err := global.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			c.printHelp()
@@ -200,16 +195,13 @@ func (c *cli) dispatch(args []string) error {
 	if cmd == nil {
 		return c.usage("intake.usage.unknown_verb", map[string]any{"Verb": rest[0]})
 	}
-	fs := newFlagSet("kluis-intake " + cmd.name)
-	c.globalFlags(fs)
+	fs := cmdline.NewFlagSet("kluis-intake " + cmd.name)
+	c.globalFlags(fs.FlagSet)
 	if cmd.flags != nil {
-		cmd.flags(c, fs)
+		cmd.flags(c, fs.FlagSet)
 	}
-	flags, pos, err := reorder(fs, rest[1:])
+	pos, err := fs.ParseAnywhere(rest[1:])
 	if err != nil {
-		return c.usage("intake.usage.bad_flag", map[string]any{"Detail": err.Error()})
-	}
-	if err := fs.Parse(flags); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			c.printCommandHelp(cmd)
 			return errHelpShown
@@ -227,39 +219,3 @@ func (c *cli) dispatch(args []string) error {
 	}
 	return cmd.run(c, pos)
 }
-
-// reorder lets flags come after positional arguments.
-func reorder(fs *flag.FlagSet, args []string) (flags, pos []string, err error) {
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			return flags, append(pos, args[i+1:]...), nil
-		}
-		if len(a) < 2 || a[0] != '-' {
-			pos = append(pos, a)
-			continue
-		}
-		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		flags = append(flags, a)
-		if name == "h" || name == "help" {
-			continue
-		}
-		fl := fs.Lookup(name)
-		if fl == nil {
-			return nil, nil, fmt.Errorf("unknown flag %s", a)
-		}
-		if hasValue || isSwitch(fl) {
-			continue
-		}
-		if i+1 == len(args) {
-			return nil, nil, fmt.Errorf("flag %s needs a value", a)
-		}
-		flags = append(flags, args[i+1])
-		i++
-	}
-	return flags, pos, nil
-}
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-func tabwriter(c *cli) *tabwriterpkg.Writer { return tabwriterpkg.NewWriter(c.stdout, 0, 0, 2, ' ', 0) }

@@ -14,15 +14,6 @@ import (
 
 const maxSecretFile = 64 << 10
 
-// problem is a failure already said in the person's language.
-type problem struct{ msg string }
-
-func (p *problem) Error() string { return p.msg }
-
-func (c *cli) problem(key string, data map[string]any) error {
-	return &problem{msg: c.cat.T(key, data)}
-}
-
 // readSecret reads a passphrase or share code file, stripping one trailing
 // line break.
 func (c *cli) readSecret(path string) ([]byte, error) {
@@ -111,7 +102,7 @@ func (c *cli) newPassphrase() ([]byte, error) {
 // identity opens the organisation identity from --key or $KLUIS_INTAKE_KEY.
 func (c *cli) identity() (*bundle.OrgIdentity, error) {
 	if c.keyFile == "" {
-		return nil, &usageError{msg: c.cat.T("intake.usage.needs_key", nil)}
+		return nil, c.usage("intake.usage.needs_key", nil)
 	}
 	file, err := os.ReadFile(c.keyFile)
 	if err != nil {
@@ -125,7 +116,7 @@ func (c *cli) identity() (*bundle.OrgIdentity, error) {
 	id, err := bundle.ParseOrgIdentity(file, pass)
 	if err != nil {
 		if errors.Is(err, bundle.ErrWrongPassphrase) || errors.Is(err, bundle.ErrKDFParameters) || errors.Is(err, bundle.ErrNotIdentity) {
-			return nil, &failure{what: c.cat.T("intake.what.key", map[string]any{"Path": c.keyFile}), err: err}
+			return nil, c.about(err, "intake.what.key", map[string]any{"Path": c.keyFile})
 		}
 		return nil, err
 	}

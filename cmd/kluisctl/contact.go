@@ -7,6 +7,7 @@ import (
 
 	"kluis/citizen/delegation"
 
+	"kluis/internal/cmdline"
 	"kluis/sync/delegate"
 	"kluis/vault"
 )
@@ -18,11 +19,11 @@ type delegateOptions struct {
 
 var delegateFlags delegateOptions
 
-func contactFlags(c *cli, f *flagSet) {
+func contactFlags(c *cli, f *cmdline.FlagSet) {
 	delegateFlags = delegateOptions{}
-	f.str(&c.output, "o", "FILE", "cli.contact.flag.output")
-	f.alias("output", "o")
-	f.str(&delegateFlags.qr, "qr", "FILE.png", "cli.contact.flag.qr")
+	f.Str(&c.output, "o", "FILE", "cli.contact.flag.output")
+	f.Alias("output", "o")
+	f.Str(&delegateFlags.qr, "qr", "FILE.png", "cli.contact.flag.qr")
 }
 
 // cmdContact prints this vault's contact code and its read-aloud

@@ -8,18 +8,19 @@ import (
 
 	"kluis/citizen/delegation"
 
+	"kluis/internal/cmdline"
 	"kluis/sync/delegate"
 	"kluis/sync/schema"
 	"kluis/vault"
 )
 
-func delegateGrantFlags(c *cli, f *flagSet) {
+func delegateGrantFlags(c *cli, f *cmdline.FlagSet) {
 	delegateFlags = delegateOptions{}
 	o := &delegateFlags
-	f.str(&o.role, "role", "view|manage", "cli.delegate.flag.role")
-	f.str(&o.scope, "scope", "CAT[,CAT…]", "cli.delegate.flag.scope")
-	f.str(&o.until, "until", "DATE", "cli.delegate.flag.until")
-	f.str(&o.wait, "emergency-wait", "72h", "cli.delegate.flag.emergency_wait")
+	f.Str(&o.role, "role", "view|manage", "cli.delegate.flag.role")
+	f.Str(&o.scope, "scope", "CAT[,CAT…]", "cli.delegate.flag.scope")
+	f.Str(&o.until, "until", "DATE", "cli.delegate.flag.until")
+	f.Str(&o.wait, "emergency-wait", "72h", "cli.delegate.flag.emergency_wait")
 }
 
 // parseUntil reads a date (the end of that day, local time), or "1y",

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"kluis/citizen/donate"
 
 	"kluis/citizen/youth"
+	"kluis/internal/cmdline"
 	"kluis/sync/index"
 	"kluis/sync/request"
 	"kluis/vault"
@@ -23,20 +23,20 @@ import (
 // the index says so, and writes the donation encrypted to the organisation.
 
 type donateOptions struct {
-	answers, skips multiFlag
+	answers, skips cmdline.Strings
 	wijk           string
 }
 
 var donateFlags donateOptions
 
-func donateFlagSet(c *cli, f *flagSet) {
+func donateFlagSet(c *cli, f *cmdline.FlagSet) {
 	donateFlags = donateOptions{}
 	o := &donateFlags
-	f.multi(&o.answers, "answer", "Q=A", "cli.donate.flag.answer")
-	f.multi(&o.skips, "skip", "Q", "cli.donate.flag.skip")
-	f.str(&o.wijk, "wijk", "NAME", "cli.donate.flag.wijk")
-	f.str(&c.output, "o", "FILE", "cli.donate.flag.output")
-	f.alias("output", "o")
+	f.Value(&o.answers, "answer", "Q=A", "cli.donate.flag.answer")
+	f.Value(&o.skips, "skip", "Q", "cli.donate.flag.skip")
+	f.Str(&o.wijk, "wijk", "NAME", "cli.donate.flag.wijk")
+	f.Str(&c.output, "o", "FILE", "cli.donate.flag.output")
+	f.Alias("output", "o")
 }
 
 type jsonDonation struct {
@@ -146,9 +146,8 @@ func (c *cli) cmdDonate(args []string) error {
 // indexProblem says a refusal about an index or a donation in the person's
 // language.
 func (c *cli) indexProblem(err error) error {
-	var ie *index.Error
-	if errors.As(err, &ie) {
-		return c.problem("error.index."+string(ie.Code), nil)
+	if index.CodeOf(err) != "" {
+		return &cmdline.Problem{Msg: c.cat.Error(err)}
 	}
 	return err
 }

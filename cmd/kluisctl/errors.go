@@ -2,50 +2,36 @@ package main
 
 import (
 	"errors"
+	"strings"
 
+	"kluis/internal/cmdline"
 	"kluis/sync/schema"
 )
 
-// failure is an error with what it concerns: "vault /home/…/vault.kluis",
-// "document 3f0c…". what is already translated; the reason is said by the
-// catalog from err.
-type failure struct {
-	what string
-	err  error
+// tool is kluisctl as a command line: its name, language and error output
+// (package cmdline).
+func (c *cli) tool() *cmdline.Tool {
+	return &cmdline.Tool{Name: "kluisctl", Cat: c.cat, Stderr: c.stderr, SeeHelpKey: "cli.usage.see_help", Explain: c.hint}
 }
 
-func (f *failure) Error() string { return f.what + ": " + f.err.Error() }
-func (f *failure) Unwrap() error { return f.err }
-
-// about wraps err, when there is one, with what it concerns.
+// about wraps err, when there is one, with what it concerns: "vault
+// /home/…/vault.kluis", "document 3f0c…".
 func (c *cli) about(err error, key string, data map[string]any) error {
-	if err == nil {
-		return nil
-	}
-	return &failure{what: c.cat.T(key, data), err: err}
+	return c.tool().About(err, key, data)
 }
 
-// problem is a failure already said in the person's language.
-type problem struct{ msg string }
-
-func (p *problem) Error() string { return p.msg }
-
+// problem is a failure said in the person's language.
 func (c *cli) problem(key string, data map[string]any) error {
-	return &problem{msg: c.cat.T(key, data)}
+	return c.tool().Problem(key, data)
 }
 
 // describe says what failed and why, in one line without the "kluisctl: "
 // prefix.
-func (c *cli) describe(err error) string {
-	var f *failure
-	if errors.As(err, &f) {
-		return f.what + ": " + c.describe(f.err)
-	}
-	var p *problem
-	if errors.As(err, &p) {
-		return p.msg
-	}
-	msg := c.cat.Error(err)
+func (c *cli) describe(err error) string { return c.tool().Describe(err) }
+
+// hint follows an unknown category, field or choice with where to look
+// them up.
+func (c *cli) hint(err error, msg string) string {
 	var fe *schema.FieldError
 	if errors.As(err, &fe) {
 		switch fe.Code {
@@ -54,4 +40,30 @@ func (c *cli) describe(err error) string {
 		}
 	}
 	return msg
+}
+
+// usage is a command line kluisctl cannot make sense of (exit status 2),
+// about verb ("" for the whole line).
+func (c *cli) usage(verb, key string, data map[string]any) error {
+	return c.tool().Usage(verb, key, data)
+}
+
+// flagError turns an error of package flag, or of reordering the flags,
+// into a usage error in the person's language, where it recognizes it.
+func (c *cli) flagError(verb string, err error) error {
+	var fe *cmdline.FlagError
+	if errors.As(err, &fe) {
+		if fe.NeedsValue {
+			return c.usage(verb, "cli.usage.flag_needs_value", map[string]any{"Flag": fe.Flag})
+		}
+		return c.usage(verb, "cli.usage.unknown_flag", map[string]any{"Flag": fe.Flag})
+	}
+	msg := err.Error()
+	if f, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		return c.usage(verb, "cli.usage.unknown_flag", map[string]any{"Flag": f})
+	}
+	if f, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
+		return c.usage(verb, "cli.usage.flag_needs_value", map[string]any{"Flag": f})
+	}
+	return c.usage(verb, "cli.usage.bad_flag", map[string]any{"Detail": msg})
 }

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 
+	"kluis/internal/cmdline"
 	"kluis/internal/i18n"
 	"kluis/vault"
 )
@@ -72,22 +72,22 @@ type command struct {
 	help     string // message key: one line saying what it does
 	detail   string // message key of more explanation, or ""
 	min, max int    // number of positional arguments; max -1 for any
-	flags    func(c *cli, f *flagSet)
+	flags    func(c *cli, f *cmdline.FlagSet)
 	run      func(c *cli, args []string) error
 }
 
 // commands lists every verb in the order --help shows them.
 var commands = []*command{
-	{name: "init", synopsis: "[--name NAME]", help: "cli.help.init", detail: "cli.help.init.detail", flags: func(c *cli, f *flagSet) {
-		f.str(&c.name, "name", "NAME", "cli.flag.name")
-		f.str(&c.newPassphraseFile, "new-passphrase-file", "FILE", "cli.flag.new_passphrase_file")
+	{name: "init", synopsis: "[--name NAME]", help: "cli.help.init", detail: "cli.help.init.detail", flags: func(c *cli, f *cmdline.FlagSet) {
+		f.Str(&c.name, "name", "NAME", "cli.flag.name")
+		f.Str(&c.newPassphraseFile, "new-passphrase-file", "FILE", "cli.flag.new_passphrase_file")
 	}, run: (*cli).cmdInit},
-	{name: "passwd", help: "cli.help.passwd", flags: func(c *cli, f *flagSet) {
-		f.str(&c.newPassphraseFile, "new-passphrase-file", "FILE", "cli.flag.new_passphrase_file")
+	{name: "passwd", help: "cli.help.passwd", flags: func(c *cli, f *cmdline.FlagSet) {
+		f.Str(&c.newPassphraseFile, "new-passphrase-file", "FILE", "cli.flag.new_passphrase_file")
 	}, run: (*cli).cmdPasswd},
-	{name: "recover", synopsis: "--recovery-key-file FILE", help: "cli.help.recover", detail: "cli.help.recover.detail", flags: func(c *cli, f *flagSet) {
-		f.str(&c.recoveryKeyFile, "recovery-key-file", "FILE", "cli.flag.recovery_key_file")
-		f.str(&c.newPassphraseFile, "new-passphrase-file", "FILE", "cli.flag.new_passphrase_file")
+	{name: "recover", synopsis: "--recovery-key-file FILE", help: "cli.help.recover", detail: "cli.help.recover.detail", flags: func(c *cli, f *cmdline.FlagSet) {
+		f.Str(&c.recoveryKeyFile, "recovery-key-file", "FILE", "cli.flag.recovery_key_file")
+		f.Str(&c.newPassphraseFile, "new-passphrase-file", "FILE", "cli.flag.new_passphrase_file")
 	}, run: (*cli).cmdRecover},
 	{name: "schema", help: "cli.help.schema", run: (*cli).cmdSchema},
 	{name: "add", synopsis: "CATEGORY field=value…", help: "cli.help.add", detail: "cli.help.add.detail",
@@ -99,28 +99,28 @@ var commands = []*command{
 	{name: "search", synopsis: "TEXT…", help: "cli.help.search", min: 1, max: -1, flags: revealFlag, run: (*cli).cmdSearch},
 	{name: "rm", synopsis: "ID", help: "cli.help.rm", min: 1, max: 1, run: (*cli).cmdRm},
 	{name: "restore", synopsis: "ID | FILE", help: "cli.help.restore", detail: "cli.help.restore.detail",
-		min: 1, max: 1, flags: func(c *cli, f *flagSet) {
-			f.str(&c.recoveryKeyFile, "recovery-key-file", "FILE", "cli.flag.restore_recovery_key_file")
-			f.str(&c.newPassphraseFile, "new-passphrase-file", "FILE", "cli.flag.new_passphrase_file")
+		min: 1, max: 1, flags: func(c *cli, f *cmdline.FlagSet) {
+			f.Str(&c.recoveryKeyFile, "recovery-key-file", "FILE", "cli.flag.restore_recovery_key_file")
+			f.Str(&c.newPassphraseFile, "new-passphrase-file", "FILE", "cli.flag.new_passphrase_file")
 		}, run: (*cli).cmdRestore},
 	{name: "history", synopsis: "ID", help: "cli.help.history", min: 1, max: 1, flags: revealFlag, run: (*cli).cmdHistory},
 	{name: "revert", synopsis: "ID VERSION", help: "cli.help.revert", min: 2, max: 2, run: (*cli).cmdRevert},
 	{name: "bin", help: "cli.help.bin", flags: revealFlag, run: (*cli).cmdBin},
-	{name: "doc add", synopsis: "FILE [--record ID]", help: "cli.help.doc_add", min: 1, max: 1, flags: func(c *cli, f *flagSet) {
-		f.str(&c.linkRecord, "record", "ID", "cli.flag.record")
+	{name: "doc add", synopsis: "FILE [--record ID]", help: "cli.help.doc_add", min: 1, max: 1, flags: func(c *cli, f *cmdline.FlagSet) {
+		f.Str(&c.linkRecord, "record", "ID", "cli.flag.record")
 	}, run: (*cli).cmdDocAdd},
 	{name: "doc get", synopsis: "ID -o FILE", help: "cli.help.doc_get", detail: "cli.help.doc_get.detail",
-		min: 1, max: 1, flags: func(c *cli, f *flagSet) {
-			f.str(&c.output, "o", "FILE", "cli.flag.doc_output")
-			f.alias("output", "o")
-			f.boolean(&c.force, "force", "cli.flag.force")
+		min: 1, max: 1, flags: func(c *cli, f *cmdline.FlagSet) {
+			f.Str(&c.output, "o", "FILE", "cli.flag.doc_output")
+			f.Alias("output", "o")
+			f.Bool(&c.force, "force", "cli.flag.force")
 		}, run: (*cli).cmdDocGet},
 	{name: "doc list", help: "cli.help.doc_list", run: (*cli).cmdDocList},
 	{name: "log", help: "cli.help.log", run: (*cli).cmdLog},
 	{name: "log verify", help: "cli.help.log_verify", run: (*cli).cmdLogVerify},
-	{name: "backup", synopsis: "-o FILE", help: "cli.help.backup", detail: "cli.help.backup.detail", flags: func(c *cli, f *flagSet) {
-		f.str(&c.output, "o", "FILE", "cli.flag.backup_output")
-		f.alias("output", "o")
+	{name: "backup", synopsis: "-o FILE", help: "cli.help.backup", detail: "cli.help.backup.detail", flags: func(c *cli, f *cmdline.FlagSet) {
+		f.Str(&c.output, "o", "FILE", "cli.flag.backup_output")
+		f.Alias("output", "o")
 	}, run: (*cli).cmdBackup},
 	{name: "export", synopsis: "DIR", help: "cli.help.export", detail: "cli.help.export.detail",
 		min: 1, max: 1, run: (*cli).cmdExport},
@@ -151,7 +151,7 @@ var commands = []*command{
 		min: 1, max: 1, flags: donateFlagSet, run: (*cli).cmdDonate},
 }
 
-func revealFlag(c *cli, f *flagSet) { f.boolean(&c.reveal, "reveal", "cli.flag.reveal") }
+func revealFlag(c *cli, f *cmdline.FlagSet) { f.Bool(&c.reveal, "reveal", "cli.flag.reveal") }
 
 // groups are verbs that only exist with a second word.
 var groups = map[string]bool{"doc": true, "share": true, "receipt": true, "request": true, "card": true, "thread": true, "delegate": true, "managed": true, "emergency": true}
@@ -167,36 +167,21 @@ func lookup(name string) *command {
 
 // run runs kluisctl with args (without the program name) and returns the
 // exit status.
-func (c *cli) run(args []string) int {
-	err := c.dispatch(args)
-	if err == nil {
-		return 0
-	}
-	if errors.Is(err, errHelpShown) {
-		return 0
-	}
-	var ue *usageError
-	if errors.As(err, &ue) {
-		fmt.Fprintln(c.stderr, "kluisctl: "+oneLine(c.describeUsage(ue)))
-		return 2
-	}
-	fmt.Fprintln(c.stderr, "kluisctl: "+oneLine(c.describe(err)))
-	return 1
-}
+func (c *cli) run(args []string) int { return c.tool().Exit(c.dispatch(args)) }
 
 // errHelpShown ends a run that printed help on request.
-var errHelpShown = errors.New("help shown")
+var errHelpShown = cmdline.ErrHelpShown
 
 func (c *cli) dispatch(args []string) error {
 	global := c.globalFlags()
-	if err := global.fs.Parse(args); err != nil {
+	if err := global.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			c.printHelp()
 			return errHelpShown
 		}
 		return c.flagError("", err)
 	}
-	rest := global.fs.Args()
+	rest := global.Args()
 	if len(rest) == 0 {
 		return c.usage("", "cli.usage.no_verb", nil)
 	}
@@ -221,11 +206,8 @@ func (c *cli) dispatch(args []string) error {
 		return c.usage("", "cli.usage.unknown_verb", map[string]any{"Verb": name})
 	}
 	f := c.flagsFor(cmd)
-	flags, pos, err := f.reorder(c, cmd.name, rest)
+	pos, err := f.ParseAnywhere(rest)
 	if err != nil {
-		return err
-	}
-	if err := f.fs.Parse(flags); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			c.printCommandHelp(cmd)
 			return errHelpShown
@@ -251,9 +233,9 @@ func (c *cli) dispatch(args []string) error {
 
 // flagsFor builds the flag set of a verb: its own flags plus the global
 // ones, which may be given anywhere on the line.
-func (c *cli) flagsFor(cmd *command) *flagSet {
-	f := c.newFlagSet("kluisctl " + cmd.name)
-	f.boolean(&c.json, "json", "cli.flag.json")
+func (c *cli) flagsFor(cmd *command) *cmdline.FlagSet {
+	f := cmdline.NewFlagSet("kluisctl " + cmd.name)
+	f.Bool(&c.json, "json", "cli.flag.json")
 	if cmd.flags != nil {
 		cmd.flags(c, f)
 	}
@@ -262,17 +244,17 @@ func (c *cli) flagsFor(cmd *command) *flagSet {
 }
 
 // globalFlags is the flag set before the verb.
-func (c *cli) globalFlags() *flagSet {
-	f := c.newFlagSet("kluisctl")
-	f.boolean(&c.json, "json", "cli.flag.json")
+func (c *cli) globalFlags() *cmdline.FlagSet {
+	f := cmdline.NewFlagSet("kluisctl")
+	f.Bool(&c.json, "json", "cli.flag.json")
 	c.addGlobalFlags(f)
 	return f
 }
 
-func (c *cli) addGlobalFlags(f *flagSet) {
-	f.str(&c.vaultPath, "vault", "PATH", "cli.flag.vault")
-	f.str(&c.passphraseFile, "passphrase-file", "FILE", "cli.flag.passphrase_file")
-	f.str(&c.managed, "managed", "ID", "cli.managed.flag")
+func (c *cli) addGlobalFlags(f *cmdline.FlagSet) {
+	f.Str(&c.vaultPath, "vault", "PATH", "cli.flag.vault")
+	f.Str(&c.passphraseFile, "passphrase-file", "FILE", "cli.flag.passphrase_file")
+	f.Str(&c.managed, "managed", "ID", "cli.managed.flag")
 }
 
 func (c *cli) helpFor(args []string) error {
@@ -294,6 +276,4 @@ func (c *cli) helpFor(args []string) error {
 }
 
 // oneLine joins the lines of a message, so every error is one line.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
-}
+func oneLine(s string) string { return cmdline.OneLine(s) }

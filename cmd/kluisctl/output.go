@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"kluis/internal/cmdline"
 	"kluis/sync/hlc"
 	"kluis/sync/schema"
 	"kluis/vault"
@@ -196,5 +197,5 @@ func (c *cli) size(n int64) string {
 
 // table starts a tab-aligned table on standard output.
 func (c *cli) table() *tabwriter.Writer {
-	return tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
+	return cmdline.Table(c.stdout)
 }

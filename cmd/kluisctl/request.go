@@ -13,6 +13,7 @@ import (
 	"kluis/citizen/cases"
 
 	"kluis/citizen/share"
+	"kluis/internal/cmdline"
 	"kluis/sync/bundle"
 	"kluis/sync/request"
 	"kluis/vault"
@@ -35,9 +36,8 @@ func readRequest(arg string) ([]byte, error) {
 
 // requestProblem says a refusal of a request in the person's language.
 func (c *cli) requestProblem(err error) error {
-	var re *request.Error
-	if errors.As(err, &re) {
-		return c.problem("error.request."+string(re.Code), nil)
+	if request.CodeOf(err) != "" {
+		return &cmdline.Problem{Msg: c.cat.Error(err)}
 	}
 	switch {
 	case errors.Is(err, cases.ErrAnswered):

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"kluis/internal/cmdline"
+	"kluis/internal/i18n"
 	"kluis/vault"
 )
 
@@ -929,13 +931,9 @@ func TestOutputIsStable(t *testing.T) {
 // flagNames lists every flag of a verb as typed: "--json", "-o".
 func flagNames(cmd *command) []string {
 	var out []string
-	for _, d := range (&cli{}).flagsFor(cmd).docs {
-		for _, n := range d.names {
-			if len(n) == 1 {
-				out = append(out, "-"+n)
-			} else {
-				out = append(out, "--"+n)
-			}
+	for _, d := range (&cli{}).flagsFor(cmd).Docs(i18n.Load(i18n.English).T) {
+		for _, n := range d.Names {
+			out = append(out, cmdline.FlagName(n))
 		}
 	}
 	return out

@@ -1,10 +1,10 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"strings"
 
+	"kluis/internal/cmdline"
 	"kluis/vault"
 )
 
@@ -168,10 +168,7 @@ func isIDPrefix(s string) bool {
 
 // printJSON writes v as indented JSON on standard output.
 func (c *cli) printJSON(v any) error {
-	enc := json.NewEncoder(c.stdout)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	return cmdline.WriteJSON(c.stdout, v)
 }
 
 func defaultVaultPath() string {

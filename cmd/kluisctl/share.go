@@ -15,6 +15,7 @@ import (
 	"github.com/skip2/go-qrcode"
 
 	"kluis/citizen/share"
+	"kluis/internal/cmdline"
 	"kluis/sync/bundle"
 	"kluis/vault"
 )
@@ -24,43 +25,33 @@ type shareOptions struct {
 	to, purpose, expires, scope, qr string
 	answer, message                 string // --answer REQUEST (request.go)
 	shareCode, armor                bool
-	records, excluded               multiFlag
+	records, excluded               cmdline.Strings
 }
 
 // shareFlags holds the flags of the share verb being run (one per process).
 var shareFlags shareOptions
 
-type multiFlag []string
-
-func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
-func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
-
-func (f *flagSet) multi(p *multiFlag, name, arg, help string) {
-	f.fs.Var(p, name, "")
-	f.docs = append(f.docs, flagDoc{names: []string{name}, arg: arg, help: help})
-}
-
-func shareCreateFlags(c *cli, f *flagSet) {
+func shareCreateFlags(c *cli, f *cmdline.FlagSet) {
 	shareFlags = shareOptions{}
 	o := &shareFlags
-	f.str(&o.to, "to", "CARD", "cli.share.flag.to")
-	f.boolean(&o.shareCode, "share-code", "cli.share.flag.share_code")
-	f.str(&o.scope, "scope", "CAT[,CAT…]", "cli.share.flag.scope")
-	f.multi(&o.records, "record", "ID", "cli.share.flag.record")
-	f.multi(&o.excluded, "exclude-field", "CAT.FIELD", "cli.share.flag.exclude_field")
-	f.str(&o.expires, "expires", "14d|DATE", "cli.share.flag.expires")
-	f.str(&o.purpose, "purpose", "TEXT", "cli.share.flag.purpose")
-	f.str(&c.output, "o", "FILE", "cli.share.flag.output")
-	f.alias("output", "o")
-	f.boolean(&o.armor, "armor", "cli.share.flag.armor")
-	f.str(&o.qr, "qr", "FILE.png", "cli.share.flag.qr")
-	f.str(&o.answer, "answer", "REQUEST", "cli.share.flag.answer")
-	f.str(&o.message, "message", "TEXT", "cli.share.flag.message")
+	f.Str(&o.to, "to", "CARD", "cli.share.flag.to")
+	f.Bool(&o.shareCode, "share-code", "cli.share.flag.share_code")
+	f.Str(&o.scope, "scope", "CAT[,CAT…]", "cli.share.flag.scope")
+	f.Value(&o.records, "record", "ID", "cli.share.flag.record")
+	f.Value(&o.excluded, "exclude-field", "CAT.FIELD", "cli.share.flag.exclude_field")
+	f.Str(&o.expires, "expires", "14d|DATE", "cli.share.flag.expires")
+	f.Str(&o.purpose, "purpose", "TEXT", "cli.share.flag.purpose")
+	f.Str(&c.output, "o", "FILE", "cli.share.flag.output")
+	f.Alias("output", "o")
+	f.Bool(&o.armor, "armor", "cli.share.flag.armor")
+	f.Str(&o.qr, "qr", "FILE.png", "cli.share.flag.qr")
+	f.Str(&o.answer, "answer", "REQUEST", "cli.share.flag.answer")
+	f.Str(&o.message, "message", "TEXT", "cli.share.flag.message")
 }
 
-func shareRevokeFlags(c *cli, f *flagSet) {
-	f.str(&c.output, "o", "FILE", "cli.share.flag.notice_output")
-	f.alias("output", "o")
+func shareRevokeFlags(c *cli, f *cmdline.FlagSet) {
+	f.Str(&c.output, "o", "FILE", "cli.share.flag.notice_output")
+	f.Alias("output", "o")
 }
 
 // parseExpiry reads "14d", "36h" or a date (end of that day, local time).

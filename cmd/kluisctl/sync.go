@@ -9,13 +9,14 @@ import (
 	"kluis/citizen/delegation"
 
 	"kluis/citizen/share"
+	"kluis/internal/cmdline"
 	"kluis/sync/delegate"
 	"kluis/vault"
 )
 
-func syncFlags(c *cli, f *flagSet) {
+func syncFlags(c *cli, f *cmdline.FlagSet) {
 	delegateFlags = delegateOptions{}
-	f.str(&delegateFlags.dir, "dir", "DIR", "cli.sync.flag.dir")
+	f.Str(&delegateFlags.dir, "dir", "DIR", "cli.sync.flag.dir")
 }
 
 // ownVault runs fn on the person's own vault, also under --managed: sync

@@ -9,14 +9,17 @@
 //
 //	cat := i18n.Load(i18n.Lang())      // Dutch when the locale says nl, else English
 //	fmt.Println(cat.T("cli.rm.done", map[string]any{"ID": id}))
-//	fmt.Fprintln(os.Stderr, cat.Error(err)) // a vault or schema error, said plainly
+//	fmt.Fprintln(os.Stderr, cat.Error(err)) // any error with a code (package errcode), said plainly
 //
 // A key missing in the chosen language falls back to English, and a key
 // missing in English too falls back to the key itself, so a missing
 // translation shows up as a visible key, never as an empty message.
 //
 // This package never imports Fyne or any other GUI package, and never
-// prints: it only turns keys and errors into strings.
+// prints: it only turns keys and errors into strings. It imports no Kluis
+// package but assets and errcode, so the municipality's intake can use it
+// without the citizen's vault: errors reach it only through their codes,
+// and activity-log actions by their string value.
 package i18n
 
 import (

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"kluis/internal/errcode"
+
 	"kluis/internal/sign"
 
 	"filippo.io/age"
@@ -36,14 +38,14 @@ var scryptLogN = func() int {
 }()
 
 // ErrWrongPassphrase means the passphrase does not open the identity file.
-var ErrWrongPassphrase = errors.New("wrong passphrase for the organisation identity")
+var ErrWrongPassphrase = errcode.New("bundle.identity.wrong_passphrase", "wrong passphrase for the organisation identity")
 
 // ErrNotIdentity means a file is not an organisation identity.
-var ErrNotIdentity = errors.New("not a Kluis organisation identity file")
+var ErrNotIdentity = errcode.New("bundle.identity.not_identity", "not a Kluis organisation identity file")
 
 // ErrKDFParameters means an identity file asks for a scrypt work factor
 // below the floor or above the cap.
-var ErrKDFParameters = errors.New("the identity file's key derivation parameters are refused")
+var ErrKDFParameters = errcode.New("bundle.identity.kdf_parameters", "the identity file's key derivation parameters are refused")
 
 // An OrgIdentity is an organisation's secret keys together with its signed
 // card. It decrypts bundles addressed to the card and signs receipts. Keep

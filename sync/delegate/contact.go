@@ -17,6 +17,7 @@ import (
 	"filippo.io/age"
 	"github.com/skip2/go-qrcode"
 
+	"kluis/internal/errcode"
 	"kluis/internal/safetext"
 	"kluis/sync/bundle"
 )
@@ -59,7 +60,7 @@ func NewContact(s Signer, x25519 string, ed ed25519.PublicKey, name string, now 
 
 // ErrBadContact means a contact code is not well formed or its
 // self-signature does not verify.
-var ErrBadContact = errors.New("not a valid Kluis contact code")
+var ErrBadContact = errcode.New("sync.bad_contact", "not a valid Kluis contact code")
 
 // ParseContact reads a contact code (surrounding space ignored) and checks
 // its self-signature.

@@ -108,6 +108,10 @@ func (e *RefusedError) Error() string {
 
 func (e *RefusedError) Unwrap() error { return e.Err }
 
+// ErrorCode is "sync.<code>" (package errcode): i18n says it with the
+// message "error.sync.<code>".
+func (e *RefusedError) ErrorCode() string { return "sync." + string(e.Code) }
+
 func refused(code Code, err error) error { return &RefusedError{Code: code, Err: err} }
 
 // packName matches the name of a finished pack file:

@@ -55,6 +55,13 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// ErrorCode is "index.<code>" (package errcode): i18n says it with the
+// message "error.index.<code>".
+func (e *Error) ErrorCode() string { return "index." + string(e.Code) }
+
+// ErrorDetail is the English detail, for logs and the caseworker.
+func (e *Error) ErrorDetail() string { return e.Detail }
+
 // Is makes errors.Is(err, &Error{Code: c}) match on the code alone.
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)

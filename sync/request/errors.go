@@ -49,6 +49,13 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// ErrorCode is "request.<code>" (package errcode): i18n says it with the
+// message "error.request.<code>".
+func (e *Error) ErrorCode() string { return "request." + string(e.Code) }
+
+// ErrorDetail is the English detail, for logs and the caseworker.
+func (e *Error) ErrorDetail() string { return e.Detail }
+
 // Is makes errors.Is(err, &Error{Code: c}) match on the code alone.
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)

@@ -108,6 +108,10 @@ func (e *ValueError) Is(target error) bool {
 	return ok && t.Code == e.Code
 }
 
+// ErrorCode is the code itself: the sentence is the message "error.<code>"
+// (package errcode).
+func (e *ValueError) ErrorCode() string { return string(e.Code) }
+
 func valueErr(c Code) error { return &ValueError{Code: c} }
 
 // FieldError says which field of which category was refused and why. Field
@@ -128,6 +132,37 @@ func (e *FieldError) Error() string {
 	}
 	return name + ": " + e.Code.Message()
 }
+
+// ErrorCode is "vault.field", or "vault.category" when Field is empty: a
+// sentence that names the category and the field by their labels (package
+// errcode), then says the code's own message.
+func (e *FieldError) ErrorCode() string {
+	if e.Field == "" {
+		return "vault.category"
+	}
+	return "vault.field"
+}
+
+// ErrorArgs gives the sentence the labels to fill in: Category, Field and
+// Message, looked up by id in the catalog ("category.<id>",
+// "field.<category>.<id>", "error.<code>"). An id without a label is shown
+// quoted; the refused value is never part of them.
+func (e *FieldError) ErrorArgs() map[string]any {
+	args := map[string]any{
+		"Category": label{"category." + e.Category, e.Category},
+		"Message":  label{e.Code.LabelKey(), ""},
+	}
+	if e.Field != "" {
+		args["Field"] = label{"field." + e.Category + "." + e.Field, e.Field}
+	}
+	return args
+}
+
+// label is an argument shown as the message of key, or as id quoted when
+// there is none (errcode.Label; this package imports nothing of Kluis).
+type label struct{ key, id string }
+
+func (l label) LabelKey() (key, id string) { return l.key, l.id }
 
 // Unwrap returns the *ValueError with the same code, so errors.As and
 // errors.Is find the code through a FieldError.
