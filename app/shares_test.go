@@ -351,6 +351,82 @@ func TestShareWizardWithCode(t *testing.T) {
 	mustSee(t, w, "Gedeeld met een deelcode")
 }
 
+// TestShareWizardSignsWhatItShowed: the vault changes after the preview
+// (a record edited, one added in a shared category, one deleted), as a
+// sync or the CLI may do; the wizard signs the draft its preview showed.
+func TestShareWizardSignsWhatItShowed(t *testing.T) {
+	f := newShareFixture(t)
+	u, w := f.u, f.w
+	v := u.session.v
+	u.shell.select_("shares")
+	tap(t, w, "Nieuwe deling")
+	wiz := currentWizard(t, u)
+	wiz.recipient.SetSelected("Geen kaart: deel met een code")
+	tap(t, w, "Volgende")
+	test.Tap(check(t, w, "Inkomen (1)"))
+	test.Tap(check(t, w, "Schulden (1)"))
+	mustSee(t, w, "Dit gaat naar wie de deelcode heeft: 2 gegevens, 1 document")
+	mustSee(t, w, "Bedrag: € 1.234,56")
+	shown := wiz.preview
+
+	if _, err := v.Update(f.income.ID, map[string]string{"amount": "9999"}); err != nil {
+		t.Fatal(err)
+	}
+	added, err := v.Add("income", map[string]string{"source": "Later", "amount": "5"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Delete(f.debt.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	tap(t, w, "Volgende")
+	tap(t, w, "Volgende")
+	test.Type(wiz.purposeE, "Kwijtschelding")
+	tap(t, w, "Volgende")
+	mustSee(t, w, "Inkomen, Schulden (2 gegevens, 1 document)")
+	tap(t, w, "Deling maken")
+	mustSee(t, w, "De deling is gemaakt")
+	file, err := os.Open(wiz.tempPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	r, err := bundle.Open(file, bundle.Options{Code: wiz.result.Code, Now: u.deps.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, _, err := r.Next(); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	recs := r.Records().Records
+	if len(recs) != len(shown.Records) {
+		t.Fatalf("signed %d records, the preview showed %d", len(recs), len(shown.Records))
+	}
+	for i, rec := range recs {
+		want := shown.Records[i]
+		if rec.ID != want.ID || rec.ID == added.ID {
+			t.Errorf("record %d is %s, the preview showed %s", i, rec.ID, want.ID)
+		}
+		got := rec.CanonicalFields()
+		if len(got) != len(want.Fields) {
+			t.Errorf("record %s signed with %v, the preview showed %+v", rec.ID, got, want.Fields)
+		}
+		for _, pf := range want.Fields {
+			if got[pf.ID] != pf.Value {
+				t.Errorf("record %s field %s signed as %q, shown as %q", rec.ID, pf.ID, got[pf.ID], pf.Value)
+			}
+		}
+	}
+	if strings.Contains(string(r.RecordsBytes()), "9999") {
+		t.Error("an edit made after the preview was signed")
+	}
+}
+
 // TestDemoCardParses checks the demo card shipped in assets is a valid card.
 func TestDemoCardParses(t *testing.T) {
 	if _, err := bundle.ParseCard(assets.DemoCard); err != nil {

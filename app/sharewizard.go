@@ -70,8 +70,9 @@ type shareWizard struct {
 	date     time.Time       // the chosen date's end, when days is 0
 	purpose  string
 	caseRef  string
-	preview  *share.Preview
-	previewN int // sequence of preview loads; older answers are dropped
+	draft    *share.Draft   // what the preview shows and "Deling maken" signs; nil when nothing is chosen
+	preview  *share.Preview // the draft's preview
+	previewN int            // sequence of drafts made; older answers are dropped
 
 	// Loaded for the scope step.
 	records []vault.Record
@@ -205,7 +206,7 @@ func (w *shareWizard) onNext() {
 			return
 		}
 	case stepScope:
-		if w.preview == nil || len(w.preview.Records) == 0 {
+		if w.draft == nil || w.preview == nil || len(w.preview.Records) == 0 {
 			w.say(lang.L("app.wizard.scope_missing"))
 			return
 		}
@@ -670,8 +671,9 @@ func (w *shareWizard) scope() share.Scope {
 	return s
 }
 
-// updatePreview asks sync/share what the current choice would carry and
-// shows it. A newer choice wins over an older answer.
+// updatePreview makes the share draft of the current choice and shows its
+// preview: that draft is what the last step signs. A newer choice wins
+// over an older answer.
 func (w *shareWizard) updatePreview() {
 	u := w.u
 	v := u.vault()
@@ -681,13 +683,13 @@ func (w *shareWizard) updatePreview() {
 	w.previewN++
 	n := w.previewN
 	scope := w.scope()
-	runQuiet(u, func() (*share.Preview, error) {
-		p, err := share.PreviewOf(context.Background(), v, scope)
+	runQuiet(u, func() (*share.Draft, error) {
+		d, err := share.NewDraft(context.Background(), v, scope)
 		if errors.Is(err, share.ErrNothing) {
-			return &share.Preview{}, nil
+			return nil, nil
 		}
-		return p, err
-	}, func(p *share.Preview, err error) {
+		return d, err
+	}, func(d *share.Draft, err error) {
 		if n != w.previewN {
 			return
 		}
@@ -695,7 +697,10 @@ func (w *shareWizard) updatePreview() {
 			u.showError(err)
 			return
 		}
-		w.preview = p
+		w.draft, w.preview = d, &share.Preview{}
+		if d != nil {
+			w.preview = d.Preview()
+		}
 		w.showPreview()
 	})
 }
@@ -986,10 +991,13 @@ func (w *shareWizard) create() {
 		w.say(err.Error())
 		return
 	}
-	req := share.Request{Scope: w.scope(), To: w.card, Created: u.deps.Now(), NotAfter: end,
+	// The draft the preview showed is what is signed, not a new reading
+	// of the vault.
+	d := w.draft
+	d.Request = share.Request{To: w.card, Created: u.deps.Now(), NotAfter: end,
 		Purpose: w.purpose, CaseReference: w.caseRef, Compress: w.preview.Size() <= compressBelow}
 	if w.useCode || w.card == nil {
-		req.To, req.Code = nil, bundle.NewShareCode()
+		d.To, d.Code = nil, bundle.NewShareCode()
 	}
 	var res share.Result
 	var path string
@@ -1001,13 +1009,13 @@ func (w *shareWizard) create() {
 		}
 		path = f.Name()
 		bw := bufio.NewWriterSize(f, 256<<10)
-		req.Flush = func() error {
+		d.Flush = func() error {
 			if err := bw.Flush(); err != nil {
 				return err
 			}
 			return f.Sync()
 		}
-		res, err = share.Create(ctx, v, req, bw, func(done, total int64) {
+		res, err = d.Sign(ctx, bw, func(done, total int64) {
 			if total > 0 {
 				progress(float64(done) / float64(total))
 			}
