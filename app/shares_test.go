@@ -131,7 +131,7 @@ func TestShareWizardToIntake(t *testing.T) {
 	wiz := currentWizard(t, u)
 	mustSee(t, w, "Stap 1 van 5: Met wie deelt u?")
 	mustSee(t, w, "Gemeente Voorbeeld (demo)")
-	wiz.loadCardFile(f.card)
+	wiz.to.loadCardFile(f.card)
 	mustSee(t, w, "Naam: Gemeente Teststad")
 	mustSee(t, w, bundle.ShortFingerprint(f.org.Card().Fingerprint()))
 	if wiz.card == nil || wiz.card.Org != "Gemeente Teststad" {
@@ -155,18 +155,18 @@ func TestShareWizardToIntake(t *testing.T) {
 	tap(t, w, "Volgende")
 	mustSee(t, w, "Vul in waarvoor de gegevens zijn")
 	tap(t, w, "Schuldhulpverlening")
-	test.Type(wiz.caseE, "Z-2026-17")
+	test.Type(wiz.why.caseE, "Z-2026-17")
 	tap(t, w, "Volgende")
 	mustSee(t, w, "Stap 5 van 5: Controleren en delen")
 	mustSee(t, w, "Persoonlijke gegevens, Inkomen (2 gegevens, 1 document)")
 	tap(t, w, "Deling maken")
 	mustSee(t, w, "De deling is gemaakt")
 	mustSee(t, w, "Deze deling is te groot voor een link")
-	if wiz.tempPath == "" {
+	if wiz.made.tempPath == "" {
 		t.Fatal("no bundle made")
 	}
 	out := filepath.Join(f.dir, shareFileName(u.deps.Now()))
-	wiz.saveTo(out)
+	wiz.made.saveTo(out)
 	mustSee(t, w, "Opgeslagen als "+out)
 
 	// The organisation imports it.
@@ -282,24 +282,24 @@ func TestShareWizardWithCode(t *testing.T) {
 	u.shell.select_("shares")
 	tap(t, w, "Nieuwe deling")
 	wiz := currentWizard(t, u)
-	wiz.recipient.SetSelected("Geen kaart: deel met een code")
+	wiz.to.radio.SetSelected("Geen kaart: deel met een code")
 	mustSee(t, w, "Alleen wie de code heeft")
 	tap(t, w, "Volgende")
 	test.Tap(check(t, w, "Schulden (1)"))
 	mustSee(t, w, "Dit gaat naar wie de deelcode heeft: 1 gegeven, 0 documenten")
 	tap(t, w, "Volgende")
-	wiz.expiry.SetSelected("Tot een datum die ik kies")
-	test.Type(wiz.dateEntry, "1-1-2020")
+	wiz.until.radio.SetSelected("Tot een datum die ik kies")
+	test.Type(wiz.until.dateEntry, "1-1-2020")
 	tap(t, w, "Volgende")
 	mustSee(t, w, "al voorbij")
-	wiz.dateEntry.SetText("")
-	test.Type(wiz.dateEntry, "31-12-2026")
+	wiz.until.dateEntry.SetText("")
+	test.Type(wiz.until.dateEntry, "31-12-2026")
 	mustSee(t, w, "Geldig tot 31 dec. 2026 23:59")
 	tap(t, w, "Volgende")
-	test.Type(wiz.purposeE, "Kwijtschelding")
+	test.Type(wiz.why.purposeE, "Kwijtschelding")
 	tap(t, w, "Volgende")
 	tap(t, w, "Deling maken")
-	code := wiz.result.Code
+	code := wiz.made.result.Code
 	if code == "" {
 		t.Fatal("no share code")
 	}
@@ -340,7 +340,7 @@ func TestShareWizardWithCode(t *testing.T) {
 	}
 
 	// Leaving without saving the file asks first; the temporary file goes.
-	temp := wiz.tempPath
+	temp := wiz.made.tempPath
 	tap(t, w, "Klaar")
 	mustSee(t, w, "nog niet opgeslagen")
 	dialogButton(t, w, "Ja").OnTapped()
@@ -361,7 +361,7 @@ func TestShareWizardSignsWhatItShowed(t *testing.T) {
 	u.shell.select_("shares")
 	tap(t, w, "Nieuwe deling")
 	wiz := currentWizard(t, u)
-	wiz.recipient.SetSelected("Geen kaart: deel met een code")
+	wiz.to.radio.SetSelected("Geen kaart: deel met een code")
 	tap(t, w, "Volgende")
 	test.Tap(check(t, w, "Inkomen (1)"))
 	test.Tap(check(t, w, "Schulden (1)"))
@@ -382,17 +382,17 @@ func TestShareWizardSignsWhatItShowed(t *testing.T) {
 
 	tap(t, w, "Volgende")
 	tap(t, w, "Volgende")
-	test.Type(wiz.purposeE, "Kwijtschelding")
+	test.Type(wiz.why.purposeE, "Kwijtschelding")
 	tap(t, w, "Volgende")
 	mustSee(t, w, "Inkomen, Schulden (2 gegevens, 1 document)")
 	tap(t, w, "Deling maken")
 	mustSee(t, w, "De deling is gemaakt")
-	file, err := os.Open(wiz.tempPath)
+	file, err := os.Open(wiz.made.tempPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer file.Close()
-	r, err := bundle.Open(file, bundle.Options{Code: wiz.result.Code, Now: u.deps.Now})
+	r, err := bundle.Open(file, bundle.Options{Code: wiz.made.result.Code, Now: u.deps.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
