@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -23,12 +24,14 @@ const compressBelow = 4 << 10
 // checkStep is the wizard's last question: check and share. It sums up
 // the draft and the choices; "Deling maken" signs that draft.
 type checkStep struct {
-	w *shareWizard
+	w   *shareWizard
+	end time.Time // the expiry shown, which is the one signed
 }
 
 func (s *checkStep) content() fyne.CanvasObject {
 	w, u := s.w, s.w.u
-	end, _ := w.until.notAfter()
+	s.end, _ = w.until.notAfter()
+	end := s.end
 	p := w.preview
 	col := container.NewVBox(paragraph(lang.L("app.wizard.check_intro")))
 	row := func(label, value string) {
@@ -59,21 +62,21 @@ func (s *checkStep) content() fyne.CanvasObject {
 
 func (s *checkStep) done() string { return "" }
 
-// create signs the draft the preview showed into a temporary file, with
-// progress and Stop; nothing is read from the vault again but the
-// documents' content, which must be what the draft collected.
+// create signs the draft the preview showed, with the expiry this step
+// showed, into a temporary file, with progress and Stop; nothing is read
+// from the vault again but the documents' content, which must be what the
+// draft collected.
 func (s *checkStep) create() {
 	w, u := s.w, s.w.u
 	if u.vault() == nil || w.draft == nil {
 		return
 	}
-	end, err := w.until.notAfter()
-	if err != nil {
-		w.say(err.Error())
+	if !s.end.After(u.deps.Now()) {
+		w.say(lang.L("app.wizard.date_past"))
 		return
 	}
 	d := w.draft
-	d.Request = share.Request{To: w.card, Created: u.deps.Now(), NotAfter: end,
+	d.Request = share.Request{To: w.card, Created: u.deps.Now(), NotAfter: s.end,
 		Purpose: w.purpose, CaseReference: w.caseRef, Compress: w.preview.Size() <= compressBelow}
 	if w.useCode || w.card == nil {
 		d.To, d.Code = nil, bundle.NewShareCode()
