@@ -7,6 +7,11 @@
 // widgets there, and nowhere else. Never hold a vault transaction inside
 // fyne.Do.
 //
+// A screen shows the same object it commits. The share wizard and the
+// consent screen show the preview of a share draft (citizen/share.Draft)
+// and sign that very draft, never a new reading of the vault; the donation
+// screen donates the citizen/donate.Draft it shows.
+//
 // New builds everything from what it is given; main only creates the Fyne
 // app and window. A screen is a struct holding its widgets, reacting in on…
 // methods; pages of the main window implement page (shell.go). Every text a

@@ -32,7 +32,8 @@ type consentScreen struct {
 	o  *request.Opened
 	th *cases.Thread
 
-	preview  *share.Preview
+	draft    *share.Draft               // what the request would take, as collected once; nil when nothing
+	preview  *share.Preview             // the draft's preview, in the navigation's order
 	recordOn map[string]bool            // record id → goes
 	fieldOn  map[string]bool            // "category.field" → goes (for every record of the category)
 	docOn    map[string]bool            // document id → goes
@@ -178,25 +179,31 @@ func (s *consentScreen) maxScope() share.Scope {
 	return share.Scope{Categories: bs.Categories, ExcludedFields: bs.ExcludedFields}
 }
 
-// loadPreview reads what the request would take from the vault, with the
-// real values, and shows it with its checkboxes.
+// loadPreview makes the draft of what the request would take from the
+// vault, and shows its preview, with the real values, with its
+// checkboxes. The answer is this draft less what is unticked.
 func (s *consentScreen) loadPreview() {
 	u := s.u
 	v := u.vault()
 	if v == nil {
 		return
 	}
-	scope := s.maxScope()
-	runQuiet(u, func() (*share.Preview, error) {
-		p, err := share.PreviewOf(context.Background(), v, scope)
+	scope, o := s.maxScope(), s.o
+	runQuiet(u, func() (*share.Draft, error) {
+		d, err := cases.Prepare(context.Background(), v, o, scope)
 		if errors.Is(err, share.ErrNothing) {
-			return &share.Preview{}, nil
+			return nil, nil
 		}
-		return p, err
-	}, func(p *share.Preview, err error) {
+		return d, err
+	}, func(d *share.Draft, err error) {
 		if err != nil {
 			u.showError(err)
 			return
+		}
+		s.draft = d
+		p := &share.Preview{}
+		if d != nil {
+			p = d.Preview()
 		}
 		// Categories in the order people know them from the navigation.
 		order := map[string]int{}
@@ -392,19 +399,26 @@ func (s *consentScreen) onAnswer() {
 		return
 	}
 	scope := s.scope()
-	if len(scope.Categories)+len(scope.Records) == 0 {
+	if s.draft == nil || len(scope.Categories)+len(scope.Records) == 0 {
 		s.say(lang.L("app.consent.nothing_chosen"))
+		return
+	}
+	// What stays ticked, cut from the draft on screen: nothing is read
+	// from the vault again.
+	d, err := s.draft.Narrow(scope)
+	if err != nil {
+		s.say(u.requestErrorText(err))
 		return
 	}
 	s.say("")
 	u.confirm(lang.L("app.consent.confirm_title"), t("app.consent.confirm_text", map[string]any{"Org": s.o.Card.Org}), func() {
-		s.create(scope, message)
+		s.create(d, message)
 	})
 }
 
-// create makes the answer bundle in a temporary file (with progress and
-// Stop), recorded as a share and in the thread.
-func (s *consentScreen) create(scope share.Scope, message string) {
+// create signs draft d as the answer bundle in a temporary file (with
+// progress and Stop), recorded as a share and in the thread.
+func (s *consentScreen) create(d *share.Draft, message string) {
 	u := s.u
 	v := u.vault()
 	if v == nil {
@@ -420,7 +434,7 @@ func (s *consentScreen) create(scope share.Scope, message string) {
 		}
 		path = f.Name()
 		bw := bufio.NewWriterSize(f, 256<<10)
-		a := cases.Answer{Scope: scope, Message: message, Now: u.deps.Now(), Compress: true,
+		a := cases.Answer{Draft: d, Message: message, Now: u.deps.Now(), Compress: true,
 			Flush: func() error {
 				if err := bw.Flush(); err != nil {
 					return err

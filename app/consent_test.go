@@ -158,6 +158,47 @@ func TestConsentAnswerWithoutOneField(t *testing.T) {
 	}
 }
 
+// TestConsentAnswersWhatItShowed: the vault changes while the consent
+// screen is open (a record edited, one added); the answer is the draft the
+// screen showed.
+func TestConsentAnswersWhatItShowed(t *testing.T) {
+	f := newShareFixture(t)
+	u, w := f.u, f.w
+	v := u.vault()
+	now := u.deps.Now()
+	file := requestFrom(t, f.org, now.Add(-time.Hour), now.Add(14*24*time.Hour), "income")
+	openLink(t, f, request.Link(file))
+	mustSee(t, w, "€ 1.234,56")
+	if _, err := v.Update(f.income.ID, map[string]string{"amount": "9999"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Add("income", map[string]string{"source": "Later", "amount": "5"}); err != nil {
+		t.Fatal(err)
+	}
+	tap(t, w, "Beantwoorden")
+	dialogButton(t, w, "Ja").OnTapped()
+	mustSee(t, w, "Uw antwoord is klaar")
+	b, err := os.ReadFile(currentConsent(t, u).tempPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := bundle.Open(bytes.NewReader(b), bundle.Options{Org: f.org, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, _, err := r.Next(); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	rs := r.Records().Records
+	if len(rs) != 1 || rs[0].ID != f.income.ID || rs[0].CanonicalFields()["amount"] != "123456" {
+		t.Fatalf("answered with %+v, not what the screen showed", rs)
+	}
+}
+
 // An unknown organisation, asking more than its card registers, gets red
 // warnings; refusing is one click and a confirmation, and is logged.
 func TestConsentWarningsAndRefuse(t *testing.T) {

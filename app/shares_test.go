@@ -131,7 +131,7 @@ func TestShareWizardToIntake(t *testing.T) {
 	wiz := currentWizard(t, u)
 	mustSee(t, w, "Stap 1 van 5: Met wie deelt u?")
 	mustSee(t, w, "Gemeente Voorbeeld (demo)")
-	wiz.loadCardFile(f.card)
+	wiz.to.loadCardFile(f.card)
 	mustSee(t, w, "Naam: Gemeente Teststad")
 	mustSee(t, w, bundle.ShortFingerprint(f.org.Card().Fingerprint()))
 	if wiz.card == nil || wiz.card.Org != "Gemeente Teststad" {
@@ -155,18 +155,18 @@ func TestShareWizardToIntake(t *testing.T) {
 	tap(t, w, "Volgende")
 	mustSee(t, w, "Vul in waarvoor de gegevens zijn")
 	tap(t, w, "Schuldhulpverlening")
-	test.Type(wiz.caseE, "Z-2026-17")
+	test.Type(wiz.why.caseE, "Z-2026-17")
 	tap(t, w, "Volgende")
 	mustSee(t, w, "Stap 5 van 5: Controleren en delen")
 	mustSee(t, w, "Persoonlijke gegevens, Inkomen (2 gegevens, 1 document)")
 	tap(t, w, "Deling maken")
 	mustSee(t, w, "De deling is gemaakt")
 	mustSee(t, w, "Deze deling is te groot voor een link")
-	if wiz.tempPath == "" {
+	if wiz.made.tempPath == "" {
 		t.Fatal("no bundle made")
 	}
 	out := filepath.Join(f.dir, shareFileName(u.deps.Now()))
-	wiz.saveTo(out)
+	wiz.made.saveTo(out)
 	mustSee(t, w, "Opgeslagen als "+out)
 
 	// The organisation imports it.
@@ -282,24 +282,24 @@ func TestShareWizardWithCode(t *testing.T) {
 	u.shell.select_("shares")
 	tap(t, w, "Nieuwe deling")
 	wiz := currentWizard(t, u)
-	wiz.recipient.SetSelected("Geen kaart: deel met een code")
+	wiz.to.radio.SetSelected("Geen kaart: deel met een code")
 	mustSee(t, w, "Alleen wie de code heeft")
 	tap(t, w, "Volgende")
 	test.Tap(check(t, w, "Schulden (1)"))
 	mustSee(t, w, "Dit gaat naar wie de deelcode heeft: 1 gegeven, 0 documenten")
 	tap(t, w, "Volgende")
-	wiz.expiry.SetSelected("Tot een datum die ik kies")
-	test.Type(wiz.dateEntry, "1-1-2020")
+	wiz.until.radio.SetSelected("Tot een datum die ik kies")
+	test.Type(wiz.until.dateEntry, "1-1-2020")
 	tap(t, w, "Volgende")
 	mustSee(t, w, "al voorbij")
-	wiz.dateEntry.SetText("")
-	test.Type(wiz.dateEntry, "31-12-2026")
+	wiz.until.dateEntry.SetText("")
+	test.Type(wiz.until.dateEntry, "31-12-2026")
 	mustSee(t, w, "Geldig tot 31 dec. 2026 23:59")
 	tap(t, w, "Volgende")
-	test.Type(wiz.purposeE, "Kwijtschelding")
+	test.Type(wiz.why.purposeE, "Kwijtschelding")
 	tap(t, w, "Volgende")
 	tap(t, w, "Deling maken")
-	code := wiz.result.Code
+	code := wiz.made.result.Code
 	if code == "" {
 		t.Fatal("no share code")
 	}
@@ -340,7 +340,7 @@ func TestShareWizardWithCode(t *testing.T) {
 	}
 
 	// Leaving without saving the file asks first; the temporary file goes.
-	temp := wiz.tempPath
+	temp := wiz.made.tempPath
 	tap(t, w, "Klaar")
 	mustSee(t, w, "nog niet opgeslagen")
 	dialogButton(t, w, "Ja").OnTapped()
@@ -349,6 +349,82 @@ func TestShareWizardWithCode(t *testing.T) {
 		t.Errorf("temporary bundle left behind: %v", err)
 	}
 	mustSee(t, w, "Gedeeld met een deelcode")
+}
+
+// TestShareWizardSignsWhatItShowed: the vault changes after the preview
+// (a record edited, one added in a shared category, one deleted), as a
+// sync or the CLI may do; the wizard signs the draft its preview showed.
+func TestShareWizardSignsWhatItShowed(t *testing.T) {
+	f := newShareFixture(t)
+	u, w := f.u, f.w
+	v := u.session.v
+	u.shell.select_("shares")
+	tap(t, w, "Nieuwe deling")
+	wiz := currentWizard(t, u)
+	wiz.to.radio.SetSelected("Geen kaart: deel met een code")
+	tap(t, w, "Volgende")
+	test.Tap(check(t, w, "Inkomen (1)"))
+	test.Tap(check(t, w, "Schulden (1)"))
+	mustSee(t, w, "Dit gaat naar wie de deelcode heeft: 2 gegevens, 1 document")
+	mustSee(t, w, "Bedrag: € 1.234,56")
+	shown := wiz.preview
+
+	if _, err := v.Update(f.income.ID, map[string]string{"amount": "9999"}); err != nil {
+		t.Fatal(err)
+	}
+	added, err := v.Add("income", map[string]string{"source": "Later", "amount": "5"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Delete(f.debt.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	tap(t, w, "Volgende")
+	tap(t, w, "Volgende")
+	test.Type(wiz.why.purposeE, "Kwijtschelding")
+	tap(t, w, "Volgende")
+	mustSee(t, w, "Inkomen, Schulden (2 gegevens, 1 document)")
+	tap(t, w, "Deling maken")
+	mustSee(t, w, "De deling is gemaakt")
+	file, err := os.Open(wiz.made.tempPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	r, err := bundle.Open(file, bundle.Options{Code: wiz.made.result.Code, Now: u.deps.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, _, err := r.Next(); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	recs := r.Records().Records
+	if len(recs) != len(shown.Records) {
+		t.Fatalf("signed %d records, the preview showed %d", len(recs), len(shown.Records))
+	}
+	for i, rec := range recs {
+		want := shown.Records[i]
+		if rec.ID != want.ID || rec.ID == added.ID {
+			t.Errorf("record %d is %s, the preview showed %s", i, rec.ID, want.ID)
+		}
+		got := rec.CanonicalFields()
+		if len(got) != len(want.Fields) {
+			t.Errorf("record %s signed with %v, the preview showed %+v", rec.ID, got, want.Fields)
+		}
+		for _, pf := range want.Fields {
+			if got[pf.ID] != pf.Value {
+				t.Errorf("record %s field %s signed as %q, shown as %q", rec.ID, pf.ID, got[pf.ID], pf.Value)
+			}
+		}
+	}
+	if strings.Contains(string(r.RecordsBytes()), "9999") {
+		t.Error("an edit made after the preview was signed")
+	}
 }
 
 // TestDemoCardParses checks the demo card shipped in assets is a valid card.

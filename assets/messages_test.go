@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 
+	"kluis/citizen/share"
+
 	"kluis/citizen/youth"
 	"kluis/intake"
 	"kluis/internal/errcode"
@@ -88,6 +90,9 @@ var otherSentinels = map[string]error{
 	"bundle.ErrKDFParameters":   bundle.ErrKDFParameters,
 	"bundle.ErrNotIdentity":     bundle.ErrNotIdentity,
 	"delegate.ErrBadContact":    delegate.ErrBadContact,
+	"share.ErrDocumentChanged":  share.ErrDocumentChanged,
+	"share.ErrSigned":           share.ErrSigned,
+	"share.ErrOutsideDraft":     share.ErrOutsideDraft,
 }
 
 // exportedErrVars parses the package in dir for exported variables named

@@ -15,10 +15,10 @@ import (
 
 // An Answer is what the citizen chose to send in reply to a request.
 type Answer struct {
-	// Scope is what goes: at most the request's BundleScope. Fields the
-	// request does not ask for are left out whatever Scope says; the
-	// citizen may leave out more (records, fields, documents).
-	Scope share.Scope
+	// Draft is what goes, as the citizen saw it: a share draft of at most
+	// what the request asks (Prepare makes one; its Narrow leaves out what
+	// the citizen unticked). Respond signs this draft, never a new one.
+	Draft *share.Draft
 	// Message is a short note to the organisation, if any.
 	Message string
 	// NotAfter is the bundle's expiry; the request's keep_until when zero.
@@ -35,12 +35,38 @@ type Answer struct {
 // request does not ask for.
 var ErrOutsideRequest = errors.New("the answer holds more than the request asks for")
 
-// Respond answers o with a share bundle written to w: the request's id,
-// case reference and purpose go into its manifest, it is encrypted to the
-// card the request carries, and the share is recorded in the vault (by
-// share.Create) and then in the request's thread. An expired request
-// (CodeExpired) or one refused before (ErrRefused) is not answered, and
-// nothing is written or recorded.
+// Prepare makes the draft of an answer to o: scope cut down to what the
+// request asks (Limit), collected from the vault once, with the request's
+// terms (its card, purpose, case reference and id; its keep_until as the
+// expiry). A screen shows the draft's Preview and answers with that draft.
+func Prepare(ctx context.Context, v *vault.Vault, o *request.Opened, scope share.Scope) (*share.Draft, error) {
+	scope, err := Limit(o.Request, v, scope)
+	if err != nil {
+		return nil, err
+	}
+	d, err := share.NewDraft(ctx, v, scope)
+	if err != nil {
+		return nil, err
+	}
+	d.Request = terms(o, share.Request{NotAfter: o.Request.KeepUntil})
+	return d, nil
+}
+
+// terms sets the request's own terms on req.
+func terms(o *request.Opened, req share.Request) share.Request {
+	req.To, req.Code, req.Purpose = o.Card, "", o.Request.Purpose
+	req.CaseReference, req.RequestID = o.Request.CaseReference, o.Request.ID
+	return req
+}
+
+// Respond answers o with a share bundle written to w: it signs a.Draft
+// (the draft the citizen saw) with the request's id, case reference and
+// purpose in its manifest, encrypted to the card the request carries, and
+// records the share in the vault (by share.Draft.Sign) and then in the
+// request's thread. An expired request (CodeExpired) or one refused
+// before (ErrRefused) is not answered, nor is a draft holding more than
+// the request asks (ErrOutsideRequest); then nothing is written or
+// recorded.
 func Respond(ctx context.Context, v *vault.Vault, o *request.Opened, a Answer, w io.Writer, progress share.Progress) (share.Result, error) {
 	now := a.Now
 	if now.IsZero() {
@@ -54,19 +80,20 @@ func Respond(ctx context.Context, v *vault.Vault, o *request.Opened, a Answer, w
 	} else if t.State(o.Request.ID) == "refused" {
 		return share.Result{}, ErrRefused
 	}
-	scope, err := Limit(o.Request, v, a.Scope)
-	if err != nil {
+	d := a.Draft
+	if d == nil {
+		return share.Result{}, share.ErrNothing
+	}
+	if err := within(o.Request, d); err != nil {
 		return share.Result{}, err
 	}
 	notAfter := a.NotAfter
 	if notAfter.IsZero() {
 		notAfter = o.Request.KeepUntil
 	}
-	res, err := share.Create(ctx, v, share.Request{
-		Scope: scope, To: o.Card, Created: now, NotAfter: notAfter, Purpose: o.Request.Purpose,
-		CaseReference: o.Request.CaseReference, RequestID: o.Request.ID, Message: a.Message,
-		Armor: a.Armor, Compress: a.Compress, File: a.File, Flush: a.Flush,
-	}, w, progress)
+	d.Request = terms(o, share.Request{Created: now, NotAfter: notAfter, Message: a.Message,
+		Armor: a.Armor, Compress: a.Compress, File: a.File, Flush: a.Flush})
+	res, err := d.Sign(ctx, w, progress)
 	if err != nil {
 		return res, err
 	}
@@ -74,6 +101,30 @@ func Respond(ctx context.Context, v *vault.Vault, o *request.Opened, a Answer, w
 	// nothing, since Timeline finds the answer among the shares.
 	_, err = RecordAnswer(v, o, res.Manifest, res.Records, res.Documents)
 	return res, err
+}
+
+// within refuses a draft that holds a category r does not ask for, or
+// does not leave out a field r does not ask for (ErrOutsideRequest).
+func within(r *request.Request, d *share.Draft) error {
+	s := d.Scope()
+	for _, c := range s.Categories {
+		if _, ok := r.Item(c); !ok {
+			return ErrOutsideRequest
+		}
+	}
+	for _, f := range r.BundleScope().ExcludedFields {
+		if !slices.Contains(s.ExcludedFields, f) {
+			return ErrOutsideRequest
+		}
+	}
+	for _, rec := range d.Preview().Records {
+		for _, f := range rec.Fields {
+			if !r.Asks(rec.Category, f.ID) {
+				return ErrOutsideRequest
+			}
+		}
+	}
+	return nil
 }
 
 // Limit returns s cut down to what request r asks: every field r does not ask for

@@ -41,7 +41,7 @@ func mustAdd(t *testing.T, v *vault.Vault, cat string, fields map[string]string)
 // second request is refused; the thread shows it all in order.
 func TestRespondAndThread(t *testing.T) {
 	v := newVault(t)
-	mustAdd(t, v, "income", map[string]string{"source": "Bakkerij De Vries", "amount": "1850,00", "period": "month", "iban": "NL91ABNA0417164300"})
+	income := mustAdd(t, v, "income", map[string]string{"source": "Bakkerij De Vries", "amount": "1850,00", "period": "month", "iban": "NL91ABNA0417164300"})
 	mustAdd(t, v, "costs", map[string]string{"kind": "rent", "payee": "deltaWonen", "amount": "725,00", "period": "month"})
 	mustAdd(t, v, "debts", map[string]string{"creditor": "Belastingdienst", "amount": "250,00"})
 	org := newOrg(t, "Gemeente Zwolle")
@@ -64,13 +64,29 @@ func TestRespondAndThread(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Asking for debts too is refused; the income IBAN is left out by choice.
-	if _, err := Respond(context.Background(), v, o, Answer{Scope: share.Scope{Categories: []string{"debts"}}, Now: now}, io.Discard, nil); !errors.Is(err, ErrOutsideRequest) {
+	// Asking for debts too is refused, in a draft or an answer; the income
+	// IBAN is left out by choice.
+	ctx := context.Background()
+	if _, err := Prepare(ctx, v, o, share.Scope{Categories: []string{"debts"}}); !errors.Is(err, ErrOutsideRequest) {
+		t.Fatalf("draft with debts: %v", err)
+	}
+	debts, err := share.NewDraft(ctx, v, share.Scope{Categories: []string{"debts"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Respond(ctx, v, o, Answer{Draft: debts, Now: now}, io.Discard, nil); !errors.Is(err, ErrOutsideRequest) {
 		t.Fatalf("answer with debts: %v", err)
 	}
+	d, err := Prepare(ctx, v, o, share.Scope{Categories: []string{"costs", "income"}, ExcludedFields: []string{"income.iban"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The answer is the draft as shown, whatever changes in the vault since.
+	if _, err := v.Update(income.ID, map[string]string{"source": "Later veranderd"}); err != nil {
+		t.Fatal(err)
+	}
 	var out bytes.Buffer
-	res, err := Respond(context.Background(), v, o, Answer{Now: now, Message: "Hierbij mijn gegevens.",
-		Scope: share.Scope{Categories: []string{"costs", "income"}, ExcludedFields: []string{"income.iban"}}}, &out, nil)
+	res, err := Respond(ctx, v, o, Answer{Draft: d, Now: now, Message: "Hierbij mijn gegevens."}, &out, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,6 +118,9 @@ func TestRespondAndThread(t *testing.T) {
 	if len(rs.Records) != 2 {
 		t.Fatalf("%d records", len(rs.Records))
 	}
+	if strings.Contains(string(r.RecordsBytes()), "Later veranderd") {
+		t.Error("the answer holds a change made after the draft")
+	}
 	for _, rec := range rs.Records {
 		if _, ok := rec.Fields["iban"]; ok || rec.Fields["payee"] != nil {
 			t.Fatalf("a left-out field went: %v", rec.Fields)
@@ -129,12 +148,12 @@ func TestRespondAndThread(t *testing.T) {
 	if _, err := Refuse(v, o2, now.Add(4*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Respond(context.Background(), v, o2, Answer{Now: now, Scope: share.Scope{Categories: []string{"income"}}}, io.Discard, nil); !errors.Is(err, ErrRefused) {
+	if _, err := Respond(context.Background(), v, o2, Answer{Now: now, Draft: answerDraft(t, v, o2)}, io.Discard, nil); !errors.Is(err, ErrRefused) {
 		t.Fatalf("answering a refused request: %v", err)
 	}
 	// An expired request cannot be answered, and nothing is written.
 	var none bytes.Buffer
-	if _, err := Respond(context.Background(), v, o, Answer{Now: o.Request.AnswerBy.Add(time.Hour), Scope: share.Scope{Categories: []string{"income"}}}, &none, nil); request.CodeOf(err) != request.CodeExpired || none.Len() != 0 {
+	if _, err := Respond(context.Background(), v, o, Answer{Now: o.Request.AnswerBy.Add(time.Hour), Draft: answerDraft(t, v, o)}, &none, nil); request.CodeOf(err) != request.CodeExpired || none.Len() != 0 {
 		t.Fatalf("answering an expired request: %v (%d bytes)", err, none.Len())
 	}
 	// Another case is another thread.
@@ -186,4 +205,14 @@ func TestRespondAndThread(t *testing.T) {
 	if count[ActionReceived] != 3 || count[ActionAnswered] != 1 || count[ActionRefused] != 1 || count[vault.ActionShareCreated] != 1 {
 		t.Fatalf("log %v", count)
 	}
+}
+
+// answerDraft is a draft of o's income.
+func answerDraft(t *testing.T, v *vault.Vault, o *request.Opened) *share.Draft {
+	t.Helper()
+	d, err := Prepare(context.Background(), v, o, share.Scope{Categories: []string{"income"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

@@ -1,3 +1,5 @@
+//go:build unix
+
 package delegation
 
 import (
@@ -9,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -56,11 +59,14 @@ func TestSyncthingTransport(t *testing.T) {
 	for i, n := range nodes {
 		cmd := exec.Command(bin, "serve", "--home", n.home, "--no-browser", "--no-restart", "--logfile", filepath.Join(dir, fmt.Sprintf("st%d.log", i)))
 		cmd.Env = append(os.Environ(), "STNOUPGRADE=1", "STNODEFAULTFOLDER=1", "HOME="+n.home)
+		// Its own process group, so that the cleanup stops whatever it
+		// started too before the test's folder is removed.
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() {
-			cmd.Process.Kill()
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 			cmd.Wait()
 		})
 	}

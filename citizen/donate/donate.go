@@ -18,7 +18,8 @@ import (
 // answers and a wijk, never a name, BSN, address or document — and may
 // change or skip any answer.
 
-// A Draft is a donation being prepared.
+// A Draft is a donation being prepared. Donation reads nothing from the
+// vault: the screen donates the draft it showed, with the citizen's changes.
 type Draft struct {
 	Index     *index.Parsed
 	Wijk      string

@@ -1,10 +1,8 @@
 package share
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 
@@ -64,31 +62,30 @@ func (s Scope) bundleScope() bundle.Scope {
 	return bundle.Scope{Categories: clone(s.Categories), Records: clone(s.Records), ExcludedFields: clone(s.ExcludedFields)}
 }
 
-// Collect gathers what a share of scope holds: the current version of every
-// record in its categories and of every single record, without the
-// excluded fields, and the documents linked to those records (streamed from
-// the vault under ctx when the bundle is written). The result has no
-// recipient, dates or purpose yet: Create fills those in.
+// collect reads what a share of scope holds, once: the current version
+// of every record in its categories and of every single record, without
+// the excluded fields, and the documents linked to those records with the
+// size and SHA-256 the vault has for them. NewDraft keeps the result.
 //
 // A single record that does not exist or is in the recycle bin is an error
 // (vault.ErrNotFound, vault.ErrDeleted); an empty result is ErrNothing.
-func Collect(ctx context.Context, v *vault.Vault, scope Scope) (*bundle.Share, error) {
+func collect(v *vault.Vault, scope Scope) (bundle.Scope, []bundle.Record, []draftDocument, error) {
 	if err := scope.Check(); err != nil {
-		return nil, err
+		return bundle.Scope{}, nil, nil, err
 	}
 	bs := scope.bundleScope()
-	s := &bundle.Share{}
+	var records []bundle.Record
 	seen := map[string]bool{}
 	add := func(r vault.Record) {
 		if !seen[r.ID] {
 			seen[r.ID] = true
-			s.Records = append(s.Records, sharedRecord(r, &bs))
+			records = append(records, sharedRecord(r, &bs))
 		}
 	}
 	for _, cat := range scope.Categories {
 		recs, err := v.List(cat)
 		if err != nil {
-			return nil, err
+			return bundle.Scope{}, nil, nil, err
 		}
 		for _, r := range recs {
 			add(r)
@@ -97,41 +94,37 @@ func Collect(ctx context.Context, v *vault.Vault, scope Scope) (*bundle.Share, e
 	for _, id := range scope.Records {
 		r, err := v.Get(id)
 		if err != nil {
-			return nil, fmt.Errorf("record %s: %w", id, err)
+			return bundle.Scope{}, nil, nil, fmt.Errorf("record %s: %w", id, err)
 		}
 		if r.Deleted {
-			return nil, fmt.Errorf("record %s: %w", id, vault.ErrDeleted)
+			return bundle.Scope{}, nil, nil, fmt.Errorf("record %s: %w", id, vault.ErrDeleted)
 		}
 		add(r)
 	}
-	s.Scope = bs
-	docs, err := v.Documents(false)
-	if err != nil {
-		return nil, err
+	if len(records) == 0 {
+		return bundle.Scope{}, nil, nil, ErrNothing
 	}
-	for _, d := range docs {
+	all, err := v.Documents(false)
+	if err != nil {
+		return bundle.Scope{}, nil, nil, err
+	}
+	var docs []draftDocument
+	for _, d := range all {
 		if d.Record == "" || !seen[d.Record] || slices.Contains(scope.ExcludedDocuments, d.ID) {
 			continue
 		}
-		id := d.ID
-		s.Documents = append(s.Documents, bundle.DocumentSource{
+		docs = append(docs, draftDocument{
 			Document: bundle.Document{ID: d.ID, Name: d.Name, MediaType: d.MediaType, Record: d.Record},
-			Size:     d.Size, SHA256: d.SHA256, Checked: true,
-			Write: func(w io.Writer) error {
-				_, err := v.ReadDocument(ctx, id, w)
-				return err
-			},
+			Size:     d.Size, SHA256: d.SHA256,
 		})
 	}
-	if len(s.Records) == 0 {
-		return nil, ErrNothing
-	}
-	return s, nil
+	return bs, records, docs, nil
 }
 
-// A Preview is exactly what a share would carry, for a person to check
-// before anything leaves the machine: every record with the fields that
-// go (in the schema's order, real values), and every document.
+// A Preview is exactly what a draft carries, for a person to check before
+// anything leaves the machine: every record with the fields that go (in
+// the schema's order, real values), and every document. Draft.Preview
+// makes it from the draft itself, so it is what Sign signs.
 type Preview struct {
 	Records   []PreviewRecord
 	Documents []PreviewDocument
@@ -162,6 +155,7 @@ type PreviewDocument struct {
 	Name      string
 	MediaType string
 	Size      int64
+	SHA256    string // lower-case hex, as collected: Sign refuses other content
 	Record    string // the shared record it belongs to
 }
 
@@ -174,19 +168,10 @@ func (p *Preview) Size() int64 {
 	return n
 }
 
-// PreviewOf collects scope (see Collect) and describes the result.
-func PreviewOf(ctx context.Context, v *vault.Vault, scope Scope) (*Preview, error) {
-	s, err := Collect(ctx, v, scope)
-	if err != nil {
-		return nil, err
-	}
-	return Describe(s), nil
-}
-
-// Describe says what a collected share carries.
-func Describe(s *bundle.Share) *Preview {
+// describe says what records and documents carry, as a Preview.
+func describe(records []bundle.Record, docs []draftDocument) *Preview {
 	p := &Preview{}
-	for _, r := range s.Records {
+	for _, r := range records {
 		fields := r.CanonicalFields()
 		pr := PreviewRecord{ID: r.ID, Category: r.Category}
 		cat, ok := schema.Lookup(r.Category)
@@ -206,8 +191,8 @@ func Describe(s *bundle.Share) *Preview {
 		}
 		p.Records = append(p.Records, pr)
 	}
-	for _, d := range s.Documents {
-		p.Documents = append(p.Documents, PreviewDocument{ID: d.ID, Name: d.Name, MediaType: d.MediaType, Size: d.Size, Record: d.Record})
+	for _, d := range docs {
+		p.Documents = append(p.Documents, PreviewDocument{ID: d.ID, Name: d.Name, MediaType: d.MediaType, Size: d.Size, SHA256: d.SHA256, Record: d.Record})
 	}
 	return p
 }

@@ -6,10 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
-	"kluis/citizen/youth"
+	"kluis/internal/errcode"
 	"kluis/sync/bundle"
 	"kluis/vault"
 )
@@ -18,10 +17,10 @@ import (
 // bundle id, its value an Info as JSON.
 const ObjectShare = "share"
 
-// A Request is everything a new share needs.
+// A Request is for whom, for what and until when a share is made: the
+// terms a Draft carries next to what it holds. A screen may fill them in
+// step by step before Sign; Sign checks them.
 type Request struct {
-	Scope Scope
-
 	// Exactly one of To and Code: the organisation's card, or a share code
 	// (bundle.NewShareCode) for an organisation without one, which must be
 	// passed on by another channel than the bundle.
@@ -53,7 +52,7 @@ type Request struct {
 
 	// Flush, when set, runs after the whole bundle was written and before
 	// the share is recorded: flush and sync the destination there, or make
-	// what must go with the bundle (a QR code). An error stops Create and
+	// what must go with the bundle (a QR code). An error stops Sign and
 	// nothing is recorded.
 	Flush func() error
 }
@@ -68,7 +67,7 @@ type Behalf struct {
 }
 
 // Progress reports how many bytes of the documents were written so far, of
-// total. It is called from the goroutine that runs Create.
+// total. It is called from the goroutine that runs Sign.
 type Progress func(done, total int64)
 
 // A Result is the share just made.
@@ -87,78 +86,13 @@ var ErrNoPurpose = errors.New("a share needs a purpose")
 // ErrNoExpiry means a request's expiry is not after its creation.
 var ErrNoExpiry = errors.New("a share needs an expiry in the future")
 
-// Create collects req.Scope, writes the bundle to w (streaming documents
-// from the vault), and then records the share in the vault together with
-// its activity-log entry, in one transaction. When Create returns an error
-// nothing was recorded and what was written to w must be thrown away.
-// Canceling ctx stops it between document chunks with ctx's error.
-// progress may be nil.
-func Create(ctx context.Context, v *vault.Vault, req Request, w io.Writer, progress Progress) (Result, error) {
-	req.Purpose = strings.TrimSpace(req.Purpose)
-	req.CaseReference = strings.TrimSpace(req.CaseReference)
-	if req.Created.IsZero() {
-		req.Created = time.Now()
-	}
-	switch {
-	case req.Purpose == "":
-		return Result{}, ErrNoPurpose
-	case !req.NotAfter.After(req.Created):
-		return Result{}, ErrNoExpiry
-	case (req.To == nil) == (req.Code == ""):
-		return Result{}, errors.New("a share is for exactly one organisation card or one share code")
-	}
-	if req.Behalf == nil {
-		// A young person shares only as the youth rule allows; a parent
-		// sharing on their behalf is a delegate (Behalf) and acts as such.
-		if err := youth.Apply(v, req.Created); err != nil {
-			return Result{}, err
-		}
-	}
-	s, err := Collect(ctx, v, req.Scope)
-	if err != nil {
-		return Result{}, err
-	}
-	keys, err := v.PublicKeys()
-	if err != nil {
-		return Result{}, err
-	}
-	s.Created, s.NotAfter, s.Purpose = req.Created, req.NotAfter, req.Purpose
-	s.CaseReference, s.RequestID, s.Message = req.CaseReference, req.RequestID, req.Message
-	s.Issuer = Issuer(v.Author().Person, keys)
-	s.To, s.Code, s.Armor, s.Compress = req.To, req.Code, req.Armor, req.Compress
-	var signer bundle.Signer = v
-	if req.Behalf != nil {
-		s.Issuer, s.OnBehalf, signer = req.Behalf.Issuer, req.Behalf.Certificate, req.Behalf.Signer
-	}
-	if progress != nil {
-		countDocuments(ctx, s, progress)
-	}
-	m, err := bundle.Write(w, s, signer)
-	if err != nil {
-		return Result{}, err
-	}
-	if err := ctx.Err(); err != nil {
-		return Result{}, err
-	}
-	if req.Flush != nil {
-		if err := req.Flush(); err != nil {
-			return Result{}, err
-		}
-	}
-	mraw, err := m.Marshal()
-	if err != nil {
-		return Result{}, err
-	}
-	info := newInfo(s, m, mraw, req)
-	detail := createdDetail(&info)
-	if m.OnBehalf != nil {
-		detail += behalfDetail(m)
-	}
-	if err := put(v, info, vault.Event{Action: vault.ActionShareCreated, Subject: m.ID, Detail: detail}); err != nil {
-		return Result{}, err
-	}
-	return Result{Info: info, Manifest: m, Code: s.Code, Records: len(s.Records), Documents: len(s.Documents)}, nil
-}
+// ErrDocumentChanged means a document of a draft is no longer the one
+// collected (another size or SHA-256) when the draft is signed: the share
+// is refused rather than carry what the citizen did not see.
+var ErrDocumentChanged = errcode.New("share.document_changed", "a document changed after the share was prepared")
+
+// ErrSigned means a draft was signed before: one draft makes one share.
+var ErrSigned = errcode.New("share.signed", "this share draft was signed already")
 
 // countDocuments makes every document's Write report progress over all
 // documents together, and stop when ctx is canceled.

@@ -35,6 +35,16 @@ func add(t *testing.T, v *vault.Vault, cat string, fields map[string]string) vau
 	return r
 }
 
+// create makes a draft of scope with the terms req and signs it.
+func create(ctx context.Context, v *vault.Vault, scope Scope, req Request, w io.Writer, progress Progress) (Result, error) {
+	d, err := NewDraft(ctx, v, scope)
+	if err != nil {
+		return Result{}, err
+	}
+	d.Request = req
+	return d.Sign(ctx, w, progress)
+}
+
 func open(t *testing.T, b []byte, org *bundle.OrgIdentity) (*bundle.Reader, map[string][]byte) {
 	t.Helper()
 	r, err := bundle.Open(bytes.NewReader(b), bundle.Options{Org: org})
@@ -77,10 +87,11 @@ func TestCreatePreviewRevokeReceipt(t *testing.T) {
 	scope := Scope{Categories: []string{"income"}, Records: []string{debt.ID},
 		ExcludedFields: []string{"income.iban", "debts.amount"}, ExcludedDocuments: []string{letter.ID}}
 
-	p, err := PreviewOf(ctx, v, scope)
+	d, err := NewDraft(ctx, v, scope)
 	if err != nil {
 		t.Fatal(err)
 	}
+	p := d.Preview()
 	if len(p.Records) != 3 || len(p.Documents) != 1 || p.Documents[0].ID != pay.ID || p.Size() != 7 {
 		t.Fatalf("preview = %+v", p)
 	}
@@ -97,8 +108,8 @@ func TestCreatePreviewRevokeReceipt(t *testing.T) {
 
 	var out bytes.Buffer
 	var last int64
-	res, err := Create(ctx, v, Request{Scope: scope, To: org.Card(), NotAfter: time.Now().Add(14 * 24 * time.Hour),
-		Purpose: " Aanvraag schuldhulp ", File: "x.kluis"}, &out, func(done, total int64) { last = done })
+	d.Request = Request{To: org.Card(), NotAfter: time.Now().Add(14 * 24 * time.Hour), Purpose: " Aanvraag schuldhulp ", File: "x.kluis"}
+	res, err := d.Sign(ctx, &out, func(done, total int64) { last = done })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,22 +181,22 @@ func TestCreateRefusesAndRecordsNothing(t *testing.T) {
 	ctx := context.Background()
 	code := bundle.NewShareCode()
 	in14 := time.Now().Add(14 * 24 * time.Hour)
-	if _, err := Create(ctx, v, Request{Scope: Scope{Categories: []string{"income"}}, Code: code, NotAfter: in14, Purpose: "x"}, io.Discard, nil); !errors.Is(err, ErrNothing) {
+	if _, err := create(ctx, v, Scope{Categories: []string{"income"}}, Request{Code: code, NotAfter: in14, Purpose: "x"}, io.Discard, nil); !errors.Is(err, ErrNothing) {
 		t.Errorf("empty scope: %v", err)
 	}
 	add(t, v, "income", map[string]string{"source": "UWV", "amount": "1"})
-	if _, err := Create(ctx, v, Request{Scope: Scope{Categories: []string{"income"}}, Code: code, NotAfter: in14}, io.Discard, nil); !errors.Is(err, ErrNoPurpose) {
+	if _, err := create(ctx, v, Scope{Categories: []string{"income"}}, Request{Code: code, NotAfter: in14}, io.Discard, nil); !errors.Is(err, ErrNoPurpose) {
 		t.Errorf("no purpose: %v", err)
 	}
-	if _, err := Create(ctx, v, Request{Scope: Scope{Categories: []string{"bogus"}}, Code: code, NotAfter: in14, Purpose: "x"}, io.Discard, nil); err == nil {
+	if _, err := create(ctx, v, Scope{Categories: []string{"bogus"}}, Request{Code: code, NotAfter: in14, Purpose: "x"}, io.Discard, nil); err == nil {
 		t.Error("unknown category accepted")
 	}
 	canceled, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, err := Create(canceled, v, Request{Scope: Scope{Categories: []string{"income"}}, Code: code, NotAfter: in14, Purpose: "x"}, io.Discard, nil); !errors.Is(err, context.Canceled) {
+	if _, err := create(canceled, v, Scope{Categories: []string{"income"}}, Request{Code: code, NotAfter: in14, Purpose: "x"}, io.Discard, nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("canceled: %v", err)
 	}
-	if _, err := Create(ctx, v, Request{Scope: Scope{Categories: []string{"income"}}, Code: code, NotAfter: in14, Purpose: "x",
+	if _, err := create(ctx, v, Scope{Categories: []string{"income"}}, Request{Code: code, NotAfter: in14, Purpose: "x",
 		Flush: func() error { return errors.New("disk full") }}, io.Discard, nil); err == nil {
 		t.Error("a failing Flush was ignored")
 	}
@@ -193,7 +204,7 @@ func TestCreateRefusesAndRecordsNothing(t *testing.T) {
 		t.Fatalf("refused shares were recorded: %+v", list)
 	}
 	var out bytes.Buffer
-	res, err := Create(ctx, v, Request{Scope: Scope{Categories: []string{"income"}}, Code: code, NotAfter: in14, Purpose: "x", Compress: true}, &out, nil)
+	res, err := create(ctx, v, Scope{Categories: []string{"income"}}, Request{Code: code, NotAfter: in14, Purpose: "x", Compress: true}, &out, nil)
 	if err != nil || res.Code != code || !res.Info.ByCode() {
 		t.Fatalf("share code: %+v, %v", res, err)
 	}
@@ -225,8 +236,8 @@ func TestYouthRuleWhenSharing(t *testing.T) {
 	v := newVault(t)
 	v.Add("personal", map[string]string{"surname": "de Boer", "birth_date": time.Now().AddDate(-14, 0, 0).Format("2006-01-02")})
 	v.Add("income", map[string]string{"source": "Bijbaan", "amount": "150"})
-	_, err := Create(context.Background(), v, Request{Code: "ABCD EFGH IJKL MNOP QRST UVWX", Purpose: "Stage",
-		NotAfter: time.Now().Add(48 * time.Hour), Scope: Scope{Categories: []string{"income"}}}, io.Discard, nil)
+	_, err := create(context.Background(), v, Scope{Categories: []string{"income"}}, Request{Code: "ABCD EFGH IJKL MNOP QRST UVWX", Purpose: "Stage",
+		NotAfter: time.Now().Add(48 * time.Hour)}, io.Discard, nil)
 	if !errors.Is(err, youth.ErrNeedsParent) {
 		t.Fatalf("a 14-year-old without a helper shared: %v", err)
 	}

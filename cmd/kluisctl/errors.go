@@ -25,10 +25,6 @@ func (c *cli) problem(key string, data map[string]any) error {
 	return c.tool().Problem(key, data)
 }
 
-// describe says what failed and why, in one line without the "kluisctl: "
-// prefix.
-func (c *cli) describe(err error) string { return c.tool().Describe(err) }
-
 // hint follows an unknown category, field or choice with where to look
 // them up.
 func (c *cli) hint(err error, msg string) string {

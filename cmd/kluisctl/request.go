@@ -369,10 +369,14 @@ func (c *cli) cmdShareAnswer() error {
 				scope.Records = append(scope.Records, r.ID)
 			}
 		}
+		d, err := cases.Prepare(ctx, v, req, scope)
+		if err != nil {
+			return c.answerProblem(err, target)
+		}
 		var res share.Result
 		err = writeAtomic(target, func(f *os.File) error {
 			w := bufio.NewWriterSize(f, 256<<10)
-			a := cases.Answer{Scope: scope, Message: message, NotAfter: notAfter, Now: now,
+			a := cases.Answer{Draft: d, Message: message, NotAfter: notAfter, Now: now,
 				Armor: o.armor, Compress: o.qr != "", File: target}
 			a.Flush = func() error {
 				if err := w.Flush(); err != nil {
@@ -387,16 +391,22 @@ func (c *cli) cmdShareAnswer() error {
 			res, err = cases.Respond(ctx, v, req, a, w, nil)
 			return err
 		})
-		switch {
-		case errors.Is(err, share.ErrNothing):
-			return c.problem("cli.share.error.nothing", nil)
-		case request.CodeOf(err) != "", errors.Is(err, cases.ErrRefused), errors.Is(err, cases.ErrOutsideRequest):
-			return c.requestProblem(err)
-		case errors.Is(err, vault.ErrLocked), errors.Is(err, vault.ErrDamaged):
-			return c.aboutVault(err)
-		case err != nil:
-			return c.about(err, "cli.what.file", map[string]any{"Path": target})
+		if err != nil {
+			return c.answerProblem(err, target)
 		}
 		return c.printShareCreated(res)
 	})
+}
+
+// answerProblem puts a failure to answer a request into target into words.
+func (c *cli) answerProblem(err error, target string) error {
+	switch {
+	case errors.Is(err, share.ErrNothing):
+		return c.problem("cli.share.error.nothing", nil)
+	case request.CodeOf(err) != "", errors.Is(err, cases.ErrRefused), errors.Is(err, cases.ErrOutsideRequest):
+		return c.requestProblem(err)
+	case errors.Is(err, vault.ErrLocked), errors.Is(err, vault.ErrDamaged):
+		return c.aboutVault(err)
+	}
+	return c.about(err, "cli.what.file", map[string]any{"Path": target})
 }

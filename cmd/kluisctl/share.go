@@ -145,15 +145,21 @@ func (c *cli) cmdShareCreate([]string) error {
 				scope.Records = append(scope.Records, r.ID)
 			}
 		}
-		req := share.Request{Scope: scope, To: card, Created: now, NotAfter: notAfter, Purpose: o.purpose,
+		// One draft, collected once, is what is signed (the share
+		// package's draft rule).
+		d, err := share.NewDraft(ctx, v, scope)
+		if err != nil {
+			return c.shareProblem(err, target, behalf != nil)
+		}
+		d.Request = share.Request{To: card, Created: now, NotAfter: notAfter, Purpose: o.purpose,
 			Armor: o.armor, Compress: o.qr != "", File: target, Behalf: behalf}
 		if o.shareCode {
-			req.Code = bundle.NewShareCode()
+			d.Code = bundle.NewShareCode()
 		}
 		var res share.Result
-		err := writeAtomic(target, func(f *os.File) error {
+		err = writeAtomic(target, func(f *os.File) error {
 			w := bufio.NewWriterSize(f, 256<<10)
-			req.Flush = func() error {
+			d.Flush = func() error {
 				if err := w.Flush(); err != nil {
 					return err
 				}
@@ -162,24 +168,30 @@ func (c *cli) cmdShareCreate([]string) error {
 				}
 				return nil
 			}
-			// Create logs the share before the file takes its name:
+			// Sign logs the share before the file takes its name:
 			// nothing leaves unlogged.
 			var err error
-			res, err = share.Create(ctx, v, req, w, nil)
+			res, err = d.Sign(ctx, w, nil)
 			return err
 		})
-		switch {
-		case errors.Is(err, share.ErrNothing):
-			return c.problem("cli.share.error.nothing", nil)
-		case errors.Is(err, vault.ErrLocked), errors.Is(err, vault.ErrDamaged):
-			return c.aboutVault(err)
-		case behalf != nil && strings.HasPrefix(string(bundle.CodeOf(err)), "behalf."):
-			return c.problem("cli.share.behalf.refused", map[string]any{"Reason": c.cat.T("error.bundle."+string(bundle.CodeOf(err)), nil)})
-		case err != nil:
-			return c.about(err, "cli.what.file", map[string]any{"Path": target})
+		if err != nil {
+			return c.shareProblem(err, target, behalf != nil)
 		}
 		return c.printShareCreated(res)
 	})
+}
+
+// shareProblem puts a failure to make a share to target into words.
+func (c *cli) shareProblem(err error, target string, onBehalf bool) error {
+	switch {
+	case errors.Is(err, share.ErrNothing):
+		return c.problem("cli.share.error.nothing", nil)
+	case errors.Is(err, vault.ErrLocked), errors.Is(err, vault.ErrDamaged):
+		return c.aboutVault(err)
+	case onBehalf && strings.HasPrefix(string(bundle.CodeOf(err)), "behalf."):
+		return c.problem("cli.share.behalf.refused", map[string]any{"Reason": c.cat.T("error.bundle."+string(bundle.CodeOf(err)), nil)})
+	}
+	return c.about(err, "cli.what.file", map[string]any{"Path": target})
 }
 
 // writeQR writes a QR code of the bundle's kluis: link. Only small bundles

@@ -248,7 +248,3 @@ func ReadSignedHead(r *bufio.Reader, limit int) ([]byte, error) {
 	}
 	return out, nil
 }
-
-type hlcT = hlc.Timestamp
-
-func parseRecipient(s string) (*age.X25519Recipient, error) { return age.ParseX25519Recipient(s) }

@@ -1,0 +1,130 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+
+	"kluis/citizen/share"
+	"kluis/sync/bundle"
+)
+
+// compressBelow: a share whose documents are this small may fit in a link
+// or QR code, so it is compressed.
+const compressBelow = 4 << 10
+
+// checkStep is the wizard's last question: check and share. It sums up
+// the draft and the choices; "Deling maken" signs that draft.
+type checkStep struct {
+	w   *shareWizard
+	end time.Time // the expiry shown, which is the one signed
+}
+
+func (s *checkStep) content() fyne.CanvasObject {
+	w, u := s.w, s.w.u
+	s.end, _ = w.until.notAfter()
+	end := s.end
+	p := w.preview
+	col := container.NewVBox(paragraph(lang.L("app.wizard.check_intro")))
+	row := func(label, value string) {
+		col.Add(container.New(tightRows{}, &widget.Label{Text: label, TextStyle: fyne.TextStyle{Bold: true}}, paragraph(value)))
+	}
+	row(lang.L("app.wizard.check_to"), w.recipientName())
+	seen := map[string]bool{}
+	for _, r := range p.Records {
+		seen[r.Category] = true
+	}
+	var cats []string
+	for _, c := range categoriesOf(seen) {
+		cats = append(cats, u.cat.Category(c))
+	}
+	row(lang.L("app.wizard.check_what"), t("app.shares.what", map[string]any{"Categories": strings.Join(cats, ", "),
+		"Records":   countWord(len(p.Records), "app.shares.records_one", "app.shares.records"),
+		"Documents": countWord(len(p.Documents), "app.shares.documents_one", "app.shares.documents")}))
+	row(lang.L("app.wizard.check_until"), formatDateTime(end))
+	row(lang.L("app.wizard.check_purpose"), w.purpose)
+	if w.caseRef != "" {
+		row(lang.L("app.wizard.check_case"), w.caseRef)
+	}
+	col.Add(widget.NewSeparator())
+	col.Add(paragraph(lang.L("app.wizard.check_note")))
+	w.focusFirst = w.next
+	return container.NewVScroll(container.New(&formColumn{width: 640}, col))
+}
+
+func (s *checkStep) done() string { return "" }
+
+// create signs the draft the preview showed, with the expiry this step
+// showed, into a temporary file, with progress and Stop; nothing is read
+// from the vault again but the documents' content, which must be what the
+// draft collected.
+func (s *checkStep) create() {
+	w, u := s.w, s.w.u
+	if u.vault() == nil || w.draft == nil {
+		return
+	}
+	if !s.end.After(u.deps.Now()) {
+		w.say(lang.L("app.wizard.date_past"))
+		return
+	}
+	d := w.draft
+	d.Request = share.Request{To: w.card, Created: u.deps.Now(), NotAfter: s.end,
+		Purpose: w.purpose, CaseReference: w.caseRef, Compress: w.preview.Size() <= compressBelow}
+	if w.useCode || w.card == nil {
+		d.To, d.Code = nil, bundle.NewShareCode()
+	}
+	var res share.Result
+	var path string
+	var data []byte
+	u.run(lang.L("app.wizard.creating"), true, func(ctx context.Context, progress Progress) error {
+		f, err := os.CreateTemp("", "kluis-deling-*.kluis")
+		if err != nil {
+			return err
+		}
+		path = f.Name()
+		bw := bufio.NewWriterSize(f, 256<<10)
+		d.Flush = func() error {
+			if err := bw.Flush(); err != nil {
+				return err
+			}
+			return f.Sync()
+		}
+		res, err = d.Sign(ctx, bw, func(done, total int64) {
+			if total > 0 {
+				progress(float64(done) / float64(total))
+			}
+		})
+		if err == nil {
+			data, err = readIfSmall(f)
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil && res.Manifest == nil {
+			os.Remove(path)
+		}
+		return err
+	}, func(err error) {
+		switch {
+		case res.Manifest != nil:
+			// Made and recorded; a failure after that only loses the link.
+		case isCanceled(err) || errors.Is(err, context.Canceled):
+			u.showStopped()
+			return
+		case err != nil:
+			u.showError(err)
+			return
+		}
+		m := w.made
+		m.result, m.tempPath, m.data = &res, path, data
+		w.show()
+	})
+}

@@ -1,0 +1,201 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"github.com/skip2/go-qrcode"
+
+	"kluis/citizen/share"
+	"kluis/sync/bundle"
+)
+
+// madeStep is the wizard's result: the share made, to save as a file, or
+// to copy as a link or show as a QR code when it is small enough, with its
+// share code when it has one.
+type madeStep struct {
+	w        *shareWizard
+	result   *share.Result
+	tempPath string // the bundle, until the person saves it
+	saved    string // where it was saved
+	data     []byte // the bundle's bytes when small enough for a link
+	left     bool   // leave without asking
+}
+
+func (s *madeStep) content() fyne.CanvasObject {
+	u, res := s.w.u, s.result
+	col := container.NewVBox(
+		&widget.Label{Text: lang.L("app.wizard.made_title"), SizeName: theme.SizeNameSubHeadingText, TextStyle: fyne.TextStyle{Bold: true}},
+	)
+	if res.Code != "" {
+		col.Add(paragraph(t("app.wizard.made_code_intro", map[string]any{"Date": formatDateTime(res.Manifest.NotAfter)})))
+	} else {
+		col.Add(paragraph(t("app.wizard.made_intro", map[string]any{"Org": res.Manifest.Recipient.Org,
+			"Date": formatDateTime(res.Manifest.NotAfter)})))
+	}
+	save := &widget.Button{Text: lang.L("app.wizard.save_file"), Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: s.onSaveFile}
+	savedLabel := paragraph("")
+	if s.saved != "" {
+		savedLabel.SetText(t("app.wizard.saved", map[string]any{"Path": s.saved}))
+	} else {
+		savedLabel.Hide()
+	}
+	col.Add(container.NewHBox(save))
+	col.Add(savedLabel)
+	if res.Code != "" {
+		col.Add(widget.NewSeparator())
+		col.Add(&widget.Label{Text: lang.L("app.wizard.code_label"), TextStyle: fyne.TextStyle{Bold: true}})
+		col.Add(&widget.Label{Text: res.Code.String(), SizeName: theme.SizeNameHeadingText,
+			TextStyle: fyne.TextStyle{Monospace: true, Bold: true}, Selectable: true})
+		col.Add(notice(theme.WarningIcon(), lang.L("app.wizard.code_warning")))
+	}
+	if uri := s.link(); uri != "" {
+		copied := paragraph(lang.L("app.wizard.link_copied"))
+		copied.Hide()
+		copyBtn := &widget.Button{Text: lang.L("app.wizard.copy_link"), Icon: theme.ContentCopyIcon(), OnTapped: func() {
+			u.touch()
+			u.copyForAWhile(uri)
+			copied.Show()
+		}}
+		col.Add(widget.NewSeparator())
+		col.Add(paragraph(lang.L("app.wizard.link_intro")))
+		col.Add(container.NewHBox(copyBtn))
+		col.Add(copied)
+		if img := qrImage(uri); img != nil {
+			col.Add(paragraph(lang.L("app.wizard.qr_intro")))
+			col.Add(container.NewHBox(img))
+		}
+	} else {
+		col.Add(paragraph(lang.L("app.wizard.too_big_for_link")))
+	}
+	s.w.focusFirst = save
+	return container.NewVScroll(container.New(&formColumn{width: 680}, col))
+}
+
+func (s *madeStep) done() string { return "" }
+
+// link is the kluis: link of a small bundle, or "" when it does not fit.
+func (s *madeStep) link() string {
+	if s.data == nil {
+		return ""
+	}
+	uri := bundle.BundleURI(s.data)
+	if len(uri) > bundle.MaxURILength {
+		return ""
+	}
+	return uri
+}
+
+func (s *madeStep) onSaveFile() {
+	u := s.w.u
+	u.touch()
+	if s.tempPath == "" || s.result == nil {
+		return
+	}
+	u.pickSaveFile(lang.L("app.wizard.save_place"), shareFileName(u.deps.Now()), s.saveTo)
+}
+
+// saveTo copies the made bundle to path and notes the place with the share.
+func (s *madeStep) saveTo(path string) {
+	if s.w.u.vault() == nil {
+		return
+	}
+	s.w.u.saveShareFile(s.tempPath, s.result.Info.ID, path, func() {
+		s.saved = path
+		s.w.show()
+	})
+}
+
+// cleanUp removes the temporary bundle.
+func (s *madeStep) cleanUp() {
+	if s.tempPath != "" {
+		os.Remove(s.tempPath)
+		s.tempPath = ""
+	}
+	s.data = nil
+}
+
+// readIfSmall reads the bundle back when it fits in a link.
+func readIfSmall(f *os.File) ([]byte, error) {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(io.LimitReader(f, bundle.MaxURILength+1))
+	if err != nil || len(b) > bundle.MaxURILength {
+		return nil, err
+	}
+	return b, nil
+}
+
+// qrImage is a QR code of uri, or nil when it does not fit in one.
+func qrImage(uri string) fyne.CanvasObject {
+	q, err := qrcode.New(uri, qrcode.Low)
+	if err != nil {
+		return nil
+	}
+	img := canvas.NewImageFromImage(q.Image(720))
+	img.FillMode = canvas.ImageFillContain
+	img.ScaleMode = canvas.ImageScalePixels
+	img.SetMinSize(fyne.NewSize(460, 460))
+	return img
+}
+
+// saveShareFile copies a made bundle (or answer) from its temporary file
+// src to path, through a temporary file there, with progress and Stop, and
+// notes the place with share id. saved runs on the UI goroutine when done.
+func (u *UI) saveShareFile(src, id, path string, saved func()) {
+	v := u.vault()
+	if v == nil || src == "" {
+		return
+	}
+	u.run(lang.L("app.wizard.saving"), true, func(ctx context.Context, progress Progress) error {
+		in, err := os.Open(src)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		fi, err := in.Stat()
+		if err != nil {
+			return err
+		}
+		err = writeFileSafely(path, func(out io.Writer) error {
+			pw := &progressWriter{w: out, total: fi.Size(), progress: progress}
+			_, err := io.Copy(pw, &ctxReader{ctx: ctx, r: in})
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		return share.SetFile(v, id, path)
+	}, func(err error) {
+		switch {
+		case isCanceled(err) || errors.Is(err, context.Canceled):
+			u.showStopped()
+		case err != nil:
+			u.showError(err)
+		default:
+			saved()
+		}
+	})
+}
+
+// ctxReader stops reading when ctx is canceled.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
