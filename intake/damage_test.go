@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // A damaged intake store is refused before anything is written, the way a
@@ -44,7 +46,6 @@ func TestDamagedStoreIsRefusedBeforeWriting(t *testing.T) {
 	}
 	freelist, hwm := le.Uint64(meta[32:]), le.Uint64(meta[40:])
 	damages := map[string]func(b []byte) []byte{
-		"empty":     func(b []byte) []byte { return b[:0] },
 		"cut short": func(b []byte) []byte { return b[:int(hwm)*pageSize/2] },
 		"both meta pages": func(b []byte) []byte {
 			b[16] ^= 0xFF
@@ -103,6 +104,14 @@ func TestDamagedStoreIsRefusedBeforeWriting(t *testing.T) {
 	if detected == 0 {
 		t.Errorf("none of %d damaged leaf pages was found", len(leaves))
 	}
+	// An empty file is what a crash while creating the store leaves: it
+	// opens as a new store.
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := reopen(); err != nil {
+		t.Errorf("an empty store file: %v, want a new store", err)
+	}
 	// The test's own cleanup checks the store: give it the good file back.
 	if err := os.WriteFile(path, good, 0o600); err != nil {
 		t.Fatal(err)
@@ -112,4 +121,44 @@ func TestDamagedStoreIsRefusedBeforeWriting(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.store = s
+}
+
+// The intake store keeps a bundle's records in one value, which may be
+// larger than a vault's values: the store writes it, and opens again.
+func TestLargeValueOpensAgain(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	big := bytes.Repeat([]byte("x"), 40<<20)
+	key := bytes.Repeat([]byte{1}, 16)
+	scratch := []byte("scratch") // a bucket the store does not read when it opens
+	if err := w.store.db.Update(func(tx *bolt.Tx) error {
+		if _, err := tx.CreateBucket(scratch); err != nil {
+			return err
+		}
+		return w.store.put(tx, scratch, key, big)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	w.store.Close()
+	s, err := Open(w.dir, w.org, &Options{Now: w.clock.now})
+	if err != nil {
+		t.Fatalf("a store with a 40 MiB value: %v", err)
+	}
+	w.store = s
+	err = s.db.View(func(tx *bolt.Tx) error {
+		got, err := s.get(tx, scratch, key)
+		if err == nil && !bytes.Equal(got, big) {
+			err = errors.New("the value changed")
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Update(func(tx *bolt.Tx) error { return s.put(tx, scratch, key, make([]byte, maxValue)) }); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("a value over the limit: %v, want ErrTooLarge", err)
+	}
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(scratch) }); err != nil {
+		t.Fatal(err)
+	}
 }

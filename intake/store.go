@@ -133,19 +133,27 @@ func Open(dir string, org *bundle.OrgIdentity, opts *Options) (*Store, error) {
 	return s, nil
 }
 
+// maxValue bounds a value of the intake store. An import keeps its
+// bundle's records.json (at most 64 MiB, bundle.Limits.MaxRecords) and its
+// manifest in one sealed JSON value, base64 inside JSON (4/3 larger), and a
+// tally keeps one entry per donor; both fit. The store refuses to write a
+// larger value, and the structure check before opening refuses a file that
+// holds one, so no length read from the file makes the store allocate more.
+const maxValue = 128 << 20
+
 // layout is what the structure check before opening (boltfile.Check)
 // allows in each bucket: every key an id of 16 bytes but meta's, and no
-// value over boltfile.MaxValue.
+// value over maxValue.
 var layout = &boltfile.Layout{
 	Buckets: map[string]boltfile.Rule{
 		string(bucketMeta):     {MinKey: 1, MaxKey: 64, MaxValue: 1 << 16},
-		string(bucketImports):  {MinKey: 16, MaxKey: 16, MaxValue: boltfile.MaxValue},
+		string(bucketImports):  {MinKey: 16, MaxKey: 16, MaxValue: maxValue},
 		string(bucketGone):     {MinKey: 16, MaxKey: 16, MaxValue: 1 << 10},
-		string(bucketIndexes):  {MinKey: 16, MaxKey: 16, MaxValue: boltfile.MaxValue},
-		string(bucketTallies):  {MinKey: 16, MaxKey: 16, MaxValue: boltfile.MaxValue},
-		string(bucketRequests): {MinKey: 16, MaxKey: 16, MaxValue: boltfile.MaxValue},
+		string(bucketIndexes):  {MinKey: 16, MaxKey: 16, MaxValue: maxValue},
+		string(bucketTallies):  {MinKey: 16, MaxKey: 16, MaxValue: maxValue},
+		string(bucketRequests): {MinKey: 16, MaxKey: 16, MaxValue: maxValue},
 	},
-	Other: boltfile.Rule{MinKey: 1, MaxKey: 1 << 15, MaxValue: boltfile.MaxValue},
+	Other: boltfile.Rule{MinKey: 1, MaxKey: 1 << 15, MaxValue: maxValue},
 }
 
 // openDB opens the bbolt file: boltfile.Open checks an existing file's
@@ -201,7 +209,7 @@ func (s *Store) init() error {
 	if err != nil || len(key) != boltfile.KeySize {
 		return fmt.Errorf("%w: data key", ErrDamaged)
 	}
-	s.seal, err = boltfile.NewSealer(key, sealDomain)
+	s.seal, err = boltfile.NewSealer(key, sealDomain, maxValue)
 	clear(key)
 	if err != nil {
 		return err
@@ -229,7 +237,7 @@ func (s *Store) create() error {
 	if err := w.Close(); err != nil {
 		return err
 	}
-	s.seal, err = boltfile.NewSealer(key, sealDomain)
+	s.seal, err = boltfile.NewSealer(key, sealDomain, maxValue)
 	clear(key)
 	if err != nil {
 		return err
@@ -276,7 +284,7 @@ func (s *Store) open(bucket, key, sealed []byte) ([]byte, error) {
 // check to accept on the next open is refused, so the store never holds
 // what would make it unopenable.
 func (s *Store) put(tx *bolt.Tx, bucket, key, plain []byte) error {
-	if len(plain) > boltfile.MaxValue-boltfile.Overhead {
+	if len(plain) > maxValue-boltfile.Overhead {
 		return fmt.Errorf("%w: %d bytes", ErrTooLarge, len(plain))
 	}
 	return tx.Bucket(bucket).Put(key, s.seal.Seal(bucket, key, plain))

@@ -16,4 +16,6 @@ const sealDomain = "kluis/v1"
 
 const sealOverhead = boltfile.Overhead
 
-func newSealer(dataKey []byte) (*sealer, error) { return boltfile.NewSealer(dataKey, sealDomain) }
+func newSealer(dataKey []byte) (*sealer, error) {
+	return boltfile.NewSealer(dataKey, sealDomain, maxValueSize)
+}

@@ -16,17 +16,19 @@ import (
 var ErrInUse = errors.New("the file is open elsewhere")
 
 // Open opens the bbolt file at path. An existing file is checked first
-// (Check, against layout; an empty file is damage), then opened under Guard
+// (Check, against layout), then opened under Guard
 // with o (whose Timeout must be set, or a second Open waits for ever). A
 // file bbolt cannot read, or one shorter than its meta page says, is a
 // *DamageError; a lock not granted in time is ErrInUse. When mustExist is
-// set, a missing file is an error wrapping os.ErrNotExist, else it is
-// created.
+// set, a missing or empty file is an error (wrapping os.ErrNotExist, or
+// damage), else it is created: an empty file is what a crash while
+// creating one leaves, and bbolt makes it a new file.
 func Open(path string, layout *Layout, o bolt.Options, mustExist bool) (*bolt.DB, error) {
 	fi, err := os.Stat(path)
 	switch {
-	case err == nil && fi.Size() == 0:
+	case err == nil && fi.Size() == 0 && mustExist:
 		return nil, damaged("the file is empty", nil)
+	case err == nil && fi.Size() == 0:
 	case err == nil:
 		if err := Check(path, layout); err != nil {
 			return nil, err

@@ -27,10 +27,12 @@ const Overhead = 1 + chacha20poly1305.NonceSizeX + chacha20poly1305.Overhead
 // KeySize is the length of a data key.
 const KeySize = chacha20poly1305.KeySize
 
-// MaxValue bounds every value a store keeps: a store refuses to write a
-// larger one, Open treats a larger one as damage, and Check refuses a file
-// that holds one, so no length read from a file can make Kluis allocate
-// more than this.
+// MaxValue is the vault's bound on every value it keeps: it refuses to
+// write a larger one, a Sealer made with this limit treats a larger one as
+// damage, and Check (with the vault's layout) refuses a file that holds
+// one, so no length read from the file can make Kluis allocate more. A
+// store with larger values (the intake store keeps a whole bundle's
+// records in one) sets its own limit the same way.
 const MaxValue = 16 << 20
 
 // ErrUnseal means a sealed value does not authenticate (or is not one).
@@ -40,16 +42,18 @@ var ErrUnseal = errors.New("value does not authenticate")
 type Sealer struct {
 	aead   cipher.AEAD
 	domain string
+	limit  int
 }
 
-// NewSealer returns a Sealer for the data key (KeySize bytes) and the
-// store's domain, such as "kluis/v1".
-func NewSealer(key []byte, domain string) (*Sealer, error) {
+// NewSealer returns a Sealer for the data key (KeySize bytes), the store's
+// domain, such as "kluis/v1", and the store's limit on a sealed value:
+// Open treats a longer one as damage.
+func NewSealer(key []byte, domain string, limit int) (*Sealer, error) {
 	aead, err := chacha20poly1305.NewX(key)
 	if err != nil {
 		return nil, err
 	}
-	return &Sealer{aead: aead, domain: domain}, nil
+	return &Sealer{aead: aead, domain: domain, limit: limit}, nil
 }
 
 func (s *Sealer) associatedData(bucket, key []byte) []byte {
@@ -86,7 +90,7 @@ func (s *Sealer) SealTo(dst, bucket, key, plaintext []byte) []byte {
 // to dst (which may be nil). The result never aliases the sealed input, so
 // it stays valid after the transaction that read it.
 func (s *Sealer) Open(dst, bucket, key, sealed []byte) ([]byte, error) {
-	if len(sealed) < Overhead || len(sealed) > MaxValue || sealed[0] != sealVersion {
+	if len(sealed) < Overhead || len(sealed) > s.limit || sealed[0] != sealVersion {
 		return nil, ErrUnseal
 	}
 	nonce := sealed[1 : 1+chacha20poly1305.NonceSizeX]

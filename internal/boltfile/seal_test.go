@@ -9,8 +9,8 @@ import (
 func TestSealBindsPlaceAndDomain(t *testing.T) {
 	t.Parallel()
 	key := bytes.Repeat([]byte{7}, KeySize)
-	vault, _ := NewSealer(key, "kluis/v1")
-	intake, _ := NewSealer(key, "kluis-intake/v1")
+	vault, _ := NewSealer(key, "kluis/v1", MaxValue)
+	intake, _ := NewSealer(key, "kluis-intake/v1", MaxValue)
 	sealed := vault.Seal([]byte("records"), []byte("k1"), []byte("waarde"))
 	if len(sealed) != Overhead+len("waarde") {
 		t.Fatalf("sealed %d bytes", len(sealed))
@@ -30,6 +30,10 @@ func TestSealBindsPlaceAndDomain(t *testing.T) {
 			return vault.Open(nil, []byte("records"), []byte("k1"), b)
 		},
 		"cut short": func() ([]byte, error) { return vault.Open(nil, []byte("records"), []byte("k1"), sealed[:Overhead-1]) },
+		"over the limit": func() ([]byte, error) {
+			small, _ := NewSealer(key, "kluis/v1", len(sealed)-1)
+			return small.Open(nil, []byte("records"), []byte("k1"), sealed)
+		},
 		"other format": func() ([]byte, error) {
 			return vault.Open(nil, []byte("records"), []byte("k1"), append([]byte{2}, sealed[1:]...))
 		},
