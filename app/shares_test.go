@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
 
 	"kluis/assets"
@@ -431,5 +432,35 @@ func TestShareWizardSignsWhatItShowed(t *testing.T) {
 func TestDemoCardParses(t *testing.T) {
 	if _, err := bundle.ParseCard(assets.DemoCard); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// While the draft of the latest choice is still being made, the wizard
+// does not move on: the next steps would show, and the last would sign, a
+// draft of an older choice. A draft that arrives after the step was left
+// replaces nothing.
+func TestShareWizardWaitsForTheLatestDraft(t *testing.T) {
+	f := newShareFixture(t)
+	u, w := f.u, f.w
+	u.shell.select_("shares")
+	tap(t, w, "Nieuwe deling")
+	wiz := currentWizard(t, u)
+	wiz.to.radio.SetSelected("Geen kaart: deel met een code")
+	tap(t, w, "Volgende")
+	test.Tap(check(t, w, "Inkomen (1)"))
+	if wiz.draft == nil || wiz.what.collecting {
+		t.Fatal("no draft after a choice (tests make it inline)")
+	}
+	wiz.what.collecting = true
+	if msg := wiz.what.done(); msg != lang.L("app.wizard.scope_busy") {
+		t.Fatalf("done while a draft is being made: %q", msg)
+	}
+	wiz.what.collecting = false
+	before := wiz.what.previewN
+	if msg := wiz.what.done(); msg != "" {
+		t.Fatalf("done with a draft: %q", msg)
+	}
+	if wiz.what.previewN == before {
+		t.Error("leaving the step does not make a draft still on its way stale")
 	}
 }

@@ -33,6 +33,10 @@ type scopeStep struct {
 	preview  *previewPane
 	scroll   *container.Scroll // the checkboxes
 	previewN int               // sequence of drafts made; older answers are dropped
+	// collecting is set while the draft of the latest choice is being
+	// made: the step cannot be left then, or the next steps would show
+	// (and the last sign) a draft of an older choice.
+	collecting bool
 }
 
 // scopeCategory is what is chosen within one category.
@@ -65,9 +69,15 @@ func (s *scopeStep) content() fyne.CanvasObject {
 
 func (s *scopeStep) done() string {
 	w := s.w
+	if s.collecting {
+		return lang.L("app.wizard.scope_busy")
+	}
 	if w.draft == nil || w.preview == nil || len(w.preview.Records) == 0 {
 		return lang.L("app.wizard.scope_missing")
 	}
+	// Leaving the step: a draft still on its way must not replace the
+	// one the next steps show.
+	s.previewN++
 	return ""
 }
 
@@ -283,6 +293,7 @@ func (s *scopeStep) updateDraft() {
 	s.previewN++
 	n := s.previewN
 	scope := s.scope()
+	s.collecting = true
 	runQuiet(u, func() (*share.Draft, error) {
 		d, err := share.NewDraft(context.Background(), v, scope)
 		if errors.Is(err, share.ErrNothing) {
@@ -293,6 +304,7 @@ func (s *scopeStep) updateDraft() {
 		if n != s.previewN {
 			return
 		}
+		s.collecting = false
 		if err != nil {
 			u.showError(err)
 			return

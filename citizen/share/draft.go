@@ -91,8 +91,12 @@ var ErrOutsideDraft = errcode.New("share.outside_draft", "the choice holds more 
 // that s does not leave out. The terms are d's. It is how a screen turns
 // what the citizen unticks in a preview into the draft it signs. A
 // category or record that d does not hold is ErrOutsideDraft; an empty
-// result is ErrNothing.
+// result is ErrNothing. A draft that was signed is not narrowed
+// (ErrSigned): its copy could be signed again.
 func (d *Draft) Narrow(s Scope) (*Draft, error) {
+	if d.signed {
+		return nil, ErrSigned
+	}
 	if err := s.Check(); err != nil {
 		return nil, err
 	}

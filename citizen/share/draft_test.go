@@ -3,6 +3,8 @@ package share
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"reflect"
@@ -57,7 +59,7 @@ func TestSignSignsTheDraftNotTheVault(t *testing.T) {
 	signed := describe(r.Records().Records, nil)
 	for _, doc := range r.Records().Documents {
 		signed.Documents = append(signed.Documents, PreviewDocument{ID: doc.ID, Name: doc.Name, MediaType: doc.MediaType,
-			Record: doc.Record, Size: int64(len(docs[doc.Name])), SHA256: shown.Documents[0].SHA256})
+			Record: doc.Record, Size: int64(len(docs[doc.Name])), SHA256: sha256Hex(docs[doc.Name])})
 	}
 	if !reflect.DeepEqual(signed, shown) {
 		t.Errorf("signed what the preview did not show:\nshown  %+v\nsigned %+v", shown, signed)
@@ -110,6 +112,63 @@ func TestSignRefusesAChangedDocument(t *testing.T) {
 	if list, _ := List(v); len(list) != 0 {
 		t.Errorf("a refused share was recorded: %+v", list)
 	}
+}
+
+// A document put in the recycle bin after the preview is shared as the
+// preview showed it: the draft is a snapshot, and its content is still
+// what was shown (size and SHA-256 checked while it streams).
+func TestSignAfterADocumentWentToTheBin(t *testing.T) {
+	v := newVault(t)
+	ctx := context.Background()
+	org, err := bundle.GenerateOrgIdentity("Gemeente Zwolle", "", nil, time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	income := add(t, v, "income", map[string]string{"source": "UWV", "amount": "1"})
+	doc, err := v.AddDocument(ctx, "loonstrook.pdf", strings.NewReader("payslip"), vault.DocumentOptions{Record: income.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := NewDraft(ctx, v, Scope{Categories: []string{"income"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.DeleteDocument(doc.ID); err != nil {
+		t.Fatal(err)
+	}
+	d.Request = Request{To: org.Card(), NotAfter: time.Now().Add(time.Hour), Purpose: "x"}
+	var out bytes.Buffer
+	if _, err := d.Sign(ctx, &out, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, docs := open(t, out.Bytes(), org)
+	if got := docs["loonstrook.pdf"]; string(got) != "payslip" || d.Preview().Documents[0].SHA256 != sha256Hex(got) {
+		t.Errorf("signed document %q, the preview showed %+v", got, d.Preview().Documents)
+	}
+}
+
+// A draft that was signed cannot be signed again, also not through a
+// narrowed copy.
+func TestNarrowOfASignedDraft(t *testing.T) {
+	v := newVault(t)
+	ctx := context.Background()
+	add(t, v, "income", map[string]string{"source": "UWV", "amount": "1"})
+	d, err := NewDraft(ctx, v, Scope{Categories: []string{"income"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Request = Request{Code: bundle.NewShareCode(), NotAfter: time.Now().Add(time.Hour), Purpose: "x"}
+	if _, err := d.Sign(ctx, io.Discard, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Narrow(Scope{Categories: []string{"income"}}); !errors.Is(err, ErrSigned) {
+		t.Fatalf("Narrow of a signed draft: %v, want ErrSigned", err)
+	}
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // TestNarrowReadsNoVault: narrowing keeps the draft's records (as
