@@ -17,6 +17,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"kluis/internal/safetext"
 	"kluis/sync/hlc"
 )
 
@@ -513,7 +514,10 @@ func cleanDocName(name string) (string, error) {
 	if name == "" || name == "." || name == "/" || !utf8.ValidString(name) {
 		return "", ErrBadDocumentName
 	}
-	if strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+	// No hidden characters (package safetext): a name like
+	// "factuur\u202Efdp.exe" reads as another file type, and a bundle
+	// refuses it, so a document could never be shared.
+	if _, _, hidden := safetext.Find(name); hidden {
 		return "", ErrBadDocumentName
 	}
 	if len(name) > maxNameLen {

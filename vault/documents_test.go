@@ -286,3 +286,19 @@ func TestCompactShrinksTheFileAndKeepsEverything(t *testing.T) {
 	_, _, err = v.Compact()
 	wantErr(t, err, ErrLocked)
 }
+
+// A document name with a hidden character is refused when the document is
+// added: it would read as another name, and no bundle could carry it.
+func TestDocumentNameWithHiddenCharacter(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"factuur\u202Efdp.exe", "brief\u200B.pdf", "a\x1b[31m.txt"} {
+		if _, err := cleanDocName(name); !errors.Is(err, ErrBadDocumentName) {
+			t.Errorf("%q: %v, want ErrBadDocumentName", name, err)
+		}
+	}
+	for _, name := range []string{"loonstrook maart.pdf", "نامه\u200Cها.pdf", "café – brief.odt"} {
+		if got, err := cleanDocName(name); err != nil || got != name {
+			t.Errorf("%q: %q, %v", name, got, err)
+		}
+	}
+}

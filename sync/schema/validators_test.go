@@ -397,7 +397,8 @@ func TestFieldNormalizeTypes(t *testing.T) {
 		{txt, "Jan\u00adsen", "", CodeTextControl},
 		{long, "a\u200fb", "", CodeTextControl},
 		{long, "a\ufeffb", "", CodeTextControl},
-		{long, "abc\u2028def", "", CodeTextControl},
+		{long, "abc\u2028def", "abc\u2028def", ""},                                                                        // a line separator is a line break in a multi-line field
+		{txt, "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", ""}, // Persian needs the non-joiner
 		{long, "a\ufffab", "", CodeTextControl},
 		{ch, "yes", "yes", ""},
 		{ch, " no ", "no", ""},
