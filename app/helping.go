@@ -7,7 +7,6 @@ import (
 
 	"fyne.io/fyne/v2/lang"
 
-	"kluis/sync/delegate"
 	"kluis/vault"
 )
 
@@ -32,8 +31,10 @@ func (u *UI) openManaged(m *delegation.Managed) {
 			u.showError(err)
 			return
 		}
+		// Read-only unless some open grant lets them change something; the
+		// replica itself refuses changes outside the grants (OpenReplica).
 		readOnly := true
-		if c := m.Cert(); c != nil && c.Role == delegate.RoleManage && m.Revocation == "" {
+		if acc, err := m.Access(home.v, u.deps.Now()); err == nil && len(acc.Manage) > 0 && m.Revocation == "" {
 			readOnly = false
 		}
 		s := newSession(rv, false, u.deps.Now)

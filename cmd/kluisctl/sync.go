@@ -150,37 +150,67 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// cmdManagedList shows the vaults this person helps with.
+// cmdManagedList shows the vaults this person helps with, each with its
+// grants (an owner may give several, each with its own role and scope).
 func (c *cli) cmdManagedList([]string) error {
 	return c.ownVault(func(v *vault.Vault) error {
 		ms, err := delegation.ManagedVaults(v)
 		if err != nil {
 			return c.aboutVault(err)
 		}
+		type jg struct {
+			ID         string    `json:"id"`
+			Role       string    `json:"role"`
+			Categories []string  `json:"categories"`
+			ValidUntil time.Time `json:"valid_until"`
+			Revoked    bool      `json:"revoked"`
+			Emergency  string    `json:"emergency_state,omitempty"`
+			text       string
+		}
 		type jm struct {
 			ID         string     `json:"id"`
 			Owner      string     `json:"owner"`
-			Role       string     `json:"role"`
-			Categories []string   `json:"categories"`
+			Role       string     `json:"role"`       // manage when some open grant lets them change something
+			Categories []string   `json:"categories"` // what they receive now, of every open grant
+			Manage     []string   `json:"manage"`     // what they may change now
 			ValidUntil time.Time  `json:"valid_until"`
-			Revoked    bool       `json:"revoked"`
+			Revoked    bool       `json:"revoked"` // every grant is revoked
 			LastSync   *time.Time `json:"last_sync"`
+			Grants     []jg       `json:"grants"`
 			Emergency  string     `json:"emergency_state,omitempty"`
-			text       string
 		}
 		now := c.now()
 		out := []jm{}
 		for id, m := range ms {
-			cert := m.Cert()
-			if cert == nil {
+			certs := m.Certs()
+			if len(certs) == 0 {
 				continue
 			}
-			j := jm{ID: id[:16], Owner: m.Owner.Name, Role: cert.Role, Categories: cert.Categories, ValidUntil: cert.ValidUntil, Revoked: m.Revocation != ""}
+			acc, err := m.Access(v, now)
+			if err != nil {
+				return c.aboutVault(err)
+			}
+			j := jm{ID: id[:16], Owner: m.Owner.Name, Role: delegate.RoleView, Categories: nonNil(acc.View), Manage: nonNil(acc.Manage),
+				Revoked: m.Revocation != "", Grants: []jg{}}
+			if len(acc.Manage) > 0 {
+				j.Role = delegate.RoleManage
+			}
 			em, err := delegation.ManagedEmergency(v, m)
 			if err != nil {
 				return c.aboutVault(err)
 			}
-			j.Emergency, j.text = c.emergencyText(em, now)
+			for i := len(certs) - 1; i >= 0; i-- { // newest first
+				cert := certs[i]
+				g := jg{ID: cert.ID, Role: cert.Role, Categories: cert.Categories, ValidUntil: cert.ValidUntil, Revoked: m.IsRevoked(cert)}
+				if cert.EmergencyWait > 0 && !g.Revoked {
+					g.Emergency, g.text = c.emergencyText(em, now)
+					j.Emergency = g.Emergency
+				}
+				if cert.ValidUntil.After(j.ValidUntil) && !g.Revoked {
+					j.ValidUntil = cert.ValidUntil
+				}
+				j.Grants = append(j.Grants, g)
+			}
 			if !m.LastSync.IsZero() {
 				last := m.LastSync
 				j.LastSync = &last
@@ -195,20 +225,23 @@ func (c *cli) cmdManagedList([]string) error {
 			return nil
 		}
 		for _, j := range out {
-			var scope []string
-			for _, cat := range j.Categories {
-				scope = append(scope, c.cat.Category(cat))
-			}
-			status := c.cat.T("cli.delegate.status.active", nil)
-			if j.Revoked {
-				status = c.cat.T("cli.managed.revoked", nil)
-			} else if now.After(j.ValidUntil) {
-				status = c.cat.T("cli.delegate.status.expired", nil)
-			}
-			fmt.Fprintf(c.stdout, "%s  %s\n  %s\n", j.ID, j.Owner, c.cat.T("cli.managed.line", map[string]any{"Role": c.role(j.Role),
-				"Scope": strings.Join(scope, ", "), "Until": j.ValidUntil.Local().Format(time.DateOnly), "Status": status}))
-			if j.text != "" {
-				fmt.Fprintln(c.stdout, "  "+j.text)
+			fmt.Fprintf(c.stdout, "%s  %s\n", j.ID, j.Owner)
+			for _, g := range j.Grants {
+				var scope []string
+				for _, cat := range g.Categories {
+					scope = append(scope, c.cat.Category(cat))
+				}
+				status := c.cat.T("cli.delegate.status.active", nil)
+				if g.Revoked {
+					status = c.cat.T("cli.managed.revoked", nil)
+				} else if now.After(g.ValidUntil) {
+					status = c.cat.T("cli.delegate.status.expired", nil)
+				}
+				fmt.Fprintf(c.stdout, "  %s\n", c.cat.T("cli.managed.line", map[string]any{"Role": c.role(g.Role),
+					"Scope": strings.Join(scope, ", "), "Until": g.ValidUntil.Local().Format(time.DateOnly), "Status": status}))
+				if g.text != "" {
+					fmt.Fprintln(c.stdout, "    "+g.text)
+				}
 			}
 		}
 		return nil
@@ -252,11 +285,12 @@ func (c *cli) withShareVault(fn func(v *vault.Vault, behalf *share.Behalf, until
 		if m.Revocation != "" {
 			return c.problem("cli.managed.error.revoked", map[string]any{"Name": m.Owner.Name})
 		}
-		cert := m.Cert()
-		if cert == nil {
+		if len(m.Certs()) == 0 {
 			return c.problem("cli.managed.error.unknown", map[string]any{"ID": only})
 		}
-		if cert.Role != delegate.RoleManage {
+		// The share carries one certificate: the newest open manage grant.
+		cert, signed := delegation.BehalfGrant(own, m, c.now())
+		if cert == nil {
 			return c.problem("cli.share.behalf.view_only", map[string]any{"Name": m.Owner.Name})
 		}
 		keys, err := own.PublicKeys()
@@ -267,7 +301,7 @@ func (c *cli) withShareVault(fn func(v *vault.Vault, behalf *share.Behalf, until
 		if err != nil {
 			return c.about(err, "cli.managed.what", map[string]any{"Name": m.Owner.Name})
 		}
-		behalf := &share.Behalf{Signer: own, Issuer: share.Issuer(own.Author().Person, keys), Certificate: []byte(m.Certificate)}
+		behalf := &share.Behalf{Signer: own, Issuer: share.Issuer(own.Author().Person, keys), Certificate: signed}
 		err = fn(rv, behalf, cert.ValidUntil)
 		if cerr := rv.Close(); err == nil {
 			err = c.about(cerr, "cli.managed.what", map[string]any{"Name": m.Owner.Name})
