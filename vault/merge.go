@@ -384,3 +384,59 @@ func (v *Vault) ImportDocument(ctx context.Context, meta Document, r io.Reader) 
 	})
 	return doc, err == nil, err
 }
+
+// RollBack undoes changes to a record that another replica refused (a
+// helper's edit the owner did not accept). The newest version for which
+// keep returns true — the current one or one in the history — becomes
+// current again with its own fields, stamps and time, so the rollback is
+// not itself a new change to send; the versions after it stay in the
+// history, nothing is lost. When no version qualifies (the record was made
+// here and refused there), the record goes to the recycle bin at the time
+// of its current version. It reports whether anything changed; a record
+// not found changes nothing.
+func (v *Vault) RollBack(id string, keep func(Record) bool) (bool, error) {
+	changed := false
+	err := v.update(func(t *txn) error {
+		cur, err := t.getRecord(id)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err != nil || keep(cur) {
+			return err
+		}
+		key, _ := parseID(id)
+		var back *Record
+		c := t.tx.Bucket(bucketVersions).Cursor()
+		for k, val := c.Seek(key[:]); bytes.HasPrefix(k, key[:]); k, val = c.Next() {
+			h, err := t.decodeRecord(bucketVersions, k, val)
+			if err != nil {
+				return err
+			}
+			if keep(h) && (back == nil || h.Version > back.Version) {
+				back = &h
+			}
+		}
+		next := cur
+		detail := "rolled back"
+		if back != nil {
+			next = *back
+			detail = fmt.Sprintf("rolled back to version %d", back.Version)
+		} else if cur.Deleted {
+			return nil
+		} else {
+			next.Deleted, next.DeletedAt = true, max(cur.DeletedAt, cur.Modified)
+			next.Fields, next.Stamps = maps.Clone(cur.Fields), maps.Clone(cur.Stamps)
+			detail = "rolled back: moved to the recycle bin"
+		}
+		if err := t.putVersion(&cur); err != nil {
+			return err
+		}
+		next.Version = cur.Version + 1
+		if err := t.putRecord(&next); err != nil {
+			return err
+		}
+		changed = true
+		return t.log(Event{Action: ActionRecordReverted, Subject: id, Category: cur.Category, Detail: detail})
+	})
+	return changed, err
+}

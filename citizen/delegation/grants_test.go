@@ -1,6 +1,7 @@
 package delegation
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -169,5 +170,69 @@ func TestWiderAccessSendsExistingRecords(t *testing.T) {
 	helper.syncAt(folder, later)
 	if _, err := helper.replica(owner).Get(goal.ID); err != nil {
 		t.Fatalf("the goal did not arrive once the wait ran out: %v", err)
+	}
+}
+
+// TestHelperCopyRefusesAndRollsBack: the helper's copy refuses at once an
+// edit his grants do not allow; an edit the owner refused anyway (made by
+// a copy that did not check) is set back to the owner's version, the
+// refused one kept in the history.
+func TestHelperCopyRefusesAndRollsBack(t *testing.T) {
+	owner, helper, folder := twoSides(t)
+	year := time.Now().AddDate(1, 0, 0)
+	debt, _ := owner.v.Add("debts", map[string]string{"creditor": "CJIB", "amount": "90"})
+	owner.grant(helper, delegate.RoleView, []string{"debts"}, year)
+	owner.grant(helper, delegate.RoleManage, []string{"income"}, year)
+	exchange(owner, helper, folder, 1)
+
+	ms, _ := ManagedVaults(helper.v)
+	rv, err := OpenReplica(helper.v, ms[owner.c.Fingerprint()])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var re *EditRefusedError
+	if _, err := rv.Update(debt.ID, map[string]string{"amount": "1"}); !errors.As(err, &re) || re.Code != delegate.CodeViewOnly {
+		t.Fatalf("view-only edit: %v", err)
+	}
+	if _, err := rv.Add("goals", map[string]string{"title": "x"}); !errors.As(err, &re) || re.Code != delegate.CodeOutOfScope {
+		t.Fatalf("out-of-scope add: %v", err)
+	}
+	if _, err := rv.Add("income", map[string]string{"source": "UWV", "amount": "5"}); err != nil {
+		t.Fatalf("in-scope add refused: %v", err)
+	}
+	if d, _ := rv.Get(debt.ID); d.Fields["amount"] != "9000" {
+		t.Fatalf("refused edit stored: %v", d.Fields)
+	}
+	rv.Close()
+
+	// A copy that does not check.
+	rep := helper.replica(owner)
+	rep.Update(debt.ID, map[string]string{"amount": "1"})
+	goal, _ := rep.Add("goals", map[string]string{"title": "x"})
+	rep.Close()
+	helper.sync(folder)
+	owner.sync(folder)
+	res := helper.sync(folder)
+	if len(res.RolledBack) != 2 {
+		t.Fatalf("rolled back %+v", res.RolledBack)
+	}
+	rep = helper.replica(owner)
+	if d, _ := rep.Get(debt.ID); d.Fields["amount"] != "9000" || d.Author.Person != "Fatima" {
+		t.Fatalf("the refused edit stayed: %v by %s", d.Fields, d.Author.Person)
+	}
+	hist, _ := rep.History(debt.ID)
+	if !slices.ContainsFunc(hist, func(h vault.Record) bool { return h.Fields["amount"] == "100" }) {
+		t.Fatal("the refused version is not in the history")
+	}
+	if g, _ := rep.Get(goal.ID); !g.Deleted {
+		t.Fatal("the refused new record stayed")
+	}
+	rep.Close()
+	// Nothing goes back and forth after that.
+	if res := helper.sync(folder); len(res.Written) != 0 {
+		t.Fatalf("helper wrote %+v", res.Written)
+	}
+	if res := owner.sync(folder); len(res.Refused) != 0 {
+		t.Fatalf("owner refused %+v", res.Refused)
 	}
 }

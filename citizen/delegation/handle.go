@@ -383,6 +383,9 @@ func (r *run) fromOwner(cp *counterpart, name string, p *delegate.Pack, docs *de
 		return err
 	}
 	defer rv.Close()
+	if err := r.rollBack(cp, rv, p.Reports); err != nil {
+		return err
+	}
 	res, err := rv.Merge(p.Records, vault.MergeOptions{Allow: func(in vault.Record, _ *vault.Record) error {
 		if !inScope(in.Category) {
 			return refused(delegate.CodeOutOfScope, nil)
@@ -419,4 +422,28 @@ func (r *run) fromOwner(cp *counterpart, name string, p *delegate.Pack, docs *de
 	m.LastSync = r.now
 	return r.save(cp, vault.Event{Action: ActionSyncReceived, Subject: cert.ID,
 		Detail: fmt.Sprintf("%s: %d added, %d changed, %d documents", cp.name, len(res.Added), len(res.Updated), len(dres.changed))})
+}
+
+// rollBack returns the records the owner refused (as reported) to the
+// owner's last version in the replica, so the helper's copy does not keep
+// what the owner's vault will never hold. The refused versions stay in the
+// replica's history.
+func (r *run) rollBack(cp *counterpart, rv *vault.Vault, reports []delegate.Report) error {
+	mine := rv.Author().Device
+	for _, rep := range reports {
+		var back []string
+		for _, id := range rep.Records {
+			ok, err := rv.RollBack(id, func(v vault.Record) bool { return v.Author.Device != mine })
+			if err != nil {
+				return err
+			}
+			if ok {
+				back = append(back, id)
+			}
+		}
+		if len(back) > 0 {
+			r.res.RolledBack = append(r.res.RolledBack, RolledBack{From: cp.name, Code: rep.Code, Records: back})
+		}
+	}
+	return nil
 }

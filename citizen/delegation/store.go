@@ -467,7 +467,15 @@ func ReplicaPath(own *vault.Vault, m *Managed) string {
 // OpenReplica opens and unlocks the replica of a managed vault. The
 // replica's passphrase is kept inside the delegate's own vault, so the
 // replica is as safe as that vault. The caller closes it.
+//
+// The replica refuses, with an *EditRefusedError, every change the owner's
+// grants open now do not allow (EditGuard): a view-only category, one
+// outside every grant, or a grant revoked, expired or not yet open.
 func OpenReplica(own *vault.Vault, m *Managed) (*vault.Vault, error) {
+	guard, err := EditGuard(own, m, time.Now())
+	if err != nil {
+		return nil, err
+	}
 	rv, err := vault.Open(ReplicaPath(own, m), nil)
 	if err != nil {
 		return nil, err
@@ -476,7 +484,19 @@ func OpenReplica(own *vault.Vault, m *Managed) (*vault.Vault, error) {
 		rv.Close()
 		return nil, err
 	}
+	rv.SetEditGuard(guard)
 	return rv, nil
+}
+
+// EditGuard returns the guard of a replica: it refuses, with an
+// *EditRefusedError, a change in a category the grants open at now do not
+// let the helper change. It does not need own after it returns.
+func EditGuard(own *vault.Vault, m *Managed, now time.Time) (vault.EditGuard, error) {
+	acc, err := m.Access(own, now)
+	if err != nil {
+		return nil, err
+	}
+	return func(category string) error { return acc.checkEdit(m.Owner.Name, category) }, nil
 }
 
 // createReplica makes the replica file of a newly managed vault; its

@@ -33,7 +33,10 @@ type Result struct {
 	Refused  []Refusal  // packs or records refused here
 	Reported []Reported // refusals the other side reported back
 	Written  []Written  // packs written
-	Ignored  int        // files not for us, already handled or not packs
+	// RolledBack: records the owner refused, set back in our copy of the
+	// owner's vault to the owner's version (we are the helper).
+	RolledBack []RolledBack
+	Ignored    int // files not for us, already handled or not packs
 }
 
 // Received is one pack merged.
@@ -67,6 +70,14 @@ type Refusal struct {
 type Reported struct {
 	From   string
 	Report delegate.Report
+}
+
+// RolledBack is a helper's changes set back because the owner refused
+// them.
+type RolledBack struct {
+	From    string // the owner's name
+	Code    delegate.Code
+	Records []string
 }
 
 // Written is one pack written.

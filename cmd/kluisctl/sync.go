@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -95,16 +96,26 @@ func (c *cli) printSync(res *delegation.Result) {
 		c.println(t(key, map[string]any{"From": r.From, "File": r.File, "Reason": c.syncReason(r.Code), "Count": len(r.Records)}))
 	}
 	for _, r := range res.Reported {
-		key := "cli.sync.reported"
-		if len(r.Report.Records) > 0 {
+		// A revocation is the owner's own choice; every other refusal is
+		// the rule of the grants, checked by her Kluis.
+		key := "cli.sync.reported_rule"
+		switch {
+		case r.Report.Code == delegate.CodeRevoked && len(r.Report.Records) > 0:
 			key = "cli.sync.reported_records"
+		case r.Report.Code == delegate.CodeRevoked:
+			key = "cli.sync.reported"
+		case len(r.Report.Records) > 0:
+			key = "cli.sync.reported_records_rule"
 		}
 		c.println(t(key, map[string]any{"From": r.From, "Seq": r.Report.Seq, "Reason": c.syncReason(r.Report.Code), "Count": len(r.Report.Records)}))
+	}
+	for _, b := range res.RolledBack {
+		c.println(t("cli.sync.rolled_back", map[string]any{"From": b.From, "Count": len(b.Records)}))
 	}
 	for _, w := range res.Written {
 		c.println(t("cli.sync.written", map[string]any{"To": w.To, "File": w.File, "Count": w.Records}))
 	}
-	if len(res.Received)+len(res.Refused)+len(res.Written)+len(res.Reported) == 0 {
+	if len(res.Received)+len(res.Refused)+len(res.Written)+len(res.Reported)+len(res.RolledBack) == 0 {
 		c.println(t("cli.sync.nothing", nil))
 	}
 }
@@ -116,11 +127,18 @@ type jsonSync struct {
 	Refused  []map[string]any `json:"refused"`
 	Reported []map[string]any `json:"reported"`
 	Written  []map[string]any `json:"written"`
-	Ignored  int              `json:"ignored"`
+	// RolledBack: records of the owner's vault set back here because she
+	// refused them.
+	RolledBack []map[string]any `json:"rolled_back"`
+	Ignored    int              `json:"ignored"`
 }
 
 func syncJSON(res *delegation.Result) jsonSync {
-	out := jsonSync{Received: []map[string]any{}, Refused: []map[string]any{}, Reported: []map[string]any{}, Written: []map[string]any{}, Ignored: res.Ignored}
+	out := jsonSync{Received: []map[string]any{}, Refused: []map[string]any{}, Reported: []map[string]any{}, Written: []map[string]any{},
+		RolledBack: []map[string]any{}, Ignored: res.Ignored}
+	for _, b := range res.RolledBack {
+		out.RolledBack = append(out.RolledBack, map[string]any{"from": b.From, "code": b.Code, "records": nonNil(b.Records)})
+	}
 	for _, r := range res.Received {
 		var by []string
 		for _, a := range r.Authors {
@@ -264,7 +282,37 @@ func (c *cli) openManaged(own *vault.Vault) (*vault.Vault, error) {
 	if err != nil {
 		return nil, c.about(err, "cli.managed.what", map[string]any{"Name": m.Owner.Name})
 	}
+	if err := c.guardReplica(own, rv, m); err != nil {
+		rv.Close()
+		return nil, err
+	}
 	return rv, nil
+}
+
+// guardReplica has the replica refuse, in the person's language, a change
+// the owner's open grants do not allow.
+func (c *cli) guardReplica(own, rv *vault.Vault, m *delegation.Managed) error {
+	guard, err := delegation.EditGuard(own, m, c.now())
+	if err != nil {
+		return c.aboutVault(err)
+	}
+	rv.SetEditGuard(func(category string) error {
+		err := guard(category)
+		var re *delegation.EditRefusedError
+		if !errors.As(err, &re) {
+			return err
+		}
+		data := map[string]any{"Name": m.Owner.Name, "Category": c.cat.Category(category)}
+		key := "cli.managed.error.out_of_scope"
+		switch {
+		case category == "":
+			key = "cli.managed.error.unlinked"
+		case re.Code == delegate.CodeViewOnly:
+			key = "cli.managed.error.view_only"
+		}
+		return c.problem("cli.managed.error.not_allowed", map[string]any{"Reason": c.cat.T(key, data)})
+	})
+	return nil
 }
 
 // withShareVault runs fn on the vault a share is made from. Under
