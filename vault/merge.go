@@ -132,6 +132,11 @@ func checkIncoming(r Record) error {
 	if r.Modified == 0 || r.Author.Device == "" {
 		return fmt.Errorf("%w: no time or author", ErrBadRecord)
 	}
+	for k, a := range r.Authors {
+		if r.Stamps[k] == 0 || a.Device == "" {
+			return fmt.Errorf("%w: author of field %s", ErrBadRecord, k)
+		}
+	}
 	return nil
 }
 
@@ -167,7 +172,7 @@ func (t *txn) mergeOne(in Record, opts MergeOptions, res *MergeResult) error {
 	// sides end up showing the other's value there.
 	keepIncoming := false
 	for _, c := range conflicts {
-		if c.LostBy == in.Author && c.Lost == in.Fields[c.Field] {
+		if c.Lost == in.Fields[c.Field] {
 			keepIncoming = true
 		}
 	}
@@ -206,6 +211,19 @@ func (t *txn) mergeOne(in Record, opts MergeOptions, res *MergeResult) error {
 		}
 		next++
 	}
+	// The version the merge makes, its log entry and the history name
+	// who made the change it brings, not who made the last version of
+	// the record on either side.
+	who := in.Author
+	if changed {
+		by := map[string]Author{}
+		for k := range merged.Stamps {
+			by[k] = merged.FieldAuthor(k)
+		}
+		who = mergedBy(local, merged, in.Author)
+		merged.Author = who
+		merged.SetFieldAuthors(by)
+	}
 	merged.Version = next
 	if err := t.putRecord(&merged); err != nil {
 		return err
@@ -217,7 +235,7 @@ func (t *txn) mergeOne(in Record, opts MergeOptions, res *MergeResult) error {
 	}
 	res.Updated = append(res.Updated, in.ID)
 	return t.log(Event{Action: ActionRecordMerged, Subject: in.ID, Category: in.Category,
-		Detail: strings.Join(changedFields(local.Fields, merged.Fields), ","), Person: in.Author.Person, Device: in.Author.Device})
+		Detail: strings.Join(changedFields(local.Fields, merged.Fields), ","), Person: who.Person, Device: who.Device})
 }
 
 // hasVersion reports whether the history of r's record already holds a
@@ -250,24 +268,28 @@ func mergeRecords(a, b Record) (Record, []Conflict) {
 		}
 	}
 	var conflicts []Conflict
+	by := map[string]Author{}
 	for _, k := range slices.Sorted(maps.Keys(keys)) {
 		sa, sb := a.Stamps[k], b.Stamps[k]
 		va, vb := a.Fields[k], b.Fields[k]
 		useB := sb > sa || (sb == sa && vb > va)
-		v, s := va, sa
+		v, s, who := va, sa, a.FieldAuthor(k)
 		if useB {
-			v, s = vb, sb
+			v, s, who = vb, sb, b.FieldAuthor(k)
 		}
 		if s != 0 {
 			out.Stamps[k] = s
+			by[k] = who
 		}
 		if v != "" {
 			out.Fields[k] = v
 		}
 		if va != vb && sa != 0 && sb != 0 {
-			c := Conflict{Record: a.ID, Category: a.Category, Field: k, Kept: va, Lost: vb, KeptBy: a.Author, LostBy: b.Author}
+			// Each value is named by who set it, not by who made the
+			// version that carries it.
+			c := Conflict{Record: a.ID, Category: a.Category, Field: k, Kept: va, Lost: vb, KeptBy: a.FieldAuthor(k), LostBy: b.FieldAuthor(k)}
 			if useB {
-				c.Kept, c.Lost, c.KeptBy, c.LostBy = vb, va, b.Author, a.Author
+				c.Kept, c.Lost, c.KeptBy, c.LostBy = vb, va, b.FieldAuthor(k), a.FieldAuthor(k)
 			}
 			conflicts = append(conflicts, c)
 		}
@@ -283,7 +305,24 @@ func mergeRecords(a, b Record) (Record, []Conflict) {
 		latest = b
 	}
 	out.Modified, out.Author = latest.Modified, latest.Author
+	out.SetFieldAuthors(by)
 	return out, conflicts
+}
+
+// mergedBy returns who made what a merge changed from local to merged: the
+// author of the newest changed value (or of the recycle-bin change), or
+// fallback when nothing changed.
+func mergedBy(local, merged Record, fallback Author) Author {
+	who, at := fallback, hlc.Timestamp(0)
+	for _, k := range changedFields(local.Fields, merged.Fields) {
+		if s := merged.Stamps[k]; s >= at {
+			who, at = merged.FieldAuthor(k), s
+		}
+	}
+	if local.Deleted != merged.Deleted && merged.DeletedAt >= at {
+		who = fallback
+	}
+	return who
 }
 
 // sameState reports whether two versions hold the same fields, stamps and

@@ -191,6 +191,14 @@ func (t *txn) newVersion(cur Record, fields map[string]string, deleted bool, act
 	for _, k := range changed {
 		next.Stamps[k] = now
 	}
+	// Values left as they were keep who set them.
+	by := map[string]Author{}
+	for k := range next.Stamps {
+		if !slices.Contains(changed, k) {
+			by[k] = cur.FieldAuthor(k)
+		}
+	}
+	next.SetFieldAuthors(by)
 	next.DeletedAt = cur.DeletedAt
 	if deleted != cur.Deleted {
 		next.DeletedAt = now
