@@ -14,6 +14,7 @@ import (
 // delegateOptions are the flags of the contact, delegate and sync verbs.
 type delegateOptions struct {
 	qr, role, scope, until, wait, dir string
+	ownDevice                         bool
 }
 
 var delegateFlags delegateOptions
