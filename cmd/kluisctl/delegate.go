@@ -124,10 +124,13 @@ func (c *cli) cmdDelegateGrant(args []string) error {
 		if o.ownDevice {
 			key = "cli.delegate.granted_own_device"
 		}
+		out := map[string]any{"id": cert.ID, "delegate": ct.Name, "role": cert.Role, "categories": cert.Categories,
+			"valid_until": cert.ValidUntil}
+		if o.ownDevice {
+			out["own_device"] = true
+		}
 		return c.done(key, map[string]any{"Name": ct.Name, "ID": cert.ID, "Role": c.role(cert.Role),
-			"Until": cert.ValidUntil.Local().Format(time.DateOnly), "Digits": delegate.ReadAloud(ct.Fingerprint()), "Owner": me.Name},
-			map[string]any{"id": cert.ID, "delegate": ct.Name, "role": cert.Role, "categories": cert.Categories,
-				"valid_until": cert.ValidUntil, "own_device": o.ownDevice})
+			"Until": cert.ValidUntil.Local().Format(time.DateOnly), "Digits": delegate.ReadAloud(ct.Fingerprint()), "Owner": me.Name}, out)
 	})
 }
 
