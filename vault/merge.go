@@ -69,6 +69,15 @@ type MergeResult struct {
 	Updated   []string   // ids of records whose state changed
 	Unchanged int        // incoming records already known in this state
 	Conflicts []Conflict // fields on which the two sides differed
+	// By names who made the changes the merge brought (of each added or
+	// changed record, the author of its newest change), once each.
+	By []Author
+}
+
+func (r *MergeResult) by(a Author) {
+	if !slices.Contains(r.By, a) {
+		r.By = append(r.By, a)
+	}
 }
 
 // A Conflict is a field both sides had set differently; Kept is the value
@@ -158,6 +167,7 @@ func (t *txn) mergeOne(in Record, opts MergeOptions, res *MergeResult) error {
 			return err
 		}
 		res.Added = append(res.Added, in.ID)
+		res.by(in.Author)
 		return t.log(Event{Action: ActionRecordMerged, Subject: in.ID, Category: in.Category,
 			Detail: fieldNames(in.Fields), Person: in.Author.Person, Device: in.Author.Device})
 	case err != nil:
@@ -234,6 +244,7 @@ func (t *txn) mergeOne(in Record, opts MergeOptions, res *MergeResult) error {
 		return nil
 	}
 	res.Updated = append(res.Updated, in.ID)
+	res.by(who)
 	return t.log(Event{Action: ActionRecordMerged, Subject: in.ID, Category: in.Category,
 		Detail: strings.Join(changedFields(local.Fields, merged.Fields), ","), Person: who.Person, Device: who.Device})
 }

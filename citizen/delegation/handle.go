@@ -245,6 +245,10 @@ func (r *run) fromDelegate(cp *counterpart, name string, p *delegate.Pack, docs 
 		return err
 	}
 	rcv := r.describe(cp, name, p, allowed, res, dres)
+	if rcv.Shares, err = r.takeShares(cp, p.Shares); err != nil {
+		return err
+	}
+	r.res.Received[len(r.res.Received)-1].Shares = rcv.Shares
 	for _, a := range rcv.Authors {
 		if !slices.Contains(cp.state.Devices, a.Device) {
 			cp.state.Devices = append(cp.state.Devices, a.Device)
@@ -319,15 +323,9 @@ func floorOf(recs []vault.Record, res vault.MergeResult) (hlc.Timestamp, bool) {
 func (r *run) describe(cp *counterpart, name string, p *delegate.Pack, recs []vault.Record, res vault.MergeResult, dres docsResult) Received {
 	rcv := Received{File: name, From: cp.name, Managed: !cp.owner, Added: res.Added, Updated: res.Updated, Conflicts: res.Conflicts,
 		Documents: dres.changed, Incomplete: dres.damaged}
-	changed := map[string]bool{}
-	for _, id := range append(slices.Clone(res.Added), res.Updated...) {
-		changed[id] = true
-	}
-	for _, rec := range recs {
-		if changed[rec.ID] && !slices.Contains(rcv.Authors, rec.Author) {
-			rcv.Authors = append(rcv.Authors, rec.Author)
-		}
-	}
+	// Who made what changed here: the author of each change the merge
+	// brought, not of the last version the sender happened to hold.
+	rcv.Authors = slices.Clone(res.By)
 	for _, d := range p.Documents {
 		if slices.Contains(dres.changed, d.ID) && !slices.Contains(rcv.Authors, d.Author) {
 			rcv.Authors = append(rcv.Authors, d.Author)

@@ -1,6 +1,7 @@
 package delegation
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -44,7 +45,9 @@ func (r *run) send(dir string, cp *counterpart) error {
 	var recs []vault.Record
 	var docs []delegate.PackDocument
 	var view []string // what the delegate receives with this pack
-	src := r.v        // where the documents' content is read from
+	var shares []json.RawMessage
+	var sharesTold []string
+	src := r.v // where the documents' content is read from
 	p := &delegate.Pack{Format: delegate.PackFormat, From: r.me, To: cp.id, Created: r.now.Truncate(1e9), Since: st.Acked, UpTo: st.Acked}
 	if cp.owner {
 		for _, c := range cp.certs {
@@ -91,6 +94,9 @@ func (r *run) send(dir string, cp *counterpart) error {
 			return err
 		}
 		p.UpTo = max(upTo, docsUpTo)
+		if shares, sharesTold, err = sharesToTell(rv, st); err != nil {
+			return err
+		}
 	}
 	statements = append(statements, st.Stmts...)
 	var fresh []string
@@ -101,7 +107,7 @@ func (r *run) send(dir string, cp *counterpart) error {
 	}
 	ack := delegate.Ack{Seq: st.RecvSeq, UpTo: st.Received}
 	newAck := st.RecvSeq != 0 && ack.UpTo != st.AckedTo.UpTo
-	if len(recs) == 0 && len(docs) == 0 && len(fresh) == 0 && !newAck && len(st.Reports) == 0 && !st.Done {
+	if len(recs) == 0 && len(docs) == 0 && len(fresh) == 0 && !newAck && len(st.Reports) == 0 && !st.Done && len(shares) == 0 {
 		return nil
 	}
 	st.NextSeq++
@@ -109,7 +115,7 @@ func (r *run) send(dir string, cp *counterpart) error {
 	if st.RecvSeq != 0 {
 		p.Ack = &ack
 	}
-	p.Statements, p.Reports, p.Records, p.Documents = statements, st.Reports, recs, docs
+	p.Statements, p.Reports, p.Records, p.Documents, p.Shares = statements, st.Reports, recs, docs, shares
 	if p.Records == nil {
 		p.Records = []vault.Record{}
 	}
@@ -136,6 +142,7 @@ func (r *run) send(dir string, cp *counterpart) error {
 	st.AckedTo = ack
 	st.Reports = nil
 	st.Told = append(st.Told, fresh...)
+	st.SharesTold = append(st.SharesTold, sharesTold...)
 	st.LastSent = r.now
 	r.res.Written = append(r.res.Written, Written{File: name, To: cp.name, Records: len(recs), Documents: len(docs)})
 	subject := cp.cert.ID

@@ -67,6 +67,9 @@ type peerState struct {
 	Told     []string                 `json:"told"`     // statements already sent (their text)
 	Stmts    []string                 `json:"stmts"`    // emergency statements received or made
 	Devices  []string                 `json:"devices"`  // device ids seen in their records
+	// SharesTold: shares made on the owner's behalf already sent to her
+	// (we are the helper).
+	SharesTold []string `json:"shares_told,omitempty"`
 	// Scope holds the categories whose every record the counterpart has
 	// (as acknowledged): a category that comes into scope is sent in full
 	// once. SentScope is the scope of each pack not yet acknowledged.
@@ -520,19 +523,28 @@ func createReplica(own *vault.Vault, m *Managed) (*vault.Vault, error) {
 	return rv, err
 }
 
-// BehalfGrant returns the grant a share made on the owner's behalf carries:
-// the newest manage certificate open now, signed; nil when there is none.
-func BehalfGrant(own *vault.Vault, m *Managed, now time.Time) (*delegate.Certificate, []byte) {
+// BehalfGrant returns the grant a share made on the owner's behalf over
+// categories carries: the newest manage certificate open now that covers
+// them all (or, when none does, the newest open manage certificate: the
+// share is then refused for holding data outside it), signed; nil when
+// there is none.
+func BehalfGrant(own *vault.Vault, m *Managed, now time.Time, categories []string) (*delegate.Certificate, []byte) {
 	st, err := loadJSON[peerState](own, kindManPeer, m.ID())
 	if err != nil {
 		return nil, nil
 	}
 	em := parseEmergencies(st.Stmts)
-	var best *delegate.Certificate
+	var best, covering *delegate.Certificate
 	for _, c := range m.Certs() {
 		if c.Role == delegate.RoleManage && c.Open(now, m.Revs(), em) == nil {
 			best = c
+			if !slices.ContainsFunc(categories, func(cat string) bool { return !c.Covers(cat) }) {
+				covering = c
+			}
 		}
+	}
+	if covering != nil {
+		best = covering
 	}
 	if best == nil {
 		return nil, nil

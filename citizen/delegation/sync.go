@@ -50,6 +50,8 @@ type Received struct {
 	Conflicts []vault.Conflict
 	Authors   []vault.Author // who made the versions that changed something here
 	Documents []string       // documents added or changed here
+	// Shares the helper made on our behalf, now in our list of shares.
+	Shares []string
 	// Incomplete: some documents could not be read or did not match; the
 	// pack is not acknowledged, so the sender sends them again.
 	Incomplete bool

@@ -83,6 +83,9 @@ func (c *cli) printSync(res *delegation.Result) {
 			line += " " + t("cli.sync.conflicts", map[string]any{"Count": len(r.Conflicts)})
 		}
 		c.println(line)
+		if len(r.Shares) > 0 {
+			c.println("  " + t("cli.sync.shares", map[string]any{"From": r.From, "Count": len(r.Shares)}))
+		}
 		for _, cf := range r.Conflicts {
 			c.println("  " + t("cli.sync.conflict", map[string]any{"Category": c.cat.Category(cf.Category), "Field": c.cat.Field(cf.Category, cf.Field),
 				"ID": cf.Record, "KeptBy": cf.KeptBy.Person, "LostBy": cf.LostBy.Person}))
@@ -147,7 +150,8 @@ func syncJSON(res *delegation.Result) jsonSync {
 			}
 		}
 		out.Received = append(out.Received, map[string]any{"file": r.File, "from": r.From, "managed": r.Managed, "replayed": r.Replayed,
-			"added": nonNil(r.Added), "updated": nonNil(r.Updated), "conflicts": len(r.Conflicts), "by": nonNil(by)})
+			"added": nonNil(r.Added), "updated": nonNil(r.Updated), "conflicts": len(r.Conflicts), "by": nonNil(by),
+			"shares": nonNil(r.Shares)})
 	}
 	for _, r := range res.Refused {
 		out.Refused = append(out.Refused, map[string]any{"file": r.File, "from": r.From, "code": r.Code, "records": nonNil(r.Records)})
@@ -337,7 +341,13 @@ func (c *cli) withShareVault(fn func(v *vault.Vault, behalf *share.Behalf, until
 			return c.problem("cli.managed.error.unknown", map[string]any{"ID": only})
 		}
 		// The share carries one certificate: the newest open manage grant.
-		cert, signed := delegation.BehalfGrant(own, m, c.now())
+		var cats []string
+		for _, cat := range strings.Split(shareFlags.scope, ",") {
+			if cat = strings.TrimSpace(cat); cat != "" {
+				cats = append(cats, cat)
+			}
+		}
+		cert, signed := delegation.BehalfGrant(own, m, c.now(), cats)
 		if cert == nil {
 			return c.problem("cli.share.behalf.view_only", map[string]any{"Name": m.Owner.Name})
 		}
@@ -348,6 +358,16 @@ func (c *cli) withShareVault(fn func(v *vault.Vault, behalf *share.Behalf, until
 		rv, err := delegation.OpenReplica(own, m)
 		if err != nil {
 			return c.about(err, "cli.managed.what", map[string]any{"Name": m.Owner.Name})
+		}
+		// A share on her behalf holds only what her vault accepted.
+		pending, err := delegation.PendingChanges(own, m, rv)
+		if err != nil {
+			rv.Close()
+			return c.aboutVault(err)
+		}
+		if len(pending) > 0 {
+			rv.Close()
+			return c.problem("cli.share.behalf.pending", map[string]any{"Name": m.Owner.Name, "Count": len(pending)})
 		}
 		behalf := &share.Behalf{Signer: own, Issuer: share.Issuer(own.Author().Person, keys), Certificate: signed}
 		err = fn(rv, behalf, cert.ValidUntil)
