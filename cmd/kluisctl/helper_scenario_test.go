@@ -163,6 +163,31 @@ func TestHelperWithSeveralGrants(t *testing.T) {
 	if out := fatima.ok("share", "list"); !strings.Contains(out, "revoked") {
 		t.Errorf("share list after revoking:\n%s", out)
 	}
+
+	// 4. He changes the goal; she revokes the goals grant before his pack
+	// arrives. Her vault refuses the change by rule, he is told so (not
+	// that she refused it), and his copy sets the goal back to hers.
+	ahmed.ok("set", goal, "status=reached", "--managed", "Fatima")
+	ahmed.ok("sync", "--dir", folder)
+	fatima.ok("delegate", "revoke", goals.ID[:8])
+	if out := fatima.ok("sync", "--dir", folder); !strings.Contains(out, "Refused: 1 items") {
+		t.Errorf("her sync does not refuse the goal:\n%s", out)
+	}
+	out = ahmed.ok("sync", "--dir", folder)
+	for _, want := range []string{"vault did not take 1 items", "The rule of your permission decided this, not Fatima", "1 items in Fatima's vault set back"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("his sync lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "Fatima refused") {
+		t.Errorf("his sync says Fatima refused what a rule refused:\n%s", out)
+	}
+	if r := ahmed.get(goal, "--managed", "Fatima"); r.Fields["status"] == "reached" {
+		t.Errorf("his copy keeps the refused goal: %v", r.Fields)
+	}
+	if r := fatima.get(goal); r.Fields["status"] == "reached" {
+		t.Errorf("her vault took the refused goal: %v", r.Fields)
+	}
 }
 
 func hasCategory(recs []record, cat string) bool {
