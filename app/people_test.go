@@ -289,4 +289,17 @@ func TestPeoplePageHelperWithTwoGrants(t *testing.T) {
 	mustSee(t, w, "Bekijken · Inkomen")
 	mustSee(t, w, "Beheren · Doelen")
 	mustSee(t, w, "Aantal gegevens: 2 (Inkomen 1, Doelen 1)")
+
+	// In her vault he may change goals, but income only view: his copy
+	// refuses, in words.
+	tap(t, w, "Kluis van Fatima openen")
+	openCategory(t, u, "income")
+	tap(t, w, "Toevoegen")
+	typeInto(t, currentForm(t, u), "source", "Pensioenfonds")
+	typeInto(t, currentForm(t, u), "amount", "300")
+	tap(t, w, "Opslaan")
+	mustSee(t, w, "Fatima gaf u voor Inkomen alleen toestemming om mee te kijken")
+	if n, _ := u.vault().Counts(); n["income"] != 1 {
+		t.Fatalf("a change outside his grants was kept: %v", n)
+	}
 }
