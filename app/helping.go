@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 
 	"kluis/citizen/delegation"
 
@@ -25,15 +26,25 @@ func (u *UI) openManaged(m *delegation.Managed) {
 	var rv *vault.Vault
 	u.run(t("app.helping.opening", map[string]any{"Name": m.Owner.Name}), false, func(context.Context, Progress) error {
 		var err error
-		rv, err = delegation.OpenReplica(home.v, m)
-		return err
+		if rv, err = delegation.OpenReplica(home.v, m); err != nil {
+			return err
+		}
+		guard, err := delegation.EditGuard(home.v, m, u.deps.Now())
+		if err != nil {
+			rv.Close()
+			return err
+		}
+		rv.SetEditGuard(u.sayRefusedEdit(m, guard))
+		return nil
 	}, func(err error) {
 		if err != nil {
 			u.showError(err)
 			return
 		}
+		// Read-only unless some open grant lets them change something; the
+		// replica itself refuses changes outside the grants (OpenReplica).
 		readOnly := true
-		if c := m.Cert(); c != nil && c.Role == delegate.RoleManage && m.Revocation == "" {
+		if acc, err := m.Access(home.v, u.deps.Now()); err == nil && len(acc.Manage) > 0 && m.Revocation == "" {
 			readOnly = false
 		}
 		s := newSession(rv, false, u.deps.Now)
@@ -82,4 +93,25 @@ func (u *UI) mayChange() bool {
 		return false
 	}
 	return true
+}
+
+// sayRefusedEdit wraps a replica's guard so that a change the owner's
+// grants do not allow is refused in the person's language.
+func (u *UI) sayRefusedEdit(m *delegation.Managed, guard vault.EditGuard) vault.EditGuard {
+	return func(category string) error {
+		err := guard(category)
+		var re *delegation.EditRefusedError
+		if !errors.As(err, &re) {
+			return err
+		}
+		data := map[string]any{"Name": m.Owner.Name, "Category": u.cat.Category(category)}
+		key := "cli.managed.error.out_of_scope"
+		switch {
+		case category == "":
+			key = "cli.managed.error.unlinked"
+		case re.Code == delegate.CodeViewOnly:
+			key = "cli.managed.error.view_only"
+		}
+		return errors.New(t("cli.managed.error.not_allowed", map[string]any{"Reason": t(key, data)}))
+	}
 }

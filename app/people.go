@@ -192,7 +192,6 @@ type peopleData struct {
 
 type managedRow struct {
 	m      *delegation.Managed
-	cert   *delegate.Certificate
 	counts map[string]int
 	err    error // the replica could not be opened
 }
@@ -208,7 +207,7 @@ func loadPeople(v *vault.Vault, now time.Time) (peopleData, error) {
 		return d, err
 	}
 	for _, m := range ms {
-		row := managedRow{m: m, cert: m.Cert()}
+		row := managedRow{m: m}
 		if rv, err := delegation.OpenReplica(v, m); err != nil {
 			row.err = err
 		} else {
@@ -327,17 +326,21 @@ func (p *peoplePage) showManaged(rows []managedRow) {
 	now := p.u.deps.Now()
 	for _, r := range rows {
 		name := &widget.Label{Text: r.m.Owner.Name, TextStyle: fyne.TextStyle{Bold: true}}
-		status := lang.L("app.people.status.open")
-		switch {
-		case r.m.Revocation != "":
-			status = lang.L("app.people.managed.revoked")
-		case r.cert == nil || !now.Before(r.cert.ValidUntil):
-			status = lang.L("app.people.status.expired")
-		}
+		// One line per grant, newest first: an owner may give several,
+		// each with its own role and parts.
 		var lines []string
-		if r.cert != nil {
-			lines = append(lines, t("app.people.managed.line", map[string]any{"Role": roleName(r.cert.Role),
-				"Scope": p.categoryNames(r.cert.Categories), "Until": formatDate(r.cert.ValidUntil),
+		certs := r.m.Certs()
+		for i := len(certs) - 1; i >= 0; i-- {
+			c := certs[i]
+			status := lang.L("app.people.status.open")
+			switch {
+			case r.m.IsRevoked(c):
+				status = lang.L("app.people.managed.revoked")
+			case !now.Before(c.ValidUntil):
+				status = lang.L("app.people.status.expired")
+			}
+			lines = append(lines, t("app.people.managed.line", map[string]any{"Role": roleName(c.Role),
+				"Scope": p.categoryNames(c.Categories), "Until": formatDate(c.ValidUntil),
 				"Last": lastSyncText(r.m.LastSync), "Status": status}))
 		}
 		if r.err != nil {

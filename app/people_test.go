@@ -250,3 +250,56 @@ func TestPeoplePageHelperSide(t *testing.T) {
 		t.Fatal("locking while helping did not come back to his own, locked vault")
 	}
 }
+
+// A helper with two grants from one owner sees both on the people page,
+// each with its own role and parts.
+func TestPeoplePageHelperWithTwoGrants(t *testing.T) {
+	u, w := newTestUI(t)
+	createVault(t, u, w, "fiets regen koffie zomer")
+	folder := t.TempDir()
+	u.app.Preferences().SetString(prefSyncFolder, folder)
+	mv, _, err := vault.Create(filepath.Join(t.TempDir(), "mother.kluis"), []byte("fiets regen koffie zomer"), "Fatima", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mv.Close()
+	mcode, _ := delegation.NewContact(mv, "Fatima", time.Now())
+	mc, _ := delegate.ParseContact(mcode)
+	mv.Add("income", map[string]string{"source": "AOW", "amount": "1400"})
+	mv.Add("goals", map[string]string{"title": "Papieren op orde"})
+
+	p := openPeople(t, u)
+	sc, _ := delegate.ParseContact(p.code)
+	for _, g := range []struct {
+		role string
+		cats []string
+	}{{delegate.RoleView, []string{"income"}}, {delegate.RoleManage, []string{"goals"}}} {
+		if _, err := delegation.GrantTo(mv, delegate.Grant{Owner: delegate.PartyOf(mc), Delegate: delegate.PartyOf(sc), Role: g.role,
+			Categories: g.cats, ValidFrom: time.Now().Add(-time.Minute), ValidUntil: time.Now().AddDate(1, 0, 0)}, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := (&delegation.Syncer{Vault: mv}).Sync(folder); err != nil {
+		t.Fatal(err)
+	}
+	if err := delegation.Pin(u.vault(), mc, mcode); err != nil {
+		t.Fatal(err)
+	}
+	tap(t, w, "Nu synchroniseren")
+	mustSee(t, w, "Bekijken · Inkomen")
+	mustSee(t, w, "Beheren · Doelen")
+	mustSee(t, w, "Aantal gegevens: 2 (Inkomen 1, Doelen 1)")
+
+	// In her vault he may change goals, but income only view: his copy
+	// refuses, in words.
+	tap(t, w, "Kluis van Fatima openen")
+	openCategory(t, u, "income")
+	tap(t, w, "Toevoegen")
+	typeInto(t, currentForm(t, u), "source", "Pensioenfonds")
+	typeInto(t, currentForm(t, u), "amount", "300")
+	tap(t, w, "Opslaan")
+	mustSee(t, w, "Fatima gaf u voor Inkomen alleen toestemming om mee te kijken")
+	if n, _ := u.vault().Counts(); n["income"] != 1 {
+		t.Fatalf("a change outside his grants was kept: %v", n)
+	}
+}

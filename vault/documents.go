@@ -67,6 +67,9 @@ func (v *Vault) AddDocument(ctx context.Context, name string, r io.Reader, opts 
 			return Document{}, fmt.Errorf("linked record: %w", err)
 		}
 	}
+	if err := v.checkDocEdit(opts.Record); err != nil {
+		return Document{}, err
+	}
 	idb, id := newID()
 	doc := Document{ID: id, Name: name, MediaType: opts.MediaType, Record: opts.Record}
 	if doc.MediaType == "" {
@@ -481,6 +484,11 @@ func (v *Vault) RestoreDocument(id string) error {
 }
 
 func (v *Vault) setDocDeleted(id string, deleted bool, action Action) error {
+	if d, err := v.Document(id); err == nil {
+		if err := v.checkDocEdit(d.Record); err != nil {
+			return err
+		}
+	}
 	return v.update(func(t *txn) error {
 		d, err := t.getDoc(id)
 		if err != nil {

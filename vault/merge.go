@@ -70,6 +70,15 @@ type MergeResult struct {
 	Updated   []string   // ids of records whose state changed
 	Unchanged int        // incoming records already known in this state
 	Conflicts []Conflict // fields on which the two sides differed
+	// By names who made the changes the merge brought (of each added or
+	// changed record, the author of its newest change), once each.
+	By []Author
+}
+
+func (r *MergeResult) by(a Author) {
+	if !slices.Contains(r.By, a) {
+		r.By = append(r.By, a)
+	}
 }
 
 // A Conflict is a field both sides had set differently; Kept is the value
@@ -133,6 +142,11 @@ func checkIncoming(r Record) error {
 	if r.Modified == 0 || r.Author.Device == "" {
 		return fmt.Errorf("%w: no time or author", ErrBadRecord)
 	}
+	for k, a := range r.Authors {
+		if r.Stamps[k] == 0 || a.Device == "" {
+			return fmt.Errorf("%w: author of field %s", ErrBadRecord, k)
+		}
+	}
 	return nil
 }
 
@@ -154,6 +168,7 @@ func (t *txn) mergeOne(in Record, opts MergeOptions, res *MergeResult) error {
 			return err
 		}
 		res.Added = append(res.Added, in.ID)
+		res.by(in.Author)
 		return t.log(Event{Action: ActionRecordMerged, Subject: in.ID, Category: in.Category,
 			Detail: fieldNames(in.Fields), Person: in.Author.Person, Device: in.Author.Device})
 	case err != nil:
@@ -168,7 +183,7 @@ func (t *txn) mergeOne(in Record, opts MergeOptions, res *MergeResult) error {
 	// sides end up showing the other's value there.
 	keepIncoming := false
 	for _, c := range conflicts {
-		if c.LostBy == in.Author && c.Lost == in.Fields[c.Field] {
+		if c.Lost == in.Fields[c.Field] {
 			keepIncoming = true
 		}
 	}
@@ -207,6 +222,19 @@ func (t *txn) mergeOne(in Record, opts MergeOptions, res *MergeResult) error {
 		}
 		next++
 	}
+	// The version the merge makes, its log entry and the history name
+	// who made the change it brings, not who made the last version of
+	// the record on either side.
+	who := in.Author
+	if changed {
+		by := map[string]Author{}
+		for k := range merged.Stamps {
+			by[k] = merged.FieldAuthor(k)
+		}
+		who = mergedBy(local, merged, in.Author)
+		merged.Author = who
+		merged.SetFieldAuthors(by)
+	}
 	merged.Version = next
 	if err := t.putRecord(&merged); err != nil {
 		return err
@@ -217,8 +245,9 @@ func (t *txn) mergeOne(in Record, opts MergeOptions, res *MergeResult) error {
 		return nil
 	}
 	res.Updated = append(res.Updated, in.ID)
+	res.by(who)
 	return t.log(Event{Action: ActionRecordMerged, Subject: in.ID, Category: in.Category,
-		Detail: strings.Join(changedFields(local.Fields, merged.Fields), ","), Person: in.Author.Person, Device: in.Author.Device})
+		Detail: strings.Join(changedFields(local.Fields, merged.Fields), ","), Person: who.Person, Device: who.Device})
 }
 
 // hasVersion reports whether the history of r's record already holds a
@@ -251,24 +280,28 @@ func mergeRecords(a, b Record) (Record, []Conflict) {
 		}
 	}
 	var conflicts []Conflict
+	by := map[string]Author{}
 	for _, k := range slices.Sorted(maps.Keys(keys)) {
 		sa, sb := a.Stamps[k], b.Stamps[k]
 		va, vb := a.Fields[k], b.Fields[k]
 		useB := sb > sa || (sb == sa && vb > va)
-		v, s := va, sa
+		v, s, who := va, sa, a.FieldAuthor(k)
 		if useB {
-			v, s = vb, sb
+			v, s, who = vb, sb, b.FieldAuthor(k)
 		}
 		if s != 0 {
 			out.Stamps[k] = s
+			by[k] = who
 		}
 		if v != "" {
 			out.Fields[k] = v
 		}
 		if va != vb && sa != 0 && sb != 0 {
-			c := Conflict{Record: a.ID, Category: a.Category, Field: k, Kept: va, Lost: vb, KeptBy: a.Author, LostBy: b.Author}
+			// Each value is named by who set it, not by who made the
+			// version that carries it.
+			c := Conflict{Record: a.ID, Category: a.Category, Field: k, Kept: va, Lost: vb, KeptBy: a.FieldAuthor(k), LostBy: b.FieldAuthor(k)}
 			if useB {
-				c.Kept, c.Lost, c.KeptBy, c.LostBy = vb, va, b.Author, a.Author
+				c.Kept, c.Lost, c.KeptBy, c.LostBy = vb, va, b.FieldAuthor(k), a.FieldAuthor(k)
 			}
 			conflicts = append(conflicts, c)
 		}
@@ -284,7 +317,24 @@ func mergeRecords(a, b Record) (Record, []Conflict) {
 		latest = b
 	}
 	out.Modified, out.Author = latest.Modified, latest.Author
+	out.SetFieldAuthors(by)
 	return out, conflicts
+}
+
+// mergedBy returns who made what a merge changed from local to merged: the
+// author of the newest changed value (or of the recycle-bin change), or
+// fallback when nothing changed.
+func mergedBy(local, merged Record, fallback Author) Author {
+	who, at := fallback, hlc.Timestamp(0)
+	for _, k := range changedFields(local.Fields, merged.Fields) {
+		if s := merged.Stamps[k]; s >= at {
+			who, at = merged.FieldAuthor(k), s
+		}
+	}
+	if local.Deleted != merged.Deleted && merged.DeletedAt >= at {
+		who = fallback
+	}
+	return who
 }
 
 // sameState reports whether two versions hold the same fields, stamps and
@@ -384,4 +434,60 @@ func (v *Vault) ImportDocument(ctx context.Context, meta Document, r io.Reader) 
 		return t.log(Event{Action: ActionDocumentMerged, Subject: meta.ID, Detail: meta.MediaType, Person: meta.Author.Person, Device: meta.Author.Device})
 	})
 	return doc, err == nil, err
+}
+
+// RollBack undoes changes to a record that another replica refused (a
+// helper's edit the owner did not accept). The newest version for which
+// keep returns true — the current one or one in the history — becomes
+// current again with its own fields, stamps and time, so the rollback is
+// not itself a new change to send; the versions after it stay in the
+// history, nothing is lost. When no version qualifies (the record was made
+// here and refused there), the record goes to the recycle bin at the time
+// of its current version. It reports whether anything changed; a record
+// not found changes nothing.
+func (v *Vault) RollBack(id string, keep func(Record) bool) (bool, error) {
+	changed := false
+	err := v.update(func(t *txn) error {
+		cur, err := t.getRecord(id)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err != nil || keep(cur) {
+			return err
+		}
+		key, _ := parseID(id)
+		var back *Record
+		c := t.tx.Bucket(bucketVersions).Cursor()
+		for k, val := c.Seek(key[:]); bytes.HasPrefix(k, key[:]); k, val = c.Next() {
+			h, err := t.decodeRecord(bucketVersions, k, val)
+			if err != nil {
+				return err
+			}
+			if keep(h) && (back == nil || h.Version > back.Version) {
+				back = &h
+			}
+		}
+		next := cur
+		detail := "rolled back"
+		if back != nil {
+			next = *back
+			detail = fmt.Sprintf("rolled back to version %d", back.Version)
+		} else if cur.Deleted {
+			return nil
+		} else {
+			next.Deleted, next.DeletedAt = true, max(cur.DeletedAt, cur.Modified)
+			next.Fields, next.Stamps = maps.Clone(cur.Fields), maps.Clone(cur.Stamps)
+			detail = "rolled back: moved to the recycle bin"
+		}
+		if err := t.putVersion(&cur); err != nil {
+			return err
+		}
+		next.Version = cur.Version + 1
+		if err := t.putRecord(&next); err != nil {
+			return err
+		}
+		changed = true
+		return t.log(Event{Action: ActionRecordReverted, Subject: id, Category: cur.Category, Detail: detail})
+	})
+	return changed, err
 }

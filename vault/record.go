@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"kluis/sync/replica"
@@ -23,8 +24,15 @@ type Record = replica.Record
 //	count × (str field ‖ str value ‖ stamp)
 //
 // where str is a length followed by UTF-8 bytes. Fields are sorted by id and
-// unique, so every record has exactly one encoding.
-const recordMagic, recordVersion = 'R', 1
+// unique, so every record has exactly one encoding. A record whose fields
+// were set by several people (Record.Authors) is written as layout 2: the
+// same, with 0x02 in place of 0x01, followed by
+//
+//	count ‖ count × (str field ‖ str person ‖ str device)
+//
+// sorted by field, each field one the record holds; a record without one
+// keeps layout 1, byte for byte.
+const recordMagic, recordVersion, recordVersionAuthors = 'R', 1, 2
 
 // maxRecordStr bounds every string in a record on decode.
 const maxRecordStr = 1 << 16
@@ -41,7 +49,11 @@ func marshalRecord(r *Record) ([]byte, error) {
 		size += len(k) + len(v) + 16
 	}
 	b := make([]byte, 0, size)
-	b = append(b, recordMagic, recordVersion)
+	if len(r.Authors) > 0 {
+		b = append(b, recordMagic, recordVersionAuthors)
+	} else {
+		b = append(b, recordMagic, recordVersion)
+	}
 	b = append(b, id[:]...)
 	b = appendStr(b, r.Category)
 	b = binary.AppendUvarint(b, r.Version)
@@ -74,6 +86,18 @@ func marshalRecord(r *Record) ([]byte, error) {
 		b = appendStr(b, k)
 		b = appendStr(b, r.Fields[k])
 		b = binary.AppendUvarint(b, uint64(r.Stamps[k]))
+	}
+	if len(r.Authors) > 0 {
+		ks := slices.Sorted(maps.Keys(r.Authors))
+		b = binary.AppendUvarint(b, uint64(len(ks)))
+		for _, k := range ks {
+			if !slices.Contains(keys, k) {
+				return nil, fmt.Errorf("%w: author of field %s, which the record does not hold", errRecordEncoding, k)
+			}
+			b = appendStr(b, k)
+			b = appendStr(b, r.Authors[k].Person)
+			b = appendStr(b, r.Authors[k].Device)
+		}
 	}
 	return b, nil
 }
@@ -128,7 +152,7 @@ func (d *decoder) str() string {
 // not marshal back to the same bytes.
 func unmarshalRecord(b []byte) (Record, error) {
 	var r Record
-	if len(b) < 2 || b[0] != recordMagic || b[1] != recordVersion {
+	if len(b) < 2 || b[0] != recordMagic || (b[1] != recordVersion && b[1] != recordVersionAuthors) {
 		return r, errRecordEncoding
 	}
 	d := &decoder{b: b[2:]}
@@ -170,6 +194,25 @@ func unmarshalRecord(b []byte) (Record, error) {
 		}
 		if stamp != 0 {
 			r.Stamps[k] = hlc.Timestamp(stamp)
+		}
+	}
+	if d.err == nil && b[1] == recordVersionAuthors {
+		n := d.uvarint()
+		if n == 0 || n > uint64(len(d.b)) {
+			d.err = errRecordEncoding
+		}
+		prev := ""
+		for i := uint64(0); i < n && d.err == nil; i++ {
+			k, person, device := d.str(), d.str(), d.str()
+			_, held := r.Stamps[k]
+			if (i > 0 && k <= prev) || !held {
+				d.err = errRecordEncoding
+			}
+			prev = k
+			if r.Authors == nil {
+				r.Authors = map[string]Author{}
+			}
+			r.Authors[k] = Author{Person: person, Device: device}
 		}
 	}
 	if d.err == nil && len(d.b) != 0 {

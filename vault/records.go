@@ -40,6 +40,9 @@ func (v *Vault) AddMany(items []NewRecord) ([]Record, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := v.checkEdit(it.Category); err != nil {
+			return nil, err
+		}
 		recs = append(recs, Record{Category: it.Category, Fields: clean})
 	}
 	err := v.update(func(t *txn) error {
@@ -73,6 +76,9 @@ func (v *Vault) AddMany(items []NewRecord) ([]Record, error) {
 // makes no new version.
 func (v *Vault) Update(id string, changes map[string]string) (Record, error) {
 	var out Record
+	if err := v.checkRecordEdit(id); err != nil {
+		return Record{}, err
+	}
 	err := v.update(func(t *txn) error {
 		cur, err := t.getRecord(id)
 		if err != nil {
@@ -109,6 +115,9 @@ func (v *Vault) Update(id string, changes map[string]string) (Record, error) {
 // version; nothing in the history is lost.
 func (v *Vault) Revert(id string, version uint64) (Record, error) {
 	var out Record
+	if err := v.checkRecordEdit(id); err != nil {
+		return Record{}, err
+	}
 	err := v.update(func(t *txn) error {
 		cur, err := t.getRecord(id)
 		if err != nil {
@@ -129,6 +138,9 @@ func (v *Vault) Revert(id string, version uint64) (Record, error) {
 
 // Delete moves a record to the recycle bin. Restore brings it back.
 func (v *Vault) Delete(id string) error {
+	if err := v.checkRecordEdit(id); err != nil {
+		return err
+	}
 	return v.update(func(t *txn) error {
 		cur, err := t.getRecord(id)
 		if err != nil {
@@ -144,6 +156,9 @@ func (v *Vault) Delete(id string) error {
 
 // Restore takes a record out of the recycle bin.
 func (v *Vault) Restore(id string) error {
+	if err := v.checkRecordEdit(id); err != nil {
+		return err
+	}
 	return v.update(func(t *txn) error {
 		cur, err := t.getRecord(id)
 		if err != nil {
@@ -176,6 +191,14 @@ func (t *txn) newVersion(cur Record, fields map[string]string, deleted bool, act
 	for _, k := range changed {
 		next.Stamps[k] = now
 	}
+	// Values left as they were keep who set them.
+	by := map[string]Author{}
+	for k := range next.Stamps {
+		if !slices.Contains(changed, k) {
+			by[k] = cur.FieldAuthor(k)
+		}
+	}
+	next.SetFieldAuthors(by)
 	next.DeletedAt = cur.DeletedAt
 	if deleted != cur.Deleted {
 		next.DeletedAt = now

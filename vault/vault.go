@@ -67,6 +67,7 @@ type Vault struct {
 	seal   *sealer
 	author Author
 	clock  *hlc.Clock
+	guard  EditGuard // see SetEditGuard
 }
 
 // Create makes a new vault at path, protected by passphrase, and returns it

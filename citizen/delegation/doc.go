@@ -11,11 +11,17 @@
 // # Rules it enforces
 //
 // Keys are pinned from a contact code compared by fingerprint, never taken
-// from a pack. An owner merges a helper's records only while the
-// certificate is valid, not revoked, of role manage, and only in its
-// categories (vault.MergeOptions.Allow); what is refused is logged and
-// reported back in the next pack. A revoked helper gets the revocation and
-// nothing more.
+// from a pack. An owner may give one helper several grants; the helper's
+// access is the union of those open now (Access), each with its own role
+// and categories, each revoked on its own. An owner merges a helper's
+// records only in the categories of an open manage grant
+// (vault.MergeOptions.Allow); what is refused is logged and reported back
+// in the next pack, and the helper's copy sets it back (vault.RollBack).
+// The helper's copy refuses such changes at once (OpenReplica installs a
+// vault.EditGuard). When a category comes into the helper's scope, the
+// next pack carries all of it. A helper whose every grant is revoked gets
+// the revocations and nothing more. Shares made on the owner's behalf
+// travel back to her list (Pack.Shares).
 //
 // Delegation here is a technical permission inside Kluis, not a legal
 // mandate (DigiD Machtigen, bewind, mentorschap): the software says who

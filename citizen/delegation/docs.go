@@ -22,23 +22,23 @@ func vaultDocument(d delegate.PackDocument) vault.Document {
 		Record: d.Record, Added: d.Added, Modified: d.Modified, Author: d.Author, Deleted: d.Deleted}
 }
 
-// coversAll reports whether the certificate covers every category of the
+// coversAll reports whether covers holds for every category of the
 // schema: only then may documents linked to no record travel under it.
-func coversAll(c *delegate.Certificate) bool {
+func coversAll(covers func(string) bool) bool {
 	for _, cat := range schema.Categories() {
-		if !c.Covers(cat.ID) {
+		if !covers(cat.ID) {
 			return false
 		}
 	}
 	return true
 }
 
-// docInScope reports whether a document linked to record (in v) falls
-// under the certificate: the record's category is covered or, for a
-// document linked to no record, every category is.
-func docInScope(v *vault.Vault, c *delegate.Certificate, record string) (bool, error) {
+// docInScope reports whether a document linked to record (in v) is in a
+// scope: the record's category is covered or, for a document linked to no
+// record, every category is.
+func docInScope(v *vault.Vault, covers func(string) bool, record string) (bool, error) {
 	if record == "" {
-		return coversAll(c), nil
+		return coversAll(covers), nil
 	}
 	rec, err := v.Get(record)
 	if errors.Is(err, vault.ErrNotFound) {
@@ -47,12 +47,13 @@ func docInScope(v *vault.Vault, c *delegate.Certificate, record string) (bool, e
 	if err != nil {
 		return false, err
 	}
-	return c.Covers(rec.Category), nil
+	return covers(rec.Category), nil
 }
 
-// docsInScope returns the documents of v changed after since that fall
-// under the certificate, and the latest change among all of them.
-func docsInScope(v *vault.Vault, c *delegate.Certificate, since hlc.Timestamp) ([]delegate.PackDocument, hlc.Timestamp, error) {
+// docsInScope returns the documents of v changed after since that are in
+// scope (all of them when covers is nil), and the latest change among all
+// of them.
+func docsInScope(v *vault.Vault, covers func(string) bool, since hlc.Timestamp) ([]delegate.PackDocument, hlc.Timestamp, error) {
 	all, upTo, err := v.DocumentChanges(since)
 	if err != nil {
 		return nil, since, err
@@ -60,8 +61,8 @@ func docsInScope(v *vault.Vault, c *delegate.Certificate, since hlc.Timestamp) (
 	var out []delegate.PackDocument
 	for _, d := range all {
 		ok := true
-		if c != nil {
-			if ok, err = docInScope(v, c, d.Record); err != nil {
+		if covers != nil {
+			if ok, err = docInScope(v, covers, d.Record); err != nil {
 				return nil, since, err
 			}
 		}

@@ -54,8 +54,8 @@ func (d *Delegation) Emergency() *EmergencyState { return d.emergency }
 // managed vault. The signed request travels with the next sync; access
 // opens when the owner approves, or after the wait unless they refuse.
 func RequestEmergency(own *vault.Vault, m *Managed, now time.Time) (*EmergencyState, error) {
-	cert := m.Cert()
-	if cert == nil || cert.EmergencyWait == 0 || m.Revocation != "" {
+	cert := m.emergencyCert()
+	if cert == nil {
 		return nil, ErrNoEmergency
 	}
 	signed, err := delegate.NewEmergency(own, cert.Delegate.Ed25519, cert, delegate.EmergencyRequest, now, now)
@@ -81,7 +81,18 @@ func ManagedEmergency(own *vault.Vault, m *Managed) (*EmergencyState, error) {
 	if err != nil {
 		return nil, err
 	}
-	return emergencyState(m.Cert(), st.Stmts), nil
+	return emergencyState(m.emergencyCert(), st.Stmts), nil
+}
+
+// emergencyCert is the newest emergency grant not revoked, or nil.
+func (m *Managed) emergencyCert() *delegate.Certificate {
+	var out *delegate.Certificate
+	for _, c := range m.Certs() {
+		if c.EmergencyWait > 0 && !m.IsRevoked(c) {
+			out = c
+		}
+	}
+	return out
 }
 
 // AnswerEmergency approves or refuses, as the owner, the delegate's newest

@@ -26,11 +26,14 @@ func (r *run) newManaged(p *delegate.Pack, verify func(ed25519.PublicKey) bool) 
 	if c == nil || !verify(c.PublicKey()) {
 		return nil, nil
 	}
-	cert := r.certFor(p, delegate.PartyOf(c))
-	if cert == nil {
+	certs := r.certsFor(p, delegate.PartyOf(c))
+	if len(certs) == 0 {
 		return nil, nil
 	}
-	m := &Managed{Owner: delegate.PartyOf(c), Certificate: cert.signed}
+	m := &Managed{Owner: delegate.PartyOf(c)}
+	for _, sc := range certs {
+		m.addGrant(sc.cert, sc.signed)
+	}
 	rv, err := createReplica(r.v, m)
 	if err != nil {
 		return nil, err
@@ -38,10 +41,11 @@ func (r *run) newManaged(p *delegate.Pack, verify func(ed25519.PublicKey) bool) 
 	if err := rv.Close(); err != nil {
 		return nil, err
 	}
-	if err := saveJSON(r.v, kindManaged, m.ID(), m, vault.Event{Action: ActionManagedAdded, Subject: cert.cert.ID, Detail: c.Name}); err != nil {
+	if err := saveJSON(r.v, kindManaged, m.ID(), m, vault.Event{Action: ActionManagedAdded, Subject: m.Cert().ID, Detail: c.Name}); err != nil {
 		return nil, err
 	}
-	cp := &counterpart{id: m.ID(), name: c.Name, x25519: c.X25519, ed25519: c.Ed25519, cert: cert.cert, managed: m, state: &peerState{}}
+	cp := &counterpart{id: m.ID(), name: c.Name, x25519: c.X25519, ed25519: c.Ed25519, cert: m.Cert(), certs: m.Certs(),
+		managed: m, state: &peerState{}}
 	r.peers["m"+cp.id] = cp
 	return cp, nil
 }
@@ -51,20 +55,19 @@ type signedCert struct {
 	signed string
 }
 
-// certFor returns the newest certificate in p signed by owner that names
-// us as the delegate.
-func (r *run) certFor(p *delegate.Pack, owner delegate.Party) *signedCert {
-	var best *signedCert
+// certsFor returns the certificates in p signed by owner that name us as
+// the delegate, oldest first.
+func (r *run) certsFor(p *delegate.Pack, owner delegate.Party) []signedCert {
+	var out []signedCert
 	for _, s := range p.Statements {
 		c, err := delegate.ParseCertificate([]byte(s))
 		if err != nil || c.Owner.Ed25519 != owner.Ed25519 || c.Owner.X25519 != owner.X25519 || c.Delegate.Fingerprint() != r.me {
 			continue
 		}
-		if best == nil || c.Issued.After(best.cert.Issued) {
-			best = &signedCert{c, s}
-		}
+		out = append(out, signedCert{c, s})
 	}
-	return best
+	slices.SortStableFunc(out, func(a, b signedCert) int { return a.cert.Issued.Compare(b.cert.Issued) })
+	return out
 }
 
 // refuse logs a refusal, queues a report for the sender when we know who
@@ -139,12 +142,16 @@ func (r *run) common(cp *counterpart, p *delegate.Pack) {
 	}
 	for _, s := range p.Statements {
 		e, err := delegate.ParseEmergency([]byte(s))
-		if err != nil || cp.cert == nil || e.CertificateID != cp.cert.ID || slices.Contains(cp.state.Stmts, s) {
+		if err != nil || slices.Contains(cp.state.Stmts, s) {
+			continue
+		}
+		cert := cp.certByID(e.CertificateID)
+		if cert == nil {
 			continue
 		}
 		// Requests come from the delegate, answers from the owner.
-		if (cp.owner && e.Kind == delegate.EmergencyRequest && e.Signer == cp.cert.Delegate.Ed25519) ||
-			(!cp.owner && e.Kind != delegate.EmergencyRequest && e.Signer == cp.cert.Owner.Ed25519) {
+		if (cp.owner && e.Kind == delegate.EmergencyRequest && e.Signer == cert.Delegate.Ed25519) ||
+			(!cp.owner && e.Kind != delegate.EmergencyRequest && e.Signer == cert.Owner.Ed25519) {
 			cp.state.Stmts = append(cp.state.Stmts, s)
 		}
 	}
@@ -166,20 +173,15 @@ func (r *run) received(cp *counterpart, p *delegate.Pack, damaged bool) {
 // certificate.
 func (r *run) fromDelegate(cp *counterpart, name string, p *delegate.Pack, docs *delegate.DocStream) error {
 	r.common(cp, p)
-	if err := cp.cert.Open(r.now, revList(cp.rev), parseEmergencies(cp.state.Stmts)); err != nil {
-		return r.refuse(cp, name, cp.name, p.Seq, codeOf(err), nil, err)
+	acc, why := cp.access(r.now)
+	if why != nil {
+		return r.refuse(cp, name, cp.name, p.Seq, codeOf(why), nil, why)
 	}
 	cert := cp.cert
 	var allowed []vault.Record
 	refusedBy := map[delegate.Code][]string{}
 	for _, rec := range p.Records {
-		code := delegate.Code("")
-		switch {
-		case cert.Role != delegate.RoleManage:
-			code = delegate.CodeViewOnly
-		case !cert.Covers(rec.Category):
-			code = delegate.CodeOutOfScope
-		}
+		code := acc.refusalCode(rec.Category)
 		if code == "" {
 			allowed = append(allowed, rec)
 			continue
@@ -193,7 +195,7 @@ func (r *run) fromDelegate(cp *counterpart, name string, p *delegate.Pack, docs 
 		}
 	}
 	res, err := r.v.Merge(allowed, vault.MergeOptions{Allow: func(in vault.Record, local *vault.Record) error {
-		if cert.Role != delegate.RoleManage || !cert.Covers(in.Category) {
+		if !acc.Manages(in.Category) {
 			return refused(delegate.CodeOutOfScope, nil)
 		}
 		return nil
@@ -215,7 +217,7 @@ func (r *run) fromDelegate(cp *counterpart, name string, p *delegate.Pack, docs 
 		if echo, err := isDocEcho(r.v, d); err != nil || echo {
 			return "", err
 		}
-		if cert.Role != delegate.RoleManage {
+		if len(acc.Manage) == 0 {
 			return delegate.CodeViewOnly, nil
 		}
 		// Both the link it comes with and the one it has here must be in
@@ -226,7 +228,7 @@ func (r *run) fromDelegate(cp *counterpart, name string, p *delegate.Pack, docs 
 			links = append(links, local.Record)
 		}
 		for _, rec := range links {
-			ok, err := docInScope(r.v, cert, rec)
+			ok, err := docInScope(r.v, acc.Manages, rec)
 			if err != nil {
 				return "", err
 			}
@@ -243,6 +245,10 @@ func (r *run) fromDelegate(cp *counterpart, name string, p *delegate.Pack, docs 
 		return err
 	}
 	rcv := r.describe(cp, name, p, allowed, res, dres)
+	if rcv.Shares, err = r.takeShares(cp, p.Shares); err != nil {
+		return err
+	}
+	r.res.Received[len(r.res.Received)-1].Shares = rcv.Shares
 	for _, a := range rcv.Authors {
 		if !slices.Contains(cp.state.Devices, a.Device) {
 			cp.state.Devices = append(cp.state.Devices, a.Device)
@@ -317,15 +323,9 @@ func floorOf(recs []vault.Record, res vault.MergeResult) (hlc.Timestamp, bool) {
 func (r *run) describe(cp *counterpart, name string, p *delegate.Pack, recs []vault.Record, res vault.MergeResult, dres docsResult) Received {
 	rcv := Received{File: name, From: cp.name, Managed: !cp.owner, Added: res.Added, Updated: res.Updated, Conflicts: res.Conflicts,
 		Documents: dres.changed, Incomplete: dres.damaged}
-	changed := map[string]bool{}
-	for _, id := range append(slices.Clone(res.Added), res.Updated...) {
-		changed[id] = true
-	}
-	for _, rec := range recs {
-		if changed[rec.ID] && !slices.Contains(rcv.Authors, rec.Author) {
-			rcv.Authors = append(rcv.Authors, rec.Author)
-		}
-	}
+	// Who made what changed here: the author of each change the merge
+	// brought, not of the last version the sender happened to hold.
+	rcv.Authors = slices.Clone(res.By)
 	for _, d := range p.Documents {
 		if slices.Contains(dres.changed, d.ID) && !slices.Contains(rcv.Authors, d.Author) {
 			rcv.Authors = append(rcv.Authors, d.Author)
@@ -338,36 +338,54 @@ func (r *run) describe(cp *counterpart, name string, p *delegate.Pack, recs []va
 // fromOwner merges the owner's pack into the replica we manage for them.
 func (r *run) fromOwner(cp *counterpart, name string, p *delegate.Pack, docs *delegate.DocStream) error {
 	m := cp.managed
-	if sc := r.certFor(p, m.Owner); sc != nil && (cp.cert == nil || sc.cert.Issued.After(cp.cert.Issued)) {
-		cp.cert, m.Certificate = sc.cert, sc.signed
-		if cp.rev != nil && !cp.rev.Revokes(cp.cert) {
-			// A new grant after a revocation: the old revocation does not
-			// cover it.
-			cp.rev, m.Revocation = nil, ""
+	for _, sc := range r.certsFor(p, m.Owner) {
+		m.addGrant(sc.cert, sc.signed)
+	}
+	cp.cert, cp.certs = m.Cert(), m.Certs()
+	r.common(cp, p)
+	wasRevoked := cp.allRevoked()
+	for _, s := range p.Statements {
+		rv, err := delegate.ParseRevocation([]byte(s))
+		if err != nil {
+			continue
+		}
+		if c := m.addRevocation(rv, s); c != nil {
+			cp.revs = m.Revs()
+			if err := r.save(cp, vault.Event{Action: ActionManagedRevoked, Subject: c.ID, Detail: cp.name}); err != nil {
+				return err
+			}
 		}
 	}
-	r.common(cp, p)
-	for _, s := range p.Statements {
-		if rv, err := delegate.ParseRevocation([]byte(s)); err == nil && cp.cert != nil && rv.Revokes(cp.cert) && m.Revocation == "" {
-			cp.rev, m.Revocation = rv, s
-			r.received(cp, p, false)
-			return r.save(cp, vault.Event{Action: ActionManagedRevoked, Subject: cp.cert.ID, Detail: cp.name})
+	if cp.allRevoked() {
+		if wasRevoked {
+			return r.refuse(cp, name, cp.name, p.Seq, delegate.CodeRevoked, nil, nil)
 		}
+		r.received(cp, p, false)
+		return r.save(cp, vault.Event{})
 	}
 	if cp.cert == nil {
 		return r.refuse(cp, name, cp.name, p.Seq, delegate.CodeNoCertificate, nil, nil)
 	}
-	if cp.rev != nil {
-		return r.refuse(cp, name, cp.name, p.Seq, delegate.CodeRevoked, nil, nil)
-	}
 	cert := cp.cert
+	// The owner decides what is open (emergency waits included); here a
+	// record must only fall under a grant not revoked and not expired.
+	var covers []string
+	for _, c := range cp.certs {
+		if err := c.Open(r.now, cp.revs, nil); err == nil || errors.Is(err, delegate.ErrEmergencyClosed) {
+			covers = append(covers, c.Categories...)
+		}
+	}
+	inScope := func(cat string) bool { return slices.Contains(covers, cat) }
 	rv, err := OpenReplica(r.v, m)
 	if err != nil {
 		return err
 	}
 	defer rv.Close()
+	if err := r.rollBack(cp, rv, p.Reports); err != nil {
+		return err
+	}
 	res, err := rv.Merge(p.Records, vault.MergeOptions{Allow: func(in vault.Record, _ *vault.Record) error {
-		if !cert.Covers(in.Category) {
+		if !inScope(in.Category) {
 			return refused(delegate.CodeOutOfScope, nil)
 		}
 		return nil
@@ -385,7 +403,7 @@ func (r *run) fromOwner(cp *counterpart, name string, p *delegate.Pack, docs *de
 		if echo, err := isDocEcho(rv, d); err != nil || echo {
 			return "", err
 		}
-		ok, err := docInScope(rv, cert, d.Record)
+		ok, err := docInScope(rv, inScope, d.Record)
 		if err != nil || ok {
 			return "", err
 		}
@@ -402,4 +420,28 @@ func (r *run) fromOwner(cp *counterpart, name string, p *delegate.Pack, docs *de
 	m.LastSync = r.now
 	return r.save(cp, vault.Event{Action: ActionSyncReceived, Subject: cert.ID,
 		Detail: fmt.Sprintf("%s: %d added, %d changed, %d documents", cp.name, len(res.Added), len(res.Updated), len(dres.changed))})
+}
+
+// rollBack returns the records the owner refused (as reported) to the
+// owner's last version in the replica, so the helper's copy does not keep
+// what the owner's vault will never hold. The refused versions stay in the
+// replica's history.
+func (r *run) rollBack(cp *counterpart, rv *vault.Vault, reports []delegate.Report) error {
+	mine := rv.Author().Device
+	for _, rep := range reports {
+		var back []string
+		for _, id := range rep.Records {
+			ok, err := rv.RollBack(id, func(v vault.Record) bool { return v.Author.Device != mine })
+			if err != nil {
+				return err
+			}
+			if ok {
+				back = append(back, id)
+			}
+		}
+		if len(back) > 0 {
+			r.res.RolledBack = append(r.res.RolledBack, RolledBack{From: cp.name, Code: rep.Code, Records: back})
+		}
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package delegation
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -33,9 +34,8 @@ func (r *run) sendAll(dir string) error {
 
 func (r *run) send(dir string, cp *counterpart) error {
 	st := cp.state
-	if st.Done && cp.owner && cp.rev == nil {
-		// A newer certificate than the revoked one: the delegate may
-		// hear from us again.
+	if st.Done && cp.owner && !cp.allRevoked() {
+		// A certificate not revoked: the delegate may hear from us again.
 		st.Done = false
 	}
 	if st.Done || cp.cert == nil {
@@ -44,40 +44,40 @@ func (r *run) send(dir string, cp *counterpart) error {
 	var statements []string
 	var recs []vault.Record
 	var docs []delegate.PackDocument
+	var view []string // what the delegate receives with this pack
+	var shares []json.RawMessage
+	var sharesTold []string
 	src := r.v // where the documents' content is read from
 	p := &delegate.Pack{Format: delegate.PackFormat, From: r.me, To: cp.id, Created: r.now.Truncate(1e9), Since: st.Acked, UpTo: st.Acked}
 	if cp.owner {
-		signed, err := r.v.Object(kindCert, cp.cert.ID)
-		if err != nil {
-			return err
-		}
-		statements = append(statements, string(signed))
-		if cp.rev != nil {
-			// The revocation, and nothing more, ever.
-			rb, err := r.v.Object(kindRevoked, cp.cert.ID)
+		for _, c := range cp.certs {
+			signed, err := r.v.Object(kindCert, c.ID)
 			if err != nil {
 				return err
 			}
-			statements = append(statements, string(rb))
-			st.Done = true
-		} else if cp.cert.Open(r.now, nil, parseEmergencies(st.Stmts)) == nil {
-			all, upTo, err := r.v.Changes(st.Acked)
-			if err != nil {
-				return err
-			}
-			for _, rec := range all {
-				if cp.cert.Covers(rec.Category) {
-					recs = append(recs, rec)
+			statements = append(statements, string(signed))
+			if c.Open(r.now, cp.revs, nil) == delegate.ErrRevoked {
+				rb, err := r.v.Object(kindRevoked, c.ID)
+				if err != nil {
+					return err
 				}
+				statements = append(statements, string(rb))
 			}
-			var docsUpTo hlc.Timestamp
-			if docs, docsUpTo, err = docsInScope(r.v, cp.cert, st.Acked); err != nil {
+		}
+		if cp.allRevoked() {
+			// The revocations, and nothing more, ever.
+			st.Done = true
+		} else if acc, err := cp.access(r.now); err == nil {
+			view = acc.View
+			if recs, docs, p.UpTo, err = r.inScope(st, acc); err != nil {
 				return err
 			}
-			p.UpTo = max(upTo, docsUpTo)
 		}
+		// What the delegate no longer receives must come again in full
+		// should it come back into scope.
+		st.Scope = slices.DeleteFunc(st.Scope, func(c string) bool { return !slices.Contains(view, c) })
 	} else {
-		if cp.rev != nil {
+		if cp.allRevoked() {
 			return nil // revoked: we send nothing back
 		}
 		rv, err := OpenReplica(r.v, cp.managed)
@@ -94,6 +94,9 @@ func (r *run) send(dir string, cp *counterpart) error {
 			return err
 		}
 		p.UpTo = max(upTo, docsUpTo)
+		if shares, sharesTold, err = sharesToTell(rv, st); err != nil {
+			return err
+		}
 	}
 	statements = append(statements, st.Stmts...)
 	var fresh []string
@@ -104,7 +107,7 @@ func (r *run) send(dir string, cp *counterpart) error {
 	}
 	ack := delegate.Ack{Seq: st.RecvSeq, UpTo: st.Received}
 	newAck := st.RecvSeq != 0 && ack.UpTo != st.AckedTo.UpTo
-	if len(recs) == 0 && len(docs) == 0 && len(fresh) == 0 && !newAck && len(st.Reports) == 0 && !st.Done {
+	if len(recs) == 0 && len(docs) == 0 && len(fresh) == 0 && !newAck && len(st.Reports) == 0 && !st.Done && len(shares) == 0 {
 		return nil
 	}
 	st.NextSeq++
@@ -112,7 +115,7 @@ func (r *run) send(dir string, cp *counterpart) error {
 	if st.RecvSeq != 0 {
 		p.Ack = &ack
 	}
-	p.Statements, p.Reports, p.Records, p.Documents = statements, st.Reports, recs, docs
+	p.Statements, p.Reports, p.Records, p.Documents, p.Shares = statements, st.Reports, recs, docs, shares
 	if p.Records == nil {
 		p.Records = []vault.Record{}
 	}
@@ -130,12 +133,73 @@ func (r *run) send(dir string, cp *counterpart) error {
 		st.Sent = map[uint64]hlc.Timestamp{}
 	}
 	st.Sent[p.Seq] = p.UpTo
+	if cp.owner {
+		if st.SentScope == nil {
+			st.SentScope = map[uint64][]string{}
+		}
+		st.SentScope[p.Seq] = view
+	}
 	st.AckedTo = ack
 	st.Reports = nil
 	st.Told = append(st.Told, fresh...)
+	st.SharesTold = append(st.SharesTold, sharesTold...)
 	st.LastSent = r.now
 	r.res.Written = append(r.res.Written, Written{File: name, To: cp.name, Records: len(recs), Documents: len(docs)})
 	subject := cp.cert.ID
 	return r.save(cp, vault.Event{Action: ActionSyncSent, Subject: subject,
 		Detail: fmt.Sprintf("%s: pack %d, %d records, %d documents", cp.name, p.Seq, len(recs), len(docs))})
+}
+
+// inScope returns what goes to a delegate with access acc: every record and
+// document in scope changed since they acknowledged, and — for categories
+// that came into scope since (a new or wider grant, an emergency grant that
+// opened) — every record and document of those categories, however old.
+// upTo is the latest change among them, at least st.Acked.
+func (r *run) inScope(st *peerState, acc Access) ([]vault.Record, []delegate.PackDocument, hlc.Timestamp, error) {
+	since := st.Acked
+	had := func(c string) bool { return slices.Contains(st.Scope, c) }
+	from := since
+	if slices.ContainsFunc(acc.View, func(c string) bool { return !had(c) }) {
+		from = 0
+	}
+	all, upTo, err := r.v.Changes(from)
+	if err != nil {
+		return nil, nil, since, err
+	}
+	var recs []vault.Record
+	extra := 0
+	for _, rec := range all {
+		switch {
+		case !acc.Sees(rec.Category):
+		case rec.Modified > since:
+			recs = append(recs, rec)
+		case !had(rec.Category):
+			recs = append(recs, rec)
+			extra++
+		}
+	}
+	docs, docsUpTo, err := docsInScope(r.v, acc.Sees, from)
+	if err != nil {
+		return nil, nil, since, err
+	}
+	var keep []delegate.PackDocument
+	for _, d := range docs {
+		if d.Modified > since {
+			keep = append(keep, d)
+			continue
+		}
+		old, err := docInScope(r.v, had, d.Record)
+		if err != nil {
+			return nil, nil, since, err
+		}
+		if !old {
+			keep = append(keep, d)
+			extra++
+		}
+	}
+	if extra == 0 {
+		// Nothing older to bring: the new categories count as sent.
+		st.Scope = slices.Clone(acc.View)
+	}
+	return recs, keep, max(since, upTo, docsUpTo), nil
 }

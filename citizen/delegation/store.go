@@ -67,9 +67,17 @@ type peerState struct {
 	Told     []string                 `json:"told"`     // statements already sent (their text)
 	Stmts    []string                 `json:"stmts"`    // emergency statements received or made
 	Devices  []string                 `json:"devices"`  // device ids seen in their records
-	LastSync time.Time                `json:"last_sync,omitzero"`
-	LastSent time.Time                `json:"last_sent,omitzero"`
-	Done     bool                     `json:"done"` // revoked and told so: nothing more is sent
+	// SharesTold: shares made on the owner's behalf already sent to her
+	// (we are the helper).
+	SharesTold []string `json:"shares_told,omitempty"`
+	// Scope holds the categories whose every record the counterpart has
+	// (as acknowledged): a category that comes into scope is sent in full
+	// once. SentScope is the scope of each pack not yet acknowledged.
+	Scope     []string            `json:"scope,omitempty"`
+	SentScope map[uint64][]string `json:"sent_scope,omitempty"`
+	LastSync  time.Time           `json:"last_sync,omitzero"`
+	LastSent  time.Time           `json:"last_sent,omitzero"`
+	Done      bool                `json:"done"` // revoked and told so: nothing more is sent
 }
 
 func (st *peerState) seen(seq uint64) bool {
@@ -105,9 +113,23 @@ func (st *peerState) applyAck(a *delegate.Ack) {
 		return
 	}
 	st.Acked = max(st.Acked, min(up, a.UpTo))
+	if sc, ok := st.SentScope[a.Seq]; ok && a.UpTo >= up {
+		// Once it has that pack, it has every record of its scope.
+		for _, c := range sc {
+			if !slices.Contains(st.Scope, c) {
+				st.Scope = append(st.Scope, c)
+			}
+		}
+		slices.Sort(st.Scope)
+	}
 	for s := range st.Sent {
 		if s <= a.Seq {
 			delete(st.Sent, s)
+		}
+	}
+	for s := range st.SentScope {
+		if s <= a.Seq {
+			delete(st.SentScope, s)
 		}
 	}
 }
@@ -271,23 +293,133 @@ func Revoke(v *vault.Vault, cert *delegate.Certificate, now time.Time) error {
 	return v.PutObject(kindRevoked, cert.ID, signed, vault.Event{Action: ActionDelegateRevoked, Subject: cert.ID, Detail: cert.Delegate.Name})
 }
 
-// Managed is a vault this vault helps with, as its delegate.
+// Managed is a vault this vault helps with, as its delegate. The owner may
+// have given several grants; each arrives with a pack and is kept, and each
+// can be revoked on its own.
 type Managed struct {
 	Owner       delegate.Party `json:"owner"`
-	Certificate string         `json:"certificate"`          // the newest signed certificate
-	Revocation  string         `json:"revocation,omitempty"` // set once revoked
-	Replica     string         `json:"replica"`              // file name under managed/ next to our vault
-	Passphrase  string         `json:"passphrase"`           // of the replica: random, kept only here
+	Certificate string         `json:"certificate"`            // the newest signed certificate
+	Grants      []string       `json:"certificates,omitempty"` // every signed certificate received, oldest first
+	Revocations []string       `json:"revocations,omitempty"`  // signed revocations received
+	Revocation  string         `json:"revocation,omitempty"`   // set once every grant is revoked
+	Replica     string         `json:"replica"`                // file name under managed/ next to our vault
+	Passphrase  string         `json:"passphrase"`             // of the replica: random, kept only here
 	LastSync    time.Time      `json:"last_sync,omitzero"`
 }
 
 // ID is the owner's vault id.
 func (m *Managed) ID() string { return m.Owner.Fingerprint() }
 
-// Cert returns the parsed certificate.
+// Cert returns the newest certificate.
 func (m *Managed) Cert() *delegate.Certificate {
 	c, _ := delegate.ParseCertificate([]byte(m.Certificate))
 	return c
+}
+
+// Certs returns every certificate received from the owner, oldest first.
+func (m *Managed) Certs() []*delegate.Certificate {
+	var out []*delegate.Certificate
+	signed := m.Grants
+	if m.Certificate != "" && !slices.Contains(signed, m.Certificate) {
+		signed = append([]string{m.Certificate}, signed...)
+	}
+	for _, s := range signed {
+		if c, err := delegate.ParseCertificate([]byte(s)); err == nil && c.Owner.Ed25519 == m.Owner.Ed25519 {
+			out = append(out, c)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *delegate.Certificate) int { return a.Issued.Compare(b.Issued) })
+	return out
+}
+
+// Revs returns the revocations received from the owner.
+func (m *Managed) Revs() []*delegate.Revocation {
+	var out []*delegate.Revocation
+	for _, s := range append(slices.Clone(m.Revocations), m.Revocation) {
+		if r, err := delegate.ParseRevocation([]byte(s)); err == nil && r.Owner == m.Owner.Ed25519 {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// IsRevoked reports whether the owner revoked cert.
+func (m *Managed) IsRevoked(cert *delegate.Certificate) bool {
+	for _, r := range m.Revs() {
+		if r.Revokes(cert) {
+			return true
+		}
+	}
+	return false
+}
+
+// addGrant keeps a certificate received from the owner; it reports whether
+// it was new.
+func (m *Managed) addGrant(c *delegate.Certificate, signed string) bool {
+	for _, old := range m.Certs() {
+		if old.ID == c.ID {
+			return false
+		}
+	}
+	if m.Certificate != "" && !slices.Contains(m.Grants, m.Certificate) {
+		m.Grants = append(m.Grants, m.Certificate)
+	}
+	m.Grants = append(m.Grants, signed)
+	if cur := m.Cert(); cur == nil || c.Issued.After(cur.Issued) || c.Issued.Equal(cur.Issued) {
+		m.Certificate = signed
+	}
+	if m.Revocation != "" && !m.IsRevoked(c) {
+		// A new grant after every older one was revoked: open again.
+		m.Revocations = append(m.Revocations, m.Revocation)
+		m.Revocation = ""
+	}
+	return true
+}
+
+// addRevocation keeps a revocation of one of our certificates; it returns
+// the certificate it revokes (nil when it is none of ours or known
+// already). Once every grant is revoked, Revocation is set.
+func (m *Managed) addRevocation(r *delegate.Revocation, signed string) *delegate.Certificate {
+	var hit *delegate.Certificate
+	for _, c := range m.Certs() {
+		if r.Revokes(c) && !m.IsRevoked(c) {
+			hit = c
+		}
+	}
+	if hit == nil {
+		return nil
+	}
+	m.Revocations = append(m.Revocations, signed)
+	for _, c := range m.Certs() {
+		if !m.IsRevoked(c) {
+			return hit
+		}
+	}
+	m.Revocation = signed
+	return hit
+}
+
+// Access returns what the helper may do now in the owner's vault, as far as
+// the helper knows (their own emergency requests and the owner's answers
+// included).
+func (m *Managed) Access(own *vault.Vault, now time.Time) (Access, error) {
+	st, err := loadJSON[peerState](own, kindManPeer, m.ID())
+	if err != nil {
+		return Access{}, err
+	}
+	a, _ := accessOf(m.Certs(), now, m.Revs(), parseEmergencies(st.Stmts))
+	return a, nil
+}
+
+// CheckEdit says whether the helper may now change records of category in
+// the owner's vault ("" for a document linked to no record): nil, or an
+// *EditRefusedError.
+func (m *Managed) CheckEdit(own *vault.Vault, category string, now time.Time) error {
+	a, err := m.Access(own, now)
+	if err != nil {
+		return err
+	}
+	return a.checkEdit(m.Owner.Name, category)
 }
 
 // ManagedVaults returns the vaults this vault helps with, by owner id.
@@ -338,7 +470,15 @@ func ReplicaPath(own *vault.Vault, m *Managed) string {
 // OpenReplica opens and unlocks the replica of a managed vault. The
 // replica's passphrase is kept inside the delegate's own vault, so the
 // replica is as safe as that vault. The caller closes it.
+//
+// The replica refuses, with an *EditRefusedError, every change the owner's
+// grants open now do not allow (EditGuard): a view-only category, one
+// outside every grant, or a grant revoked, expired or not yet open.
 func OpenReplica(own *vault.Vault, m *Managed) (*vault.Vault, error) {
+	guard, err := EditGuard(own, m, time.Now())
+	if err != nil {
+		return nil, err
+	}
 	rv, err := vault.Open(ReplicaPath(own, m), nil)
 	if err != nil {
 		return nil, err
@@ -347,7 +487,19 @@ func OpenReplica(own *vault.Vault, m *Managed) (*vault.Vault, error) {
 		rv.Close()
 		return nil, err
 	}
+	rv.SetEditGuard(guard)
 	return rv, nil
+}
+
+// EditGuard returns the guard of a replica: it refuses, with an
+// *EditRefusedError, a change in a category the grants open at now do not
+// let the helper change. It does not need own after it returns.
+func EditGuard(own *vault.Vault, m *Managed, now time.Time) (vault.EditGuard, error) {
+	acc, err := m.Access(own, now)
+	if err != nil {
+		return nil, err
+	}
+	return func(category string) error { return acc.checkEdit(m.Owner.Name, category) }, nil
 }
 
 // createReplica makes the replica file of a newly managed vault; its
@@ -369,4 +521,38 @@ func createReplica(own *vault.Vault, m *Managed) (*vault.Vault, error) {
 	}
 	rv, _, err := vault.Create(path, []byte(m.Passphrase), own.Author().Person, nil)
 	return rv, err
+}
+
+// BehalfGrant returns the grant a share made on the owner's behalf over
+// categories carries: the newest manage certificate open now that covers
+// them all (or, when none does, the newest open manage certificate: the
+// share is then refused for holding data outside it), signed; nil when
+// there is none.
+func BehalfGrant(own *vault.Vault, m *Managed, now time.Time, categories []string) (*delegate.Certificate, []byte) {
+	st, err := loadJSON[peerState](own, kindManPeer, m.ID())
+	if err != nil {
+		return nil, nil
+	}
+	em := parseEmergencies(st.Stmts)
+	var best, covering *delegate.Certificate
+	for _, c := range m.Certs() {
+		if c.Role == delegate.RoleManage && c.Open(now, m.Revs(), em) == nil {
+			best = c
+			if !slices.ContainsFunc(categories, func(cat string) bool { return !c.Covers(cat) }) {
+				covering = c
+			}
+		}
+	}
+	if covering != nil {
+		best = covering
+	}
+	if best == nil {
+		return nil, nil
+	}
+	for _, s := range append(slices.Clone(m.Grants), m.Certificate) {
+		if c, err := delegate.ParseCertificate([]byte(s)); err == nil && c.ID == best.ID {
+			return best, []byte(s)
+		}
+	}
+	return nil, nil
 }

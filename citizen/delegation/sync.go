@@ -33,7 +33,10 @@ type Result struct {
 	Refused  []Refusal  // packs or records refused here
 	Reported []Reported // refusals the other side reported back
 	Written  []Written  // packs written
-	Ignored  int        // files not for us, already handled or not packs
+	// RolledBack: records the owner refused, set back in our copy of the
+	// owner's vault to the owner's version (we are the helper).
+	RolledBack []RolledBack
+	Ignored    int // files not for us, already handled or not packs
 }
 
 // Received is one pack merged.
@@ -47,6 +50,8 @@ type Received struct {
 	Conflicts []vault.Conflict
 	Authors   []vault.Author // who made the versions that changed something here
 	Documents []string       // documents added or changed here
+	// Shares the helper made on our behalf, now in our list of shares.
+	Shares []string
 	// Incomplete: some documents could not be read or did not match; the
 	// pack is not acknowledged, so the sender sends them again.
 	Incomplete bool
@@ -69,6 +74,14 @@ type Reported struct {
 	Report delegate.Report
 }
 
+// RolledBack is a helper's changes set back because the owner refused
+// them.
+type RolledBack struct {
+	From    string // the owner's name
+	Code    delegate.Code
+	Records []string
+}
+
 // Written is one pack written.
 type Written struct {
 	File      string
@@ -83,10 +96,11 @@ type counterpart struct {
 	name    string
 	x25519  string
 	ed25519 string
-	owner   bool                  // we are the owner, they the delegate
-	cert    *delegate.Certificate // newest certificate between us
-	rev     *delegate.Revocation  // its revocation, if any
-	managed *Managed              // when we are the delegate
+	owner   bool                    // we are the owner, they the delegate
+	certs   []*delegate.Certificate // every certificate between us, oldest first
+	revs    []*delegate.Revocation  // their revocations
+	cert    *delegate.Certificate   // the newest certificate
+	managed *Managed                // when we are the delegate
 	state   *peerState
 }
 
@@ -95,6 +109,31 @@ func (c *counterpart) kind() string {
 		return kindPeer
 	}
 	return kindManPeer
+}
+
+// certByID returns our certificate with this id, or nil.
+func (c *counterpart) certByID(id string) *delegate.Certificate {
+	for _, cert := range c.certs {
+		if cert.ID == id {
+			return cert
+		}
+	}
+	return nil
+}
+
+// allRevoked reports whether every certificate between us is revoked.
+func (c *counterpart) allRevoked() bool {
+	for _, cert := range c.certs {
+		if cert.Open(time.Time{}, c.revs, nil) != delegate.ErrRevoked {
+			return false
+		}
+	}
+	return len(c.certs) > 0
+}
+
+// access is the union of the grants open at now.
+func (c *counterpart) access(now time.Time) (Access, error) {
+	return accessOf(c.certs, now, c.revs, parseEmergencies(c.state.Stmts))
 }
 
 type run struct {
@@ -134,18 +173,27 @@ func (r *run) loadPeers() error {
 	if err != nil {
 		return err
 	}
-	for i := len(ds) - 1; i >= 0; i-- { // oldest first: the newest certificate wins
+	for i := len(ds) - 1; i >= 0; i-- { // oldest first
 		d := ds[i]
 		if d.Cert.Owner.Fingerprint() != r.me {
 			continue
 		}
 		id := d.Cert.Delegate.Fingerprint()
-		st, err := loadJSON[peerState](r.v, kindPeer, id)
-		if err != nil {
-			return err
+		cp := r.peers["o"+id]
+		if cp == nil {
+			st, err := loadJSON[peerState](r.v, kindPeer, id)
+			if err != nil {
+				return err
+			}
+			cp = &counterpart{id: id, owner: true, state: st}
+			r.peers["o"+id] = cp
 		}
-		r.peers["o"+id] = &counterpart{id: id, name: d.Cert.Delegate.Name, x25519: d.Cert.Delegate.X25519,
-			ed25519: d.Cert.Delegate.Ed25519, owner: true, cert: d.Cert, rev: d.Revoked, state: st}
+		// The newest certificate names the delegate.
+		cp.name, cp.x25519, cp.ed25519, cp.cert = d.Cert.Delegate.Name, d.Cert.Delegate.X25519, d.Cert.Delegate.Ed25519, d.Cert
+		cp.certs = append(cp.certs, d.Cert)
+		if d.Revoked != nil {
+			cp.revs = append(cp.revs, d.Revoked)
+		}
 	}
 	ms, err := ManagedVaults(r.v)
 	if err != nil {
@@ -159,14 +207,8 @@ func (r *run) loadPeers() error {
 		if err != nil {
 			return err
 		}
-		cp := &counterpart{id: id, name: m.Owner.Name, x25519: m.Owner.X25519, ed25519: m.Owner.Ed25519,
-			cert: m.Cert(), managed: m, state: st}
-		if m.Revocation != "" {
-			if rv, err := delegate.ParseRevocation([]byte(m.Revocation)); err == nil && cp.cert != nil && rv.Revokes(cp.cert) {
-				cp.rev = rv
-			}
-		}
-		r.peers["m"+id] = cp
+		r.peers["m"+id] = &counterpart{id: id, name: m.Owner.Name, x25519: m.Owner.X25519, ed25519: m.Owner.Ed25519,
+			cert: m.Cert(), certs: m.Certs(), revs: m.Revs(), managed: m, state: st}
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 // delegateOptions are the flags of the contact, delegate and sync verbs.
 type delegateOptions struct {
 	qr, role, scope, until, wait, dir string
+	ownDevice                         bool
 }
 
 var delegateFlags delegateOptions

@@ -21,6 +21,26 @@ func delegateGrantFlags(c *cli, f *cmdline.FlagSet) {
 	f.Str(&o.scope, "scope", "CAT[,CAT…]", "cli.delegate.flag.scope")
 	f.Str(&o.until, "until", "DATE", "cli.delegate.flag.until")
 	f.Str(&o.wait, "emergency-wait", "72h", "cli.delegate.flag.emergency_wait")
+	f.Bool(&o.ownDevice, "own-device", "cli.delegate.flag.own_device")
+}
+
+// ownDeviceGrant fills in the grant to the person's own second computer:
+// manage on every category, for ten years unless --until says otherwise,
+// never an emergency wait.
+func ownDeviceGrant(o *delegateOptions) bool {
+	if o.role != "" || o.scope != "" || o.wait != "" {
+		return false
+	}
+	o.role = delegate.RoleManage
+	var all []string
+	for _, cat := range schema.Categories() {
+		all = append(all, cat.ID)
+	}
+	o.scope = strings.Join(all, ",")
+	if o.until == "" {
+		o.until = "10y"
+	}
+	return true
 }
 
 // parseUntil reads a date (the end of that day, local time), or "1y",
@@ -52,6 +72,9 @@ func parseUntil(s string, now time.Time) (time.Time, bool) {
 func (c *cli) cmdDelegateGrant(args []string) error {
 	o := delegateFlags
 	now := time.Now()
+	if o.ownDevice && !ownDeviceGrant(&o) {
+		return c.usage("delegate grant", "cli.delegate.usage.own_device", nil)
+	}
 	if o.role != delegate.RoleView && o.role != delegate.RoleManage {
 		return c.usage("delegate grant", "cli.delegate.usage.role", nil)
 	}
@@ -98,10 +121,17 @@ func (c *cli) cmdDelegateGrant(args []string) error {
 		if err != nil {
 			return c.aboutVault(err)
 		}
-		return c.done("cli.delegate.granted", map[string]any{"Name": ct.Name, "ID": cert.ID, "Role": c.role(cert.Role),
-			"Until": cert.ValidUntil.Local().Format(time.DateOnly), "Digits": delegate.ReadAloud(ct.Fingerprint())},
-			map[string]any{"id": cert.ID, "delegate": ct.Name, "role": cert.Role, "categories": cert.Categories,
-				"valid_until": cert.ValidUntil})
+		key := "cli.delegate.granted"
+		if o.ownDevice {
+			key = "cli.delegate.granted_own_device"
+		}
+		out := map[string]any{"id": cert.ID, "delegate": ct.Name, "role": cert.Role, "categories": cert.Categories,
+			"valid_until": cert.ValidUntil}
+		if o.ownDevice {
+			out["own_device"] = true
+		}
+		return c.done(key, map[string]any{"Name": ct.Name, "ID": cert.ID, "Role": c.role(cert.Role),
+			"Until": cert.ValidUntil.Local().Format(time.DateOnly), "Digits": delegate.ReadAloud(ct.Fingerprint()), "Owner": me.Name}, out)
 	})
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -83,6 +84,9 @@ func (c *cli) printSync(res *delegation.Result) {
 			line += " " + t("cli.sync.conflicts", map[string]any{"Count": len(r.Conflicts)})
 		}
 		c.println(line)
+		if len(r.Shares) > 0 {
+			c.println("  " + t("cli.sync.shares", map[string]any{"From": r.From, "Count": len(r.Shares)}))
+		}
 		for _, cf := range r.Conflicts {
 			c.println("  " + t("cli.sync.conflict", map[string]any{"Category": c.cat.Category(cf.Category), "Field": c.cat.Field(cf.Category, cf.Field),
 				"ID": cf.Record, "KeptBy": cf.KeptBy.Person, "LostBy": cf.LostBy.Person}))
@@ -96,16 +100,26 @@ func (c *cli) printSync(res *delegation.Result) {
 		c.println(t(key, map[string]any{"From": r.From, "File": r.File, "Reason": c.syncReason(r.Code), "Count": len(r.Records)}))
 	}
 	for _, r := range res.Reported {
-		key := "cli.sync.reported"
-		if len(r.Report.Records) > 0 {
+		// A revocation is the owner's own choice; every other refusal is
+		// the rule of the grants, checked by her Kluis.
+		key := "cli.sync.reported_rule"
+		switch {
+		case r.Report.Code == delegate.CodeRevoked && len(r.Report.Records) > 0:
 			key = "cli.sync.reported_records"
+		case r.Report.Code == delegate.CodeRevoked:
+			key = "cli.sync.reported"
+		case len(r.Report.Records) > 0:
+			key = "cli.sync.reported_records_rule"
 		}
 		c.println(t(key, map[string]any{"From": r.From, "Seq": r.Report.Seq, "Reason": c.syncReason(r.Report.Code), "Count": len(r.Report.Records)}))
+	}
+	for _, b := range res.RolledBack {
+		c.println(t("cli.sync.rolled_back", map[string]any{"From": b.From, "Count": len(b.Records)}))
 	}
 	for _, w := range res.Written {
 		c.println(t("cli.sync.written", map[string]any{"To": w.To, "File": w.File, "Count": w.Records}))
 	}
-	if len(res.Received)+len(res.Refused)+len(res.Written)+len(res.Reported) == 0 {
+	if len(res.Received)+len(res.Refused)+len(res.Written)+len(res.Reported)+len(res.RolledBack) == 0 {
 		c.println(t("cli.sync.nothing", nil))
 	}
 }
@@ -117,11 +131,18 @@ type jsonSync struct {
 	Refused  []map[string]any `json:"refused"`
 	Reported []map[string]any `json:"reported"`
 	Written  []map[string]any `json:"written"`
-	Ignored  int              `json:"ignored"`
+	// RolledBack: records of the owner's vault set back here because she
+	// refused them.
+	RolledBack []map[string]any `json:"rolled_back"`
+	Ignored    int              `json:"ignored"`
 }
 
 func syncJSON(res *delegation.Result) jsonSync {
-	out := jsonSync{Received: []map[string]any{}, Refused: []map[string]any{}, Reported: []map[string]any{}, Written: []map[string]any{}, Ignored: res.Ignored}
+	out := jsonSync{Received: []map[string]any{}, Refused: []map[string]any{}, Reported: []map[string]any{}, Written: []map[string]any{},
+		RolledBack: []map[string]any{}, Ignored: res.Ignored}
+	for _, b := range res.RolledBack {
+		out.RolledBack = append(out.RolledBack, map[string]any{"from": b.From, "code": b.Code, "records": nonNil(b.Records)})
+	}
 	for _, r := range res.Received {
 		var by []string
 		for _, a := range r.Authors {
@@ -130,7 +151,8 @@ func syncJSON(res *delegation.Result) jsonSync {
 			}
 		}
 		out.Received = append(out.Received, map[string]any{"file": r.File, "from": r.From, "managed": r.Managed, "replayed": r.Replayed,
-			"added": nonNil(r.Added), "updated": nonNil(r.Updated), "conflicts": len(r.Conflicts), "by": nonNil(by)})
+			"added": nonNil(r.Added), "updated": nonNil(r.Updated), "conflicts": len(r.Conflicts), "by": nonNil(by),
+			"shares": nonNil(r.Shares)})
 	}
 	for _, r := range res.Refused {
 		out.Refused = append(out.Refused, map[string]any{"file": r.File, "from": r.From, "code": r.Code, "records": nonNil(r.Records)})
@@ -151,37 +173,67 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// cmdManagedList shows the vaults this person helps with.
+// cmdManagedList shows the vaults this person helps with, each with its
+// grants (an owner may give several, each with its own role and scope).
 func (c *cli) cmdManagedList([]string) error {
 	return c.ownVault(func(v *vault.Vault) error {
 		ms, err := delegation.ManagedVaults(v)
 		if err != nil {
 			return c.aboutVault(err)
 		}
+		type jg struct {
+			ID         string    `json:"id"`
+			Role       string    `json:"role"`
+			Categories []string  `json:"categories"`
+			ValidUntil time.Time `json:"valid_until"`
+			Revoked    bool      `json:"revoked"`
+			Emergency  string    `json:"emergency_state,omitempty"`
+			text       string
+		}
 		type jm struct {
 			ID         string     `json:"id"`
 			Owner      string     `json:"owner"`
-			Role       string     `json:"role"`
-			Categories []string   `json:"categories"`
+			Role       string     `json:"role"`       // manage when some open grant lets them change something
+			Categories []string   `json:"categories"` // what they receive now, of every open grant
+			Manage     []string   `json:"manage"`     // what they may change now
 			ValidUntil time.Time  `json:"valid_until"`
-			Revoked    bool       `json:"revoked"`
+			Revoked    bool       `json:"revoked"` // every grant is revoked
 			LastSync   *time.Time `json:"last_sync"`
+			Grants     []jg       `json:"grants"`
 			Emergency  string     `json:"emergency_state,omitempty"`
-			text       string
 		}
 		now := c.now()
 		out := []jm{}
 		for id, m := range ms {
-			cert := m.Cert()
-			if cert == nil {
+			certs := m.Certs()
+			if len(certs) == 0 {
 				continue
 			}
-			j := jm{ID: id[:16], Owner: m.Owner.Name, Role: cert.Role, Categories: cert.Categories, ValidUntil: cert.ValidUntil, Revoked: m.Revocation != ""}
+			acc, err := m.Access(v, now)
+			if err != nil {
+				return c.aboutVault(err)
+			}
+			j := jm{ID: id[:16], Owner: m.Owner.Name, Role: delegate.RoleView, Categories: nonNil(acc.View), Manage: nonNil(acc.Manage),
+				Revoked: m.Revocation != "", Grants: []jg{}}
+			if len(acc.Manage) > 0 {
+				j.Role = delegate.RoleManage
+			}
 			em, err := delegation.ManagedEmergency(v, m)
 			if err != nil {
 				return c.aboutVault(err)
 			}
-			j.Emergency, j.text = c.emergencyText(em, now)
+			for i := len(certs) - 1; i >= 0; i-- { // newest first
+				cert := certs[i]
+				g := jg{ID: cert.ID, Role: cert.Role, Categories: cert.Categories, ValidUntil: cert.ValidUntil, Revoked: m.IsRevoked(cert)}
+				if cert.EmergencyWait > 0 && !g.Revoked {
+					g.Emergency, g.text = c.emergencyText(em, now)
+					j.Emergency = g.Emergency
+				}
+				if cert.ValidUntil.After(j.ValidUntil) && !g.Revoked {
+					j.ValidUntil = cert.ValidUntil
+				}
+				j.Grants = append(j.Grants, g)
+			}
 			if !m.LastSync.IsZero() {
 				last := m.LastSync
 				j.LastSync = &last
@@ -196,20 +248,23 @@ func (c *cli) cmdManagedList([]string) error {
 			return nil
 		}
 		for _, j := range out {
-			var scope []string
-			for _, cat := range j.Categories {
-				scope = append(scope, c.cat.Category(cat))
-			}
-			status := c.cat.T("cli.delegate.status.active", nil)
-			if j.Revoked {
-				status = c.cat.T("cli.managed.revoked", nil)
-			} else if now.After(j.ValidUntil) {
-				status = c.cat.T("cli.delegate.status.expired", nil)
-			}
-			fmt.Fprintf(c.stdout, "%s  %s\n  %s\n", j.ID, j.Owner, c.cat.T("cli.managed.line", map[string]any{"Role": c.role(j.Role),
-				"Scope": strings.Join(scope, ", "), "Until": j.ValidUntil.Local().Format(time.DateOnly), "Status": status}))
-			if j.text != "" {
-				fmt.Fprintln(c.stdout, "  "+j.text)
+			fmt.Fprintf(c.stdout, "%s  %s\n", j.ID, j.Owner)
+			for _, g := range j.Grants {
+				var scope []string
+				for _, cat := range g.Categories {
+					scope = append(scope, c.cat.Category(cat))
+				}
+				status := c.cat.T("cli.delegate.status.active", nil)
+				if g.Revoked {
+					status = c.cat.T("cli.managed.revoked", nil)
+				} else if now.After(g.ValidUntil) {
+					status = c.cat.T("cli.delegate.status.expired", nil)
+				}
+				fmt.Fprintf(c.stdout, "  %s\n", c.cat.T("cli.managed.line", map[string]any{"Role": c.role(g.Role),
+					"Scope": strings.Join(scope, ", "), "Until": g.ValidUntil.Local().Format(time.DateOnly), "Status": status}))
+				if g.text != "" {
+					fmt.Fprintln(c.stdout, "    "+g.text)
+				}
 			}
 		}
 		return nil
@@ -232,7 +287,37 @@ func (c *cli) openManaged(own *vault.Vault) (*vault.Vault, error) {
 	if err != nil {
 		return nil, c.about(err, "cli.managed.what", map[string]any{"Name": m.Owner.Name})
 	}
+	if err := c.guardReplica(own, rv, m); err != nil {
+		rv.Close()
+		return nil, err
+	}
 	return rv, nil
+}
+
+// guardReplica has the replica refuse, in the person's language, a change
+// the owner's open grants do not allow.
+func (c *cli) guardReplica(own, rv *vault.Vault, m *delegation.Managed) error {
+	guard, err := delegation.EditGuard(own, m, c.now())
+	if err != nil {
+		return c.aboutVault(err)
+	}
+	rv.SetEditGuard(func(category string) error {
+		err := guard(category)
+		var re *delegation.EditRefusedError
+		if !errors.As(err, &re) {
+			return err
+		}
+		data := map[string]any{"Name": m.Owner.Name, "Category": c.cat.Category(category)}
+		key := "cli.managed.error.out_of_scope"
+		switch {
+		case category == "":
+			key = "cli.managed.error.unlinked"
+		case re.Code == delegate.CodeViewOnly:
+			key = "cli.managed.error.view_only"
+		}
+		return c.problem("cli.managed.error.not_allowed", map[string]any{"Reason": c.cat.T(key, data)})
+	})
+	return nil
 }
 
 // withShareVault runs fn on the vault a share is made from. Under
@@ -253,11 +338,18 @@ func (c *cli) withShareVault(fn func(v *vault.Vault, behalf *share.Behalf, until
 		if m.Revocation != "" {
 			return c.problem("cli.managed.error.revoked", map[string]any{"Name": m.Owner.Name})
 		}
-		cert := m.Cert()
-		if cert == nil {
+		if len(m.Certs()) == 0 {
 			return c.problem("cli.managed.error.unknown", map[string]any{"ID": only})
 		}
-		if cert.Role != delegate.RoleManage {
+		// The share carries one certificate: the newest open manage grant.
+		var cats []string
+		for _, cat := range strings.Split(shareFlags.scope, ",") {
+			if cat = strings.TrimSpace(cat); cat != "" {
+				cats = append(cats, cat)
+			}
+		}
+		cert, signed := delegation.BehalfGrant(own, m, c.now(), cats)
+		if cert == nil {
 			return c.problem("cli.share.behalf.view_only", map[string]any{"Name": m.Owner.Name})
 		}
 		keys, err := own.PublicKeys()
@@ -268,7 +360,17 @@ func (c *cli) withShareVault(fn func(v *vault.Vault, behalf *share.Behalf, until
 		if err != nil {
 			return c.about(err, "cli.managed.what", map[string]any{"Name": m.Owner.Name})
 		}
-		behalf := &share.Behalf{Signer: own, Issuer: share.Issuer(own.Author().Person, keys), Certificate: []byte(m.Certificate)}
+		// A share on her behalf holds only what her vault accepted.
+		pending, err := delegation.PendingChanges(own, m, rv)
+		if err != nil {
+			rv.Close()
+			return c.aboutVault(err)
+		}
+		if len(pending) > 0 {
+			rv.Close()
+			return c.problem("cli.share.behalf.pending", map[string]any{"Name": m.Owner.Name, "Count": len(pending)})
+		}
+		behalf := &share.Behalf{Signer: own, Issuer: share.Issuer(own.Author().Person, keys), Certificate: signed}
 		err = fn(rv, behalf, cert.ValidUntil)
 		if cerr := rv.Close(); err == nil {
 			err = c.about(cerr, "cli.managed.what", map[string]any{"Name": m.Owner.Name})

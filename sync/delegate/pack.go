@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +31,9 @@ const PackFormat = "kluis-pack/v1"
 const (
 	MaxPackSize    = 256 << 20
 	maxPackRecords = 200_000
+	// maxPackStatements leaves room for an owner's every certificate to a
+	// delegate, their revocations and emergency statements.
+	maxPackStatements = 512
 )
 
 // A Pack is what one vault sends another in one file: the record versions
@@ -54,6 +58,11 @@ type Pack struct {
 	// Documents changed in the same span, in scope; their content follows
 	// the signed statement as a tar archive (see docs.go).
 	Documents []PackDocument `json:"documents,omitempty"`
+	// Shares, from a delegate only: what the sender's vault keeps about
+	// each share it made on the owner's behalf (its id, recipient,
+	// purpose, expiry and the ids it held; never values), once, so the
+	// owner sees it in her own list and can revoke it.
+	Shares []json.RawMessage `json:"shares,omitempty"`
 }
 
 // An Ack acknowledges the counterpart's changes up to UpTo (in the
@@ -183,7 +192,7 @@ func ParsePack(plain []byte) (*Pack, func(ed25519.PublicKey) bool, error) {
 		return nil, nil, refused(CodeNotPack, errors.New("unknown format"))
 	case !isHex64(p.From) || !isHex64(p.To) || p.Seq == 0 || p.UpTo < p.Since:
 		return nil, nil, refused(CodeNotPack, errors.New("bad header"))
-	case len(p.Records) > maxPackRecords || len(p.Statements) > 64 || len(p.Reports) > 1024 || len(p.Documents) > maxPackDocuments:
+	case len(p.Records) > maxPackRecords || len(p.Statements) > maxPackStatements || len(p.Reports) > 1024 || len(p.Documents) > maxPackDocuments || len(p.Shares) > 1024:
 		return nil, nil, refused(CodeNotPack, errors.New("too many entries"))
 	}
 	verify := func(k ed25519.PublicKey) bool { return sign.Verify(k, DomainPack, body, sig) }

@@ -33,6 +33,32 @@ type Record struct {
 	// Stamps holds, per field, when its value last changed. Sync merges
 	// concurrent edits field by field with these.
 	Stamps map[string]hlc.Timestamp `json:"stamps"`
+	// Authors names, per field, who set its current value when that is
+	// not Author: a version that merges two replicas' edits holds values
+	// by several people, and each keeps its own author.
+	Authors map[string]Author `json:"authors,omitempty"`
+}
+
+// FieldAuthor returns who set the current value of field k.
+func (r *Record) FieldAuthor(k string) Author {
+	if a, ok := r.Authors[k]; ok {
+		return a
+	}
+	return r.Author
+}
+
+// SetFieldAuthors sets Authors from by (field → author), leaving out the
+// fields whose author is Author.
+func (r *Record) SetFieldAuthors(by map[string]Author) {
+	r.Authors = nil
+	for k, a := range by {
+		if a != r.Author {
+			if r.Authors == nil {
+				r.Authors = map[string]Author{}
+			}
+			r.Authors[k] = a
+		}
+	}
 }
 
 // Author says who made a change: a person and the device they used.
