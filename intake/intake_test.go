@@ -445,3 +445,34 @@ func TestLeftoversSweptAtOpen(t *testing.T) {
 		}
 	}
 }
+
+// TestReplayOfDamagedCopyIsRefused: a truncated or altered copy of an
+// imported bundle has the same manifest, but it is not the same bundle; it
+// is refused as damaged, not answered with "already imported".
+func TestReplayOfDamagedCopyIsRefused(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	b := w.build(w.share(nil))
+	if _, _, err := w.importBytes(b, ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	before := w.state()
+	flipped := bytes.Clone(b)
+	flipped[len(flipped)-20] ^= 0x01
+	copies := map[string][]byte{
+		"last byte cut":    b[:len(b)-1],
+		"last 100 cut":     b[:len(b)-100],
+		"three quarters":   b[:len(b)*3/4],
+		"bit near the end": flipped,
+	}
+	for name, c := range copies {
+		imp, again, err := w.importBytes(c, ImportOptions{})
+		var be *bundle.Error
+		if err == nil || again || imp != nil || !errors.As(err, &be) {
+			t.Errorf("%s: import %v, again %v, err %v; want a bundle refusal", name, imp != nil, again, err)
+		}
+	}
+	if w.state() != before {
+		t.Error("a refused copy changed the store")
+	}
+}
