@@ -13,9 +13,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"filippo.io/age"
+	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
 
 	"kluis/internal/atomicfile"
@@ -337,6 +339,44 @@ func (s *Store) List() ([]*Import, error) {
 	})
 	slices.SortStableFunc(out, func(a, b *Import) int { return a.ImportedAt.Compare(b.ImportedAt) })
 	return out, err
+}
+
+// MinPrefix is the shortest start of an id that Resolve looks up.
+const MinPrefix = 4
+
+// Resolve returns the id of the one import that arg names: a whole id, or
+// the start of one (at least MinPrefix characters, case does not matter).
+// It returns ErrNotFound when no import fits and ErrAmbiguousID when more
+// than one does. Only the keys are read, nothing is decrypted.
+func (s *Store) Resolve(arg string) (string, error) {
+	prefix := strings.ToLower(strings.TrimSpace(arg))
+	if len(prefix) < MinPrefix || len(prefix) > 36 || strings.Trim(prefix, "0123456789abcdef-") != "" {
+		return "", ErrNotFound
+	}
+	var found []string
+	err := guard(func() error {
+		return s.db.View(func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketImports).ForEach(func(k, _ []byte) error {
+				u, err := uuid.FromBytes(k)
+				if err != nil {
+					return fmt.Errorf("%w: an import key is not an id", ErrDamaged)
+				}
+				if id := u.String(); strings.HasPrefix(id, prefix) {
+					found = append(found, id)
+				}
+				return nil
+			})
+		})
+	})
+	switch {
+	case err != nil:
+		return "", err
+	case len(found) == 0:
+		return "", ErrNotFound
+	case len(found) > 1:
+		return "", fmt.Errorf("%w: %d imports start with %s", ErrAmbiguousID, len(found), prefix)
+	}
+	return found[0], nil
 }
 
 // Get returns one import.

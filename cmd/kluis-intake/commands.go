@@ -321,9 +321,23 @@ func (c *cli) cmdList([]string) error {
 	})
 }
 
+// resolve finds the import arg names: its whole id or a start of it that
+// fits one import only (intake.Store.Resolve).
+func (c *cli) resolve(s *intake.Store, arg string) (string, error) {
+	id, err := s.Resolve(arg)
+	if err != nil {
+		return "", c.about(err, "intake.what.import", map[string]any{"ID": arg})
+	}
+	return id, nil
+}
+
 func (c *cli) cmdShow(args []string) error {
 	return c.withStore(func(s *intake.Store) error {
-		imp, err := s.Get(args[0])
+		id, err := c.resolve(s, args[0])
+		if err != nil {
+			return err
+		}
+		imp, err := s.Get(id)
 		if err != nil {
 			return c.about(err, "intake.what.import", map[string]any{"ID": args[0]})
 		}
@@ -336,13 +350,17 @@ func (c *cli) cmdExport(args []string) error {
 		return c.usage("intake.usage.needs_output", nil)
 	}
 	return c.withStore(func(s *intake.Store) error {
-		if err := s.Export(args[0], c.output); err != nil {
-			return c.about(err, "intake.what.import", map[string]any{"ID": args[0]})
+		id, err := c.resolve(s, args[0])
+		if err != nil {
+			return err
+		}
+		if err := s.Export(id, c.output); err != nil {
+			return c.about(err, "intake.what.import", map[string]any{"ID": id})
 		}
 		if c.json {
-			return c.printJSON(map[string]any{"id": args[0], "dir": c.output, "summary": filepath.Join(c.output, "samenvatting.html")})
+			return c.printJSON(map[string]any{"id": id, "dir": c.output, "summary": filepath.Join(c.output, "samenvatting.html")})
 		}
-		fmt.Fprintln(c.stdout, c.cat.T("intake.export.done", map[string]any{"ID": args[0], "Dir": c.output}))
+		fmt.Fprintln(c.stdout, c.cat.T("intake.export.done", map[string]any{"ID": id, "Dir": c.output}))
 		return nil
 	})
 }
@@ -352,17 +370,21 @@ func (c *cli) cmdReceipt(args []string) error {
 		return c.usage("intake.usage.needs_output", nil)
 	}
 	return c.withStore(func(s *intake.Store) error {
-		b, err := s.Receipt(args[0])
+		id, err := c.resolve(s, args[0])
 		if err != nil {
-			return c.about(err, "intake.what.import", map[string]any{"ID": args[0]})
+			return err
+		}
+		b, err := s.Receipt(id)
+		if err != nil {
+			return c.about(err, "intake.what.import", map[string]any{"ID": id})
 		}
 		if err := writeNew(c.output, b, 0o644); err != nil {
 			return c.about(err, "intake.what.file", map[string]any{"Path": c.output})
 		}
 		if c.json {
-			return c.printJSON(map[string]any{"id": args[0], "receipt": c.output})
+			return c.printJSON(map[string]any{"id": id, "receipt": c.output})
 		}
-		fmt.Fprintln(c.stdout, c.cat.T("intake.receipt.done", map[string]any{"ID": args[0], "Path": c.output}))
+		fmt.Fprintln(c.stdout, c.cat.T("intake.receipt.done", map[string]any{"ID": id, "Path": c.output}))
 		return nil
 	})
 }

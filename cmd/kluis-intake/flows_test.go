@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/base64"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"filippo.io/age"
+
+	"kluis/internal/sign"
+	"kluis/sync/bundle"
+)
+
+// intakeWorld is a kluis-intake set up as the municipality runs it: a key,
+// its card and a store folder, driven through the real binary.
+type intakeWorld struct {
+	t   *testing.T
+	dir string
+	env []string
+}
+
+func newIntakeWorld(t *testing.T) *intakeWorld {
+	t.Helper()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "pass"), []byte("gemeente wachtwoord 2026\n"), 0o600)
+	if _, stderr, code := runIntake(t, dir, nil, "keygen", "--org", "Gemeente Zwolle", "-o", "k", "--new-passphrase-file", "pass"); code != 0 {
+		t.Fatalf("keygen: %s", stderr)
+	}
+	return &intakeWorld{t: t, dir: dir, env: []string{"KLUIS_INTAKE_KEY=k/organisation.key", "KLUIS_INTAKE_PASSPHRASE_FILE=pass"}}
+}
+
+func (w *intakeWorld) run(args ...string) (string, string, int) {
+	w.t.Helper()
+	return runIntake(w.t, w.dir, w.env, append([]string{"--store", "s"}, args...)...)
+}
+
+type testCitizen struct{ priv ed25519.PrivateKey }
+
+func (c testCitizen) Sign(domain string, msg []byte) ([]byte, error) {
+	return sign.With(c.priv, domain, msg), nil
+}
+
+// bundle writes a share with the given id to the organisation's card,
+// into the file name, and returns its bytes.
+func (w *intakeWorld) bundle(id, name string) []byte {
+	w.t.Helper()
+	cardFile, err := os.ReadFile(filepath.Join(w.dir, "k", "organisation.card"))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	card, err := bundle.ParseCard(cardFile)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	_, priv, _ := ed25519.GenerateKey(nil)
+	x, _ := age.GenerateX25519Identity()
+	now := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
+	s := &bundle.Share{ID: id, Created: now, NotAfter: now.Add(14 * 24 * time.Hour), Purpose: "Aanvraag schuldhulp", To: card,
+		Issuer: bundle.Issuer{Name: "Fatima Yılmaz", X25519: x.Recipient().String(), Ed25519: base64.StdEncoding.EncodeToString(priv.Public().(ed25519.PublicKey))},
+		Scope:  bundle.Scope{Categories: []string{"income"}},
+		Records: []bundle.Record{{ID: "6f1c2a4e-5b7d-4e8f-9a0b-1c2d3e4f5a6b", Category: "income", Version: 1, Modified: now.Add(-time.Hour),
+			Fields: map[string]any{"source": "UWV", "amount": int64(123456), "period": "month"}}},
+	}
+	var b bytes.Buffer
+	if _, err := bundle.Write(&b, s, testCitizen{priv}); err != nil {
+		w.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(w.dir, name), b.Bytes(), 0o600); err != nil {
+		w.t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestIDPrefix: show, export and receipt take the start of an id, as
+// kluisctl does; a start that fits two imports or none is refused with
+// one clear line (exit 1) and nothing is written.
+func TestIDPrefix(t *testing.T) {
+	t.Parallel()
+	w := newIntakeWorld(t)
+	const a, b = "3f2a9c10-1111-4000-8000-000000000001", "3f2a9c10-2222-4000-8000-000000000002"
+	w.bundle(a, "a.kluis")
+	w.bundle(b, "b.kluis")
+	for _, f := range []string{"a.kluis", "b.kluis"} {
+		if _, stderr, code := w.run("import", f); code != 0 {
+			t.Fatalf("import %s: %s", f, stderr)
+		}
+	}
+	if out, stderr, code := w.run("show", strings.ToUpper(a)); code != 0 || !strings.Contains(out, a) {
+		t.Errorf("show by the whole id in capitals: exit %d\n%s%s", code, out, stderr)
+	}
+	if out, stderr, code := w.run("show", a[:10]); code != 0 || !strings.Contains(out, a) {
+		t.Errorf("show by a unique start: exit %d\n%s%s", code, out, stderr)
+	}
+	if out, stderr, code := w.run("export", b[:13], "-o", "zaak"); code != 0 || !strings.Contains(out, b) {
+		t.Errorf("export by a unique start: exit %d\n%s%s", code, out, stderr)
+	}
+	if out, stderr, code := w.run("receipt", strings.ToUpper(a[:11]), "-o", "bewijs.kluis-receipt"); code != 0 || !strings.Contains(out, a) {
+		t.Errorf("receipt by a unique start: exit %d\n%s%s", code, out, stderr)
+	}
+	for _, verb := range [][]string{{"show"}, {"export", "-o", "zaak2"}, {"receipt", "-o", "bewijs2"}} {
+		_, stderr, code := w.run(append(verb, "3f2a9c")...)
+		if code != 1 || !strings.Contains(stderr, "more than one import starts with") || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%s with an ambiguous start: exit %d, %q", verb[0], code, stderr)
+		}
+		_, stderr, code = w.run(append(verb, "abcdef")...)
+		if code != 1 || !strings.Contains(stderr, "no import with that id") || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%s with an unknown start: exit %d, %q", verb[0], code, stderr)
+		}
+	}
+	for _, p := range []string{"zaak2", "bewijs2"} {
+		if _, err := os.Lstat(filepath.Join(w.dir, p)); err == nil {
+			t.Errorf("%s was written after a refusal", p)
+		}
+	}
+}
