@@ -118,3 +118,26 @@ func TestIDPrefix(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexImportSaysOnce: a refused donation file is said in one
+// sentence in the person's language, once; an empty file is "empty", not
+// "EOF". With several files each refusal has its line and a count follows.
+func TestIndexImportSaysOnce(t *testing.T) {
+	t.Parallel()
+	w := newIntakeWorld(t)
+	os.WriteFile(filepath.Join(w.dir, "leeg.kluis-donation"), nil, 0o600)
+	os.WriteFile(filepath.Join(w.dir, "rommel.kluis-donation"), []byte("geen donatie\n"), 0o600)
+	for _, c := range []struct{ lang, want string }{{"en_US.UTF-8", "the file is empty"}, {"nl_NL.UTF-8", "het bestand is leeg"}} {
+		w.env = append(w.env, "LANG="+c.lang)
+		_, stderr, code := w.run("index", "import", "leeg.kluis-donation")
+		if code != 1 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, c.want) || strings.Contains(stderr, "EOF") {
+			t.Errorf("%s: an empty donation: exit %d, %q", c.lang, code, stderr)
+		}
+	}
+	_, stderr, code := w.run("index", "import", "leeg.kluis-donation", "rommel.kluis-donation")
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	if code != 1 || len(lines) != 3 || !strings.Contains(lines[0], "leeg.kluis-donation") ||
+		!strings.Contains(lines[1], "rommel.kluis-donation") || !strings.Contains(lines[2], "2 van de 2") {
+		t.Errorf("two refused files: exit %d, %q", code, stderr)
+	}
+}

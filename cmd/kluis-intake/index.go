@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -203,9 +204,12 @@ func (c *cli) cmdIndexDefine() error {
 
 // cmdIndexImport folds donation files into the store. Each file is its
 // own transaction; a refused file is reported and the others still count.
+// Each refusal is said once: for one file as the run's error, for several
+// on its own line, followed by how many were refused.
 func (c *cli) cmdIndexImport(files []string) error {
 	return c.withStore(func(s *intake.Store) error {
 		var failed error
+		refused := 0
 		type row struct {
 			File    string `json:"file"`
 			Index   string `json:"index,omitempty"`
@@ -215,7 +219,7 @@ func (c *cli) cmdIndexImport(files []string) error {
 		}
 		var rows []row
 		for _, path := range files {
-			data, err := readCapped(path, index.MaxDonation)
+			data, err := c.readCapped(path, index.MaxDonation)
 			var res *intake.DonationResult
 			if err == nil {
 				res, err = s.ImportDonation(data)
@@ -226,8 +230,9 @@ func (c *cli) cmdIndexImport(files []string) error {
 				if failed == nil {
 					failed = err
 				}
+				refused++
 				rows = append(rows, row{File: path, Error: c.describe(err)})
-				if !c.json {
+				if !c.json && len(files) > 1 {
 					fmt.Fprintln(c.stderr, "kluis-intake: "+cmdline.OneLine(c.describe(err)))
 				}
 				continue
@@ -242,29 +247,35 @@ func (c *cli) cmdIndexImport(files []string) error {
 				return err
 			}
 		}
+		if failed != nil && (c.json || len(files) > 1) {
+			return c.problem("intake.index.import.refused", map[string]any{"Count": refused, "Total": len(files)})
+		}
 		return failed
 	})
 }
 
-// readCapped reads a file of at most limit bytes.
-func readCapped(path string, limit int64) ([]byte, error) {
+// readCapped reads a file of at most limit bytes. An empty file is
+// refused with a sentence of its own.
+func (c *cli) readCapped(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.Size() > limit {
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > limit {
 		return nil, &index.Error{Code: index.CodeTooLarge, Detail: fmt.Sprintf("over %d bytes", limit)}
 	}
-	buf := make([]byte, limit+1)
-	n, err := f.Read(buf)
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, err
 	}
-	if int64(n) > limit {
+	if int64(len(b)) > limit {
 		return nil, &index.Error{Code: index.CodeTooLarge, Detail: fmt.Sprintf("over %d bytes", limit)}
 	}
-	return buf[:n], nil
+	if len(b) == 0 {
+		return nil, c.problem("intake.error.empty_file", nil)
+	}
+	return b, nil
 }
 
 func (c *cli) cmdIndexReport() error {
