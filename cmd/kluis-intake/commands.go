@@ -408,15 +408,20 @@ func (c *cli) cmdRevoke(args []string) error {
 }
 
 // cmdPurge removes what has expired and closes the tallies of indexes
-// whose period and grace are over (intake.Store.Purge). --at purges as if
-// it were a later time (never an earlier one): for a test run, or to purge
-// ahead of a weekend.
+// whose period and grace are over (intake.Store.Purge). --dry-run says
+// what would go and changes nothing (intake.Store.PurgePlan). --at
+// purges as if it were a later time (never an earlier one); as that
+// deletes for good what is not yet due, it needs --force, unless it is a
+// --dry-run.
 func (c *cli) cmdPurge([]string) error {
 	now := time.Now
 	if c.at != "" {
 		at, err := parseTime(c.at)
 		if err != nil || at.Before(time.Now()) {
 			return c.usage("intake.usage.bad_at", map[string]any{"At": c.at})
+		}
+		if !c.dryRun && !c.force {
+			return c.usage("intake.usage.at_needs_force", map[string]any{"At": c.at})
 		}
 		now = func() time.Time { return at }
 	}
@@ -430,7 +435,11 @@ func (c *cli) cmdPurge([]string) error {
 		return c.about(err, "intake.what.store", map[string]any{"Path": c.store})
 	}
 	defer s.Close()
-	p, err := s.Purge()
+	purge := s.Purge
+	if c.dryRun {
+		purge = s.PurgePlan
+	}
+	p, err := purge()
 	if err != nil {
 		return c.about(err, "intake.what.store", map[string]any{"Path": c.store})
 	}
@@ -448,12 +457,19 @@ func (c *cli) cmdPurge([]string) error {
 			removed = append(removed, x)
 		}
 	}
-	fmt.Fprintln(c.stdout, c.cat.T("intake.purge.done", map[string]any{"Count": len(removed)}))
+	done, closedKey := "intake.purge.done", "intake.purge.closed"
+	if c.dryRun {
+		done, closedKey = "intake.purge.would", "intake.purge.would_close"
+	}
+	fmt.Fprintln(c.stdout, c.cat.T(done, map[string]any{"Count": len(removed)}))
 	for _, x := range removed {
 		fmt.Fprintf(c.stdout, "  %s (%s)\n", x.ID, c.cat.T(map[string]string{intake.ReasonExpired: "intake.purge.reason_expired", intake.ReasonRevoked: "intake.purge.reason_revoked"}[x.Reason], nil))
 	}
 	for _, x := range closed {
-		fmt.Fprintln(c.stdout, c.cat.T("intake.purge.closed", map[string]any{"ID": x.ID, "Period": x.Period, "Donations": x.Donations}))
+		fmt.Fprintln(c.stdout, c.cat.T(closedKey, map[string]any{"ID": x.ID, "Period": x.Period, "Donations": x.Donations}))
+	}
+	if c.dryRun {
+		fmt.Fprintln(c.stdout, c.cat.T("intake.purge.dry_run", nil))
 	}
 	return nil
 }

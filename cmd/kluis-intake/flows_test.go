@@ -3,7 +3,11 @@ package main
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -139,5 +143,66 @@ func TestIndexImportSaysOnce(t *testing.T) {
 	if code != 1 || len(lines) != 3 || !strings.Contains(lines[0], "leeg.kluis-donation") ||
 		!strings.Contains(lines[1], "rommel.kluis-donation") || !strings.Contains(lines[2], "2 van de 2") {
 		t.Errorf("two refused files: exit %d, %q", code, stderr)
+	}
+}
+
+// storeState is every byte of the store folder: its file and documents.
+func (w *intakeWorld) storeState() string {
+	w.t.Helper()
+	h := sha256.New()
+	filepath.WalkDir(filepath.Join(w.dir, "s"), func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		fmt.Fprintf(h, "%s\n", path)
+		if d.Type().IsRegular() {
+			b, _ := os.ReadFile(path)
+			h.Write(b)
+		}
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// TestPurgeDryRun: purge --dry-run says what would go and leaves every
+// byte of the store as it was; --at in the future without --dry-run or
+// --force is a usage error that changes nothing; with --force it purges.
+func TestPurgeDryRun(t *testing.T) {
+	t.Parallel()
+	w := newIntakeWorld(t)
+	const id = "5d0e1f2a-3b4c-4d5e-8f6a-7b8c9d0e1f2a"
+	w.bundle(id, "b.kluis")
+	if _, stderr, code := w.run("import", "b.kluis"); code != 0 {
+		t.Fatalf("import: %s", stderr)
+	}
+	later := time.Now().AddDate(0, 0, 15).Format(time.RFC3339)
+	before := w.storeState()
+	if out, stderr, code := w.run("purge", "--at", later); code != 2 || !strings.Contains(stderr, "--dry-run") || !strings.Contains(stderr, "--force") {
+		t.Errorf("--at without --force: exit %d\n%s%s", code, out, stderr)
+	}
+	if w.storeState() != before {
+		t.Fatal("a refused purge --at changed the store")
+	}
+	out, stderr, code := w.run("purge", "--dry-run", "--at", later)
+	if code != 0 || !strings.Contains(out, "1 imports would be removed") || !strings.Contains(out, id) || !strings.Contains(out, "nothing was changed") {
+		t.Errorf("purge --dry-run --at: exit %d\n%s%s", code, out, stderr)
+	}
+	if out, stderr, code := w.run("--json", "purge", "--dry-run", "--at", later); code != 0 || !strings.Contains(out, `"reason": "expired"`) {
+		t.Errorf("purge --dry-run --json: exit %d\n%s%s", code, out, stderr)
+	}
+	if out, stderr, code := w.run("purge", "--dry-run"); code != 0 || !strings.Contains(out, "0 imports would be removed") {
+		t.Errorf("purge --dry-run now: exit %d\n%s%s", code, out, stderr)
+	}
+	if w.storeState() != before {
+		t.Fatal("purge --dry-run changed the store")
+	}
+	if out, stderr, code := w.run("show", id); code != 0 {
+		t.Fatalf("show after a dry run: exit %d\n%s%s", code, out, stderr)
+	}
+	if out, stderr, code := w.run("purge", "--force", "--at", later); code != 0 || !strings.Contains(out, "1 imports removed") {
+		t.Errorf("purge --force --at: exit %d\n%s%s", code, out, stderr)
+	}
+	if _, _, code := w.run("show", id); code != 1 {
+		t.Errorf("show after purge --force: exit %d", code)
 	}
 }

@@ -65,6 +65,7 @@ type cli struct {
 	maxSize           int64
 	newPassphraseFile string
 	at                string
+	dryRun, force     bool
 	req               requestFlags
 	index             indexFlags
 	orgID             *bundle.OrgIdentity // set by withStore
@@ -117,8 +118,10 @@ var commands = []*command{
 		fs.StringVar(&c.output, "o", "", "intake.flag.receipt.o")
 	}, run: (*cli).cmdReceipt},
 	{name: "revoke", synopsis: "NOTICE", help: "intake.help.revoke", min: 1, max: 1, store: true, run: (*cli).cmdRevoke},
-	{name: "purge", synopsis: "[--at TIME]", help: "intake.help.purge", store: true, flags: func(c *cli, fs *flag.FlagSet) {
+	{name: "purge", synopsis: "[--dry-run] [--at TIME [--force]]", help: "intake.help.purge", store: true, flags: func(c *cli, fs *flag.FlagSet) {
+		fs.BoolVar(&c.dryRun, "dry-run", false, "intake.flag.purge.dry_run")
 		fs.StringVar(&c.at, "at", "", "intake.flag.purge.at")
+		fs.BoolVar(&c.force, "force", false, "intake.flag.purge.force")
 	}, run: (*cli).cmdPurge},
 	{name: "index", synopsis: "define|import|report …", help: "intake.help.index", subs: indexSubcommands,
 		min: 1, max: -1, store: true, flags: (*cli).indexFlagSet, run: (*cli).cmdIndex},
