@@ -148,7 +148,7 @@ func (c *cli) cmdImport(args []string) error {
 				return c.about(ferr, "intake.what.bundle", what)
 			}
 			defer f.Close()
-			imp, again, err = s.Import(c.ctx, bufio.NewReaderSize(f, 256<<10), opts)
+			imp, again, err = s.Import(c.ctx, bufio.NewReaderSize(ctxReader{c.ctx, f}, 256<<10), opts)
 		}
 		if err != nil {
 			return c.about(err, "intake.what.bundle", what)
@@ -390,7 +390,7 @@ func (c *cli) cmdReceipt(args []string) error {
 }
 
 func (c *cli) cmdRevoke(args []string) error {
-	b, err := os.ReadFile(args[0])
+	b, err := c.readFile(args[0], bundle.MaxSignedFile, bundleTooLarge)
 	if err != nil {
 		return c.about(err, "intake.what.notice", map[string]any{"Path": args[0]})
 	}
@@ -497,3 +497,8 @@ func writeNew(path string, data []byte, perm os.FileMode) error {
 }
 
 func (c *cli) printJSON(v any) error { return cmdline.WriteJSON(c.stdout, v) }
+
+// bundleTooLarge refuses a card, notice or key file over its limit.
+func bundleTooLarge(limit int64) error {
+	return &bundle.Error{Code: bundle.CodeTooLarge, Detail: fmt.Sprintf("over %d bytes", limit)}
+}

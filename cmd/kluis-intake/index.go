@@ -3,7 +3,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -219,7 +218,10 @@ func (c *cli) cmdIndexImport(files []string) error {
 		}
 		var rows []row
 		for _, path := range files {
-			data, err := c.readCapped(path, index.MaxDonation)
+			if err := c.ctx.Err(); err != nil {
+				return err
+			}
+			data, err := c.readFile(path, index.MaxDonation, indexTooLarge)
 			var res *intake.DonationResult
 			if err == nil {
 				res, err = s.ImportDonation(data)
@@ -252,30 +254,6 @@ func (c *cli) cmdIndexImport(files []string) error {
 		}
 		return failed
 	})
-}
-
-// readCapped reads a file of at most limit bytes. An empty file is
-// refused with a sentence of its own.
-func (c *cli) readCapped(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > limit {
-		return nil, &index.Error{Code: index.CodeTooLarge, Detail: fmt.Sprintf("over %d bytes", limit)}
-	}
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, &index.Error{Code: index.CodeTooLarge, Detail: fmt.Sprintf("over %d bytes", limit)}
-	}
-	if len(b) == 0 {
-		return nil, c.problem("intake.error.empty_file", nil)
-	}
-	return b, nil
 }
 
 func (c *cli) cmdIndexReport() error {
@@ -330,4 +308,9 @@ func (c *cli) cmdIndexReport() error {
 		fmt.Fprintln(c.stdout, t("intake.index.report.legend", map[string]any{"Min": r.MinGroup}))
 		return nil
 	})
+}
+
+// indexTooLarge refuses a donation over its limit.
+func indexTooLarge(limit int64) error {
+	return &index.Error{Code: index.CodeTooLarge, Detail: fmt.Sprintf("over %d bytes", limit)}
 }

@@ -29,6 +29,9 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
+
+	"golang.org/x/term"
 
 	"kluis/internal/cmdline"
 	"kluis/internal/errcode"
@@ -36,9 +39,33 @@ import (
 	"kluis/sync/bundle"
 )
 
+// SIGTERM and SIGINT stop every verb: the signal cancels the run's
+// context, which every read of a file and every import checks as it goes,
+// so the run ends at the next chunk with nothing half-written (a bundle's
+// documents wait in tmp/ until its one transaction commits, and files are
+// written atomically). Should the run be stuck in a call that does not
+// return (a pipe nobody writes to), it is ended stopGrace after the
+// signal; what it left in tmp/ is removed at the next start.
+const stopGrace = 3 * time.Second
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	c := &cli{ctx: ctx, cat: i18n.Load(i18n.Lang()), stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	var restore func()
+	if c.interactive() {
+		if st, err := term.GetState(int(os.Stdin.Fd())); err == nil {
+			restore = func() { term.Restore(int(os.Stdin.Fd()), st) }
+		}
+	}
+	go func() {
+		<-ctx.Done()
+		time.Sleep(stopGrace)
+		if restore != nil {
+			restore()
+		}
+		c.tool().Exit(c.problem("intake.error.interrupted", nil))
+		os.Exit(1)
+	}()
 	code := c.run(os.Args[1:])
 	stop()
 	os.Exit(code)
@@ -137,7 +164,14 @@ func lookup(name string) *command {
 	return nil
 }
 
-func (c *cli) run(args []string) int { return c.tool().Exit(c.dispatch(args)) }
+func (c *cli) run(args []string) int {
+	err := c.dispatch(args)
+	if err != nil && c.ctx != nil && c.ctx.Err() != nil && !errors.Is(err, errHelpShown) {
+		// Stopped by a signal: whatever failed, the run was cut short.
+		err = c.problem("intake.error.interrupted", nil)
+	}
+	return c.tool().Exit(err)
+}
 
 var errHelpShown = cmdline.ErrHelpShown
 
