@@ -271,6 +271,7 @@ func (c *cli) cmdIndexReport() error {
 				Hidden:   c.cat.T("intake.index.chart.hidden", map[string]any{"Min": r.MinGroup}),
 				MinGroup: c.cat.T("intake.index.chart.min_group", map[string]any{"Min": r.MinGroup}),
 				Period:   c.cat.T("intake.index.chart.period", map[string]any{"Period": r.Period.Name, "Start": r.Period.Start, "End": r.Period.End}),
+				Donors:   c.cat.T("intake.index.report.donors", nil),
 			})
 			if err == nil {
 				err = writeNew(x.png, img, 0o644)
@@ -285,6 +286,13 @@ func (c *cli) cmdIndexReport() error {
 		t := c.cat.T
 		fmt.Fprintln(c.stdout, t("intake.index.report.head", map[string]any{"Title": r.Title, "Period": r.Period.Name,
 			"Start": r.Period.Start, "End": r.Period.End, "Donations": donors}))
+		fmt.Fprintln(c.stdout)
+		fmt.Fprintln(c.stdout, t("intake.index.report.donors", nil)+":")
+		tw := cmdline.Table(c.stdout)
+		for i, name := range r.Wijken {
+			fmt.Fprintf(tw, "  %s\t%s\n", name, r.Donors[i])
+		}
+		tw.Flush()
 		for _, tb := range r.Tables {
 			fmt.Fprintln(c.stdout)
 			fmt.Fprintf(c.stdout, "%s — %s\n", tb.Question, tb.Text)
