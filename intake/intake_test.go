@@ -476,3 +476,41 @@ func TestReplayOfDamagedCopyIsRefused(t *testing.T) {
 		t.Error("a refused copy changed the store")
 	}
 }
+
+// TestExportStoppedLeavesNothing: an export stopped part way (a signal
+// cancels its context) leaves neither the folder nor a partial one.
+func TestExportStoppedLeavesNothing(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	imp, _, err := w.importBytes(w.build(w.share(nil)), ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent := t.TempDir()
+	out := filepath.Join(parent, "zaak")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := w.store.ExportContext(ctx, imp.ID, out); !errors.Is(err, context.Canceled) {
+		t.Fatalf("stopped export: %v", err)
+	}
+	if entries, _ := os.ReadDir(parent); len(entries) != 0 {
+		t.Errorf("a stopped export left %v", entries)
+	}
+	// An empty folder made beforehand is kept empty, then filled whole.
+	os.Mkdir(out, 0o700)
+	if err := w.store.ExportContext(ctx, imp.ID, out); err == nil {
+		t.Fatal("stopped export into an empty folder succeeded")
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Errorf("a stopped export wrote %v", entries)
+	}
+	if err := w.store.ExportContext(context.Background(), imp.ID, out); err != nil {
+		t.Fatal(err)
+	}
+	if entries, _ := os.ReadDir(parent); len(entries) != 1 {
+		t.Errorf("after the export the parent holds %v", entries)
+	}
+	if _, err := os.Stat(filepath.Join(out, "samenvatting.html")); err != nil {
+		t.Error(err)
+	}
+}

@@ -354,7 +354,7 @@ func (c *cli) cmdExport(args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := s.Export(id, c.output); err != nil {
+		if err := s.ExportContext(c.ctx, id, c.output); err != nil {
 			return c.about(err, "intake.what.import", map[string]any{"ID": id})
 		}
 		if c.json {
