@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -51,7 +52,10 @@ func (c testCitizen) Sign(domain string, msg []byte) ([]byte, error) {
 
 // bundle writes a share with the given id to the organisation's card,
 // into the file name, and returns its bytes.
-func (w *intakeWorld) bundle(id, name string) []byte {
+func (w *intakeWorld) bundle(id, name string) []byte { return w.bundleWith(id, name, 0) }
+
+// bundleWith is bundle with a document of docSize bytes, when not zero.
+func (w *intakeWorld) bundleWith(id, name string, docSize int) []byte {
 	w.t.Helper()
 	cardFile, err := os.ReadFile(filepath.Join(w.dir, "k", "organisation.card"))
 	if err != nil {
@@ -69,6 +73,15 @@ func (w *intakeWorld) bundle(id, name string) []byte {
 		Scope:  bundle.Scope{Categories: []string{"income"}},
 		Records: []bundle.Record{{ID: "6f1c2a4e-5b7d-4e8f-9a0b-1c2d3e4f5a6b", Category: "income", Version: 1, Modified: now.Add(-time.Hour),
 			Fields: map[string]any{"source": "UWV", "amount": int64(123456), "period": "month"}}},
+	}
+	if docSize > 0 {
+		data := bytes.Repeat([]byte("loonstrook "), docSize/11+1)[:docSize]
+		sum := sha256.Sum256(data)
+		s.Documents = []bundle.DocumentSource{{
+			Document: bundle.Document{ID: "8b3c4d5e-6f7a-4b2c-9d0e-1f2a3b4c5d6e", Name: "loonstrook.pdf", MediaType: "application/pdf", Record: s.Records[0].ID},
+			Size:     int64(docSize), SHA256: hex.EncodeToString(sum[:]),
+			Write: func(w io.Writer) error { _, err := w.Write(data); return err },
+		}}
 	}
 	var b bytes.Buffer
 	if _, err := bundle.Write(&b, s, testCitizen{priv}); err != nil {
@@ -204,5 +217,26 @@ func TestPurgeDryRun(t *testing.T) {
 	}
 	if _, _, code := w.run("show", id); code != 1 {
 		t.Errorf("show after purge --force: exit %d", code)
+	}
+}
+
+// TestImportDamagedReplay: kluis-intake import of a truncated copy of an
+// imported bundle exits 1 as damaged, not 0 as "already imported".
+func TestImportDamagedReplay(t *testing.T) {
+	t.Parallel()
+	w := newIntakeWorld(t)
+	// The document puts the end past the first 64 KiB chunk of the age
+	// payload, so the manifest still opens from a truncated copy.
+	b := w.bundleWith("4e5f6a7b-8c9d-4e0f-8a1b-2c3d4e5f6a7b", "b.kluis", 300<<10)
+	if _, stderr, code := w.run("import", "b.kluis"); code != 0 {
+		t.Fatalf("import: %s", stderr)
+	}
+	if out, stderr, code := w.run("import", "b.kluis"); code != 0 || !strings.Contains(out, "already") {
+		t.Errorf("the same bundle again: exit %d\n%s%s", code, out, stderr)
+	}
+	os.WriteFile(filepath.Join(w.dir, "kort.kluis"), b[:len(b)-10], 0o600)
+	out, stderr, code := w.run("import", "kort.kluis")
+	if code != 1 || strings.Contains(out, "already") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("a truncated copy: exit %d\n%s%s", code, out, stderr)
 	}
 }
