@@ -66,7 +66,7 @@ func TestEndlessFilesRefused(t *testing.T) {
 	}
 }
 
-// TestSIGTERMStops sends a real SIGTERM to kluis-intake while it reads a
+// TestSIGTERMStops sends a real SIGTERM (and SIGINT) to kluis-intake while it reads a
 // notice from a pipe: it stops at once with one line and exit status 1,
 // both when the pipe keeps trickling bytes (the read loop sees the signal)
 // and when nothing comes (stopGrace ends it). The store is left as it was.
@@ -77,7 +77,11 @@ func TestSIGTERMStops(t *testing.T) {
 		t.Fatalf("list: %s", stderr)
 	}
 	before := w.storeState()
-	for _, trickle := range []bool{true, false} {
+	for _, c := range []struct {
+		sig     syscall.Signal
+		trickle bool
+	}{{syscall.SIGTERM, true}, {syscall.SIGTERM, false}, {syscall.SIGINT, true}} {
+		trickle := c.trickle
 		fifo := filepath.Join(w.dir, "notice.fifo")
 		os.Remove(fifo)
 		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
@@ -111,7 +115,7 @@ func TestSIGTERMStops(t *testing.T) {
 		}()
 		time.Sleep(200 * time.Millisecond)
 		start := time.Now()
-		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		if err := cmd.Process.Signal(c.sig); err != nil {
 			t.Fatal(err)
 		}
 		// A kluis-intake that ignores the signal is killed after 10 s.
@@ -129,14 +133,14 @@ func TestSIGTERMStops(t *testing.T) {
 		close(done)
 		var exit *exec.ExitError
 		if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(stderr.String(), "stopped by a signal") || strings.Count(stderr.String(), "\n") != 1 {
-			t.Errorf("trickle %v: %v, stderr %q", trickle, err, stderr.String())
+			t.Errorf("%v, trickle %v: %v, stderr %q", c.sig, trickle, err, stderr.String())
 		}
 		limit := time.Second
 		if !trickle {
 			limit = stopGrace + 2*time.Second
 		}
 		if took > limit {
-			t.Errorf("trickle %v: stopped after %v", trickle, took)
+			t.Errorf("%v, trickle %v: stopped after %v", c.sig, trickle, took)
 		}
 	}
 	if w.storeState() != before {
