@@ -68,6 +68,7 @@ var sentinels = map[string]map[string]error{
 		"ErrOtherOrganisation": intake.ErrOtherOrganisation,
 		"ErrDamaged":           intake.ErrDamaged,
 		"ErrNotFound":          intake.ErrNotFound,
+		"ErrAmbiguousID":       intake.ErrAmbiguousID,
 		"ErrRevoked":           intake.ErrRevoked,
 		"ErrPurged":            intake.ErrPurged,
 		"ErrReplayConflict":    intake.ErrReplayConflict,

@@ -14,7 +14,9 @@
 //	id, _ := bundle.ParseOrgIdentity(keyFile, passphrase)
 //	s, err := intake.Open(dir, id, nil)           // ErrInUse if another process has it
 //	imp, again, err := s.Import(ctx, f, intake.ImportOptions{})
-//	err = s.Export(imp.ID, "zaak-2026-0042")
+//	id, err := s.Resolve("7c1e9a04")             // the one import whose id starts so
+//	err = s.ExportContext(ctx, id, "zaak-2026-0042")
+//	plan, err := s.PurgePlan()                    // what Purge would do; changes nothing
 //	purged, err := s.Purge()                      // run daily
 //
 // Data requests the organisation makes (package request) are kept with
@@ -34,7 +36,10 @@
 // Import trusts nothing it has not checked: bundle.Open verifies the whole
 // bundle while its documents stream into a temporary area (encrypted), and
 // only when the last byte has been authenticated is the import stored, in
-// one bbolt transaction. A refused bundle leaves the store as it was.
+// one bbolt transaction. A refused bundle leaves the store as it was. The
+// same holds for a replay: a copy of an imported bundle is answered
+// "already imported" only once it, too, has been authenticated to its
+// end, so a truncated or altered copy is refused as damaged.
 //
 // The store is encrypted at rest: the bbolt file holds only sealed values
 // under a data key that is itself encrypted to the organisation's key, and

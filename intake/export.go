@@ -2,16 +2,21 @@ package intake
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"kluis/internal/atomicfile"
 	"kluis/internal/i18n"
 	"kluis/sync/bundle"
 	"kluis/sync/schema"
@@ -27,7 +32,14 @@ import (
 //
 // dir must not exist yet or be empty. Everything is written through an
 // os.Root, so no name from the bundle can lead outside dir.
-func (s *Store) Export(id, dir string) error {
+func (s *Store) Export(id, dir string) error { return s.ExportContext(context.Background(), id, dir) }
+
+// ExportContext is Export that stops when ctx is done. The files are
+// written into a new hidden folder beside dir (".NAME.partial-…") and it
+// becomes dir only when complete, so a failed or interrupted export leaves
+// no half-written dir; the partial folder is removed (or, should the
+// process be killed, left hidden beside dir).
+func (s *Store) ExportContext(ctx context.Context, id, dir string) error {
 	imp, err := s.Get(id)
 	if err != nil {
 		return err
@@ -40,14 +52,47 @@ func (s *Store) Export(id, dir string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	dir = filepath.Clean(dir)
+	exists := false
+	if entries, err := os.ReadDir(dir); err == nil {
+		if len(entries) > 0 {
+			return &fs.PathError{Op: "export", Path: dir, Err: fs.ErrExist}
+		}
+		exists = true
+	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	if entries, err := os.ReadDir(dir); err != nil {
+	parent := filepath.Dir(dir)
+	if err := os.MkdirAll(parent, 0o700); err != nil {
 		return err
-	} else if len(entries) > 0 {
-		return &fs.PathError{Op: "export", Path: dir, Err: fs.ErrExist}
 	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".partial-")
+	if err != nil {
+		return err
+	}
+	done := false
+	defer func() {
+		if !done {
+			os.RemoveAll(tmp)
+		}
+	}()
+	if err := s.exportTo(ctx, imp, m, rs, tmp); err != nil {
+		return err
+	}
+	if exists {
+		if err := os.Remove(dir); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return err
+	}
+	done = true
+	return atomicfile.SyncDir(parent)
+}
+
+// exportTo writes the export's files into dir, which is new and empty.
+func (s *Store) exportTo(ctx context.Context, imp *Import, m *bundle.Manifest, rs *bundle.Records, dir string) error {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return err
@@ -61,6 +106,9 @@ func (s *Store) Export(id, dir string) error {
 		}
 	}
 	for _, d := range imp.Documents {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		p := d.Path()
 		if err := root.MkdirAll(path.Dir(p), 0o700); err != nil {
 			return err
@@ -69,7 +117,7 @@ func (s *Store) Export(id, dir string) error {
 		if err != nil {
 			return err
 		}
-		w := bufio.NewWriterSize(f, 256<<10)
+		w := bufio.NewWriterSize(ctxWriter{ctx, f}, 256<<10)
 		err = s.OpenDocument(d, w)
 		if err == nil {
 			err = w.Flush()
@@ -105,6 +153,19 @@ func (s *Store) Export(id, dir string) error {
 		err = cerr
 	}
 	return err
+}
+
+// A ctxWriter stops writing once its context is done.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (w ctxWriter) Write(p []byte) (int, error) {
+	if err := w.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return w.w.Write(p)
 }
 
 // zgwDocument is a document's metadata in the field names of the ZGW

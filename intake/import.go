@@ -13,9 +13,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"filippo.io/age"
+	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
 
 	"kluis/internal/atomicfile"
@@ -88,7 +90,8 @@ type ImportOptions struct {
 
 // Import reads a bundle from src, checks all of it, and only then stores it
 // in one transaction. It returns the import and whether it was already in
-// the store (a replay: nothing changes). A refused bundle returns an
+// the store (a replay: nothing changes; answered only once the whole copy
+// authenticated, so a truncated or altered copy is refused). A refused bundle returns an
 // error (a *bundle.Error for the bundle's own faults) and stores nothing.
 func (s *Store) Import(ctx context.Context, src io.Reader, o ImportOptions) (*Import, bool, error) {
 	opts := bundle.Options{Now: s.now, Skew: o.Skew, Limits: o.Limits}
@@ -104,7 +107,16 @@ func (s *Store) Import(ctx context.Context, src io.Reader, o ImportOptions) (*Im
 	m := r.Manifest()
 	mraw := r.ManifestBytes()
 	if prev, err := s.known(m.ID, mraw); err != nil || prev != nil {
-		return prev, prev != nil, err
+		if err != nil {
+			return nil, false, err
+		}
+		// The same manifest is not yet the same bundle: a truncated or
+		// altered copy of it fails only past the manifest. Authenticate
+		// the rest before answering "already imported".
+		if err := drain(ctx, r); err != nil {
+			return nil, false, err
+		}
+		return prev, true, nil
 	}
 	// An answer to a data request must match the request this store made:
 	// checked now, before any document is read, and again at the commit.
@@ -183,6 +195,26 @@ func (s *Store) Import(ctx context.Context, src io.Reader, o ImportOptions) (*Im
 	}
 	committed = true
 	return imp, false, nil
+}
+
+// drain reads r to its end, checking every document and the end of the
+// archive and of the age file, and keeps nothing.
+func drain(ctx context.Context, r *bundle.Reader) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		_, _, err := r.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := copyContext(ctx, io.Discard, r); err != nil {
+			return err
+		}
+	}
 }
 
 // known tells a replay apart: the same bundle again returns its import,
@@ -307,6 +339,44 @@ func (s *Store) List() ([]*Import, error) {
 	})
 	slices.SortStableFunc(out, func(a, b *Import) int { return a.ImportedAt.Compare(b.ImportedAt) })
 	return out, err
+}
+
+// MinPrefix is the shortest start of an id that Resolve looks up.
+const MinPrefix = 4
+
+// Resolve returns the id of the one import that arg names: a whole id, or
+// the start of one (at least MinPrefix characters, case does not matter).
+// It returns ErrNotFound when no import fits and ErrAmbiguousID when more
+// than one does. Only the keys are read, nothing is decrypted.
+func (s *Store) Resolve(arg string) (string, error) {
+	prefix := strings.ToLower(strings.TrimSpace(arg))
+	if len(prefix) < MinPrefix || len(prefix) > 36 || strings.Trim(prefix, "0123456789abcdef-") != "" {
+		return "", ErrNotFound
+	}
+	var found []string
+	err := guard(func() error {
+		return s.db.View(func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketImports).ForEach(func(k, _ []byte) error {
+				u, err := uuid.FromBytes(k)
+				if err != nil {
+					return fmt.Errorf("%w: an import key is not an id", ErrDamaged)
+				}
+				if id := u.String(); strings.HasPrefix(id, prefix) {
+					found = append(found, id)
+				}
+				return nil
+			})
+		})
+	})
+	switch {
+	case err != nil:
+		return "", err
+	case len(found) == 0:
+		return "", ErrNotFound
+	case len(found) > 1:
+		return "", fmt.Errorf("%w: %d imports start with %s", ErrAmbiguousID, len(found), prefix)
+	}
+	return found[0], nil
 }
 
 // Get returns one import.

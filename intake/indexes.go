@@ -286,9 +286,20 @@ func (s *Store) CloseTallies() ([]Purged, error) { return s.closeDue(true) }
 // closeDue closes the due tallies in one transaction and, with compact and
 // when it closed any, compacts the store.
 func (s *Store) closeDue(compact bool) ([]Purged, error) {
-	now := s.now()
 	// Look first without writing: usually nothing is due.
+	due, _, err := s.dueTallies()
+	if err != nil || len(due) == 0 {
+		return nil, err
+	}
+	return s.closeTallies(due, compact)
+}
+
+// dueTallies returns the indexes whose tally is due to close now and is
+// not closed yet, with the number of donors each counts. It only reads.
+func (s *Store) dueTallies() ([]*index.Parsed, []int, error) {
+	now := s.now()
 	var due []*index.Parsed
+	var donors []int
 	err := s.db.View(func(tx *bolt.Tx) error {
 		parsed, err := s.indexes(tx)
 		if err != nil {
@@ -305,15 +316,19 @@ func (s *Store) closeDue(compact bool) ([]Purged, error) {
 			}
 			if !t.Closed {
 				due = append(due, p)
+				donors = append(donors, t.Donations())
 			}
 		}
 		return nil
 	})
-	if err != nil || len(due) == 0 {
-		return nil, err
-	}
+	return due, donors, err
+}
+
+// closeTallies closes the tallies of due in one transaction and, with
+// compact and when it closed any, compacts the store.
+func (s *Store) closeTallies(due []*index.Parsed, compact bool) ([]Purged, error) {
 	var out []Purged
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
 		if _, err := tx.CreateBucketIfNotExists(bucketTallies); err != nil {
 			return err
 		}

@@ -445,3 +445,72 @@ func TestLeftoversSweptAtOpen(t *testing.T) {
 		}
 	}
 }
+
+// TestReplayOfDamagedCopyIsRefused: a truncated or altered copy of an
+// imported bundle has the same manifest, but it is not the same bundle; it
+// is refused as damaged, not answered with "already imported".
+func TestReplayOfDamagedCopyIsRefused(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	b := w.build(w.share(nil))
+	if _, _, err := w.importBytes(b, ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	before := w.state()
+	flipped := bytes.Clone(b)
+	flipped[len(flipped)-20] ^= 0x01
+	copies := map[string][]byte{
+		"last byte cut":    b[:len(b)-1],
+		"last 100 cut":     b[:len(b)-100],
+		"three quarters":   b[:len(b)*3/4],
+		"bit near the end": flipped,
+	}
+	for name, c := range copies {
+		imp, again, err := w.importBytes(c, ImportOptions{})
+		var be *bundle.Error
+		if err == nil || again || imp != nil || !errors.As(err, &be) {
+			t.Errorf("%s: import %v, again %v, err %v; want a bundle refusal", name, imp != nil, again, err)
+		}
+	}
+	if w.state() != before {
+		t.Error("a refused copy changed the store")
+	}
+}
+
+// TestExportStoppedLeavesNothing: an export stopped part way (a signal
+// cancels its context) leaves neither the folder nor a partial one.
+func TestExportStoppedLeavesNothing(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	imp, _, err := w.importBytes(w.build(w.share(nil)), ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent := t.TempDir()
+	out := filepath.Join(parent, "zaak")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := w.store.ExportContext(ctx, imp.ID, out); !errors.Is(err, context.Canceled) {
+		t.Fatalf("stopped export: %v", err)
+	}
+	if entries, _ := os.ReadDir(parent); len(entries) != 0 {
+		t.Errorf("a stopped export left %v", entries)
+	}
+	// An empty folder made beforehand is kept empty, then filled whole.
+	os.Mkdir(out, 0o700)
+	if err := w.store.ExportContext(ctx, imp.ID, out); err == nil {
+		t.Fatal("stopped export into an empty folder succeeded")
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Errorf("a stopped export wrote %v", entries)
+	}
+	if err := w.store.ExportContext(context.Background(), imp.ID, out); err != nil {
+		t.Fatal(err)
+	}
+	if entries, _ := os.ReadDir(parent); len(entries) != 1 {
+		t.Errorf("after the export the parent holds %v", entries)
+	}
+	if _, err := os.Stat(filepath.Join(out, "samenvatting.html")); err != nil {
+		t.Error(err)
+	}
+}

@@ -84,6 +84,32 @@ func (s *Store) Purge() ([]Purged, error) {
 	return append(out, closed...), err
 }
 
+// PurgePlan says what Purge would do now, and changes nothing: the
+// imports it would remove (past their kept-until time), then the tallies
+// it would close, in Purge's order and form. It neither writes nor
+// compacts the store.
+func (s *Store) PurgePlan() ([]Purged, error) {
+	now := s.now()
+	imps, err := s.List()
+	if err != nil {
+		return nil, err
+	}
+	var out []Purged
+	for _, imp := range imps {
+		if !now.Before(imp.KeptUntil) {
+			out = append(out, Purged{ID: imp.ID, Reason: ReasonExpired})
+		}
+	}
+	due, donors, err := s.dueTallies()
+	if err != nil {
+		return nil, err
+	}
+	for i, p := range due {
+		out = append(out, Purged{ID: p.Definition.ID, Reason: ReasonClosed, Period: p.Definition.Period.Name, Donations: donors[i]})
+	}
+	return out, nil
+}
+
 // remove deletes the imports for which why returns a reason, in one
 // transaction that also writes their tombstones; then it deletes their
 // document files and compacts the store into a new file that replaces the

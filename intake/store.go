@@ -70,6 +70,8 @@ var (
 	ErrDamaged = errcode.New("intake.damaged", "the intake store is damaged")
 	// ErrNotFound means no import has the id.
 	ErrNotFound = errcode.New("intake.not_found", "no import with that id")
+	// ErrAmbiguousID means the start of an id fits more than one import.
+	ErrAmbiguousID = errcode.New("intake.ambiguous_id", "more than one import starts with that id")
 	// ErrRevoked means a bundle was revoked before and is not imported again.
 	ErrRevoked = errcode.New("intake.revoked", "this bundle was revoked by the citizen and its data purged; it is not imported again")
 	// ErrPurged means a bundle was purged at its expiry and is not imported again.

@@ -63,14 +63,11 @@ func Prepare(v Donor, p *index.Parsed, now time.Time) (*Draft, error) {
 	if err != nil {
 		return nil, err
 	}
-	openDebt := slices.ContainsFunc(debts, func(r vault.Record) bool {
-		return r.Fields["status"] != "paid"
-	})
 	for _, q := range p.Definition.Questions {
 		switch q.Prefill {
 		case index.PrefillOpenDebt:
-			if openDebt {
-				d.Answers[q.ID], d.Prefilled[q.ID] = "ja", true
+			if a := openDebtAnswer(debts); a != "" {
+				d.Answers[q.ID], d.Prefilled[q.ID] = a, true
 			}
 		case index.PrefillAgeBand:
 			if d.Age >= 0 {
@@ -81,6 +78,37 @@ func Prepare(v Donor, p *index.Parsed, now time.Time) (*Draft, error) {
 		}
 	}
 	return d, nil
+}
+
+// openDebtAnswer is the prefill of a debts.open question: "ja" when a
+// debts record is not paid (open, an arrangement, collection, or no
+// status), "nee" when the vault has debts records and all are paid, and
+// nothing when it has none: an empty category does not say the citizen
+// has no debts, only that none were entered.
+func openDebtAnswer(debts []vault.Record) string {
+	if len(debts) == 0 {
+		return ""
+	}
+	if slices.ContainsFunc(debts, func(r vault.Record) bool { return r.Fields["status"] != "paid" }) {
+		return "ja"
+	}
+	return "nee"
+}
+
+// CheckAges refuses a donor whose age (when the vault knows it) is in none
+// of the bands of an age band question: the bands are the ages an index is
+// for, so an adult does not take part in an index whose bands end at 23.
+// Donation applies it whatever the donor answered or skipped.
+func (d *Draft) CheckAges() error {
+	if d.Age < 0 {
+		return nil
+	}
+	for _, q := range d.Index.Definition.Questions {
+		if q.Kind == index.KindAgeBand && q.BandOf(d.Age) == "" {
+			return refuse(index.CodeOutsideAges, "question %s: the donor's age is in none of its bands", q.ID)
+		}
+	}
+	return nil
 }
 
 // Set answers question q with a, which must be one of its answers.
@@ -118,12 +146,15 @@ func (d *Draft) CheckYouth(hasHelper bool) error {
 
 // Donation makes the donation: the pseudonym for this index and period,
 // the wijk and the answers in the definition's order, encrypted to the
-// organisation. It refuses outside the index's period, without a wijk, or
-// without any answer.
+// organisation. It refuses outside the index's period, a donor outside the
+// index's ages (CheckAges), without a wijk, or without any answer.
 func (d *Draft) Donation(s bundle.Signer, now time.Time) ([]byte, error) {
 	def := d.Index.Definition
 	if !def.Period.Open(now) {
 		return nil, refuse(index.CodeOutsidePeriod, "period %s is not open", def.Period.Name)
+	}
+	if err := d.CheckAges(); err != nil {
+		return nil, err
 	}
 	if d.Wijk == "" || !def.HasWijk(d.Wijk) {
 		return nil, refuse(index.CodeUnknownWijk, "no wijk chosen")

@@ -90,3 +90,88 @@ func TestYouthRule(t *testing.T) {
 		}
 	}
 }
+
+// TestAgesOfTheIndex: the age bands of an index are the ages it is for. A
+// 46-year-old cannot donate to an index whose bands end at 23, not even by
+// skipping the age question or answering another band; a 17-year-old
+// can, and so can a donor whose age the vault does not know.
+func TestAgesOfTheIndex(t *testing.T) {
+	t.Parallel()
+	org := indextest.NewOrg(t, "Gemeente Zwolle")
+	f := indextest.Fields()
+	f.Questions[0].Answers = []string{"12-15", "16-17", "18-23"}
+	p := indextest.NewDefinition(t, org, f)
+	now := indextest.Now
+	_, priv, _ := ed25519.GenerateKey(nil)
+	draft := func(age int) *Draft {
+		recs := map[string][]vault.Record{"housing": {{Fields: map[string]string{"postcode": "8011 AB"}}}}
+		if age >= 0 {
+			recs["personal"] = []vault.Record{{Fields: map[string]string{"birth_date": now.AddDate(-age, 0, -1).Format("2006-01-02")}}}
+		}
+		d, err := Prepare(&fakeVault{priv: priv, recs: recs}, p, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Set("veilig", "4")
+		return d
+	}
+	adult := draft(46)
+	if _, ok := adult.Answers["leeftijd"]; ok {
+		t.Errorf("a band was prefilled for 46: %v", adult.Answers)
+	}
+	for name, change := range map[string]func(d *Draft){
+		"as prepared":      func(*Draft) {},
+		"age skipped":      func(d *Draft) { d.Skip("leeftijd") },
+		"another band set": func(d *Draft) { d.Set("leeftijd", "18-23") },
+	} {
+		d := draft(46)
+		change(d)
+		if _, err := d.Donation(&fakeVault{priv: priv}, now); index.CodeOf(err) != index.CodeOutsideAges {
+			t.Errorf("46, %s: %v; want outside_ages", name, err)
+		}
+	}
+	for _, age := range []int{17, -1} {
+		if _, err := draft(age).Donation(&fakeVault{priv: priv}, now); err != nil {
+			t.Errorf("age %d: %v", age, err)
+		}
+	}
+	// An index with an open last band (18+) is for every age from its
+	// first band: 46 takes part there, as the definition says.
+	open := indextest.NewDefinition(t, org, indextest.Fields())
+	d := draft(46)
+	d.Index = open
+	if err := d.CheckAges(); err != nil {
+		t.Errorf("46 and an 18+ band: %v", err)
+	}
+}
+
+// TestOpenDebtPrefill: "ja" when a debt is not paid, "nee" when there are
+// debts and all are paid, nothing when the vault has no debts at all.
+func TestOpenDebtPrefill(t *testing.T) {
+	t.Parallel()
+	org := indextest.NewOrg(t, "Gemeente Zwolle")
+	p := indextest.NewDefinition(t, org, indextest.Fields())
+	_, priv, _ := ed25519.GenerateKey(nil)
+	debt := func(status string) vault.Record {
+		return vault.Record{Fields: map[string]string{"creditor": "CJIB", "status": status}}
+	}
+	for _, c := range []struct {
+		name  string
+		debts []vault.Record
+		want  string
+	}{
+		{"no debts entered", nil, ""},
+		{"one open", []vault.Record{debt("open")}, "ja"},
+		{"paid and an arrangement", []vault.Record{debt("paid"), debt("arrangement")}, "ja"},
+		{"no status", []vault.Record{debt("")}, "ja"},
+		{"all paid", []vault.Record{debt("paid"), debt("paid")}, "nee"},
+	} {
+		d, err := Prepare(&fakeVault{priv: priv, recs: map[string][]vault.Record{"debts": c.debts}}, p, indextest.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := d.Answers["schulden"]; got != c.want || d.Prefilled["schulden"] != (c.want != "") {
+			t.Errorf("%s: schulden %q (prefilled %v), want %q", c.name, got, d.Prefilled["schulden"], c.want)
+		}
+	}
+}

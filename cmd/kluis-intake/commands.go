@@ -148,7 +148,7 @@ func (c *cli) cmdImport(args []string) error {
 				return c.about(ferr, "intake.what.bundle", what)
 			}
 			defer f.Close()
-			imp, again, err = s.Import(c.ctx, bufio.NewReaderSize(f, 256<<10), opts)
+			imp, again, err = s.Import(c.ctx, bufio.NewReaderSize(ctxReader{c.ctx, f}, 256<<10), opts)
 		}
 		if err != nil {
 			return c.about(err, "intake.what.bundle", what)
@@ -321,9 +321,23 @@ func (c *cli) cmdList([]string) error {
 	})
 }
 
+// resolve finds the import arg names: its whole id or a start of it that
+// fits one import only (intake.Store.Resolve).
+func (c *cli) resolve(s *intake.Store, arg string) (string, error) {
+	id, err := s.Resolve(arg)
+	if err != nil {
+		return "", c.about(err, "intake.what.import", map[string]any{"ID": arg})
+	}
+	return id, nil
+}
+
 func (c *cli) cmdShow(args []string) error {
 	return c.withStore(func(s *intake.Store) error {
-		imp, err := s.Get(args[0])
+		id, err := c.resolve(s, args[0])
+		if err != nil {
+			return err
+		}
+		imp, err := s.Get(id)
 		if err != nil {
 			return c.about(err, "intake.what.import", map[string]any{"ID": args[0]})
 		}
@@ -336,13 +350,17 @@ func (c *cli) cmdExport(args []string) error {
 		return c.usage("intake.usage.needs_output", nil)
 	}
 	return c.withStore(func(s *intake.Store) error {
-		if err := s.Export(args[0], c.output); err != nil {
-			return c.about(err, "intake.what.import", map[string]any{"ID": args[0]})
+		id, err := c.resolve(s, args[0])
+		if err != nil {
+			return err
+		}
+		if err := s.ExportContext(c.ctx, id, c.output); err != nil {
+			return c.about(err, "intake.what.import", map[string]any{"ID": id})
 		}
 		if c.json {
-			return c.printJSON(map[string]any{"id": args[0], "dir": c.output, "summary": filepath.Join(c.output, "samenvatting.html")})
+			return c.printJSON(map[string]any{"id": id, "dir": c.output, "summary": filepath.Join(c.output, "samenvatting.html")})
 		}
-		fmt.Fprintln(c.stdout, c.cat.T("intake.export.done", map[string]any{"ID": args[0], "Dir": c.output}))
+		fmt.Fprintln(c.stdout, c.cat.T("intake.export.done", map[string]any{"ID": id, "Dir": c.output}))
 		return nil
 	})
 }
@@ -352,23 +370,27 @@ func (c *cli) cmdReceipt(args []string) error {
 		return c.usage("intake.usage.needs_output", nil)
 	}
 	return c.withStore(func(s *intake.Store) error {
-		b, err := s.Receipt(args[0])
+		id, err := c.resolve(s, args[0])
 		if err != nil {
-			return c.about(err, "intake.what.import", map[string]any{"ID": args[0]})
+			return err
+		}
+		b, err := s.Receipt(id)
+		if err != nil {
+			return c.about(err, "intake.what.import", map[string]any{"ID": id})
 		}
 		if err := writeNew(c.output, b, 0o644); err != nil {
 			return c.about(err, "intake.what.file", map[string]any{"Path": c.output})
 		}
 		if c.json {
-			return c.printJSON(map[string]any{"id": args[0], "receipt": c.output})
+			return c.printJSON(map[string]any{"id": id, "receipt": c.output})
 		}
-		fmt.Fprintln(c.stdout, c.cat.T("intake.receipt.done", map[string]any{"ID": args[0], "Path": c.output}))
+		fmt.Fprintln(c.stdout, c.cat.T("intake.receipt.done", map[string]any{"ID": id, "Path": c.output}))
 		return nil
 	})
 }
 
 func (c *cli) cmdRevoke(args []string) error {
-	b, err := os.ReadFile(args[0])
+	b, err := c.readFile(args[0], bundle.MaxSignedFile, bundleTooLarge)
 	if err != nil {
 		return c.about(err, "intake.what.notice", map[string]any{"Path": args[0]})
 	}
@@ -386,15 +408,20 @@ func (c *cli) cmdRevoke(args []string) error {
 }
 
 // cmdPurge removes what has expired and closes the tallies of indexes
-// whose period and grace are over (intake.Store.Purge). --at purges as if
-// it were a later time (never an earlier one): for a test run, or to purge
-// ahead of a weekend.
+// whose period and grace are over (intake.Store.Purge). --dry-run says
+// what would go and changes nothing (intake.Store.PurgePlan). --at
+// purges as if it were a later time (never an earlier one); as that
+// deletes for good what is not yet due, it needs --force, unless it is a
+// --dry-run.
 func (c *cli) cmdPurge([]string) error {
 	now := time.Now
 	if c.at != "" {
 		at, err := parseTime(c.at)
 		if err != nil || at.Before(time.Now()) {
 			return c.usage("intake.usage.bad_at", map[string]any{"At": c.at})
+		}
+		if !c.dryRun && !c.force {
+			return c.usage("intake.usage.at_needs_force", map[string]any{"At": c.at})
 		}
 		now = func() time.Time { return at }
 	}
@@ -408,7 +435,11 @@ func (c *cli) cmdPurge([]string) error {
 		return c.about(err, "intake.what.store", map[string]any{"Path": c.store})
 	}
 	defer s.Close()
-	p, err := s.Purge()
+	purge := s.Purge
+	if c.dryRun {
+		purge = s.PurgePlan
+	}
+	p, err := purge()
 	if err != nil {
 		return c.about(err, "intake.what.store", map[string]any{"Path": c.store})
 	}
@@ -426,12 +457,19 @@ func (c *cli) cmdPurge([]string) error {
 			removed = append(removed, x)
 		}
 	}
-	fmt.Fprintln(c.stdout, c.cat.T("intake.purge.done", map[string]any{"Count": len(removed)}))
+	done, closedKey := "intake.purge.done", "intake.purge.closed"
+	if c.dryRun {
+		done, closedKey = "intake.purge.would", "intake.purge.would_close"
+	}
+	fmt.Fprintln(c.stdout, c.cat.T(done, map[string]any{"Count": len(removed)}))
 	for _, x := range removed {
 		fmt.Fprintf(c.stdout, "  %s (%s)\n", x.ID, c.cat.T(map[string]string{intake.ReasonExpired: "intake.purge.reason_expired", intake.ReasonRevoked: "intake.purge.reason_revoked"}[x.Reason], nil))
 	}
 	for _, x := range closed {
-		fmt.Fprintln(c.stdout, c.cat.T("intake.purge.closed", map[string]any{"ID": x.ID, "Period": x.Period, "Donations": x.Donations}))
+		fmt.Fprintln(c.stdout, c.cat.T(closedKey, map[string]any{"ID": x.ID, "Period": x.Period, "Donations": x.Donations}))
+	}
+	if c.dryRun {
+		fmt.Fprintln(c.stdout, c.cat.T("intake.purge.dry_run", nil))
 	}
 	return nil
 }
@@ -459,3 +497,8 @@ func writeNew(path string, data []byte, perm os.FileMode) error {
 }
 
 func (c *cli) printJSON(v any) error { return cmdline.WriteJSON(c.stdout, v) }
+
+// bundleTooLarge refuses a card, notice or key file over its limit.
+func bundleTooLarge(limit int64) error {
+	return &bundle.Error{Code: bundle.CodeTooLarge, Detail: fmt.Sprintf("over %d bytes", limit)}
+}

@@ -203,9 +203,12 @@ func (c *cli) cmdIndexDefine() error {
 
 // cmdIndexImport folds donation files into the store. Each file is its
 // own transaction; a refused file is reported and the others still count.
+// Each refusal is said once: for one file as the run's error, for several
+// on its own line, followed by how many were refused.
 func (c *cli) cmdIndexImport(files []string) error {
 	return c.withStore(func(s *intake.Store) error {
 		var failed error
+		refused := 0
 		type row struct {
 			File    string `json:"file"`
 			Index   string `json:"index,omitempty"`
@@ -215,7 +218,10 @@ func (c *cli) cmdIndexImport(files []string) error {
 		}
 		var rows []row
 		for _, path := range files {
-			data, err := readCapped(path, index.MaxDonation)
+			if err := c.ctx.Err(); err != nil {
+				return err
+			}
+			data, err := c.readFile(path, index.MaxDonation, indexTooLarge)
 			var res *intake.DonationResult
 			if err == nil {
 				res, err = s.ImportDonation(data)
@@ -226,8 +232,9 @@ func (c *cli) cmdIndexImport(files []string) error {
 				if failed == nil {
 					failed = err
 				}
+				refused++
 				rows = append(rows, row{File: path, Error: c.describe(err)})
-				if !c.json {
+				if !c.json && len(files) > 1 {
 					fmt.Fprintln(c.stderr, "kluis-intake: "+cmdline.OneLine(c.describe(err)))
 				}
 				continue
@@ -242,29 +249,11 @@ func (c *cli) cmdIndexImport(files []string) error {
 				return err
 			}
 		}
+		if failed != nil && (c.json || len(files) > 1) {
+			return c.problem("intake.index.import.refused", map[string]any{"Count": refused, "Total": len(files)})
+		}
 		return failed
 	})
-}
-
-// readCapped reads a file of at most limit bytes.
-func readCapped(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.Size() > limit {
-		return nil, &index.Error{Code: index.CodeTooLarge, Detail: fmt.Sprintf("over %d bytes", limit)}
-	}
-	buf := make([]byte, limit+1)
-	n, err := f.Read(buf)
-	if err != nil {
-		return nil, err
-	}
-	if int64(n) > limit {
-		return nil, &index.Error{Code: index.CodeTooLarge, Detail: fmt.Sprintf("over %d bytes", limit)}
-	}
-	return buf[:n], nil
 }
 
 func (c *cli) cmdIndexReport() error {
@@ -282,6 +271,7 @@ func (c *cli) cmdIndexReport() error {
 				Hidden:   c.cat.T("intake.index.chart.hidden", map[string]any{"Min": r.MinGroup}),
 				MinGroup: c.cat.T("intake.index.chart.min_group", map[string]any{"Min": r.MinGroup}),
 				Period:   c.cat.T("intake.index.chart.period", map[string]any{"Period": r.Period.Name, "Start": r.Period.Start, "End": r.Period.End}),
+				Donors:   c.cat.T("intake.index.report.donors", nil),
 			})
 			if err == nil {
 				err = writeNew(x.png, img, 0o644)
@@ -296,6 +286,13 @@ func (c *cli) cmdIndexReport() error {
 		t := c.cat.T
 		fmt.Fprintln(c.stdout, t("intake.index.report.head", map[string]any{"Title": r.Title, "Period": r.Period.Name,
 			"Start": r.Period.Start, "End": r.Period.End, "Donations": donors}))
+		fmt.Fprintln(c.stdout)
+		fmt.Fprintln(c.stdout, t("intake.index.report.donors", nil)+":")
+		tw := cmdline.Table(c.stdout)
+		for i, name := range r.Wijken {
+			fmt.Fprintf(tw, "  %s\t%s\n", name, r.Donors[i])
+		}
+		tw.Flush()
 		for _, tb := range r.Tables {
 			fmt.Fprintln(c.stdout)
 			fmt.Fprintf(c.stdout, "%s — %s\n", tb.Question, tb.Text)
@@ -319,4 +316,9 @@ func (c *cli) cmdIndexReport() error {
 		fmt.Fprintln(c.stdout, t("intake.index.report.legend", map[string]any{"Min": r.MinGroup}))
 		return nil
 	})
+}
+
+// indexTooLarge refuses a donation over its limit.
+func indexTooLarge(limit int64) error {
+	return &index.Error{Code: index.CodeTooLarge, Detail: fmt.Sprintf("over %d bytes", limit)}
 }

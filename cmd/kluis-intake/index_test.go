@@ -250,10 +250,10 @@ func TestIndexClosedByPurge(t *testing.T) {
 	before := report()
 
 	closes := time.Date(year+1, 1, 1, 0, 0, 0, 0, time.UTC).Add(tally.CloseGrace)
-	if out, stderr, code := runIntake(t, dir, env, "--store", "s", "purge", "--at", closes.Add(-time.Second).Format(time.RFC3339)); code != 0 || strings.Contains(out, "closed") {
+	if out, stderr, code := runIntake(t, dir, env, "--store", "s", "purge", "--force", "--at", closes.Add(-time.Second).Format(time.RFC3339)); code != 0 || strings.Contains(out, "closed") {
 		t.Fatalf("purge a second before the grace is over: exit %d\n%s%s", code, out, stderr)
 	}
-	out, stderr, code = runIntake(t, dir, nl, "--store", "s", "purge", "--at", closes.Format(time.RFC3339))
+	out, stderr, code = runIntake(t, dir, nl, "--store", "s", "purge", "--force", "--at", closes.Format(time.RFC3339))
 	want := fmt.Sprintf("Wijkonderzoek %s (periode %d) is afgesloten", current.Definition.ID, year)
 	if code != 0 || !strings.Contains(out, "0 imports verwijderd") || !strings.Contains(out, want) || !strings.Contains(out, "15 donaties blijven") {
 		t.Fatalf("purge at the moment (Dutch): exit %d\n%s%s", code, out, stderr)

@@ -29,6 +29,9 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
+
+	"golang.org/x/term"
 
 	"kluis/internal/cmdline"
 	"kluis/internal/errcode"
@@ -36,9 +39,33 @@ import (
 	"kluis/sync/bundle"
 )
 
+// SIGTERM and SIGINT stop every verb: the signal cancels the run's
+// context, which every read of a file and every import checks as it goes,
+// so the run ends at the next chunk with nothing half-written (a bundle's
+// documents wait in tmp/ until its one transaction commits, and files are
+// written atomically). Should the run be stuck in a call that does not
+// return (a pipe nobody writes to), it is ended stopGrace after the
+// signal; what it left in tmp/ is removed at the next start.
+const stopGrace = 3 * time.Second
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	c := &cli{ctx: ctx, cat: i18n.Load(i18n.Lang()), stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	var restore func()
+	if c.interactive() {
+		if st, err := term.GetState(int(os.Stdin.Fd())); err == nil {
+			restore = func() { term.Restore(int(os.Stdin.Fd()), st) }
+		}
+	}
+	go func() {
+		<-ctx.Done()
+		time.Sleep(stopGrace)
+		if restore != nil {
+			restore()
+		}
+		c.tool().Exit(c.problem("intake.error.interrupted", nil))
+		os.Exit(1)
+	}()
 	code := c.run(os.Args[1:])
 	stop()
 	os.Exit(code)
@@ -65,6 +92,7 @@ type cli struct {
 	maxSize           int64
 	newPassphraseFile string
 	at                string
+	dryRun, force     bool
 	req               requestFlags
 	index             indexFlags
 	orgID             *bundle.OrgIdentity // set by withStore
@@ -117,8 +145,10 @@ var commands = []*command{
 		fs.StringVar(&c.output, "o", "", "intake.flag.receipt.o")
 	}, run: (*cli).cmdReceipt},
 	{name: "revoke", synopsis: "NOTICE", help: "intake.help.revoke", min: 1, max: 1, store: true, run: (*cli).cmdRevoke},
-	{name: "purge", synopsis: "[--at TIME]", help: "intake.help.purge", store: true, flags: func(c *cli, fs *flag.FlagSet) {
+	{name: "purge", synopsis: "[--dry-run] [--at TIME [--force]]", help: "intake.help.purge", store: true, flags: func(c *cli, fs *flag.FlagSet) {
+		fs.BoolVar(&c.dryRun, "dry-run", false, "intake.flag.purge.dry_run")
 		fs.StringVar(&c.at, "at", "", "intake.flag.purge.at")
+		fs.BoolVar(&c.force, "force", false, "intake.flag.purge.force")
 	}, run: (*cli).cmdPurge},
 	{name: "index", synopsis: "define|import|report …", help: "intake.help.index", subs: indexSubcommands,
 		min: 1, max: -1, store: true, flags: (*cli).indexFlagSet, run: (*cli).cmdIndex},
@@ -134,7 +164,14 @@ func lookup(name string) *command {
 	return nil
 }
 
-func (c *cli) run(args []string) int { return c.tool().Exit(c.dispatch(args)) }
+func (c *cli) run(args []string) int {
+	err := c.dispatch(args)
+	if err != nil && c.ctx != nil && c.ctx.Err() != nil && !errors.Is(err, errHelpShown) {
+		// Stopped by a signal: whatever failed, the run was cut short.
+		err = c.problem("intake.error.interrupted", nil)
+	}
+	return c.tool().Exit(err)
+}
 
 var errHelpShown = cmdline.ErrHelpShown
 

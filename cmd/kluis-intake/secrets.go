@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 
 	"golang.org/x/term"
 
@@ -17,17 +15,11 @@ const maxSecretFile = 64 << 10
 // readSecret reads a passphrase or share code file, stripping one trailing
 // line break.
 func (c *cli) readSecret(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	b, err := c.readUpTo(path, maxSecretFile, func(int64) error {
+		return c.problem("intake.error.secret_file_too_big", map[string]any{"Path": path})
+	})
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxSecretFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxSecretFile {
-		return nil, c.problem("intake.error.secret_file_too_big", map[string]any{"Path": path})
 	}
 	b = bytes.TrimSuffix(bytes.TrimSuffix(b, []byte("\n")), []byte("\r"))
 	if len(b) == 0 {
@@ -104,9 +96,9 @@ func (c *cli) identity() (*bundle.OrgIdentity, error) {
 	if c.keyFile == "" {
 		return nil, c.usage("intake.usage.needs_key", nil)
 	}
-	file, err := os.ReadFile(c.keyFile)
+	file, err := c.readFile(c.keyFile, bundle.MaxSignedFile, bundleTooLarge)
 	if err != nil {
-		return nil, err
+		return nil, c.about(err, "intake.what.key", map[string]any{"Path": c.keyFile})
 	}
 	pass, err := c.passphrase()
 	if err != nil {

@@ -206,7 +206,7 @@ func TestShareScenario(t *testing.T) {
 		t.Errorf("purge before expiry: %q", out)
 	}
 	at := time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)
-	if out := e.intakeOK("purge", "--at", at); !strings.Contains(out, "1 imports removed") {
+	if out := e.intakeOK("purge", "--force", "--at", at); !strings.Contains(out, "1 imports removed") {
 		t.Errorf("purge after expiry: %q", out)
 	}
 	docs, _ := os.ReadDir(filepath.Join(e.dir, "store", "docs"))

@@ -8,6 +8,7 @@ import (
 	"image/draw"
 	"image/png"
 	"strconv"
+	"strings"
 
 	"kluis/sync/index"
 
@@ -72,6 +73,8 @@ type ChartWords struct {
 	// Period names the period: "Period 2026-Q4: 2026-10-01 up to and
 	// including 2026-12-31".
 	Period string
+	// Donors heads the number of donors per wijk: "Donors per wijk".
+	Donors string
 }
 
 func (w ChartWords) orDefaults(r *Report) ChartWords {
@@ -80,6 +83,9 @@ func (w ChartWords) orDefaults(r *Report) ChartWords {
 	}
 	if w.MinGroup == "" {
 		w.MinGroup = fmt.Sprintf("Minimum group size: %d people", r.MinGroup)
+	}
+	if w.Donors == "" {
+		w.Donors = "Donors per wijk"
 	}
 	if w.Period == "" {
 		w.Period = fmt.Sprintf("index.Period %s: %s up to and including %s", r.Period.Name, r.Period.Start, r.Period.End)
@@ -102,8 +108,9 @@ func (r *Report) Chart() ([]byte, error) { return r.ChartWith(ChartWords{}) }
 // three lines, cut off with an ellipsis). A suppressed cell is a short grey
 // hatched stub on the base line without a number, so it is visibly hidden,
 // never zero; a zero is a "0" without a bar. Bars are scaled to the
-// panel's largest shown count. At the bottom words.MinGroup and
-// words.Period.
+// panel's largest shown count. At the bottom the number of donors per
+// wijk (Report.Donors, a suppressed one as "-") after words.Donors, then
+// words.MinGroup and words.Period.
 //
 // The chart is made from the shown values only: a suppressed Value's N is
 // never read, so the image is the same whatever count it hides.
@@ -205,13 +212,34 @@ func (c *chartCanvas) draw(r *Report, words ChartWords, plans []chartPlan, conte
 	}
 	c.fill(image.Rect(x0, y, x0+content, y+1), chartRule)
 	y += 8
-	for _, s := range []string{words.MinGroup, words.Period} {
+	footer := []string{words.MinGroup, words.Period}
+	if line := donorsLine(r, words.Donors); line != "" {
+		footer = append([]string{line}, footer...)
+	}
+	for _, s := range footer {
 		for _, l := range chartWrap(chartText(s), cols, 0) {
 			c.text(x0, y, l, false)
 			y += chartLine
 		}
 	}
 	return y + chartMargin - 2
+}
+
+// donorsLine says the number of donors per wijk, a suppressed one as "-"
+// (basicfont has no "•"), or "" when the report has none.
+func donorsLine(r *Report, head string) string {
+	if len(r.Donors) == 0 {
+		return ""
+	}
+	var parts []string
+	for i, v := range r.Donors[:min(len(r.Donors), len(r.Wijken))] {
+		n := "-"
+		if !v.Suppressed {
+			n = strconv.Itoa(v.N)
+		}
+		parts = append(parts, r.Wijken[i]+" "+n)
+	}
+	return head + ": " + strings.Join(parts, ", ")
 }
 
 // legend draws a panel's legend from y down and returns the y below it.

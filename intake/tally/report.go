@@ -58,7 +58,13 @@ type Report struct {
 	Title    string       `json:"title"`
 	Period   index.Period `json:"period"`
 	MinGroup int          `json:"min_group"`
-	Tables   []Table      `json:"tables"`
+	// Wijken and Donors are the number of donors per wijk, in the
+	// definition's order: a number from 1 to MinGroup−1 is suppressed, as
+	// is the number of a tally closed before it kept them. The total over
+	// all wijken is not part of the report.
+	Wijken []string `json:"wijken"`
+	Donors []Value  `json:"donors"`
+	Tables []Table  `json:"tables"`
 }
 
 // A Table is one question: a row per wijk, a column per answer, with row,
@@ -85,6 +91,15 @@ func MakeReport(def *index.Definition, t *Tally, minGroup int) *Report {
 	var wijken []string
 	for _, w := range def.Wijken {
 		wijken = append(wijken, w.Name)
+	}
+	perWijk, known := t.WijkDonors()
+	r.Wijken = wijken
+	for _, w := range wijken {
+		n := perWijk[w]
+		r.Donors = append(r.Donors, Value{N: n, Suppressed: !known || (n > 0 && n < minGroup)})
+		if r.Donors[len(r.Donors)-1].Suppressed {
+			r.Donors[len(r.Donors)-1].N = 0
+		}
 	}
 	for _, q := range def.Questions {
 		counts := make([][]int, len(wijken))

@@ -26,6 +26,10 @@ type Tally struct {
 	// Counted is the number of distinct donors counted, kept when the
 	// tally is closed (Donors is then empty); 0 while it is open.
 	Counted int `json:"counted,omitempty"`
+	// PerWijk is the number of distinct donors per wijk, counted when the
+	// tally is closed (an open tally counts them from Donors; see
+	// WijkDonors). A tally closed before PerWijk existed has none.
+	PerWijk map[string]int `json:"per_wijk,omitempty"`
 }
 
 // An Entry is what one pseudonym added to the counts.
@@ -122,6 +126,9 @@ func (t *Tally) Close() bool {
 		return false
 	}
 	t.Counted = len(t.Donors)
+	if len(t.Donors) > 0 {
+		t.PerWijk = t.countPerWijk()
+	}
 	t.Donors = map[string]Entry{}
 	if t.Counts == nil {
 		t.Counts = map[string]int{}
@@ -145,4 +152,24 @@ func (t *Tally) Consistent() bool {
 		return len(t.Donors) == 0 && t.Counted >= 0
 	}
 	return t.Counted == 0
+}
+
+// WijkDonors returns the number of distinct donors per wijk, and false
+// for a tally closed before it kept them.
+func (t *Tally) WijkDonors() (map[string]int, bool) {
+	switch {
+	case !t.Closed:
+		return t.countPerWijk(), true
+	case t.PerWijk == nil && t.Counted > 0:
+		return nil, false
+	}
+	return t.PerWijk, true
+}
+
+func (t *Tally) countPerWijk() map[string]int {
+	m := map[string]int{}
+	for _, e := range t.Donors {
+		m[e.Wijk]++
+	}
+	return m
 }

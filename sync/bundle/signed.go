@@ -29,6 +29,11 @@ const (
 // maxSignedFile bounds a card, receipt or notice file.
 const maxSignedFile = 64 << 10
 
+// MaxSignedFile is the largest card, receipt, revocation notice or
+// organisation identity file the parsers accept: a reader of such a file
+// caps its input here, before parsing.
+const MaxSignedFile = maxSignedFile
+
 // Cards, receipts and revocation notices use the signed-file layout of
 // package sync/signed.
 var (

@@ -29,6 +29,7 @@ const (
 	CodeUnknownWijk     Code = "unknown_wijk"     // a wijk the index does not name
 	CodeOutsidePeriod   Code = "outside_period"   // donating before or after the period
 	CodeTooYoung        Code = "too_young"        // the youth rule refuses the donation
+	CodeOutsideAges     Code = "outside_ages"     // the donor's age is in none of an age band question's bands
 	// CodeClosed refuses a donation for an index whose tally is closed:
 	// its period and the grace for late arrivals are over.
 	CodeClosed Code = "closed"
