@@ -406,6 +406,12 @@ func (s *consentScreen) onAnswer() {
 	// What stays ticked, cut from the draft on screen: nothing is read
 	// from the vault again.
 	d, err := s.draft.Narrow(scope)
+	if errors.Is(err, share.ErrNothing) {
+		// Every field unticked: the records are left out, and so
+		// there is nothing left to send.
+		s.say(lang.L("app.consent.nothing_chosen"))
+		return
+	}
 	if err != nil {
 		s.say(u.requestErrorText(err))
 		return

@@ -285,3 +285,98 @@ func TestConsentRefusesBadRequests(t *testing.T) {
 		t.Fatalf("threads after bad requests: %d %v", len(threads), err)
 	}
 }
+
+// answerBundle reads the answer the consent screen made.
+func answerBundle(t *testing.T, f *shareFixture) (*bundle.Manifest, *bundle.Records) {
+	t.Helper()
+	b, err := os.ReadFile(currentConsent(t, f.u).tempPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := f.u.deps.Now()
+	r, err := bundle.Open(bytes.NewReader(b), bundle.Options{Org: f.org, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, _, err := r.Next(); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return r.Manifest(), r.Records()
+}
+
+// The first defect: the BSN is the only field asked of the
+// personal record; unticking it leaves that record out of the answer
+// instead of failing with "record 0 has no fields". Every field unticked
+// on its own still answers; all of them unticked cannot be sent, and the
+// screen says why.
+func TestConsentUntickEveryField(t *testing.T) {
+	f := newShareFixture(t)
+	u, w := f.u, f.w
+	now := u.deps.Now()
+	if _, err := share.RememberCard(u.vault(), f.org.CardFile()); err != nil {
+		t.Fatal(err)
+	}
+	openLink(t, f, request.Link(requestFrom(t, f.org, now.Add(-time.Hour), now.Add(14*24*time.Hour), "personal.bsn,income.amount,income.source")))
+	s := currentConsent(t, u)
+	labels := []string{"Burgerservicenummer (BSN)", "Bedrag", "Van wie"}
+	for _, l := range labels {
+		if !uiCheck(t, w, l).Checked {
+			t.Fatalf("%s does not start ticked for a known organisation", l)
+		}
+	}
+	confirmText := "Kluis maakt nu een beveiligd bestand"
+	for _, l := range labels {
+		c := uiCheck(t, w, l)
+		test.Tap(c)
+		tap(t, w, "Beantwoorden")
+		if screenHas(w, "Er ging iets mis") || screenHas(w, "no fields") || s.problem.Visible() {
+			t.Fatalf("unticking %s: %q", l, s.problem.Text)
+		}
+		mustSee(t, w, confirmText)
+		dialogButton(t, w, "Nee").OnTapped()
+		// What would be signed holds no empty record.
+		d, err := s.draft.Narrow(s.scope())
+		if err != nil {
+			t.Fatalf("unticking %s: %v", l, err)
+		}
+		for _, r := range d.Preview().Records {
+			if len(r.Fields) == 0 {
+				t.Fatalf("unticking %s leaves record %s empty", l, r.Category)
+			}
+		}
+		test.Tap(c)
+	}
+	for _, l := range labels {
+		test.Tap(uiCheck(t, w, l))
+	}
+	tap(t, w, "Beantwoorden")
+	if !s.problem.Visible() || !strings.Contains(s.problem.Text, "U hebt alles uitgevinkt") {
+		t.Fatalf("all unticked: problem %q", s.problem.Text)
+	}
+	if screenHas(w, confirmText) {
+		t.Fatal("all unticked, yet the screen asks to send")
+	}
+
+	// Only the BSN unticked: the answer holds the income alone.
+	test.Tap(uiCheck(t, w, "Bedrag"))
+	test.Tap(uiCheck(t, w, "Van wie"))
+	tap(t, w, "Beantwoorden")
+	dialogButton(t, w, "Ja").OnTapped()
+	mustSee(t, w, "Uw antwoord is klaar")
+	m, rs := answerBundle(t, f)
+	if len(rs.Records) != 1 || rs.Records[0].Category != "income" {
+		t.Fatalf("answered with %+v", rs.Records)
+	}
+	for _, r := range rs.Records {
+		if _, ok := r.Fields["bsn"]; ok {
+			t.Fatal("the unticked BSN left the machine")
+		}
+	}
+	if len(m.Scope.Records) != 0 {
+		t.Fatalf("the scope names records %v", m.Scope.Records)
+	}
+}
