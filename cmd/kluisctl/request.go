@@ -16,6 +16,7 @@ import (
 	"kluis/internal/cmdline"
 	"kluis/sync/bundle"
 	"kluis/sync/request"
+	"kluis/sync/schema"
 	"kluis/vault"
 )
 
@@ -343,9 +344,27 @@ func (c *cli) cmdShareAnswer() error {
 		if err := req.CanAnswer(now); err != nil {
 			return c.requestProblem(err)
 		}
-		if req.Trust != request.Known {
-			fmt.Fprintln(c.stderr, "kluisctl: "+oneLine(c.cat.T("cli.request.answer.not_known",
-				map[string]any{"Org": req.Card.Org, "Fingerprint": req.Fingerprint()})))
+		// The app's rules: an impostor's request is not answered; an
+		// unknown sender's only with --accept-unknown; what the card does
+		// not register for the purpose only when --include-over-asked
+		// names it.
+		what := map[string]any{"Org": req.Card.Org, "Fingerprint": req.Fingerprint()}
+		switch req.Trust {
+		case request.Impostor:
+			return c.problem("cli.request.error.impostor", what)
+		case request.Unknown:
+			if !o.acceptUnknown {
+				return c.problem("cli.request.error.unknown", what)
+			}
+		}
+		notRegistered := req.NotRegistered()
+		for _, x := range o.overAsked {
+			if !slices.Contains(notRegistered, x) {
+				return c.usage(verb, "cli.request.usage.not_over_asked", map[string]any{"Item": x})
+			}
+		}
+		if req.Trust == request.Unknown {
+			fmt.Fprintln(c.stderr, "kluisctl: "+oneLine(c.cat.T("cli.request.answer.not_known", what)))
 		}
 		var scope share.Scope
 		if o.scope == "" && len(o.records) == 0 {
@@ -359,6 +378,29 @@ func (c *cli) cmdShareAnswer() error {
 		scope.ExcludedFields = append(scope.ExcludedFields, o.excluded...)
 		if err := scope.Check(); err != nil {
 			return err
+		}
+		var left []string
+		for _, x := range notRegistered {
+			if slices.Contains(o.overAsked, x) {
+				continue
+			}
+			left = append(left, c.extraText(x))
+			cat, _, ok := strings.Cut(x, ".")
+			if ok {
+				scope.ExcludedFields = append(scope.ExcludedFields, x)
+				continue
+			}
+			// A whole category: none of its fields goes, in a category
+			// or a single record.
+			scope.Categories = slices.DeleteFunc(scope.Categories, func(c string) bool { return c == cat })
+			def, _ := schema.Lookup(cat)
+			for _, f := range def.Fields {
+				scope.ExcludedFields = append(scope.ExcludedFields, cat+"."+f.ID)
+			}
+		}
+		if len(left) > 0 {
+			fmt.Fprintln(c.stderr, "kluisctl: "+oneLine(c.cat.T("cli.request.answer.over_asked_left_out",
+				map[string]any{"Org": req.Card.Org, "Extra": strings.Join(left, "; ")})))
 		}
 		for _, id := range o.records {
 			r, err := c.record(v, id)

@@ -234,3 +234,71 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+// TestAnswerRules: share create --answer applies the app's rules. A
+// request asking beyond the card's registered purpose (the BSN, the
+// rent) is answered without those unless --include-over-asked names them;
+// an unknown sender's request needs --accept-unknown; an impostor's
+// request (another key under the name of a kept card) is refused, and no
+// file is written.
+func TestAnswerRules(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.write("orgpass.txt", "gemeente wachtwoord 2026\n")
+	e.intakeOK("keygen", "--org", "Gemeente Zwolle", "--purpose", "Schuldhulp=income.amount,income.source", "-o", filepath.Join(e.dir, "org"))
+	answerBy := time.Now().AddDate(0, 0, 14).Format(time.DateOnly)
+	var made struct {
+		ID   string `json:"id"`
+		Link string `json:"link"`
+	}
+	lenient(t, e.intakeOK("request", "--scope", "personal.bsn,income.amount,income.source,costs", "--purpose", "Schuldhulp",
+		"--answer-by", answerBy, "-o", "verzoek.kluis-request", "--json"), &made)
+	e.init()
+	e.add("personal", "given_names=Anna", "surname=Berg", "bsn=111222333")
+	e.add("income", "source=Bakkerij De Vries", "amount=1850,00")
+	e.add("costs", "kind=rent", "payee=deltaWonen", "amount=725", "period=month")
+
+	exists := func(name string) bool { _, err := os.Stat(filepath.Join(e.dir, name)); return err == nil }
+	e.fails(1, []string{"You have not kept the card of Gemeente Zwolle", "--accept-unknown"}, "share", "create", "--answer", made.Link, "-o", "a.kluis")
+	if exists("a.kluis") {
+		t.Fatal("an unknown sender's request was answered without --accept-unknown")
+	}
+	e.fails(2, []string{"--include-over-asked income.amount"}, "share", "create", "--answer", made.Link, "--accept-unknown",
+		"--include-over-asked", "income.amount", "-o", "a.kluis")
+
+	// Without naming them, the BSN and the rent stay home.
+	r := e.run("share", "create", "--answer", made.Link, "--accept-unknown", "-o", "a.kluis", "--json")
+	if r.code != 0 || !strings.Contains(r.stderr, "Not sent") || !strings.Contains(r.stderr, "Fixed costs") {
+		t.Fatalf("answer: exit %d, %s", r.code, r.stderr)
+	}
+	var answer sharedJSON
+	e.decode(r.stdout, &answer)
+	if answer.Records != 1 {
+		t.Fatalf("answered with %d records, want the income alone", answer.Records)
+	}
+	lenient(t, e.intakeOK("import", "a.kluis", "--json"), &struct{}{})
+	e.intakeOK("export", answer.ID, "-o", "zaak")
+	records, _ := os.ReadFile(filepath.Join(e.dir, "zaak", "records.json"))
+	if bytes.Contains(records, []byte("111222333")) || bytes.Contains(records, []byte("deltaWonen")) || !bytes.Contains(records, []byte("Bakkerij")) {
+		t.Fatalf("the answer holds:\n%s", records)
+	}
+
+	// Named, the BSN goes; the rent still does not.
+	e.decode(e.ok("share", "create", "--answer", made.Link, "--accept-unknown", "--include-over-asked", "personal.bsn",
+		"-o", "b.kluis", "--json"), &answer)
+	if answer.Records != 2 {
+		t.Fatalf("answered with %d records, want the income and the BSN", answer.Records)
+	}
+
+	// Another key under the name of a kept card: an impostor.
+	e.intakeOK("keygen", "--org", "Gemeente Zwolle", "--purpose", "Schuldhulp=income", "-o", filepath.Join(e.dir, "echt"))
+	e.ok("card", "add", filepath.Join(e.dir, "echt", "organisation.card"))
+	if out := e.ok("request", "show", made.Link); !strings.Contains(out, "Do not answer it") {
+		t.Fatalf("request show of an impostor:\n%s", out)
+	}
+	e.fails(1, []string{"Kluis does not answer it"}, "share", "create", "--answer", made.Link, "--accept-unknown",
+		"--include-over-asked", "personal.bsn", "-o", "c.kluis")
+	if exists("c.kluis") {
+		t.Fatal("an impostor's request was answered")
+	}
+}

@@ -24,8 +24,9 @@ import (
 type shareOptions struct {
 	to, purpose, expires, scope, qr string
 	answer, message                 string // --answer REQUEST (request.go)
-	shareCode, armor                bool
-	records, excluded               cmdline.Strings
+	shareCode, armor, dryRun        bool
+	acceptUnknown                   bool            // --accept-unknown (request.go)
+	records, excluded, overAsked    cmdline.Strings // overAsked: --include-over-asked
 }
 
 // shareFlags holds the flags of the share verb being run (one per process).
@@ -47,6 +48,8 @@ func shareCreateFlags(c *cli, f *cmdline.FlagSet) {
 	f.Str(&o.qr, "qr", "FILE.png", "cli.share.flag.qr")
 	f.Str(&o.answer, "answer", "REQUEST", "cli.share.flag.answer")
 	f.Str(&o.message, "message", "TEXT", "cli.share.flag.message")
+	f.Value(&o.overAsked, "include-over-asked", "CAT[.FIELD]", "cli.share.flag.include_over_asked")
+	f.Bool(&o.acceptUnknown, "accept-unknown", "cli.share.flag.accept_unknown")
 }
 
 func shareRevokeFlags(c *cli, f *cmdline.FlagSet) {

@@ -135,3 +135,29 @@ func (p *Parsed) CanAnswer(now time.Time) error {
 	}
 	return nil
 }
+
+// NotRegistered lists what the request asks that its card does not
+// register for the request's purpose, as whole categories ("income") and
+// single fields ("personal.bsn"): Extra, or everything asked when the
+// purpose is not registered at all. It is empty when the card registers
+// no purposes (Checked is false). Nothing in it is sent unless the
+// citizen names it: the app leaves it unticked, kluisctl leaves it out
+// unless --include-over-asked names it.
+func (p *Parsed) NotRegistered() []string {
+	oa := p.OverAsking()
+	if !oa.Unregistered {
+		return oa.Extra
+	}
+	var out []string
+	for _, it := range p.Request.Scope {
+		if len(it.Fields) == 0 {
+			out = append(out, it.Category)
+			continue
+		}
+		for _, f := range it.Fields {
+			out = append(out, it.Category+"."+f)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
