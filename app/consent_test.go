@@ -166,6 +166,9 @@ func TestConsentAnswersWhatItShowed(t *testing.T) {
 	u, w := f.u, f.w
 	v := u.vault()
 	now := u.deps.Now()
+	if _, err := share.RememberCard(v, f.org.CardFile()); err != nil {
+		t.Fatal(err)
+	}
 	file := requestFrom(t, f.org, now.Add(-time.Hour), now.Add(14*24*time.Hour), "income")
 	openLink(t, f, request.Link(file))
 	mustSee(t, w, "€ 1.234,56")
@@ -213,15 +216,20 @@ func TestConsentWarningsAndRefuse(t *testing.T) {
 	openLink(t, f, request.Link(requestFrom(t, org, now.Add(-time.Hour), now.Add(24*time.Hour), "income,costs")))
 	mustSee(t, w, "Kluis kent deze organisatie niet")
 	mustSee(t, w, "vraagt meer dan zij voor \"Schuldhulpverlening\" mogen vragen")
-	if uiCheck(t, w, "Op rekeningnummer (IBAN)").Checked || !uiCheck(t, w, "Van wie").Checked {
-		t.Fatal("over-asked fields start ticked, or asked fields do not")
+	if uiCheck(t, w, "Op rekeningnummer (IBAN)").Checked || uiCheck(t, w, "Van wie").Checked {
+		t.Fatal("an unknown organisation's request starts with fields ticked")
 	}
+	mustSee(t, w, "staat er nog niets aangevinkt")
 	// Another card of the same name was kept: a likely impostor.
 	if _, err := share.RememberCard(u.vault(), f.org.CardFile()); err != nil {
 		t.Fatal(err)
 	}
 	openLink(t, f, request.Link(requestFrom(t, org, now.Add(-time.Hour), now.Add(24*time.Hour), "income,costs")))
 	mustSee(t, w, "Misschien doet iemand zich voor als Gemeente Teststad")
+	mustSee(t, w, "Kluis beantwoordt dit verzoek niet")
+	if !button(t, w, "Beantwoorden").Disabled() || button(t, w, "Weigeren").Disabled() {
+		t.Fatal("an impostor's request can be answered, or cannot be refused")
+	}
 
 	tap(t, w, "Weigeren")
 	dialogButton(t, w, "Ja").OnTapped()
@@ -379,4 +387,67 @@ func TestConsentUntickEveryField(t *testing.T) {
 	if len(m.Scope.Records) != 0 {
 		t.Fatalf("the scope names records %v", m.Scope.Records)
 	}
+}
+
+// countOnScreen counts the texts on screen, dialogs included, holding sub.
+func countOnScreen(w fyne.Window, sub string) int {
+	n := 0
+	for _, s := range texts(w) {
+		if strings.Contains(s, sub) {
+			n++
+		}
+	}
+	return n
+}
+
+// The second defect: nothing the card does not register for the
+// purpose starts ticked (the BSN); an unknown organisation's request
+// starts with nothing ticked, and the confirmation repeats the warning.
+func TestConsentStartsWithWhatIsRegistered(t *testing.T) {
+	f := newShareFixture(t)
+	u, w := f.u, f.w
+	now := u.deps.Now()
+	scoped := func(name string) *bundle.OrgIdentity {
+		org, err := bundle.GenerateOrgIdentityScoped(name, "", []string{"Schuldhulpverlening"},
+			[]bundle.PurposeScope{{Purpose: "Schuldhulpverlening", Allowed: []string{"income.amount", "income.source"}}}, now.Add(-time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return org
+	}
+	const asks = "personal.bsn,income.amount,income.source"
+
+	// Known, asking the BSN beyond its purpose: the BSN starts unticked.
+	known := scoped("Gemeente Teststad")
+	if _, err := share.RememberCard(u.vault(), known.CardFile()); err != nil {
+		t.Fatal(err)
+	}
+	openLink(t, f, request.Link(requestFrom(t, known, now.Add(-time.Hour), now.Add(24*time.Hour), asks)))
+	if uiCheck(t, w, "Burgerservicenummer (BSN)").Checked || !uiCheck(t, w, "Bedrag").Checked || !uiCheck(t, w, "Van wie").Checked {
+		t.Fatal("the BSN starts ticked though the card does not register it, or registered fields do not")
+	}
+	tap(t, w, "Beantwoorden")
+	if screenHas(w, "Kluis kent deze organisatie niet") {
+		t.Fatal("a warning for a known organisation")
+	}
+	dialogButton(t, w, "Nee").OnTapped()
+
+	// Unknown: nothing ticked; the confirmation warns again.
+	unknown := scoped("Stichting Onbekend")
+	openLink(t, f, request.Link(requestFrom(t, unknown, now.Add(-time.Hour), now.Add(24*time.Hour), asks)))
+	for _, l := range []string{"Burgerservicenummer (BSN)", "Bedrag", "Van wie"} {
+		if uiCheck(t, w, l).Checked {
+			t.Fatalf("%s starts ticked for an unknown organisation", l)
+		}
+	}
+	tap(t, w, "Beantwoorden")
+	mustSee(t, w, "U hebt alles uitgevinkt")
+	test.Tap(uiCheck(t, w, "Bedrag"))
+	before := countOnScreen(w, "Kluis kent deze organisatie niet")
+	tap(t, w, "Beantwoorden")
+	if countOnScreen(w, "Kluis kent deze organisatie niet") <= before {
+		t.Fatalf("the confirmation does not repeat the warning:\n%s", strings.Join(texts(w), "\n"))
+	}
+	dialogButton(t, w, "Ja").OnTapped()
+	mustSee(t, w, "Uw antwoord is klaar")
 }

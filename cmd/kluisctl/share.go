@@ -413,8 +413,14 @@ func (c *cli) cmdReceiptImport(args []string) error {
 		if !res.Verified {
 			key = "cli.receipt.import.done_unverified"
 		}
+		if res.Verified && !res.CardKept && !c.json {
+			// A receipt does not make an organisation known (see
+			// share.ReceiptResult.CardKept).
+			fmt.Fprintln(c.stderr, "kluisctl: "+oneLine(c.cat.T("cli.receipt.import.card_not_kept", map[string]any{"Org": s.Recipient.Org,
+				"Fingerprint": bundle.ShortFingerprint(s.Recipient.Fingerprint)})))
+		}
 		return c.done(key, map[string]any{"ID": s.ID, "Org": r.Org, "KeptUntil": r.KeptUntil.Local().Format("2006-01-02")},
-			map[string]any{"id": s.ID, "org": r.Org, "imported_at": r.ImportedAt, "kept_until": r.KeptUntil, "verified": res.Verified})
+			map[string]any{"id": s.ID, "org": r.Org, "imported_at": r.ImportedAt, "kept_until": r.KeptUntil, "verified": res.Verified, "card_kept": res.CardKept})
 	})
 }
 
