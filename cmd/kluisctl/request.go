@@ -252,8 +252,13 @@ func (c *cli) cmdRequestRefuse(args []string) error {
 	})
 }
 
+// keepAnyway is card add's --keep-anyway.
+var keepAnyway bool
+
 // cmdCardAdd keeps an organisation card, so that its requests show as
-// coming from a known organisation.
+// coming from a known organisation. A card that could pass for a kept
+// card of another key (a same-looking name, the same OIN) is refused
+// unless --keep-anyway.
 func (c *cli) cmdCardAdd(args []string) error {
 	b, err := readSmallFile(args[0])
 	if err != nil {
@@ -263,11 +268,26 @@ func (c *cli) cmdCardAdd(args []string) error {
 		return c.about(err, "cli.share.what.card", map[string]any{"Path": args[0]})
 	}
 	return c.withVault(func(v *vault.Vault) error {
-		card, err := share.RememberCard(v, b)
+		keep := share.RememberCard
+		if keepAnyway {
+			keep = share.KeepCardAnyway
+		}
+		card, err := keep(v, b)
+		var clash *share.CardClashError
+		if errors.As(err, &clash) {
+			return &cmdline.Problem{Msg: c.cat.Error(err)}
+		}
 		if err != nil {
 			return c.aboutVault(err)
 		}
 		fp := bundle.ShortFingerprint(card.Fingerprint())
+		if keepAnyway {
+			// Said loudly, also when kept: requests with this card now
+			// count as known.
+			if k, err := share.Clash(v, card); err == nil && k != nil {
+				fmt.Fprintln(c.stderr, "kluisctl: "+oneLine(c.cat.Error(&share.CardClashError{Card: card, Kept: k})))
+			}
+		}
 		return c.done("cli.card.add.done", map[string]any{"Org": card.Org, "Fingerprint": fp},
 			map[string]any{"org": card.Org, "oin": card.OIN, "fingerprint": fp, "fingerprint_full": card.Fingerprint()})
 	})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -302,3 +303,51 @@ func TestAnswerRules(t *testing.T) {
 		t.Fatal("an impostor's request was answered")
 	}
 }
+
+// TestCardLookAlike: a card whose name only looks like a kept card's (a
+// Cyrillic о) or that has its OIN, with another key, is not kept unless
+// --keep-anyway, and no share goes to it; share create --to says the
+// card's fingerprint and whether it is kept.
+func TestCardLookAlike(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.write("orgpass.txt", "gemeente wachtwoord 2026\n")
+	const oin = "00000001234567890000"
+	keygen := func(dir, org, oin string) string {
+		e.intakeOK("keygen", "--org", org, "--oin", oin, "-o", filepath.Join(e.dir, dir))
+		return filepath.Join(e.dir, dir, "organisation.card")
+	}
+	real := keygen("org", "Gemeente Zwolle", oin)
+	fake := keygen("fake", "Gemeente Zw\u043elle", "00000009999999990000")
+	sameOIN := keygen("oin", "Stichting Anders", oin)
+	other := keygen("other", "Gemeente Kampen", "")
+	e.init()
+	e.add("income", "source=UWV", "amount=100")
+	e.ok("card", "add", real)
+	for _, card := range []string{fake, sameOIN} {
+		e.fails(1, []string{"looks like the card of", "another key"}, "card", "add", card)
+		e.fails(1, []string{"looks like a card you kept", "Nothing was shared"}, "share", "create", "--to", card,
+			"--scope", "income", "--purpose", "Schuldhulp", "-o", "x.kluis")
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "x.kluis")); err == nil {
+		t.Fatal("a share went to a look-alike card")
+	}
+	if n := strings.Count(e.ok("card", "list"), "\n"); n != 1 {
+		t.Fatalf("%d cards kept, want 1", n)
+	}
+	r := e.run("share", "create", "--to", real, "--scope", "income", "--purpose", "Schuldhulp", "-o", "a.kluis")
+	if r.code != 0 || !strings.Contains(r.stderr, "you kept this card") || !regexpFingerprint.MatchString(r.stderr) {
+		t.Fatalf("share to the kept card: exit %d, %q", r.code, r.stderr)
+	}
+	r = e.run("share", "create", "--to", other, "--scope", "income", "--purpose", "Schuldhulp", "-o", "b.kluis")
+	if r.code != 0 || !strings.Contains(r.stderr, "you have not kept this card") || !regexpFingerprint.MatchString(r.stderr) {
+		t.Fatalf("share to a card not kept: exit %d, %q", r.code, r.stderr)
+	}
+	r = e.run("card", "add", fake, "--keep-anyway")
+	if r.code != 0 || !strings.Contains(r.stderr, "looks like the card of") {
+		t.Fatalf("card add --keep-anyway: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+// regexpFingerprint finds a short card fingerprint in a message.
+var regexpFingerprint = regexp.MustCompile(`fingerprint [A-Z0-9]{4}(-[A-Z0-9]{4}){3}`)

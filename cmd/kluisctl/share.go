@@ -148,6 +148,11 @@ func (c *cli) cmdShareCreate([]string) error {
 				scope.Records = append(scope.Records, r.ID)
 			}
 		}
+		if card != nil {
+			if err := c.sayCard(v, card); err != nil {
+				return err
+			}
+		}
 		// One draft, collected once, is what is signed (the share
 		// package's draft rule).
 		d, err := share.NewDraft(ctx, v, scope)
@@ -182,6 +187,30 @@ func (c *cli) cmdShareCreate([]string) error {
 		}
 		return c.printShareCreated(res)
 	})
+}
+
+// sayCard says on stderr whom a share --to card goes to: the card's
+// fingerprint and whether it is kept. A card that could pass for a kept
+// card of another key is refused.
+func (c *cli) sayCard(v *vault.Vault, card *bundle.Card) error {
+	clash, err := share.Clash(v, card)
+	if err != nil {
+		return c.aboutVault(err)
+	}
+	if clash != nil {
+		return c.problem("cli.share.error.card_clash", map[string]any{"Org": card.Org, "Fingerprint": bundle.ShortFingerprint(card.Fingerprint()),
+			"KeptFingerprint": bundle.ShortFingerprint(clash.Fingerprint())})
+	}
+	kept, err := share.Kept(v, card)
+	if err != nil {
+		return c.aboutVault(err)
+	}
+	key := "cli.share.card_kept"
+	if !kept {
+		key = "cli.share.card_not_kept"
+	}
+	fmt.Fprintln(c.stderr, "kluisctl: "+oneLine(c.cat.T(key, map[string]any{"Org": card.Org, "Fingerprint": bundle.ShortFingerprint(card.Fingerprint())})))
+	return nil
 }
 
 // shareProblem puts a failure to make a share to target into words.

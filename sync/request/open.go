@@ -2,7 +2,6 @@ package request
 
 import (
 	"slices"
-	"strings"
 	"time"
 
 	"kluis/sync/bundle"
@@ -52,7 +51,9 @@ func Open(input []byte, known []*bundle.Card) (*Opened, error) {
 	return &Opened{Parsed: p, Trust: TrustOf(p.Card, known)}, nil
 }
 
-// TrustOf compares card with the known cards by fingerprint, name and OIN.
+// TrustOf compares card with the known cards by fingerprint, name and OIN:
+// a name that only looks like a known card's (another script's letters,
+// case, accents, spaces) counts as the same name (bundle.Card.PassesFor).
 func TrustOf(card *bundle.Card, known []*bundle.Card) Trust {
 	fp := card.Fingerprint()
 	t := Unknown
@@ -60,7 +61,7 @@ func TrustOf(card *bundle.Card, known []*bundle.Card) Trust {
 		if k.Fingerprint() == fp {
 			return Known
 		}
-		if strings.EqualFold(strings.TrimSpace(k.Org), strings.TrimSpace(card.Org)) || (k.OIN != "" && k.OIN == card.OIN) {
+		if card.PassesFor(k) {
 			t = Impostor
 		}
 	}
