@@ -333,7 +333,7 @@ func (c *cli) cmdShareAnswer() error {
 	switch {
 	case o.to != "" || o.shareCode:
 		return c.usage(verb, "cli.request.usage.answer_recipient", nil)
-	case c.output == "":
+	case c.output == "" && !o.dryRun:
 		return c.usage(verb, "cli.usage.needs_output", nil)
 	}
 	now := time.Now()
@@ -351,7 +351,7 @@ func (c *cli) cmdShareAnswer() error {
 		}
 	}
 	target := c.output
-	if _, err := os.Lstat(target); err == nil {
+	if _, err := os.Lstat(target); err == nil && !o.dryRun {
 		return c.about(c.problem("cli.error.file_exists", nil), "cli.what.file", map[string]any{"Path": target})
 	}
 	return c.withVault(func(v *vault.Vault) error {
@@ -434,6 +434,12 @@ func (c *cli) cmdShareAnswer() error {
 		d, err := cases.Prepare(ctx, v, req, scope)
 		if err != nil {
 			return c.answerProblem(err, target)
+		}
+		if o.dryRun {
+			if !notAfter.IsZero() {
+				d.NotAfter = notAfter
+			}
+			return c.printDraft(d)
 		}
 		var res share.Result
 		err = writeAtomic(target, func(f *os.File) error {

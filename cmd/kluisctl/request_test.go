@@ -267,6 +267,12 @@ func TestAnswerRules(t *testing.T) {
 	e.fails(2, []string{"--include-over-asked income.amount"}, "share", "create", "--answer", made.Link, "--accept-unknown",
 		"--include-over-asked", "income.amount", "-o", "a.kluis")
 
+	// The dry run shows the same: the income, no BSN, no rent.
+	if out := e.ok("share", "create", "--answer", made.Link, "--accept-unknown", "--dry-run"); !strings.Contains(out, "Bakkerij") ||
+		strings.Contains(out, "BSN") || strings.Contains(out, "deltaWonen") {
+		t.Fatalf("dry run of the answer:\n%s", out)
+	}
+
 	// Without naming them, the BSN and the rent stay home.
 	r := e.run("share", "create", "--answer", made.Link, "--accept-unknown", "-o", "a.kluis", "--json")
 	if r.code != 0 || !strings.Contains(r.stderr, "Not sent") || !strings.Contains(r.stderr, "Fixed costs") {

@@ -17,6 +17,7 @@ import (
 	"kluis/citizen/share"
 	"kluis/internal/cmdline"
 	"kluis/sync/bundle"
+	"kluis/sync/schema"
 	"kluis/vault"
 )
 
@@ -50,6 +51,7 @@ func shareCreateFlags(c *cli, f *cmdline.FlagSet) {
 	f.Str(&o.message, "message", "TEXT", "cli.share.flag.message")
 	f.Value(&o.overAsked, "include-over-asked", "CAT[.FIELD]", "cli.share.flag.include_over_asked")
 	f.Bool(&o.acceptUnknown, "accept-unknown", "cli.share.flag.accept_unknown")
+	f.Bool(&o.dryRun, "dry-run", "cli.share.flag.dry_run")
 }
 
 func shareRevokeFlags(c *cli, f *cmdline.FlagSet) {
@@ -92,7 +94,7 @@ func (c *cli) cmdShareCreate([]string) error {
 	switch {
 	case (o.to == "") == !o.shareCode:
 		return c.usage(verb, "cli.share.usage.recipient", nil)
-	case c.output == "":
+	case c.output == "" && !o.dryRun:
 		return c.usage(verb, "cli.usage.needs_output", nil)
 	case strings.TrimSpace(o.purpose) == "":
 		return c.usage(verb, "cli.share.usage.purpose", nil)
@@ -125,7 +127,7 @@ func (c *cli) cmdShareCreate([]string) error {
 		}
 	}
 	target := c.output
-	if _, err := os.Lstat(target); err == nil {
+	if _, err := os.Lstat(target); err == nil && !o.dryRun {
 		return c.about(c.problem("cli.error.file_exists", nil), "cli.what.file", map[string]any{"Path": target})
 	}
 	return c.withShareVault(func(v *vault.Vault, behalf *share.Behalf, until time.Time) error {
@@ -163,6 +165,9 @@ func (c *cli) cmdShareCreate([]string) error {
 			Armor: o.armor, Compress: o.qr != "", File: target, Behalf: behalf}
 		if o.shareCode {
 			d.Code = bundle.NewShareCode()
+		}
+		if o.dryRun {
+			return c.printDraft(d)
 		}
 		var res share.Result
 		err = writeAtomic(target, func(f *os.File) error {
@@ -226,6 +231,10 @@ func (c *cli) shareProblem(err error, target string, onBehalf bool) error {
 	return c.about(err, "cli.what.file", map[string]any{"Path": target})
 }
 
+// shareLink is the kluis: link writeQR put in the QR code, printed with
+// the share made.
+var shareLink string
+
 // writeQR writes a QR code of the bundle's kluis: link. Only small bundles
 // fit: a QR code holds at most bundle.MaxURILength characters.
 func (c *cli) writeQR(f *os.File, png string, armored bool) error {
@@ -243,6 +252,7 @@ func (c *cli) writeQR(f *os.File, png string, armored bool) error {
 	if len(data) > bundle.MaxURILength || len(uri) > bundle.MaxURILength {
 		return c.problem("cli.share.error.qr_too_big", map[string]any{"Max": bundle.MaxURILength})
 	}
+	shareLink = uri
 	q, err := qrcode.New(uri, qrcode.Low)
 	if err != nil {
 		return c.problem("cli.share.error.qr_too_big", map[string]any{"Max": bundle.MaxURILength})
@@ -271,6 +281,8 @@ type jsonShare struct {
 	ShareCode string    `json:"share_code,omitempty"`
 	// OnBehalfOf names the owner a delegate made the share for.
 	OnBehalfOf string `json:"on_behalf_of,omitempty"`
+	// Link is the kluis: link in the QR code (--qr).
+	Link string `json:"link,omitempty"`
 }
 
 func (c *cli) printShareCreated(res share.Result) error {
@@ -280,7 +292,7 @@ func (c *cli) printShareCreated(res share.Result) error {
 		to = c.cat.T("cli.share.to_share_code", nil)
 	}
 	j := jsonShare{ID: m.ID, File: c.output, To: to, Created: m.Created, Expires: m.NotAfter, Purpose: m.Purpose,
-		Records: res.Records, Documents: res.Documents, ShareCode: res.Code.String()}
+		Records: res.Records, Documents: res.Documents, ShareCode: res.Code.String(), Link: shareLink}
 	if m.OnBehalf != nil {
 		if d, err := bundle.ParseDelegation([]byte(m.OnBehalf.Certificate)); err == nil {
 			j.OnBehalfOf = d.Owner.Name
@@ -297,6 +309,85 @@ func (c *cli) printShareCreated(res share.Result) error {
 	if res.Code != "" {
 		fmt.Fprintln(c.stdout, c.cat.T("cli.share.create.code", map[string]any{"Code": res.Code.String()}))
 	}
+	if j.Link != "" {
+		fmt.Fprintln(c.stdout, c.cat.T("cli.share.create.link", nil))
+		fmt.Fprintln(c.stdout, j.Link)
+	}
+	return nil
+}
+
+type jsonDraftRecord struct {
+	ID       string           `json:"id"`
+	Category string           `json:"category"`
+	Fields   []jsonDraftField `json:"fields"`
+}
+
+type jsonDraftField struct {
+	Field string `json:"field"`
+	Value string `json:"value"` // masked for a sensitive field or the BSN
+}
+
+type jsonDraftDocument struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Size   int64  `json:"size"`
+	Record string `json:"record"`
+}
+
+type jsonDraft struct {
+	DryRun      bool                `json:"dry_run"`
+	To          string              `json:"to"`
+	Fingerprint string              `json:"fingerprint,omitempty"`
+	Purpose     string              `json:"purpose"`
+	Expires     time.Time           `json:"expires"`
+	Records     []jsonDraftRecord   `json:"records"`
+	Documents   []jsonDraftDocument `json:"documents"`
+}
+
+// printDraft is --dry-run: exactly what would leave, from the draft that
+// would be signed (its Preview), with sensitive values and the BSN
+// masked. Nothing is written or logged.
+func (c *cli) printDraft(d *share.Draft) error {
+	p := d.Preview()
+	j := jsonDraft{DryRun: true, Purpose: d.Purpose, Expires: d.NotAfter, Records: []jsonDraftRecord{}, Documents: []jsonDraftDocument{}}
+	if d.To != nil {
+		j.To, j.Fingerprint = d.To.Org, bundle.ShortFingerprint(d.To.Fingerprint())
+	} else {
+		j.To = c.cat.T("cli.share.to_share_code", nil)
+	}
+	for _, r := range p.Records {
+		jr := jsonDraftRecord{ID: r.ID, Category: r.Category, Fields: []jsonDraftField{}}
+		def, _ := schema.Lookup(r.Category)
+		for _, f := range r.Fields {
+			value := f.Display
+			if sf, ok := def.Field(f.ID); ok && (sf.Sensitive || sf.Type == schema.BSN) {
+				value = sf.Display(f.Value)
+			}
+			jr.Fields = append(jr.Fields, jsonDraftField{Field: f.ID, Value: value})
+		}
+		j.Records = append(j.Records, jr)
+	}
+	for _, doc := range p.Documents {
+		j.Documents = append(j.Documents, jsonDraftDocument{ID: doc.ID, Name: doc.Name, Size: doc.Size, Record: doc.Record})
+	}
+	if c.json {
+		return c.printJSON(j)
+	}
+	t := c.cat.T
+	fmt.Fprintln(c.stdout, t("cli.share.dry_run.title", map[string]any{"To": j.To, "Fingerprint": j.Fingerprint,
+		"Records": len(j.Records), "Documents": len(j.Documents)}))
+	for _, r := range j.Records {
+		fmt.Fprintf(c.stdout, "%s %s\n", c.cat.Category(r.Category), r.ID[:8])
+		for _, f := range r.Fields {
+			fmt.Fprintf(c.stdout, "  %s: %s\n", c.cat.Field(r.Category, f.Field), f.Value)
+		}
+		for _, doc := range j.Documents {
+			if doc.Record == r.ID {
+				fmt.Fprintf(c.stdout, "  %s\n", t("cli.share.dry_run.document", map[string]any{"Name": doc.Name, "Size": doc.Size}))
+			}
+		}
+	}
+	fmt.Fprintln(c.stdout, t("cli.share.dry_run.nothing_sent", nil))
 	return nil
 }
 
