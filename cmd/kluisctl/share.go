@@ -374,7 +374,11 @@ func (c *cli) printDraft(d *share.Draft) error {
 		return c.printJSON(j)
 	}
 	t := c.cat.T
-	fmt.Fprintln(c.stdout, t("cli.share.dry_run.title", map[string]any{"To": j.To, "Fingerprint": j.Fingerprint,
+	title := "cli.share.dry_run.title"
+	if j.Fingerprint == "" {
+		title = "cli.share.dry_run.title_code"
+	}
+	fmt.Fprintln(c.stdout, t(title, map[string]any{"To": j.To, "Fingerprint": j.Fingerprint,
 		"Records": len(j.Records), "Documents": len(j.Documents)}))
 	for _, r := range j.Records {
 		fmt.Fprintf(c.stdout, "%s %s\n", c.cat.Category(r.Category), r.ID[:8])
