@@ -129,8 +129,16 @@ func (s *consentScreen) build() fyne.CanvasObject {
 	case r.Expired(u.deps.Now()):
 		s.blocked = t("app.consent.blocked_expired", map[string]any{"Date": formatDateTime(r.AnswerBy)})
 	}
+	// An impostor's request is not answered (kluisctl refuses it too);
+	// refusing it stays possible.
+	impostor := s.blocked == "" && o.Trust == request.Impostor
+	if impostor {
+		s.blocked = t("app.consent.blocked_impostor", data)
+	}
 	if s.blocked != "" {
 		col.Add(hint(theme.InfoIcon(), s.blocked))
+	} else if o.Trust == request.Unknown {
+		col.Add(paragraph(lang.L("app.consent.unknown_unticked")))
 	}
 
 	// What would leave.
@@ -156,8 +164,10 @@ func (s *consentScreen) build() fyne.CanvasObject {
 	back := &widget.Button{Text: lang.L("app.consent.back"), Icon: theme.NavigateBackIcon(), OnTapped: s.onBack}
 	if s.blocked != "" {
 		s.answer.Disable()
-		s.refuse.Disable()
 		s.message.Disable()
+		if !impostor {
+			s.refuse.Disable()
+		}
 	}
 	col.Add(container.NewHBox(s.answer, s.refuse, back))
 	s.loadPreview()
@@ -212,14 +222,17 @@ func (s *consentScreen) loadPreview() {
 		}
 		slices.SortStableFunc(p.Records, func(a, b share.PreviewRecord) int { return order[a.Category] - order[b.Category] })
 		s.preview = p
-		// What the organisation asks beyond its registered purpose starts
-		// unticked: the citizen can still tick it.
-		extra := s.o.OverAsking().Extra
+		// What the card does not register for the request's purpose
+		// starts unticked, and so does everything an organisation Kluis
+		// does not know asks: the citizen ticks what goes, after
+		// checking the fingerprint. kluisctl applies the same rule.
+		withheld := s.o.NotRegistered()
+		known := s.o.Trust == request.Known
 		for _, r := range p.Records {
 			s.recordOn[r.ID] = true
 			for _, f := range r.Fields {
 				key := r.Category + "." + f.ID
-				s.fieldOn[key] = !slices.Contains(extra, key) && !slices.Contains(extra, r.Category)
+				s.fieldOn[key] = known && !slices.Contains(withheld, key) && !slices.Contains(withheld, r.Category)
 			}
 		}
 		for _, d := range p.Documents {
@@ -406,12 +419,24 @@ func (s *consentScreen) onAnswer() {
 	// What stays ticked, cut from the draft on screen: nothing is read
 	// from the vault again.
 	d, err := s.draft.Narrow(scope)
+	if errors.Is(err, share.ErrNothing) {
+		// Every field unticked: the records are left out, and so
+		// there is nothing left to send.
+		s.say(lang.L("app.consent.nothing_chosen"))
+		return
+	}
 	if err != nil {
 		s.say(u.requestErrorText(err))
 		return
 	}
 	s.say("")
-	u.confirm(lang.L("app.consent.confirm_title"), t("app.consent.confirm_text", map[string]any{"Org": s.o.Card.Org}), func() {
+	data := map[string]any{"Org": s.o.Card.Org, "Fingerprint": s.o.Fingerprint()}
+	text := t("app.consent.confirm_text", data)
+	if s.o.Trust != request.Known {
+		// The warning again, where the citizen says yes.
+		text = t("app.consent.trust_unknown", data) + "\n\n" + text
+	}
+	u.confirm(lang.L("app.consent.confirm_title"), text, func() {
 		s.create(d, message)
 	})
 }

@@ -166,6 +166,9 @@ func TestConsentAnswersWhatItShowed(t *testing.T) {
 	u, w := f.u, f.w
 	v := u.vault()
 	now := u.deps.Now()
+	if _, err := share.RememberCard(v, f.org.CardFile()); err != nil {
+		t.Fatal(err)
+	}
 	file := requestFrom(t, f.org, now.Add(-time.Hour), now.Add(14*24*time.Hour), "income")
 	openLink(t, f, request.Link(file))
 	mustSee(t, w, "€ 1.234,56")
@@ -213,15 +216,20 @@ func TestConsentWarningsAndRefuse(t *testing.T) {
 	openLink(t, f, request.Link(requestFrom(t, org, now.Add(-time.Hour), now.Add(24*time.Hour), "income,costs")))
 	mustSee(t, w, "Kluis kent deze organisatie niet")
 	mustSee(t, w, "vraagt meer dan zij voor \"Schuldhulpverlening\" mogen vragen")
-	if uiCheck(t, w, "Op rekeningnummer (IBAN)").Checked || !uiCheck(t, w, "Van wie").Checked {
-		t.Fatal("over-asked fields start ticked, or asked fields do not")
+	if uiCheck(t, w, "Op rekeningnummer (IBAN)").Checked || uiCheck(t, w, "Van wie").Checked {
+		t.Fatal("an unknown organisation's request starts with fields ticked")
 	}
+	mustSee(t, w, "staat er nog niets aangevinkt")
 	// Another card of the same name was kept: a likely impostor.
 	if _, err := share.RememberCard(u.vault(), f.org.CardFile()); err != nil {
 		t.Fatal(err)
 	}
 	openLink(t, f, request.Link(requestFrom(t, org, now.Add(-time.Hour), now.Add(24*time.Hour), "income,costs")))
 	mustSee(t, w, "Misschien doet iemand zich voor als Gemeente Teststad")
+	mustSee(t, w, "Kluis beantwoordt dit verzoek niet")
+	if !button(t, w, "Beantwoorden").Disabled() || button(t, w, "Weigeren").Disabled() {
+		t.Fatal("an impostor's request can be answered, or cannot be refused")
+	}
 
 	tap(t, w, "Weigeren")
 	dialogButton(t, w, "Ja").OnTapped()
@@ -284,4 +292,162 @@ func TestConsentRefusesBadRequests(t *testing.T) {
 	if err != nil || len(threads) != 0 {
 		t.Fatalf("threads after bad requests: %d %v", len(threads), err)
 	}
+}
+
+// answerBundle reads the answer the consent screen made.
+func answerBundle(t *testing.T, f *shareFixture) (*bundle.Manifest, *bundle.Records) {
+	t.Helper()
+	b, err := os.ReadFile(currentConsent(t, f.u).tempPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := f.u.deps.Now()
+	r, err := bundle.Open(bytes.NewReader(b), bundle.Options{Org: f.org, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, _, err := r.Next(); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return r.Manifest(), r.Records()
+}
+
+// The first defect: the BSN is the only field asked of the
+// personal record; unticking it leaves that record out of the answer
+// instead of failing with "record 0 has no fields". Every field unticked
+// on its own still answers; all of them unticked cannot be sent, and the
+// screen says why.
+func TestConsentUntickEveryField(t *testing.T) {
+	f := newShareFixture(t)
+	u, w := f.u, f.w
+	now := u.deps.Now()
+	if _, err := share.RememberCard(u.vault(), f.org.CardFile()); err != nil {
+		t.Fatal(err)
+	}
+	openLink(t, f, request.Link(requestFrom(t, f.org, now.Add(-time.Hour), now.Add(14*24*time.Hour), "personal.bsn,income.amount,income.source")))
+	s := currentConsent(t, u)
+	labels := []string{"Burgerservicenummer (BSN)", "Bedrag", "Van wie"}
+	for _, l := range labels {
+		if !uiCheck(t, w, l).Checked {
+			t.Fatalf("%s does not start ticked for a known organisation", l)
+		}
+	}
+	confirmText := "Kluis maakt nu een beveiligd bestand"
+	for _, l := range labels {
+		c := uiCheck(t, w, l)
+		test.Tap(c)
+		tap(t, w, "Beantwoorden")
+		if screenHas(w, "Er ging iets mis") || screenHas(w, "no fields") || s.problem.Visible() {
+			t.Fatalf("unticking %s: %q", l, s.problem.Text)
+		}
+		mustSee(t, w, confirmText)
+		dialogButton(t, w, "Nee").OnTapped()
+		// What would be signed holds no empty record.
+		d, err := s.draft.Narrow(s.scope())
+		if err != nil {
+			t.Fatalf("unticking %s: %v", l, err)
+		}
+		for _, r := range d.Preview().Records {
+			if len(r.Fields) == 0 {
+				t.Fatalf("unticking %s leaves record %s empty", l, r.Category)
+			}
+		}
+		test.Tap(c)
+	}
+	for _, l := range labels {
+		test.Tap(uiCheck(t, w, l))
+	}
+	tap(t, w, "Beantwoorden")
+	if !s.problem.Visible() || !strings.Contains(s.problem.Text, "U hebt alles uitgevinkt") {
+		t.Fatalf("all unticked: problem %q", s.problem.Text)
+	}
+	if screenHas(w, confirmText) {
+		t.Fatal("all unticked, yet the screen asks to send")
+	}
+
+	// Only the BSN unticked: the answer holds the income alone.
+	test.Tap(uiCheck(t, w, "Bedrag"))
+	test.Tap(uiCheck(t, w, "Van wie"))
+	tap(t, w, "Beantwoorden")
+	dialogButton(t, w, "Ja").OnTapped()
+	mustSee(t, w, "Uw antwoord is klaar")
+	m, rs := answerBundle(t, f)
+	if len(rs.Records) != 1 || rs.Records[0].Category != "income" {
+		t.Fatalf("answered with %+v", rs.Records)
+	}
+	for _, r := range rs.Records {
+		if _, ok := r.Fields["bsn"]; ok {
+			t.Fatal("the unticked BSN left the machine")
+		}
+	}
+	if len(m.Scope.Records) != 0 {
+		t.Fatalf("the scope names records %v", m.Scope.Records)
+	}
+}
+
+// countOnScreen counts the texts on screen, dialogs included, holding sub.
+func countOnScreen(w fyne.Window, sub string) int {
+	n := 0
+	for _, s := range texts(w) {
+		if strings.Contains(s, sub) {
+			n++
+		}
+	}
+	return n
+}
+
+// The second defect: nothing the card does not register for the
+// purpose starts ticked (the BSN); an unknown organisation's request
+// starts with nothing ticked, and the confirmation repeats the warning.
+func TestConsentStartsWithWhatIsRegistered(t *testing.T) {
+	f := newShareFixture(t)
+	u, w := f.u, f.w
+	now := u.deps.Now()
+	scoped := func(name string) *bundle.OrgIdentity {
+		org, err := bundle.GenerateOrgIdentityScoped(name, "", []string{"Schuldhulpverlening"},
+			[]bundle.PurposeScope{{Purpose: "Schuldhulpverlening", Allowed: []string{"income.amount", "income.source"}}}, now.Add(-time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return org
+	}
+	const asks = "personal.bsn,income.amount,income.source"
+
+	// Known, asking the BSN beyond its purpose: the BSN starts unticked.
+	known := scoped("Gemeente Teststad")
+	if _, err := share.RememberCard(u.vault(), known.CardFile()); err != nil {
+		t.Fatal(err)
+	}
+	openLink(t, f, request.Link(requestFrom(t, known, now.Add(-time.Hour), now.Add(24*time.Hour), asks)))
+	if uiCheck(t, w, "Burgerservicenummer (BSN)").Checked || !uiCheck(t, w, "Bedrag").Checked || !uiCheck(t, w, "Van wie").Checked {
+		t.Fatal("the BSN starts ticked though the card does not register it, or registered fields do not")
+	}
+	tap(t, w, "Beantwoorden")
+	if screenHas(w, "Kluis kent deze organisatie niet") {
+		t.Fatal("a warning for a known organisation")
+	}
+	dialogButton(t, w, "Nee").OnTapped()
+
+	// Unknown: nothing ticked; the confirmation warns again.
+	unknown := scoped("Stichting Onbekend")
+	openLink(t, f, request.Link(requestFrom(t, unknown, now.Add(-time.Hour), now.Add(24*time.Hour), asks)))
+	for _, l := range []string{"Burgerservicenummer (BSN)", "Bedrag", "Van wie"} {
+		if uiCheck(t, w, l).Checked {
+			t.Fatalf("%s starts ticked for an unknown organisation", l)
+		}
+	}
+	tap(t, w, "Beantwoorden")
+	mustSee(t, w, "U hebt alles uitgevinkt")
+	test.Tap(uiCheck(t, w, "Bedrag"))
+	before := countOnScreen(w, "Kluis kent deze organisatie niet")
+	tap(t, w, "Beantwoorden")
+	if countOnScreen(w, "Kluis kent deze organisatie niet") <= before {
+		t.Fatalf("the confirmation does not repeat the warning:\n%s", strings.Join(texts(w), "\n"))
+	}
+	dialogButton(t, w, "Ja").OnTapped()
+	mustSee(t, w, "Uw antwoord is klaar")
 }

@@ -305,7 +305,14 @@ func (p *sharesPage) importReceipt(path string) {
 			if !res.Verified {
 				key = "app.shares.receipt_done_unverified"
 			}
-			u.showMessage(title, t(key, map[string]any{"Org": res.Receipt.Org, "Until": formatDate(res.Receipt.KeptUntil)}))
+			text := t(key, map[string]any{"Org": res.Receipt.Org, "Until": formatDate(res.Receipt.KeptUntil)})
+			if res.Verified && !res.CardKept {
+				// A receipt does not make an organisation known: it shows
+				// only that the holder of the key answered.
+				text += "\n\n" + t("app.shares.receipt_card_not_kept", map[string]any{"Org": res.Share.Recipient.Org,
+					"Fingerprint": bundle.ShortFingerprint(res.Share.Recipient.Fingerprint)})
+			}
+			u.showMessage(title, text)
 		}
 		p.reload()
 	})

@@ -464,3 +464,33 @@ func TestShareWizardWaitsForTheLatestDraft(t *testing.T) {
 		t.Error("leaving the step does not make a draft still on its way stale")
 	}
 }
+
+// A card whose name only looks like a kept card's (a Cyrillic о), with
+// another key, is not kept or chosen in the wizard: the citizen is told
+// that someone may be pretending.
+func TestShareWizardRefusesLookAlikeCard(t *testing.T) {
+	f := newShareFixture(t)
+	u, w := f.u, f.w
+	if _, err := share.RememberCard(u.vault(), f.org.CardFile()); err != nil {
+		t.Fatal(err)
+	}
+	fake, err := bundle.GenerateOrgIdentity("Gemeente Testst\u0430d", "", nil, u.deps.Now().Add(-time.Hour)) // a Cyrillic а
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(f.dir, "nep.card")
+	if err := os.WriteFile(path, fake.CardFile(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	u.shell.select_("shares")
+	tap(t, w, "Nieuwe deling")
+	wiz := currentWizard(t, u)
+	wiz.to.loadCardFile(path)
+	mustSee(t, w, "Misschien doet iemand zich voor als die organisatie")
+	if wiz.card != nil && wiz.card.Fingerprint() == fake.Card().Fingerprint() {
+		t.Fatal("the look-alike card was chosen")
+	}
+	if cards, _ := share.Cards(u.vault()); len(cards) != 1 {
+		t.Fatalf("%d cards kept", len(cards))
+	}
+}

@@ -64,7 +64,8 @@ func (s Scope) bundleScope() bundle.Scope {
 
 // collect reads what a share of scope holds, once: the current version
 // of every record in its categories and of every single record, without
-// the excluded fields, and the documents linked to those records with the
+// the excluded fields (a record with no field left is left out, also from
+// the scope's single records), and the documents linked to those records with the
 // size and SHA-256 the vault has for them. NewDraft keeps the result.
 //
 // A single record that does not exist or is in the recycle bin is an error
@@ -77,9 +78,14 @@ func collect(v *vault.Vault, scope Scope) (bundle.Scope, []bundle.Record, []draf
 	var records []bundle.Record
 	seen := map[string]bool{}
 	add := func(r vault.Record) {
-		if !seen[r.ID] {
+		if seen[r.ID] {
+			return
+		}
+		// A record with no field left (all empty or excluded) is left
+		// out: a bundle carries no empty records.
+		if sr := sharedRecord(r, &bs); len(sr.Fields) > 0 {
 			seen[r.ID] = true
-			records = append(records, sharedRecord(r, &bs))
+			records = append(records, sr)
 		}
 	}
 	for _, cat := range scope.Categories {
@@ -101,6 +107,7 @@ func collect(v *vault.Vault, scope Scope) (bundle.Scope, []bundle.Record, []draf
 		}
 		add(r)
 	}
+	bs.Records = kept(bs.Records, seen)
 	if len(records) == 0 {
 		return bundle.Scope{}, nil, nil, ErrNothing
 	}
@@ -119,6 +126,17 @@ func collect(v *vault.Vault, scope Scope) (bundle.Scope, []bundle.Record, []draf
 		})
 	}
 	return bs, records, docs, nil
+}
+
+// kept is ids without those not in held.
+func kept(ids []string, held map[string]bool) []string {
+	out := []string{}
+	for _, id := range ids {
+		if held[id] {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // A Preview is exactly what a draft carries, for a person to check before

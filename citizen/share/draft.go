@@ -88,7 +88,8 @@ var ErrOutsideDraft = errcode.New("share.outside_draft", "the choice holds more 
 // Narrow returns a new draft holding only what s keeps of d, without
 // reading the vault: d's records in s's categories or among s's single
 // records, without s's excluded fields, and d's documents of those records
-// that s does not leave out. The terms are d's. It is how a screen turns
+// that s does not leave out. A record left with no field is left out,
+// with its documents: a bundle carries no empty records. The terms are d's. It is how a screen turns
 // what the citizen unticks in a preview into the draft it signs. A
 // category or record that d does not hold is ErrOutsideDraft; an empty
 // result is ErrNothing. A draft that was signed is not narrowed
@@ -117,25 +118,31 @@ func (d *Draft) Narrow(s Scope) (*Draft, error) {
 	s.ExcludedFields = append(slices.Clone(s.ExcludedFields), d.scope.ExcludedFields...)
 	bs := s.bundleScope()
 	out := &Draft{Request: d.Request, v: d.v, scope: bs}
-	kept := map[string]bool{}
+	held = map[string]bool{}
 	for _, r := range d.records {
 		if !slices.Contains(s.Categories, r.Category) && !slices.Contains(s.Records, r.ID) {
 			continue
 		}
-		kept[r.ID] = true
 		r.Fields = maps.Clone(r.Fields)
 		for k := range r.Fields {
 			if bs.Excludes(r.Category, k) {
 				delete(r.Fields, k)
 			}
 		}
+		if len(r.Fields) == 0 {
+			// Every field unticked: the record is left out, with its
+			// documents, rather than sent empty.
+			continue
+		}
+		held[r.ID] = true
 		out.records = append(out.records, r)
 	}
 	if len(out.records) == 0 {
 		return nil, ErrNothing
 	}
+	out.scope.Records = kept(out.scope.Records, held)
 	for _, doc := range d.docs {
-		if kept[doc.Record] && !slices.Contains(s.ExcludedDocuments, doc.ID) {
+		if held[doc.Record] && !slices.Contains(s.ExcludedDocuments, doc.ID) {
 			out.docs = append(out.docs, doc)
 		}
 	}

@@ -212,3 +212,49 @@ func TestNarrowReadsNoVault(t *testing.T) {
 		t.Errorf("a record outside the draft: %v", err)
 	}
 }
+
+// TestNarrowLeavesOutEmptyRecords: a record whose every field is left out
+// (the BSN, when it is all that is asked of it) is left out of the draft
+// with its documents, and the bundle signs; leaving out every field of
+// every record is ErrNothing.
+func TestNarrowLeavesOutEmptyRecords(t *testing.T) {
+	v := newVault(t)
+	ctx := context.Background()
+	org, err := bundle.GenerateOrgIdentity("Gemeente Zwolle", "", nil, time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	person := add(t, v, "personal", map[string]string{"given_names": "Anna", "surname": "Berg", "bsn": "111222333"})
+	uwv := add(t, v, "income", map[string]string{"source": "UWV", "amount": "100"})
+	if _, err := v.AddDocument(ctx, "id.pdf", strings.NewReader("id"), vault.DocumentOptions{Record: person.ID}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := NewDraft(ctx, v, Scope{Records: []string{person.ID, uwv.ID}, ExcludedFields: []string{"personal.given_names", "personal.surname"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := d.Preview(); len(p.Records) != 2 || len(p.Documents) != 1 {
+		t.Fatalf("draft %+v", p)
+	}
+	n, err := d.Narrow(Scope{Records: []string{person.ID, uwv.ID}, ExcludedFields: []string{"personal.bsn"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := n.Preview(); len(p.Records) != 1 || p.Records[0].ID != uwv.ID || len(p.Documents) != 0 {
+		t.Fatalf("narrowed %+v", p)
+	}
+	if s := n.Scope(); len(s.Records) != 1 || s.Records[0] != uwv.ID {
+		t.Fatalf("narrowed scope names %v", s.Records)
+	}
+	n.Request = Request{To: org.Card(), NotAfter: time.Now().Add(24 * time.Hour), Purpose: "Schuldhulp"}
+	if _, err := n.Sign(ctx, io.Discard, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Narrow(Scope{Records: []string{person.ID, uwv.ID}, ExcludedFields: []string{"personal.bsn", "income.source", "income.amount"}}); !errors.Is(err, ErrNothing) {
+		t.Fatalf("all left out: %v", err)
+	}
+	// Collected with every field left out, the record is not in the draft.
+	if _, err := NewDraft(ctx, v, Scope{Records: []string{person.ID}, ExcludedFields: []string{"personal.bsn", "personal.given_names", "personal.surname"}}); !errors.Is(err, ErrNothing) {
+		t.Fatalf("empty record collected: %v", err)
+	}
+}

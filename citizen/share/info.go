@@ -179,6 +179,13 @@ type ReceiptResult struct {
 	Receipt  *bundle.Receipt // the receipt as read
 	Verified bool            // signed by the organisation of the share's card
 	Already  bool            // this very receipt was kept before; nothing changed
+	// CardKept says whether the card the receipt is verified against is
+	// among the kept cards (RememberCard). A receipt never keeps a card:
+	// it shows only that whoever holds the card's key answered — after a
+	// request from an impostor, the impostor — not who that is. So an
+	// organisation stays unknown until the citizen keeps its card after
+	// comparing the fingerprint (docs/ARCHITECTURE.md).
+	CardKept bool
 }
 
 // ImportReceipt checks an organisation's receipt (a file made by
@@ -209,6 +216,15 @@ func ImportReceipt(v *vault.Vault, file []byte) (ReceiptResult, error) {
 		verified = true
 	}
 	res := ReceiptResult{Share: s, Receipt: r, Verified: verified}
+	if verified {
+		kept, err := Cards(v)
+		if err != nil {
+			return ReceiptResult{}, err
+		}
+		for _, k := range kept {
+			res.CardKept = res.CardKept || k.Card.Fingerprint() == s.Recipient.Fingerprint
+		}
+	}
 	for _, old := range s.Receipts {
 		if bytes.Equal([]byte(old.Receipt), file) {
 			res.Already = true

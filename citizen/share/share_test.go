@@ -143,7 +143,18 @@ func TestCreatePreviewRevokeReceipt(t *testing.T) {
 	if err != nil || !rr.Verified || rr.Already || !rr.Share.Received() {
 		t.Fatalf("receipt: %+v, %v", rr, err)
 	}
-	if rr, err = ImportReceipt(v, receipt); err != nil || !rr.Already {
+	// A receipt does not make its organisation known (the card was not
+	// kept): it shows only that the key holder answered.
+	if rr.CardKept {
+		t.Fatal("a receipt counts a card that was never kept as kept")
+	}
+	if cards, _ := Cards(v); len(cards) != 0 {
+		t.Fatalf("a receipt kept %d cards", len(cards))
+	}
+	if _, err := RememberCard(v, org.CardFile()); err != nil {
+		t.Fatal(err)
+	}
+	if rr, err = ImportReceipt(v, receipt); err != nil || !rr.Already || !rr.CardKept {
 		t.Fatalf("second import: %+v, %v", rr, err)
 	}
 	other, _ := bundle.GenerateOrgIdentity("Gemeente Elders", "", nil, time.Now().Add(-time.Hour))

@@ -143,7 +143,10 @@ var commands = []*command{
 	{name: "managed list", help: "cli.managed.help.list", run: (*cli).cmdManagedList},
 	{name: "request show", synopsis: "FILE|LINK", help: "cli.request.help.show", min: 1, max: 1, run: (*cli).cmdRequestShow},
 	{name: "request refuse", synopsis: "FILE|LINK", help: "cli.request.help.refuse", min: 1, max: 1, run: (*cli).cmdRequestRefuse},
-	{name: "card add", synopsis: "FILE", help: "cli.card.help.add", min: 1, max: 1, run: (*cli).cmdCardAdd},
+	{name: "card add", synopsis: "FILE [--keep-anyway]", help: "cli.card.help.add", min: 1, max: 1, flags: func(c *cli, f *cmdline.FlagSet) {
+		keepAnyway = false
+		f.Bool(&keepAnyway, "keep-anyway", "cli.card.flag.keep_anyway")
+	}, run: (*cli).cmdCardAdd},
 	{name: "card list", help: "cli.card.help.list", run: (*cli).cmdCardList},
 	{name: "thread list", help: "cli.thread.help.list", run: (*cli).cmdThreadList},
 	{name: "thread show", synopsis: "ID", help: "cli.thread.help.show", min: 1, max: 1, run: (*cli).cmdThreadShow},

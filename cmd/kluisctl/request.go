@@ -16,6 +16,7 @@ import (
 	"kluis/internal/cmdline"
 	"kluis/sync/bundle"
 	"kluis/sync/request"
+	"kluis/sync/schema"
 	"kluis/vault"
 )
 
@@ -251,8 +252,13 @@ func (c *cli) cmdRequestRefuse(args []string) error {
 	})
 }
 
+// keepAnyway is card add's --keep-anyway.
+var keepAnyway bool
+
 // cmdCardAdd keeps an organisation card, so that its requests show as
-// coming from a known organisation.
+// coming from a known organisation. A card that could pass for a kept
+// card of another key (a same-looking name, the same OIN) is refused
+// unless --keep-anyway.
 func (c *cli) cmdCardAdd(args []string) error {
 	b, err := readSmallFile(args[0])
 	if err != nil {
@@ -262,11 +268,26 @@ func (c *cli) cmdCardAdd(args []string) error {
 		return c.about(err, "cli.share.what.card", map[string]any{"Path": args[0]})
 	}
 	return c.withVault(func(v *vault.Vault) error {
-		card, err := share.RememberCard(v, b)
+		keep := share.RememberCard
+		if keepAnyway {
+			keep = share.KeepCardAnyway
+		}
+		card, err := keep(v, b)
+		var clash *share.CardClashError
+		if errors.As(err, &clash) {
+			return &cmdline.Problem{Msg: c.cat.Error(err)}
+		}
 		if err != nil {
 			return c.aboutVault(err)
 		}
 		fp := bundle.ShortFingerprint(card.Fingerprint())
+		if keepAnyway {
+			// Said loudly, also when kept: requests with this card now
+			// count as known.
+			if k, err := share.Clash(v, card); err == nil && k != nil {
+				fmt.Fprintln(c.stderr, "kluisctl: "+oneLine(c.cat.Error(&share.CardClashError{Card: card, Kept: k})))
+			}
+		}
 		return c.done("cli.card.add.done", map[string]any{"Org": card.Org, "Fingerprint": fp},
 			map[string]any{"org": card.Org, "oin": card.OIN, "fingerprint": fp, "fingerprint_full": card.Fingerprint()})
 	})
@@ -312,7 +333,7 @@ func (c *cli) cmdShareAnswer() error {
 	switch {
 	case o.to != "" || o.shareCode:
 		return c.usage(verb, "cli.request.usage.answer_recipient", nil)
-	case c.output == "":
+	case c.output == "" && !o.dryRun:
 		return c.usage(verb, "cli.usage.needs_output", nil)
 	}
 	now := time.Now()
@@ -330,7 +351,7 @@ func (c *cli) cmdShareAnswer() error {
 		}
 	}
 	target := c.output
-	if _, err := os.Lstat(target); err == nil {
+	if _, err := os.Lstat(target); err == nil && !o.dryRun {
 		return c.about(c.problem("cli.error.file_exists", nil), "cli.what.file", map[string]any{"Path": target})
 	}
 	return c.withVault(func(v *vault.Vault) error {
@@ -343,9 +364,27 @@ func (c *cli) cmdShareAnswer() error {
 		if err := req.CanAnswer(now); err != nil {
 			return c.requestProblem(err)
 		}
-		if req.Trust != request.Known {
-			fmt.Fprintln(c.stderr, "kluisctl: "+oneLine(c.cat.T("cli.request.answer.not_known",
-				map[string]any{"Org": req.Card.Org, "Fingerprint": req.Fingerprint()})))
+		// The app's rules: an impostor's request is not answered; an
+		// unknown sender's only with --accept-unknown; what the card does
+		// not register for the purpose only when --include-over-asked
+		// names it.
+		what := map[string]any{"Org": req.Card.Org, "Fingerprint": req.Fingerprint()}
+		switch req.Trust {
+		case request.Impostor:
+			return c.problem("cli.request.error.impostor", what)
+		case request.Unknown:
+			if !o.acceptUnknown {
+				return c.problem("cli.request.error.unknown", what)
+			}
+		}
+		notRegistered := req.NotRegistered()
+		for _, x := range o.overAsked {
+			if !slices.Contains(notRegistered, x) {
+				return c.usage(verb, "cli.request.usage.not_over_asked", map[string]any{"Item": x})
+			}
+		}
+		if req.Trust == request.Unknown {
+			fmt.Fprintln(c.stderr, "kluisctl: "+oneLine(c.cat.T("cli.request.answer.not_known", what)))
 		}
 		var scope share.Scope
 		if o.scope == "" && len(o.records) == 0 {
@@ -360,6 +399,29 @@ func (c *cli) cmdShareAnswer() error {
 		if err := scope.Check(); err != nil {
 			return err
 		}
+		var left []string
+		for _, x := range notRegistered {
+			if slices.Contains(o.overAsked, x) {
+				continue
+			}
+			left = append(left, c.extraText(x))
+			cat, _, ok := strings.Cut(x, ".")
+			if ok {
+				scope.ExcludedFields = append(scope.ExcludedFields, x)
+				continue
+			}
+			// A whole category: none of its fields goes, in a category
+			// or a single record.
+			scope.Categories = slices.DeleteFunc(scope.Categories, func(c string) bool { return c == cat })
+			def, _ := schema.Lookup(cat)
+			for _, f := range def.Fields {
+				scope.ExcludedFields = append(scope.ExcludedFields, cat+"."+f.ID)
+			}
+		}
+		if len(left) > 0 {
+			fmt.Fprintln(c.stderr, "kluisctl: "+oneLine(c.cat.T("cli.request.answer.over_asked_left_out",
+				map[string]any{"Org": req.Card.Org, "Extra": strings.Join(left, "; ")})))
+		}
 		for _, id := range o.records {
 			r, err := c.record(v, id)
 			if err != nil {
@@ -372,6 +434,12 @@ func (c *cli) cmdShareAnswer() error {
 		d, err := cases.Prepare(ctx, v, req, scope)
 		if err != nil {
 			return c.answerProblem(err, target)
+		}
+		if o.dryRun {
+			if !notAfter.IsZero() {
+				d.NotAfter = notAfter
+			}
+			return c.printDraft(d)
 		}
 		var res share.Result
 		err = writeAtomic(target, func(f *os.File) error {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -234,3 +235,125 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+// TestAnswerRules: share create --answer applies the app's rules. A
+// request asking beyond the card's registered purpose (the BSN, the
+// rent) is answered without those unless --include-over-asked names them;
+// an unknown sender's request needs --accept-unknown; an impostor's
+// request (another key under the name of a kept card) is refused, and no
+// file is written.
+func TestAnswerRules(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.write("orgpass.txt", "gemeente wachtwoord 2026\n")
+	e.intakeOK("keygen", "--org", "Gemeente Zwolle", "--purpose", "Schuldhulp=income.amount,income.source", "-o", filepath.Join(e.dir, "org"))
+	answerBy := time.Now().AddDate(0, 0, 14).Format(time.DateOnly)
+	var made struct {
+		ID   string `json:"id"`
+		Link string `json:"link"`
+	}
+	lenient(t, e.intakeOK("request", "--scope", "personal.bsn,income.amount,income.source,costs", "--purpose", "Schuldhulp",
+		"--answer-by", answerBy, "-o", "verzoek.kluis-request", "--json"), &made)
+	e.init()
+	e.add("personal", "given_names=Anna", "surname=Berg", "bsn=111222333")
+	e.add("income", "source=Bakkerij De Vries", "amount=1850,00")
+	e.add("costs", "kind=rent", "payee=deltaWonen", "amount=725", "period=month")
+
+	exists := func(name string) bool { _, err := os.Stat(filepath.Join(e.dir, name)); return err == nil }
+	e.fails(1, []string{"You have not kept the card of Gemeente Zwolle", "--accept-unknown"}, "share", "create", "--answer", made.Link, "-o", "a.kluis")
+	if exists("a.kluis") {
+		t.Fatal("an unknown sender's request was answered without --accept-unknown")
+	}
+	e.fails(2, []string{"--include-over-asked income.amount"}, "share", "create", "--answer", made.Link, "--accept-unknown",
+		"--include-over-asked", "income.amount", "-o", "a.kluis")
+
+	// The dry run shows the same: the income, no BSN, no rent.
+	if out := e.ok("share", "create", "--answer", made.Link, "--accept-unknown", "--dry-run"); !strings.Contains(out, "Bakkerij") ||
+		strings.Contains(out, "BSN") || strings.Contains(out, "deltaWonen") {
+		t.Fatalf("dry run of the answer:\n%s", out)
+	}
+
+	// Without naming them, the BSN and the rent stay home.
+	r := e.run("share", "create", "--answer", made.Link, "--accept-unknown", "-o", "a.kluis", "--json")
+	if r.code != 0 || !strings.Contains(r.stderr, "Not sent") || !strings.Contains(r.stderr, "Fixed costs") {
+		t.Fatalf("answer: exit %d, %s", r.code, r.stderr)
+	}
+	var answer sharedJSON
+	e.decode(r.stdout, &answer)
+	if answer.Records != 1 {
+		t.Fatalf("answered with %d records, want the income alone", answer.Records)
+	}
+	lenient(t, e.intakeOK("import", "a.kluis", "--json"), &struct{}{})
+	e.intakeOK("export", answer.ID, "-o", "zaak")
+	records, _ := os.ReadFile(filepath.Join(e.dir, "zaak", "records.json"))
+	if bytes.Contains(records, []byte("111222333")) || bytes.Contains(records, []byte("deltaWonen")) || !bytes.Contains(records, []byte("Bakkerij")) {
+		t.Fatalf("the answer holds:\n%s", records)
+	}
+
+	// Named, the BSN goes; the rent still does not.
+	e.decode(e.ok("share", "create", "--answer", made.Link, "--accept-unknown", "--include-over-asked", "personal.bsn",
+		"-o", "b.kluis", "--json"), &answer)
+	if answer.Records != 2 {
+		t.Fatalf("answered with %d records, want the income and the BSN", answer.Records)
+	}
+
+	// Another key under the name of a kept card: an impostor.
+	e.intakeOK("keygen", "--org", "Gemeente Zwolle", "--purpose", "Schuldhulp=income", "-o", filepath.Join(e.dir, "echt"))
+	e.ok("card", "add", filepath.Join(e.dir, "echt", "organisation.card"))
+	if out := e.ok("request", "show", made.Link); !strings.Contains(out, "Do not answer it") {
+		t.Fatalf("request show of an impostor:\n%s", out)
+	}
+	e.fails(1, []string{"Kluis does not answer it"}, "share", "create", "--answer", made.Link, "--accept-unknown",
+		"--include-over-asked", "personal.bsn", "-o", "c.kluis")
+	if exists("c.kluis") {
+		t.Fatal("an impostor's request was answered")
+	}
+}
+
+// TestCardLookAlike: a card whose name only looks like a kept card's (a
+// Cyrillic о) or that has its OIN, with another key, is not kept unless
+// --keep-anyway, and no share goes to it; share create --to says the
+// card's fingerprint and whether it is kept.
+func TestCardLookAlike(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.write("orgpass.txt", "gemeente wachtwoord 2026\n")
+	const oin = "00000001234567890000"
+	keygen := func(dir, org, oin string) string {
+		e.intakeOK("keygen", "--org", org, "--oin", oin, "-o", filepath.Join(e.dir, dir))
+		return filepath.Join(e.dir, dir, "organisation.card")
+	}
+	real := keygen("org", "Gemeente Zwolle", oin)
+	fake := keygen("fake", "Gemeente Zw\u043elle", "00000009999999990000")
+	sameOIN := keygen("oin", "Stichting Anders", oin)
+	other := keygen("other", "Gemeente Kampen", "")
+	e.init()
+	e.add("income", "source=UWV", "amount=100")
+	e.ok("card", "add", real)
+	for _, card := range []string{fake, sameOIN} {
+		e.fails(1, []string{"looks like the card of", "another key"}, "card", "add", card)
+		e.fails(1, []string{"looks like a card you kept", "Nothing was shared"}, "share", "create", "--to", card,
+			"--scope", "income", "--purpose", "Schuldhulp", "-o", "x.kluis")
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "x.kluis")); err == nil {
+		t.Fatal("a share went to a look-alike card")
+	}
+	if n := strings.Count(e.ok("card", "list"), "\n"); n != 1 {
+		t.Fatalf("%d cards kept, want 1", n)
+	}
+	r := e.run("share", "create", "--to", real, "--scope", "income", "--purpose", "Schuldhulp", "-o", "a.kluis")
+	if r.code != 0 || !strings.Contains(r.stderr, "you kept this card") || !regexpFingerprint.MatchString(r.stderr) {
+		t.Fatalf("share to the kept card: exit %d, %q", r.code, r.stderr)
+	}
+	r = e.run("share", "create", "--to", other, "--scope", "income", "--purpose", "Schuldhulp", "-o", "b.kluis")
+	if r.code != 0 || !strings.Contains(r.stderr, "you have not kept this card") || !regexpFingerprint.MatchString(r.stderr) {
+		t.Fatalf("share to a card not kept: exit %d, %q", r.code, r.stderr)
+	}
+	r = e.run("card", "add", fake, "--keep-anyway")
+	if r.code != 0 || !strings.Contains(r.stderr, "looks like the card of") {
+		t.Fatalf("card add --keep-anyway: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+// regexpFingerprint finds a short card fingerprint in a message.
+var regexpFingerprint = regexp.MustCompile(`fingerprint [A-Z0-9]{4}(-[A-Z0-9]{4}){3}`)

@@ -17,6 +17,7 @@ import (
 	"kluis/citizen/share"
 	"kluis/internal/cmdline"
 	"kluis/sync/bundle"
+	"kluis/sync/schema"
 	"kluis/vault"
 )
 
@@ -24,8 +25,9 @@ import (
 type shareOptions struct {
 	to, purpose, expires, scope, qr string
 	answer, message                 string // --answer REQUEST (request.go)
-	shareCode, armor                bool
-	records, excluded               cmdline.Strings
+	shareCode, armor, dryRun        bool
+	acceptUnknown                   bool            // --accept-unknown (request.go)
+	records, excluded, overAsked    cmdline.Strings // overAsked: --include-over-asked
 }
 
 // shareFlags holds the flags of the share verb being run (one per process).
@@ -47,6 +49,9 @@ func shareCreateFlags(c *cli, f *cmdline.FlagSet) {
 	f.Str(&o.qr, "qr", "FILE.png", "cli.share.flag.qr")
 	f.Str(&o.answer, "answer", "REQUEST", "cli.share.flag.answer")
 	f.Str(&o.message, "message", "TEXT", "cli.share.flag.message")
+	f.Value(&o.overAsked, "include-over-asked", "CAT[.FIELD]", "cli.share.flag.include_over_asked")
+	f.Bool(&o.acceptUnknown, "accept-unknown", "cli.share.flag.accept_unknown")
+	f.Bool(&o.dryRun, "dry-run", "cli.share.flag.dry_run")
 }
 
 func shareRevokeFlags(c *cli, f *cmdline.FlagSet) {
@@ -89,7 +94,7 @@ func (c *cli) cmdShareCreate([]string) error {
 	switch {
 	case (o.to == "") == !o.shareCode:
 		return c.usage(verb, "cli.share.usage.recipient", nil)
-	case c.output == "":
+	case c.output == "" && !o.dryRun:
 		return c.usage(verb, "cli.usage.needs_output", nil)
 	case strings.TrimSpace(o.purpose) == "":
 		return c.usage(verb, "cli.share.usage.purpose", nil)
@@ -122,7 +127,7 @@ func (c *cli) cmdShareCreate([]string) error {
 		}
 	}
 	target := c.output
-	if _, err := os.Lstat(target); err == nil {
+	if _, err := os.Lstat(target); err == nil && !o.dryRun {
 		return c.about(c.problem("cli.error.file_exists", nil), "cli.what.file", map[string]any{"Path": target})
 	}
 	return c.withShareVault(func(v *vault.Vault, behalf *share.Behalf, until time.Time) error {
@@ -145,6 +150,11 @@ func (c *cli) cmdShareCreate([]string) error {
 				scope.Records = append(scope.Records, r.ID)
 			}
 		}
+		if card != nil {
+			if err := c.sayCard(v, card); err != nil {
+				return err
+			}
+		}
 		// One draft, collected once, is what is signed (the share
 		// package's draft rule).
 		d, err := share.NewDraft(ctx, v, scope)
@@ -155,6 +165,9 @@ func (c *cli) cmdShareCreate([]string) error {
 			Armor: o.armor, Compress: o.qr != "", File: target, Behalf: behalf}
 		if o.shareCode {
 			d.Code = bundle.NewShareCode()
+		}
+		if o.dryRun {
+			return c.printDraft(d)
 		}
 		var res share.Result
 		err = writeAtomic(target, func(f *os.File) error {
@@ -181,6 +194,30 @@ func (c *cli) cmdShareCreate([]string) error {
 	})
 }
 
+// sayCard says on stderr whom a share --to card goes to: the card's
+// fingerprint and whether it is kept. A card that could pass for a kept
+// card of another key is refused.
+func (c *cli) sayCard(v *vault.Vault, card *bundle.Card) error {
+	clash, err := share.Clash(v, card)
+	if err != nil {
+		return c.aboutVault(err)
+	}
+	if clash != nil {
+		return c.problem("cli.share.error.card_clash", map[string]any{"Org": card.Org, "Fingerprint": bundle.ShortFingerprint(card.Fingerprint()),
+			"KeptFingerprint": bundle.ShortFingerprint(clash.Fingerprint())})
+	}
+	kept, err := share.Kept(v, card)
+	if err != nil {
+		return c.aboutVault(err)
+	}
+	key := "cli.share.card_kept"
+	if !kept {
+		key = "cli.share.card_not_kept"
+	}
+	fmt.Fprintln(c.stderr, "kluisctl: "+oneLine(c.cat.T(key, map[string]any{"Org": card.Org, "Fingerprint": bundle.ShortFingerprint(card.Fingerprint())})))
+	return nil
+}
+
 // shareProblem puts a failure to make a share to target into words.
 func (c *cli) shareProblem(err error, target string, onBehalf bool) error {
 	switch {
@@ -193,6 +230,10 @@ func (c *cli) shareProblem(err error, target string, onBehalf bool) error {
 	}
 	return c.about(err, "cli.what.file", map[string]any{"Path": target})
 }
+
+// shareLink is the kluis: link writeQR put in the QR code, printed with
+// the share made.
+var shareLink string
 
 // writeQR writes a QR code of the bundle's kluis: link. Only small bundles
 // fit: a QR code holds at most bundle.MaxURILength characters.
@@ -211,6 +252,7 @@ func (c *cli) writeQR(f *os.File, png string, armored bool) error {
 	if len(data) > bundle.MaxURILength || len(uri) > bundle.MaxURILength {
 		return c.problem("cli.share.error.qr_too_big", map[string]any{"Max": bundle.MaxURILength})
 	}
+	shareLink = uri
 	q, err := qrcode.New(uri, qrcode.Low)
 	if err != nil {
 		return c.problem("cli.share.error.qr_too_big", map[string]any{"Max": bundle.MaxURILength})
@@ -239,6 +281,8 @@ type jsonShare struct {
 	ShareCode string    `json:"share_code,omitempty"`
 	// OnBehalfOf names the owner a delegate made the share for.
 	OnBehalfOf string `json:"on_behalf_of,omitempty"`
+	// Link is the kluis: link in the QR code (--qr).
+	Link string `json:"link,omitempty"`
 }
 
 func (c *cli) printShareCreated(res share.Result) error {
@@ -248,7 +292,7 @@ func (c *cli) printShareCreated(res share.Result) error {
 		to = c.cat.T("cli.share.to_share_code", nil)
 	}
 	j := jsonShare{ID: m.ID, File: c.output, To: to, Created: m.Created, Expires: m.NotAfter, Purpose: m.Purpose,
-		Records: res.Records, Documents: res.Documents, ShareCode: res.Code.String()}
+		Records: res.Records, Documents: res.Documents, ShareCode: res.Code.String(), Link: shareLink}
 	if m.OnBehalf != nil {
 		if d, err := bundle.ParseDelegation([]byte(m.OnBehalf.Certificate)); err == nil {
 			j.OnBehalfOf = d.Owner.Name
@@ -265,6 +309,89 @@ func (c *cli) printShareCreated(res share.Result) error {
 	if res.Code != "" {
 		fmt.Fprintln(c.stdout, c.cat.T("cli.share.create.code", map[string]any{"Code": res.Code.String()}))
 	}
+	if j.Link != "" {
+		fmt.Fprintln(c.stdout, c.cat.T("cli.share.create.link", nil))
+		fmt.Fprintln(c.stdout, j.Link)
+	}
+	return nil
+}
+
+type jsonDraftRecord struct {
+	ID       string           `json:"id"`
+	Category string           `json:"category"`
+	Fields   []jsonDraftField `json:"fields"`
+}
+
+type jsonDraftField struct {
+	Field string `json:"field"`
+	Value string `json:"value"` // masked for a sensitive field or the BSN
+}
+
+type jsonDraftDocument struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Size   int64  `json:"size"`
+	Record string `json:"record"`
+}
+
+type jsonDraft struct {
+	DryRun      bool                `json:"dry_run"`
+	To          string              `json:"to"`
+	Fingerprint string              `json:"fingerprint,omitempty"`
+	Purpose     string              `json:"purpose"`
+	Expires     time.Time           `json:"expires"`
+	Records     []jsonDraftRecord   `json:"records"`
+	Documents   []jsonDraftDocument `json:"documents"`
+}
+
+// printDraft is --dry-run: exactly what would leave, from the draft that
+// would be signed (its Preview), with sensitive values and the BSN
+// masked. Nothing is written or logged.
+func (c *cli) printDraft(d *share.Draft) error {
+	p := d.Preview()
+	j := jsonDraft{DryRun: true, Purpose: d.Purpose, Expires: d.NotAfter, Records: []jsonDraftRecord{}, Documents: []jsonDraftDocument{}}
+	if d.To != nil {
+		j.To, j.Fingerprint = d.To.Org, bundle.ShortFingerprint(d.To.Fingerprint())
+	} else {
+		j.To = c.cat.T("cli.share.to_share_code", nil)
+	}
+	for _, r := range p.Records {
+		jr := jsonDraftRecord{ID: r.ID, Category: r.Category, Fields: []jsonDraftField{}}
+		def, _ := schema.Lookup(r.Category)
+		for _, f := range r.Fields {
+			value := f.Display
+			if sf, ok := def.Field(f.ID); ok && (sf.Sensitive || sf.Type == schema.BSN) {
+				value = sf.Display(f.Value)
+			}
+			jr.Fields = append(jr.Fields, jsonDraftField{Field: f.ID, Value: value})
+		}
+		j.Records = append(j.Records, jr)
+	}
+	for _, doc := range p.Documents {
+		j.Documents = append(j.Documents, jsonDraftDocument{ID: doc.ID, Name: doc.Name, Size: doc.Size, Record: doc.Record})
+	}
+	if c.json {
+		return c.printJSON(j)
+	}
+	t := c.cat.T
+	title := "cli.share.dry_run.title"
+	if j.Fingerprint == "" {
+		title = "cli.share.dry_run.title_code"
+	}
+	fmt.Fprintln(c.stdout, t(title, map[string]any{"To": j.To, "Fingerprint": j.Fingerprint,
+		"Records": len(j.Records), "Documents": len(j.Documents)}))
+	for _, r := range j.Records {
+		fmt.Fprintf(c.stdout, "%s %s\n", c.cat.Category(r.Category), r.ID[:8])
+		for _, f := range r.Fields {
+			fmt.Fprintf(c.stdout, "  %s: %s\n", c.cat.Field(r.Category, f.Field), f.Value)
+		}
+		for _, doc := range j.Documents {
+			if doc.Record == r.ID {
+				fmt.Fprintf(c.stdout, "  %s\n", t("cli.share.dry_run.document", map[string]any{"Name": doc.Name, "Size": doc.Size}))
+			}
+		}
+	}
+	fmt.Fprintln(c.stdout, t("cli.share.dry_run.nothing_sent", nil))
 	return nil
 }
 
@@ -410,8 +537,14 @@ func (c *cli) cmdReceiptImport(args []string) error {
 		if !res.Verified {
 			key = "cli.receipt.import.done_unverified"
 		}
+		if res.Verified && !res.CardKept && !c.json {
+			// A receipt does not make an organisation known (see
+			// share.ReceiptResult.CardKept).
+			fmt.Fprintln(c.stderr, "kluisctl: "+oneLine(c.cat.T("cli.receipt.import.card_not_kept", map[string]any{"Org": s.Recipient.Org,
+				"Fingerprint": bundle.ShortFingerprint(s.Recipient.Fingerprint)})))
+		}
 		return c.done(key, map[string]any{"ID": s.ID, "Org": r.Org, "KeptUntil": r.KeptUntil.Local().Format("2006-01-02")},
-			map[string]any{"id": s.ID, "org": r.Org, "imported_at": r.ImportedAt, "kept_until": r.KeptUntil, "verified": res.Verified})
+			map[string]any{"id": s.ID, "org": r.Org, "imported_at": r.ImportedAt, "kept_until": r.KeptUntil, "verified": res.Verified, "card_kept": res.CardKept})
 	})
 }
 

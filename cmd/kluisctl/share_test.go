@@ -83,6 +83,7 @@ type sharedJSON struct {
 	Status    string    `json:"status"`
 	Receipts  int       `json:"receipts"`
 	ShareCode string    `json:"share_code"`
+	Link      string    `json:"link"`
 }
 
 type importJSONOut struct {
@@ -299,5 +300,63 @@ func lenient(t *testing.T, s string, v any) {
 	t.Helper()
 	if err := json.Unmarshal([]byte(s), v); err != nil {
 		t.Fatalf("decode JSON: %v\n%s", err, s)
+	}
+}
+
+// TestShareDryRunAndLink: share create --dry-run shows exactly what the
+// draft would carry (the field left out is not there, the BSN masked) and
+// writes and logs nothing; with --qr the kluis: link is printed, and it is
+// the link in the QR code's bundle.
+func TestShareDryRunAndLink(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.init()
+	e.add("personal", "given_names=Anna", "surname=Berg", "bsn=111222333")
+	e.add("income", "source=Bakkerij De Vries", "amount=1850,00", "iban=NL91ABNA0417164300")
+	logBefore := e.ok("log", "--json")
+	out := e.ok("share", "create", "--share-code", "--scope", "income,personal", "--exclude-field", "income.iban",
+		"--purpose", "Intake", "-o", "x.kluis", "--dry-run")
+	for _, want := range []string{"Dry run", "2 records", "Bakkerij De Vries", "1.850,00", "Anna", "Nothing was made"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry run lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "NL91") || strings.Contains(out, "111222333") {
+		t.Errorf("dry run shows the left-out IBAN or the BSN in full:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "x.kluis")); err == nil {
+		t.Error("a dry run wrote the bundle")
+	}
+	if e.ok("log", "--json") != logBefore || strings.Count(e.ok("share", "list", "--json"), `"id"`) != 0 {
+		t.Error("a dry run was logged or recorded")
+	}
+	var dry struct {
+		DryRun  bool `json:"dry_run"`
+		Records []struct {
+			Category string `json:"category"`
+			Fields   []struct {
+				Field string `json:"field"`
+			} `json:"fields"`
+		} `json:"records"`
+	}
+	lenient(t, e.ok("share", "create", "--share-code", "--scope", "income", "--exclude-field", "income.iban",
+		"--purpose", "Intake", "--dry-run", "--json"), &dry)
+	if !dry.DryRun || len(dry.Records) != 1 {
+		t.Fatalf("dry run JSON %+v", dry)
+	}
+	for _, f := range dry.Records[0].Fields {
+		if f.Field == "iban" {
+			t.Fatal("the dry run lists the left-out IBAN")
+		}
+	}
+
+	out = e.ok("share", "create", "--share-code", "--scope", "income", "--purpose", "Intake", "-o", "qr.kluis", "--qr", "qr.png")
+	if !strings.Contains(out, "kluis:") {
+		t.Fatalf("no kluis: link printed:\n%s", out)
+	}
+	var made sharedJSON
+	e.decode(e.ok("share", "create", "--share-code", "--scope", "income", "--purpose", "Intake", "-o", "qr2.kluis", "--qr", "qr2.png", "--json"), &made)
+	if !strings.HasPrefix(made.Link, "kluis:") {
+		t.Fatalf("no link in JSON: %+v", made)
 	}
 }

@@ -2,7 +2,6 @@ package request
 
 import (
 	"slices"
-	"strings"
 	"time"
 
 	"kluis/sync/bundle"
@@ -52,7 +51,9 @@ func Open(input []byte, known []*bundle.Card) (*Opened, error) {
 	return &Opened{Parsed: p, Trust: TrustOf(p.Card, known)}, nil
 }
 
-// TrustOf compares card with the known cards by fingerprint, name and OIN.
+// TrustOf compares card with the known cards by fingerprint, name and OIN:
+// a name that only looks like a known card's (another script's letters,
+// case, accents, spaces) counts as the same name (bundle.Card.PassesFor).
 func TrustOf(card *bundle.Card, known []*bundle.Card) Trust {
 	fp := card.Fingerprint()
 	t := Unknown
@@ -60,7 +61,7 @@ func TrustOf(card *bundle.Card, known []*bundle.Card) Trust {
 		if k.Fingerprint() == fp {
 			return Known
 		}
-		if strings.EqualFold(strings.TrimSpace(k.Org), strings.TrimSpace(card.Org)) || (k.OIN != "" && k.OIN == card.OIN) {
+		if card.PassesFor(k) {
 			t = Impostor
 		}
 	}
@@ -134,4 +135,30 @@ func (p *Parsed) CanAnswer(now time.Time) error {
 		return refuse(CodeExpired, "the answer-by date %s has passed", p.Request.AnswerBy.Format(time.RFC3339))
 	}
 	return nil
+}
+
+// NotRegistered lists what the request asks that its card does not
+// register for the request's purpose, as whole categories ("income") and
+// single fields ("personal.bsn"): Extra, or everything asked when the
+// purpose is not registered at all. It is empty when the card registers
+// no purposes (Checked is false). Nothing in it is sent unless the
+// citizen names it: the app leaves it unticked, kluisctl leaves it out
+// unless --include-over-asked names it.
+func (p *Parsed) NotRegistered() []string {
+	oa := p.OverAsking()
+	if !oa.Unregistered {
+		return oa.Extra
+	}
+	var out []string
+	for _, it := range p.Request.Scope {
+		if len(it.Fields) == 0 {
+			out = append(out, it.Category)
+			continue
+		}
+		for _, f := range it.Fields {
+			out = append(out, it.Category+"."+f)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -176,6 +176,7 @@ func TestTrust(t *testing.T) {
 	org := newOrg(t, "Gemeente Zwolle")
 	fakeOrg := newOrg(t, "Gemeente Zwolle")
 	other := newOrg(t, "Gemeente Kampen")
+	lookAlike := newOrg(t, "Gemeente Zw\u043elle") // a Cyrillic о
 	file := newRequest(t, org, testFields())
 	for _, c := range []struct {
 		known []*bundle.Card
@@ -185,6 +186,8 @@ func TestTrust(t *testing.T) {
 		{[]*bundle.Card{other.Card()}, Unknown},
 		{[]*bundle.Card{other.Card(), org.Card()}, Known},
 		{[]*bundle.Card{fakeOrg.Card()}, Impostor},
+		// A kept card whose name only looks the same: still an impostor.
+		{[]*bundle.Card{lookAlike.Card()}, Impostor},
 	} {
 		o, err := Open(file, c.known)
 		if err != nil {
