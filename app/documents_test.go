@@ -9,8 +9,11 @@ import (
 	"image/png"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"kluis/internal/atomicfile"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -333,7 +336,7 @@ func TestWriteFileSafely(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Fatalf("a failed save left %v", entries)
 	}
-	stale := filepath.Join(dir, ".export.pdf.123.kluis-tmp")
+	stale := atomicfile.TempName(path, goneProcess(t), 123)
 	os.WriteFile(stale, []byte("plaintext"), 0o600)
 	if err := writeFileSafely(path, func(w io.Writer) error { _, err := w.Write([]byte("%PDF")); return err }); err != nil {
 		t.Fatal(err)
@@ -344,4 +347,15 @@ func TestWriteFileSafely(t *testing.T) {
 	if _, err := os.Lstat(stale); err == nil {
 		t.Error("the interrupted save's temporary file is still there")
 	}
+}
+
+// goneProcess returns the pid of a process of this computer that has
+// ended: what a killed run leaves its temporary files to.
+func goneProcess(t *testing.T) int {
+	t.Helper()
+	c := exec.Command(os.Args[0], "-test.run=^$")
+	if err := c.Run(); err != nil {
+		t.Fatal(err)
+	}
+	return c.Process.Pid
 }

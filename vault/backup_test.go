@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"kluis/internal/atomicfile"
 )
 
 func TestBackupAndRestore(t *testing.T) {
@@ -26,8 +29,9 @@ func TestBackupAndRestore(t *testing.T) {
 	backup := filepath.Join(t.TempDir(), "kluis.backup")
 	// Temporary files that an interrupted backup and restore left behind
 	// are removed by the next backup and restore.
-	staleBackup := filepath.Join(filepath.Dir(backup), ".kluis.backup.111.kluis-tmp")
-	staleRestore := filepath.Join(filepath.Dir(path), ".vault.kluis.222.kluis-tmp")
+	gone := goneProcess(t)
+	staleBackup := atomicfile.TempName(backup, gone, 111)
+	staleRestore := atomicfile.TempName(path, gone, 222)
 	os.WriteFile(staleBackup, []byte("half a backup"), 0o600)
 	os.WriteFile(staleRestore, []byte("half a vault"), 0o600)
 	if err := v.Backup(backup); err != nil {
@@ -270,4 +274,15 @@ func TestVerifyPassphrase(t *testing.T) {
 			t.Fatal("a wrong check counted as a failed unlock")
 		}
 	}
+}
+
+// goneProcess returns the pid of a process of this computer that has
+// ended: what a killed run leaves its temporary files to.
+func goneProcess(t *testing.T) int {
+	t.Helper()
+	c := exec.Command(os.Args[0], "-test.run=^$")
+	if err := c.Run(); err != nil {
+		t.Fatal(err)
+	}
+	return c.Process.Pid
 }

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"kluis/internal/atomicfile"
+
 	"kluis/internal/cmdline"
 	"kluis/internal/i18n"
 	"kluis/vault"
@@ -279,7 +281,7 @@ func TestDocuments(t *testing.T) {
 	}
 	// A temporary file that a killed doc get left (plaintext) is removed by
 	// the next doc get into that folder; other hidden files stay.
-	stale := filepath.Join(filepath.Dir(out), ".copy.pdf.123456.kluis-tmp")
+	stale := atomicfile.TempName(filepath.Join(filepath.Dir(out), "copy.pdf"), goneProcess(t), 123456)
 	mine := filepath.Join(filepath.Dir(out), ".copy.pdf.123456.tmp")
 	os.WriteFile(stale, content[:100], 0o600)
 	os.WriteFile(mine, []byte("mine"), 0o600)
@@ -960,4 +962,15 @@ func TestCompact(t *testing.T) {
 	if !strings.Contains(e.ok("log"), "smaller") {
 		t.Fatal("compacting is not in the activity log")
 	}
+}
+
+// goneProcess returns the pid of a process of this computer that has
+// ended: what a killed run leaves its temporary files to.
+func goneProcess(t *testing.T) int {
+	t.Helper()
+	c := exec.Command(os.Args[0], "-test.run=^$")
+	if err := c.Run(); err != nil {
+		t.Fatal(err)
+	}
+	return c.Process.Pid
 }

@@ -10,10 +10,15 @@
 // cp does: for copies whose original stays safe elsewhere.
 //
 // The temporary file lies next to the target, hidden, under a name
-// recognisable by IsTemp: "." + target name + "." + digits + ".kluis-tmp".
-// A crash can leave one behind; CleanTemp removes them, and each command
-// that writes such files calls it at its start, so a temporary file (which
-// may hold plaintext) never outlives the next run of the same command.
+// recognisable by IsTemp: "." + target name + "." + owner + "-" + digits +
+// ".kluis-tmp", where the owner says which computer (a short hash of its
+// host name) and which process made it. A crash can leave one behind;
+// CleanTemp removes those of this computer whose process is gone, and each
+// command that writes such files calls it at its start, so a temporary
+// file (which may hold plaintext) never outlives the next run of the same
+// command. A temporary file of a process still running, or of another
+// computer (a folder synced between computers holds those), is left alone
+// until it is a day old: it may be being written.
 //
 // This package must never leave a temporary file behind on an error it sees,
 // never write outside the target's folder, never follow its caller into a
@@ -24,13 +29,18 @@ package atomicfile
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
+	"sync"
+	"time"
 	"unicode/utf8"
 )
 
@@ -88,7 +98,7 @@ func Create(path string, opts ...Option) (*File, error) {
 	if dir == "" {
 		dir = "."
 	}
-	f, err := os.CreateTemp(dir, "."+shorten(base)+".*"+tempSuffix)
+	f, err := os.CreateTemp(dir, "."+shorten(base)+"."+owner()+"-*"+tempSuffix)
 	if err != nil {
 		return nil, err
 	}
@@ -200,27 +210,42 @@ func SyncDir(dir string) error {
 // IsTemp reports whether name (a file name without folder) is one of this
 // package's temporary files.
 func IsTemp(name string) bool {
+	_, ok := tempToken(name)
+	return ok
+}
+
+// tempToken returns the part of a temporary file's name between the
+// target's name and the suffix: digits, or host-pid-digits.
+func tempToken(name string) (string, bool) {
 	rest, ok := strings.CutSuffix(name, tempSuffix)
 	if !ok || !strings.HasPrefix(rest, ".") {
-		return false
+		return "", false
 	}
 	i := strings.LastIndexByte(rest, '.')
 	if i < 2 || i == len(rest)-1 { // "." + at least one byte of name + "."
-		return false
+		return "", false
 	}
-	for _, c := range rest[i+1:] {
-		if c < '0' || c > '9' {
-			return false
-		}
+	token := rest[i+1:]
+	parts := strings.Split(token, "-")
+	switch {
+	case len(parts) == 1 && allDigits(parts[0]):
+	case len(parts) == 3 && len(parts[0]) == 8 && isHex(parts[0]) && allDigits(parts[1]) && allDigits(parts[2]):
+	default:
+		return "", false
 	}
-	return true
+	return token, true
 }
 
+// staleAfter is when a temporary file that CleanTemp cannot tell is
+// abandoned (another computer's, or one without an owner) counts as left
+// behind.
+const staleAfter = 24 * time.Hour
+
 // CleanTemp removes the temporary files a crash left in dir: regular files
-// whose name IsTemp. Nothing else is touched, not even a folder or link of
-// such a name. A missing dir is no error. Call it where a command starts,
-// before it writes: a file of another process writing in dir at the same
-// moment would be removed too, and that process's Commit would fail.
+// whose name IsTemp and that were made on this computer by a process that
+// is gone, or that are older than a day. Nothing else is touched, not even
+// a folder or link of such a name. A missing dir is no error. Call it where
+// a command starts, before it writes.
 func CleanTemp(dir string) error {
 	if dir == "" {
 		dir = "."
@@ -233,15 +258,70 @@ func CleanTemp(dir string) error {
 	if err != nil {
 		errs = append(errs, err) // ReadDir returns what it read before the error
 	}
+	now := time.Now()
 	for _, e := range entries {
-		if !IsTemp(e.Name()) || !e.Type().IsRegular() {
+		token, ok := tempToken(e.Name())
+		if !ok || !e.Type().IsRegular() {
 			continue
+		}
+		if !abandoned(token) {
+			info, err := e.Info()
+			if err != nil || now.Sub(info.ModTime()) < staleAfter {
+				continue
+			}
 		}
 		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// abandoned reports whether the temporary file with token was made on this
+// computer by a process that no longer runs.
+func abandoned(token string) bool {
+	host, rest, ok := strings.Cut(token, "-")
+	if !ok || host != hostID() {
+		return false
+	}
+	pidText, _, _ := strings.Cut(rest, "-")
+	pid, err := strconv.Atoi(pidText)
+	if err != nil || pid <= 0 || pid == os.Getpid() {
+		return false
+	}
+	return !processRuns(pid)
+}
+
+// owner is this process's part of a temporary name: host-pid.
+func owner() string { return hostID() + "-" + strconv.Itoa(os.Getpid()) }
+
+// hostID is 8 hex digits of a hash of the host name: enough to tell the
+// computers that share a folder apart, and no name in the file system.
+var hostID = sync.OnceValue(func() string {
+	name, _ := os.Hostname()
+	sum := sha256.Sum256([]byte("kluis-atomicfile\x00" + name))
+	return hex.EncodeToString(sum[:4])
+})
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func isHex(s string) bool {
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // shorten cuts a name to at most maxBaseInTemp bytes on a character
@@ -257,4 +337,12 @@ func shorten(base string) string {
 		return "file"
 	}
 	return base
+}
+
+// TempName is the name of a temporary file that process pid of this
+// computer could have made for path, with seq as its random part: what a
+// crash of that process may leave behind. Tests use it to lay such a file.
+func TempName(path string, pid int, seq uint32) string {
+	dir, base := filepath.Split(path)
+	return filepath.Join(dir, "."+shorten(base)+"."+hostID()+"-"+strconv.Itoa(pid)+"-"+strconv.FormatUint(uint64(seq), 10)+tempSuffix)
 }

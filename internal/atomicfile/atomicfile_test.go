@@ -4,11 +4,14 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // names lists the entries of dir, sorted.
@@ -197,19 +200,23 @@ func TestMode(t *testing.T) {
 func TestIsTemp(t *testing.T) {
 	t.Parallel()
 	for name, want := range map[string]bool{
-		".a.txt.123.kluis-tmp":     true,
-		"..hidden.0.kluis-tmp":     true,
-		".x.9876543210.kluis-tmp":  true,
-		".a.txt.12x.kluis-tmp":     false,
-		".a.txt..kluis-tmp":        false,
-		"a.txt.123.kluis-tmp":      false,
-		"..123.kluis-tmp":          false,
-		".a.txt.123.tmp":           false,
-		".a.txt.123.part":          false,
-		".a.txt.123.kluis-tmp.bak": false,
-		"kluis-tmp":                false,
-		".kluis-tmp":               false,
-		"":                         false,
+		".a.txt.123.kluis-tmp":          true,
+		"..hidden.0.kluis-tmp":          true,
+		".x.9876543210.kluis-tmp":       true,
+		".x.0a1b2c3d-4242-77.kluis-tmp": true,
+		".x.0a1b2c3d-42.kluis-tmp":      false,
+		".x.0A1B2C3D-4242-77.kluis-tmp": false,
+		".x.0a1b2c3-4242-77.kluis-tmp":  false,
+		".a.txt.12x.kluis-tmp":          false,
+		".a.txt..kluis-tmp":             false,
+		"a.txt.123.kluis-tmp":           false,
+		"..123.kluis-tmp":               false,
+		".a.txt.123.tmp":                false,
+		".a.txt.123.part":               false,
+		".a.txt.123.kluis-tmp.bak":      false,
+		"kluis-tmp":                     false,
+		".kluis-tmp":                    false,
+		"":                              false,
 	} {
 		if got := IsTemp(name); got != want {
 			t.Errorf("IsTemp(%q) = %v, want %v", name, got, want)
@@ -231,16 +238,39 @@ func TestCleanTempRemovesOnlyItsOwn(t *testing.T) {
 		t.Fatal(err)
 	}
 	keep = append(keep, ".d.1.kluis-tmp")
-	// Temporary files a crash left: one made by hand, one by Create.
-	if err := os.WriteFile(filepath.Join(dir, ".b.pdf.42.kluis-tmp"), []byte("plaintext"), 0o600); err != nil {
+	write := func(name string, age time.Duration) {
+		t.Helper()
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte("plaintext"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		at := time.Now().Add(-age)
+		if err := os.Chtimes(path, at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A process that ran here and is gone: a child that has exited.
+	gone := exec.Command(os.Args[0], "-test.run=^$")
+	if err := gone.Run(); err != nil {
 		t.Fatal(err)
 	}
+	dead := gone.Process.Pid
+	write(".b.pdf."+hostID()+"-"+strconv.Itoa(dead)+"-1.kluis-tmp", 0) // removed: its process is gone
+	write(".e.pdf.42.kluis-tmp", 2*staleAfter)                         // removed: a day old
+	write(".f.pdf.0a1b2c3d-1-5.kluis-tmp", 2*staleAfter)               // removed: another computer's, a day old
+	fresh := ".g.pdf.0a1b2c3d-1-5.kluis-tmp"                           // kept: another computer's, being written
+	write(fresh, time.Minute)
+	legacy := ".h.pdf.42.kluis-tmp" // kept: no owner, fresh
+	write(legacy, time.Minute)
+	keep = append(keep, fresh, legacy)
+	// This process's own file, still open for writing, is kept.
 	f, err := Create(filepath.Join(dir, "c.pdf"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer f.Abort()
 	f.WriteString("plaintext")
-	f.Close()
+	keep = append(keep, filepath.Base(f.Name()))
 	if err := CleanTemp(dir); err != nil {
 		t.Fatal(err)
 	}
@@ -251,6 +281,20 @@ func TestCleanTempRemovesOnlyItsOwn(t *testing.T) {
 	}
 	if err := CleanTemp(filepath.Join(dir, "missing")); err != nil {
 		t.Errorf("CleanTemp of a missing folder: %v", err)
+	}
+}
+
+func TestProcessRuns(t *testing.T) {
+	t.Parallel()
+	if !processRuns(os.Getpid()) {
+		t.Error("this process does not run")
+	}
+	gone := exec.Command(os.Args[0], "-test.run=^$")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if processRuns(gone.Process.Pid) {
+		t.Skip("the pid of an exited child was taken again at once")
 	}
 }
 
