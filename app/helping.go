@@ -2,13 +2,11 @@ package app
 
 import (
 	"context"
-	"errors"
 
 	"kluis/citizen/delegation"
 
 	"fyne.io/fyne/v2/lang"
 
-	"kluis/sync/delegate"
 	"kluis/vault"
 )
 
@@ -34,7 +32,7 @@ func (u *UI) openManaged(m *delegation.Managed) {
 			rv.Close()
 			return err
 		}
-		rv.SetEditGuard(u.sayRefusedEdit(m, guard))
+		rv.SetEditGuard(guard) // its refusals say themselves what the owner allows
 		return nil
 	}, func(err error) {
 		if err != nil {
@@ -93,25 +91,4 @@ func (u *UI) mayChange() bool {
 		return false
 	}
 	return true
-}
-
-// sayRefusedEdit wraps a replica's guard so that a change the owner's
-// grants do not allow is refused in the person's language.
-func (u *UI) sayRefusedEdit(m *delegation.Managed, guard vault.EditGuard) vault.EditGuard {
-	return func(category string) error {
-		err := guard(category)
-		var re *delegation.EditRefusedError
-		if !errors.As(err, &re) {
-			return err
-		}
-		data := map[string]any{"Name": m.Owner.Name, "Category": u.cat.Category(category)}
-		key := "cli.managed.error.out_of_scope"
-		switch {
-		case category == "":
-			key = "cli.managed.error.unlinked"
-		case re.Code == delegate.CodeViewOnly:
-			key = "cli.managed.error.view_only"
-		}
-		return errors.New(t("cli.managed.error.not_allowed", map[string]any{"Reason": t(key, data)}))
-	}
 }

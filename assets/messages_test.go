@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 
+	"kluis/citizen/delegation"
+
 	"kluis/citizen/share"
 
 	"kluis/citizen/youth"
@@ -87,13 +89,16 @@ var sentinels = map[string]map[string]error{
 // otherSentinels have a code in packages where not every sentinel has one
 // (the others are said by the app and the CLIs in their own words).
 var otherSentinels = map[string]error{
-	"bundle.ErrWrongPassphrase": bundle.ErrWrongPassphrase,
-	"bundle.ErrKDFParameters":   bundle.ErrKDFParameters,
-	"bundle.ErrNotIdentity":     bundle.ErrNotIdentity,
-	"delegate.ErrBadContact":    delegate.ErrBadContact,
-	"share.ErrDocumentChanged":  share.ErrDocumentChanged,
-	"share.ErrSigned":           share.ErrSigned,
-	"share.ErrOutsideDraft":     share.ErrOutsideDraft,
+	"bundle.ErrWrongPassphrase":                  bundle.ErrWrongPassphrase,
+	"bundle.ErrKDFParameters":                    bundle.ErrKDFParameters,
+	"bundle.ErrNotIdentity":                      bundle.ErrNotIdentity,
+	"delegate.ErrBadContact":                     delegate.ErrBadContact,
+	"share.ErrDocumentChanged":                   share.ErrDocumentChanged,
+	"share.ErrSigned":                            share.ErrSigned,
+	"share.ErrOutsideDraft":                      share.ErrOutsideDraft,
+	"delegation.EditRefusedError (view only)":    &delegation.EditRefusedError{Owner: "Fatima", Category: "debts", Code: delegate.CodeViewOnly},
+	"delegation.EditRefusedError (out of scope)": &delegation.EditRefusedError{Owner: "Fatima", Category: "debts", Code: delegate.CodeOutOfScope},
+	"delegation.EditRefusedError (unlinked)":     &delegation.EditRefusedError{Owner: "Fatima", Code: delegate.CodeOutOfScope},
 }
 
 // exportedErrVars parses the package in dir for exported variables named

@@ -82,6 +82,28 @@ type EditRefusedError struct {
 	Code     delegate.Code
 }
 
+// ErrorCode gives the refusal its sentence (package errcode): the
+// message "error.delegation.<why>", the same in the app and kluisctl.
+func (e *EditRefusedError) ErrorCode() string {
+	switch {
+	case e.Category == "":
+		return "delegation.unlinked"
+	case e.Code == delegate.CodeViewOnly:
+		return "delegation.view_only"
+	}
+	return "delegation.out_of_scope"
+}
+
+// ErrorArgs names the owner and the category (by its label).
+func (e *EditRefusedError) ErrorArgs() map[string]any {
+	return map[string]any{"Name": e.Owner, "Category": categoryLabel(e.Category)}
+}
+
+// categoryLabel is a category shown by its label (errcode.Label).
+type categoryLabel string
+
+func (c categoryLabel) LabelKey() (key, id string) { return "category." + string(c), string(c) }
+
 func (e *EditRefusedError) Error() string {
 	if e.Category == "" {
 		return fmt.Sprintf("%s's grants do not allow changing documents linked to no record (%s)", e.Owner, e.Code)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -294,29 +293,17 @@ func (c *cli) openManaged(own *vault.Vault) (*vault.Vault, error) {
 	return rv, nil
 }
 
-// guardReplica has the replica refuse, in the person's language, a change
-// the owner's open grants do not allow.
+// guardReplica has the replica refuse a change the owner's open grants do
+// not allow; the refusal is said in the person's language like every
+// coded error.
 func (c *cli) guardReplica(own, rv *vault.Vault, m *delegation.Managed) error {
 	guard, err := delegation.EditGuard(own, m, c.now())
 	if err != nil {
 		return c.aboutVault(err)
 	}
-	rv.SetEditGuard(func(category string) error {
-		err := guard(category)
-		var re *delegation.EditRefusedError
-		if !errors.As(err, &re) {
-			return err
-		}
-		data := map[string]any{"Name": m.Owner.Name, "Category": c.cat.Category(category)}
-		key := "cli.managed.error.out_of_scope"
-		switch {
-		case category == "":
-			key = "cli.managed.error.unlinked"
-		case re.Code == delegate.CodeViewOnly:
-			key = "cli.managed.error.view_only"
-		}
-		return c.problem("cli.managed.error.not_allowed", map[string]any{"Reason": c.cat.T(key, data)})
-	})
+	// A refusal is an *delegation.EditRefusedError, which says itself
+	// what the owner allows (error.delegation.*).
+	rv.SetEditGuard(guard)
 	return nil
 }
 
