@@ -178,7 +178,7 @@ func createVault(t *testing.T, u *UI, w fyne.Window, pass string) string {
 func TestCreateVaultShowsRecoveryKeyAndMain(t *testing.T) {
 	u, w := newTestUI(t)
 	mustSee(t, w, "Welkom bij Kluis")
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	if u.shell == nil {
 		t.Fatal("main window not shown after the recovery key step")
 	}
@@ -194,7 +194,7 @@ func TestCreateRefusesShortOrDifferentPassphrases(t *testing.T) {
 	test.Type(e[1], "kort")
 	tap(t, w, "Kluis maken")
 	mustSee(t, w, "te kort")
-	e[0].SetText("fiets regen koffie zomer")
+	e[0].SetText("molen sneeuw thee herfst")
 	e[1].SetText("fiets regen koffie winter")
 	tap(t, w, "Kluis maken")
 	mustSee(t, w, "niet hetzelfde")
@@ -206,12 +206,47 @@ func TestCreateRefusesShortOrDifferentPassphrases(t *testing.T) {
 	}
 }
 
+// TestCreateRefusesExamplePassphrase types the example the create screen
+// shows as its placeholder: anyone can read it, so it is refused with a
+// clear message and never rated strong.
+func TestCreateRefusesExamplePassphrase(t *testing.T) {
+	u, w := newTestUI(t)
+	tap(t, w, "Nieuwe kluis maken")
+	e := entries(w)
+	hint := e[0].PlaceHolder
+	example := strings.TrimSpace(hint[strings.Index(hint, ":")+1:])
+	if example == "" {
+		t.Fatalf("no example in placeholder %q", hint)
+	}
+	for _, typed := range []string{example, strings.ToUpper(example), "  " + strings.ReplaceAll(example, " ", ", ") + "!"} {
+		e[0].SetText(typed)
+		e[1].SetText(typed)
+		if screenHas(w, "Sterk") {
+			t.Errorf("%q rated strong", typed)
+		}
+		mustSee(t, w, "Voorbeeld: kies eigen woorden")
+		tap(t, w, "Kluis maken")
+		mustSee(t, w, "Dit is het voorbeeld van het scherm")
+	}
+	if u.session != nil {
+		t.Fatal("a vault was made with the example passphrase")
+	}
+	for _, other := range examplePassphrases {
+		if strength(other) != 0 {
+			t.Errorf("example %q not refused", other)
+		}
+	}
+	if strength("fiets regen koffie zomerfeest") == 0 {
+		t.Error("a passphrase that only starts like the example is refused")
+	}
+}
+
 func TestRecoveryKeyConfirmStep(t *testing.T) {
 	u, w := newTestUI(t)
 	tap(t, w, "Nieuwe kluis maken")
 	e := entries(w)
-	test.Type(e[0], "fiets regen koffie zomer")
-	test.Type(e[1], "fiets regen koffie zomer")
+	test.Type(e[0], "molen sneeuw thee herfst")
+	test.Type(e[1], "molen sneeuw thee herfst")
 	tap(t, w, "Kluis maken")
 	test.Type(entries(w)[0], "XXXXXX")
 	tap(t, w, "Ik heb de sleutel bewaard")
@@ -223,7 +258,7 @@ func TestRecoveryKeyConfirmStep(t *testing.T) {
 
 func TestLockAndUnlock(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	tap(t, w, "Vergrendelen")
 	if !u.session.v.Locked() {
 		t.Fatal("not locked")
@@ -235,7 +270,7 @@ func TestLockAndUnlock(t *testing.T) {
 	if !u.session.v.Locked() {
 		t.Fatal("a wrong passphrase unlocked the vault")
 	}
-	test.Type(entries(w)[0], "fiets regen koffie zomer")
+	test.Type(entries(w)[0], "molen sneeuw thee herfst")
 	tap(t, w, "Openen")
 	if u.vault() == nil || u.shell == nil {
 		t.Fatal("the right passphrase did not open the vault")
@@ -244,7 +279,7 @@ func TestLockAndUnlock(t *testing.T) {
 
 func TestSecondInstanceGetsClearMessage(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	// A second window on the same file, as a second app instance would be.
 	_, w2 := newTestUIAt(t, u.deps.VaultPath)
 	mustSee(t, w2, "Kluis is al open")
@@ -253,7 +288,7 @@ func TestSecondInstanceGetsClearMessage(t *testing.T) {
 
 func TestForgottenPassphraseWithRecoveryKey(t *testing.T) {
 	u, w := newTestUI(t)
-	key := createVault(t, u, w, "fiets regen koffie zomer")
+	key := createVault(t, u, w, "molen sneeuw thee herfst")
 	tap(t, w, "Vergrendelen")
 	tap(t, w, "Wachtwoord vergeten?")
 	e := entries(w)
@@ -274,7 +309,7 @@ func TestForgottenPassphraseWithRecoveryKey(t *testing.T) {
 
 func TestAutoLockAfterInactivity(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	now := u.session.now()
 	u.session.now = func() time.Time { return now }
 	u.checkAutoLock()

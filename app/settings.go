@@ -154,15 +154,15 @@ func (p *settingsPage) onChangePassphrase() {
 	pass.OnChanged = func(s string) {
 		score := strength(s)
 		meter.SetValue(float64(score))
-		meterText.SetText(lang.L(strengthKeys[score]))
+		meterText.SetText(strengthText(s))
 		setProblem("")
 	}
 	again.OnChanged = func(string) { setProblem("") }
 	var d dialog.Dialog
 	change := func() {
 		switch {
-		case strength(pass.Text) == 0:
-			setProblem(lang.L("app.create.too_short"))
+		case passphraseProblem(pass.Text) != "":
+			setProblem(passphraseProblem(pass.Text))
 			return
 		case pass.Text != again.Text:
 			setProblem(lang.L("app.create.mismatch"))

@@ -137,7 +137,7 @@ var strengthKeys = []string{"app.strength.0", "app.strength.1", "app.strength.2"
 func (s *createScreen) onChanged(string) {
 	score := strength(s.pass.Text)
 	s.meter.SetValue(float64(score))
-	s.meterText.SetText(lang.L(strengthKeys[score]))
+	s.meterText.SetText(strengthText(s.pass.Text))
 	s.problem.Text = ""
 	s.problem.Refresh()
 }
@@ -149,8 +149,8 @@ func (s *createScreen) setProblem(text string) {
 
 func (s *createScreen) onCreate() {
 	switch {
-	case strength(s.pass.Text) == 0:
-		s.setProblem(lang.L("app.create.too_short"))
+	case passphraseProblem(s.pass.Text) != "":
+		s.setProblem(passphraseProblem(s.pass.Text))
 		return
 	case s.pass.Text != s.again.Text:
 		s.setProblem(lang.L("app.create.mismatch"))
@@ -354,8 +354,8 @@ func (u *UI) showRecover() {
 func (s *recoverScreen) onRecover() {
 	u := s.u
 	switch {
-	case strength(s.pass.Text) == 0:
-		s.problem.Text = lang.L("app.create.too_short")
+	case passphraseProblem(s.pass.Text) != "":
+		s.problem.Text = passphraseProblem(s.pass.Text)
 	case s.pass.Text != s.again.Text:
 		s.problem.Text = lang.L("app.create.mismatch")
 	}
@@ -483,8 +483,8 @@ func (u *UI) showNewPassphraseAfterRecovery() {
 	problem := errorLine()
 	ok := &widget.Button{Text: lang.L("app.recover.button"), Importance: widget.HighImportance, OnTapped: func() {
 		switch {
-		case strength(pass.Text) == 0:
-			problem.Text = lang.L("app.create.too_short")
+		case passphraseProblem(pass.Text) != "":
+			problem.Text = passphraseProblem(pass.Text)
 		case pass.Text != again.Text:
 			problem.Text = lang.L("app.create.mismatch")
 		default:

@@ -74,11 +74,11 @@ if [[ ${1:-} == --inside-xvfb ]]; then
 	timeout 5 xdotool windowfocus --sync "$wid" 2>/dev/null || xdotool windowfocus "$wid"
 	xdotool key --delay 200 Tab space
 	sleep 1
-	xdotool type --delay 40 "fiets regen koffie zomer"
+	xdotool type --delay 40 "molen sneeuw thee herfst"
 	sleep 0.5
 	xdotool key Tab
 	sleep 0.5
-	xdotool type --delay 40 "fiets regen koffie zomer"
+	xdotool type --delay 40 "molen sneeuw thee herfst"
 	sleep 0.5
 	xdotool key Return
 	vault=$home/.local/share/kluis/vault.kluis
