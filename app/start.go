@@ -97,9 +97,11 @@ func (s *welcomeScreen) onCreate()  { s.u.showCreate() }
 func (s *welcomeScreen) onRestore() { s.u.showRestore(s.u.showWelcome) }
 func (s *welcomeScreen) onDemo()    { s.u.openDemo() }
 
-// createScreen asks a new passphrase twice, with strength feedback.
+// createScreen asks the person's name and a new passphrase twice, with
+// strength feedback.
 type createScreen struct {
 	u              *UI
+	name           *widget.Entry
 	pass, again    *widget.Entry
 	meter          *widget.ProgressBar
 	meterText      *widget.Label
@@ -109,6 +111,8 @@ type createScreen struct {
 
 func (u *UI) showCreate() {
 	s := &createScreen{u: u}
+	s.name = widget.NewEntry()
+	s.name.OnChanged = s.onChanged
 	s.pass = widget.NewPasswordEntry()
 	s.pass.SetPlaceHolder(lang.L("app.create.passphrase_hint"))
 	s.pass.OnChanged = s.onChanged
@@ -124,12 +128,14 @@ func (u *UI) showCreate() {
 	s.onChanged("")
 	u.screen(lang.L("app.create.title"),
 		paragraph(lang.L("app.create.intro")),
+		widget.NewLabelWithStyle(lang.L("app.create.name"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		s.name,
 		widget.NewLabelWithStyle(lang.L("app.create.passphrase"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		s.pass, s.meter, s.meterText,
 		widget.NewLabelWithStyle(lang.L("app.create.again"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		s.again, s.problem,
 		container.NewGridWithColumns(2, s.cancel, s.create))
-	u.focus(s.pass)
+	u.focus(s.name)
 }
 
 var strengthKeys = []string{"app.strength.0", "app.strength.1", "app.strength.2", "app.strength.3", "app.strength.4"}
@@ -148,7 +154,11 @@ func (s *createScreen) setProblem(text string) {
 }
 
 func (s *createScreen) onCreate() {
+	name := strings.TrimSpace(s.name.Text)
 	switch {
+	case vault.CheckName(name) != nil:
+		s.setProblem(nameProblem(name))
+		return
 	case passphraseProblem(s.pass.Text) != "":
 		s.setProblem(passphraseProblem(s.pass.Text))
 		return
@@ -162,7 +172,7 @@ func (s *createScreen) onCreate() {
 	var v *vault.Vault
 	u.run(lang.L("app.create.busy"), false, func(ctx context.Context, _ Progress) error {
 		var err error
-		v, recoveryKey, err = vault.Create(u.deps.VaultPath, pass, "", nil)
+		v, recoveryKey, err = vault.Create(u.deps.VaultPath, pass, name, nil)
 		return err
 	}, func(err error) {
 		clear(pass)
