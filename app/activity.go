@@ -144,7 +144,7 @@ func (p *activityPage) describe(e vault.Event) string {
 		what += " (" + about + ")"
 	}
 	if e.Person != "" && e.Person != "-" {
-		what = t("app.activity.by", map[string]any{"What": what, "Person": e.Person})
+		what = t("app.activity.by", map[string]any{"What": what, "Person": personLabel(e.Person)})
 	}
 	return what
 }

@@ -24,7 +24,7 @@ func openActivity(t *testing.T, u *UI) *activityPage {
 
 func TestActivityShowsEntriesAndStatus(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	v := u.vault()
 	r, err := v.Add("income", map[string]string{"source": "Bakkerij Jansen", "amount": "1200"})
 	if err != nil {
@@ -52,7 +52,7 @@ func TestActivityShowsEntriesAndStatus(t *testing.T) {
 
 func TestActivityStatusWhenBroken(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	p := openActivity(t, u)
 	ok, text := p.logStatus(0, &vault.LogError{Seq: 7, Reason: "entry was altered"})
 	if ok || !strings.Contains(text, "vanaf regel 7") {
@@ -66,7 +66,7 @@ func TestActivityStatusWhenBroken(t *testing.T) {
 
 func TestActivityDescribe(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	p := openActivity(t, u)
 	for _, c := range []struct {
 		e    vault.Event
@@ -89,7 +89,7 @@ func TestActivityDescribe(t *testing.T) {
 
 func TestActivityExportJSON(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	u.vault().Add("goals", map[string]string{"title": "Meer uren werken"})
 	p := openActivity(t, u)
 	path := filepath.Join(t.TempDir(), "logboek.json")

@@ -11,6 +11,8 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"kluis/vault"
 )
 
 // TestMain pins the locale to Dutch, the language Kluis's users see by
@@ -151,11 +153,12 @@ func createVault(t *testing.T, u *UI, w fyne.Window, pass string) string {
 	t.Helper()
 	tap(t, w, "Nieuwe kluis maken")
 	e := entries(w)
-	if len(e) != 2 {
-		t.Fatalf("create screen has %d entries, want 2", len(e))
+	if len(e) != 3 {
+		t.Fatalf("create screen has %d entries, want 3", len(e))
 	}
-	test.Type(e[0], pass)
+	test.Type(e[0], testName)
 	test.Type(e[1], pass)
+	test.Type(e[2], pass)
 	tap(t, w, "Kluis maken")
 	mustSee(t, w, "Uw herstelsleutel")
 	if u.session == nil || u.session.v.Locked() {
@@ -178,7 +181,7 @@ func createVault(t *testing.T, u *UI, w fyne.Window, pass string) string {
 func TestCreateVaultShowsRecoveryKeyAndMain(t *testing.T) {
 	u, w := newTestUI(t)
 	mustSee(t, w, "Welkom bij Kluis")
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	if u.shell == nil {
 		t.Fatal("main window not shown after the recovery key step")
 	}
@@ -189,12 +192,13 @@ func TestCreateVaultShowsRecoveryKeyAndMain(t *testing.T) {
 func TestCreateRefusesShortOrDifferentPassphrases(t *testing.T) {
 	u, w := newTestUI(t)
 	tap(t, w, "Nieuwe kluis maken")
-	e := entries(w)
+	e := entries(w)[1:]
+	test.Type(entries(w)[0], testName)
 	test.Type(e[0], "kort")
 	test.Type(e[1], "kort")
 	tap(t, w, "Kluis maken")
 	mustSee(t, w, "te kort")
-	e[0].SetText("fiets regen koffie zomer")
+	e[0].SetText("molen sneeuw thee herfst")
 	e[1].SetText("fiets regen koffie winter")
 	tap(t, w, "Kluis maken")
 	mustSee(t, w, "niet hetzelfde")
@@ -206,12 +210,143 @@ func TestCreateRefusesShortOrDifferentPassphrases(t *testing.T) {
 	}
 }
 
+// TestCreateRefusesExamplePassphrase types the example the create screen
+// shows as its placeholder: anyone can read it, so it is refused with a
+// clear message and never rated strong.
+func TestCreateRefusesExamplePassphrase(t *testing.T) {
+	u, w := newTestUI(t)
+	tap(t, w, "Nieuwe kluis maken")
+	test.Type(entries(w)[0], testName)
+	e := entries(w)[1:]
+	hint := e[0].PlaceHolder
+	example := strings.TrimSpace(hint[strings.Index(hint, ":")+1:])
+	if example == "" {
+		t.Fatalf("no example in placeholder %q", hint)
+	}
+	for _, typed := range []string{example, strings.ToUpper(example), "  " + strings.ReplaceAll(example, " ", ", ") + "!"} {
+		e[0].SetText(typed)
+		e[1].SetText(typed)
+		if screenHas(w, "Sterk") {
+			t.Errorf("%q rated strong", typed)
+		}
+		mustSee(t, w, "Voorbeeld: kies eigen woorden")
+		tap(t, w, "Kluis maken")
+		mustSee(t, w, "Dit is het voorbeeld van het scherm")
+	}
+	if u.session != nil {
+		t.Fatal("a vault was made with the example passphrase")
+	}
+	for _, other := range examplePassphrases {
+		if strength(other) != 0 {
+			t.Errorf("example %q not refused", other)
+		}
+	}
+	if strength("fiets regen koffie zomerfeest") == 0 {
+		t.Error("a passphrase that only starts like the example is refused")
+	}
+}
+
+// testName is the name createVault types on the create screen.
+const testName = "Fatima Yilmaz"
+
+// TestCreateAsksName: the create screen asks the name (required, one line
+// of visible characters), the activity log says who did what by that name,
+// and settings change it; "owner" is never shown.
+func TestCreateAsksName(t *testing.T) {
+	u, w := newTestUI(t)
+	tap(t, w, "Nieuwe kluis maken")
+	e := entries(w)
+	test.Type(e[1], testPass)
+	test.Type(e[2], testPass)
+	tap(t, w, "Kluis maken")
+	mustSee(t, w, "Vul uw naam in.")
+	e[0].SetText("Fa\u202etima")
+	tap(t, w, "Kluis maken")
+	mustSee(t, w, "zonder onzichtbare tekens")
+	if u.session != nil {
+		t.Fatal("a vault was made without a proper name")
+	}
+	u.showWelcome()
+	createVault(t, u, w, testPass)
+	if got := u.session.v.Author().Person; got != testName {
+		t.Fatalf("owner's name = %q, want %q", got, testName)
+	}
+	u.shell.select_("activity")
+	mustSee(t, w, "door "+testName)
+	mustNotSee(t, w, "owner")
+
+	u.shell.select_("settings")
+	mustSee(t, w, "Uw naam: "+testName)
+	tap(t, w, "Naam wijzigen")
+	var nameEntry *widget.Entry
+	for _, en := range entries(w) {
+		if en.Text == testName {
+			nameEntry = en
+		}
+	}
+	if nameEntry == nil {
+		t.Fatal("no name entry in the dialog")
+	}
+	nameEntry.SetText("Fatima\nYilmaz")
+	tap(t, w, "Naam opslaan")
+	mustSee(t, w, "op één regel")
+	nameEntry.SetText("  Fatima Yilmaz-Bakker ")
+	tap(t, w, "Naam opslaan")
+	mustSee(t, w, "Uw naam: Fatima Yilmaz-Bakker")
+	if got := u.session.v.Author().Person; got != "Fatima Yilmaz-Bakker" {
+		t.Fatalf("name after change = %q", got)
+	}
+}
+
+// TestUnnamedVaultNeverShowsOwner opens a vault made without a name (as
+// kluisctl init without --name and older versions made them): the app
+// shows a neutral word, and asks the name before a share or the contact
+// code would carry it.
+func TestUnnamedVaultNeverShowsOwner(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "vault.kluis")
+	v, _, err := vault.Create(path, []byte(testPass), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	u, w := newTestUIAt(t, path)
+	test.Type(entries(w)[0], testPass)
+	tap(t, w, "Openen")
+	if u.vault() == nil || u.shell == nil {
+		t.Fatal("vault not opened")
+	}
+	u.shell.select_("activity")
+	mustSee(t, w, "door u")
+	mustNotSee(t, w, "owner")
+	u.shell.select_("settings")
+	mustSee(t, w, "U hebt nog geen naam ingevuld.")
+	u.shell.select_("shares")
+	tap(t, w, "Nieuwe deling")
+	mustSee(t, w, "Wat is uw naam?")
+	if _, ok := u.shell.current.(*shareWizard); ok {
+		t.Fatal("the share wizard opened without a name")
+	}
+	var nameEntry *widget.Entry
+	for _, en := range entries(w) {
+		if en.Text == "" {
+			nameEntry = en
+		}
+	}
+	nameEntry.SetText(testName)
+	tap(t, w, "Naam opslaan")
+	currentWizard(t, u)
+	if !u.session.v.Named() || u.session.v.Author().Person != testName {
+		t.Fatalf("name not stored: %q", u.session.v.Author().Person)
+	}
+}
+
 func TestRecoveryKeyConfirmStep(t *testing.T) {
 	u, w := newTestUI(t)
 	tap(t, w, "Nieuwe kluis maken")
 	e := entries(w)
-	test.Type(e[0], "fiets regen koffie zomer")
-	test.Type(e[1], "fiets regen koffie zomer")
+	test.Type(e[0], testName)
+	test.Type(e[1], "molen sneeuw thee herfst")
+	test.Type(e[2], "molen sneeuw thee herfst")
 	tap(t, w, "Kluis maken")
 	test.Type(entries(w)[0], "XXXXXX")
 	tap(t, w, "Ik heb de sleutel bewaard")
@@ -223,7 +358,7 @@ func TestRecoveryKeyConfirmStep(t *testing.T) {
 
 func TestLockAndUnlock(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	tap(t, w, "Vergrendelen")
 	if !u.session.v.Locked() {
 		t.Fatal("not locked")
@@ -235,7 +370,7 @@ func TestLockAndUnlock(t *testing.T) {
 	if !u.session.v.Locked() {
 		t.Fatal("a wrong passphrase unlocked the vault")
 	}
-	test.Type(entries(w)[0], "fiets regen koffie zomer")
+	test.Type(entries(w)[0], "molen sneeuw thee herfst")
 	tap(t, w, "Openen")
 	if u.vault() == nil || u.shell == nil {
 		t.Fatal("the right passphrase did not open the vault")
@@ -244,7 +379,7 @@ func TestLockAndUnlock(t *testing.T) {
 
 func TestSecondInstanceGetsClearMessage(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	// A second window on the same file, as a second app instance would be.
 	_, w2 := newTestUIAt(t, u.deps.VaultPath)
 	mustSee(t, w2, "Kluis is al open")
@@ -253,7 +388,7 @@ func TestSecondInstanceGetsClearMessage(t *testing.T) {
 
 func TestForgottenPassphraseWithRecoveryKey(t *testing.T) {
 	u, w := newTestUI(t)
-	key := createVault(t, u, w, "fiets regen koffie zomer")
+	key := createVault(t, u, w, "molen sneeuw thee herfst")
 	tap(t, w, "Vergrendelen")
 	tap(t, w, "Wachtwoord vergeten?")
 	e := entries(w)
@@ -274,7 +409,7 @@ func TestForgottenPassphraseWithRecoveryKey(t *testing.T) {
 
 func TestAutoLockAfterInactivity(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	now := u.session.now()
 	u.session.now = func() time.Time { return now }
 	u.checkAutoLock()

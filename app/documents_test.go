@@ -68,7 +68,7 @@ func visibleSelect(t *testing.T, w fyne.Window) *widget.Select {
 
 func TestDocumentAddLinkAndSaveCopy(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	if _, err := u.vault().Add("income", map[string]string{"source": "Bakkerij Jansen", "amount": "1200,00"}); err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestDocumentAddLinkAndSaveCopy(t *testing.T) {
 
 func TestSaveCopyFailureLeavesNothing(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	p := openDocuments(t, u)
 	u.addDocuments([]string{writeTestFile(t, "a.txt", []byte("hallo"))}, "", nil)
 	p.reload()
@@ -144,7 +144,7 @@ func TestSaveCopyFailureLeavesNothing(t *testing.T) {
 
 func TestCancelBigAddLeavesNoDocument(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	v := u.vault()
 	big := writeTestFile(t, "groot.bin", randomBytes(t, 40*vault.ChunkSize))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -171,7 +171,7 @@ func TestCancelBigAddLeavesNoDocument(t *testing.T) {
 
 func TestAddProgressCountsAllFiles(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	a := writeTestFile(t, "a.bin", randomBytes(t, 20*vault.ChunkSize))
 	b := writeTestFile(t, "b.bin", randomBytes(t, 20*vault.ChunkSize))
 	var reports []float64
@@ -191,7 +191,7 @@ func TestAddProgressCountsAllFiles(t *testing.T) {
 
 func TestAddFolderIsRefused(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	openDocuments(t, u)
 	u.addDocuments([]string{t.TempDir()}, "", nil)
 	mustSee(t, w, "Een map kan niet worden toegevoegd")
@@ -199,7 +199,7 @@ func TestAddFolderIsRefused(t *testing.T) {
 
 func TestImagePreviewShowsImage(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	img := image.NewRGBA(image.Rect(0, 0, 40, 30))
 	for x := 0; x < 40; x++ {
 		img.Set(x, 10, color.RGBA{200, 0, 0, 255})
@@ -230,7 +230,7 @@ func TestImagePreviewShowsImage(t *testing.T) {
 
 func TestPreviewOfUnreadablePicture(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	p := openDocuments(t, u)
 	u.addDocuments([]string{writeTestFile(t, "kapot.png", []byte("geen plaatje"))}, "", nil)
 	p.reload()
@@ -241,7 +241,7 @@ func TestPreviewOfUnreadablePicture(t *testing.T) {
 
 func TestDeleteDocumentGoesToBin(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	p := openDocuments(t, u)
 	u.addDocuments([]string{writeTestFile(t, "oud.txt", []byte("oude brief"))}, "", nil)
 	p.reload()
@@ -262,7 +262,7 @@ func TestDropAddsDocuments(t *testing.T) {
 	u, w := newTestUI(t)
 	// Before the vault is open a drop does nothing.
 	u.onDropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(writeTestFile(t, "x.txt", []byte("x")))})
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	a := writeTestFile(t, "een.txt", []byte("een"))
 	b := writeTestFile(t, "twee.txt", []byte("twee"))
 	u.onDropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(a), storage.NewFileURI(b)})

@@ -43,7 +43,7 @@ func makeIndex(t *testing.T) (*bundle.OrgIdentity, []byte) {
 
 func TestDonateScreen(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	v := u.vault()
 	v.Add("personal", map[string]string{"surname": "Jansen", "birth_date": "1990-04-01"})
 	v.Add("housing", map[string]string{"postcode": "8012 CD"})
@@ -86,7 +86,7 @@ func TestDonateScreen(t *testing.T) {
 
 func TestDonateScreenYouthRule(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	u.vault().Add("personal", map[string]string{"surname": "de Boer", "birth_date": time.Now().AddDate(-13, 0, 0).Format("2006-01-02")})
 	_, file := makeIndex(t)
 	u.shell.select_("requests")
@@ -112,14 +112,14 @@ func TestStartedWithAnInvitation(t *testing.T) {
 		u.closeSession()
 		w.Close()
 	})
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	if _, ok := u.shell.current.(*donateScreen); !ok {
 		t.Fatalf("the invitation was not opened after the vault was made (%T)", u.shell.current)
 	}
 	mustSee(t, w, "Jongerenindex Zwolle")
 	// Only once: locking and unlocking shows the normal main window.
 	tap(t, w, "Vergrendelen")
-	test.Type(entries(w)[0], "fiets regen koffie zomer")
+	test.Type(entries(w)[0], "molen sneeuw thee herfst")
 	tap(t, w, "Openen")
 	if _, ok := u.shell.current.(*donateScreen); ok {
 		t.Fatal("the invitation was opened a second time")

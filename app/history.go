@@ -119,7 +119,7 @@ func (p *historyPage) versionRow(r, prev *vault.Record, current bool, me vault.A
 	case r.Author.Device == me.Device:
 		who = lang.L("app.history.by_me")
 	case r.Author.Person != "":
-		who = t("app.history.by_person", map[string]any{"Person": r.Author.Person})
+		who = t("app.history.by_person", map[string]any{"Person": personLabel(r.Author.Person)})
 	default:
 		who = lang.L("app.history.by_other")
 	}

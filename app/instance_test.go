@@ -175,8 +175,9 @@ func TestHandedOverDuringRecoveryKey(t *testing.T) {
 
 	tap(t, w, "Nieuwe kluis maken")
 	e := entries(w)
-	test.Type(e[0], testPass)
+	test.Type(e[0], testName)
 	test.Type(e[1], testPass)
+	test.Type(e[2], testPass)
 	tap(t, w, "Kluis maken")
 	mustSee(t, w, "Uw herstelsleutel")
 	u.Receive(path)

@@ -151,6 +151,12 @@ func (p *peoplePage) loadCode() {
 		code, digits string
 		png          []byte
 	}
+	if !v.Named() {
+		// The contact code carries the owner's name: ask it first.
+		p.codeText.SetText(lang.L("app.name.needed"))
+		u.askName(lang.L("app.name.needed"), p.loadCode)
+		return
+	}
 	runQuiet(u, func() (made, error) {
 		code, c, err := ownContact(v, u.deps.Now())
 		if err != nil {
@@ -455,8 +461,8 @@ func syncSummary(res *delegation.Result) string {
 		line := t(key, map[string]any{"From": r.From, "Added": len(r.Added), "Updated": len(r.Updated), "Documents": len(r.Documents)})
 		var by []string
 		for _, a := range r.Authors {
-			if !slices.Contains(by, a.Person) {
-				by = append(by, a.Person)
+			if !slices.Contains(by, personLabel(a.Person)) {
+				by = append(by, personLabel(a.Person))
 			}
 		}
 		if len(by) > 0 {

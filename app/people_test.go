@@ -24,7 +24,7 @@ type helperVault struct {
 
 func newHelperVault(t *testing.T) *helperVault {
 	t.Helper()
-	v, _, err := vault.Create(filepath.Join(t.TempDir(), "son.kluis"), []byte("fiets regen koffie zomer"), "Youssef", nil)
+	v, _, err := vault.Create(filepath.Join(t.TempDir(), "son.kluis"), []byte("molen sneeuw thee herfst"), "Youssef", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func openPeople(t *testing.T, u *UI) *peoplePage {
 // folder they share, sees what he added (marked as his) and revokes him.
 func TestPeoplePageGrantSyncRevoke(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	mother := u.vault()
 	if _, err := mother.Add("debts", map[string]string{"creditor": "CJIB", "amount": "90"}); err != nil {
 		t.Fatal(err)
@@ -178,12 +178,12 @@ func TestPeoplePageGrantSyncRevoke(t *testing.T) {
 // her vault among the vaults he helps with, with its counts.
 func TestPeoplePageHelperSide(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	folder := t.TempDir()
 	u.app.Preferences().SetString(prefSyncFolder, folder)
 
 	// The mother, driven through the delegate package.
-	mv, _, err := vault.Create(filepath.Join(t.TempDir(), "mother.kluis"), []byte("fiets regen koffie zomer"), "Fatima", nil)
+	mv, _, err := vault.Create(filepath.Join(t.TempDir(), "mother.kluis"), []byte("molen sneeuw thee herfst"), "Fatima", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,10 +255,10 @@ func TestPeoplePageHelperSide(t *testing.T) {
 // each with its own role and parts.
 func TestPeoplePageHelperWithTwoGrants(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	folder := t.TempDir()
 	u.app.Preferences().SetString(prefSyncFolder, folder)
-	mv, _, err := vault.Create(filepath.Join(t.TempDir(), "mother.kluis"), []byte("fiets regen koffie zomer"), "Fatima", nil)
+	mv, _, err := vault.Create(filepath.Join(t.TempDir(), "mother.kluis"), []byte("molen sneeuw thee herfst"), "Fatima", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

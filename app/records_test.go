@@ -14,7 +14,7 @@ import (
 	"kluis/vault"
 )
 
-const testPass = "fiets regen koffie zomer"
+const testPass = "molen sneeuw thee herfst"
 
 // openCategory shows the list of category id, as a click in the
 // navigation does.
@@ -529,7 +529,7 @@ func TestFormKeyboard(t *testing.T) {
 
 func TestAutoLockKeepsValidUnsavedEdits(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	openCategory(t, u, "goals")
 	tap(t, w, "Toevoegen")
 	typeInto(t, currentForm(t, u), "title", "Een baan vinden")
@@ -539,7 +539,7 @@ func TestAutoLockKeepsValidUnsavedEdits(t *testing.T) {
 	if !u.session.v.Locked() {
 		t.Fatal("not locked after an idle hour")
 	}
-	test.Type(entries(w)[0], "fiets regen koffie zomer")
+	test.Type(entries(w)[0], "molen sneeuw thee herfst")
 	tap(t, w, "Openen")
 	recs, err := u.vault().List("goals")
 	if err != nil || len(recs) != 1 || recs[0].Fields["title"] != "Een baan vinden" {

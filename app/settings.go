@@ -30,6 +30,7 @@ type settingsPage struct {
 	autoLock                   *widget.Select
 	autoLockLabels             []string
 	lockNow, passphrase        *widget.Button
+	name                       *widget.Button
 	backup, restore, exportAll *widget.Button
 	compact                    *widget.Button
 }
@@ -66,6 +67,12 @@ func (p *settingsPage) content() fyne.CanvasObject {
 	p.exportAll = &widget.Button{Text: lang.L("app.settings.export.button"), Icon: theme.UploadIcon(), OnTapped: p.onExport}
 	p.compact = &widget.Button{Text: lang.L("app.settings.compact.button"), Icon: theme.ViewRestoreIcon(), OnTapped: p.onCompact}
 
+	p.name = &widget.Button{Text: lang.L("app.settings.name.button"), OnTapped: p.onChangeName}
+	nameText := lang.L("app.settings.name.none")
+	if v := u.vault(); v != nil && v.Named() {
+		nameText = t("app.settings.name.text", map[string]any{"Name": v.Author().Person})
+	}
+
 	passText := lang.L("app.settings.passphrase.text")
 	if u.session != nil && u.session.demo {
 		p.passphrase.Disable()
@@ -76,6 +83,7 @@ func (p *settingsPage) content() fyne.CanvasObject {
 		settingsSection(lang.L("app.settings.language.title"), "", p.language),
 		settingsSection(lang.L("app.settings.autolock.title"), lang.L("app.settings.autolock.text"),
 			container.NewHBox(container.NewGridWrap(fyne.NewSize(260, p.autoLock.MinSize().Height), p.autoLock), p.lockNow)),
+		settingsSection(lang.L("app.settings.name.title"), nameText, container.NewHBox(p.name)),
 		settingsSection(lang.L("app.settings.passphrase.title"), passText, container.NewHBox(p.passphrase)),
 		settingsSection(lang.L("app.settings.backup.title"), lang.L("app.settings.backup.text"),
 			container.NewHBox(p.backup, p.restore)),
@@ -137,6 +145,13 @@ func (p *settingsPage) onAutoLock(label string) {
 
 func (p *settingsPage) onLockNow() { p.u.lockNow() }
 
+// onChangeName asks the new name and shows it once stored.
+func (p *settingsPage) onChangeName() {
+	u := p.u
+	u.touch()
+	u.askName(lang.L("app.settings.name.intro"), func() { u.shell.open(newSettingsPage(u)) })
+}
+
 // onChangePassphrase asks a new passphrase twice, with the same strength
 // feedback as when the vault was made, and sets it.
 func (p *settingsPage) onChangePassphrase() {
@@ -154,15 +169,15 @@ func (p *settingsPage) onChangePassphrase() {
 	pass.OnChanged = func(s string) {
 		score := strength(s)
 		meter.SetValue(float64(score))
-		meterText.SetText(lang.L(strengthKeys[score]))
+		meterText.SetText(strengthText(s))
 		setProblem("")
 	}
 	again.OnChanged = func(string) { setProblem("") }
 	var d dialog.Dialog
 	change := func() {
 		switch {
-		case strength(pass.Text) == 0:
-			setProblem(lang.L("app.create.too_short"))
+		case passphraseProblem(pass.Text) != "":
+			setProblem(passphraseProblem(pass.Text))
 			return
 		case pass.Text != again.Text:
 			setProblem(lang.L("app.create.mismatch"))

@@ -25,7 +25,7 @@ func openSettings(t *testing.T, u *UI) *settingsPage {
 
 func TestSettingsPageMarkup(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	p := openSettings(t, u)
 	c := test.NewTempWindow(t, p.content())
 	c.Resize(fyne.NewSize(760, 900))
@@ -34,7 +34,7 @@ func TestSettingsPageMarkup(t *testing.T) {
 
 func TestLanguageSwitchChangesTexts(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	t.Cleanup(func() { u.setLanguage("nl") })
 	p := openSettings(t, u)
 	mustSee(t, w, "Instellingen")
@@ -70,7 +70,7 @@ func TestLanguageSwitchChangesTexts(t *testing.T) {
 
 func TestAutoLockMinutesPersisted(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	p := openSettings(t, u)
 	if p.autoLock.Selected != "Na 5 minuten" {
 		t.Errorf("default auto-lock %q, want Na 5 minuten", p.autoLock.Selected)
@@ -105,7 +105,7 @@ func TestAutoLockMinutesPersisted(t *testing.T) {
 
 func TestLockNow(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	openSettings(t, u)
 	tap(t, w, "Nu vergrendelen")
 	if !u.session.v.Locked() {
@@ -116,7 +116,7 @@ func TestLockNow(t *testing.T) {
 
 func TestBackupFromSettingsRestores(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	if _, err := u.vault().Add("debts", map[string]string{"creditor": "CJIB", "amount": "389"}); err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestBackupFromSettingsRestores(t *testing.T) {
 	mustSee(t, w, "Back-up gemaakt")
 	mustSee(t, w, path)
 
-	restored, moved, err := vault.RestoreBackup(path, filepath.Join(dir, "terug.kluis"), []byte("fiets regen koffie zomer"), "", nil)
+	restored, moved, err := vault.RestoreBackup(path, filepath.Join(dir, "terug.kluis"), []byte("molen sneeuw thee herfst"), "", nil)
 	if err != nil {
 		t.Fatalf("the backup does not restore: %v", err)
 	}
@@ -144,7 +144,7 @@ func TestBackupFromSettingsRestores(t *testing.T) {
 
 func TestBackupFailureSaysSo(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	p := openSettings(t, u)
 	p.backupTo(filepath.Join(t.TempDir(), "bestaat-niet", "x.kluisbackup"))
 	mustSee(t, w, "Dat lukte niet")
@@ -152,7 +152,7 @@ func TestBackupFailureSaysSo(t *testing.T) {
 
 func TestChangePassphraseFromSettings(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	openSettings(t, u)
 	tap(t, w, "Wachtwoord veranderen")
 	all := entries(w)
@@ -165,7 +165,7 @@ func TestChangePassphraseFromSettings(t *testing.T) {
 	test.Type(e[1], "appel peer banaan kiwi")
 	tap(t, w, "Veranderen")
 	mustSee(t, w, "wachtwoord klopt niet")
-	current.SetText("fiets regen koffie zomer")
+	current.SetText("molen sneeuw thee herfst")
 	e[0].SetText("")
 	e[1].SetText("")
 	test.Type(e[0], "kort")
@@ -182,7 +182,7 @@ func TestChangePassphraseFromSettings(t *testing.T) {
 	mustSee(t, w, "Uw wachtwoord is veranderd")
 
 	tap(t, w, "Vergrendelen")
-	test.Type(entries(w)[0], "fiets regen koffie zomer")
+	test.Type(entries(w)[0], "molen sneeuw thee herfst")
 	tap(t, w, "Openen")
 	if u.vault() != nil {
 		t.Fatal("the old passphrase still opens the vault")
@@ -196,7 +196,7 @@ func TestChangePassphraseFromSettings(t *testing.T) {
 
 func TestExportEverythingWarnsFirst(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	p := openSettings(t, u)
 	tap(t, w, "Alles exporteren")
 	mustSee(t, w, "NIET versleuteld")
@@ -215,7 +215,7 @@ func TestExportEverythingWarnsFirst(t *testing.T) {
 
 func TestRestoreFromSettingsAndBack(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	openSettings(t, u)
 	tap(t, w, "Back-up terugzetten")
 	mustSee(t, w, "Kluis gooit niets weg")
@@ -239,7 +239,7 @@ func TestDemoVaultKeepsItsPassphrase(t *testing.T) {
 
 func TestCompactFromSettings(t *testing.T) {
 	u, w := newTestUI(t)
-	createVault(t, u, w, "fiets regen koffie zomer")
+	createVault(t, u, w, "molen sneeuw thee herfst")
 	openSettings(t, u)
 	tap(t, w, "Kluis kleiner maken")
 	mustSee(t, w, "Het kluisbestand is van")

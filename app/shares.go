@@ -194,7 +194,8 @@ func countWord(n int, one, many string) string {
 
 func (p *sharesPage) onNew() {
 	p.u.touch()
-	p.u.shell.open(newShareWizard(p.u))
+	// A share names its sender: ask the owner's name first if it is not known.
+	p.u.withName(func() { p.u.shell.open(newShareWizard(p.u)) })
 }
 
 // onRevoke asks, then has the signed notice saved.

@@ -131,7 +131,6 @@ func TestShareWizardToIntake(t *testing.T) {
 	tap(t, w, "Nieuwe deling")
 	wiz := currentWizard(t, u)
 	mustSee(t, w, "Stap 1 van 5: Met wie deelt u?")
-	mustSee(t, w, "Gemeente Voorbeeld (demo)")
 	wiz.to.loadCardFile(f.card)
 	mustSee(t, w, "Naam: Gemeente Teststad")
 	mustSee(t, w, bundle.ShortFingerprint(f.org.Card().Fingerprint()))
@@ -426,6 +425,48 @@ func TestShareWizardSignsWhatItShowed(t *testing.T) {
 	if strings.Contains(string(r.RecordsBytes()), "9999") {
 		t.Error("an edit made after the preview was signed")
 	}
+}
+
+// TestShareWizardOffersDemoCardOnlyInDemo: a real vault's wizard neither
+// offers nor preselects the demo municipality, not even when its card was
+// remembered before, and refuses its card file; the demo vault offers it.
+func TestShareWizardOffersDemoCardOnlyInDemo(t *testing.T) {
+	f := newShareFixture(t)
+	u, w := f.u, f.w
+	if _, err := share.RememberCard(u.session.v, assets.DemoCard); err != nil {
+		t.Fatal(err)
+	}
+	u.shell.select_("shares")
+	tap(t, w, "Nieuwe deling")
+	wiz := currentWizard(t, u)
+	mustSee(t, w, "Stap 1 van 5: Met wie deelt u?")
+	mustNotSee(t, w, "Gemeente Voorbeeld")
+	if wiz.card != nil {
+		t.Fatalf("card %q preselected", wiz.card.Org)
+	}
+	demoFile := filepath.Join(f.dir, "demo.card")
+	if err := os.WriteFile(demoFile, assets.DemoCard, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wiz.to.loadCardFile(demoFile)
+	mustSee(t, w, "Die kunt u alleen in de demo gebruiken")
+	if wiz.card != nil {
+		t.Fatalf("demo card chosen in a real vault: %q", wiz.card.Org)
+	}
+	for _, c := range wiz.cards {
+		if isDemoCard(c) {
+			t.Fatal("demo card offered in a real vault")
+		}
+	}
+
+	d, dw := newTestUI(t)
+	tap(t, dw, "Probeer het met voorbeeldgegevens")
+	if d.vault() == nil || !d.session.demo {
+		t.Fatal("the example vault is not open")
+	}
+	d.shell.select_("shares")
+	tap(t, dw, "Nieuwe deling")
+	mustSee(t, dw, "Gemeente Voorbeeld (demo)")
 }
 
 // TestDemoCardParses checks the demo card shipped in assets is a valid card.

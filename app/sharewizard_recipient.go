@@ -73,24 +73,32 @@ func (s *recipientStep) onChosen(o string) {
 	s.showCardInfo()
 }
 
-// loadCards offers the remembered cards and the demo card.
+// loadCards offers the remembered cards; the demo vault also offers the
+// demo municipality's card. A real vault never offers the demo card, even
+// if it was remembered once: a share to it reaches no one.
 func (s *recipientStep) loadCards() {
 	w, u := s.w, s.w.u
 	v := u.vault()
 	if v == nil {
 		return
 	}
+	demoSession := u.session != nil && u.session.demo
 	runQuiet(u, func() ([]share.KnownCard, error) { return share.Cards(v) }, func(known []share.KnownCard, err error) {
 		if err != nil {
 			u.showError(err)
 		}
 		w.cards = w.cards[:0]
 		for _, k := range known {
-			w.cards = append(w.cards, k.Card)
+			if demoSession || !isDemoCard(k.Card) {
+				w.cards = append(w.cards, k.Card)
+			}
 		}
-		if demo, err := bundle.ParseCard(assets.DemoCard); err == nil &&
-			!slices.ContainsFunc(w.cards, func(c *bundle.Card) bool { return c.Fingerprint() == demo.Fingerprint() }) {
+		if demo, err := bundle.ParseCard(assets.DemoCard); demoSession && err == nil &&
+			!slices.ContainsFunc(w.cards, isDemoCard) {
 			w.cards = append(w.cards, demo)
+		}
+		if w.card != nil && !demoSession && isDemoCard(w.card) {
+			w.card = nil
 		}
 		if w.card == nil && !w.useCode && len(w.cards) > 0 {
 			w.card = w.cards[0]
@@ -99,6 +107,15 @@ func (s *recipientStep) loadCards() {
 			w.show()
 		}
 	})
+}
+
+// errDemoCard refuses the demo municipality's card in a real vault.
+var errDemoCard = errors.New("the demo card is only for the demo vault")
+
+// isDemoCard reports whether c is the demo municipality's card.
+func isDemoCard(c *bundle.Card) bool {
+	demo, err := bundle.ParseCard(assets.DemoCard)
+	return err == nil && c != nil && c.Fingerprint() == demo.Fingerprint()
 }
 
 // cardLabel is the radio option of a card: its name, with the short
@@ -156,15 +173,22 @@ func (s *recipientStep) loadCardFile(path string) {
 	if v == nil {
 		return
 	}
+	demoSession := u.session != nil && u.session.demo
 	runQuiet(u, func() (*bundle.Card, error) {
 		b, err := readSmallFile(path)
 		if err != nil {
 			return nil, err
 		}
+		if c, err := bundle.ParseCard(b); err == nil && !demoSession && isDemoCard(c) {
+			return nil, errDemoCard
+		}
 		return share.RememberCard(v, b)
 	}, func(c *bundle.Card, err error) {
 		var be *bundle.Error
 		switch {
+		case errors.Is(err, errDemoCard):
+			u.showMessage(lang.L("app.error.title"), lang.L("app.wizard.card_demo"))
+			return
 		case errors.As(err, &be), errors.Is(err, errFileTooLarge):
 			u.showMessage(lang.L("app.error.title"), lang.L("app.wizard.card_bad"))
 			return

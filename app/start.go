@@ -97,9 +97,11 @@ func (s *welcomeScreen) onCreate()  { s.u.showCreate() }
 func (s *welcomeScreen) onRestore() { s.u.showRestore(s.u.showWelcome) }
 func (s *welcomeScreen) onDemo()    { s.u.openDemo() }
 
-// createScreen asks a new passphrase twice, with strength feedback.
+// createScreen asks the person's name and a new passphrase twice, with
+// strength feedback.
 type createScreen struct {
 	u              *UI
+	name           *widget.Entry
 	pass, again    *widget.Entry
 	meter          *widget.ProgressBar
 	meterText      *widget.Label
@@ -109,6 +111,8 @@ type createScreen struct {
 
 func (u *UI) showCreate() {
 	s := &createScreen{u: u}
+	s.name = widget.NewEntry()
+	s.name.OnChanged = s.onChanged
 	s.pass = widget.NewPasswordEntry()
 	s.pass.SetPlaceHolder(lang.L("app.create.passphrase_hint"))
 	s.pass.OnChanged = s.onChanged
@@ -124,12 +128,14 @@ func (u *UI) showCreate() {
 	s.onChanged("")
 	u.screen(lang.L("app.create.title"),
 		paragraph(lang.L("app.create.intro")),
+		widget.NewLabelWithStyle(lang.L("app.create.name"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		s.name,
 		widget.NewLabelWithStyle(lang.L("app.create.passphrase"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		s.pass, s.meter, s.meterText,
 		widget.NewLabelWithStyle(lang.L("app.create.again"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		s.again, s.problem,
 		container.NewGridWithColumns(2, s.cancel, s.create))
-	u.focus(s.pass)
+	u.focus(s.name)
 }
 
 var strengthKeys = []string{"app.strength.0", "app.strength.1", "app.strength.2", "app.strength.3", "app.strength.4"}
@@ -137,7 +143,7 @@ var strengthKeys = []string{"app.strength.0", "app.strength.1", "app.strength.2"
 func (s *createScreen) onChanged(string) {
 	score := strength(s.pass.Text)
 	s.meter.SetValue(float64(score))
-	s.meterText.SetText(lang.L(strengthKeys[score]))
+	s.meterText.SetText(strengthText(s.pass.Text))
 	s.problem.Text = ""
 	s.problem.Refresh()
 }
@@ -148,9 +154,13 @@ func (s *createScreen) setProblem(text string) {
 }
 
 func (s *createScreen) onCreate() {
+	name := strings.TrimSpace(s.name.Text)
 	switch {
-	case strength(s.pass.Text) == 0:
-		s.setProblem(lang.L("app.create.too_short"))
+	case vault.CheckName(name) != nil:
+		s.setProblem(nameProblem(name))
+		return
+	case passphraseProblem(s.pass.Text) != "":
+		s.setProblem(passphraseProblem(s.pass.Text))
 		return
 	case s.pass.Text != s.again.Text:
 		s.setProblem(lang.L("app.create.mismatch"))
@@ -162,7 +172,7 @@ func (s *createScreen) onCreate() {
 	var v *vault.Vault
 	u.run(lang.L("app.create.busy"), false, func(ctx context.Context, _ Progress) error {
 		var err error
-		v, recoveryKey, err = vault.Create(u.deps.VaultPath, pass, "", nil)
+		v, recoveryKey, err = vault.Create(u.deps.VaultPath, pass, name, nil)
 		return err
 	}, func(err error) {
 		clear(pass)
@@ -354,8 +364,8 @@ func (u *UI) showRecover() {
 func (s *recoverScreen) onRecover() {
 	u := s.u
 	switch {
-	case strength(s.pass.Text) == 0:
-		s.problem.Text = lang.L("app.create.too_short")
+	case passphraseProblem(s.pass.Text) != "":
+		s.problem.Text = passphraseProblem(s.pass.Text)
 	case s.pass.Text != s.again.Text:
 		s.problem.Text = lang.L("app.create.mismatch")
 	}
@@ -483,8 +493,8 @@ func (u *UI) showNewPassphraseAfterRecovery() {
 	problem := errorLine()
 	ok := &widget.Button{Text: lang.L("app.recover.button"), Importance: widget.HighImportance, OnTapped: func() {
 		switch {
-		case strength(pass.Text) == 0:
-			problem.Text = lang.L("app.create.too_short")
+		case passphraseProblem(pass.Text) != "":
+			problem.Text = passphraseProblem(pass.Text)
 		case pass.Text != again.Text:
 			problem.Text = lang.L("app.create.mismatch")
 		default:

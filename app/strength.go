@@ -5,6 +5,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"fyne.io/fyne/v2/lang"
+
 	"kluis/vault"
 )
 
@@ -13,7 +15,7 @@ import (
 // a short jumble — and punishes repetition and the most common choices.
 func strength(p string) int {
 	n := utf8.RuneCountInString(strings.TrimSpace(p))
-	if n < vault.MinPassphraseLen {
+	if n < vault.MinPassphraseLen || isExamplePassphrase(p) {
 		return 0
 	}
 	lower := strings.ToLower(p)
@@ -63,4 +65,40 @@ func strength(p string) int {
 
 var commonPassphrases = []string{
 	"wachtwoord", "password", "welkom", "welcome", "12345678", "qwerty", "azerty", "geheim", "kluis",
+}
+
+// examplePassphrases are the examples shown on the create screen (in every
+// language): anyone can read them, so they protect nothing.
+var examplePassphrases = []string{"fiets regen koffie zomer", "bicycle rain coffee summer"}
+
+// isExamplePassphrase reports whether p is a shown example, ignoring case,
+// extra spaces and punctuation between the words.
+func isExamplePassphrase(p string) bool {
+	words := strings.FieldsFunc(strings.ToLower(p), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	got := strings.Join(words, " ")
+	for _, e := range examplePassphrases {
+		if got == e {
+			return true
+		}
+	}
+	return false
+}
+
+// passphraseProblem is the text that refuses a new passphrase, or "".
+func passphraseProblem(p string) string {
+	switch {
+	case isExamplePassphrase(p):
+		return lang.L("app.create.example")
+	case strength(p) == 0:
+		return lang.L("app.create.too_short")
+	}
+	return ""
+}
+
+// strengthText rates p for the meter's label; the example is named as such.
+func strengthText(p string) string {
+	if isExamplePassphrase(p) {
+		return lang.L("app.strength.example")
+	}
+	return lang.L(strengthKeys[strength(p)])
 }

@@ -16,10 +16,15 @@ func newTheme() fyne.Theme { return kluisTheme{theme.DefaultTheme()} }
 
 var (
 	colourPrimary = color.NRGBA{R: 0x1f, G: 0x4e, B: 0x8c, A: 0xff} // deep blue, 8:1 on white
-	colourFocus   = color.NRGBA{R: 0xf2, G: 0xa9, B: 0x00, A: 0xff} // amber focus ring, visible on light and dark
-	colourError   = color.NRGBA{R: 0xb3, G: 0x1b, B: 0x1b, A: 0xff}
-	colourSuccess = color.NRGBA{R: 0x1e, G: 0x6b, B: 0x32, A: 0xff}
-	colourBorder  = color.NRGBA{R: 0x6b, G: 0x6b, B: 0x6b, A: 0xff}
+	// Fyne draws the focus colour over a focused button's or select's own
+	// background, under its text: an opaque amber left white text on a
+	// focused primary button at 2:1. A translucent amber tints instead, and
+	// keeps every text on it at 4.5:1 or more (TestThemeTextContrast).
+	colourFocus       = color.NRGBA{R: 0xf2, G: 0xa9, B: 0x00, A: 0x4c}
+	colourPlaceHolder = color.NRGBA{R: 0x5e, G: 0x5e, B: 0x5e, A: 0xff} // Fyne's #888 is 3.2:1 on an entry
+	colourError       = color.NRGBA{R: 0xb3, G: 0x1b, B: 0x1b, A: 0xff}
+	colourSuccess     = color.NRGBA{R: 0x1e, G: 0x6b, B: 0x32, A: 0xff}
+	colourBorder      = color.NRGBA{R: 0x6b, G: 0x6b, B: 0x6b, A: 0xff}
 )
 
 // Color always uses the light variant: dark text on a light background is
@@ -31,6 +36,8 @@ func (t kluisTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Colo
 		return colourPrimary
 	case theme.ColorNameFocus:
 		return colourFocus
+	case theme.ColorNamePlaceHolder:
+		return colourPlaceHolder
 	case theme.ColorNameError:
 		return colourError
 	case theme.ColorNameSuccess:

@@ -57,6 +57,7 @@ var sentinels = map[string]map[string]error{
 		"ErrNotBackup":        vault.ErrNotBackup,
 		"ErrBadObjectKey":     vault.ErrBadObjectKey,
 		"ErrBadDocumentName":  vault.ErrBadDocumentName,
+		"ErrBadName":          vault.ErrBadName,
 		"ErrBadRecord":        vault.ErrBadRecord,
 		"ErrDocumentConflict": vault.ErrDocumentConflict,
 		"ErrTooLarge":         vault.ErrTooLarge,

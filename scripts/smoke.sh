@@ -74,11 +74,15 @@ if [[ ${1:-} == --inside-xvfb ]]; then
 	timeout 5 xdotool windowfocus --sync "$wid" 2>/dev/null || xdotool windowfocus "$wid"
 	xdotool key --delay 200 Tab space
 	sleep 1
-	xdotool type --delay 40 "fiets regen koffie zomer"
+	xdotool type --delay 40 "Fatima Yilmaz"
 	sleep 0.5
 	xdotool key Tab
 	sleep 0.5
-	xdotool type --delay 40 "fiets regen koffie zomer"
+	xdotool type --delay 40 "molen sneeuw thee herfst"
+	sleep 0.5
+	xdotool key Tab
+	sleep 0.5
+	xdotool type --delay 40 "molen sneeuw thee herfst"
 	sleep 0.5
 	xdotool key Return
 	vault=$home/.local/share/kluis/vault.kluis
@@ -86,7 +90,7 @@ if [[ ${1:-} == --inside-xvfb ]]; then
 		[[ -s $vault ]] && break
 		sleep 0.1
 	done
-	[[ -s $vault ]] || { show_log; import -window root "$shot"; fail "no vault file at $vault after typing a passphrase twice; see $shot"; }
+	[[ -s $vault ]] || { show_log; import -window root "$shot"; fail "no vault file at $vault after typing a name and a passphrase twice; see $shot"; }
 	sleep 1
 	import -window root "$shot"
 	echo "smoke: vault made with the keyboard; screenshot of the recovery-key screen in ${shot#"$repo"/}"

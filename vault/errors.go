@@ -52,6 +52,10 @@ var (
 	// ErrBadDocumentName means a document's file name is empty, not valid
 	// UTF-8 or holds control characters.
 	ErrBadDocumentName = errcode.New("vault.bad_document_name", "a document needs a plain file name")
+	// ErrBadName means a person's name is empty, longer than MaxNameLen,
+	// more than one line, holds hidden characters (package safetext) or is
+	// the placeholder DefaultPerson.
+	ErrBadName = errcode.New("vault.bad_name", "a name must be one line of visible characters")
 	// ErrNotBackup means a file given as a backup is not a Kluis backup.
 	ErrNotBackup = errcode.New("vault.not_backup", "not a Kluis backup")
 	// ErrTooLarge means a single value (a record, an object) is over the

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"kluis/sync/replica"
 
@@ -18,6 +20,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"kluis/internal/atomicfile"
+	"kluis/internal/safetext"
 	"kluis/sync/hlc"
 )
 
@@ -85,7 +88,9 @@ func Create(path string, passphrase []byte, person string, opts *Options) (*Vaul
 		return nil, "", diskError(err)
 	}
 	if person == "" {
-		person = "owner"
+		person = DefaultPerson
+	} else if err := CheckName(person); err != nil {
+		return nil, "", err
 	}
 	id, err := newIdentity()
 	if err != nil {
@@ -416,6 +421,60 @@ func (v *Vault) ChangePassphrase(newPassphrase []byte) error {
 		}
 		return t.log(Event{Action: ActionPassphraseChanged})
 	})
+}
+
+// DefaultPerson is what Create records as the owner's name when none is
+// given. It is a placeholder, not a name: apps never show it, they ask the
+// name (see Named and SetPerson).
+const DefaultPerson = "owner"
+
+// MaxNameLen is the longest name, in characters, CheckName accepts.
+const MaxNameLen = 100
+
+// CheckName checks a person's name as typed: one line of visible
+// characters (package safetext), without leading or trailing spaces, at
+// most MaxNameLen characters, and not the placeholder DefaultPerson.
+func CheckName(name string) error {
+	n := utf8.RuneCountInString(name)
+	if n == 0 || n > MaxNameLen || strings.TrimSpace(name) != name || name == DefaultPerson {
+		return ErrBadName
+	}
+	if _, _, hidden := safetext.Find(name); hidden {
+		return ErrBadName
+	}
+	return nil
+}
+
+// Named reports whether the owner's name was given (at Create or with
+// SetPerson) rather than left as DefaultPerson.
+func (v *Vault) Named() bool { return v.Author().Person != DefaultPerson }
+
+// SetPerson changes the owner's name this vault writes changes as, from now
+// on; earlier entries of the activity log keep the name they were made with.
+func (v *Vault) SetPerson(name string) error {
+	if err := CheckName(name); err != nil {
+		return err
+	}
+	err := v.update(func(t *txn) error {
+		raw, err := t.getSealed(bucketMeta, keyDevice)
+		if err != nil {
+			return err
+		}
+		var d deviceFile
+		if err := json.Unmarshal(raw, &d); err != nil {
+			return damaged("the device record", err)
+		}
+		d.Person = name
+		dev, _ := json.Marshal(d)
+		return t.putSealed(bucketMeta, keyDevice, dev)
+	})
+	if err != nil {
+		return err
+	}
+	v.mu.Lock() // update holds the read lock while it runs
+	v.author.Person = name
+	v.mu.Unlock()
+	return nil
 }
 
 // Author is the person and device this vault writes changes as.

@@ -606,6 +606,13 @@ func TestInit(t *testing.T) {
 	if _, err := os.Stat(e.vault); err == nil {
 		t.Errorf("a refused init made a vault")
 	}
+	// --name follows the app's rule for a name: one line, nothing hidden.
+	for _, bad := range []string{"Fa\u202etima", "Fatima\nEvil", " Fatima", "owner"} {
+		e.fails(1, []string{"without hidden characters"}, "init", "--name", bad)
+		if _, err := os.Stat(e.vault); err == nil {
+			t.Fatalf("init --name %q made a vault", bad)
+		}
+	}
 	e.init()
 	e.fails(1, []string{e.vault, "already"}, "init")
 	e.fails(1, []string{"There is no vault at", "kluisctl init"}, "list", "--vault", filepath.Join(e.dir, "elsewhere.kluis"))
