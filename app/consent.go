@@ -1,9 +1,9 @@
 package app
 
 import (
-	"bufio"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"slices"
 	"strings"
@@ -449,43 +449,17 @@ func (s *consentScreen) create(d *share.Draft, message string) {
 	if v == nil {
 		return
 	}
-	var res share.Result
-	var path string
-	var data []byte
+	var made signedFile
 	u.run(lang.L("app.consent.creating"), true, func(ctx context.Context, progress Progress) error {
-		f, err := os.CreateTemp("", "kluis-antwoord-*.kluis")
-		if err != nil {
-			return err
-		}
-		path = f.Name()
-		bw := bufio.NewWriterSize(f, 256<<10)
-		a := cases.Answer{Draft: d, Message: message, Now: u.deps.Now(), Compress: true,
-			Flush: func() error {
-				if err := bw.Flush(); err != nil {
-					return err
-				}
-				return f.Sync()
-			}}
-		res, err = cases.Respond(ctx, v, s.o, a, bw, func(done, total int64) {
-			if total > 0 {
-				progress(float64(done) / float64(total))
-			}
+		var err error
+		made, err = signToTempFile("kluis-antwoord-*.kluis", progress, func(w io.Writer, flush func() error, p share.Progress) (share.Result, error) {
+			a := cases.Answer{Draft: d, Message: message, Now: u.deps.Now(), Compress: true, Flush: flush}
+			return cases.Respond(ctx, v, s.o, a, w, p)
 		})
-		if err == nil || res.Manifest != nil {
-			if b, rerr := readIfSmall(f); rerr == nil {
-				data = b
-			}
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if res.Manifest == nil {
-			os.Remove(path)
-		}
 		return err
 	}, func(err error) {
 		switch {
-		case res.Manifest != nil:
+		case made.res.Manifest != nil:
 			// Made and recorded; a failure after that (the thread entry)
 			// loses nothing: the thread finds the answer among the shares.
 		case isCanceled(err) || errors.Is(err, context.Canceled):
@@ -495,7 +469,7 @@ func (s *consentScreen) create(d *share.Draft, message string) {
 			s.say(u.requestErrorText(err))
 			return
 		}
-		s.result, s.tempPath, s.data = &res, path, data
+		s.result, s.tempPath, s.data = &made.res, made.path, made.data
 		s.rebuild()
 	})
 }

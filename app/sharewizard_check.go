@@ -1,10 +1,9 @@
 package app
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"os"
+	"io"
 	"strings"
 	"time"
 
@@ -81,40 +80,17 @@ func (s *checkStep) create() {
 	if w.useCode || w.card == nil {
 		d.To, d.Code = nil, bundle.NewShareCode()
 	}
-	var res share.Result
-	var path string
-	var data []byte
+	var made signedFile
 	u.run(lang.L("app.wizard.creating"), true, func(ctx context.Context, progress Progress) error {
-		f, err := os.CreateTemp("", "kluis-deling-*.kluis")
-		if err != nil {
-			return err
-		}
-		path = f.Name()
-		bw := bufio.NewWriterSize(f, 256<<10)
-		d.Flush = func() error {
-			if err := bw.Flush(); err != nil {
-				return err
-			}
-			return f.Sync()
-		}
-		res, err = d.Sign(ctx, bw, func(done, total int64) {
-			if total > 0 {
-				progress(float64(done) / float64(total))
-			}
+		var err error
+		made, err = signToTempFile("kluis-deling-*.kluis", progress, func(w io.Writer, flush func() error, p share.Progress) (share.Result, error) {
+			d.Flush = flush
+			return d.Sign(ctx, w, p)
 		})
-		if err == nil {
-			data, err = readIfSmall(f)
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil && res.Manifest == nil {
-			os.Remove(path)
-		}
 		return err
 	}, func(err error) {
 		switch {
-		case res.Manifest != nil:
+		case made.res.Manifest != nil:
 			// Made and recorded; a failure after that only loses the link.
 		case isCanceled(err) || errors.Is(err, context.Canceled):
 			u.showStopped()
@@ -124,7 +100,7 @@ func (s *checkStep) create() {
 			return
 		}
 		m := w.made
-		m.result, m.tempPath, m.data = &res, path, data
+		m.result, m.tempPath, m.data = &made.res, made.path, made.data
 		w.show()
 	})
 }

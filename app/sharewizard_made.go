@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -121,6 +122,52 @@ func (s *madeStep) cleanUp() {
 		s.tempPath = ""
 	}
 	s.data = nil
+}
+
+// A signedFile is a bundle signed into a temporary file: the share made
+// (its manifest set once it is recorded), the file, and its bytes when it
+// is small enough for a link.
+type signedFile struct {
+	res  share.Result
+	path string
+	data []byte
+}
+
+// signToTempFile has sign write a bundle into a new temporary file named
+// after pattern, buffered and forced to disk by flush before the share is
+// recorded, with progress. A bundle that was not recorded is removed; once
+// it is recorded, a failure after that only loses the link, so the result
+// is returned with the error.
+func signToTempFile(pattern string, progress Progress,
+	sign func(w io.Writer, flush func() error, progress share.Progress) (share.Result, error)) (signedFile, error) {
+	var out signedFile
+	f, err := os.CreateTemp("", pattern)
+	if err != nil {
+		return out, err
+	}
+	out.path = f.Name()
+	bw := bufio.NewWriterSize(f, 256<<10)
+	flush := func() error {
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+		return f.Sync()
+	}
+	out.res, err = sign(bw, flush, func(done, total int64) {
+		if total > 0 {
+			progress(float64(done) / float64(total))
+		}
+	})
+	if out.res.Manifest != nil {
+		out.data, _ = readIfSmall(f) // without it, only the link is lost
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if out.res.Manifest == nil {
+		os.Remove(out.path)
+	}
+	return out, err
 }
 
 // readIfSmall reads the bundle back when it fits in a link.
