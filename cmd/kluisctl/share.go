@@ -380,10 +380,15 @@ func (c *cli) printDraft(d *share.Draft) error {
 	}
 	fmt.Fprintln(c.stdout, t(title, map[string]any{"To": j.To, "Fingerprint": j.Fingerprint,
 		"Records": len(j.Records), "Documents": len(j.Documents)}))
-	for _, r := range j.Records {
+	for _, r := range p.Records {
 		fmt.Fprintf(c.stdout, "%s %s\n", c.cat.Category(r.Category), r.ID[:8])
+		def, _ := schema.Lookup(r.Category)
 		for _, f := range r.Fields {
-			fmt.Fprintf(c.stdout, "  %s: %s\n", c.cat.Field(r.Category, f.Field), f.Value)
+			value := f.Display
+			if sf, ok := def.Field(f.ID); ok {
+				value = c.display(r.Category, sf, f.Value) // as kluisctl shows values everywhere
+			}
+			fmt.Fprintf(c.stdout, "  %s %s\n", withColon(c.cat.Field(r.Category, f.ID)), oneLineValue(value))
 		}
 		for _, doc := range j.Documents {
 			if doc.Record == r.ID {
