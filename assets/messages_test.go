@@ -84,6 +84,15 @@ var sentinels = map[string]map[string]error{
 		"ErrIndexConflict":     intake.ErrIndexConflict,
 		"ErrNoIndex":           intake.ErrNoIndex,
 		"ErrWhichIndex":        intake.ErrWhichIndex,
+		"ErrUserExists":        intake.ErrUserExists,
+		"ErrWeakPassword":      intake.ErrWeakPassword,
+		"ErrLongPassword":      intake.ErrLongPassword,
+		"ErrBadUserName":       intake.ErrBadUserName,
+		"ErrBadRole":           intake.ErrBadRole,
+		"ErrNoUser":            intake.ErrNoUser,
+		"ErrLastAdmin":         intake.ErrLastAdmin,
+		"ErrBadLogin":          intake.ErrBadLogin,
+		"ErrLogBroken":         intake.ErrLogBroken,
 	},
 }
 
@@ -257,6 +266,8 @@ func TestTypedErrors(t *testing.T) {
 	}{
 		{"LogError", &vault.LogError{Seq: 7, Reason: "entry was altered"},
 			map[string][]string{i18n.English: {"7"}, i18n.Dutch: {"7", "logboek"}}},
+		{"intake LogError", fmt.Errorf("verify: %w", &intake.LogError{Seq: 12, Reason: "the entry is missing"}),
+			map[string][]string{i18n.English: {"12", "processing log"}, i18n.Dutch: {"12", "verwerkingslogboek"}}},
 		{"DamagedError", fmt.Errorf("open: %w", &vault.DamagedError{What: "file header"}),
 			map[string][]string{i18n.English: {"damaged", "file header"}, i18n.Dutch: {"beschadigd", "file header"}}},
 		{"FieldError", &schema.FieldError{Category: "personal", Field: "bsn", Code: schema.CodeBSNChecksum},
@@ -328,6 +339,7 @@ func TestCodedKeysUsed(t *testing.T) {
 	for _, err := range []error{
 		&vault.LogError{Seq: 1},
 		&vault.DamagedError{What: "file header"},
+		&intake.LogError{Seq: 1},
 		&schema.FieldError{Category: "income", Code: schema.CodeRecordEmpty},
 		&schema.FieldError{Category: "income", Field: "amount", Code: schema.CodeRequired},
 	} {

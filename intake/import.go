@@ -86,6 +86,9 @@ type ImportOptions struct {
 	Code   bundle.ShareCode // for a bundle protected with a share code
 	Limits bundle.Limits
 	Skew   time.Duration // bundle.DefaultSkew when zero
+	// User is the desk account that imports, for the processing log;
+	// the store's Actor when empty.
+	User string
 }
 
 // Import reads a bundle from src, checks all of it, and only then stores it
@@ -93,6 +96,8 @@ type ImportOptions struct {
 // the store (a replay: nothing changes; answered only once the whole copy
 // authenticated, so a truncated or altered copy is refused). A refused bundle returns an
 // error (a *bundle.Error for the bundle's own faults) and stores nothing.
+// The import and its entry in the processing log (ActImport, by o.User)
+// are written in one transaction; a replay writes no entry.
 func (s *Store) Import(ctx context.Context, src io.Reader, o ImportOptions) (*Import, bool, error) {
 	opts := bundle.Options{Now: s.now, Skew: o.Skew, Limits: o.Limits}
 	if o.Code != "" {
@@ -187,7 +192,12 @@ func (s *Store) Import(ctx context.Context, src io.Reader, o ImportOptions) (*Im
 				return err
 			}
 		}
-		return s.put(tx, bucketImports, key, val)
+		if err := s.put(tx, bucketImports, key, val); err != nil {
+			return err
+		}
+		_, err := s.appendLog(tx, LogEntry{User: o.User, Action: ActImport, Import: imp.ID, Purpose: m.Purpose,
+			Detail: fmt.Sprintf("%d records, %d documents", len(r.Records().Records), len(imp.Documents))})
+		return err
 	})
 	clear(val)
 	if err != nil {

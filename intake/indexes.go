@@ -348,6 +348,11 @@ func (s *Store) closeTallies(due []*index.Parsed, compact bool) ([]Purged, error
 			if err := s.put(tx, bucketTallies, key, val); err != nil {
 				return err
 			}
+			if _, err := s.appendLog(tx, LogEntry{Action: ActPurge, Detail: fmt.Sprintf(
+				"tally of index %s (%s) closed: answers per donor removed, %d donors stay counted",
+				p.Definition.ID, p.Definition.Period.Name, t.Donations())}); err != nil {
+				return err
+			}
 			out = append(out, Purged{ID: p.Definition.ID, Reason: ReasonClosed, Period: p.Definition.Period.Name, Donations: t.Donations()})
 		}
 		return nil
