@@ -183,7 +183,7 @@ func (s *Store) Import(ctx context.Context, src io.Reader, o ImportOptions) (*Im
 		return nil, false, err
 	}
 	key, _ := idKey(imp.ID)
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketImports).Get(key) != nil || tx.Bucket(bucketGone).Get(key) != nil {
 			return ErrReplayConflict
 		}
@@ -233,7 +233,7 @@ func drain(ctx context.Context, r *bundle.Reader) error {
 func (s *Store) known(id string, mraw []byte) (*Import, error) {
 	key, _ := idKey(id)
 	var prev *Import
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		if b, err := s.get(tx, bucketGone, key); err == nil {
 			var t tombstone
 			json.Unmarshal(b, &t)
@@ -332,7 +332,7 @@ func copyContext(ctx context.Context, dst io.Writer, src io.Reader) (int64, erro
 func (s *Store) List() ([]*Import, error) {
 	var out []*Import
 	err := guard(func() error {
-		return s.db.View(func(tx *bolt.Tx) error {
+		return s.view(func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketImports).ForEach(func(k, v []byte) error {
 				b, err := s.open(bucketImports, k, v)
 				if err != nil {
@@ -365,7 +365,7 @@ func (s *Store) Resolve(arg string) (string, error) {
 	}
 	var found []string
 	err := guard(func() error {
-		return s.db.View(func(tx *bolt.Tx) error {
+		return s.view(func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketImports).ForEach(func(k, _ []byte) error {
 				u, err := uuid.FromBytes(k)
 				if err != nil {
@@ -392,7 +392,7 @@ func (s *Store) Resolve(arg string) (string, error) {
 // Get returns one import.
 func (s *Store) Get(id string) (*Import, error) {
 	var imp *Import
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		imp, err = s.getImport(tx, id)
 		return err

@@ -157,7 +157,7 @@ func (s *Store) remove(user string, why func(*Import) string) ([]Purged, error) 
 	}
 	var out []Purged
 	var files []string
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		for _, imp := range imps {
 			reason := why(imp)
 			if reason == "" {
@@ -239,8 +239,11 @@ func overwriteAndRemove(path string) error {
 
 // compact copies the live data into a new file with bbolt.Compact, syncs
 // it and renames it over the store, so deleted values do not survive in
-// free pages. The store stays open on the new file.
+// free pages. The store stays open on the new file. It holds mu for
+// writing, so no other call runs meanwhile.
 func (s *Store) compact() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	path := s.Path()
 	tmp := path + ".compact"
 	os.Remove(tmp)
@@ -305,7 +308,7 @@ func zeroFile(f *os.File) error {
 func (s *Store) sealedValue(id string) []byte {
 	key, _ := idKey(id)
 	var out []byte
-	s.db.View(func(tx *bolt.Tx) error {
+	s.view(func(tx *bolt.Tx) error {
 		out = bytes.Clone(tx.Bucket(bucketImports).Get(key))
 		return nil
 	})

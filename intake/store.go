@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"filippo.io/age"
@@ -121,7 +122,13 @@ func (s *Store) actor() string {
 
 // A Store is an organisation's intake store: the bundles it imported,
 // encrypted at rest under its identity.
+//
+// A Store is safe for use by several goroutines at once (the desk serves
+// many caseworkers and purges every hour): every call into bbolt holds mu
+// for reading, and a compaction, which replaces the file and db, holds it
+// for writing, so calls wait for it instead of reaching a closed file.
 type Store struct {
+	mu   sync.RWMutex
 	dir  string
 	db   *bolt.DB
 	org  *bundle.OrgIdentity
@@ -212,7 +219,7 @@ func (s *Store) init() error {
 	var wrapped []byte
 	fresh := false
 	err := guard(func() error {
-		return s.db.View(func(tx *bolt.Tx) error {
+		return s.view(func(tx *bolt.Tx) error {
 			meta := tx.Bucket(bucketMeta)
 			if meta == nil {
 				fresh = true
@@ -248,7 +255,7 @@ func (s *Store) init() error {
 	if err != nil {
 		return err
 	}
-	return s.db.View(func(tx *bolt.Tx) error {
+	return s.view(func(tx *bolt.Tx) error {
 		fp, err := s.get(tx, bucketMeta, keyOrg)
 		if err != nil || string(fp) != s.org.Card().Fingerprint() {
 			return ErrOtherOrganisation
@@ -276,7 +283,7 @@ func (s *Store) create() error {
 	if err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		meta, err := tx.CreateBucket(bucketMeta)
 		if err != nil {
 			return err
@@ -297,7 +304,11 @@ func (s *Store) create() error {
 }
 
 // Close releases the store.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.db.Close()
+}
 
 // Path is the bbolt file of the store.
 func (s *Store) Path() string { return filepath.Join(s.dir, dbName) }
@@ -400,13 +411,19 @@ func (s *Store) sweep() error {
 	return nil
 }
 
-// view runs fn in a read transaction, guarded (see guard).
+// view runs fn in a read transaction, guarded (see guard), never during a
+// compaction. fn must not call view or update: a compaction waiting in
+// between would block both.
 func (s *Store) view(fn func(*bolt.Tx) error) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	return guard(func() error { return s.db.View(fn) })
 }
 
-// update runs fn in a write transaction, guarded (see guard).
+// update runs fn in a write transaction, as view does.
 func (s *Store) update(fn func(*bolt.Tx) error) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	return guard(func() error { return s.db.Update(fn) })
 }
 
