@@ -251,7 +251,19 @@ func (t *txn) putVersion(r *Record) error {
 	return t.putSealed(bucketVersions, append(id[:], u64(r.Version)...), b)
 }
 
+// getRecord returns the current version of a record; a record deleted for
+// good is not found.
 func (t *txn) getRecord(id string) (Record, error) {
+	r, err := t.getStored(id)
+	if err == nil && r.Purged {
+		return Record{}, ErrNotFound
+	}
+	return r, err
+}
+
+// getStored is getRecord that also returns the tombstone of a record
+// deleted for good: merges must see it.
+func (t *txn) getStored(id string) (Record, error) {
 	key, err := parseID(id)
 	if err != nil {
 		return Record{}, err
@@ -309,7 +321,8 @@ func mustID(s string) []byte {
 }
 
 // Get returns the current version of a record, also when it is in the
-// recycle bin (then Deleted is true).
+// recycle bin (then Deleted is true). A record deleted for good (Purge) is
+// not found.
 func (v *Vault) Get(id string) (Record, error) {
 	var r Record
 	err := v.view(func(t *txn) error {
@@ -344,8 +357,19 @@ func (v *Vault) History(id string) ([]Record, error) {
 	return out, err
 }
 
-// each calls fn with every current record, in id order.
+// each calls fn with every current record, in id order; records deleted
+// for good are left out.
 func (t *txn) each(fn func(r Record) error) error {
+	return t.eachStored(func(r Record) error {
+		if r.Purged {
+			return nil
+		}
+		return fn(r)
+	})
+}
+
+// eachStored is each with the tombstones of records deleted for good.
+func (t *txn) eachStored(fn func(r Record) error) error {
 	c := t.tx.Bucket(bucketRecords).Cursor()
 	var buf []byte
 	for k, val := c.First(); k != nil; k, val = c.Next() {

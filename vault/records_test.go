@@ -232,6 +232,10 @@ func FuzzRecordDecode(f *testing.F) {
 		Stamps: map[string]hlc.Timestamp{"source": 5, "amount": 5, "iban": 9}}
 	b, _ := marshalRecord(&r)
 	f.Add(b)
+	tomb := Record{ID: r.ID, Category: "income", Version: 2, Modified: 9, Deleted: true, DeletedAt: 9, Purged: true,
+		Author: Author{Person: "Fatima", Device: "d"}}
+	b, _ = marshalRecord(&tomb)
+	f.Add(b)
 	f.Add([]byte{'R', 1})
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, in []byte) {

@@ -344,3 +344,36 @@ func (c *cli) cmdBin([]string) error {
 		return tw.Flush()
 	})
 }
+
+// cmdBinPurge deletes one record or document in the recycle bin for good.
+func (c *cli) cmdBinPurge(args []string) error {
+	return c.withVault(func(v *vault.Vault) error {
+		it, err := c.resolve(v, args[0])
+		if err != nil {
+			return err
+		}
+		if it.doc {
+			err = c.about(v.PurgeDocument(it.id), "cli.what.document", map[string]any{"ID": it.id})
+		} else {
+			err = c.about(v.Purge(it.id), "cli.what.item", map[string]any{"ID": it.id})
+		}
+		if err != nil {
+			return err
+		}
+		res := binResult(it, true)
+		res["purged"] = true
+		return c.done("cli.bin.purged", map[string]any{"ID": it.id}, res)
+	})
+}
+
+// cmdBinEmpty deletes everything in the recycle bin for good.
+func (c *cli) cmdBinEmpty([]string) error {
+	return c.withVault(func(v *vault.Vault) error {
+		records, documents, err := v.EmptyBin()
+		if err != nil {
+			return c.aboutVault(err)
+		}
+		return c.done("cli.bin.emptied", map[string]any{"Records": records, "Documents": documents},
+			map[string]any{"records": records, "documents": documents})
+	})
+}

@@ -981,3 +981,67 @@ func goneProcess(t *testing.T) int {
 	}
 	return c.Process.Pid
 }
+
+// TestBinPurgeAndEmpty: bin purge deletes one item in the recycle bin for
+// good, bin empty all of them; documents lose their content.
+func TestBinPurgeAndEmpty(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.init()
+	a := e.add("goals", "title=Eerste")
+	b := e.add("goals", "title=Tweede")
+	keep := e.add("goals", "title=Blijft")
+	src, _ := e.randomFile("brief.pdf", 300*1024)
+	doc := strings.TrimSpace(e.ok("doc", "add", src))
+
+	// Only what is in the recycle bin can go for good.
+	e.fails(1, []string{"not in the recycle bin"}, "bin", "purge", a)
+	e.ok("rm", a)
+	var purged map[string]any
+	e.decode(e.ok("bin", "purge", a[:8], "--json"), &purged)
+	if purged["id"] != a || purged["kind"] != "record" || purged["purged"] != true {
+		t.Errorf("bin purge --json = %v", purged)
+	}
+	e.fails(1, []string{"does not exist"}, "get", a)
+	e.fails(1, []string{"does not exist"}, "restore", a)
+	e.fails(1, []string{"does not exist"}, "history", a)
+
+	e.ok("rm", b)
+	e.ok("rm", doc)
+	if out := e.ok("bin", "empty"); !strings.Contains(out, "1 records and 1 documents") {
+		t.Errorf("bin empty: %s", out)
+	}
+	if out := e.ok("bin"); !strings.Contains(out, "empty") {
+		t.Errorf("bin after bin empty:\n%s", out)
+	}
+	if recs := e.list(); len(recs) != 1 || recs[0].ID != keep {
+		t.Errorf("list = %+v", recs)
+	}
+	e.fails(1, []string{"does not exist"}, "doc", "get", doc, "-o", filepath.Join(e.dir, "x.pdf"))
+	var emptied map[string]int
+	e.decode(e.ok("bin", "empty", "--json"), &emptied)
+	if emptied["records"] != 0 || emptied["documents"] != 0 {
+		t.Errorf("bin empty of an empty bin = %v", emptied)
+	}
+	var events []vault.Event
+	e.decode(e.ok("log", "--json"), &events)
+	var got []string
+	for _, ev := range events {
+		if strings.HasSuffix(string(ev.Action), ".purged") {
+			got = append(got, string(ev.Action)+" "+ev.Subject)
+		}
+	}
+	if want := []string{"record.purged " + a, "record.purged " + b, "document.purged " + doc}; !slices.Equal(got, want) {
+		t.Errorf("log: %v, want %v", got, want)
+	}
+	if out := e.ok("log"); !strings.Contains(out, "deleted for good") {
+		t.Errorf("log:\n%s", out)
+	}
+	if out := e.ok("help", "bin", "empty"); !strings.Contains(out, "cannot be undone") {
+		t.Errorf("help bin empty:\n%s", out)
+	}
+	e.lang = "nl_NL.UTF-8"
+	if out := e.ok("bin", "purge", "--help"); !strings.Contains(out, "niet ongedaan") {
+		t.Errorf("bin purge --help:\n%s", out)
+	}
+}
