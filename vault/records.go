@@ -409,6 +409,19 @@ func (v *Vault) Search(query string) ([]Record, error) {
 	return v.collect(func(r Record) bool { return !r.Deleted && matches(r, words) })
 }
 
+// SearchDocuments returns the documents (not those in the recycle bin)
+// whose file name holds every word of query, ignoring case and accents,
+// oldest first: "loonstrook maart" finds "Loonstrook_maart_2024.pdf".
+func (v *Vault) SearchDocuments(query string) ([]Document, error) {
+	words := strings.Fields(foldText(query))
+	if len(words) == 0 {
+		return nil, nil
+	}
+	return v.documents(func(d Document) bool {
+		return !d.Purged && !d.Deleted && containsAll(foldText(d.Name), words)
+	})
+}
+
 func (v *Vault) collect(keep func(Record) bool) ([]Record, error) {
 	var out []Record
 	err := v.view(func(t *txn) error {
@@ -456,7 +469,11 @@ func matches(r Record, words []string) bool {
 			buf = appendFolded(buf, f.Display(val))
 		}
 	}
-	hay := string(buf)
+	return containsAll(string(buf), words)
+}
+
+// containsAll reports whether every word occurs in hay.
+func containsAll(hay string, words []string) bool {
 	for _, w := range words {
 		if !strings.Contains(hay, w) {
 			return false

@@ -178,7 +178,27 @@ func (c *cli) cmdSearch(args []string) error {
 		if err != nil {
 			return c.aboutVault(err)
 		}
-		return c.printRecords(recs, "cli.search.none")
+		docs, err := v.SearchDocuments(query)
+		if err != nil {
+			return c.aboutVault(err)
+		}
+		if c.json {
+			return c.printJSON(map[string]any{"records": c.recordsJSON(recs), "documents": documentsJSON(docs)})
+		}
+		if len(recs)+len(docs) == 0 {
+			_, err := fmt.Fprintln(c.stdout, c.cat.T("cli.search.none", nil))
+			return err
+		}
+		t := c.cat.T
+		tw := c.table()
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", t("cli.label.id_column", nil), t("cli.label.category_column", nil), t("cli.label.title_column", nil))
+		for _, r := range recs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", r.ID, c.cat.Category(r.Category), title(r))
+		}
+		for _, d := range docs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", d.ID, t("cli.label.document", nil), d.Name)
+		}
+		return tw.Flush()
 	})
 }
 

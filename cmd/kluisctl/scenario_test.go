@@ -99,14 +99,31 @@ func TestRecordsAddListGetSearch(t *testing.T) {
 	}
 
 	// search: every word, case and accents ignored; Dutch money display found.
-	var found []record
+	var found struct {
+		Records   []record   `json:"records"`
+		Documents []document `json:"documents"`
+	}
 	e.decode(e.ok("search", "--json", "belastingdienst"), &found)
-	if len(found) != 1 || found[0].ID != debt {
+	if len(found.Records) != 1 || found.Records[0].ID != debt || len(found.Documents) != 0 {
 		t.Errorf("search belastingdienst = %+v", found)
 	}
 	e.decode(e.ok("search", "yilmaz", "--json"), &found)
-	if len(found) != 1 || found[0].ID != person {
+	if len(found.Records) != 1 || found.Records[0].ID != person {
 		t.Errorf("search yilmaz = %+v", found)
+	}
+	// Documents by their file name (not those in the recycle bin).
+	letter := strings.TrimSpace(e.ok("doc", "add", e.write("Beschikking_Belastingdienst_2024.pdf", "%PDF")))
+	old := strings.TrimSpace(e.ok("doc", "add", e.write("belastingdienst-oud.pdf", "%PDF")))
+	e.ok("rm", old)
+	e.decode(e.ok("search", "--json", "belastingdienst 2024"), &found)
+	if len(found.Records) != 0 || len(found.Documents) != 1 || found.Documents[0].ID != letter {
+		t.Errorf("search belastingdienst 2024 = %+v", found)
+	}
+	if out := e.ok("search", "beschikking"); !strings.Contains(out, letter) || !strings.Contains(out, "Beschikking_Belastingdienst_2024.pdf") {
+		t.Errorf("search for a document's name:\n%s", out)
+	}
+	if out := e.ok("search", "belastingdienst"); !strings.Contains(out, debt) || !strings.Contains(out, letter) || strings.Contains(out, old) {
+		t.Errorf("search for a record and a document:\n%s", out)
 	}
 	if out := e.ok("search", "1.234,56"); !strings.Contains(out, income) {
 		t.Errorf("search for a displayed amount:\n%s", out)
