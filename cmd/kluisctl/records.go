@@ -32,6 +32,7 @@ func (c *cli) cmdAdd(args []string) error {
 	if err != nil {
 		return err
 	}
+	fields = choiceKeys(args[0], fields)
 	// Check before asking for the passphrase; the vault checks again.
 	if _, err := schema.ValidateRecord(args[0], fields); err != nil {
 		return err
@@ -59,7 +60,7 @@ func (c *cli) cmdSet(args []string) error {
 		if err != nil {
 			return err
 		}
-		r, err := v.Update(cur.ID, changes)
+		r, err := v.Update(cur.ID, choiceKeys(cur.Category, changes))
 		if err != nil {
 			return c.about(err, "cli.what.item", map[string]any{"ID": cur.ID})
 		}

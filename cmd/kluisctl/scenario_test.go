@@ -20,6 +20,7 @@ import (
 
 	"kluis/internal/cmdline"
 	"kluis/internal/i18n"
+	"kluis/sync/schema"
 	"kluis/vault"
 )
 
@@ -727,7 +728,7 @@ func TestSchema(t *testing.T) {
 		}
 	}
 	out := e.ok("schema")
-	for _, w := range []string{"income", "Income", "amount", "money", "required", "month"} {
+	for _, w := range []string{"income", "Income", "amount", "money", "required", "month (Per month)"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("schema lacks %q", w)
 		}
@@ -1060,5 +1061,65 @@ func TestBinPurgeAndEmpty(t *testing.T) {
 	e.lang = "nl_NL.UTF-8"
 	if out := e.ok("bin", "purge", "--help"); !strings.Contains(out, "niet ongedaan") {
 		t.Errorf("bin purge --help:\n%s", out)
+	}
+}
+
+// TestChoiceByLabel: a choice may be typed as people see it — its Dutch or
+// English label, in any case — or as its key; a value that is none of them
+// is refused with the choices in the person's language.
+func TestChoiceByLabel(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.init()
+	nl := &env{t: t, dir: e.dir, vault: e.vault, pass: e.pass, lang: "nl_NL.UTF-8"}
+	nl.fails(1, []string{"Huishouden", "Wat is deze persoon van u?", "De mogelijkheden zijn: Partner, Kind, Ouder, Ander familielid, Huisgenoot, Iemand anders."},
+		"add", "household", "given_names=Said", "relation=broer")
+	e.fails(1, []string{"Household", "The options are: Partner, Child, Parent, Other relative, Housemate, Someone else."},
+		"add", "household", "given_names=Said", "relation=brother")
+	for value, want := range map[string]string{
+		"kind": "child", "Ander familielid": "other_relative", "  ANDER   familielid ": "other_relative",
+		"Other relative": "other_relative", "PARENT": "parent", "other_relative": "other_relative", "Iemand anders": "other",
+	} {
+		id := nl.add("household", "given_names=Said", "relation="+value, "lives_here=ja")
+		if r := e.get(id); r.Fields["relation"] != want || r.Fields["lives_here"] != "yes" {
+			t.Errorf("relation=%q stored %v", value, r.Fields)
+		}
+	}
+	id := e.add("household", "given_names=Amina", "relation=Child")
+	nl.ok("set", id, "relation=Huisgenoot")
+	if r := e.get(id); r.Fields["relation"] != "housemate" {
+		t.Errorf("set relation=Huisgenoot stored %v", r.Fields)
+	}
+	nl.fails(1, []string{"De mogelijkheden zijn: Ja, Nee."}, "set", id, "lives_here=misschien")
+	// Other fields keep what was typed, even when it looks like a label.
+	id = nl.add("goals", "title=Kind")
+	if r := e.get(id); r.Fields["title"] != "Kind" {
+		t.Errorf("a text field was changed: %v", r.Fields)
+	}
+}
+
+// Every label of every choice, in Dutch and in English, names exactly its
+// own choice: none could be taken for another.
+func TestChoiceLabelsNameTheirChoice(t *testing.T) {
+	for _, cat := range schema.Categories() {
+		for _, f := range cat.Fields {
+			if f.Type != schema.Choice {
+				continue
+			}
+			for _, key := range f.Choices {
+				for _, c := range choiceCatalogs() {
+					label := c.Choice(cat.ID, f.ID, key)
+					if label == key && c.Lang() == i18n.Dutch {
+						t.Errorf("%s.%s.%s has no Dutch label", cat.ID, f.ID, key)
+					}
+					if got, ok := choiceKey(cat.ID, &f, label); !ok || got != key {
+						t.Errorf("%s.%s: %s label %q gives %q, %v; want %q", cat.ID, f.ID, c.Lang(), label, got, ok, key)
+					}
+				}
+				if got, ok := choiceKey(cat.ID, &f, strings.ToUpper(key)); !ok || got != key {
+					t.Errorf("%s.%s: key %q gives %q", cat.ID, f.ID, key, got)
+				}
+			}
+		}
 	}
 }
