@@ -89,6 +89,7 @@ var commands = []*command{
 		f.Str(&c.recoveryKeyFile, "recovery-key-file", "FILE", "cli.flag.recovery_key_file")
 		f.Str(&c.newPassphraseFile, "new-passphrase-file", "FILE", "cli.flag.new_passphrase_file")
 	}, run: (*cli).cmdRecover},
+	{name: "name", synopsis: "[NAME]", help: "cli.help.name", detail: "cli.help.name.detail", max: 1, run: (*cli).cmdName},
 	{name: "schema", help: "cli.help.schema", run: (*cli).cmdSchema},
 	{name: "add", synopsis: "CATEGORY field=value…", help: "cli.help.add", detail: "cli.help.add.detail",
 		min: 1, max: -1, run: (*cli).cmdAdd},

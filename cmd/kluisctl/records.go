@@ -111,7 +111,7 @@ func (c *cli) printRecord(v *vault.Vault, r vault.Record) error {
 	w := c.stdout
 	fmt.Fprintf(w, "%s: %s\n", c.cat.Category(r.Category), title(r))
 	fmt.Fprintf(w, "%s: %s\n", t("cli.label.id", nil), r.ID)
-	line := t("cli.get.version", map[string]any{"Version": r.Version, "When": when(r.Modified), "Person": r.Author.Person})
+	line := t("cli.get.version", map[string]any{"Version": r.Version, "When": when(r.Modified), "Person": c.person(r.Author.Person)})
 	if r.Deleted {
 		line += " · " + t("cli.get.in_bin", nil)
 	}
@@ -291,7 +291,7 @@ func (c *cli) cmdHistory(args []string) error {
 		fmt.Fprintf(c.stdout, "%s: %s (%s)\n", c.cat.Category(r.Category), title(r), r.ID)
 		for _, ver := range versions {
 			fmt.Fprintln(c.stdout)
-			line := c.cat.T("cli.get.version", map[string]any{"Version": ver.Version, "When": when(ver.Modified), "Person": ver.Author.Person})
+			line := c.cat.T("cli.get.version", map[string]any{"Version": ver.Version, "When": when(ver.Modified), "Person": c.person(ver.Author.Person)})
 			if ver.Deleted {
 				line += " · " + c.cat.T("cli.get.in_bin", nil)
 			}

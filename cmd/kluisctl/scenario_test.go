@@ -407,7 +407,7 @@ func TestPassphraseFileNewline(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	two := e.write("two.txt", "ends with a newline\n\n") // the passphrase is "ends with a newline\n"
-	r := e.runEnv(nil, "--vault", e.vault, "--passphrase-file", two, "init")
+	r := e.runEnv(nil, "--vault", e.vault, "--passphrase-file", two, "init", "--name", "Fatima")
 	if r.code != 0 {
 		t.Fatalf("init: %s", r.stderr)
 	}
@@ -449,8 +449,10 @@ func TestNoPassphraseWithoutTerminal(t *testing.T) {
 		if r.took > 10*time.Second {
 			t.Errorf("%s: took %v", stdin, r.took)
 		}
-		r = e.runEnv(nil, "--vault", filepath.Join(e.dir, "new.kluis"), "init")
+		r = e.runEnv(nil, "--vault", filepath.Join(e.dir, "new.kluis"), "init", "--name", "Fatima")
 		e.checkFailure(r, 1, "No new passphrase", "--new-passphrase-file")
+		r = e.runEnv([]string{"KLUIS_PASSPHRASE_FILE=" + e.pass}, "--vault", filepath.Join(e.dir, "new.kluis"), "init")
+		e.checkFailure(r, 1, "Give your name with --name", "kluisctl init --name")
 		r = e.runEnv(nil, "--vault", e.vault, "recover")
 		e.checkFailure(r, 1, "No recovery key", "--recovery-key-file")
 	}
@@ -619,7 +621,7 @@ func TestInit(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	short := e.write("short.txt", "1234567\n")
-	r := e.runEnv(nil, "--vault", e.vault, "init", "--new-passphrase-file", short)
+	r := e.runEnv(nil, "--vault", e.vault, "init", "--name", "Fatima", "--new-passphrase-file", short)
 	e.checkFailure(r, 1, "too short", "8")
 	if _, err := os.Stat(e.vault); err == nil {
 		t.Errorf("a refused init made a vault")
@@ -631,11 +633,19 @@ func TestInit(t *testing.T) {
 			t.Fatalf("init --name %q made a vault", bad)
 		}
 	}
+	// Without --name and without a terminal to ask it on, init refuses
+	// and says to give --name: a vault never gets a made-up name.
+	e.fails(1, []string{"Give your name with --name"}, "init")
+	nl := &env{t: t, dir: e.dir, vault: e.vault, pass: e.pass, lang: "nl_NL.UTF-8"}
+	nl.fails(1, []string{"Geef uw naam met --name", "kluisctl init --name"}, "init")
+	if _, err := os.Stat(e.vault); err == nil {
+		t.Fatal("init without a name made a vault")
+	}
 	e.init()
 	e.fails(1, []string{e.vault, "already"}, "init")
 	e.fails(1, []string{"There is no vault at", "kluisctl init"}, "list", "--vault", filepath.Join(e.dir, "elsewhere.kluis"))
 	// Without --vault the default place under $XDG_DATA_HOME is used.
-	r = e.runEnv([]string{"KLUIS_PASSPHRASE_FILE=" + e.pass}, "init")
+	r = e.runEnv([]string{"KLUIS_PASSPHRASE_FILE=" + e.pass}, "init", "--name", "Fatima")
 	if r.code != 0 {
 		t.Fatalf("init at the default place: %s", r.stderr)
 	}
@@ -1120,6 +1130,60 @@ func TestChoiceLabelsNameTheirChoice(t *testing.T) {
 					t.Errorf("%s.%s: key %q gives %q", cat.ID, f.ID, key, got)
 				}
 			}
+		}
+	}
+}
+
+// TestUnnamedVault: a vault made without a name (by an older kluisctl)
+// never shows the placeholder "owner"; what would carry the name to others
+// waits until it has one, which kluisctl name gives.
+func TestUnnamedVault(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	v, _, err := vault.Create(e.vault, []byte(testPass), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	id := e.add("goals", "title=Werk")
+	for _, args := range [][]string{{"get", id}, {"history", id}, {"log"}, {"name"}} {
+		out := e.ok(args...)
+		if strings.Contains(out, vault.DefaultPerson) {
+			t.Errorf("kluisctl %s shows %q:\n%s", strings.Join(args, " "), vault.DefaultPerson, out)
+		}
+		if args[0] == "get" && !strings.Contains(out, "by you") {
+			t.Errorf("get:\n%s", out)
+		}
+	}
+	if out := e.ok("name"); !strings.Contains(out, "no name yet") {
+		t.Errorf("name: %s", out)
+	}
+	e.fails(1, []string{"no name yet", "kluisctl name NAME"}, "contact")
+	e.fails(1, []string{"no name yet"}, "share", "create", "--share-code", "--scope", "goals", "--purpose", "Intake", "-o", filepath.Join(e.dir, "s.kluis"))
+	e.fails(1, []string{"without hidden characters"}, "name", "owner")
+	if out := e.ok("name", "Fatima Yılmaz"); !strings.Contains(out, "Fatima Yılmaz") {
+		t.Errorf("name NAME: %s", out)
+	}
+	if out := e.ok("name"); !strings.Contains(out, "Your name: Fatima Yılmaz") {
+		t.Errorf("name after setting it: %s", out)
+	}
+	var contact map[string]any
+	e.decode(e.ok("contact", "--json"), &contact)
+	if contact["name"] != "Fatima Yılmaz" {
+		t.Errorf("contact --json = %v", contact)
+	}
+}
+
+func TestReadLine(t *testing.T) {
+	empty := errors.New("empty")
+	for in, want := range map[string]string{"  Fatima Yılmaz \n": "Fatima Yılmaz", "Said": "Said", "Jan\nrest\n": "Jan"} {
+		if got, err := readLine(strings.NewReader(in), empty); err != nil || got != want {
+			t.Errorf("readLine(%q) = %q, %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"", "\n", "   \n"} {
+		if _, err := readLine(strings.NewReader(in), empty); err != empty {
+			t.Errorf("readLine(%q): %v, want the error for nothing typed", in, err)
 		}
 	}
 }
