@@ -72,6 +72,7 @@ type UI struct {
 
 	session *session // the open vault, nil before one is opened
 	shell   *shell   // the main window content while unlocked
+	showDoc string   // a document the documents page chooses when it has loaded (showDocument)
 
 	unlock   *unlockScreen      // the unlock screen while it is shown
 	instance *instance.Listener // where later starts hand over (Serve), or nil

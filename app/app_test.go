@@ -299,7 +299,7 @@ func TestCreateAsksName(t *testing.T) {
 }
 
 // TestUnnamedVaultNeverShowsOwner opens a vault made without a name (as
-// kluisctl init without --name and older versions made them): the app
+// older versions of the app and of kluisctl init made them): the app
 // shows a neutral word, and asks the name before a share or the contact
 // code would carry it.
 func TestUnnamedVaultNeverShowsOwner(t *testing.T) {

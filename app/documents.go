@@ -174,7 +174,26 @@ func (p *documentsPage) reload() {
 			p.empty.Hide()
 		}
 		p.updateButtons()
+		if id := u.showDoc; id != "" {
+			u.showDoc = ""
+			if i := slices.IndexFunc(p.docs, func(d vault.Document) bool { return d.ID == id }); i >= 0 {
+				p.list.Select(i)
+				p.list.focusRow(i)
+				u.focus(p.list)
+			}
+		}
 	})
+}
+
+// showDocument shows the documents page with document id chosen, so that
+// its buttons (view, save a copy, delete) act on it: where a search result
+// that is a document leads.
+func (u *UI) showDocument(id string) {
+	if u.shell == nil {
+		return
+	}
+	u.showDoc = id
+	u.shell.select_("documents")
 }
 
 func (p *documentsPage) updateButtons() {

@@ -253,7 +253,7 @@ func TestKeyboardSearchResults(t *testing.T) {
 	tabTo(t, w, s.list)
 	press(t, w, fyne.KeyDown, fyne.KeyReturn)
 	f := currentForm(t, u)
-	if f.rec == nil || f.rec.ID != s.rows.recs[1].ID {
+	if f.rec == nil || f.rec.ID != s.rows.records.recs[1].ID {
 		t.Fatalf("Down and Enter opened %v, want the second result", f.rec)
 	}
 	mustFocus(t, w, f.field(t, "name").entry, "the result's form")

@@ -26,6 +26,9 @@ import (
 //     the recycle bin is restored, as its button does.
 //   - OnEscape, when set, is what Escape does: the way back from a page that
 //     shows one thing (a record's versions) to where it came from.
+//   - OnDelete, when set, is what the Delete key does with the row that has
+//     the keyboard focus: a row of the recycle bin is deleted for good, as
+//     its second button does (after asking).
 //
 // Lists without OnActivated select the focused row on Enter and Space,
 // exactly as a tap on it does.
@@ -33,6 +36,7 @@ type keyList struct {
 	widget.List
 	OnActivated func(id widget.ListItemID)
 	OnEscape    func()
+	OnDelete    func(id widget.ListItemID)
 }
 
 // newKeyList makes a keyList, as widget.NewList makes a list.
@@ -43,8 +47,8 @@ func newKeyList(length func() int, create func() fyne.CanvasObject, update func(
 	return l
 }
 
-// TypedKey handles Enter, Space and Escape, and leaves the arrow keys to
-// Fyne's list.
+// TypedKey handles Enter, Space, Escape and Delete, and leaves the arrow
+// keys to Fyne's list.
 func (l *keyList) TypedKey(e *fyne.KeyEvent) {
 	switch e.Name {
 	case fyne.KeyReturn, fyne.KeyEnter, fyne.KeySpace:
@@ -52,6 +56,10 @@ func (l *keyList) TypedKey(e *fyne.KeyEvent) {
 	case fyne.KeyEscape:
 		if l.OnEscape != nil {
 			l.OnEscape()
+		}
+	case fyne.KeyDelete:
+		if id, ok := l.focusedRow(); ok && l.OnDelete != nil && id >= 0 && id < l.length() {
+			l.OnDelete(id)
 		}
 	default:
 		l.List.TypedKey(e)

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -361,6 +362,72 @@ func TestBinRestoresDocuments(t *testing.T) {
 	docs, _ := v.Documents(false)
 	if len(docs) != 1 || docs[0].Deleted {
 		t.Fatalf("document not restored: %+v", docs)
+	}
+}
+
+// The recycle bin deletes one item for good, and empties itself, each
+// after a question that says it cannot be undone; documents lose their
+// content.
+func TestBinPurgeAndEmpty(t *testing.T) {
+	u, w := newTestUI(t)
+	createVault(t, u, w, testPass)
+	v := u.session.v
+	first, _ := v.Add("goals", map[string]string{"title": "Oud doel"})
+	second, _ := v.Add("goals", map[string]string{"title": "Ander doel"})
+	d, err := v.AddDocument(t.Context(), "oude-brief.pdf", strings.NewReader("%PDF-1.4 test"), vault.DocumentOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Delete(first.ID)
+	v.Delete(second.ID)
+	v.DeleteDocument(d.ID)
+	u.shell.select_("bin")
+	p := u.shell.current.(*binPage)
+	if len(p.items) != 3 {
+		t.Fatalf("%d items in the bin", len(p.items))
+	}
+
+	// One item: the newest first, so the document.
+	if p.items[0].id != d.ID {
+		t.Fatalf("first row is %q", p.items[0].title)
+	}
+	tap(t, w, "Voorgoed verwijderen")
+	mustSee(t, w, "Voorgoed verwijderen?")
+	mustSee(t, w, "Dit kan niet ongedaan worden gemaakt.")
+	tap(t, w, "Nee")
+	if _, err := v.Document(d.ID); err != nil {
+		t.Fatalf("No deleted it anyway: %v", err)
+	}
+	tap(t, w, "Voorgoed verwijderen")
+	tap(t, w, "Ja")
+	mustSee(t, w, "Voorgoed verwijderd: oude-brief.pdf")
+	if _, err := v.Document(d.ID); !errors.Is(err, vault.ErrNotFound) {
+		t.Fatalf("document after purge: %v", err)
+	}
+	if len(p.items) != 2 {
+		t.Fatalf("%d items left, want 2", len(p.items))
+	}
+
+	// The Delete key on a row asks the same.
+	w.Canvas().Focus(p.list)
+	press(t, w, fyne.KeyDelete)
+	mustSee(t, w, "Voorgoed verwijderen?")
+	tap(t, w, "Nee")
+
+	// Everything.
+	tap(t, w, "Prullenbak legen")
+	mustSee(t, w, "Prullenbak legen?")
+	mustSee(t, w, "Er staan 2 items in. Dit kan niet ongedaan worden gemaakt.")
+	tap(t, w, "Ja")
+	mustSee(t, w, "De prullenbak is leeg. Alles is voorgoed verwijderd.")
+	mustSee(t, w, "De prullenbak is leeg.")
+	for _, id := range []string{first.ID, second.ID} {
+		if _, err := v.Get(id); !errors.Is(err, vault.ErrNotFound) {
+			t.Fatalf("record after emptying the bin: %v", err)
+		}
+	}
+	if !button(t, w, "Prullenbak legen").Disabled() {
+		t.Fatal("an empty bin can still be emptied")
 	}
 }
 

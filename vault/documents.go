@@ -46,6 +46,10 @@ type Document struct {
 	Author    Author        `json:"author"`
 	Deleted   bool          `json:"deleted"`
 	Chunks    uint64        `json:"chunks"`
+	// Purged marks a document deleted for good: its content is gone and
+	// only this tombstone is left (id, link, times, author; no name, type,
+	// size or hash), so that no replica brings it back. Deleted is true.
+	Purged bool `json:"purged,omitempty"`
 }
 
 // DocumentOptions describe a document being added.
@@ -305,7 +309,19 @@ func (t *txn) putDoc(d Document) error {
 	return t.putSealed(bucketDocs, key[:], b)
 }
 
+// getDoc returns a document's metadata; a document deleted for good is not
+// found.
 func (t *txn) getDoc(id string) (Document, error) {
+	d, err := t.getStoredDoc(id)
+	if err == nil && d.Purged {
+		return Document{}, ErrNotFound
+	}
+	return d, err
+}
+
+// getStoredDoc is getDoc that also returns the tombstone of a document
+// deleted for good.
+func (t *txn) getStoredDoc(id string) (Document, error) {
 	key, err := parseID(id)
 	if err != nil {
 		return Document{}, err
@@ -321,7 +337,8 @@ func (t *txn) getDoc(id string) (Document, error) {
 	return d, nil
 }
 
-// Document returns a document's metadata.
+// Document returns a document's metadata. A document deleted for good is
+// not found.
 func (v *Vault) Document(id string) (Document, error) {
 	var d Document
 	err := v.view(func(t *txn) error {
@@ -335,14 +352,20 @@ func (v *Vault) Document(id string) (Document, error) {
 // Documents lists the documents not in the recycle bin, oldest first. With
 // deleted true it lists those in the recycle bin instead.
 func (v *Vault) Documents(deleted bool) ([]Document, error) {
+	return v.documents(func(d Document) bool { return !d.Purged && d.Deleted == deleted })
+}
+
+// documents returns the metadata for which keep is true, tombstones of
+// documents deleted for good included, oldest first.
+func (v *Vault) documents(keep func(Document) bool) ([]Document, error) {
 	var out []Document
 	err := v.view(func(t *txn) error {
 		return t.tx.Bucket(bucketDocs).ForEach(func(k, _ []byte) error {
-			d, err := t.getDoc(formatID(k))
+			d, err := t.getStoredDoc(formatID(k))
 			if err != nil {
 				return err
 			}
-			if d.Deleted == deleted {
+			if keep(d) {
 				out = append(out, d)
 			}
 			return nil

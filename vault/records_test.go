@@ -2,7 +2,10 @@ package vault
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -154,6 +157,51 @@ func TestSearchAndCounts(t *testing.T) {
 	}
 }
 
+func TestSearchDocumentsByName(t *testing.T) {
+	v, _ := newTestVault(t)
+	add := func(name string) Document {
+		d, err := v.AddDocument(context.Background(), name, strings.NewReader("x"), DocumentOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	pay := add("Loonstrook_maart_2024.pdf")
+	add("Beschikking zorgtoeslag.pdf")
+	gone := add("loonstrook-februari.pdf")
+	v.DeleteDocument(gone.ID)
+	for q, want := range map[string][]string{
+		"loonstrook":       {pay.ID},
+		"LOONSTROOK maart": {pay.ID},
+		"maart 2024.pdf":   {pay.ID},
+		"Zorgtoeslag":      {"Beschikking zorgtoeslag.pdf"},
+		"februari":         nil, // in the recycle bin
+		"juni":             nil,
+		"  ":               nil,
+	} {
+		got, err := v.SearchDocuments(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, d := range got {
+			if want != nil && want[0] == d.Name {
+				ids = append(ids, d.Name)
+			} else {
+				ids = append(ids, d.ID)
+			}
+		}
+		if !slices.Equal(ids, want) {
+			t.Errorf("SearchDocuments(%q) = %v, want %v", q, ids, want)
+		}
+	}
+	// Accents are ignored as in Search.
+	add("Brief café.pdf")
+	if got, _ := v.SearchDocuments("cafe"); len(got) != 1 {
+		t.Errorf("SearchDocuments(cafe) = %v", got)
+	}
+}
+
 func TestAddManyIsAllOrNothing(t *testing.T) {
 	v, _ := newTestVault(t)
 	_, err := v.AddMany([]NewRecord{
@@ -231,6 +279,10 @@ func FuzzRecordDecode(f *testing.F) {
 		Fields: map[string]string{"source": "UWV", "amount": "99"}, Version: 1,
 		Stamps: map[string]hlc.Timestamp{"source": 5, "amount": 5, "iban": 9}}
 	b, _ := marshalRecord(&r)
+	f.Add(b)
+	tomb := Record{ID: r.ID, Category: "income", Version: 2, Modified: 9, Deleted: true, DeletedAt: 9, Purged: true,
+		Author: Author{Person: "Fatima", Device: "d"}}
+	b, _ = marshalRecord(&tomb)
 	f.Add(b)
 	f.Add([]byte{'R', 1})
 	f.Add([]byte{})

@@ -108,6 +108,9 @@ func (c *cli) cmdDelegateGrant(args []string) error {
 		return err
 	}
 	return c.withVault(func(v *vault.Vault) error {
+		if err := c.needName(v); err != nil {
+			return err
+		}
 		own, err := delegation.NewContact(v, v.Author().Person, now)
 		if err != nil {
 			return c.aboutVault(err)

@@ -181,7 +181,7 @@ func (c *cli) printDocument(d vault.Document) {
 	fmt.Fprintf(tw, "%s:\t%s\n", t("cli.label.id", nil), d.ID)
 	fmt.Fprintf(tw, "%s:\t%s\n", t("cli.label.type", nil), d.MediaType)
 	fmt.Fprintf(tw, "%s:\t%s\n", t("cli.label.size", nil), c.size(d.Size))
-	fmt.Fprintf(tw, "%s:\t%s (%s)\n", t("cli.label.added", nil), when(d.Added), d.Author.Person)
+	fmt.Fprintf(tw, "%s:\t%s (%s)\n", t("cli.label.added", nil), when(d.Added), c.person(d.Author.Person))
 	if d.Record != "" {
 		fmt.Fprintf(tw, "%s:\t%s\n", t("cli.label.record", nil), d.Record)
 	}

@@ -25,13 +25,19 @@ func (c *cli) problem(key string, data map[string]any) error {
 	return c.tool().Problem(key, data)
 }
 
-// hint follows an unknown category, field or choice with where to look
-// them up.
+// hint follows a value that is not one of a field's choices with the
+// choices, in the person's language, and an unknown category or field
+// with where to look them up.
 func (c *cli) hint(err error, msg string) string {
 	var fe *schema.FieldError
 	if errors.As(err, &fe) {
 		switch fe.Code {
-		case schema.CodeUnknownCategory, schema.CodeUnknownField, schema.CodeChoiceUnknown:
+		case schema.CodeChoiceUnknown:
+			if choices := c.choiceLabels(fe.Category, fe.Field); choices != "" {
+				return msg + " " + c.cat.T("cli.hint.choices", map[string]any{"Choices": choices})
+			}
+			msg += " " + c.cat.T("cli.hint.schema", nil)
+		case schema.CodeUnknownCategory, schema.CodeUnknownField:
 			msg += " " + c.cat.T("cli.hint.schema", nil)
 		}
 	}

@@ -30,7 +30,7 @@ func (c *cli) cmdLog([]string) error {
 				cat = c.cat.Category(e.Category)
 			}
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.Time.Local().Format("2006-01-02 15:04:05"),
-				e.Person, c.cat.Action(string(e.Action)), cat, e.Subject)
+				c.person(e.Person), c.cat.Action(string(e.Action)), cat, e.Subject)
 		}
 		return tw.Flush()
 	})

@@ -355,6 +355,9 @@ func (c *cli) cmdShareAnswer() error {
 		return c.about(c.problem("cli.error.file_exists", nil), "cli.what.file", map[string]any{"Path": target})
 	}
 	return c.withVault(func(v *vault.Vault) error {
+		if err := c.needName(v); err != nil {
+			return err
+		}
 		ctx, stop := c.interruptible()
 		defer stop()
 		req, err := c.openRequest(v, o.answer)

@@ -67,8 +67,8 @@ func (c *cli) printSync(res *delegation.Result) {
 		}
 		var by []string
 		for _, a := range r.Authors {
-			if !contains(by, a.Person) {
-				by = append(by, a.Person)
+			if !contains(by, c.person(a.Person)) {
+				by = append(by, c.person(a.Person))
 			}
 		}
 		key := "cli.sync.received"
@@ -88,7 +88,7 @@ func (c *cli) printSync(res *delegation.Result) {
 		}
 		for _, cf := range r.Conflicts {
 			c.println("  " + t("cli.sync.conflict", map[string]any{"Category": c.cat.Category(cf.Category), "Field": c.cat.Field(cf.Category, cf.Field),
-				"ID": cf.Record, "KeptBy": cf.KeptBy.Person, "LostBy": cf.LostBy.Person}))
+				"ID": cf.Record, "KeptBy": c.person(cf.KeptBy.Person), "LostBy": c.person(cf.LostBy.Person)}))
 		}
 	}
 	for _, r := range res.Refused {
@@ -314,10 +314,18 @@ func (c *cli) guardReplica(own, rv *vault.Vault, m *delegation.Managed) error {
 // stays open (to sign) until fn returns.
 func (c *cli) withShareVault(fn func(v *vault.Vault, behalf *share.Behalf, until time.Time) error) error {
 	if c.managed == "" {
-		return c.withVault(func(v *vault.Vault) error { return fn(v, nil, time.Time{}) })
+		return c.withVault(func(v *vault.Vault) error {
+			if err := c.needName(v); err != nil {
+				return err
+			}
+			return fn(v, nil, time.Time{})
+		})
 	}
 	only := c.managed
 	return c.ownVault(func(own *vault.Vault) error {
+		if err := c.needName(own); err != nil {
+			return err
+		}
 		m, err := delegation.FindManaged(own, only)
 		if err != nil {
 			return c.problem("cli.managed.error.unknown", map[string]any{"ID": only})
