@@ -107,7 +107,7 @@ func (p *activityPage) reload() {
 // logStatus says in plain words whether the log checks out.
 func (p *activityPage) logStatus(checked int, err error) (bool, string) {
 	if err == nil {
-		return true, t("app.activity.intact", map[string]any{"N": checked})
+		return true, tn("app.activity.intact", checked, nil)
 	}
 	var le *vault.LogError
 	if errors.As(err, &le) {
@@ -199,7 +199,7 @@ func (p *activityPage) exportTo(path string) {
 			return
 		}
 		dialog.ShowInformation(lang.L("app.activity.exported_title"),
-			t("app.activity.exported", map[string]any{"N": n, "Path": path}), u.window)
+			tn("app.activity.exported", n, map[string]any{"Path": path}), u.window)
 	})
 }
 

@@ -469,7 +469,7 @@ func syncSummary(res *delegation.Result) string {
 			line += " " + t("app.people.sync.by", map[string]any{"By": strings.Join(by, ", ")})
 		}
 		if len(r.Conflicts) > 0 {
-			line += " " + t("app.people.sync.conflicts", map[string]any{"N": len(r.Conflicts)})
+			line += " " + tn("app.people.sync.conflicts", len(r.Conflicts), nil)
 		}
 		lines = append(lines, line)
 	}

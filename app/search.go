@@ -104,10 +104,8 @@ func (p *searchPage) show(recs []vault.Record, _ error) {
 		p.status.SetText(lang.L("app.search.intro"))
 	case len(recs) == 0:
 		p.status.SetText(t("app.search.none", map[string]any{"Query": p.query}))
-	case len(recs) == 1:
-		p.status.SetText(lang.L("app.search.found_one"))
 	default:
-		p.status.SetText(t("app.search.found", map[string]any{"N": len(recs)}))
+		p.status.SetText(tn("app.search.found", len(recs), nil))
 	}
 }
 

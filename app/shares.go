@@ -154,8 +154,8 @@ func (p *sharesPage) rowView(r shareRow, st share.Status) fyne.CanvasObject {
 		cats = append(cats, u.cat.Category(c))
 	}
 	line(t("app.shares.what", map[string]any{"Categories": strings.Join(cats, ", "),
-		"Records":   countWord(len(s.Records), "app.shares.records_one", "app.shares.records"),
-		"Documents": countWord(len(s.Documents), "app.shares.documents_one", "app.shares.documents")}))
+		"Records":   tn("app.shares.records", len(s.Records), nil),
+		"Documents": tn("app.shares.documents", len(s.Documents), nil)}))
 	if len(s.Receipts) > 0 {
 		last := s.Receipts[len(s.Receipts)-1]
 		key := "app.shares.received"
@@ -182,14 +182,6 @@ func recipientName(s *share.Info) string {
 		return lang.L("app.shares.to_code")
 	}
 	return s.Recipient.Org
-}
-
-// countWord is "1 gegeven" or "3 gegevens".
-func countWord(n int, one, many string) string {
-	if n == 1 {
-		return lang.L(one)
-	}
-	return t(many, map[string]any{"N": n})
 }
 
 func (p *sharesPage) onNew() {

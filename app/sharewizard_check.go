@@ -46,8 +46,8 @@ func (s *checkStep) content() fyne.CanvasObject {
 		cats = append(cats, u.cat.Category(c))
 	}
 	row(lang.L("app.wizard.check_what"), t("app.shares.what", map[string]any{"Categories": strings.Join(cats, ", "),
-		"Records":   countWord(len(p.Records), "app.shares.records_one", "app.shares.records"),
-		"Documents": countWord(len(p.Documents), "app.shares.documents_one", "app.shares.documents")}))
+		"Records":   tn("app.shares.records", len(p.Records), nil),
+		"Documents": tn("app.shares.documents", len(p.Documents), nil)}))
 	row(lang.L("app.wizard.check_until"), formatDateTime(end))
 	row(lang.L("app.wizard.check_purpose"), w.purpose)
 	if w.caseRef != "" {

@@ -78,7 +78,7 @@ func expiryOption(days int) string {
 	if days == 0 {
 		return lang.L("app.wizard.expiry_date")
 	}
-	return t("app.wizard.expiry_days", map[string]any{"N": days})
+	return tn("app.wizard.expiry_days", days, nil)
 }
 
 // showExpiry says until when the share is valid, or what is wrong with

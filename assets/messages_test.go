@@ -360,3 +360,80 @@ func TestCodedKeysUsed(t *testing.T) {
 		}
 	}
 }
+
+// pluralNouns are nouns that follow a count in a message in their plural
+// form. A message that writes one of them right after a placeholder
+// ("{{.N}} documenten") says "1 documenten" when the count is 1: it must
+// be a pair of forms, "<key>.one" and "<key>.other" (i18n.PluralKey).
+var pluralNouns = map[string][]string{
+	"nl": {"gegevens", "documenten", "bestanden", "regels", "dagen", "minuten", "uren", "veranderingen", "delingen",
+		"items", "keren", "vragen", "antwoorden", "helpers", "personen", "mensen", "bytes"},
+	"en": {"records", "documents", "files", "entries", "days", "minutes", "hours", "changes", "shares", "items",
+		"fields", "questions", "answers", "helpers", "persons", "people", "bytes"},
+}
+
+// TestCountsHavePluralForms checks the messages that count: each plural
+// key has both forms, in both languages, the other form fills in the count,
+// and no message of the citizen's app or kluisctl writes a plural noun
+// right after a placeholder outside such a pair.
+func TestCountsHavePluralForms(t *testing.T) {
+	for lang, nouns := range pluralNouns {
+		data, err := os.ReadFile(lang + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs := map[string]string{}
+		if err := json.Unmarshal(data, &msgs); err != nil {
+			t.Fatal(err)
+		}
+		counted := regexp.MustCompile(`\{\{\.[A-Za-z]+\}\} (` + strings.Join(nouns, "|") + `)\b`)
+		pairs := 0
+		for key, msg := range msgs {
+			if strings.HasPrefix(key, "choice.") {
+				continue // labels of options, never a count: "other" is an option's id
+			}
+			base, form := key, ""
+			for _, f := range []string{".one", ".other"} {
+				if b, ok := strings.CutSuffix(key, f); ok {
+					base, form = b, f
+				}
+			}
+			switch form {
+			case ".one":
+				pairs++
+				if _, ok := msgs[base+".other"]; !ok {
+					t.Errorf("%s.json: %s has no %s.other", lang, key, base)
+				}
+			case ".other":
+				if _, ok := msgs[base+".one"]; !ok {
+					t.Errorf("%s.json: %s has no %s.one", lang, key, base)
+				}
+				if !strings.Contains(msg, "{{.N}}") {
+					t.Errorf("%s.json: %s does not fill in the count {{.N}}: %q", lang, key, msg)
+				}
+			default:
+				if !strings.HasPrefix(key, "app.") && !strings.HasPrefix(key, "cli.") && !strings.HasPrefix(key, "error.") {
+					continue
+				}
+				if m := counted.FindString(msg); m != "" {
+					t.Errorf("%s.json: %s counts without a singular form (%q): make it %s.one and %s.other", lang, key, m, key, key)
+				}
+			}
+		}
+		if pairs < 20 {
+			t.Errorf("%s.json: only %d counted messages; is the scan broken?", lang, pairs)
+		}
+	}
+	for _, tc := range []struct {
+		lang string
+		n    int
+		want string
+	}{
+		{i18n.Dutch, 0, "0 documenten"}, {i18n.Dutch, 1, "1 document"}, {i18n.Dutch, 2, "2 documenten"},
+		{i18n.English, 0, "0 documents"}, {i18n.English, 1, "1 document"}, {i18n.English, 2, "2 documents"},
+	} {
+		if got := i18n.Load(tc.lang).N("cli.count.documents", tc.n, nil); got != tc.want {
+			t.Errorf("%s: %d documents = %q, want %q", tc.lang, tc.n, got, tc.want)
+		}
+	}
+}

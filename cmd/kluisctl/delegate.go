@@ -232,7 +232,7 @@ func (c *cli) cmdDelegateList([]string) error {
 				fmt.Fprintln(c.stdout, "  "+text)
 			}
 			if len(j.Changes) > 0 {
-				fmt.Fprintln(c.stdout, "  "+c.cat.T("cli.delegate.changes", map[string]any{"Count": len(j.Changes)}))
+				fmt.Fprintln(c.stdout, "  "+c.cat.N("cli.delegate.changes", len(j.Changes), nil))
 				for _, e := range j.Changes {
 					fmt.Fprintf(c.stdout, "    %s  %s  %s  %s\n", e.Time.Local().Format("2006-01-02 15:04"), c.cat.Category(e.Category), e.Subject, e.Detail)
 				}

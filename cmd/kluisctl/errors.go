@@ -25,6 +25,11 @@ func (c *cli) problem(key string, data map[string]any) error {
 	return c.tool().Problem(key, data)
 }
 
+// ambiguous says that n items start with the id prefix arg.
+func (c *cli) ambiguous(arg string, n int) error {
+	return &cmdline.Problem{Msg: c.cat.N("cli.error.ambiguous_id", n, map[string]any{"ID": arg})}
+}
+
 // hint follows an unknown category, field or choice with where to look
 // them up.
 func (c *cli) hint(err error, msg string) string {

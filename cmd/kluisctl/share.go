@@ -305,7 +305,8 @@ func (c *cli) printShareCreated(res share.Result) error {
 		fmt.Fprintln(c.stdout, c.cat.T("cli.share.behalf.made", map[string]any{"By": m.Issuer.Name, "Owner": j.OnBehalfOf}))
 	}
 	fmt.Fprintln(c.stdout, c.cat.T("cli.share.create.done", map[string]any{"ID": j.ID, "Path": j.File, "To": to,
-		"Records": j.Records, "Documents": j.Documents, "Expires": j.Expires.Local().Format("2006-01-02 15:04")}))
+		"Records": c.cat.N("cli.count.records", j.Records, nil), "Documents": c.cat.N("cli.count.documents", j.Documents, nil),
+		"Expires": j.Expires.Local().Format("2006-01-02 15:04")}))
 	if res.Code != "" {
 		fmt.Fprintln(c.stdout, c.cat.T("cli.share.create.code", map[string]any{"Code": res.Code.String()}))
 	}
@@ -379,7 +380,7 @@ func (c *cli) printDraft(d *share.Draft) error {
 		title = "cli.share.dry_run.title_code"
 	}
 	fmt.Fprintln(c.stdout, t(title, map[string]any{"To": j.To, "Fingerprint": j.Fingerprint,
-		"Records": len(j.Records), "Documents": len(j.Documents)}))
+		"Records": c.cat.N("cli.count.records", len(j.Records), nil), "Documents": c.cat.N("cli.count.documents", len(j.Documents), nil)}))
 	for _, r := range p.Records {
 		fmt.Fprintf(c.stdout, "%s %s\n", c.cat.Category(r.Category), r.ID[:8])
 		def, _ := schema.Lookup(r.Category)
@@ -392,7 +393,7 @@ func (c *cli) printDraft(d *share.Draft) error {
 		}
 		for _, doc := range j.Documents {
 			if doc.Record == r.ID {
-				fmt.Fprintf(c.stdout, "  %s\n", t("cli.share.dry_run.document", map[string]any{"Name": doc.Name, "Size": doc.Size}))
+				fmt.Fprintf(c.stdout, "  %s\n", t("cli.share.dry_run.document", map[string]any{"Name": doc.Name, "Size": c.cat.N("cli.count.bytes", int(doc.Size), nil)}))
 			}
 		}
 	}
@@ -474,7 +475,7 @@ func (c *cli) findShare(v *vault.Vault, arg string) (share.Info, error) {
 	case 0:
 		return share.Info{}, c.about(vault.ErrNotFound, "cli.share.what.share", map[string]any{"ID": arg})
 	}
-	return share.Info{}, c.problem("cli.error.ambiguous_id", map[string]any{"ID": arg, "Count": len(found)})
+	return share.Info{}, c.ambiguous(arg, len(found))
 }
 
 // cmdShareRevoke writes a signed revocation notice for the organisation

@@ -316,10 +316,14 @@ func TestShareDryRunAndLink(t *testing.T) {
 	logBefore := e.ok("log", "--json")
 	out := e.ok("share", "create", "--share-code", "--scope", "income,personal", "--exclude-field", "income.iban",
 		"--purpose", "Intake", "-o", "x.kluis", "--dry-run")
-	for _, want := range []string{"Dry run", "2 records", "Bakkerij De Vries", "1.850,00", "Anna", "Nothing was made"} {
+	for _, want := range []string{"Dry run", "2 records and 0 documents", "Bakkerij De Vries", "1.850,00", "Anna", "Nothing was made"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("dry run lacks %q:\n%s", want, out)
 		}
+	}
+	// One record is counted in the singular.
+	if one := e.ok("share", "create", "--share-code", "--scope", "personal", "--purpose", "Intake", "-o", "x.kluis", "--dry-run"); !strings.Contains(one, "1 record and 0 documents") {
+		t.Errorf("dry run of one record:\n%s", one)
 	}
 	if strings.Contains(out, "NL91") || strings.Contains(out, "111222333") {
 		t.Errorf("dry run shows the left-out IBAN or the BSN in full:\n%s", out)

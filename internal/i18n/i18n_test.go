@@ -82,7 +82,8 @@ func readLang(t *testing.T, lang string) map[string]string {
 }
 
 // TestUsedKeysExist checks that every key kluisctl and this package use has
-// a message in English and in Dutch, and that no cli.* key is left unused.
+// a message in English and in Dutch (a count's key both its forms, "<key>.one"
+// and "<key>.other"), and that no cli.* key is left unused.
 // (The error.* keys said through a code are checked in codes_test.go.)
 func TestUsedKeysExist(t *testing.T) {
 	used := usedKeys(t, ".", "../../cmd/kluisctl")
@@ -92,12 +93,13 @@ func TestUsedKeysExist(t *testing.T) {
 	for _, lang := range []string{English, Dutch} {
 		msgs := readLang(t, lang)
 		for key, where := range used {
-			if msgs[key] == "" {
+			if msgs[key] == "" && (msgs[PluralKey(key, 1)] == "" || msgs[PluralKey(key, 2)] == "") {
 				t.Errorf("%s.json has no message for %q (used at %s)", lang, key, where)
 			}
 		}
 		for key := range msgs {
-			if strings.HasPrefix(key, "cli.") && used[key] == "" {
+			base := strings.TrimSuffix(strings.TrimSuffix(key, ".one"), ".other")
+			if strings.HasPrefix(key, "cli.") && used[key] == "" && used[base] == "" {
 				t.Errorf("%s.json has %q, which no code uses", lang, key)
 			}
 		}
@@ -216,6 +218,40 @@ func TestLangFrom(t *testing.T) {
 		if got := LangFrom(func(k string) string { return tc.env[k] }); got != tc.want {
 			t.Errorf("LangFrom(%v) = %q, want %q", tc.env, got, tc.want)
 		}
+	}
+}
+
+// TestN: a count picks the one form for 1 and the other form for 0, 2 and
+// more, in both languages, and fills in the count and the other data.
+func TestN(t *testing.T) {
+	for _, tc := range []struct {
+		lang string
+		n    int
+		want string
+	}{
+		{Dutch, 0, "0 gegevens"},
+		{Dutch, 1, "1 gegeven"},
+		{Dutch, 2, "2 gegevens"},
+		{English, 0, "0 records"},
+		{English, 1, "1 record"},
+		{English, 2, "2 records"},
+	} {
+		if got := Load(tc.lang).N("cli.count.records", tc.n, nil); got != tc.want {
+			t.Errorf("%s: N(cli.count.records, %d) = %q, want %q", tc.lang, tc.n, got, tc.want)
+		}
+	}
+	c := &Catalog{lang: English, msgs: map[string]string{"k.one": "one {{.Name}}", "k.other": "{{.N}} {{.Name}}s"},
+		templates: map[string]*template.Template{}}
+	c.fallback = c.msgs
+	data := map[string]any{"Name": "file"}
+	if got := c.N("k", 1, data); got != "one file" {
+		t.Errorf("N(k, 1) = %q", got)
+	}
+	if got := c.N("k", 3, data); got != "3 files" {
+		t.Errorf("N(k, 3) = %q", got)
+	}
+	if _, ok := data["N"]; ok {
+		t.Error("N changed the caller's data")
 	}
 }
 
