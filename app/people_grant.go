@@ -224,7 +224,7 @@ func (g *grantDialog) onConfirm() {
 			return
 		}
 		g.d.Hide()
-		p.showResult(t("app.people.grant.done", map[string]any{"Name": c.Name, "Until": formatDate(cert.ValidUntil)}))
+		p.showResult(t("app.people.grant.done", map[string]any{"Name": c.Name, "Until": formatUntilDay(cert.ValidUntil)}))
 		p.reload()
 	})
 }

@@ -143,9 +143,9 @@ func (p *sharesPage) rowView(r shareRow, st share.Status) fyne.CanvasObject {
 	line(t("app.shares.purpose", map[string]any{"Purpose": s.Purpose}))
 	switch st {
 	case share.Active:
-		line(t("app.shares.until", map[string]any{"Date": formatDate(s.NotAfter)}))
+		line(t("app.shares.until", map[string]any{"Date": formatUntilDay(s.NotAfter)}))
 	case share.Expired:
-		line(t("app.shares.expired_on", map[string]any{"Date": formatDate(s.NotAfter)}))
+		line(t("app.shares.expired_on", map[string]any{"Date": formatUntilDay(s.NotAfter)}))
 	case share.Revoked:
 		line(t("app.shares.revoked_on", map[string]any{"Date": formatDate(*s.Revoked)}))
 	}
@@ -162,7 +162,7 @@ func (p *sharesPage) rowView(r shareRow, st share.Status) fyne.CanvasObject {
 		if !last.Verified {
 			key = "app.shares.received_unverified"
 		}
-		line(t(key, map[string]any{"Org": last.Org, "Date": formatDate(last.ImportedAt), "Until": formatDate(last.KeptUntil)}))
+		line(t(key, map[string]any{"Org": last.Org, "Date": formatDate(last.ImportedAt), "Until": formatUntilDay(last.KeptUntil)}))
 	} else {
 		line(lang.L("app.shares.not_received"))
 	}
@@ -298,7 +298,7 @@ func (p *sharesPage) importReceipt(path string) {
 			if !res.Verified {
 				key = "app.shares.receipt_done_unverified"
 			}
-			text := t(key, map[string]any{"Org": res.Receipt.Org, "Until": formatDate(res.Receipt.KeptUntil)})
+			text := t(key, map[string]any{"Org": res.Receipt.Org, "Until": formatUntilDay(res.Receipt.KeptUntil)})
 			if res.Verified && !res.CardKept {
 				// A receipt does not make an organisation known: it shows
 				// only that the holder of the key answered.

@@ -48,7 +48,7 @@ func (s *checkStep) content() fyne.CanvasObject {
 	row(lang.L("app.wizard.check_what"), t("app.shares.what", map[string]any{"Categories": strings.Join(cats, ", "),
 		"Records":   tn("app.shares.records", len(p.Records), nil),
 		"Documents": tn("app.shares.documents", len(p.Documents), nil)}))
-	row(lang.L("app.wizard.check_until"), formatDateTime(end))
+	row(lang.L("app.wizard.check_until"), formatUntil(end))
 	row(lang.L("app.wizard.check_purpose"), w.purpose)
 	if w.caseRef != "" {
 		row(lang.L("app.wizard.check_case"), w.caseRef)

@@ -95,10 +95,10 @@ func (p *threadView) show(d threadData) {
 			"Records":   tn("app.shares.records", e.Records, nil),
 			"Documents": tn("app.shares.documents", e.Documents, nil)}
 		if e.AnswerBy != nil {
-			data["AnswerBy"] = formatDateTime(*e.AnswerBy)
+			data["AnswerBy"] = formatUntil(*e.AnswerBy)
 		}
 		if e.KeptUntil != nil {
-			data["KeptUntil"] = formatDateTime(*e.KeptUntil)
+			data["KeptUntil"] = formatUntil(*e.KeptUntil)
 		}
 		var icon fyne.Resource
 		var head, body string

@@ -192,8 +192,8 @@ func (c *cli) printRequest(j jsonRequest) {
 		}
 		fmt.Fprintf(tw, "%s\t%s\n", label, c.itemText(it))
 	}
-	row("cli.request.label.answer_by", j.AnswerBy.Local().Format("2006-01-02 15:04"))
-	row("cli.request.label.keep_until", j.KeepUntil.Local().Format("2006-01-02"))
+	row("cli.request.label.answer_by", untilTime(j.AnswerBy))
+	row("cli.request.label.keep_until", untilDay(j.KeepUntil))
 	row("cli.request.label.id", j.ID)
 	row("cli.request.label.thread", j.Thread[:8])
 	tw.Flush()

@@ -16,6 +16,7 @@ import (
 
 	"kluis/citizen/share"
 	"kluis/internal/cmdline"
+	"kluis/internal/i18n"
 	"kluis/sync/bundle"
 	"kluis/sync/schema"
 	"kluis/vault"
@@ -74,7 +75,7 @@ func parseExpiry(s string, now time.Time) (time.Time, bool) {
 		return now.Add(d), true
 	}
 	if t, err := time.ParseInLocation(time.DateOnly, s, time.Local); err == nil && t.After(now) {
-		return t.Add(24*time.Hour - time.Second), true
+		return i18n.EndOfDay(t, time.Local), true
 	}
 	if t, err := time.Parse(time.RFC3339, s); err == nil && t.After(now) {
 		return t, true
@@ -306,7 +307,7 @@ func (c *cli) printShareCreated(res share.Result) error {
 	}
 	fmt.Fprintln(c.stdout, c.cat.T("cli.share.create.done", map[string]any{"ID": j.ID, "Path": j.File, "To": to,
 		"Records": c.cat.N("cli.count.records", j.Records, nil), "Documents": c.cat.N("cli.count.documents", j.Documents, nil),
-		"Expires": j.Expires.Local().Format("2006-01-02 15:04")}))
+		"Expires": untilTime(j.Expires)}))
 	if res.Code != "" {
 		fmt.Fprintln(c.stdout, c.cat.T("cli.share.create.code", map[string]any{"Code": res.Code.String()}))
 	}
@@ -450,7 +451,7 @@ func (c *cli) cmdShareList([]string) error {
 			if j.Receipts > 0 {
 				receipt = t("cli.share.label.receipt_yes", nil)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", j.ID, j.To, j.Expires.Local().Format("2006-01-02"),
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", j.ID, j.To, untilDay(j.Expires),
 				t(shareStatusKeys[share.Status(j.Status)], nil), receipt, j.Purpose)
 		}
 		return tw.Flush()
@@ -549,7 +550,7 @@ func (c *cli) cmdReceiptImport(args []string) error {
 			fmt.Fprintln(c.stderr, "kluisctl: "+oneLine(c.cat.T("cli.receipt.import.card_not_kept", map[string]any{"Org": s.Recipient.Org,
 				"Fingerprint": bundle.ShortFingerprint(s.Recipient.Fingerprint)})))
 		}
-		return c.done(key, map[string]any{"ID": s.ID, "Org": r.Org, "KeptUntil": r.KeptUntil.Local().Format("2006-01-02")},
+		return c.done(key, map[string]any{"ID": s.ID, "Org": r.Org, "KeptUntil": untilDay(r.KeptUntil)},
 			map[string]any{"id": s.ID, "org": r.Org, "imported_at": r.ImportedAt, "kept_until": r.KeptUntil, "verified": res.Verified, "card_kept": res.CardKept})
 	})
 }

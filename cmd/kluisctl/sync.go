@@ -263,7 +263,7 @@ func (c *cli) cmdManagedList([]string) error {
 					status = c.cat.T("cli.delegate.status.expired", nil)
 				}
 				fmt.Fprintf(c.stdout, "  %s\n", c.cat.T("cli.managed.line", map[string]any{"Role": c.role(g.Role),
-					"Scope": strings.Join(scope, ", "), "Until": g.ValidUntil.Local().Format(time.DateOnly), "Status": status}))
+					"Scope": strings.Join(scope, ", "), "Until": untilDay(g.ValidUntil), "Status": status}))
 				if g.text != "" {
 					fmt.Fprintln(c.stdout, "    "+g.text)
 				}

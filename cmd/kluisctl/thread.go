@@ -128,10 +128,10 @@ func (c *cli) printThread(j jsonThread) {
 		data := map[string]any{"When": when, "Org": j.Org, "Purpose": e.Purpose, "Categories": strings.Join(cats, ", "),
 			"Records": c.cat.N("cli.count.records", e.Records, nil), "Documents": c.cat.N("cli.count.documents", e.Documents, nil)}
 		if e.AnswerBy != nil {
-			data["AnswerBy"] = e.AnswerBy.Local().Format("2006-01-02")
+			data["AnswerBy"] = untilDay(*e.AnswerBy)
 		}
 		if e.KeptUntil != nil {
-			data["KeptUntil"] = e.KeptUntil.Local().Format("2006-01-02")
+			data["KeptUntil"] = untilDay(*e.KeptUntil)
 		}
 		switch e.Kind {
 		case cases.KindRequest:

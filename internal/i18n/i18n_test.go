@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 	"text/template"
+	"time"
 
 	"kluis/assets"
 )
@@ -280,5 +281,41 @@ func TestT(t *testing.T) {
 	}
 	if got := Load(English).Choice("income", "period", "month"); got == "month" {
 		t.Errorf("Choice(income.period.month) is not translated")
+	}
+}
+
+// TestLastDay: an end time is shown as the last day it covers; one at
+// midnight covers the day before.
+func TestLastDay(t *testing.T) {
+	ams, err := time.LoadLocation("Europe/Amsterdam")
+	if err != nil {
+		t.Skipf("no time zone data: %v", err)
+	}
+	old := time.Local
+	time.Local = ams
+	defer func() { time.Local = old }()
+	for _, tc := range []struct {
+		end  time.Time
+		want string
+	}{
+		{time.Date(2027, 12, 5, 0, 0, 0, 0, ams), "2027-12-04"},
+		{time.Date(2027, 12, 4, 23, 59, 59, 0, ams), "2027-12-04"},
+		{time.Date(2027, 12, 4, 10, 0, 0, 0, ams), "2027-12-04"},
+		{time.Date(2027, 12, 4, 23, 0, 0, 0, time.UTC), "2027-12-04"}, // 5 Dec 00:00 in Amsterdam
+		{time.Date(2027, 12, 4, 23, 0, 1, 0, time.UTC), "2027-12-05"},
+	} {
+		if got := LastDay(tc.end).Format(time.DateOnly); got != tc.want {
+			t.Errorf("LastDay(%v) = %s, want %s", tc.end, got, tc.want)
+		}
+	}
+	if !AtMidnight(time.Date(2027, 12, 4, 23, 0, 0, 0, time.UTC)) || AtMidnight(time.Date(2027, 12, 4, 23, 59, 59, 0, ams)) {
+		t.Error("AtMidnight is wrong")
+	}
+	// 28 March 2027 has 23 hours in Amsterdam, 31 October 2027 has 25.
+	for _, day := range []time.Time{time.Date(2027, 3, 28, 0, 0, 0, 0, ams), time.Date(2027, 10, 31, 0, 0, 0, 0, ams), time.Date(2027, 12, 4, 0, 0, 0, 0, ams)} {
+		end := EndOfDay(day, ams)
+		if end.Day() != day.Day() || end.Hour() != 23 || end.Minute() != 59 || end.Second() != 59 {
+			t.Errorf("EndOfDay(%v) = %v", day, end)
+		}
 	}
 }
