@@ -13,12 +13,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
+	"kluis/citizen/cases"
 	"kluis/citizen/delegation"
-
 	"kluis/citizen/share"
-
 	"kluis/citizen/youth"
 	"kluis/intake"
 	"kluis/internal/errcode"
@@ -66,6 +66,35 @@ var sentinels = map[string]map[string]error{
 		"ErrTooYoung":    youth.ErrTooYoung,
 		"ErrNeedsParent": youth.ErrNeedsParent,
 	},
+	"../citizen/share": {
+		"ErrNothing":         share.ErrNothing,
+		"ErrNoPurpose":       share.ErrNoPurpose,
+		"ErrOneRecipient":    share.ErrOneRecipient,
+		"ErrNoExpiry":        share.ErrNoExpiry,
+		"ErrDocumentChanged": share.ErrDocumentChanged,
+		"ErrSigned":          share.ErrSigned,
+		"ErrOutsideDraft":    share.ErrOutsideDraft,
+		"ErrOtherBundle":     share.ErrOtherBundle,
+		"ErrOtherOrg":        share.ErrOtherOrg,
+	},
+	"../citizen/cases": {
+		"ErrOutsideRequest": cases.ErrOutsideRequest,
+		"ErrAnswered":       cases.ErrAnswered,
+		"ErrRefused":        cases.ErrRefused,
+	},
+	"../citizen/delegation": {
+		"ErrNoEmergency":       delegation.ErrNoEmergency,
+		"ErrUnknownDelegation": delegation.ErrUnknownDelegation,
+		"ErrUnknownManaged":    delegation.ErrUnknownManaged,
+	},
+	"../sync/delegate": {
+		"ErrBadStatement":    delegate.ErrBadStatement,
+		"ErrBadContact":      delegate.ErrBadContact,
+		"ErrNotYetValid":     delegate.ErrNotYetValid,
+		"ErrExpired":         delegate.ErrExpired,
+		"ErrRevoked":         delegate.ErrRevoked,
+		"ErrEmergencyClosed": delegate.ErrEmergencyClosed,
+	},
 	"../intake": {
 		"ErrInUse":             intake.ErrInUse,
 		"ErrOtherOrganisation": intake.ErrOtherOrganisation,
@@ -93,10 +122,6 @@ var otherSentinels = map[string]error{
 	"bundle.ErrWrongPassphrase":                  bundle.ErrWrongPassphrase,
 	"bundle.ErrKDFParameters":                    bundle.ErrKDFParameters,
 	"bundle.ErrNotIdentity":                      bundle.ErrNotIdentity,
-	"delegate.ErrBadContact":                     delegate.ErrBadContact,
-	"share.ErrDocumentChanged":                   share.ErrDocumentChanged,
-	"share.ErrSigned":                            share.ErrSigned,
-	"share.ErrOutsideDraft":                      share.ErrOutsideDraft,
 	"delegation.EditRefusedError (view only)":    &delegation.EditRefusedError{Owner: "Fatima", Category: "debts", Code: delegate.CodeViewOnly},
 	"delegation.EditRefusedError (out of scope)": &delegation.EditRefusedError{Owner: "Fatima", Category: "debts", Code: delegate.CodeOutOfScope},
 	"delegation.EditRefusedError (unlinked)":     &delegation.EditRefusedError{Owner: "Fatima", Code: delegate.CodeOutOfScope},
@@ -257,8 +282,12 @@ func TestTypedErrors(t *testing.T) {
 	}{
 		{"LogError", &vault.LogError{Seq: 7, Reason: "entry was altered"},
 			map[string][]string{i18n.English: {"7"}, i18n.Dutch: {"7", "logboek"}}},
-		{"DamagedError", fmt.Errorf("open: %w", &vault.DamagedError{What: "file header"}),
-			map[string][]string{i18n.English: {"damaged", "file header"}, i18n.Dutch: {"beschadigd", "file header"}}},
+		{"DamagedError", fmt.Errorf("open: %w", &vault.DamagedError{What: "file header", Part: vault.PartFile}),
+			map[string][]string{i18n.English: {"damaged", "structure"}, i18n.Dutch: {"beschadigd", "opbouw"}}},
+		{"DamagedError of a record", &vault.DamagedError{What: "record 3f0c", Part: vault.PartRecord, ID: "3f0c"},
+			map[string][]string{i18n.English: {"record 3f0c", "damaged"}, i18n.Dutch: {"gegeven 3f0c", "beschadigd"}}},
+		{"NotAFileError", fmt.Errorf("open: %w", &vault.NotAFileError{Path: "/home/anna/kluis", Folder: true}),
+			map[string][]string{i18n.English: {"/home/anna/kluis", "folder"}, i18n.Dutch: {"/home/anna/kluis", "map, geen kluisbestand"}}},
 		{"FieldError", &schema.FieldError{Category: "personal", Field: "bsn", Code: schema.CodeBSNChecksum},
 			map[string][]string{
 				i18n.English: {"Personal details", "Citizen service number (BSN)", "not a valid BSN"},
@@ -328,14 +357,18 @@ func TestCodedKeysUsed(t *testing.T) {
 	for _, err := range []error{
 		&vault.LogError{Seq: 1},
 		&vault.DamagedError{What: "file header"},
+		&vault.NotAFileError{Path: "x", Folder: true},
+		&vault.NotAFileError{Path: "x"},
 		&schema.FieldError{Category: "income", Code: schema.CodeRecordEmpty},
 		&schema.FieldError{Category: "income", Field: "amount", Code: schema.CodeRequired},
 	} {
 		used["error."+errcode.Code(err)] = true
 	}
+	for _, part := range vault.Parts() {
+		used["error."+errcode.Code(&vault.DamagedError{What: "x", Part: part})] = true
+	}
 	// Said by Catalog.Error itself, for file errors and unknown ones.
-	for _, key := range []string{"error.vault.file", "error.vault.file_exists", "error.vault.file_missing",
-		"error.vault.file_permission", "error.vault.unknown"} {
+	for _, key := range append(i18n.FileKeys(), "error.vault.unknown") {
 		used[key] = true
 	}
 	cat := i18n.Load(i18n.English)
@@ -434,6 +467,57 @@ func TestCountsHavePluralForms(t *testing.T) {
 	} {
 		if got := i18n.Load(tc.lang).N("cli.count.documents", tc.n, nil); got != tc.want {
 			t.Errorf("%s: %d documents = %q, want %q", tc.lang, tc.n, got, tc.want)
+		}
+	}
+}
+
+// englishWords are common English words that have no place in a Dutch
+// sentence ("was" and "is" are Dutch too, so they are not here). An error
+// text of Go or of the system that slips into a message shows up as one
+// of them: "(the encrypted payload)", "failed to …", "is a directory".
+var englishWords = regexp.MustCompile(`\b(the|an|not|no|failed|refused|file|folder|error|invalid|cannot|does|such|denied|permission|directory|damaged|missing|payload|layout|bundle|entry|header|key|value|unknown|read|write|too|large|exists|with|for|from|and|this|that|please|must|should|short|encrypted)\b`)
+
+// englishIn returns the English words in a Dutch text, leaving out
+// placeholders, command-line flags, `code`, kluis: links and file names
+// (organisation.key), and the upper-case names of command-line arguments
+// (FILE).
+func englishIn(s string) []string {
+	for _, re := range []*regexp.Regexp{regexp.MustCompile(`\{\{[^}]*\}\}`), regexp.MustCompile("--[a-z-]+|`[^`]*`|kluis:[^ ]*|[\\w-]+\\.[a-z]+\\b")} {
+		s = re.ReplaceAllString(s, " ")
+	}
+	return englishWords.FindAllString(s, -1)
+}
+
+// TestDutchHasNoEnglish checks every Dutch message for English words, so
+// an English sentence or tail does not slip into nl.json.
+func TestDutchHasNoEnglish(t *testing.T) {
+	data, err := os.ReadFile("nl.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := map[string]string{}
+	if err := json.Unmarshal(data, &msgs); err != nil {
+		t.Fatal(err)
+	}
+	for key, msg := range msgs {
+		if words := englishIn(msg); len(words) > 0 {
+			t.Errorf("nl.json %s has English words %q: %q", key, words, msg)
+		}
+	}
+	// And the sentences of errors that carry an English detail keep it out.
+	cat := i18n.Load(i18n.Dutch)
+	for _, err := range []error{
+		&vault.DamagedError{What: "the encrypted payload", Part: vault.PartFile, Err: errors.New("chunk 3 is missing")},
+		&vault.DamagedError{What: "the key file", Part: vault.PartKeys},
+		&bundle.Error{Code: bundle.CodeBadCard, Detail: "layout"},
+		&fs.PathError{Op: "read", Path: "/tmp/kaart", Err: syscall.EISDIR},
+		&fs.PathError{Op: "open", Path: "/tmp/kaart", Err: syscall.EROFS},
+		&fs.PathError{Op: "open", Path: "/tmp/kaart", Err: syscall.EMLINK},
+		&os.LinkError{Op: "rename", Old: "/tmp/.x", New: "/tmp/kaart", Err: syscall.ENOSPC},
+	} {
+		msg := cat.Error(err)
+		if words := englishIn(msg); len(words) > 0 {
+			t.Errorf("the Dutch sentence for %v has English words %q: %q", err, words, msg)
 		}
 	}
 }

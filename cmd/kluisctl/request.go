@@ -260,7 +260,7 @@ var keepAnyway bool
 // card of another key (a same-looking name, the same OIN) is refused
 // unless --keep-anyway.
 func (c *cli) cmdCardAdd(args []string) error {
-	b, err := readSmallFile(args[0])
+	b, err := c.readSmallFile(args[0])
 	if err != nil {
 		return c.about(err, "cli.share.what.card", map[string]any{"Path": args[0]})
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"slices"
 	"strconv"
@@ -119,7 +118,7 @@ func (c *cli) cmdShareCreate([]string) error {
 	}
 	var card *bundle.Card
 	if o.to != "" {
-		b, err := readSmallFile(o.to)
+		b, err := c.readSmallFile(o.to)
 		if err == nil {
 			card, err = bundle.ParseCard(b)
 		}
@@ -515,7 +514,7 @@ func (c *cli) cmdShareRevoke(args []string) error {
 // cmdReceiptImport checks a municipality's receipt and keeps it with the
 // share it is for, in the activity log.
 func (c *cli) cmdReceiptImport(args []string) error {
-	b, err := readSmallFile(args[0])
+	b, err := c.readSmallFile(args[0])
 	if err != nil {
 		return c.about(err, "cli.receipt.what.receipt", map[string]any{"Path": args[0]})
 	}
@@ -556,7 +555,7 @@ func (c *cli) cmdReceiptImport(args []string) error {
 }
 
 // readSmallFile reads a card, notice or receipt (at most 64 KiB).
-func readSmallFile(path string) ([]byte, error) {
+func (c *cli) readSmallFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -567,7 +566,7 @@ func readSmallFile(path string) ([]byte, error) {
 		return nil, err
 	}
 	if len(b) > 64<<10 {
-		return nil, &fs.PathError{Op: "read", Path: path, Err: errors.New("file too large")}
+		return nil, c.problem("cli.error.file_too_large", map[string]any{"Max": "64 KiB"})
 	}
 	return b, nil
 }

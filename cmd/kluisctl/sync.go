@@ -33,7 +33,9 @@ func (c *cli) cmdSync([]string) error {
 	if dir == "" {
 		return c.usage("sync", "cli.sync.usage.dir", nil)
 	}
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return c.problem("cli.sync.error.not_dir", map[string]any{"Path": dir})
+	} else if err != nil {
 		return c.problem("cli.sync.error.dir", map[string]any{"Path": dir})
 	}
 	only := c.managed
