@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"kluis/internal/i18n"
 	"kluis/sync/schema"
 	"kluis/vault"
 )
@@ -107,7 +108,7 @@ func (p *activityPage) reload() {
 // logStatus says in plain words whether the log checks out.
 func (p *activityPage) logStatus(checked int, err error) (bool, string) {
 	if err == nil {
-		return true, t("app.activity.intact", map[string]any{"N": checked})
+		return true, tn("app.activity.intact", checked, nil)
 	}
 	var le *vault.LogError
 	if errors.As(err, &le) {
@@ -199,7 +200,7 @@ func (p *activityPage) exportTo(path string) {
 			return
 		}
 		dialog.ShowInformation(lang.L("app.activity.exported_title"),
-			t("app.activity.exported", map[string]any{"N": n, "Path": path}), u.window)
+			tn("app.activity.exported", n, map[string]any{"Path": path}), u.window)
 	})
 }
 
@@ -218,4 +219,18 @@ func formatDate(tm time.Time) string {
 // formatDateTime is formatDate with the time: "25 nov. 2026 10:04".
 func formatDateTime(tm time.Time) string {
 	return formatDate(tm) + " " + tm.Local().Format("15:04")
+}
+
+// formatUntilDay writes the last day an end time covers (i18n.LastDay):
+// a grant "tot en met 4-12-2027" ends at midnight after it and is shown
+// as "4 dec. 2027", not as the day its end falls on.
+func formatUntilDay(end time.Time) string { return formatDate(i18n.LastDay(end)) }
+
+// formatUntil writes an end time with its time, "9 dec. 2026 10:00", or,
+// when it ends a whole day at midnight, as that day alone.
+func formatUntil(end time.Time) string {
+	if i18n.AtMidnight(end) {
+		return formatUntilDay(end)
+	}
+	return formatDateTime(end)
 }

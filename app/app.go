@@ -130,6 +130,17 @@ func (u *UI) setLanguage(l string) {
 // t is lang.L with named values, for texts with placeholders.
 func t(key string, data map[string]any) string { return lang.L(key, data) }
 
+// tn is t for a text that counts something: the one form of key for 1 and
+// the other form for any other n (i18n.PluralKey), with n filled in as
+// {{.N}} beside data.
+func tn(key string, n int, data map[string]any) string {
+	d := map[string]any{"N": n}
+	for k, v := range data {
+		d[k] = v
+	}
+	return lang.L(i18n.PluralKey(key, n), d)
+}
+
 // showError tells the person what went wrong, in plain words, in a dialog.
 func (u *UI) showError(err error) {
 	if err == nil {

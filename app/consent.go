@@ -106,8 +106,8 @@ func (s *consentScreen) build() fyne.CanvasObject {
 		col.Add(bold(t("app.consent.their_message", data)))
 		col.Add(&widget.Label{Text: r.Message, Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Italic: true}})
 	}
-	row(lang.L("app.consent.answer_by"), formatDateTime(r.AnswerBy))
-	row(lang.L("app.consent.keep_until"), t("app.consent.keep_until_text", map[string]any{"Org": o.Card.Org, "Date": formatDateTime(r.KeepUntil)}))
+	row(lang.L("app.consent.answer_by"), formatUntil(r.AnswerBy))
+	row(lang.L("app.consent.keep_until"), t("app.consent.keep_until_text", map[string]any{"Org": o.Card.Org, "Date": formatUntil(r.KeepUntil)}))
 
 	// Asking too much.
 	oa := o.OverAsking()
@@ -127,7 +127,7 @@ func (s *consentScreen) build() fyne.CanvasObject {
 	case s.th.State(r.ID) == "refused":
 		s.blocked = lang.L("app.consent.blocked_refused")
 	case r.Expired(u.deps.Now()):
-		s.blocked = t("app.consent.blocked_expired", map[string]any{"Date": formatDateTime(r.AnswerBy)})
+		s.blocked = t("app.consent.blocked_expired", map[string]any{"Date": formatUntil(r.AnswerBy)})
 	}
 	// An impostor's request is not answered (kluisctl refuses it too);
 	// refusing it stays possible.
@@ -504,7 +504,7 @@ func (s *consentScreen) madeView() fyne.CanvasObject {
 	u := s.u
 	m := s.result.Manifest
 	col := container.NewVBox(titleLabel(lang.L("app.consent.made_title")),
-		paragraph(t("app.consent.made_intro", map[string]any{"Org": m.Recipient.Org, "Date": formatDateTime(m.NotAfter)})))
+		paragraph(t("app.consent.made_intro", map[string]any{"Org": m.Recipient.Org, "Date": formatUntil(m.NotAfter)})))
 	save := &widget.Button{Text: lang.L("app.wizard.save_file"), Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: s.onSaveFile}
 	col.Add(container.NewHBox(save))
 	if s.saved != "" {

@@ -434,7 +434,7 @@ func (u *UI) askLinkAndAdd(paths []string, done func()) {
 		if len(paths) == 1 {
 			what = t("app.documents.adding_one", map[string]any{"Name": filepath.Base(paths[0])})
 		} else {
-			what = t("app.documents.adding_many", map[string]any{"N": len(paths)})
+			what = tn("app.documents.adding_many", len(paths), nil)
 		}
 		body := container.NewVBox(paragraph(what),
 			widget.NewLabelWithStyle(lang.L("app.documents.link_label"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
@@ -517,7 +517,7 @@ func (u *UI) addDocuments(paths []string, record string, done func(added int, er
 			u.showStopped()
 		case added > 0:
 			dialog.ShowInformation(lang.L("app.error.title"), u.errorText(err)+"\n\n"+
-				t("app.documents.partly", map[string]any{"N": added, "Total": len(paths)}), u.window)
+				tn("app.documents.partly", added, map[string]any{"Total": len(paths)}), u.window)
 		case errors.Is(err, errIsFolder):
 			dialog.ShowInformation(lang.L("app.error.title"), lang.L("app.documents.folder"), u.window)
 		default:

@@ -613,3 +613,28 @@ func TestAutoLockKeepsValidUnsavedEdits(t *testing.T) {
 		t.Fatalf("the goal typed before the auto-lock: %v %v", recs, err)
 	}
 }
+
+// TestCareFormEndBeforeStart: the care form refuses an end date before
+// the start date, with the message next to the end date; nothing is saved.
+func TestCareFormEndBeforeStart(t *testing.T) {
+	u, w := newTestUI(t)
+	createVault(t, u, w, testPass)
+	openCategory(t, u, "care")
+	tap(t, w, "Toevoegen")
+	f := currentForm(t, u)
+	typeInto(t, f, "provider", "Wijkteam")
+	typeInto(t, f, "since", "1-5-2024")
+	typeInto(t, f, "until", "1-4-2024")
+	tap(t, w, "Opslaan")
+	if got := f.field(t, "until").message.Text; got != "De einddatum ligt vóór de begindatum. Kies een einddatum op of na de begindatum." {
+		t.Fatalf("message at the end date = %q", got)
+	}
+	if n := counts(t, u)["care"]; n != 0 || u.shell.current != f {
+		t.Fatalf("saved with the end before the start (%d)", n)
+	}
+	typeInto(t, f, "until", "1-6-2024")
+	tap(t, w, "Opslaan")
+	if n := counts(t, u)["care"]; n != 1 {
+		t.Fatalf("care count after a good end date = %d", n)
+	}
+}

@@ -155,10 +155,8 @@ func (p *searchPage) show(res found) {
 		p.status.SetText(lang.L("app.search.intro"))
 	case n == 0:
 		p.status.SetText(t("app.search.none", map[string]any{"Query": p.query}))
-	case n == 1:
-		p.status.SetText(lang.L("app.search.found_one"))
 	default:
-		p.status.SetText(t("app.search.found", map[string]any{"N": n}))
+		p.status.SetText(tn("app.search.found", n, nil))
 	}
 }
 

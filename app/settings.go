@@ -107,10 +107,8 @@ func autoLockLabel(minutes int) string {
 	switch minutes {
 	case 0:
 		return lang.L("app.settings.autolock.never")
-	case 1:
-		return lang.L("app.settings.autolock.one")
 	}
-	return t("app.settings.autolock.minutes", map[string]any{"N": minutes})
+	return tn("app.settings.autolock.minutes", minutes, nil)
 }
 
 // onLanguage switches every text to the chosen language: the preference

@@ -143,9 +143,9 @@ func (p *sharesPage) rowView(r shareRow, st share.Status) fyne.CanvasObject {
 	line(t("app.shares.purpose", map[string]any{"Purpose": s.Purpose}))
 	switch st {
 	case share.Active:
-		line(t("app.shares.until", map[string]any{"Date": formatDate(s.NotAfter)}))
+		line(t("app.shares.until", map[string]any{"Date": formatUntilDay(s.NotAfter)}))
 	case share.Expired:
-		line(t("app.shares.expired_on", map[string]any{"Date": formatDate(s.NotAfter)}))
+		line(t("app.shares.expired_on", map[string]any{"Date": formatUntilDay(s.NotAfter)}))
 	case share.Revoked:
 		line(t("app.shares.revoked_on", map[string]any{"Date": formatDate(*s.Revoked)}))
 	}
@@ -154,15 +154,15 @@ func (p *sharesPage) rowView(r shareRow, st share.Status) fyne.CanvasObject {
 		cats = append(cats, u.cat.Category(c))
 	}
 	line(t("app.shares.what", map[string]any{"Categories": strings.Join(cats, ", "),
-		"Records":   countWord(len(s.Records), "app.shares.records_one", "app.shares.records"),
-		"Documents": countWord(len(s.Documents), "app.shares.documents_one", "app.shares.documents")}))
+		"Records":   tn("app.shares.records", len(s.Records), nil),
+		"Documents": tn("app.shares.documents", len(s.Documents), nil)}))
 	if len(s.Receipts) > 0 {
 		last := s.Receipts[len(s.Receipts)-1]
 		key := "app.shares.received"
 		if !last.Verified {
 			key = "app.shares.received_unverified"
 		}
-		line(t(key, map[string]any{"Org": last.Org, "Date": formatDate(last.ImportedAt), "Until": formatDate(last.KeptUntil)}))
+		line(t(key, map[string]any{"Org": last.Org, "Date": formatDate(last.ImportedAt), "Until": formatUntilDay(last.KeptUntil)}))
 	} else {
 		line(lang.L("app.shares.not_received"))
 	}
@@ -182,14 +182,6 @@ func recipientName(s *share.Info) string {
 		return lang.L("app.shares.to_code")
 	}
 	return s.Recipient.Org
-}
-
-// countWord is "1 gegeven" or "3 gegevens".
-func countWord(n int, one, many string) string {
-	if n == 1 {
-		return lang.L(one)
-	}
-	return t(many, map[string]any{"N": n})
 }
 
 func (p *sharesPage) onNew() {
@@ -306,7 +298,7 @@ func (p *sharesPage) importReceipt(path string) {
 			if !res.Verified {
 				key = "app.shares.receipt_done_unverified"
 			}
-			text := t(key, map[string]any{"Org": res.Receipt.Org, "Until": formatDate(res.Receipt.KeptUntil)})
+			text := t(key, map[string]any{"Org": res.Receipt.Org, "Until": formatUntilDay(res.Receipt.KeptUntil)})
 			if res.Verified && !res.CardKept {
 				// A receipt does not make an organisation known: it shows
 				// only that the holder of the key answered.

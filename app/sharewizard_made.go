@@ -37,10 +37,10 @@ func (s *madeStep) content() fyne.CanvasObject {
 		&widget.Label{Text: lang.L("app.wizard.made_title"), SizeName: theme.SizeNameSubHeadingText, TextStyle: fyne.TextStyle{Bold: true}},
 	)
 	if res.Code != "" {
-		col.Add(paragraph(t("app.wizard.made_code_intro", map[string]any{"Date": formatDateTime(res.Manifest.NotAfter)})))
+		col.Add(paragraph(t("app.wizard.made_code_intro", map[string]any{"Date": formatUntil(res.Manifest.NotAfter)})))
 	} else {
 		col.Add(paragraph(t("app.wizard.made_intro", map[string]any{"Org": res.Manifest.Recipient.Org,
-			"Date": formatDateTime(res.Manifest.NotAfter)})))
+			"Date": formatUntil(res.Manifest.NotAfter)})))
 	}
 	save := &widget.Button{Text: lang.L("app.wizard.save_file"), Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: s.onSaveFile}
 	savedLabel := paragraph("")

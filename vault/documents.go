@@ -332,7 +332,7 @@ func (t *txn) getStoredDoc(id string) (Document, error) {
 	}
 	var d Document
 	if err := json.Unmarshal(plain, &d); err != nil || d.ID != id {
-		return Document{}, damaged("document "+id, err)
+		return Document{}, damagedItem(PartDocument, id, err)
 	}
 	return d, nil
 }
@@ -400,7 +400,7 @@ func (v *Vault) ReadDocument(ctx context.Context, id string, w io.Writer) (Docum
 				return ErrCanceled
 			}
 			if len(k) != 24 || beUint64(k[16:]) != index {
-				return damaged("document "+id, fmt.Errorf("chunk %d is missing", index))
+				return damagedItem(PartDocument, id, fmt.Errorf("chunk %d is missing", index))
 			}
 			buf, ok := out.buffer()
 			if !ok {
@@ -408,7 +408,7 @@ func (v *Vault) ReadDocument(ctx context.Context, id string, w io.Writer) (Docum
 			}
 			plain, err := t.seal.Open(buf, bucketChunks, k, val)
 			if err != nil {
-				return damaged("document "+id, fmt.Errorf("chunk %d does not authenticate", index))
+				return damagedItem(PartDocument, id, fmt.Errorf("chunk %d does not authenticate", index))
 			}
 			out.write(plain)
 			size += int64(len(plain))
@@ -419,10 +419,10 @@ func (v *Vault) ReadDocument(ctx context.Context, id string, w io.Writer) (Docum
 			return diskError(err)
 		}
 		if index != doc.Chunks || size != doc.Size {
-			return damaged("document "+id, fmt.Errorf("%d of %d chunks", index, doc.Chunks))
+			return damagedItem(PartDocument, id, fmt.Errorf("%d of %d chunks", index, doc.Chunks))
 		}
 		if hex.EncodeToString(sum) != doc.SHA256 {
-			return damaged("document "+id, errors.New("content hash does not match"))
+			return damagedItem(PartDocument, id, errors.New("content hash does not match"))
 		}
 		return nil
 	})

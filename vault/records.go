@@ -91,7 +91,7 @@ func (v *Vault) Update(id string, changes map[string]string) (Record, error) {
 		// back to their edit form first (money "45000" cents is "450,00").
 		cat, ok := schema.Lookup(cur.Category)
 		if !ok {
-			return damaged("record "+id, fmt.Errorf("unknown category %q", cur.Category))
+			return damagedItem(PartRecord, id, fmt.Errorf("unknown category %q", cur.Category))
 		}
 		input := make(map[string]string, len(cur.Fields)+len(changes))
 		for k, val := range cur.Fields {
@@ -303,14 +303,14 @@ func (t *txn) decodeRecordBuf(bucket, key, sealed, buf []byte) (Record, []byte, 
 	}
 	plain, err := t.seal.Open(buf[:0], bucket, key, sealed)
 	if err != nil {
-		return Record{}, buf, damaged(string(bucket)+" entry", err)
+		return Record{}, buf, damagedAt(bucket, key, err)
 	}
 	r, err := unmarshalRecord(plain)
 	if err != nil {
-		return Record{}, plain, damaged("record "+formatID(key[:16]), err)
+		return Record{}, plain, damagedItem(PartRecord, formatID(key[:16]), err)
 	}
 	if len(plain) < 18 || !bytes.Equal(plain[2:18], key[:16]) {
-		return Record{}, plain, damaged("record "+formatID(key[:16]), errors.New("stored under another id"))
+		return Record{}, plain, damagedItem(PartRecord, formatID(key[:16]), errors.New("stored under another id"))
 	}
 	return r, plain, nil
 }

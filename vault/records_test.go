@@ -309,3 +309,25 @@ func TestRevertRefusesARecordInTheBin(t *testing.T) {
 	_, err := v.Revert(r.ID, 1)
 	wantErr(t, err, ErrDeleted)
 }
+
+// TestCareEndBeforeStart: care help cannot end before it started, when
+// added or when either date is changed later; nothing is written.
+func TestCareEndBeforeStart(t *testing.T) {
+	v, _ := newTestVault(t)
+	if _, err := v.Add("care", map[string]string{"provider": "Wijkteam", "since": "1-5-2024", "until": "1-4-2024"}); !errors.Is(err, &schema.ValueError{Code: schema.CodeDateBeforeStart}) {
+		t.Fatalf("Add: %v", err)
+	}
+	r, err := v.Add("care", map[string]string{"provider": "Wijkteam", "since": "1-5-2024", "until": "1-6-2024"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Update(r.ID, map[string]string{"since": "1-7-2024"}); !errors.Is(err, &schema.ValueError{Code: schema.CodeDateBeforeStart}) {
+		t.Fatalf("Update of the start: %v", err)
+	}
+	if _, err := v.Update(r.ID, map[string]string{"until": "30-4-2024"}); !errors.Is(err, &schema.ValueError{Code: schema.CodeDateBeforeStart}) {
+		t.Fatalf("Update of the end: %v", err)
+	}
+	if got, _ := v.Get(r.ID); got.Version != 1 || got.Fields["until"] != "2024-06-01" {
+		t.Fatalf("a refused change was written: %+v", got)
+	}
+}

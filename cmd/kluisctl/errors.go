@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 
 	"kluis/internal/cmdline"
@@ -23,6 +24,11 @@ func (c *cli) about(err error, key string, data map[string]any) error {
 // problem is a failure said in the person's language.
 func (c *cli) problem(key string, data map[string]any) error {
 	return c.tool().Problem(key, data)
+}
+
+// ambiguous says that n items start with the id prefix arg.
+func (c *cli) ambiguous(arg string, n int) error {
+	return &cmdline.Problem{Msg: c.cat.N("cli.error.ambiguous_id", n, map[string]any{"ID": arg})}
 }
 
 // hint follows a value that is not one of a field's choices with the
@@ -50,6 +56,10 @@ func (c *cli) usage(verb, key string, data map[string]any) error {
 	return c.tool().Usage(verb, key, data)
 }
 
+// badFlagValue matches package flag's error for a value it cannot read,
+// catching the flag's name.
+var badFlagValue = regexp.MustCompile(`^invalid (?:boolean )?value ".*" for (?:flag )?-{1,2}([A-Za-z0-9-]+)`)
+
 // flagError turns an error of package flag, or of reordering the flags,
 // into a usage error in the person's language, where it recognizes it.
 func (c *cli) flagError(verb string, err error) error {
@@ -67,5 +77,10 @@ func (c *cli) flagError(verb string, err error) error {
 	if f, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
 		return c.usage(verb, "cli.usage.flag_needs_value", map[string]any{"Flag": f})
 	}
-	return c.usage(verb, "cli.usage.bad_flag", map[string]any{"Detail": msg})
+	// Package flag's own words for a value it cannot read: "invalid
+	// boolean value "x" for -json: parse error".
+	if m := badFlagValue.FindStringSubmatch(msg); m != nil {
+		return c.usage(verb, "cli.usage.bad_flag_value", map[string]any{"Flag": "--" + m[1]})
+	}
+	return c.usage(verb, "cli.usage.bad_flag", nil)
 }

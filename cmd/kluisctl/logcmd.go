@@ -50,6 +50,10 @@ func (c *cli) cmdLogVerify([]string) error {
 		if err != nil {
 			return c.aboutVault(err)
 		}
-		return c.done("cli.log_verify.ok", map[string]any{"Count": n}, map[string]any{"ok": true, "entries": n})
+		if c.json {
+			return c.printJSON(map[string]any{"ok": true, "entries": n})
+		}
+		_, err = fmt.Fprintln(c.stdout, c.cat.N("cli.log_verify.ok", n, nil))
+		return err
 	})
 }

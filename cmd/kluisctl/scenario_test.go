@@ -145,12 +145,16 @@ func TestInvalidValueNamesTheField(t *testing.T) {
 		"add", "personal", "surname=Jansen", "bsn=123456789")
 	e.fails(1, []string{"Income", "Amount", "1234,56"}, "add", "income", "source=UWV", "amount=lots")
 	e.fails(1, []string{"Income", "Amount", "fill this in"}, "add", "income", "source=UWV")
+	nl.fails(1, []string{"Zorg en ondersteuning, Tot: De einddatum ligt vóór de begindatum."},
+		"add", "care", "provider=Wijkteam", "since=1-5-2024", "until=1-4-2024")
 	if recs := e.list(); len(recs) != 0 {
 		t.Errorf("a refused record was stored: %+v", recs)
 	}
 	// An invalid change leaves the record as it was.
 	id := e.add("income", "source=UWV", "amount=10")
 	e.fails(1, []string{"Amount"}, "set", id, "amount=ten")
+	care := e.add("care", "provider=Wijkteam", "since=1-5-2024")
+	e.fails(1, []string{"Care and support, Until: The end date is before the start date."}, "set", care, "until=2024-04")
 	if r := e.get(id); r.Version != 1 || r.Fields["amount"] != float64(1000) {
 		t.Errorf("after a refused set: %+v", r)
 	}
