@@ -169,11 +169,11 @@ func (s *consentScreen) build() fyne.CanvasObject {
 			s.refuse.Disable()
 		}
 	}
-	col.Add(container.NewHBox(s.answer, s.refuse, back))
 	s.loadPreview()
 	s.body = container.NewVBox(col)
 	scroll := container.NewVScroll(container.New(&formColumn{width: 760}, s.body))
-	return u.focusWhenShown(scroll, s.answer)
+	// However much the request asks, the answers stay in view.
+	return u.focusWhenShown(withBar(scroll, s.answer, s.refuse, back), s.answer)
 }
 
 // danger is a red, bold warning that wraps.
@@ -499,47 +499,57 @@ func (s *consentScreen) onBack() {
 }
 
 // madeView is the answer made: save the file, or copy the link or show
-// the QR code when it is small enough, as the share wizard does.
+// the QR code when it is small enough, as the share wizard does. The way
+// on, to the conversation, stays in view below.
 func (s *consentScreen) madeView() fyne.CanvasObject {
 	u := s.u
 	m := s.result.Manifest
 	col := container.NewVBox(titleLabel(lang.L("app.consent.made_title")),
 		paragraph(t("app.consent.made_intro", map[string]any{"Org": m.Recipient.Org, "Date": formatDateTime(m.NotAfter)})))
 	save := &widget.Button{Text: lang.L("app.wizard.save_file"), Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: s.onSaveFile}
-	col.Add(container.NewHBox(save))
-	if s.saved != "" {
-		col.Add(paragraph(t("app.wizard.saved", map[string]any{"Path": s.saved})))
-	}
 	uri := ""
 	if s.data != nil {
 		uri = bundle.BundleURI(s.data)
 	}
-	if uri == "" || len(uri) > bundle.MaxURILength {
+	if uri != "" && len(uri) > bundle.MaxURILength {
+		uri = ""
+	}
+	scroll := container.NewVScroll(container.New(&formColumn{width: 680}, col))
+	if uri == "" {
+		col.Add(flowRow(save))
+		s.addSaved(col)
 		col.Add(paragraph(lang.L("app.wizard.too_big_for_link")))
 	} else {
-		{
-			copied := paragraph(lang.L("app.wizard.link_copied"))
-			copied.Hide()
+		copied := paragraph(lang.L("app.wizard.link_copied"))
+		copied.Hide()
+		copyLink := &widget.Button{Text: lang.L("app.wizard.copy_link"), Icon: theme.ContentCopyIcon(), OnTapped: func() {
+			u.touch()
+			u.copyForAWhile(uri)
+			copied.Show()
+		}}
+		col.Add(paragraph(lang.L("app.wizard.link_intro")))
+		col.Add(flowRow(save, copyLink))
+		s.addSaved(col)
+		col.Add(copied)
+		if qr := newQRCode(uri); qr != nil {
+			qr.view = scroll
 			col.Add(widget.NewSeparator())
-			col.Add(paragraph(lang.L("app.wizard.link_intro")))
-			col.Add(container.NewHBox(&widget.Button{Text: lang.L("app.wizard.copy_link"), Icon: theme.ContentCopyIcon(), OnTapped: func() {
-				u.touch()
-				u.copyForAWhile(uri)
-				copied.Show()
-			}}))
-			col.Add(copied)
-			if img := qrImage(uri); img != nil {
-				col.Add(paragraph(lang.L("app.wizard.qr_intro")))
-				col.Add(container.NewHBox(img))
-			}
+			col.Add(paragraph(lang.L("app.wizard.qr_intro")))
+			col.Add(qr)
 		}
 	}
-	col.Add(widget.NewSeparator())
-	col.Add(container.NewHBox(&widget.Button{Text: lang.L("app.consent.to_thread"), Icon: theme.MailComposeIcon(), OnTapped: func() {
+	toThread := &widget.Button{Text: lang.L("app.consent.to_thread"), Icon: theme.MailComposeIcon(), OnTapped: func() {
 		u.touch()
 		u.shell.open(newThreadView(u, s.th.ID))
-	}}))
-	return u.focusWhenShown(container.NewVScroll(container.New(&formColumn{width: 680}, col)), save)
+	}}
+	return u.focusWhenShown(withBar(scroll, toThread), save)
+}
+
+// addSaved says where the answer was saved, once it was.
+func (s *consentScreen) addSaved(col *fyne.Container) {
+	if s.saved != "" {
+		col.Add(paragraph(t("app.wizard.saved", map[string]any{"Path": s.saved})))
+	}
 }
 
 func (s *consentScreen) onSaveFile() {

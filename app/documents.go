@@ -63,7 +63,7 @@ func (p *documentsPage) content() fyne.CanvasObject {
 	p.save = &widget.Button{Text: lang.L("app.documents.save"), Icon: theme.DocumentSaveIcon(), OnTapped: p.onSave}
 	p.remove = &widget.Button{Text: lang.L("app.documents.delete"), Icon: theme.DeleteIcon(), OnTapped: p.onDelete}
 	p.empty = paragraph(lang.L("app.documents.empty"))
-	p.hint = widget.NewLabel(lang.L("app.documents.choose_first"))
+	p.hint = paragraph(lang.L("app.documents.choose_first"))
 	p.list = newKeyList(func() int { return len(p.docs) },
 		func() fyne.CanvasObject {
 			name := &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis}
@@ -88,7 +88,8 @@ func (p *documentsPage) content() fyne.CanvasObject {
 		paragraph(lang.L("app.documents.intro")),
 		container.NewHBox(p.add),
 	)
-	actions := container.NewHBox(p.view, p.save, p.remove, p.hint)
+	// The buttons go on a second line in a narrow window, the hint wraps.
+	actions := container.NewVBox(flowRow(p.view, p.save, p.remove), p.hint)
 	// In screen order, not NewBorder's (middle first): Tab goes from the
 	// list on to what can be done with the chosen document.
 	list := container.NewStack(p.list, p.empty)

@@ -90,22 +90,29 @@ func (u *UI) showMain() {
 	fixed("activity", theme.ListIcon(), "app.nav.activity", func() page { return newActivityPage(u) })
 	fixed("settings", theme.SettingsIcon(), "app.nav.settings", func() page { return newSettingsPage(u) })
 
+	// The navigation's items are set a little closer than elsewhere
+	// (navTheme), so that all of them are in view in a window 600 high.
+	// Fyne does not hand a theme set on a keyList on to its rows (it looks
+	// for it on the embedded List), so each row carries it itself.
+	navTh := navTheme{u.app.Settings().Theme()}
 	s.nav = newKeyList(func() int { return len(s.items) },
 		func() fyne.CanvasObject {
-			return container.NewHBox(widget.NewIcon(theme.FolderIcon()), widget.NewLabel("Persoonlijke gegevens (000)"))
+			return container.NewThemeOverride(container.NewHBox(widget.NewIcon(theme.FolderIcon()), widget.NewLabel("Persoonlijke gegevens (000)")), navTh)
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
-			row := o.(*fyne.Container)
+			row := o.(*container.ThemeOverride).Content.(*fyne.Container)
 			row.Objects[0].(*widget.Icon).SetResource(s.items[i].icon)
 			row.Objects[1].(*widget.Label).SetText(s.items[i].label(s.counts))
 		})
 	s.nav.OnSelected = s.onNavSelected
 	s.lock = &widget.Button{Text: lang.L("app.lock"), Icon: theme.LogoutIcon(), OnTapped: s.onLock}
-	s.banner = widget.NewLabel("")
+	s.banner = &widget.Label{Wrapping: fyne.TextWrapWord}
 	right := fyne.CanvasObject(s.lock)
 	switch {
 	case u.session.demo:
 		s.banner.SetText(lang.L("app.demo.banner"))
+		leave := &widget.Button{Text: lang.L("app.demo.close"), Icon: theme.NavigateBackIcon(), OnTapped: u.leaveDemo}
+		right = container.NewHBox(leave, s.lock)
 	case u.session.home != nil:
 		s.banner.SetText(u.helpingBanner())
 		s.banner.TextStyle = fyne.TextStyle{Bold: true}
@@ -113,10 +120,14 @@ func (u *UI) showMain() {
 		right = container.NewHBox(back, s.lock)
 	}
 	s.body = container.NewStack()
-	top := container.NewBorder(nil, nil, nil, right, s.banner)
-	split := container.NewHSplit(s.nav, container.NewPadded(s.body))
+	// The navigation has the window's whole height, so that all its items
+	// are in view in a window 600 high; the bar with the lock button is
+	// above the page only.
+	top := container.NewBorder(nil, nil, nil, container.NewVBox(right), s.banner)
+	nav := container.NewThemeOverride(s.nav, navTh)
+	split := container.NewHSplit(nav, container.NewBorder(top, nil, nil, nil, container.NewPadded(s.body)))
 	split.Offset = 0.27
-	u.window.SetContent(container.NewBorder(top, nil, nil, nil, split))
+	u.window.SetContent(split)
 
 	// Keyboard: Ctrl+L locks, Ctrl+F searches, Ctrl+D documents.
 	canvas := u.window.Canvas()
