@@ -11,7 +11,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -198,8 +197,8 @@ func (p *activityPage) exportTo(path string) {
 			u.showError(err)
 			return
 		}
-		dialog.ShowInformation(lang.L("app.activity.exported_title"),
-			t("app.activity.exported", map[string]any{"N": n, "Path": path}), u.window)
+		u.inform(lang.L("app.activity.exported_title"),
+			t("app.activity.exported", map[string]any{"N": n, "Path": path}))
 	})
 }
 

@@ -40,7 +40,7 @@ type consentScreen struct {
 	checks   map[string][]*widget.Check // "category.field" → its checkboxes, kept in step
 
 	what    *fyne.Container
-	message *widget.Entry
+	message *keyEntry
 	answer  *widget.Button
 	refuse  *widget.Button
 	problem *widget.Label
@@ -151,7 +151,7 @@ func (s *consentScreen) build() fyne.CanvasObject {
 	// A message, and the two answers.
 	col.Add(widget.NewSeparator())
 	col.Add(bold(t("app.consent.message_label", data)))
-	s.message = widget.NewMultiLineEntry()
+	s.message = newKeyMultiLineEntry()
 	s.message.Wrapping = fyne.TextWrapWord
 	s.message.SetMinRowsVisible(3)
 	s.message.SetPlaceHolder(lang.L("app.consent.message_placeholder"))

@@ -232,16 +232,16 @@ func (p *documentsPage) onView() {
 	}
 	u.touch()
 	if d.Size > maxPreviewBytes {
-		dialog.ShowInformation(d.Name, lang.L("app.documents.preview_too_big"), u.window)
+		u.inform(d.Name, lang.L("app.documents.preview_too_big"))
 		return
 	}
 	runQuiet(u, func() (image.Image, error) { return decodePreview(v, d.ID) },
 		func(img image.Image, err error) {
 			switch {
 			case errors.Is(err, errPreviewTooBig):
-				dialog.ShowInformation(d.Name, lang.L("app.documents.preview_too_big"), u.window)
+				u.inform(d.Name, lang.L("app.documents.preview_too_big"))
 			case errors.Is(err, image.ErrFormat):
-				dialog.ShowInformation(d.Name, lang.L("app.documents.preview_unknown"), u.window)
+				u.inform(d.Name, lang.L("app.documents.preview_unknown"))
 			case err != nil:
 				u.showError(err)
 			default:
@@ -279,8 +279,7 @@ func (u *UI) showPreview(name string, img image.Image) {
 	b := img.Bounds()
 	scale := min(maxW/float32(b.Dx()), maxH/float32(b.Dy()), 1)
 	c.SetMinSize(fyne.NewSize(float32(b.Dx())*scale, float32(b.Dy())*scale))
-	d := dialog.NewCustom(name, lang.L("app.documents.close"), c, u.window)
-	d.Show()
+	u.showDialog(name, lang.L("app.documents.close"), c)
 }
 
 func (p *documentsPage) onSave() {
@@ -325,8 +324,8 @@ func (u *UI) saveDocumentCopy(doc vault.Document, path string, done func(error))
 			u.showError(err)
 			return
 		}
-		dialog.ShowInformation(lang.L("app.documents.saved_title"),
-			t("app.documents.saved", map[string]any{"Path": path}), u.window)
+		u.inform(lang.L("app.documents.saved_title"),
+			t("app.documents.saved", map[string]any{"Path": path}))
 	})
 }
 
@@ -498,10 +497,10 @@ func (u *UI) addDocuments(paths []string, record string, done func(added int, er
 		case isCanceled(err) && added == 0:
 			u.showStopped()
 		case added > 0:
-			dialog.ShowInformation(lang.L("app.error.title"), u.errorText(err)+"\n\n"+
-				t("app.documents.partly", map[string]any{"N": added, "Total": len(paths)}), u.window)
+			u.inform(lang.L("app.error.title"), u.errorText(err)+"\n\n"+
+				t("app.documents.partly", map[string]any{"N": added, "Total": len(paths)}))
 		case errors.Is(err, errIsFolder):
-			dialog.ShowInformation(lang.L("app.error.title"), lang.L("app.documents.folder"), u.window)
+			u.inform(lang.L("app.error.title"), lang.L("app.documents.folder"))
 		default:
 			u.showError(err)
 		}
@@ -587,7 +586,7 @@ func writeFileSafely(path string, write func(w io.Writer) error) (err error) {
 
 // showStopped confirms that work the person stopped left nothing behind.
 func (u *UI) showStopped() {
-	dialog.ShowInformation(lang.L("app.documents.stopped_title"), u.errorText(vault.ErrCanceled), u.window)
+	u.inform(lang.L("app.documents.stopped_title"), u.errorText(vault.ErrCanceled))
 }
 
 func isImage(d vault.Document) bool { return strings.HasPrefix(d.MediaType, "image/") }

@@ -13,8 +13,8 @@ import (
 // card's own purposes as buttons) and the organisation's case reference.
 type purposeStep struct {
 	w        *shareWizard
-	purposeE *submitEntry
-	caseE    *submitEntry
+	purposeE *keyEntry
+	caseE    *keyEntry
 }
 
 func (s *purposeStep) content() fyne.CanvasObject {

@@ -6,7 +6,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -129,15 +128,11 @@ func (u *UI) showMain() {
 	split.Offset = 0.27
 	u.window.SetContent(split)
 
-	// Keyboard: Ctrl+L locks, Ctrl+F searches, Ctrl+D documents.
-	canvas := u.window.Canvas()
-	canvas.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { s.onLock() })
-	canvas.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { s.select_("search") })
-	canvas.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyD, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { s.select_("documents") })
-
+	// The keyboard shortcuts (Ctrl+L, Ctrl+S, Ctrl+F, Ctrl+D) are the
+	// window's: see windowShortcuts.
 	s.refreshCounts()
 	s.nav.Select(0)
-	canvas.Focus(s.nav)
+	u.window.Canvas().Focus(s.nav)
 	u.openPending()
 }
 

@@ -11,7 +11,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -492,7 +491,7 @@ func (s *restoreScreen) onRestore() {
 		}
 		u.showMain()
 		if moved != "" {
-			dialog.ShowInformation(lang.L("app.restore.done_title"), t("app.restore.moved", map[string]any{"Path": moved}), u.window)
+			u.inform(lang.L("app.restore.done_title"), t("app.restore.moved", map[string]any{"Path": moved}))
 		}
 	})
 }
