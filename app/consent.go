@@ -276,7 +276,7 @@ func (s *consentScreen) fillWhat() {
 		if title == "" {
 			title = lang.L("app.records.untitled")
 		}
-		rc := widget.NewCheck(title, nil)
+		rc := widget.NewCheck(shortText(title), nil)
 		rc.Checked = s.recordOn[id]
 		fields := container.NewVBox()
 		rc.OnChanged = func(on bool) {
@@ -294,18 +294,22 @@ func (s *consentScreen) fillWhat() {
 		s.what.Add(indent(rc, 1))
 		for _, f := range r.Fields {
 			key := r.Category + "." + f.ID
-			fc := widget.NewCheck(fieldLine(u.cat.Field(r.Category, f.ID), previewValue(u, r.Category, f)), nil)
+			// The field's name by the checkbox, its value beside it,
+			// wrapped: a long value (an address, a note) is shown whole
+			// and never makes the page wider than the window.
+			fc := widget.NewCheck(strings.TrimSpace(fieldLine(u.cat.Field(r.Category, f.ID), "")), nil)
 			fc.Checked = s.fieldOn[key]
 			fc.OnChanged = func(on bool) { s.setField(key, on) }
 			s.checks[key] = append(s.checks[key], fc)
-			fields.Add(indent(fc, 2))
+			value := atLeastWide(120, &widget.Label{Text: previewValue(u, r.Category, f), Wrapping: fyne.TextWrapWord})
+			fields.Add(indent(container.NewBorder(nil, nil, fc, nil, value), 2))
 		}
 		for _, d := range p.Documents {
 			if d.Record != id {
 				continue
 			}
 			docID := d.ID
-			dc := widget.NewCheck(t("app.consent.document", map[string]any{"Name": d.Name, "Size": formatSize(d.Size, u.lang)}), nil)
+			dc := widget.NewCheck(t("app.consent.document", map[string]any{"Name": shortText(d.Name), "Size": formatSize(d.Size, u.lang)}), nil)
 			dc.Checked = s.docOn[docID]
 			dc.OnChanged = func(on bool) { u.touch(); s.docOn[docID] = on }
 			fields.Add(indent(dc, 2))

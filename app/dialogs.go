@@ -12,12 +12,19 @@ import (
 // button. Enter, Space and Escape close it as well: its button has the
 // keyboard focus, which Fyne's own information dialog leaves where it was.
 func (u *UI) inform(title, text string) {
-	d := u.showDialog(title, lang.L("OK"), container.New(&formColumn{width: 480}, paragraph(text)))
-	d.Resize(fyne.NewSize(min(520, u.window.Canvas().Size().Width-2*dialogMargin), d.MinSize().Height))
+	// The text is wrapped at the dialog's width before the dialog is
+	// measured: a wrapped label not yet laid out asks for the height of
+	// one word per line.
+	width := min(480, u.window.Canvas().Size().Width-2*dialogMargin)
+	l := paragraph(text)
+	l.Resize(fyne.NewSize(width, 0))
+	l.Resize(fyne.NewSize(width, l.MinSize().Height))
+	u.showDialog(title, lang.L("OK"), container.New(&columnLayout{width: width}, l))
 }
 
-// dialogMargin is the margin kept around a dialog in a narrow window.
-const dialogMargin = 16
+// dialogMargin is room kept on either side of a dialog in a narrow window,
+// for the dialog's own padding.
+const dialogMargin = 80
 
 // showDialog shows content in a dialog with one button, dismiss, that
 // closes it; the button has the keyboard focus, so Enter and Space close

@@ -231,3 +231,22 @@ func (t navTheme) Size(n fyne.ThemeSizeName) float32 {
 	}
 	return t.Theme.Size(n)
 }
+
+// atLeastWide gives o a minimum width: for a column of texts that wrap,
+// which a split or a border could otherwise squeeze to a letter a line
+// (then asking a height far beyond the screen).
+func atLeastWide(width float32, o fyne.CanvasObject) *fyne.Container {
+	return container.New(&minWidthLayout{width: width}, o)
+}
+
+type minWidthLayout struct{ width float32 }
+
+func (l *minWidthLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	m := objs[0].MinSize()
+	return fyne.NewSize(max(m.Width, l.width), m.Height)
+}
+
+func (l *minWidthLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(size)
+}

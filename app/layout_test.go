@@ -115,8 +115,18 @@ func mustShowWhole(t *testing.T, w fyne.Window, o fyne.CanvasObject, what string
 // view whole, without scrolling.
 func fitsIn(t *testing.T, w fyne.Window, size fyne.Size, screen string, buttons ...string) {
 	t.Helper()
-	layoutAt(w, size)
 	pad := 2 * theme.Padding() // the window's own padding around the content
+	// Laid out at its own minimum size (the smallest window, and what the
+	// desktop driver may do before the first frame), a text that wraps
+	// gets the least width and asks the most height: that must still fit,
+	// or the window grows beyond the screen and stays so.
+	squeezed := w.Content().MinSize().AddWidthHeight(pad, pad)
+	w.Resize(squeezed)
+	w.Resize(squeezed.AddWidthHeight(0, 1))
+	if m := w.Content().MinSize(); m.Width+pad > size.Width || m.Height+pad > size.Height {
+		t.Errorf("%s: at its smallest it needs %.0f×%.0f, more than a %.0f×%.0f window has", screen, m.Width+pad, m.Height+pad, size.Width, size.Height)
+	}
+	layoutAt(w, size)
 	if m := w.Content().MinSize(); m.Width+pad > size.Width || m.Height+pad > size.Height {
 		t.Errorf("%s: needs %.0f×%.0f, more than a %.0f×%.0f window has", screen, m.Width+pad, m.Height+pad, size.Width, size.Height)
 	}
@@ -274,6 +284,11 @@ func screensFit(t *testing.T, size fyne.Size) {
 	if _, err := share.RememberCard(u.vault(), f.org.CardFile()); err != nil {
 		t.Fatal(err)
 	}
+	// A long value is shown whole, wrapped, and does not widen the page.
+	if _, err := u.vault().Update(f.debt.ID, map[string]string{"creditor": "Belastingdienst", "amount": "250",
+		"arrangement": "Betalingsregeling van vijftig euro per maand, afgesproken met de deurwaarder op het kantoor aan de Stationsweg"}); err != nil {
+		t.Fatal(err)
+	}
 	file := requestFrom(t, f.org, now.Add(-time.Hour), now.Add(14*24*time.Hour), "personal,costs,debts")
 	s.select_("requests")
 	fitsIn(t, w, size, "requests", "Verzoek openen", "Link openen")
@@ -294,6 +309,8 @@ func screensFit(t *testing.T, size fyne.Size) {
 	c.saved = "elders"
 	tap(t, w, "Naar het gesprek")
 	fitsIn(t, w, size, "conversation", "Terug")
+	tap(t, w, "Terug")
+	fitsIn(t, w, size, "requests with a conversation", "Verzoek openen")
 
 	s.select_("settings")
 	fitsIn(t, w, size, "settings", "Vergrendelen")
@@ -301,6 +318,28 @@ func screensFit(t *testing.T, size fyne.Size) {
 	fitsIn(t, w, size, "unlock", "Openen", "Wachtwoord vergeten?")
 	tap(t, w, "Wachtwoord vergeten?")
 	fitsIn(t, w, size, "recover", "Nieuw wachtwoord instellen", "Terug")
+
+	// The example vault, with its banner above every page.
+	u, w = newTestUI(t)
+	tap(t, w, "Probeer het met voorbeeldgegevens")
+	for _, it := range u.shell.items {
+		u.shell.select_(it.id)
+		fitsIn(t, w, size, "example: page "+it.id, "Vergrendelen", "Voorbeeld sluiten")
+	}
+	navAllShown(t, w, u.shell, size)
+	// Its municipality's card names several purposes.
+	u.shell.select_("shares")
+	tap(t, w, "Nieuwe deling")
+	fitsIn(t, w, size, "example: wizard: recipient", "Volgende", "Stoppen")
+	tap(t, w, "Volgende")
+	test.Tap(check(t, w, "Persoonlijke gegevens (1)"))
+	fitsIn(t, w, size, "example: wizard: scope", "Volgende", "Terug", "Stoppen")
+	tap(t, w, "Volgende")
+	tap(t, w, "Volgende")
+	fitsIn(t, w, size, "example: wizard: purpose", "Volgende", "Terug", "Stoppen", "Bijzondere bijstand")
+	tap(t, w, "Stoppen")
+	tap(t, w, "Vergrendelen")
+	fitsIn(t, w, size, "example: unlock", "Openen", "Terug naar het begin")
 }
 
 // qrFits checks that the QR code on screen is shown whole once scrolled

@@ -81,11 +81,11 @@ func (p *requestsPage) load() {
 			if th.CaseReference != "" {
 				label = t("app.threads.row_case", map[string]any{"Org": th.Org, "Case": th.CaseReference})
 			}
-			label += "  ·  " + t("app.threads.row_last", map[string]any{"When": formatDateTime(th.Last())})
-			b := newKeyButton(label, theme.MailComposeIcon(), func() { u.touch(); u.shell.open(newThreadView(u, th.ID)) })
+			b := newKeyButton(shortText(label), theme.MailComposeIcon(), func() { u.touch(); u.shell.open(newThreadView(u, th.ID)) })
 			b.Alignment = widget.ButtonAlignLeading
 			p.rows.add(b)
-			p.list.Add(b)
+			// The date beside the button, or under it in a narrow window.
+			p.list.Add(flowRow(b, widget.NewLabel(t("app.threads.row_last", map[string]any{"When": formatDateTime(th.Last())}))))
 		}
 		p.list.Refresh()
 	})

@@ -122,7 +122,12 @@ func (u *UI) showMain() {
 	// The navigation has the window's whole height, so that all its items
 	// are in view in a window 600 high; the bar with the lock button is
 	// above the page only.
-	top := container.NewBorder(nil, nil, nil, container.NewVBox(right), s.banner)
+	// The banner (the example vault, helping someone) goes under the
+	// buttons, across the page's whole width: beside them it would have
+	// next to no width in a small window, and a text that wraps one
+	// letter per line makes the window grow far beyond the screen.
+	s.banner.Hidden = s.banner.Text == ""
+	top := container.NewVBox(container.NewBorder(nil, nil, nil, right), s.banner)
 	nav := container.NewThemeOverride(s.nav, navTh)
 	split := container.NewHSplit(nav, container.NewBorder(top, nil, nil, nil, container.NewPadded(s.body)))
 	split.Offset = 0.27
