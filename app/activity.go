@@ -10,9 +10,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -30,7 +28,7 @@ type activityPage struct {
 	events []vault.Event // newest first
 
 	list       *keyList
-	status     *canvas.Text
+	status     *widget.Label
 	statusIcon *widget.Icon
 	export     *widget.Button
 }
@@ -38,8 +36,9 @@ type activityPage struct {
 func newActivityPage(u *UI) page { return &activityPage{u: u} }
 
 func (p *activityPage) content() fyne.CanvasObject {
-	p.status = canvas.NewText(lang.L("app.activity.checking"), theme.Color(theme.ColorNameForeground))
-	p.status.TextStyle = fyne.TextStyle{Bold: true}
+	// Wrapped: a long message must not make the page wider than a small
+	// window.
+	p.status = &widget.Label{Text: lang.L("app.activity.checking"), TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}
 	p.statusIcon = widget.NewIcon(theme.InfoIcon())
 	p.export = &widget.Button{Text: lang.L("app.activity.export"), Icon: theme.DocumentSaveIcon(), OnTapped: p.onExport}
 	p.list = newKeyList(func() int { return len(p.events) },
@@ -67,7 +66,7 @@ func (p *activityPage) content() fyne.CanvasObject {
 	top := container.NewVBox(
 		titleLabel(lang.L("app.activity.title")),
 		paragraph(lang.L("app.activity.intro")),
-		container.NewBorder(nil, nil, p.statusIcon, nil, p.status),
+		container.NewBorder(nil, nil, container.NewVBox(p.statusIcon), nil, p.status),
 	)
 	return container.NewBorder(top, container.NewHBox(p.export), nil, nil, p.list)
 }
@@ -120,10 +119,10 @@ func (p *activityPage) logStatus(checked int, err error) (bool, string) {
 func (p *activityPage) setStatus(ok bool, text string) {
 	p.status.Text = text
 	if ok {
-		p.status.Color = colourSuccess
+		p.status.Importance = widget.SuccessImportance
 		p.statusIcon.SetResource(theme.ConfirmIcon())
 	} else {
-		p.status.Color = colourError
+		p.status.Importance = widget.DangerImportance
 		p.statusIcon.SetResource(theme.WarningIcon())
 	}
 	p.status.Refresh()
@@ -199,8 +198,8 @@ func (p *activityPage) exportTo(path string) {
 			u.showError(err)
 			return
 		}
-		dialog.ShowInformation(lang.L("app.activity.exported_title"),
-			tn("app.activity.exported", n, map[string]any{"Path": path}), u.window)
+		u.inform(lang.L("app.activity.exported_title"),
+			tn("app.activity.exported", n, map[string]any{"Path": path}))
 	})
 }
 

@@ -27,7 +27,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 
 	"kluis/assets"
@@ -101,6 +100,7 @@ func newUI(a fyne.App, w fyne.Window, d Deps, inline bool) *UI {
 	w.SetTitle(lang.L("app.title"))
 	w.Resize(fyne.NewSize(1100, 720))
 	w.SetOnDropped(u.onDropped)
+	u.addShortcuts()
 	lc := a.Lifecycle()
 	lc.SetOnExitedForeground(u.onBackground)
 	lc.SetOnEnteredForeground(u.onForeground)
@@ -146,13 +146,12 @@ func (u *UI) showError(err error) {
 	if err == nil {
 		return
 	}
-	d := dialog.NewInformation(lang.L("app.error.title"), u.cat.Error(err), u.window)
-	d.Show()
+	u.inform(lang.L("app.error.title"), u.cat.Error(err))
 }
 
 // showErrorText is showError for a message that is already in words.
 func (u *UI) showErrorText(text string) {
-	dialog.NewInformation(lang.L("app.error.title"), text, u.window).Show()
+	u.inform(lang.L("app.error.title"), text)
 }
 
 // errorText is the translated message for err, for showing next to a field.

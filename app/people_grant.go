@@ -27,7 +27,7 @@ type grantDialog struct {
 	d     dialog.Dialog
 	body  *fyne.Container
 
-	codeEntry *widget.Entry
+	codeEntry *keyEntry
 	codeErr   *widget.Label
 	contact   *delegate.Contact
 	code      string
@@ -35,7 +35,7 @@ type grantDialog struct {
 	checked *widget.Check
 	role    *widget.RadioGroup
 	cats    map[string]*widget.Check
-	until   *widget.Entry
+	until   *keyEntry
 	errText *widget.Label
 	primary *widget.Button
 }
@@ -43,7 +43,9 @@ type grantDialog struct {
 func newGrantDialog(p *peoplePage, grant bool) *grantDialog {
 	u := p.u
 	g := &grantDialog{p: p, grant: grant, body: container.NewStack()}
-	g.codeEntry = &widget.Entry{MultiLine: true, Wrapping: fyne.TextWrapBreak, PlaceHolder: "kluis:contact/v1/…"}
+	g.codeEntry = newKeyMultiLineEntry()
+	g.codeEntry.Wrapping = fyne.TextWrapBreak
+	g.codeEntry.PlaceHolder = "kluis:contact/v1/…"
 	g.codeEntry.SetMinRowsVisible(4)
 	g.codeErr = paragraph("")
 	g.codeErr.Importance = widget.DangerImportance
@@ -149,7 +151,7 @@ func (g *grantDialog) showChoices() {
 		col.Add(grid)
 		col.Add(widget.NewSeparator())
 		col.Add(&widget.Label{Text: lang.L("app.people.grant.until_label"), TextStyle: bold})
-		g.until = widget.NewEntry()
+		g.until = newKeyEntry()
 		g.until.SetText(g.p.u.deps.Now().AddDate(1, 0, 0).Local().Format("02-01-2006"))
 		col.Add(g.until)
 		col.Add(paragraph(lang.L("app.people.grant.until_help")))

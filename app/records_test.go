@@ -75,7 +75,7 @@ func dialogButton(t *testing.T, w fyne.Window, text string) *widget.Button {
 		if o == nil || !o.Visible() || found != nil {
 			return
 		}
-		if b, ok := o.(*widget.Button); ok && b.Text == text {
+		if b := asButton(o); b != nil && b.Text == text {
 			found = b
 			return
 		}

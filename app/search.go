@@ -21,7 +21,7 @@ type searchPage struct {
 	u     *UI
 	query string // kept when the page is left for a form and shown again
 
-	entry  *widget.Entry
+	entry  *keyEntry
 	status *widget.Label
 	list   *keyList
 	rows   *searchRows
@@ -86,7 +86,7 @@ func newSearchPage(u *UI) page { return &searchPage{u: u} }
 
 func (p *searchPage) content() fyne.CanvasObject {
 	u := p.u
-	p.entry = widget.NewEntry()
+	p.entry = newKeyEntry()
 	p.entry.SetPlaceHolder(lang.L("app.search.hint"))
 	p.entry.SetText(p.query)
 	p.entry.OnChanged = p.onChanged

@@ -10,7 +10,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -231,7 +230,7 @@ func (p *sharesPage) writeNotice(s share.Info, path string) {
 			return
 		}
 		p.reload()
-		u.showMessage(lang.L("app.shares.revoked_title"),
+		u.inform(lang.L("app.shares.revoked_title"),
 			t("app.shares.revoked_text", map[string]any{"Path": path, "Org": recipientName(&s)}))
 	})
 }
@@ -284,15 +283,15 @@ func (p *sharesPage) importReceipt(path string) {
 		title := lang.L("app.shares.receipt_title")
 		switch {
 		case errors.Is(err, share.ErrOtherBundle), errors.Is(err, vault.ErrNotFound):
-			u.showMessage(lang.L("app.error.title"), lang.L("app.shares.receipt_unknown"))
+			u.inform(lang.L("app.error.title"), lang.L("app.shares.receipt_unknown"))
 		case errors.Is(err, share.ErrOtherOrg):
-			u.showMessage(lang.L("app.error.title"), lang.L("app.shares.receipt_other_org"))
+			u.inform(lang.L("app.error.title"), lang.L("app.shares.receipt_other_org"))
 		case errors.As(err, &be), errors.Is(err, errFileTooLarge):
-			u.showMessage(lang.L("app.error.title"), lang.L("app.shares.receipt_bad"))
+			u.inform(lang.L("app.error.title"), lang.L("app.shares.receipt_bad"))
 		case err != nil:
 			u.showError(err)
 		case res.Already:
-			u.showMessage(title, lang.L("app.shares.receipt_already"))
+			u.inform(title, lang.L("app.shares.receipt_already"))
 		default:
 			key := "app.shares.receipt_done"
 			if !res.Verified {
@@ -305,18 +304,10 @@ func (p *sharesPage) importReceipt(path string) {
 				text += "\n\n" + t("app.shares.receipt_card_not_kept", map[string]any{"Org": res.Share.Recipient.Org,
 					"Fingerprint": bundle.ShortFingerprint(res.Share.Recipient.Fingerprint)})
 			}
-			u.showMessage(title, text)
+			u.inform(title, text)
 		}
 		p.reload()
 	})
-}
-
-// showMessage shows a short text in a dialog with a wrapped label, wide
-// enough to read.
-func (u *UI) showMessage(title, text string) {
-	d := dialog.NewCustom(title, lang.L("app.shares.ok"), container.New(&formColumn{width: 480}, paragraph(text)), u.window)
-	d.Resize(fyne.NewSize(520, d.MinSize().Height))
-	d.Show()
 }
 
 // after runs f on the UI goroutine once d has passed. Tests (where

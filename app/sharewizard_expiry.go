@@ -24,7 +24,7 @@ const defaultExpiryDays = 14
 type expiryStep struct {
 	w         *shareWizard
 	radio     *widget.RadioGroup
-	dateEntry *submitEntry
+	dateEntry *keyEntry
 	text      *widget.Label // until when, or what is wrong with the date
 }
 

@@ -30,7 +30,7 @@ func newPreviewPane(u *UI) *previewPane {
 }
 
 func (p *previewPane) content() fyne.CanvasObject {
-	return container.NewBorder(container.NewVBox(p.head, widget.NewSeparator()), nil, nil, nil, container.NewVScroll(p.box))
+	return atLeastWide(200, container.NewBorder(container.NewVBox(p.head, widget.NewSeparator()), nil, nil, nil, container.NewVScroll(p.box)))
 }
 
 // show lists pr, the preview of the draft for to.
