@@ -259,6 +259,12 @@ func TestCreateRefusesExamplePassphrase(t *testing.T) {
 	if strength("fiets regen koffie zomerfeest") == 0 {
 		t.Error("a passphrase that only starts like the example is refused")
 	}
+	if got := strengthText(""); got != "" {
+		t.Errorf("an empty passphrase is rated %q before anything is typed", got)
+	}
+	if got := strengthText("kat"); got != "Te kort" {
+		t.Errorf("a short passphrase is rated %q", got)
+	}
 }
 
 // testName is the name createVault types on the create screen.

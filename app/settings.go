@@ -158,7 +158,7 @@ func (p *settingsPage) onChangePassphrase() {
 	current, pass, again := newKeyPasswordEntry(), newKeyPasswordEntry(), newKeyPasswordEntry()
 	meter := &widget.ProgressBar{Max: 4}
 	meter.TextFormatter = func() string { return "" }
-	meterText := widget.NewLabel(lang.L(strengthKeys[0]))
+	meterText := widget.NewLabel("")
 	problem := errorLine()
 	setProblem := func(s string) {
 		problem.Text = s

@@ -95,8 +95,12 @@ func passphraseProblem(p string) string {
 	return ""
 }
 
-// strengthText rates p for the meter's label; the example is named as such.
+// strengthText rates p for the meter's label; the example is named as
+// such, and nothing typed yet is not rated (no "Te kort" before a word).
 func strengthText(p string) string {
+	if p == "" {
+		return ""
+	}
 	if isExamplePassphrase(p) {
 		return lang.L("app.strength.example")
 	}
