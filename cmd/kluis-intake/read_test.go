@@ -147,3 +147,21 @@ func TestSIGTERMStops(t *testing.T) {
 		t.Error("a stopped run changed the store")
 	}
 }
+
+func TestEndOfDayOnAShortDay(t *testing.T) {
+	t.Parallel()
+	ams, err := time.LoadLocation("Europe/Amsterdam")
+	if err != nil {
+		t.Skip("no time zone data:", err)
+	}
+	// 29 March 2026 has 23 hours in Amsterdam: the clocks go forward.
+	for _, day := range []string{"2026-03-29", "2026-10-25", "2026-12-04"} {
+		got, ok := endOfDayIn(day, ams)
+		if !ok || got.Format("2006-01-02 15:04:05") != day+" 23:59:59" {
+			t.Errorf("end of %s = %v (%v)", day, got, ok)
+		}
+	}
+	if _, ok := endOfDayIn("4-12-2026", ams); ok {
+		t.Error("a date that is not YYYY-MM-DD was read")
+	}
+}

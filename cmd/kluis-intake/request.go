@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"kluis/intake"
+	"kluis/internal/i18n"
 	"kluis/sync/bundle"
 	"kluis/sync/request"
 )
@@ -34,12 +35,16 @@ func (c *cli) requestFlagSet(fs *flag.FlagSet) {
 
 // endOfDay reads a date (the end of that day, local time) or an RFC 3339
 // time.
-func endOfDay(s string) (time.Time, bool) {
+func endOfDay(s string) (time.Time, bool) { return endOfDayIn(s, time.Local) }
+
+// endOfDayIn is endOfDay in loc: 23:59:59 of the day, also on a day the
+// clocks change (which is not 24 hours long).
+func endOfDayIn(s string, loc *time.Location) (time.Time, bool) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, true
 	}
-	if t, err := time.ParseInLocation(time.DateOnly, s, time.Local); err == nil {
-		return t.Add(24*time.Hour - time.Second), true
+	if t, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
+		return i18n.EndOfDay(t, loc), true
 	}
 	return time.Time{}, false
 }
