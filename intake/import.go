@@ -227,8 +227,11 @@ func (s *Store) known(id string, mraw []byte) (*Import, error) {
 		if b, err := s.get(tx, bucketGone, key); err == nil {
 			var t tombstone
 			json.Unmarshal(b, &t)
-			if t.Status == "revoked" {
+			switch t.Status {
+			case ReasonRevoked:
 				return ErrRevoked
+			case ReasonDeleted:
+				return ErrDeleted
 			}
 			return ErrPurged
 		} else if !errors.Is(err, ErrNotFound) {
