@@ -10,13 +10,12 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"kluis/internal/i18n"
 	"kluis/sync/schema"
 	"kluis/vault"
 )
@@ -29,7 +28,7 @@ type activityPage struct {
 	events []vault.Event // newest first
 
 	list       *keyList
-	status     *canvas.Text
+	status     *widget.Label
 	statusIcon *widget.Icon
 	export     *widget.Button
 }
@@ -37,8 +36,9 @@ type activityPage struct {
 func newActivityPage(u *UI) page { return &activityPage{u: u} }
 
 func (p *activityPage) content() fyne.CanvasObject {
-	p.status = canvas.NewText(lang.L("app.activity.checking"), theme.Color(theme.ColorNameForeground))
-	p.status.TextStyle = fyne.TextStyle{Bold: true}
+	// Wrapped: a long message must not make the page wider than a small
+	// window.
+	p.status = &widget.Label{Text: lang.L("app.activity.checking"), TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}
 	p.statusIcon = widget.NewIcon(theme.InfoIcon())
 	p.export = &widget.Button{Text: lang.L("app.activity.export"), Icon: theme.DocumentSaveIcon(), OnTapped: p.onExport}
 	p.list = newKeyList(func() int { return len(p.events) },
@@ -66,7 +66,7 @@ func (p *activityPage) content() fyne.CanvasObject {
 	top := container.NewVBox(
 		titleLabel(lang.L("app.activity.title")),
 		paragraph(lang.L("app.activity.intro")),
-		container.NewBorder(nil, nil, p.statusIcon, nil, p.status),
+		container.NewBorder(nil, nil, container.NewVBox(p.statusIcon), nil, p.status),
 	)
 	return container.NewBorder(top, container.NewHBox(p.export), nil, nil, p.list)
 }
@@ -107,7 +107,7 @@ func (p *activityPage) reload() {
 // logStatus says in plain words whether the log checks out.
 func (p *activityPage) logStatus(checked int, err error) (bool, string) {
 	if err == nil {
-		return true, t("app.activity.intact", map[string]any{"N": checked})
+		return true, tn("app.activity.intact", checked, nil)
 	}
 	var le *vault.LogError
 	if errors.As(err, &le) {
@@ -119,10 +119,10 @@ func (p *activityPage) logStatus(checked int, err error) (bool, string) {
 func (p *activityPage) setStatus(ok bool, text string) {
 	p.status.Text = text
 	if ok {
-		p.status.Color = colourSuccess
+		p.status.Importance = widget.SuccessImportance
 		p.statusIcon.SetResource(theme.ConfirmIcon())
 	} else {
-		p.status.Color = colourError
+		p.status.Importance = widget.DangerImportance
 		p.statusIcon.SetResource(theme.WarningIcon())
 	}
 	p.status.Refresh()
@@ -198,8 +198,8 @@ func (p *activityPage) exportTo(path string) {
 			u.showError(err)
 			return
 		}
-		dialog.ShowInformation(lang.L("app.activity.exported_title"),
-			t("app.activity.exported", map[string]any{"N": n, "Path": path}), u.window)
+		u.inform(lang.L("app.activity.exported_title"),
+			tn("app.activity.exported", n, map[string]any{"Path": path}))
 	})
 }
 
@@ -218,4 +218,18 @@ func formatDate(tm time.Time) string {
 // formatDateTime is formatDate with the time: "25 nov. 2026 10:04".
 func formatDateTime(tm time.Time) string {
 	return formatDate(tm) + " " + tm.Local().Format("15:04")
+}
+
+// formatUntilDay writes the last day an end time covers (i18n.LastDay):
+// a grant "tot en met 4-12-2027" ends at midnight after it and is shown
+// as "4 dec. 2027", not as the day its end falls on.
+func formatUntilDay(end time.Time) string { return formatDate(i18n.LastDay(end)) }
+
+// formatUntil writes an end time with its time, "9 dec. 2026 10:00", or,
+// when it ends a whole day at midnight, as that day alone.
+func formatUntil(end time.Time) string {
+	if i18n.AtMidnight(end) {
+		return formatUntilDay(end)
+	}
+	return formatDateTime(end)
 }

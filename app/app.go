@@ -27,7 +27,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 
 	"kluis/assets"
@@ -72,6 +71,7 @@ type UI struct {
 
 	session *session // the open vault, nil before one is opened
 	shell   *shell   // the main window content while unlocked
+	showDoc string   // a document the documents page chooses when it has loaded (showDocument)
 
 	unlock   *unlockScreen      // the unlock screen while it is shown
 	instance *instance.Listener // where later starts hand over (Serve), or nil
@@ -100,6 +100,7 @@ func newUI(a fyne.App, w fyne.Window, d Deps, inline bool) *UI {
 	w.SetTitle(lang.L("app.title"))
 	w.Resize(fyne.NewSize(1100, 720))
 	w.SetOnDropped(u.onDropped)
+	u.addShortcuts()
 	lc := a.Lifecycle()
 	lc.SetOnExitedForeground(u.onBackground)
 	lc.SetOnEnteredForeground(u.onForeground)
@@ -129,18 +130,28 @@ func (u *UI) setLanguage(l string) {
 // t is lang.L with named values, for texts with placeholders.
 func t(key string, data map[string]any) string { return lang.L(key, data) }
 
+// tn is t for a text that counts something: the one form of key for 1 and
+// the other form for any other n (i18n.PluralKey), with n filled in as
+// {{.N}} beside data.
+func tn(key string, n int, data map[string]any) string {
+	d := map[string]any{"N": n}
+	for k, v := range data {
+		d[k] = v
+	}
+	return lang.L(i18n.PluralKey(key, n), d)
+}
+
 // showError tells the person what went wrong, in plain words, in a dialog.
 func (u *UI) showError(err error) {
 	if err == nil {
 		return
 	}
-	d := dialog.NewInformation(lang.L("app.error.title"), u.cat.Error(err), u.window)
-	d.Show()
+	u.inform(lang.L("app.error.title"), u.cat.Error(err))
 }
 
 // showErrorText is showError for a message that is already in words.
 func (u *UI) showErrorText(text string) {
-	dialog.NewInformation(lang.L("app.error.title"), text, u.window).Show()
+	u.inform(lang.L("app.error.title"), text)
 }
 
 // errorText is the translated message for err, for showing next to a field.

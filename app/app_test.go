@@ -122,7 +122,7 @@ func button(t *testing.T, w fyne.Window, text string) *widget.Button {
 	t.Helper()
 	var found *widget.Button
 	walk(w, func(o fyne.CanvasObject) {
-		if b, ok := o.(*widget.Button); ok && b.Text == text && found == nil {
+		if b := asButton(o); b != nil && b.Text == text && found == nil {
 			found = b
 		}
 	})
@@ -130,6 +130,18 @@ func button(t *testing.T, w fyne.Window, text string) *widget.Button {
 		t.Fatalf("no button %q; on screen:\n%s", text, strings.Join(texts(w), "\n"))
 	}
 	return found
+}
+
+// asButton is o as a button: a widget.Button, or the one inside a
+// keyButton.
+func asButton(o fyne.CanvasObject) *widget.Button {
+	switch b := o.(type) {
+	case *widget.Button:
+		return b
+	case *keyButton:
+		return &b.Button
+	}
+	return nil
 }
 
 func tap(t *testing.T, w fyne.Window, text string) {
@@ -141,8 +153,11 @@ func tap(t *testing.T, w fyne.Window, text string) {
 func entries(w fyne.Window) []*widget.Entry {
 	var out []*widget.Entry
 	walk(w, func(o fyne.CanvasObject) {
-		if e, ok := o.(*widget.Entry); ok {
+		switch e := o.(type) {
+		case *widget.Entry:
 			out = append(out, e)
+		case *keyEntry:
+			out = append(out, &e.Entry)
 		}
 	})
 	return out
@@ -299,7 +314,7 @@ func TestCreateAsksName(t *testing.T) {
 }
 
 // TestUnnamedVaultNeverShowsOwner opens a vault made without a name (as
-// kluisctl init without --name and older versions made them): the app
+// older versions of the app and of kluisctl init made them): the app
 // shows a neutral word, and asks the name before a share or the contact
 // code would carry it.
 func TestUnnamedVaultNeverShowsOwner(t *testing.T) {

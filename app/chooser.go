@@ -33,7 +33,7 @@ type chooser struct {
 
 	where   *widget.Label
 	list    *keyList
-	name    *widget.Entry // save mode
+	name    *keyEntry // save mode
 	problem *widget.Label
 	ok      *widget.Button
 	d       dialog.Dialog
@@ -89,7 +89,7 @@ func (u *UI) newChooser(mode chooseMode, title, name string, chosen func(path st
 	cancel := &widget.Button{Text: lang.L("app.action.cancel"), OnTapped: func() { c.d.Hide() }}
 	var bottom fyne.CanvasObject = container.NewVBox(c.problem, container.NewGridWithColumns(2, cancel, c.ok))
 	if mode == chooseSave {
-		c.name = widget.NewEntry()
+		c.name = newKeyEntry()
 		c.name.SetText(name)
 		c.name.OnSubmitted = func(string) { c.onOK() }
 		bottom = container.NewVBox(

@@ -40,7 +40,7 @@ type consentScreen struct {
 	checks   map[string][]*widget.Check // "category.field" → its checkboxes, kept in step
 
 	what    *fyne.Container
-	message *widget.Entry
+	message *keyEntry
 	answer  *widget.Button
 	refuse  *widget.Button
 	problem *widget.Label
@@ -106,8 +106,8 @@ func (s *consentScreen) build() fyne.CanvasObject {
 		col.Add(bold(t("app.consent.their_message", data)))
 		col.Add(&widget.Label{Text: r.Message, Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Italic: true}})
 	}
-	row(lang.L("app.consent.answer_by"), formatDateTime(r.AnswerBy))
-	row(lang.L("app.consent.keep_until"), t("app.consent.keep_until_text", map[string]any{"Org": o.Card.Org, "Date": formatDateTime(r.KeepUntil)}))
+	row(lang.L("app.consent.answer_by"), formatUntil(r.AnswerBy))
+	row(lang.L("app.consent.keep_until"), t("app.consent.keep_until_text", map[string]any{"Org": o.Card.Org, "Date": formatUntil(r.KeepUntil)}))
 
 	// Asking too much.
 	oa := o.OverAsking()
@@ -127,7 +127,7 @@ func (s *consentScreen) build() fyne.CanvasObject {
 	case s.th.State(r.ID) == "refused":
 		s.blocked = lang.L("app.consent.blocked_refused")
 	case r.Expired(u.deps.Now()):
-		s.blocked = t("app.consent.blocked_expired", map[string]any{"Date": formatDateTime(r.AnswerBy)})
+		s.blocked = t("app.consent.blocked_expired", map[string]any{"Date": formatUntil(r.AnswerBy)})
 	}
 	// An impostor's request is not answered (kluisctl refuses it too);
 	// refusing it stays possible.
@@ -151,7 +151,7 @@ func (s *consentScreen) build() fyne.CanvasObject {
 	// A message, and the two answers.
 	col.Add(widget.NewSeparator())
 	col.Add(bold(t("app.consent.message_label", data)))
-	s.message = widget.NewMultiLineEntry()
+	s.message = newKeyMultiLineEntry()
 	s.message.Wrapping = fyne.TextWrapWord
 	s.message.SetMinRowsVisible(3)
 	s.message.SetPlaceHolder(lang.L("app.consent.message_placeholder"))
@@ -169,11 +169,11 @@ func (s *consentScreen) build() fyne.CanvasObject {
 			s.refuse.Disable()
 		}
 	}
-	col.Add(container.NewHBox(s.answer, s.refuse, back))
 	s.loadPreview()
 	s.body = container.NewVBox(col)
 	scroll := container.NewVScroll(container.New(&formColumn{width: 760}, s.body))
-	return u.focusWhenShown(scroll, s.answer)
+	// However much the request asks, the answers stay in view.
+	return u.focusWhenShown(withBar(scroll, s.answer, s.refuse, back), s.answer)
 }
 
 // danger is a red, bold warning that wraps.
@@ -276,7 +276,7 @@ func (s *consentScreen) fillWhat() {
 		if title == "" {
 			title = lang.L("app.records.untitled")
 		}
-		rc := widget.NewCheck(title, nil)
+		rc := widget.NewCheck(shortText(title), nil)
 		rc.Checked = s.recordOn[id]
 		fields := container.NewVBox()
 		rc.OnChanged = func(on bool) {
@@ -294,18 +294,22 @@ func (s *consentScreen) fillWhat() {
 		s.what.Add(indent(rc, 1))
 		for _, f := range r.Fields {
 			key := r.Category + "." + f.ID
-			fc := widget.NewCheck(fieldLine(u.cat.Field(r.Category, f.ID), previewValue(u, r.Category, f)), nil)
+			// The field's name by the checkbox, its value beside it,
+			// wrapped: a long value (an address, a note) is shown whole
+			// and never makes the page wider than the window.
+			fc := widget.NewCheck(strings.TrimSpace(fieldLine(u.cat.Field(r.Category, f.ID), "")), nil)
 			fc.Checked = s.fieldOn[key]
 			fc.OnChanged = func(on bool) { s.setField(key, on) }
 			s.checks[key] = append(s.checks[key], fc)
-			fields.Add(indent(fc, 2))
+			value := atLeastWide(120, &widget.Label{Text: previewValue(u, r.Category, f), Wrapping: fyne.TextWrapWord})
+			fields.Add(indent(container.NewBorder(nil, nil, fc, nil, value), 2))
 		}
 		for _, d := range p.Documents {
 			if d.Record != id {
 				continue
 			}
 			docID := d.ID
-			dc := widget.NewCheck(t("app.consent.document", map[string]any{"Name": d.Name, "Size": formatSize(d.Size, u.lang)}), nil)
+			dc := widget.NewCheck(t("app.consent.document", map[string]any{"Name": shortText(d.Name), "Size": formatSize(d.Size, u.lang)}), nil)
 			dc.Checked = s.docOn[docID]
 			dc.OnChanged = func(on bool) { u.touch(); s.docOn[docID] = on }
 			fields.Add(indent(dc, 2))
@@ -499,47 +503,57 @@ func (s *consentScreen) onBack() {
 }
 
 // madeView is the answer made: save the file, or copy the link or show
-// the QR code when it is small enough, as the share wizard does.
+// the QR code when it is small enough, as the share wizard does. The way
+// on, to the conversation, stays in view below.
 func (s *consentScreen) madeView() fyne.CanvasObject {
 	u := s.u
 	m := s.result.Manifest
 	col := container.NewVBox(titleLabel(lang.L("app.consent.made_title")),
-		paragraph(t("app.consent.made_intro", map[string]any{"Org": m.Recipient.Org, "Date": formatDateTime(m.NotAfter)})))
+		paragraph(t("app.consent.made_intro", map[string]any{"Org": m.Recipient.Org, "Date": formatUntil(m.NotAfter)})))
 	save := &widget.Button{Text: lang.L("app.wizard.save_file"), Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: s.onSaveFile}
-	col.Add(container.NewHBox(save))
-	if s.saved != "" {
-		col.Add(paragraph(t("app.wizard.saved", map[string]any{"Path": s.saved})))
-	}
 	uri := ""
 	if s.data != nil {
 		uri = bundle.BundleURI(s.data)
 	}
-	if uri == "" || len(uri) > bundle.MaxURILength {
+	if uri != "" && len(uri) > bundle.MaxURILength {
+		uri = ""
+	}
+	scroll := container.NewVScroll(container.New(&formColumn{width: 680}, col))
+	if uri == "" {
+		col.Add(flowRow(save))
+		s.addSaved(col)
 		col.Add(paragraph(lang.L("app.wizard.too_big_for_link")))
 	} else {
-		{
-			copied := paragraph(lang.L("app.wizard.link_copied"))
-			copied.Hide()
+		copied := paragraph(lang.L("app.wizard.link_copied"))
+		copied.Hide()
+		copyLink := &widget.Button{Text: lang.L("app.wizard.copy_link"), Icon: theme.ContentCopyIcon(), OnTapped: func() {
+			u.touch()
+			u.copyForAWhile(uri)
+			copied.Show()
+		}}
+		col.Add(paragraph(lang.L("app.wizard.link_intro")))
+		col.Add(flowRow(save, copyLink))
+		s.addSaved(col)
+		col.Add(copied)
+		if qr := newQRCode(uri); qr != nil {
+			qr.view = scroll
 			col.Add(widget.NewSeparator())
-			col.Add(paragraph(lang.L("app.wizard.link_intro")))
-			col.Add(container.NewHBox(&widget.Button{Text: lang.L("app.wizard.copy_link"), Icon: theme.ContentCopyIcon(), OnTapped: func() {
-				u.touch()
-				u.copyForAWhile(uri)
-				copied.Show()
-			}}))
-			col.Add(copied)
-			if img := qrImage(uri); img != nil {
-				col.Add(paragraph(lang.L("app.wizard.qr_intro")))
-				col.Add(container.NewHBox(img))
-			}
+			col.Add(paragraph(lang.L("app.wizard.qr_intro")))
+			col.Add(qr)
 		}
 	}
-	col.Add(widget.NewSeparator())
-	col.Add(container.NewHBox(&widget.Button{Text: lang.L("app.consent.to_thread"), Icon: theme.MailComposeIcon(), OnTapped: func() {
+	toThread := &widget.Button{Text: lang.L("app.consent.to_thread"), Icon: theme.MailComposeIcon(), OnTapped: func() {
 		u.touch()
 		u.shell.open(newThreadView(u, s.th.ID))
-	}}))
-	return u.focusWhenShown(container.NewVScroll(container.New(&formColumn{width: 680}, col)), save)
+	}}
+	return u.focusWhenShown(withBar(scroll, toThread), save)
+}
+
+// addSaved says where the answer was saved, once it was.
+func (s *consentScreen) addSaved(col *fyne.Container) {
+	if s.saved != "" {
+		col.Add(paragraph(t("app.wizard.saved", map[string]any{"Path": s.saved})))
+	}
 }
 
 func (s *consentScreen) onSaveFile() {

@@ -63,7 +63,7 @@ func (p *documentsPage) content() fyne.CanvasObject {
 	p.save = &widget.Button{Text: lang.L("app.documents.save"), Icon: theme.DocumentSaveIcon(), OnTapped: p.onSave}
 	p.remove = &widget.Button{Text: lang.L("app.documents.delete"), Icon: theme.DeleteIcon(), OnTapped: p.onDelete}
 	p.empty = paragraph(lang.L("app.documents.empty"))
-	p.hint = widget.NewLabel(lang.L("app.documents.choose_first"))
+	p.hint = paragraph(lang.L("app.documents.choose_first"))
 	p.list = newKeyList(func() int { return len(p.docs) },
 		func() fyne.CanvasObject {
 			name := &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis}
@@ -88,7 +88,8 @@ func (p *documentsPage) content() fyne.CanvasObject {
 		paragraph(lang.L("app.documents.intro")),
 		container.NewHBox(p.add),
 	)
-	actions := container.NewHBox(p.view, p.save, p.remove, p.hint)
+	// The buttons go on a second line in a narrow window, the hint wraps.
+	actions := container.NewVBox(flowRow(p.view, p.save, p.remove), p.hint)
 	// In screen order, not NewBorder's (middle first): Tab goes from the
 	// list on to what can be done with the chosen document.
 	list := container.NewStack(p.list, p.empty)
@@ -174,7 +175,26 @@ func (p *documentsPage) reload() {
 			p.empty.Hide()
 		}
 		p.updateButtons()
+		if id := u.showDoc; id != "" {
+			u.showDoc = ""
+			if i := slices.IndexFunc(p.docs, func(d vault.Document) bool { return d.ID == id }); i >= 0 {
+				p.list.Select(i)
+				p.list.focusRow(i)
+				u.focus(p.list)
+			}
+		}
 	})
+}
+
+// showDocument shows the documents page with document id chosen, so that
+// its buttons (view, save a copy, delete) act on it: where a search result
+// that is a document leads.
+func (u *UI) showDocument(id string) {
+	if u.shell == nil {
+		return
+	}
+	u.showDoc = id
+	u.shell.select_("documents")
 }
 
 func (p *documentsPage) updateButtons() {
@@ -231,16 +251,16 @@ func (p *documentsPage) onView() {
 	}
 	u.touch()
 	if d.Size > maxPreviewBytes {
-		dialog.ShowInformation(d.Name, lang.L("app.documents.preview_too_big"), u.window)
+		u.inform(d.Name, lang.L("app.documents.preview_too_big"))
 		return
 	}
 	runQuiet(u, func() (image.Image, error) { return decodePreview(v, d.ID) },
 		func(img image.Image, err error) {
 			switch {
 			case errors.Is(err, errPreviewTooBig):
-				dialog.ShowInformation(d.Name, lang.L("app.documents.preview_too_big"), u.window)
+				u.inform(d.Name, lang.L("app.documents.preview_too_big"))
 			case errors.Is(err, image.ErrFormat):
-				dialog.ShowInformation(d.Name, lang.L("app.documents.preview_unknown"), u.window)
+				u.inform(d.Name, lang.L("app.documents.preview_unknown"))
 			case err != nil:
 				u.showError(err)
 			default:
@@ -278,8 +298,7 @@ func (u *UI) showPreview(name string, img image.Image) {
 	b := img.Bounds()
 	scale := min(maxW/float32(b.Dx()), maxH/float32(b.Dy()), 1)
 	c.SetMinSize(fyne.NewSize(float32(b.Dx())*scale, float32(b.Dy())*scale))
-	d := dialog.NewCustom(name, lang.L("app.documents.close"), c, u.window)
-	d.Show()
+	u.showDialog(name, lang.L("app.documents.close"), c)
 }
 
 func (p *documentsPage) onSave() {
@@ -324,8 +343,8 @@ func (u *UI) saveDocumentCopy(doc vault.Document, path string, done func(error))
 			u.showError(err)
 			return
 		}
-		dialog.ShowInformation(lang.L("app.documents.saved_title"),
-			t("app.documents.saved", map[string]any{"Path": path}), u.window)
+		u.inform(lang.L("app.documents.saved_title"),
+			t("app.documents.saved", map[string]any{"Path": path}))
 	})
 }
 
@@ -415,7 +434,7 @@ func (u *UI) askLinkAndAdd(paths []string, done func()) {
 		if len(paths) == 1 {
 			what = t("app.documents.adding_one", map[string]any{"Name": filepath.Base(paths[0])})
 		} else {
-			what = t("app.documents.adding_many", map[string]any{"N": len(paths)})
+			what = tn("app.documents.adding_many", len(paths), nil)
 		}
 		body := container.NewVBox(paragraph(what),
 			widget.NewLabelWithStyle(lang.L("app.documents.link_label"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
@@ -497,10 +516,10 @@ func (u *UI) addDocuments(paths []string, record string, done func(added int, er
 		case isCanceled(err) && added == 0:
 			u.showStopped()
 		case added > 0:
-			dialog.ShowInformation(lang.L("app.error.title"), u.errorText(err)+"\n\n"+
-				t("app.documents.partly", map[string]any{"N": added, "Total": len(paths)}), u.window)
+			u.inform(lang.L("app.error.title"), u.errorText(err)+"\n\n"+
+				tn("app.documents.partly", added, map[string]any{"Total": len(paths)}))
 		case errors.Is(err, errIsFolder):
-			dialog.ShowInformation(lang.L("app.error.title"), lang.L("app.documents.folder"), u.window)
+			u.inform(lang.L("app.error.title"), lang.L("app.documents.folder"))
 		default:
 			u.showError(err)
 		}
@@ -586,7 +605,7 @@ func writeFileSafely(path string, write func(w io.Writer) error) (err error) {
 
 // showStopped confirms that work the person stopped left nothing behind.
 func (u *UI) showStopped() {
-	dialog.ShowInformation(lang.L("app.documents.stopped_title"), u.errorText(vault.ErrCanceled), u.window)
+	u.inform(lang.L("app.documents.stopped_title"), u.errorText(vault.ErrCanceled))
 }
 
 func isImage(d vault.Document) bool { return strings.HasPrefix(d.MediaType, "image/") }

@@ -359,3 +359,41 @@ func goneProcess(t *testing.T) int {
 	}
 	return c.Process.Pid
 }
+
+// TestDemoVaultIsNoDeadEnd: once the example vault is locked, its unlock
+// screen leads back to the start, where the person makes their own vault;
+// it offers no "forgotten passphrase", since the example has no recovery
+// key (its passphrase is on the screen). The main window leads back too.
+func TestDemoVaultIsNoDeadEnd(t *testing.T) {
+	u, w := newTestUI(t)
+	tap(t, w, "Probeer het met voorbeeldgegevens")
+	tap(t, w, "Vergrendelen")
+	mustSee(t, w, "Voorbeeldkluis")
+	mustNotSee(t, w, "Wachtwoord vergeten?")
+	tap(t, w, "Terug naar het begin")
+	if u.session != nil {
+		t.Fatal("the example vault is still open after going back to the start")
+	}
+	mustSee(t, w, "Welkom bij Kluis")
+	createVault(t, u, w, testPass)
+	if u.session == nil || u.session.demo || u.shell == nil {
+		t.Fatal("no own vault made after leaving the example")
+	}
+	if _, err := os.Stat(u.deps.VaultPath); err != nil {
+		t.Fatalf("own vault not written: %v", err)
+	}
+	// The own vault's unlock screen still offers the recovery key.
+	tap(t, w, "Vergrendelen")
+	mustSee(t, w, "Wachtwoord vergeten?")
+	mustNotSee(t, w, "Terug naar het begin")
+
+	// From the example's main window, without locking first.
+	u2, w2 := newTestUI(t)
+	tap(t, w2, "Probeer het met voorbeeldgegevens")
+	mustSee(t, w2, "Inkomen (4)")
+	tap(t, w2, "Voorbeeld sluiten")
+	if u2.session != nil {
+		t.Fatal("the example vault is still open after closing it")
+	}
+	mustSee(t, w2, "Nieuwe kluis maken")
+}

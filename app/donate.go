@@ -8,7 +8,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -144,7 +143,7 @@ func (s *donateScreen) saveTo(path string, file []byte) {
 		return
 	}
 	s.result.SetText(t("app.donate.done", map[string]any{"Path": path}))
-	dialog.ShowInformation(lang.L("app.donate.done_title"), t("app.donate.done", map[string]any{"Path": path}), u.window)
+	u.inform(lang.L("app.donate.done_title"), t("app.donate.done", map[string]any{"Path": path}))
 }
 
 // indexErrorText is a refusal about an index or donation in plain words.

@@ -84,6 +84,30 @@ func TestDonateScreen(t *testing.T) {
 	}
 }
 
+// TestDonateWithoutWijk: a postcode outside every wijk leaves the wijk
+// unchosen; "Meedoen" then asks to choose one, and saves nothing.
+func TestDonateWithoutWijk(t *testing.T) {
+	u, w := newTestUI(t)
+	createVault(t, u, w, "molen sneeuw thee herfst")
+	u.vault().Add("housing", map[string]string{"postcode": "9999 ZZ"})
+	_, file := makeIndex(t)
+	u.shell.select_("requests")
+	u.openRequest(file)
+	s := u.shell.current.(*donateScreen)
+	if s.wijk.Selected != "" {
+		t.Fatalf("wijk %q chosen for a postcode outside every wijk", s.wijk.Selected)
+	}
+	s.pick["veilig"].SetSelected("4")
+	tap(t, w, "Meedoen")
+	mustSee(t, w, "U hebt nog geen wijk gekozen. Kies de wijk waar u woont.")
+	mustNotSee(t, w, "hoort niet bij het onderzoek")
+	dismiss(w)
+	s.wijk.SetSelected("Stadshagen")
+	if _, err := s.donation(); err != nil {
+		t.Fatalf("with a wijk chosen: %v", err)
+	}
+}
+
 func TestDonateScreenYouthRule(t *testing.T) {
 	u, w := newTestUI(t)
 	createVault(t, u, w, "molen sneeuw thee herfst")

@@ -7,7 +7,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
@@ -164,7 +163,6 @@ func (p *recordForm) newField(f *schema.Field) *formField {
 		ff.entry.OnChanged = func(string) { p.onEdited(ff) }
 		ff.entry.onFocusLost = func() { p.checkField(ff) }
 		ff.entry.onFocus = func() { p.reveal(ff.entry) }
-		ff.entry.onSave = p.onSave
 		ff.entry.onEscape = p.onCancel
 		if !ff.entry.MultiLine {
 			ff.entry.OnSubmitted = func(string) { p.onSubmitted(ff) }
@@ -281,6 +279,9 @@ func (p *recordForm) onSubmitted(ff *formField) {
 	}
 	p.onSave()
 }
+
+// saveShortcut is Ctrl+S: the same as "Opslaan".
+func (p *recordForm) saveShortcut() { p.onSave() }
 
 func (p *recordForm) onSave() {
 	p.u.touch()
@@ -554,13 +555,13 @@ func (p *recordForm) reveal(o fyne.CanvasObject) {
 }
 
 // fieldEntry is an entry that tells the form when the person enters and
-// leaves it (to scroll it into view, and to check its value), saves on
-// Ctrl+S and goes back on Escape, as "Annuleren" does.
+// leaves it (to scroll it into view, and to check its value) and goes back
+// on Escape, as "Annuleren" does. Ctrl+S (saving the form) and the other
+// shortcuts of the window go on to the window, as from any keyEntry.
 type fieldEntry struct {
 	widget.Entry
 	onFocus     func()
 	onFocusLost func()
-	onSave      func()
 	onEscape    func()
 }
 
@@ -625,19 +626,17 @@ func newFieldEntry(multiLine bool) *fieldEntry {
 	return e
 }
 
+func (e *fieldEntry) TypedShortcut(s fyne.Shortcut) {
+	if !passShortcut(e, s) {
+		e.Entry.TypedShortcut(s)
+	}
+}
+
 func (e *fieldEntry) FocusLost() {
 	e.Entry.FocusLost()
 	if e.onFocusLost != nil {
 		e.onFocusLost()
 	}
-}
-
-func (e *fieldEntry) TypedShortcut(s fyne.Shortcut) {
-	if c, ok := s.(*desktop.CustomShortcut); ok && c.KeyName == fyne.KeyS && c.Modifier == fyne.KeyModifierShortcutDefault && e.onSave != nil {
-		e.onSave()
-		return
-	}
-	e.Entry.TypedShortcut(s)
 }
 
 // formColumn gives its one object the full width up to a maximum, so a

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -253,7 +254,7 @@ func TestKeyboardSearchResults(t *testing.T) {
 	tabTo(t, w, s.list)
 	press(t, w, fyne.KeyDown, fyne.KeyReturn)
 	f := currentForm(t, u)
-	if f.rec == nil || f.rec.ID != s.rows.recs[1].ID {
+	if f.rec == nil || f.rec.ID != s.rows.records.recs[1].ID {
 		t.Fatalf("Down and Enter opened %v, want the second result", f.rec)
 	}
 	mustFocus(t, w, f.field(t, "name").entry, "the result's form")
@@ -418,4 +419,155 @@ func TestKeyboardConversations(t *testing.T) {
 	if _, ok := u.shell.current.(*threadView); !ok {
 		t.Fatalf("Space did not open the conversation (page %T)", u.shell.current)
 	}
+}
+
+// shortcut types Ctrl (Cmd on a Mac) with key the way Fyne's desktop
+// driver hands it on (triggersShortcut in internal/driver/glfw/window.go,
+// Fyne 2.7): to the widget with the keyboard focus when that widget takes
+// shortcuts at all — an entry does, and keeps the ones it does not know —
+// and to the window only otherwise.
+func shortcut(t *testing.T, w fyne.Window, key fyne.KeyName) {
+	t.Helper()
+	s := &desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault}
+	if f, ok := w.Canvas().Focused().(fyne.Shortcutable); ok {
+		f.TypedShortcut(s)
+		return
+	}
+	w.Canvas().(fyne.Shortcutable).TypedShortcut(s)
+}
+
+// Ctrl+S saves a record also while a choice list has the focus, and
+// while a text field has it.
+func TestCtrlSSavesFromAnyField(t *testing.T) {
+	u, w := newTestUI(t)
+	createVault(t, u, w, testPass)
+	r := addIncome(t, u, "Bakkerij De Korenschoof", "1234,56")
+	openCategory(t, u, "income").open(0)
+	f := currentForm(t, u)
+	typeInto(t, f, "amount", "1500")
+	period := f.field(t, "period").choice
+	period.SetSelected(period.Options[len(period.Options)-1])
+	w.Canvas().Focus(period)
+	mustFocus(t, w, period, "the choice list")
+	shortcut(t, w, fyne.KeyS)
+	if _, ok := u.shell.current.(*categoryPage); !ok {
+		t.Fatalf("Ctrl+S in a choice list did not save and go back (page %T)", u.shell.current)
+	}
+	if got, _ := u.vault().Get(r.ID); got.Fields["amount"] != "150000" || got.Version != 2 {
+		t.Fatalf("after Ctrl+S in a choice list: %v, version %d", got.Fields, got.Version)
+	}
+
+	openCategory(t, u, "income").open(0)
+	f = currentForm(t, u)
+	typeInto(t, f, "source", "Bakkerij Het Volkoren")
+	shortcut(t, w, fyne.KeyS)
+	if got, _ := u.vault().Get(r.ID); got.Fields["source"] != "Bakkerij Het Volkoren" {
+		t.Fatalf("Ctrl+S in a text field did not save: %v", got.Fields)
+	}
+}
+
+// Ctrl+L locks whatever has the focus: the search box, a field of a
+// form, an entry in a dialog (which closes, not to stay over the unlock
+// screen), the navigation. The entry keeps its own shortcuts (paste).
+func TestCtrlLLocksFromAnEntry(t *testing.T) {
+	u, w := newTestUI(t)
+	createVault(t, u, w, testPass)
+	unlock := func() {
+		t.Helper()
+		test.Type(entries(w)[0], testPass)
+		tap(t, w, "Openen")
+		if u.vault() == nil {
+			t.Fatal("not unlocked again")
+		}
+	}
+	locked := func(where string) {
+		t.Helper()
+		if u.vault() != nil {
+			t.Fatalf("Ctrl+L with the focus in %s did not lock", where)
+		}
+		if top := w.Canvas().Overlays().Top(); top != nil {
+			t.Fatalf("a dialog stays over the unlock screen after Ctrl+L in %s", where)
+		}
+		mustSee(t, w, "Kluis openen")
+	}
+
+	u.shell.select_("search")
+	s := u.shell.current.(*searchPage)
+	w.Canvas().Focus(s.entry)
+	u.app.Clipboard().SetContent("jan")
+	s.entry.TypedShortcut(&fyne.ShortcutPaste{Clipboard: u.app.Clipboard()})
+	if s.entry.Text != "jan" {
+		t.Fatalf("paste in the search box gave %q", s.entry.Text)
+	}
+	shortcut(t, w, fyne.KeyL)
+	locked("the search box")
+	unlock()
+
+	addIncome(t, u, "Bakkerij De Korenschoof", "1234,56")
+	openCategory(t, u, "income").open(0)
+	w.Canvas().Focus(currentForm(t, u).field(t, "source").entry)
+	shortcut(t, w, fyne.KeyL)
+	locked("a field of a form")
+	unlock()
+
+	u.shell.select_("settings")
+	tap(t, w, "Naam wijzigen")
+	if e := entries(w); len(e) == 0 || w.Canvas().Focused() == nil {
+		t.Fatal("the name dialog's entry has no focus")
+	}
+	shortcut(t, w, fyne.KeyL)
+	locked("the name dialog")
+	unlock()
+
+	mustFocus(t, w, u.shell.nav, "after unlocking")
+	shortcut(t, w, fyne.KeyL)
+	locked("the navigation")
+	// On the unlock screen the window's shortcuts do nothing.
+	for _, k := range []fyne.KeyName{fyne.KeyL, fyne.KeyF, fyne.KeyD, fyne.KeyS} {
+		shortcut(t, w, k)
+	}
+	mustSee(t, w, "Kluis openen")
+}
+
+// Ctrl+F and Ctrl+D work from an entry too: the share wizard's purpose.
+func TestCtrlDFromAnEntry(t *testing.T) {
+	f := newShareFixture(t)
+	u, w := f.u, f.w
+	u.shell.select_("shares")
+	tap(t, w, "Nieuwe deling")
+	wiz := currentWizard(t, u)
+	wiz.to.radio.SetSelected("Geen kaart: deel met een code")
+	tap(t, w, "Volgende")
+	test.Tap(check(t, w, "Schulden (1)"))
+	tap(t, w, "Volgende")
+	tap(t, w, "Volgende")
+	w.Canvas().Focus(wiz.why.purposeE)
+	shortcut(t, w, fyne.KeyD)
+	if _, ok := u.shell.current.(*documentsPage); !ok {
+		t.Fatalf("Ctrl+D in the purpose did not open the documents (page %T)", u.shell.current)
+	}
+	u.shell.select_("requests")
+	w.Canvas().Focus(u.shell.current.(*requestsPage).link)
+	shortcut(t, w, fyne.KeyF)
+	if _, ok := u.shell.current.(*searchPage); !ok {
+		t.Fatalf("Ctrl+F in the link box did not open the search (page %T)", u.shell.current)
+	}
+}
+
+// A message in a dialog closes with Enter, Space or Escape: its button
+// has the keyboard focus.
+func TestInfoDialogClosesFromKeyboard(t *testing.T) {
+	u, w := newTestUI(t)
+	createVault(t, u, w, testPass)
+	for _, k := range []fyne.KeyName{fyne.KeyReturn, fyne.KeyEnter, fyne.KeyEscape, fyne.KeySpace} {
+		u.showError(vault.ErrCanceled)
+		if w.Canvas().Overlays().Top() == nil {
+			t.Fatal("no dialog shown")
+		}
+		press(t, w, k)
+		if w.Canvas().Overlays().Top() != nil {
+			t.Fatalf("the message stays open after %s", k)
+		}
+	}
+	mustFocus(t, w, u.shell.nav, "after the message")
 }

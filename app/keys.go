@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -26,6 +27,9 @@ import (
 //     the recycle bin is restored, as its button does.
 //   - OnEscape, when set, is what Escape does: the way back from a page that
 //     shows one thing (a record's versions) to where it came from.
+//   - OnDelete, when set, is what the Delete key does with the row that has
+//     the keyboard focus: a row of the recycle bin is deleted for good, as
+//     its second button does (after asking).
 //
 // Lists without OnActivated select the focused row on Enter and Space,
 // exactly as a tap on it does.
@@ -33,6 +37,7 @@ type keyList struct {
 	widget.List
 	OnActivated func(id widget.ListItemID)
 	OnEscape    func()
+	OnDelete    func(id widget.ListItemID)
 }
 
 // newKeyList makes a keyList, as widget.NewList makes a list.
@@ -43,8 +48,8 @@ func newKeyList(length func() int, create func() fyne.CanvasObject, update func(
 	return l
 }
 
-// TypedKey handles Enter, Space and Escape, and leaves the arrow keys to
-// Fyne's list.
+// TypedKey handles Enter, Space, Escape and Delete, and leaves the arrow
+// keys to Fyne's list.
 func (l *keyList) TypedKey(e *fyne.KeyEvent) {
 	switch e.Name {
 	case fyne.KeyReturn, fyne.KeyEnter, fyne.KeySpace:
@@ -52,6 +57,10 @@ func (l *keyList) TypedKey(e *fyne.KeyEvent) {
 	case fyne.KeyEscape:
 		if l.OnEscape != nil {
 			l.OnEscape()
+		}
+	case fyne.KeyDelete:
+		if id, ok := l.focusedRow(); ok && l.OnDelete != nil && id >= 0 && id < l.length() {
+			l.OnDelete(id)
 		}
 	default:
 		l.List.TypedKey(e)
@@ -217,4 +226,129 @@ func (r *buttonRows) move(from *keyButton, down bool) {
 			return
 		}
 	}
+}
+
+// The window's own shortcuts: Ctrl+L locks, Ctrl+S saves the form on
+// screen, Ctrl+F searches, Ctrl+D shows the documents (Cmd on a Mac).
+//
+// Fyne hands a shortcut to the widget that has the keyboard focus when
+// that widget takes shortcuts at all (an entry does: copy, paste, undo…),
+// and to the window only otherwise; an entry drops any shortcut it does not
+// know. So the shortcuts are registered on the window (UI.addShortcuts),
+// and every entry Kluis shows while a vault is open is a keyEntry, which
+// passes them on. A choice list (Select) takes no shortcuts, so with the
+// focus there they reach the window directly.
+var windowShortcuts = []struct {
+	key  fyne.KeyName
+	what string // what UI.onShortcut does
+}{
+	{fyne.KeyL, "lock"},
+	{fyne.KeyS, "save"},
+	{fyne.KeyF, "search"},
+	{fyne.KeyD, "documents"},
+}
+
+// windowShortcut says which of the window's shortcuts s is, or "".
+func windowShortcut(s fyne.Shortcut) string {
+	c, ok := s.(*desktop.CustomShortcut)
+	if !ok || c.Modifier != fyne.KeyModifierShortcutDefault {
+		return ""
+	}
+	for _, ws := range windowShortcuts {
+		if ws.key == c.KeyName {
+			return ws.what
+		}
+	}
+	return ""
+}
+
+// addShortcuts registers the window's shortcuts on its canvas.
+func (u *UI) addShortcuts() {
+	c := u.window.Canvas()
+	for _, ws := range windowShortcuts {
+		what := ws.what
+		c.AddShortcut(&desktop.CustomShortcut{KeyName: ws.key, Modifier: fyne.KeyModifierShortcutDefault},
+			func(fyne.Shortcut) { u.onShortcut(what) })
+	}
+}
+
+// A saver is a page with a Save button: Ctrl+S does what it does.
+type saver interface {
+	saveShortcut()
+}
+
+// onShortcut does what a window shortcut asks, while a vault is open.
+// Locking works also with a dialog open (and closes it); the others wait
+// until the dialog is answered, so that nothing changes under it.
+func (u *UI) onShortcut(what string) {
+	s := u.shell
+	if s == nil || u.vault() == nil {
+		return
+	}
+	if what == "lock" {
+		s.onLock()
+		return
+	}
+	if u.window.Canvas().Overlays().Top() != nil {
+		return
+	}
+	switch what {
+	case "save":
+		if p, ok := s.current.(saver); ok {
+			p.saveShortcut()
+		}
+	case "search", "documents":
+		s.select_(what)
+	}
+}
+
+// keyEntry is a widget.Entry that passes the window's shortcuts on to the
+// window (see windowShortcuts) and handles every other one itself. A type
+// that embeds an entry needs a TypedShortcut of its own that calls
+// passShortcut with itself (as fieldEntry has): the window knows the
+// outer object, not the entry inside it.
+type keyEntry struct {
+	widget.Entry
+}
+
+func newKeyEntry() *keyEntry {
+	e := &keyEntry{}
+	e.Wrapping = fyne.TextWrap(fyne.TextTruncateClip)
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+// newKeyPasswordEntry is newKeyEntry for a passphrase: hidden, with the
+// button to show it (Fyne adds that to any entry with Password set).
+func newKeyPasswordEntry() *keyEntry {
+	e := newKeyEntry()
+	e.Password = true
+	return e
+}
+
+func newKeyMultiLineEntry() *keyEntry {
+	e := newKeyEntry()
+	e.MultiLine = true
+	return e
+}
+
+func (e *keyEntry) TypedShortcut(s fyne.Shortcut) {
+	if passShortcut(e, s) {
+		return
+	}
+	e.Entry.TypedShortcut(s)
+}
+
+// passShortcut hands s to the window of o when it is one of the window's
+// shortcuts, and says whether it did.
+func passShortcut(o fyne.CanvasObject, s fyne.Shortcut) bool {
+	if windowShortcut(s) == "" {
+		return false
+	}
+	c, ok := fyne.CurrentApp().Driver().CanvasForObject(o).(fyne.Shortcutable)
+	if !ok {
+		return false
+	}
+	c.TypedShortcut(s)
+	return true
 }

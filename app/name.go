@@ -54,7 +54,7 @@ func (u *UI) askName(intro string, then func()) {
 	if v == nil {
 		return
 	}
-	entry := widget.NewEntry()
+	entry := newKeyEntry()
 	if v.Named() {
 		entry.SetText(v.Author().Person)
 	}

@@ -291,7 +291,7 @@ func (p *peoplePage) showDelegates(ds []delegation.Delegation) {
 		d := d
 		info := paragraph(t("app.people.helper.line", map[string]any{
 			"Role": roleName(d.Cert.Role), "Scope": p.categoryNames(d.Cert.Categories),
-			"Until": formatDate(d.Cert.ValidUntil), "Last": lastSyncText(d.LastSync), "Status": delegationStatus(d)}))
+			"Until": formatUntilDay(d.Cert.ValidUntil), "Last": lastSyncText(d.LastSync), "Status": delegationStatus(d)}))
 		name := &widget.Label{Text: d.Cert.Delegate.Name, TextStyle: fyne.TextStyle{Bold: true}}
 		row := container.NewVBox(name, info)
 		if d.Revoked == nil {
@@ -346,7 +346,7 @@ func (p *peoplePage) showManaged(rows []managedRow) {
 				status = lang.L("app.people.status.expired")
 			}
 			lines = append(lines, t("app.people.managed.line", map[string]any{"Role": roleName(c.Role),
-				"Scope": p.categoryNames(c.Categories), "Until": formatDate(c.ValidUntil),
+				"Scope": p.categoryNames(c.Categories), "Until": formatUntilDay(c.ValidUntil),
 				"Last": lastSyncText(r.m.LastSync), "Status": status}))
 		}
 		if r.err != nil {
@@ -469,7 +469,7 @@ func syncSummary(res *delegation.Result) string {
 			line += " " + t("app.people.sync.by", map[string]any{"By": strings.Join(by, ", ")})
 		}
 		if len(r.Conflicts) > 0 {
-			line += " " + t("app.people.sync.conflicts", map[string]any{"N": len(r.Conflicts)})
+			line += " " + tn("app.people.sync.conflicts", len(r.Conflicts), nil)
 		}
 		lines = append(lines, line)
 	}

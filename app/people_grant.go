@@ -27,7 +27,7 @@ type grantDialog struct {
 	d     dialog.Dialog
 	body  *fyne.Container
 
-	codeEntry *widget.Entry
+	codeEntry *keyEntry
 	codeErr   *widget.Label
 	contact   *delegate.Contact
 	code      string
@@ -35,7 +35,7 @@ type grantDialog struct {
 	checked *widget.Check
 	role    *widget.RadioGroup
 	cats    map[string]*widget.Check
-	until   *widget.Entry
+	until   *keyEntry
 	errText *widget.Label
 	primary *widget.Button
 }
@@ -43,7 +43,9 @@ type grantDialog struct {
 func newGrantDialog(p *peoplePage, grant bool) *grantDialog {
 	u := p.u
 	g := &grantDialog{p: p, grant: grant, body: container.NewStack()}
-	g.codeEntry = &widget.Entry{MultiLine: true, Wrapping: fyne.TextWrapBreak, PlaceHolder: "kluis:contact/v1/…"}
+	g.codeEntry = newKeyMultiLineEntry()
+	g.codeEntry.Wrapping = fyne.TextWrapBreak
+	g.codeEntry.PlaceHolder = "kluis:contact/v1/…"
 	g.codeEntry.SetMinRowsVisible(4)
 	g.codeErr = paragraph("")
 	g.codeErr.Importance = widget.DangerImportance
@@ -56,11 +58,17 @@ func newGrantDialog(p *peoplePage, grant bool) *grantDialog {
 	}
 	g.primary = &widget.Button{Text: lang.L("app.people.next"), Importance: widget.HighImportance, OnTapped: func() { g.onCode(g.codeEntry.Text) }}
 	cancel := &widget.Button{Text: lang.L("app.action.cancel"), OnTapped: func() { g.d.Hide() }}
+	// What is missing is said right above the buttons, outside the part
+	// that scrolls: the choices are longer than the dialog, and a message
+	// at their end would stay out of sight.
+	g.errText = paragraph("")
+	g.errText.Importance = widget.DangerImportance
+	g.errText.Hide()
 	g.body.Objects = []fyne.CanvasObject{container.NewVBox(
 		paragraph(lang.L(intro)),
 		&widget.Label{Text: lang.L("app.people.grant.code_label"), TextStyle: fyne.TextStyle{Bold: true}},
 		g.codeEntry, container.NewHBox(load), g.codeErr)}
-	content := container.NewBorder(nil, container.NewHBox(cancel, g.primary), nil, nil,
+	content := container.NewBorder(nil, container.NewVBox(g.errText, container.NewHBox(cancel, g.primary)), nil, nil,
 		container.NewVScroll(container.New(&formColumn{width: 640}, g.body)))
 	g.d = dialog.NewCustomWithoutButtons(lang.L(title), content, u.window)
 	g.d.Resize(fyne.NewSize(720, 600))
@@ -120,10 +128,8 @@ func (g *grantDialog) showChoices() {
 		&widget.Label{Text: delegate.ReadAloud(c.Fingerprint()), SizeName: theme.SizeNameHeadingText, TextStyle: bold},
 		paragraph(t("app.people.grant.compare_how", map[string]any{"Name": c.Name})),
 	)
-	g.checked = widget.NewCheck(lang.L("app.people.grant.checked"), nil)
+	g.checked = widget.NewCheck(lang.L("app.people.grant.checked"), func(bool) { g.errText.Hide() })
 	col.Add(g.checked)
-	g.errText = paragraph("")
-	g.errText.Importance = widget.DangerImportance
 	g.errText.Hide()
 	if g.grant {
 		g.role = widget.NewRadioGroup([]string{lang.L("app.people.role.view"), lang.L("app.people.role.manage")}, nil)
@@ -145,7 +151,7 @@ func (g *grantDialog) showChoices() {
 		col.Add(grid)
 		col.Add(widget.NewSeparator())
 		col.Add(&widget.Label{Text: lang.L("app.people.grant.until_label"), TextStyle: bold})
-		g.until = widget.NewEntry()
+		g.until = newKeyEntry()
 		g.until.SetText(g.p.u.deps.Now().AddDate(1, 0, 0).Local().Format("02-01-2006"))
 		col.Add(g.until)
 		col.Add(paragraph(lang.L("app.people.grant.until_help")))
@@ -154,7 +160,6 @@ func (g *grantDialog) showChoices() {
 		col.Add(paragraph(t("app.people.pin.after", map[string]any{"Name": c.Name})))
 		g.primary.SetText(lang.L("app.people.pin.do"))
 	}
-	col.Add(g.errText)
 	g.primary.OnTapped = g.onConfirm
 	g.body.Objects = []fyne.CanvasObject{col}
 	g.body.Refresh()
@@ -173,6 +178,7 @@ func (g *grantDialog) onConfirm() {
 	u.touch()
 	if !g.checked.Checked {
 		g.fail(lang.L("app.people.grant.not_checked"))
+		u.focus(g.checked)
 		return
 	}
 	v := u.vault()
@@ -224,7 +230,7 @@ func (g *grantDialog) onConfirm() {
 			return
 		}
 		g.d.Hide()
-		p.showResult(t("app.people.grant.done", map[string]any{"Name": c.Name, "Until": formatDate(cert.ValidUntil)}))
+		p.showResult(t("app.people.grant.done", map[string]any{"Name": c.Name, "Until": formatUntilDay(cert.ValidUntil)}))
 		p.reload()
 	})
 }

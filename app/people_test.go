@@ -10,7 +10,10 @@ import (
 
 	"kluis/citizen/delegation"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"kluis/sync/delegate"
 	"kluis/vault"
@@ -302,4 +305,68 @@ func TestPeoplePageHelperWithTwoGrants(t *testing.T) {
 	if n, _ := u.vault().Counts(); n["income"] != 1 {
 		t.Fatalf("a change outside his grants was kept: %v", n)
 	}
+}
+
+// TestGrantWithoutCheckSaysWhy: "Toegang geven" without the digits ticked
+// grants nothing and says so where it is seen, above the buttons, not at
+// the end of choices that are longer than the dialog.
+func TestGrantWithoutCheckSaysWhy(t *testing.T) {
+	u, w := newTestUI(t)
+	createVault(t, u, w, "molen sneeuw thee herfst")
+	son := newHelperVault(t)
+	p := openPeople(t, u)
+	tap(t, w, "Iemand toegang geven")
+	g := p.lastGrant
+	g.onCode(son.code)
+	g.cats["debts"].SetChecked(true)
+	tap(t, w, "Toegang geven")
+	const msg = "Controleer eerst de cijfers aan de telefoon en zet dan het vinkje."
+	mustSee(t, w, msg)
+	if scrolled, found := inScroll(w, msg); !found || scrolled {
+		t.Errorf("the message is not shown outside the scrolling part (found %v, in a scroll %v)", found, scrolled)
+	}
+	if ds, _ := delegation.Delegations(u.vault(), time.Now()); len(ds) != 0 {
+		t.Fatalf("granted without the check: %+v", ds)
+	}
+	// Ticking takes the message away; a bad date says so in the same place.
+	g.checked.SetChecked(true)
+	mustNotSee(t, w, msg)
+	g.until.SetText("gisteren")
+	tap(t, w, "Toegang geven")
+	if scrolled, found := inScroll(w, "Vul een hele datum in, zoals 31-12-2026."); !found || scrolled {
+		t.Errorf("the date message is not shown outside the scrolling part (found %v, in a scroll %v)", found, scrolled)
+	}
+}
+
+// inScroll finds the visible label with text and tells whether it sits
+// inside a scroll container, where it may be out of sight.
+func inScroll(w fyne.Window, text string) (scrolled, found bool) {
+	var rec func(o fyne.CanvasObject, inside bool)
+	rec = func(o fyne.CanvasObject, inside bool) {
+		if o == nil || !o.Visible() || found {
+			return
+		}
+		if l, ok := o.(*widget.Label); ok && l.Text == text {
+			scrolled, found = inside, true
+			return
+		}
+		if _, ok := o.(*container.Scroll); ok {
+			inside = true
+		}
+		switch x := o.(type) {
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				rec(c, inside)
+			}
+		case fyne.Widget:
+			for _, c := range test.WidgetRenderer(x).Objects() {
+				rec(c, inside)
+			}
+		}
+	}
+	rec(w.Canvas().Content(), false)
+	for _, o := range w.Canvas().Overlays().List() {
+		rec(o, false)
+	}
+	return scrolled, found
 }

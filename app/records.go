@@ -134,12 +134,7 @@ func (p *categoryPage) load() {
 	})
 }
 
-func countText(n int) string {
-	if n == 1 {
-		return lang.L("app.records.count_one")
-	}
-	return t("app.records.count", map[string]any{"N": n})
-}
+func countText(n int) string { return tn("app.records.count", n, nil) }
 
 func (p *categoryPage) open(i widget.ListItemID) {
 	if i < 0 || i >= p.rows.len() {

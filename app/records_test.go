@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -74,7 +75,7 @@ func dialogButton(t *testing.T, w fyne.Window, text string) *widget.Button {
 		if o == nil || !o.Visible() || found != nil {
 			return
 		}
-		if b, ok := o.(*widget.Button); ok && b.Text == text {
+		if b := asButton(o); b != nil && b.Text == text {
 			found = b
 			return
 		}
@@ -364,6 +365,72 @@ func TestBinRestoresDocuments(t *testing.T) {
 	}
 }
 
+// The recycle bin deletes one item for good, and empties itself, each
+// after a question that says it cannot be undone; documents lose their
+// content.
+func TestBinPurgeAndEmpty(t *testing.T) {
+	u, w := newTestUI(t)
+	createVault(t, u, w, testPass)
+	v := u.session.v
+	first, _ := v.Add("goals", map[string]string{"title": "Oud doel"})
+	second, _ := v.Add("goals", map[string]string{"title": "Ander doel"})
+	d, err := v.AddDocument(t.Context(), "oude-brief.pdf", strings.NewReader("%PDF-1.4 test"), vault.DocumentOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Delete(first.ID)
+	v.Delete(second.ID)
+	v.DeleteDocument(d.ID)
+	u.shell.select_("bin")
+	p := u.shell.current.(*binPage)
+	if len(p.items) != 3 {
+		t.Fatalf("%d items in the bin", len(p.items))
+	}
+
+	// One item: the newest first, so the document.
+	if p.items[0].id != d.ID {
+		t.Fatalf("first row is %q", p.items[0].title)
+	}
+	tap(t, w, "Voorgoed verwijderen")
+	mustSee(t, w, "Voorgoed verwijderen?")
+	mustSee(t, w, "Dit kan niet ongedaan worden gemaakt.")
+	tap(t, w, "Nee")
+	if _, err := v.Document(d.ID); err != nil {
+		t.Fatalf("No deleted it anyway: %v", err)
+	}
+	tap(t, w, "Voorgoed verwijderen")
+	tap(t, w, "Ja")
+	mustSee(t, w, "Voorgoed verwijderd: oude-brief.pdf")
+	if _, err := v.Document(d.ID); !errors.Is(err, vault.ErrNotFound) {
+		t.Fatalf("document after purge: %v", err)
+	}
+	if len(p.items) != 2 {
+		t.Fatalf("%d items left, want 2", len(p.items))
+	}
+
+	// The Delete key on a row asks the same.
+	w.Canvas().Focus(p.list)
+	press(t, w, fyne.KeyDelete)
+	mustSee(t, w, "Voorgoed verwijderen?")
+	tap(t, w, "Nee")
+
+	// Everything.
+	tap(t, w, "Prullenbak legen")
+	mustSee(t, w, "Prullenbak legen?")
+	mustSee(t, w, "Er staan 2 items in. Dit kan niet ongedaan worden gemaakt.")
+	tap(t, w, "Ja")
+	mustSee(t, w, "De prullenbak is leeg. Alles is voorgoed verwijderd.")
+	mustSee(t, w, "De prullenbak is leeg.")
+	for _, id := range []string{first.ID, second.ID} {
+		if _, err := v.Get(id); !errors.Is(err, vault.ErrNotFound) {
+			t.Fatalf("record after emptying the bin: %v", err)
+		}
+	}
+	if !button(t, w, "Prullenbak legen").Disabled() {
+		t.Fatal("an empty bin can still be emptied")
+	}
+}
+
 func TestUnsavedChangesWarning(t *testing.T) {
 	u, w := newTestUI(t)
 	createVault(t, u, w, testPass)
@@ -544,5 +611,30 @@ func TestAutoLockKeepsValidUnsavedEdits(t *testing.T) {
 	recs, err := u.vault().List("goals")
 	if err != nil || len(recs) != 1 || recs[0].Fields["title"] != "Een baan vinden" {
 		t.Fatalf("the goal typed before the auto-lock: %v %v", recs, err)
+	}
+}
+
+// TestCareFormEndBeforeStart: the care form refuses an end date before
+// the start date, with the message next to the end date; nothing is saved.
+func TestCareFormEndBeforeStart(t *testing.T) {
+	u, w := newTestUI(t)
+	createVault(t, u, w, testPass)
+	openCategory(t, u, "care")
+	tap(t, w, "Toevoegen")
+	f := currentForm(t, u)
+	typeInto(t, f, "provider", "Wijkteam")
+	typeInto(t, f, "since", "1-5-2024")
+	typeInto(t, f, "until", "1-4-2024")
+	tap(t, w, "Opslaan")
+	if got := f.field(t, "until").message.Text; got != "De einddatum ligt vóór de begindatum. Kies een einddatum op of na de begindatum." {
+		t.Fatalf("message at the end date = %q", got)
+	}
+	if n := counts(t, u)["care"]; n != 0 || u.shell.current != f {
+		t.Fatalf("saved with the end before the start (%d)", n)
+	}
+	typeInto(t, f, "until", "1-6-2024")
+	tap(t, w, "Opslaan")
+	if n := counts(t, u)["care"]; n != 1 {
+		t.Fatalf("care count after a good end date = %d", n)
 	}
 }

@@ -10,7 +10,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -25,7 +24,7 @@ import (
 type requestsPage struct {
 	u       *UI
 	open    *widget.Button
-	link    *widget.Entry
+	link    *keyEntry
 	openURL *widget.Button
 	list    *fyne.Container
 	rows    *buttonRows // the conversations: Up and Down move, Enter opens
@@ -38,7 +37,7 @@ func newRequestsPage(u *UI) page { return &requestsPage{u: u} }
 func (p *requestsPage) content() fyne.CanvasObject {
 	u := p.u
 	p.open = &widget.Button{Text: lang.L("app.requests.open"), Icon: theme.FolderOpenIcon(), Importance: widget.HighImportance, OnTapped: p.onOpenFile}
-	p.link = newSubmitEntryFor(p.onOpenLink)
+	p.link = newSubmitEntry(p.onOpenLink)
 	p.link.SetPlaceHolder(lang.L("app.requests.link_placeholder"))
 	p.openURL = &widget.Button{Text: lang.L("app.requests.open_link"), OnTapped: p.onOpenLink}
 	p.list = container.NewVBox()
@@ -57,12 +56,6 @@ func (p *requestsPage) content() fyne.CanvasObject {
 	p.scroll = container.NewVScroll(container.New(&formColumn{width: 760}, container.NewVBox(top, p.list)))
 	p.load()
 	return u.focusWhenShown(p.scroll, p.open)
-}
-
-// newSubmitEntryFor is a one-line entry where Enter runs f.
-func newSubmitEntryFor(f func()) *widget.Entry {
-	e := newSubmitEntry(f)
-	return &e.Entry
 }
 
 // load lists the threads.
@@ -88,11 +81,11 @@ func (p *requestsPage) load() {
 			if th.CaseReference != "" {
 				label = t("app.threads.row_case", map[string]any{"Org": th.Org, "Case": th.CaseReference})
 			}
-			label += "  ·  " + t("app.threads.row_last", map[string]any{"When": formatDateTime(th.Last())})
-			b := newKeyButton(label, theme.MailComposeIcon(), func() { u.touch(); u.shell.open(newThreadView(u, th.ID)) })
+			b := newKeyButton(shortText(label), theme.MailComposeIcon(), func() { u.touch(); u.shell.open(newThreadView(u, th.ID)) })
 			b.Alignment = widget.ButtonAlignLeading
 			p.rows.add(b)
-			p.list.Add(b)
+			// The date beside the button, or under it in a narrow window.
+			p.list.Add(flowRow(b, widget.NewLabel(t("app.threads.row_last", map[string]any{"When": formatDateTime(th.Last())}))))
 		}
 		p.list.Refresh()
 	})
@@ -183,5 +176,5 @@ func (u *UI) showRequestError(err error) {
 	if err == nil {
 		return
 	}
-	dialog.NewInformation(lang.L("app.requests.error_title"), u.requestErrorText(err), u.window).Show()
+	u.inform(lang.L("app.requests.error_title"), u.requestErrorText(err))
 }

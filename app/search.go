@@ -12,7 +12,8 @@ import (
 	"kluis/vault"
 )
 
-// searchPage finds records in every category as the person types. Each
+// searchPage finds records in every category, and documents by their file
+// name, as the person types. Each
 // keystroke starts a search in the background; at most one runs at a
 // time, and when the text changed meanwhile the next search uses the
 // newest text, so results that are no longer wanted never show.
@@ -20,23 +21,72 @@ type searchPage struct {
 	u     *UI
 	query string // kept when the page is left for a form and shown again
 
-	entry  *widget.Entry
+	entry  *keyEntry
 	status *widget.Label
 	list   *keyList
-	rows   *lazyRows
+	rows   *searchRows
 
 	seq     int  // bumped on every change of the text
 	running bool // a search is under way
 
-	// find searches the vault; tests replace it (nil: Vault.Search).
-	find func(v *vault.Vault, query string) ([]vault.Record, error)
+	// find searches the vault; tests replace it (nil: findAll).
+	find func(v *vault.Vault, query string) (found, error)
+}
+
+// found is what a search found: records, then documents.
+type found struct {
+	recs []vault.Record
+	docs []vault.Document
+}
+
+// findAll searches the records (Vault.Search) and the documents' names
+// (Vault.SearchDocuments).
+func findAll(v *vault.Vault, query string) (found, error) {
+	recs, err := v.Search(query)
+	if err != nil {
+		return found{}, err
+	}
+	docs, err := v.SearchDocuments(query)
+	return found{recs, docs}, err
+}
+
+// searchRows are the rows of the results: the records (each made when it
+// first scrolls into view), then the documents.
+type searchRows struct {
+	records *lazyRows
+	docs    []vault.Document
+	lang    string
+}
+
+func (r *searchRows) len() int {
+	if r == nil {
+		return 0
+	}
+	return r.records.len() + len(r.docs)
+}
+
+func (r *searchRows) row(i int) recordRow {
+	if n := r.records.len(); i >= n {
+		d := r.docs[i-n]
+		return recordRow{id: d.ID, title: d.Name, detail: strings.Join([]string{lang.L("app.bin.document"),
+			formatSize(d.Size, r.lang), t("app.documents.added_on", map[string]any{"Date": formatDate(d.Added.Time())})}, "  ·  ")}
+	}
+	return r.records.row(i)
+}
+
+// document is the document of row i, if it is one.
+func (r *searchRows) document(i int) (vault.Document, bool) {
+	if n := r.records.len(); i >= n && i-n < len(r.docs) {
+		return r.docs[i-n], true
+	}
+	return vault.Document{}, false
 }
 
 func newSearchPage(u *UI) page { return &searchPage{u: u} }
 
 func (p *searchPage) content() fyne.CanvasObject {
 	u := p.u
-	p.entry = widget.NewEntry()
+	p.entry = newKeyEntry()
 	p.entry.SetPlaceHolder(lang.L("app.search.hint"))
 	p.entry.SetText(p.query)
 	p.entry.OnChanged = p.onChanged
@@ -66,7 +116,7 @@ func (p *searchPage) search() {
 	u := p.u
 	q := strings.TrimSpace(p.query)
 	if q == "" {
-		p.show(nil, nil)
+		p.show(found{})
 		return
 	}
 	v := u.vault()
@@ -77,9 +127,9 @@ func (p *searchPage) search() {
 	p.running = true
 	find := p.find
 	if find == nil {
-		find = (*vault.Vault).Search
+		find = findAll
 	}
-	runQuiet(u, func() ([]vault.Record, error) { return find(v, q) }, func(recs []vault.Record, err error) {
+	runQuiet(u, func() (found, error) { return find(v, q) }, func(res found, err error) {
 		p.running = false
 		if seq != p.seq {
 			p.search() // typed on meanwhile: this answer is stale
@@ -89,12 +139,13 @@ func (p *searchPage) search() {
 			u.showError(err)
 			return
 		}
-		p.show(recs, nil)
+		p.show(res)
 	})
 }
 
-func (p *searchPage) show(recs []vault.Record, _ error) {
-	p.rows = newLazyRows(p.u, recs, true)
+func (p *searchPage) show(res found) {
+	p.rows = &searchRows{records: newLazyRows(p.u, res.recs, true), docs: res.docs, lang: p.u.lang}
+	n := p.rows.len()
 	p.list.UnselectAll()
 	p.list.focusRow(0) // new results: the keyboard starts at the first
 	p.list.ScrollToOffset(0)
@@ -102,21 +153,25 @@ func (p *searchPage) show(recs []vault.Record, _ error) {
 	switch {
 	case strings.TrimSpace(p.query) == "":
 		p.status.SetText(lang.L("app.search.intro"))
-	case len(recs) == 0:
+	case n == 0:
 		p.status.SetText(t("app.search.none", map[string]any{"Query": p.query}))
-	case len(recs) == 1:
-		p.status.SetText(lang.L("app.search.found_one"))
 	default:
-		p.status.SetText(t("app.search.found", map[string]any{"N": len(recs)}))
+		p.status.SetText(tn("app.search.found", n, nil))
 	}
 }
 
+// open opens result i: a record's form, or the documents page with the
+// document chosen.
 func (p *searchPage) open(i widget.ListItemID) {
 	if i < 0 || i >= p.rows.len() {
 		return
 	}
 	p.u.touch()
-	p.u.openRecord(p.rows.recs[i].ID, p, "search")
+	if d, ok := p.rows.document(i); ok {
+		p.u.showDocument(d.ID)
+		return
+	}
+	p.u.openRecord(p.rows.records.recs[i].ID, p, "search")
 }
 
 // openFirst is Enter in the search box: open the first result.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -62,6 +63,49 @@ func TestSearchAsYouType(t *testing.T) {
 	mustSee(t, w, "Typ hierboven wat u zoekt")
 }
 
+// Documents are found by their file name, after the records; choosing one
+// shows it on the documents page, chosen, so its buttons act on it.
+func TestSearchFindsDocumentsByName(t *testing.T) {
+	u, w := newTestUI(t)
+	createVault(t, u, w, testPass)
+	v := u.session.v
+	if _, err := v.Add("income", map[string]string{"source": "Loonstrook-werkgever", "amount": "100"}); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, name := range []string{"Loonstrook_maart_2024.pdf", "Beschikking zorgtoeslag.pdf", "loonstrook april.pdf"} {
+		d, err := v.AddDocument(t.Context(), name, strings.NewReader("%PDF-1.4"), vault.DocumentOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, d.ID)
+	}
+	v.DeleteDocument(ids[2]) // in the recycle bin: not found
+	u.shell.select_("search")
+	s := u.shell.current.(*searchPage)
+	test.Type(s.entry, "loonstrook")
+	mustSee(t, w, "2 gevonden")
+	mustSee(t, w, "Loonstrook_maart_2024.pdf")
+	mustSee(t, w, "Document  ·  ")
+	mustNotSee(t, w, "loonstrook april.pdf")
+	s.entry.SetText("zorgtoeslag beschikking")
+	mustSee(t, w, "1 gevonden")
+	mustSee(t, w, "Beschikking zorgtoeslag.pdf")
+
+	// Enter opens the first result: the document, chosen on its page.
+	s.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	p, ok := u.shell.current.(*documentsPage)
+	if !ok {
+		t.Fatalf("the document result opened %T", u.shell.current)
+	}
+	if d, ok := p.current(); !ok || d.ID != ids[1] {
+		t.Fatalf("the documents page chose %+v (%v)", d, ok)
+	}
+	if button(t, w, "Kopie opslaan").Disabled() {
+		t.Fatal("the chosen document's buttons are not enabled")
+	}
+}
+
 // While a search runs, typing on only notes the newest text; the stale
 // answer is dropped and the newest text is searched next.
 func TestSearchDropsStaleResults(t *testing.T) {
@@ -76,7 +120,7 @@ func TestSearchDropsStaleResults(t *testing.T) {
 	u.shell.select_("search")
 	s := u.shell.current.(*searchPage)
 	var asked []string
-	s.find = func(v *vault.Vault, q string) ([]vault.Record, error) {
+	s.find = func(v *vault.Vault, q string) (found, error) {
 		asked = append(asked, q)
 		if q == "ja" {
 			// The person types "n" while this search is still running.
@@ -85,7 +129,7 @@ func TestSearchDropsStaleResults(t *testing.T) {
 				t.Fatal("a second search started while one was running")
 			}
 		}
-		return v.Search(q)
+		return findAll(v, q)
 	}
 	s.entry.SetText("ja")
 	if !slices.Equal(asked, []string{"ja", "jan"}) {

@@ -150,9 +150,15 @@ func (u *UI) onStopped() { u.closeSession() }
 
 // lockNow wipes the keys and shows the unlock screen. A replica being
 // helped in is closed first: the unlock screen is always the person's own.
+// Every dialog is closed: none may stay over the unlock screen, with what
+// it shows (a document, a name) or a button that acts on the vault.
 func (u *UI) lockNow() {
 	if u.session == nil {
 		return
+	}
+	overlays := u.window.Canvas().Overlays()
+	for top := overlays.Top(); top != nil; top = overlays.Top() {
+		overlays.Remove(top)
 	}
 	if s := u.session; s.home != nil {
 		s.stopAutoLock()

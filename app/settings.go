@@ -107,10 +107,8 @@ func autoLockLabel(minutes int) string {
 	switch minutes {
 	case 0:
 		return lang.L("app.settings.autolock.never")
-	case 1:
-		return lang.L("app.settings.autolock.one")
 	}
-	return t("app.settings.autolock.minutes", map[string]any{"N": minutes})
+	return tn("app.settings.autolock.minutes", minutes, nil)
 }
 
 // onLanguage switches every text to the chosen language: the preference
@@ -157,7 +155,7 @@ func (p *settingsPage) onChangeName() {
 func (p *settingsPage) onChangePassphrase() {
 	u := p.u
 	u.touch()
-	current, pass, again := widget.NewPasswordEntry(), widget.NewPasswordEntry(), widget.NewPasswordEntry()
+	current, pass, again := newKeyPasswordEntry(), newKeyPasswordEntry(), newKeyPasswordEntry()
 	meter := &widget.ProgressBar{Max: 4}
 	meter.TextFormatter = func() string { return "" }
 	meterText := widget.NewLabel(lang.L(strengthKeys[0]))
@@ -204,7 +202,7 @@ func (p *settingsPage) onChangePassphrase() {
 				return
 			}
 			d.Hide()
-			dialog.ShowInformation(lang.L("app.settings.passphrase.title"), lang.L("app.settings.passphrase.done"), u.window)
+			u.inform(lang.L("app.settings.passphrase.title"), lang.L("app.settings.passphrase.done"))
 		})
 	}
 	again.OnSubmitted = func(string) { change() }
@@ -256,8 +254,8 @@ func (p *settingsPage) backupTo(path string) {
 			u.showError(err)
 			return
 		}
-		dialog.ShowInformation(lang.L("app.settings.backup.done_title"),
-			t("app.settings.backup.done", map[string]any{"Path": path}), u.window)
+		u.inform(lang.L("app.settings.backup.done_title"),
+			t("app.settings.backup.done", map[string]any{"Path": path}))
 	})
 }
 
@@ -318,8 +316,8 @@ func (p *settingsPage) exportTo(parent string) {
 			u.showError(err)
 			return
 		}
-		dialog.ShowInformation(lang.L("app.settings.export.done_title"),
-			t("app.settings.export.done", map[string]any{"Path": dir}), u.window)
+		u.inform(lang.L("app.settings.export.done_title"),
+			t("app.settings.export.done", map[string]any{"Path": dir}))
 	})
 }
 
@@ -360,7 +358,7 @@ func (p *settingsPage) onCompact() {
 			u.showError(err)
 			return
 		}
-		dialog.ShowInformation(lang.L("app.settings.compact.title"), t("app.settings.compact.done",
-			map[string]any{"Before": formatSize(before, u.lang), "After": formatSize(after, u.lang)}), u.window)
+		u.inform(lang.L("app.settings.compact.title"), t("app.settings.compact.done",
+			map[string]any{"Before": formatSize(before, u.lang), "After": formatSize(after, u.lang)}))
 	})
 }

@@ -10,7 +10,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -143,9 +142,9 @@ func (p *sharesPage) rowView(r shareRow, st share.Status) fyne.CanvasObject {
 	line(t("app.shares.purpose", map[string]any{"Purpose": s.Purpose}))
 	switch st {
 	case share.Active:
-		line(t("app.shares.until", map[string]any{"Date": formatDate(s.NotAfter)}))
+		line(t("app.shares.until", map[string]any{"Date": formatUntilDay(s.NotAfter)}))
 	case share.Expired:
-		line(t("app.shares.expired_on", map[string]any{"Date": formatDate(s.NotAfter)}))
+		line(t("app.shares.expired_on", map[string]any{"Date": formatUntilDay(s.NotAfter)}))
 	case share.Revoked:
 		line(t("app.shares.revoked_on", map[string]any{"Date": formatDate(*s.Revoked)}))
 	}
@@ -154,15 +153,15 @@ func (p *sharesPage) rowView(r shareRow, st share.Status) fyne.CanvasObject {
 		cats = append(cats, u.cat.Category(c))
 	}
 	line(t("app.shares.what", map[string]any{"Categories": strings.Join(cats, ", "),
-		"Records":   countWord(len(s.Records), "app.shares.records_one", "app.shares.records"),
-		"Documents": countWord(len(s.Documents), "app.shares.documents_one", "app.shares.documents")}))
+		"Records":   tn("app.shares.records", len(s.Records), nil),
+		"Documents": tn("app.shares.documents", len(s.Documents), nil)}))
 	if len(s.Receipts) > 0 {
 		last := s.Receipts[len(s.Receipts)-1]
 		key := "app.shares.received"
 		if !last.Verified {
 			key = "app.shares.received_unverified"
 		}
-		line(t(key, map[string]any{"Org": last.Org, "Date": formatDate(last.ImportedAt), "Until": formatDate(last.KeptUntil)}))
+		line(t(key, map[string]any{"Org": last.Org, "Date": formatDate(last.ImportedAt), "Until": formatUntilDay(last.KeptUntil)}))
 	} else {
 		line(lang.L("app.shares.not_received"))
 	}
@@ -182,14 +181,6 @@ func recipientName(s *share.Info) string {
 		return lang.L("app.shares.to_code")
 	}
 	return s.Recipient.Org
-}
-
-// countWord is "1 gegeven" or "3 gegevens".
-func countWord(n int, one, many string) string {
-	if n == 1 {
-		return lang.L(one)
-	}
-	return t(many, map[string]any{"N": n})
 }
 
 func (p *sharesPage) onNew() {
@@ -239,7 +230,7 @@ func (p *sharesPage) writeNotice(s share.Info, path string) {
 			return
 		}
 		p.reload()
-		u.showMessage(lang.L("app.shares.revoked_title"),
+		u.inform(lang.L("app.shares.revoked_title"),
 			t("app.shares.revoked_text", map[string]any{"Path": path, "Org": recipientName(&s)}))
 	})
 }
@@ -292,39 +283,31 @@ func (p *sharesPage) importReceipt(path string) {
 		title := lang.L("app.shares.receipt_title")
 		switch {
 		case errors.Is(err, share.ErrOtherBundle), errors.Is(err, vault.ErrNotFound):
-			u.showMessage(lang.L("app.error.title"), lang.L("app.shares.receipt_unknown"))
+			u.inform(lang.L("app.error.title"), lang.L("app.shares.receipt_unknown"))
 		case errors.Is(err, share.ErrOtherOrg):
-			u.showMessage(lang.L("app.error.title"), lang.L("app.shares.receipt_other_org"))
+			u.inform(lang.L("app.error.title"), lang.L("app.shares.receipt_other_org"))
 		case errors.As(err, &be), errors.Is(err, errFileTooLarge):
-			u.showMessage(lang.L("app.error.title"), lang.L("app.shares.receipt_bad"))
+			u.inform(lang.L("app.error.title"), lang.L("app.shares.receipt_bad"))
 		case err != nil:
 			u.showError(err)
 		case res.Already:
-			u.showMessage(title, lang.L("app.shares.receipt_already"))
+			u.inform(title, lang.L("app.shares.receipt_already"))
 		default:
 			key := "app.shares.receipt_done"
 			if !res.Verified {
 				key = "app.shares.receipt_done_unverified"
 			}
-			text := t(key, map[string]any{"Org": res.Receipt.Org, "Until": formatDate(res.Receipt.KeptUntil)})
+			text := t(key, map[string]any{"Org": res.Receipt.Org, "Until": formatUntilDay(res.Receipt.KeptUntil)})
 			if res.Verified && !res.CardKept {
 				// A receipt does not make an organisation known: it shows
 				// only that the holder of the key answered.
 				text += "\n\n" + t("app.shares.receipt_card_not_kept", map[string]any{"Org": res.Share.Recipient.Org,
 					"Fingerprint": bundle.ShortFingerprint(res.Share.Recipient.Fingerprint)})
 			}
-			u.showMessage(title, text)
+			u.inform(title, text)
 		}
 		p.reload()
 	})
-}
-
-// showMessage shows a short text in a dialog with a wrapped label, wide
-// enough to read.
-func (u *UI) showMessage(title, text string) {
-	d := dialog.NewCustom(title, lang.L("app.shares.ok"), container.New(&formColumn{width: 480}, paragraph(text)), u.window)
-	d.Resize(fyne.NewSize(520, d.MinSize().Height))
-	d.Show()
 }
 
 // after runs f on the UI goroutine once d has passed. Tests (where

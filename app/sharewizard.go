@@ -256,14 +256,9 @@ func plainLine(s string) bool {
 	return !hidden
 }
 
-// submitEntry is a one-line entry where Enter moves on.
-type submitEntry struct {
-	widget.Entry
-}
-
-func newSubmitEntry(onEnter func()) *submitEntry {
-	e := &submitEntry{}
+// newSubmitEntry is a one-line entry where Enter runs onEnter.
+func newSubmitEntry(onEnter func()) *keyEntry {
+	e := newKeyEntry()
 	e.OnSubmitted = func(string) { onEnter() }
-	e.ExtendBaseWidget(e)
 	return e
 }

@@ -46,9 +46,9 @@ func (s *checkStep) content() fyne.CanvasObject {
 		cats = append(cats, u.cat.Category(c))
 	}
 	row(lang.L("app.wizard.check_what"), t("app.shares.what", map[string]any{"Categories": strings.Join(cats, ", "),
-		"Records":   countWord(len(p.Records), "app.shares.records_one", "app.shares.records"),
-		"Documents": countWord(len(p.Documents), "app.shares.documents_one", "app.shares.documents")}))
-	row(lang.L("app.wizard.check_until"), formatDateTime(end))
+		"Records":   tn("app.shares.records", len(p.Records), nil),
+		"Documents": tn("app.shares.documents", len(p.Documents), nil)}))
+	row(lang.L("app.wizard.check_until"), formatUntil(end))
 	row(lang.L("app.wizard.check_purpose"), w.purpose)
 	if w.caseRef != "" {
 		row(lang.L("app.wizard.check_case"), w.caseRef)

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
+	"kluis/internal/i18n"
 	"kluis/sync/schema"
 )
 
@@ -23,7 +24,7 @@ const defaultExpiryDays = 14
 type expiryStep struct {
 	w         *shareWizard
 	radio     *widget.RadioGroup
-	dateEntry *submitEntry
+	dateEntry *keyEntry
 	text      *widget.Label // until when, or what is wrong with the date
 }
 
@@ -78,7 +79,7 @@ func expiryOption(days int) string {
 	if days == 0 {
 		return lang.L("app.wizard.expiry_date")
 	}
-	return t("app.wizard.expiry_days", map[string]any{"N": days})
+	return tn("app.wizard.expiry_days", days, nil)
 }
 
 // showExpiry says until when the share is valid, or what is wrong with
@@ -97,7 +98,7 @@ func (s *expiryStep) showExpiry() {
 		s.text.SetText(err.Error())
 		return
 	}
-	s.text.SetText(t("app.wizard.valid_until", map[string]any{"Date": formatDateTime(end)}))
+	s.text.SetText(t("app.wizard.valid_until", map[string]any{"Date": formatUntil(end)}))
 }
 
 // notAfter is the chosen expiry: now plus the days, or the end of the
@@ -123,7 +124,7 @@ func (s *expiryStep) notAfter() (time.Time, error) {
 	if err != nil {
 		return time.Time{}, errors.New(lang.L("app.wizard.date_bad"))
 	}
-	end := d.Add(24*time.Hour - time.Second)
+	end := i18n.EndOfDay(d, time.Local)
 	switch {
 	case !end.After(now):
 		return time.Time{}, errors.New(lang.L("app.wizard.date_past"))

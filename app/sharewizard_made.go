@@ -8,12 +8,10 @@ import (
 	"os"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-	"github.com/skip2/go-qrcode"
 
 	"kluis/citizen/share"
 	"kluis/sync/bundle"
@@ -37,11 +35,14 @@ func (s *madeStep) content() fyne.CanvasObject {
 		&widget.Label{Text: lang.L("app.wizard.made_title"), SizeName: theme.SizeNameSubHeadingText, TextStyle: fyne.TextStyle{Bold: true}},
 	)
 	if res.Code != "" {
-		col.Add(paragraph(t("app.wizard.made_code_intro", map[string]any{"Date": formatDateTime(res.Manifest.NotAfter)})))
+		col.Add(paragraph(t("app.wizard.made_code_intro", map[string]any{"Date": formatUntil(res.Manifest.NotAfter)})))
 	} else {
 		col.Add(paragraph(t("app.wizard.made_intro", map[string]any{"Org": res.Manifest.Recipient.Org,
-			"Date": formatDateTime(res.Manifest.NotAfter)})))
+			"Date": formatUntil(res.Manifest.NotAfter)})))
 	}
+	scroll := container.NewVScroll(container.New(&formColumn{width: 680}, col))
+	// What can be done with the share comes first, side by side: saving
+	// it, and copying the link when it is small enough for one.
 	save := &widget.Button{Text: lang.L("app.wizard.save_file"), Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: s.onSaveFile}
 	savedLabel := paragraph("")
 	if s.saved != "" {
@@ -49,16 +50,13 @@ func (s *madeStep) content() fyne.CanvasObject {
 	} else {
 		savedLabel.Hide()
 	}
-	col.Add(container.NewHBox(save))
-	col.Add(savedLabel)
-	if res.Code != "" {
-		col.Add(widget.NewSeparator())
-		col.Add(&widget.Label{Text: lang.L("app.wizard.code_label"), TextStyle: fyne.TextStyle{Bold: true}})
-		col.Add(&widget.Label{Text: res.Code.String(), SizeName: theme.SizeNameHeadingText,
-			TextStyle: fyne.TextStyle{Monospace: true, Bold: true}, Selectable: true})
-		col.Add(notice(theme.WarningIcon(), lang.L("app.wizard.code_warning")))
-	}
-	if uri := s.link(); uri != "" {
+	uri := s.link()
+	var qr *qrCode
+	if uri == "" {
+		col.Add(paragraph(lang.L("app.wizard.too_big_for_link")))
+		col.Add(flowRow(save))
+		col.Add(savedLabel)
+	} else {
 		copied := paragraph(lang.L("app.wizard.link_copied"))
 		copied.Hide()
 		copyBtn := &widget.Button{Text: lang.L("app.wizard.copy_link"), Icon: theme.ContentCopyIcon(), OnTapped: func() {
@@ -66,19 +64,28 @@ func (s *madeStep) content() fyne.CanvasObject {
 			u.copyForAWhile(uri)
 			copied.Show()
 		}}
-		col.Add(widget.NewSeparator())
 		col.Add(paragraph(lang.L("app.wizard.link_intro")))
-		col.Add(container.NewHBox(copyBtn))
+		col.Add(flowRow(save, copyBtn))
+		col.Add(savedLabel)
 		col.Add(copied)
-		if img := qrImage(uri); img != nil {
-			col.Add(paragraph(lang.L("app.wizard.qr_intro")))
-			col.Add(container.NewHBox(img))
-		}
-	} else {
-		col.Add(paragraph(lang.L("app.wizard.too_big_for_link")))
+		qr = newQRCode(uri)
+	}
+	if res.Code != "" {
+		col.Add(widget.NewSeparator())
+		col.Add(&widget.Label{Text: lang.L("app.wizard.code_label"), TextStyle: fyne.TextStyle{Bold: true}})
+		col.Add(&widget.Label{Text: res.Code.String(), SizeName: theme.SizeNameHeadingText,
+			TextStyle: fyne.TextStyle{Monospace: true, Bold: true}, Selectable: true})
+		col.Add(notice(theme.WarningIcon(), lang.L("app.wizard.code_warning")))
+	}
+	if qr != nil {
+		// As large as fits where it scrolls, so it can be scanned whole.
+		qr.view = scroll
+		col.Add(widget.NewSeparator())
+		col.Add(paragraph(lang.L("app.wizard.qr_intro")))
+		col.Add(qr)
 	}
 	s.w.focusFirst = save
-	return container.NewVScroll(container.New(&formColumn{width: 680}, col))
+	return scroll
 }
 
 func (s *madeStep) done() string { return "" }
@@ -180,19 +187,6 @@ func readIfSmall(f *os.File) ([]byte, error) {
 		return nil, err
 	}
 	return b, nil
-}
-
-// qrImage is a QR code of uri, or nil when it does not fit in one.
-func qrImage(uri string) fyne.CanvasObject {
-	q, err := qrcode.New(uri, qrcode.Low)
-	if err != nil {
-		return nil
-	}
-	img := canvas.NewImageFromImage(q.Image(720))
-	img.FillMode = canvas.ImageFillContain
-	img.ScaleMode = canvas.ImageScalePixels
-	img.SetMinSize(fyne.NewSize(460, 460))
-	return img
 }
 
 // saveShareFile copies a made bundle (or answer) from its temporary file

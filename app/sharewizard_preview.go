@@ -30,7 +30,7 @@ func newPreviewPane(u *UI) *previewPane {
 }
 
 func (p *previewPane) content() fyne.CanvasObject {
-	return container.NewBorder(container.NewVBox(p.head, widget.NewSeparator()), nil, nil, nil, container.NewVScroll(p.box))
+	return atLeastWide(200, container.NewBorder(container.NewVBox(p.head, widget.NewSeparator()), nil, nil, nil, container.NewVScroll(p.box)))
 }
 
 // show lists pr, the preview of the draft for to.
@@ -43,11 +43,11 @@ func (p *previewPane) show(pr *share.Preview, to string) {
 		return
 	}
 	p.head.SetText(t("app.wizard.preview_head", map[string]any{"To": to,
-		"Records":   countWord(len(pr.Records), "app.shares.records_one", "app.shares.records"),
-		"Documents": countWord(len(pr.Documents), "app.shares.documents_one", "app.shares.documents")}))
+		"Records":   tn("app.shares.records", len(pr.Records), nil),
+		"Documents": tn("app.shares.documents", len(pr.Documents), nil)}))
 	for i, r := range pr.Records {
 		if i == maxPreviewRecords {
-			p.box.Add(paragraph(t("app.wizard.preview_more", map[string]any{"N": len(pr.Records) - i})))
+			p.box.Add(paragraph(tn("app.wizard.preview_more", len(pr.Records)-i, nil)))
 			break
 		}
 		title := r.Title

@@ -13,8 +13,8 @@ import (
 // card's own purposes as buttons) and the organisation's case reference.
 type purposeStep struct {
 	w        *shareWizard
-	purposeE *submitEntry
-	caseE    *submitEntry
+	purposeE *keyEntry
+	caseE    *keyEntry
 }
 
 func (s *purposeStep) content() fyne.CanvasObject {
@@ -29,7 +29,8 @@ func (s *purposeStep) content() fyne.CanvasObject {
 		s.purposeE,
 	)
 	if w.card != nil && len(w.card.Purposes) > 0 {
-		row := container.NewHBox(widget.NewLabel(lang.L("app.wizard.purpose_card")))
+		// A card can name many purposes: they wrap in a narrow window.
+		row := flowRow(widget.NewLabel(lang.L("app.wizard.purpose_card")))
 		for _, p := range w.card.Purposes {
 			row.Add(&widget.Button{Text: p, OnTapped: func() { s.purposeE.SetText(p); w.u.window.Canvas().Focus(s.purposeE) }})
 		}

@@ -187,10 +187,10 @@ func (s *recipientStep) loadCardFile(path string) {
 		var be *bundle.Error
 		switch {
 		case errors.Is(err, errDemoCard):
-			u.showMessage(lang.L("app.error.title"), lang.L("app.wizard.card_demo"))
+			u.inform(lang.L("app.error.title"), lang.L("app.wizard.card_demo"))
 			return
 		case errors.As(err, &be), errors.Is(err, errFileTooLarge):
-			u.showMessage(lang.L("app.error.title"), lang.L("app.wizard.card_bad"))
+			u.inform(lang.L("app.error.title"), lang.L("app.wizard.card_bad"))
 			return
 		case err != nil:
 			u.showError(err)

@@ -6,7 +6,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -90,22 +89,29 @@ func (u *UI) showMain() {
 	fixed("activity", theme.ListIcon(), "app.nav.activity", func() page { return newActivityPage(u) })
 	fixed("settings", theme.SettingsIcon(), "app.nav.settings", func() page { return newSettingsPage(u) })
 
+	// The navigation's items are set a little closer than elsewhere
+	// (navTheme), so that all of them are in view in a window 600 high.
+	// Fyne does not hand a theme set on a keyList on to its rows (it looks
+	// for it on the embedded List), so each row carries it itself.
+	navTh := navTheme{u.app.Settings().Theme()}
 	s.nav = newKeyList(func() int { return len(s.items) },
 		func() fyne.CanvasObject {
-			return container.NewHBox(widget.NewIcon(theme.FolderIcon()), widget.NewLabel("Persoonlijke gegevens (000)"))
+			return container.NewThemeOverride(container.NewHBox(widget.NewIcon(theme.FolderIcon()), widget.NewLabel("Persoonlijke gegevens (000)")), navTh)
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
-			row := o.(*fyne.Container)
+			row := o.(*container.ThemeOverride).Content.(*fyne.Container)
 			row.Objects[0].(*widget.Icon).SetResource(s.items[i].icon)
 			row.Objects[1].(*widget.Label).SetText(s.items[i].label(s.counts))
 		})
 	s.nav.OnSelected = s.onNavSelected
 	s.lock = &widget.Button{Text: lang.L("app.lock"), Icon: theme.LogoutIcon(), OnTapped: s.onLock}
-	s.banner = widget.NewLabel("")
+	s.banner = &widget.Label{Wrapping: fyne.TextWrapWord}
 	right := fyne.CanvasObject(s.lock)
 	switch {
 	case u.session.demo:
 		s.banner.SetText(lang.L("app.demo.banner"))
+		leave := &widget.Button{Text: lang.L("app.demo.close"), Icon: theme.NavigateBackIcon(), OnTapped: u.leaveDemo}
+		right = container.NewHBox(leave, s.lock)
 	case u.session.home != nil:
 		s.banner.SetText(u.helpingBanner())
 		s.banner.TextStyle = fyne.TextStyle{Bold: true}
@@ -113,20 +119,25 @@ func (u *UI) showMain() {
 		right = container.NewHBox(back, s.lock)
 	}
 	s.body = container.NewStack()
-	top := container.NewBorder(nil, nil, nil, right, s.banner)
-	split := container.NewHSplit(s.nav, container.NewPadded(s.body))
+	// The navigation has the window's whole height, so that all its items
+	// are in view in a window 600 high; the bar with the lock button is
+	// above the page only.
+	// The banner (the example vault, helping someone) goes under the
+	// buttons, across the page's whole width: beside them it would have
+	// next to no width in a small window, and a text that wraps one
+	// letter per line makes the window grow far beyond the screen.
+	s.banner.Hidden = s.banner.Text == ""
+	top := container.NewVBox(container.NewBorder(nil, nil, nil, right), s.banner)
+	nav := container.NewThemeOverride(s.nav, navTh)
+	split := container.NewHSplit(nav, container.NewBorder(top, nil, nil, nil, container.NewPadded(s.body)))
 	split.Offset = 0.27
-	u.window.SetContent(container.NewBorder(top, nil, nil, nil, split))
+	u.window.SetContent(split)
 
-	// Keyboard: Ctrl+L locks, Ctrl+F searches, Ctrl+D documents.
-	canvas := u.window.Canvas()
-	canvas.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { s.onLock() })
-	canvas.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { s.select_("search") })
-	canvas.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyD, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { s.select_("documents") })
-
+	// The keyboard shortcuts (Ctrl+L, Ctrl+S, Ctrl+F, Ctrl+D) are the
+	// window's: see windowShortcuts.
 	s.refreshCounts()
 	s.nav.Select(0)
-	canvas.Focus(s.nav)
+	u.window.Canvas().Focus(s.nav)
 	u.openPending()
 }
 

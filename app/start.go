@@ -11,9 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -35,8 +33,11 @@ func (u *UI) showStart() {
 	u.showWelcome()
 }
 
-// screen puts a titled, centred column of objects in the window.
-func (u *UI) screen(title string, objs ...fyne.CanvasObject) {
+// screen puts a titled column of objects in the middle of the window, with
+// the screen's buttons (nil for none) right under it. In a window too low
+// for all of it the buttons stay in view at the bottom and the column
+// scrolls above them.
+func (u *UI) screen(title string, buttons fyne.CanvasObject, objs ...fyne.CanvasObject) {
 	logo := canvas.NewImageFromResource(fyne.NewStaticResource("icon.png", assets.Icon))
 	logo.FillMode = canvas.ImageFillContain
 	logo.SetMinSize(fyne.NewSquareSize(72))
@@ -44,12 +45,16 @@ func (u *UI) screen(title string, objs ...fyne.CanvasObject) {
 		TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}
 	u.unlock = nil // showUnlock sets it again
 	col := container.NewVBox(append([]fyne.CanvasObject{container.NewCenter(logo), heading}, objs...)...)
+	bar := container.NewVBox()
+	if buttons != nil {
+		bar.Add(buttons)
+	} else {
+		bar.Hide()
+	}
 	// A fixed, readable column width in the middle of the window.
-	u.window.SetContent(container.NewScroll(container.NewVBox(
-		layout.NewSpacer(),
-		container.New(&columnLayout{width: 560}, col),
-		layout.NewSpacer(),
-	)))
+	u.window.SetContent(container.New(centredWithBar{},
+		container.NewVScroll(container.New(&columnLayout{width: 560}, col)),
+		container.New(&columnLayout{width: 560}, bar)))
 }
 
 // columnLayout centres one object at a fixed maximum width.
@@ -87,7 +92,7 @@ func (u *UI) showWelcome() {
 	s.create = &widget.Button{Text: lang.L("app.welcome.create"), Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: s.onCreate}
 	s.restore = &widget.Button{Text: lang.L("app.welcome.restore"), Icon: theme.HistoryIcon(), OnTapped: s.onRestore}
 	s.demo = &widget.Button{Text: lang.L("app.welcome.demo"), Icon: theme.InfoIcon(), OnTapped: s.onDemo}
-	u.screen(lang.L("app.welcome.title"),
+	u.screen(lang.L("app.welcome.title"), nil,
 		paragraph(lang.L("app.welcome.intro")),
 		s.create, s.restore, widget.NewSeparator(),
 		paragraph(lang.L("app.welcome.demo_intro")), s.demo)
@@ -126,15 +131,14 @@ func (u *UI) showCreate() {
 	s.create = &widget.Button{Text: lang.L("app.create.button"), Importance: widget.HighImportance, OnTapped: s.onCreate}
 	s.cancel = &widget.Button{Text: lang.L("app.action.back"), OnTapped: u.showWelcome}
 	s.onChanged("")
-	u.screen(lang.L("app.create.title"),
+	u.screen(lang.L("app.create.title"), container.NewGridWithColumns(2, s.cancel, s.create),
 		paragraph(lang.L("app.create.intro")),
 		widget.NewLabelWithStyle(lang.L("app.create.name"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		s.name,
 		widget.NewLabelWithStyle(lang.L("app.create.passphrase"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		s.pass, s.meter, s.meterText,
 		widget.NewLabelWithStyle(lang.L("app.create.again"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		s.again, s.problem,
-		container.NewGridWithColumns(2, s.cancel, s.create))
+		s.again, s.problem)
 	u.focus(s.name)
 }
 
@@ -211,11 +215,11 @@ func (u *UI) showRecoveryKey(key string) {
 	s.confirm.OnSubmitted = func(string) { s.onDone() }
 	s.problem = errorLine()
 	done := &widget.Button{Text: lang.L("app.recovery.done"), Importance: widget.HighImportance, OnTapped: s.onDone}
-	u.screen(lang.L("app.recovery.title"),
+	u.screen(lang.L("app.recovery.title"), done,
 		paragraph(lang.L("app.recovery.intro")),
 		widget.NewCard("", "", keyText), save,
 		paragraph(lang.L("app.recovery.confirm")),
-		s.confirm, s.problem, done)
+		s.confirm, s.problem)
 }
 
 func (s *recoveryKeyScreen) onSave() {
@@ -296,13 +300,19 @@ func (u *UI) showUnlock() {
 	s.pending.Hidden = strings.TrimSpace(u.deps.Open) == ""
 	title := lang.L("app.unlock.title")
 	intro := lang.L("app.unlock.intro")
+	buttons := container.NewVBox(s.unlock, s.forgot)
 	if u.session != nil && u.session.demo {
+		// The example vault has no recovery key (its passphrase is on
+		// screen), and it is not where a newcomer should get stuck: the
+		// way out leads back to the start, to make their own vault.
 		title = lang.L("app.demo.title")
 		intro = t("app.demo.unlock", map[string]any{"Passphrase": demo.Passphrase})
+		s.forgot = nil
+		buttons = container.NewVBox(s.unlock, &widget.Button{Text: lang.L("app.demo.leave"), Icon: theme.NavigateBackIcon(), OnTapped: u.leaveDemo})
 	}
-	u.screen(title, paragraph(intro), s.pending,
+	u.screen(title, buttons, paragraph(intro), s.pending,
 		widget.NewLabelWithStyle(lang.L("app.unlock.passphrase"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		s.pass, s.problem, s.unlock, s.forgot)
+		s.pass, s.problem)
 	u.unlock = s
 	u.focus(s.pass)
 }
@@ -354,11 +364,11 @@ func (u *UI) showRecover() {
 	s.problem = errorLine()
 	ok := &widget.Button{Text: lang.L("app.recover.button"), Importance: widget.HighImportance, OnTapped: s.onRecover}
 	back := &widget.Button{Text: lang.L("app.action.back"), OnTapped: u.showUnlock}
-	u.screen(lang.L("app.recover.title"), paragraph(lang.L("app.recover.intro")),
+	u.screen(lang.L("app.recover.title"), container.NewGridWithColumns(2, back, ok), paragraph(lang.L("app.recover.intro")),
 		widget.NewLabelWithStyle(lang.L("app.recover.key"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.key,
 		widget.NewLabelWithStyle(lang.L("app.create.passphrase"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.pass,
 		widget.NewLabelWithStyle(lang.L("app.create.again"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.again,
-		s.problem, container.NewGridWithColumns(2, back, ok))
+		s.problem)
 }
 
 func (s *recoverScreen) onRecover() {
@@ -400,7 +410,7 @@ func (s *recoverScreen) onRecover() {
 func (u *UI) showProblem(title, text string, retry func()) {
 	again := &widget.Button{Text: lang.L("app.action.retry"), Icon: theme.ViewRefreshIcon(), Importance: widget.HighImportance, OnTapped: retry}
 	quit := &widget.Button{Text: lang.L("app.quit"), OnTapped: u.app.Quit}
-	u.screen(title, paragraph(text), again, quit)
+	u.screen(title, container.NewVBox(again, quit), paragraph(text))
 }
 
 // showDamaged explains that the vault file is damaged and offers a
@@ -410,7 +420,7 @@ func (u *UI) showDamaged(err error) {
 	restore := &widget.Button{Text: lang.L("app.welcome.restore"), Icon: theme.HistoryIcon(), Importance: widget.HighImportance,
 		OnTapped: func() { u.showRestore(func() { u.showDamaged(err) }) }}
 	quit := &widget.Button{Text: lang.L("app.quit"), OnTapped: u.app.Quit}
-	u.screen(lang.L("app.damaged.title"), paragraph(u.errorText(err)), paragraph(lang.L("app.damaged.text")), restore, quit)
+	u.screen(lang.L("app.damaged.title"), container.NewVBox(restore, quit), paragraph(u.errorText(err)), paragraph(lang.L("app.damaged.text")))
 }
 
 // restoreScreen restores a backup file as the vault, with the passphrase
@@ -434,10 +444,10 @@ func (u *UI) showRestore(back func()) {
 	s.problem = errorLine()
 	ok := &widget.Button{Text: lang.L("app.restore.button"), Importance: widget.HighImportance, OnTapped: s.onRestore}
 	cancel := &widget.Button{Text: lang.L("app.action.back"), OnTapped: back}
-	u.screen(lang.L("app.restore.title"), paragraph(lang.L("app.restore.intro")),
+	u.screen(lang.L("app.restore.title"), container.NewGridWithColumns(2, cancel, ok), paragraph(lang.L("app.restore.intro")),
 		choose, s.fileText,
 		widget.NewLabelWithStyle(lang.L("app.restore.secret"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		s.secret, s.useKey, s.problem, container.NewGridWithColumns(2, cancel, ok))
+		s.secret, s.useKey, s.problem)
 }
 
 func (s *restoreScreen) onChoose() {
@@ -481,7 +491,7 @@ func (s *restoreScreen) onRestore() {
 		}
 		u.showMain()
 		if moved != "" {
-			dialog.ShowInformation(lang.L("app.restore.done_title"), t("app.restore.moved", map[string]any{"Path": moved}), u.window)
+			u.inform(lang.L("app.restore.done_title"), t("app.restore.moved", map[string]any{"Path": moved}))
 		}
 	})
 }
@@ -507,10 +517,30 @@ func (u *UI) showNewPassphraseAfterRecovery() {
 		}
 		problem.Refresh()
 	}}
-	u.screen(lang.L("app.recover.title"), paragraph(lang.L("app.recover.new_passphrase")),
+	u.screen(lang.L("app.recover.title"), ok, paragraph(lang.L("app.recover.new_passphrase")),
 		widget.NewLabelWithStyle(lang.L("app.create.passphrase"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), pass,
 		widget.NewLabelWithStyle(lang.L("app.create.again"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), again,
-		problem, ok)
+		problem)
+}
+
+// leaveDemo closes the example vault and goes back to the start: the
+// welcome, where the person makes their own vault (or the unlock screen of
+// the vault they have).
+func (u *UI) leaveDemo() {
+	if u.session == nil || !u.session.demo {
+		return
+	}
+	leave := func() {
+		u.closeSession()
+		u.showStart()
+	}
+	if sh := u.shell; sh != nil {
+		if g, ok := sh.current.(leaveGuard); ok {
+			g.confirmLeave(leave)
+			return
+		}
+	}
+	leave()
 }
 
 // openDemo opens the example vault, creating and filling it first if

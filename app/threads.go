@@ -92,13 +92,13 @@ func (p *threadView) show(d threadData) {
 			cats = append(cats, u.cat.Category(c))
 		}
 		data := map[string]any{"Org": th.Org, "Purpose": e.Purpose, "Categories": strings.Join(cats, ", "),
-			"Records":   countWord(e.Records, "app.shares.records_one", "app.shares.records"),
-			"Documents": countWord(e.Documents, "app.shares.documents_one", "app.shares.documents")}
+			"Records":   tn("app.shares.records", e.Records, nil),
+			"Documents": tn("app.shares.documents", e.Documents, nil)}
 		if e.AnswerBy != nil {
-			data["AnswerBy"] = formatDateTime(*e.AnswerBy)
+			data["AnswerBy"] = formatUntil(*e.AnswerBy)
 		}
 		if e.KeptUntil != nil {
-			data["KeptUntil"] = formatDateTime(*e.KeptUntil)
+			data["KeptUntil"] = formatUntil(*e.KeptUntil)
 		}
 		var icon fyne.Resource
 		var head, body string

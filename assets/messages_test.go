@@ -13,12 +13,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
+	"kluis/citizen/cases"
 	"kluis/citizen/delegation"
-
 	"kluis/citizen/share"
-
 	"kluis/citizen/youth"
 	"kluis/intake"
 	"kluis/internal/errcode"
@@ -66,6 +66,35 @@ var sentinels = map[string]map[string]error{
 		"ErrTooYoung":    youth.ErrTooYoung,
 		"ErrNeedsParent": youth.ErrNeedsParent,
 	},
+	"../citizen/share": {
+		"ErrNothing":         share.ErrNothing,
+		"ErrNoPurpose":       share.ErrNoPurpose,
+		"ErrOneRecipient":    share.ErrOneRecipient,
+		"ErrNoExpiry":        share.ErrNoExpiry,
+		"ErrDocumentChanged": share.ErrDocumentChanged,
+		"ErrSigned":          share.ErrSigned,
+		"ErrOutsideDraft":    share.ErrOutsideDraft,
+		"ErrOtherBundle":     share.ErrOtherBundle,
+		"ErrOtherOrg":        share.ErrOtherOrg,
+	},
+	"../citizen/cases": {
+		"ErrOutsideRequest": cases.ErrOutsideRequest,
+		"ErrAnswered":       cases.ErrAnswered,
+		"ErrRefused":        cases.ErrRefused,
+	},
+	"../citizen/delegation": {
+		"ErrNoEmergency":       delegation.ErrNoEmergency,
+		"ErrUnknownDelegation": delegation.ErrUnknownDelegation,
+		"ErrUnknownManaged":    delegation.ErrUnknownManaged,
+	},
+	"../sync/delegate": {
+		"ErrBadStatement":    delegate.ErrBadStatement,
+		"ErrBadContact":      delegate.ErrBadContact,
+		"ErrNotYetValid":     delegate.ErrNotYetValid,
+		"ErrExpired":         delegate.ErrExpired,
+		"ErrRevoked":         delegate.ErrRevoked,
+		"ErrEmergencyClosed": delegate.ErrEmergencyClosed,
+	},
 	"../intake": {
 		"ErrInUse":             intake.ErrInUse,
 		"ErrOtherOrganisation": intake.ErrOtherOrganisation,
@@ -84,6 +113,15 @@ var sentinels = map[string]map[string]error{
 		"ErrIndexConflict":     intake.ErrIndexConflict,
 		"ErrNoIndex":           intake.ErrNoIndex,
 		"ErrWhichIndex":        intake.ErrWhichIndex,
+		"ErrUserExists":        intake.ErrUserExists,
+		"ErrWeakPassword":      intake.ErrWeakPassword,
+		"ErrLongPassword":      intake.ErrLongPassword,
+		"ErrBadUserName":       intake.ErrBadUserName,
+		"ErrBadRole":           intake.ErrBadRole,
+		"ErrNoUser":            intake.ErrNoUser,
+		"ErrLastAdmin":         intake.ErrLastAdmin,
+		"ErrBadLogin":          intake.ErrBadLogin,
+		"ErrLogBroken":         intake.ErrLogBroken,
 	},
 }
 
@@ -93,10 +131,6 @@ var otherSentinels = map[string]error{
 	"bundle.ErrWrongPassphrase":                  bundle.ErrWrongPassphrase,
 	"bundle.ErrKDFParameters":                    bundle.ErrKDFParameters,
 	"bundle.ErrNotIdentity":                      bundle.ErrNotIdentity,
-	"delegate.ErrBadContact":                     delegate.ErrBadContact,
-	"share.ErrDocumentChanged":                   share.ErrDocumentChanged,
-	"share.ErrSigned":                            share.ErrSigned,
-	"share.ErrOutsideDraft":                      share.ErrOutsideDraft,
 	"delegation.EditRefusedError (view only)":    &delegation.EditRefusedError{Owner: "Fatima", Category: "debts", Code: delegate.CodeViewOnly},
 	"delegation.EditRefusedError (out of scope)": &delegation.EditRefusedError{Owner: "Fatima", Category: "debts", Code: delegate.CodeOutOfScope},
 	"delegation.EditRefusedError (unlinked)":     &delegation.EditRefusedError{Owner: "Fatima", Code: delegate.CodeOutOfScope},
@@ -257,8 +291,16 @@ func TestTypedErrors(t *testing.T) {
 	}{
 		{"LogError", &vault.LogError{Seq: 7, Reason: "entry was altered"},
 			map[string][]string{i18n.English: {"7"}, i18n.Dutch: {"7", "logboek"}}},
+		{"intake LogError", fmt.Errorf("verify: %w", &intake.LogError{Seq: 12, Reason: "the entry is missing"}),
+			map[string][]string{i18n.English: {"12", "processing log"}, i18n.Dutch: {"12", "verwerkingslogboek"}}},
 		{"DamagedError", fmt.Errorf("open: %w", &vault.DamagedError{What: "file header"}),
 			map[string][]string{i18n.English: {"damaged", "file header"}, i18n.Dutch: {"beschadigd", "file header"}}},
+		{"DamagedError", fmt.Errorf("open: %w", &vault.DamagedError{What: "file header", Part: vault.PartFile}),
+			map[string][]string{i18n.English: {"damaged", "structure"}, i18n.Dutch: {"beschadigd", "opbouw"}}},
+		{"DamagedError of a record", &vault.DamagedError{What: "record 3f0c", Part: vault.PartRecord, ID: "3f0c"},
+			map[string][]string{i18n.English: {"record 3f0c", "damaged"}, i18n.Dutch: {"gegeven 3f0c", "beschadigd"}}},
+		{"NotAFileError", fmt.Errorf("open: %w", &vault.NotAFileError{Path: "/home/anna/kluis", Folder: true}),
+			map[string][]string{i18n.English: {"/home/anna/kluis", "folder"}, i18n.Dutch: {"/home/anna/kluis", "map, geen kluisbestand"}}},
 		{"FieldError", &schema.FieldError{Category: "personal", Field: "bsn", Code: schema.CodeBSNChecksum},
 			map[string][]string{
 				i18n.English: {"Personal details", "Citizen service number (BSN)", "not a valid BSN"},
@@ -328,14 +370,19 @@ func TestCodedKeysUsed(t *testing.T) {
 	for _, err := range []error{
 		&vault.LogError{Seq: 1},
 		&vault.DamagedError{What: "file header"},
+		&intake.LogError{Seq: 1},
+		&vault.NotAFileError{Path: "x", Folder: true},
+		&vault.NotAFileError{Path: "x"},
 		&schema.FieldError{Category: "income", Code: schema.CodeRecordEmpty},
 		&schema.FieldError{Category: "income", Field: "amount", Code: schema.CodeRequired},
 	} {
 		used["error."+errcode.Code(err)] = true
 	}
+	for _, part := range vault.Parts() {
+		used["error."+errcode.Code(&vault.DamagedError{What: "x", Part: part})] = true
+	}
 	// Said by Catalog.Error itself, for file errors and unknown ones.
-	for _, key := range []string{"error.vault.file", "error.vault.file_exists", "error.vault.file_missing",
-		"error.vault.file_permission", "error.vault.unknown"} {
+	for _, key := range append(i18n.FileKeys(), "error.vault.unknown") {
 		used[key] = true
 	}
 	cat := i18n.Load(i18n.English)
@@ -357,6 +404,134 @@ func TestCodedKeysUsed(t *testing.T) {
 			if strings.HasPrefix(key, prefix) && !used[key] {
 				t.Errorf("en.json has %q, which no error says", key)
 			}
+		}
+	}
+}
+
+// pluralNouns are nouns that follow a count in a message in their plural
+// form. A message that writes one of them right after a placeholder
+// ("{{.N}} documenten") says "1 documenten" when the count is 1: it must
+// be a pair of forms, "<key>.one" and "<key>.other" (i18n.PluralKey).
+var pluralNouns = map[string][]string{
+	"nl": {"gegevens", "documenten", "bestanden", "regels", "dagen", "minuten", "uren", "veranderingen", "delingen",
+		"items", "keren", "vragen", "antwoorden", "helpers", "personen", "mensen", "bytes"},
+	"en": {"records", "documents", "files", "entries", "days", "minutes", "hours", "changes", "shares", "items",
+		"fields", "questions", "answers", "helpers", "persons", "people", "bytes"},
+}
+
+// TestCountsHavePluralForms checks the messages that count: each plural
+// key has both forms, in both languages, the other form fills in the count,
+// and no message of the citizen's app or kluisctl writes a plural noun
+// right after a placeholder outside such a pair.
+func TestCountsHavePluralForms(t *testing.T) {
+	for lang, nouns := range pluralNouns {
+		data, err := os.ReadFile(lang + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs := map[string]string{}
+		if err := json.Unmarshal(data, &msgs); err != nil {
+			t.Fatal(err)
+		}
+		counted := regexp.MustCompile(`\{\{\.[A-Za-z]+\}\} (` + strings.Join(nouns, "|") + `)\b`)
+		pairs := 0
+		for key, msg := range msgs {
+			if strings.HasPrefix(key, "choice.") {
+				continue // labels of options, never a count: "other" is an option's id
+			}
+			base, form := key, ""
+			for _, f := range []string{".one", ".other"} {
+				if b, ok := strings.CutSuffix(key, f); ok {
+					base, form = b, f
+				}
+			}
+			switch form {
+			case ".one":
+				pairs++
+				if _, ok := msgs[base+".other"]; !ok {
+					t.Errorf("%s.json: %s has no %s.other", lang, key, base)
+				}
+			case ".other":
+				if _, ok := msgs[base+".one"]; !ok {
+					t.Errorf("%s.json: %s has no %s.one", lang, key, base)
+				}
+				if !strings.Contains(msg, "{{.N}}") {
+					t.Errorf("%s.json: %s does not fill in the count {{.N}}: %q", lang, key, msg)
+				}
+			default:
+				if !strings.HasPrefix(key, "app.") && !strings.HasPrefix(key, "cli.") && !strings.HasPrefix(key, "error.") {
+					continue
+				}
+				if m := counted.FindString(msg); m != "" {
+					t.Errorf("%s.json: %s counts without a singular form (%q): make it %s.one and %s.other", lang, key, m, key, key)
+				}
+			}
+		}
+		if pairs < 20 {
+			t.Errorf("%s.json: only %d counted messages; is the scan broken?", lang, pairs)
+		}
+	}
+	for _, tc := range []struct {
+		lang string
+		n    int
+		want string
+	}{
+		{i18n.Dutch, 0, "0 documenten"}, {i18n.Dutch, 1, "1 document"}, {i18n.Dutch, 2, "2 documenten"},
+		{i18n.English, 0, "0 documents"}, {i18n.English, 1, "1 document"}, {i18n.English, 2, "2 documents"},
+	} {
+		if got := i18n.Load(tc.lang).N("cli.count.documents", tc.n, nil); got != tc.want {
+			t.Errorf("%s: %d documents = %q, want %q", tc.lang, tc.n, got, tc.want)
+		}
+	}
+}
+
+// englishWords are common English words that have no place in a Dutch
+// sentence ("was" and "is" are Dutch too, so they are not here). An error
+// text of Go or of the system that slips into a message shows up as one
+// of them: "(the encrypted payload)", "failed to …", "is a directory".
+var englishWords = regexp.MustCompile(`\b(the|an|not|no|failed|refused|file|folder|error|invalid|cannot|does|such|denied|permission|directory|damaged|missing|payload|layout|bundle|entry|header|key|value|unknown|read|write|too|large|exists|with|for|from|and|this|that|please|must|should|short|encrypted)\b`)
+
+// englishIn returns the English words in a Dutch text, leaving out
+// placeholders, command-line flags, `code`, kluis: links and file names
+// (organisation.key), and the upper-case names of command-line arguments
+// (FILE).
+func englishIn(s string) []string {
+	for _, re := range []*regexp.Regexp{regexp.MustCompile(`\{\{[^}]*\}\}`), regexp.MustCompile("--[a-z-]+|`[^`]*`|kluis:[^ ]*|[\\w-]+\\.[a-z]+\\b")} {
+		s = re.ReplaceAllString(s, " ")
+	}
+	return englishWords.FindAllString(s, -1)
+}
+
+// TestDutchHasNoEnglish checks every Dutch message for English words, so
+// an English sentence or tail does not slip into nl.json.
+func TestDutchHasNoEnglish(t *testing.T) {
+	data, err := os.ReadFile("nl.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := map[string]string{}
+	if err := json.Unmarshal(data, &msgs); err != nil {
+		t.Fatal(err)
+	}
+	for key, msg := range msgs {
+		if words := englishIn(msg); len(words) > 0 {
+			t.Errorf("nl.json %s has English words %q: %q", key, words, msg)
+		}
+	}
+	// And the sentences of errors that carry an English detail keep it out.
+	cat := i18n.Load(i18n.Dutch)
+	for _, err := range []error{
+		&vault.DamagedError{What: "the encrypted payload", Part: vault.PartFile, Err: errors.New("chunk 3 is missing")},
+		&vault.DamagedError{What: "the key file", Part: vault.PartKeys},
+		&bundle.Error{Code: bundle.CodeBadCard, Detail: "layout"},
+		&fs.PathError{Op: "read", Path: "/tmp/kaart", Err: syscall.EISDIR},
+		&fs.PathError{Op: "open", Path: "/tmp/kaart", Err: syscall.EROFS},
+		&fs.PathError{Op: "open", Path: "/tmp/kaart", Err: syscall.EMLINK},
+		&os.LinkError{Op: "rename", Old: "/tmp/.x", New: "/tmp/kaart", Err: syscall.ENOSPC},
+	} {
+		msg := cat.Error(err)
+		if words := englishIn(msg); len(words) > 0 {
+			t.Errorf("the Dutch sentence for %v has English words %q: %q", err, words, msg)
 		}
 	}
 }

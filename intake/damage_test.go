@@ -162,3 +162,25 @@ func TestLargeValueOpensAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestValueOverItsBucketsBound: a value larger than its bucket's bound in
+// the structure check (layout) is refused when written, so the store never
+// holds what would make it refuse to open.
+func TestValueOverItsBucketsBound(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	key := bytes.Repeat([]byte{2}, 16)
+	for _, b := range [][]byte{bucketGone, bucketUsers} {
+		limit := layout.Buckets[string(b)].MaxValue
+		err := w.store.update(func(tx *bolt.Tx) error {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+			return w.store.put(tx, b, key, make([]byte, limit))
+		})
+		if !errors.Is(err, ErrTooLarge) {
+			t.Errorf("%s: a value of %d bytes: %v, want ErrTooLarge", b, limit, err)
+		}
+	}
+	w.reopen(t)
+}

@@ -1,9 +1,11 @@
 // Package intake is the municipality's side of Kluis — its own wing,
 // beside the citizen's vault: an encrypted store of imported share bundles,
 // with import, list, export for the case system, receipts, revocation and
-// purge, the data requests the organisation made, and the wijkonderzoek's
-// tallies (whose counting and reports are package intake/tally). The CLI
-// kluis-intake is a thin layer over it.
+// purge, the data requests the organisation made, the wijkonderzoek's
+// tallies (whose counting and reports are package intake/tally), and what
+// the caseworkers' desk (kluis-intake serve) keeps: its accounts, its
+// processing log and its TLS certificate. The CLI kluis-intake and the
+// desk (package intake/desk) are layers over it.
 //
 // It stands on the format packages under sync/ and the shared parts under
 // internal/ only; it never imports the citizen's vault or use cases
@@ -18,6 +20,20 @@
 //	err = s.ExportContext(ctx, id, "zaak-2026-0042")
 //	plan, err := s.PurgePlan()                    // what Purge would do; changes nothing
 //	purged, err := s.Purge()                      // run daily
+//
+// Accounts (users.go) have a name, a role (RoleCaseworker or RoleAdmin)
+// and an Argon2id password hash (password.go); CheckPassword answers
+// ErrBadLogin alike for an unknown name and a wrong password, at the same
+// cost. The processing log (log.go) is append-only and hash-chained:
+// Import, Revoke, Delete and Purge write their own entries in the same
+// transaction as the change; callers write views, downloads, exports,
+// receipts, logins and account changes with Log; VerifyLog checks it all.
+//
+//	err = s.AddUser("jan", intake.RoleAdmin, password)
+//	u, err := s.CheckPassword("jan", password)    // ErrBadLogin
+//	_, err = s.Log(intake.LogEntry{User: u.Name, Action: intake.ActView, Import: id, Purpose: purpose})
+//	n, err := s.VerifyLog()                        // *LogError at the first bad entry
+//	cert, fingerprint, err := s.ServerCertificate([]string{"balie.gemeente.nl"})
 //
 // Data requests the organisation makes (package request) are kept with
 // SaveRequest. A bundle whose manifest names a request id is an answer: it

@@ -86,6 +86,9 @@ type ImportOptions struct {
 	Code   bundle.ShareCode // for a bundle protected with a share code
 	Limits bundle.Limits
 	Skew   time.Duration // bundle.DefaultSkew when zero
+	// User is the desk account that imports, for the processing log;
+	// the store's Actor when empty.
+	User string
 }
 
 // Import reads a bundle from src, checks all of it, and only then stores it
@@ -93,6 +96,8 @@ type ImportOptions struct {
 // the store (a replay: nothing changes; answered only once the whole copy
 // authenticated, so a truncated or altered copy is refused). A refused bundle returns an
 // error (a *bundle.Error for the bundle's own faults) and stores nothing.
+// The import and its entry in the processing log (ActImport, by o.User)
+// are written in one transaction; a replay writes no entry.
 func (s *Store) Import(ctx context.Context, src io.Reader, o ImportOptions) (*Import, bool, error) {
 	opts := bundle.Options{Now: s.now, Skew: o.Skew, Limits: o.Limits}
 	if o.Code != "" {
@@ -178,7 +183,7 @@ func (s *Store) Import(ctx context.Context, src io.Reader, o ImportOptions) (*Im
 		return nil, false, err
 	}
 	key, _ := idKey(imp.ID)
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketImports).Get(key) != nil || tx.Bucket(bucketGone).Get(key) != nil {
 			return ErrReplayConflict
 		}
@@ -187,7 +192,12 @@ func (s *Store) Import(ctx context.Context, src io.Reader, o ImportOptions) (*Im
 				return err
 			}
 		}
-		return s.put(tx, bucketImports, key, val)
+		if err := s.put(tx, bucketImports, key, val); err != nil {
+			return err
+		}
+		_, err := s.appendLog(tx, LogEntry{User: o.User, Action: ActImport, Import: imp.ID, Purpose: m.Purpose,
+			Detail: fmt.Sprintf("%d records, %d documents", len(r.Records().Records), len(imp.Documents))})
+		return err
 	})
 	clear(val)
 	if err != nil {
@@ -223,15 +233,12 @@ func drain(ctx context.Context, r *bundle.Reader) error {
 func (s *Store) known(id string, mraw []byte) (*Import, error) {
 	key, _ := idKey(id)
 	var prev *Import
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		if b, err := s.get(tx, bucketGone, key); err == nil {
 			var t tombstone
 			json.Unmarshal(b, &t)
-			switch t.Status {
-			case ReasonRevoked:
+			if t.Status == ReasonRevoked {
 				return ErrRevoked
-			case ReasonDeleted:
-				return ErrDeleted
 			}
 			return ErrPurged
 		} else if !errors.Is(err, ErrNotFound) {
@@ -325,7 +332,7 @@ func copyContext(ctx context.Context, dst io.Writer, src io.Reader) (int64, erro
 func (s *Store) List() ([]*Import, error) {
 	var out []*Import
 	err := guard(func() error {
-		return s.db.View(func(tx *bolt.Tx) error {
+		return s.view(func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketImports).ForEach(func(k, v []byte) error {
 				b, err := s.open(bucketImports, k, v)
 				if err != nil {
@@ -358,7 +365,7 @@ func (s *Store) Resolve(arg string) (string, error) {
 	}
 	var found []string
 	err := guard(func() error {
-		return s.db.View(func(tx *bolt.Tx) error {
+		return s.view(func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketImports).ForEach(func(k, _ []byte) error {
 				u, err := uuid.FromBytes(k)
 				if err != nil {
@@ -385,7 +392,7 @@ func (s *Store) Resolve(arg string) (string, error) {
 // Get returns one import.
 func (s *Store) Get(id string) (*Import, error) {
 	var imp *Import
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		imp, err = s.getImport(tx, id)
 		return err

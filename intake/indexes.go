@@ -83,7 +83,7 @@ func (s *Store) SaveIndex(file []byte) (*index.Parsed, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketIndexes, bucketTallies} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
@@ -107,7 +107,7 @@ func (s *Store) SaveIndex(file []byte) (*index.Parsed, error) {
 // Indexes returns the index definitions kept, oldest period first.
 func (s *Store) Indexes() ([]*index.Parsed, error) {
 	var out []*index.Parsed
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		out, err = s.indexes(tx)
 		return err
@@ -201,7 +201,7 @@ func (s *Store) ImportDonation(file []byte) (*DonationResult, error) {
 		return nil, err
 	}
 	var res *DonationResult
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		parsed, err := s.indexes(tx)
 		if err != nil {
 			return err
@@ -276,8 +276,8 @@ func errClosed() error {
 // ReasonClosed; nothing when none was due. Purge does the same as part of
 // its run, as do ImportDonation and IndexReport before they start.
 //
-// Like Purge it replaces the store's file, so it must not run while
-// another call on the same Store is in progress. Should the compaction
+// Like Purge it replaces the store's file; other calls on the same Store
+// wait while it does (see Store). Should the compaction
 // fail after the tally was closed, the entries are no longer readable
 // through the store, and the next Purge, which always compacts, removes
 // what is left of them in free pages.
@@ -300,7 +300,7 @@ func (s *Store) dueTallies() ([]*index.Parsed, []int, error) {
 	now := s.now()
 	var due []*index.Parsed
 	var donors []int
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		parsed, err := s.indexes(tx)
 		if err != nil {
 			return err
@@ -328,7 +328,7 @@ func (s *Store) dueTallies() ([]*index.Parsed, []int, error) {
 // compact and when it closed any, compacts the store.
 func (s *Store) closeTallies(due []*index.Parsed, compact bool) ([]Purged, error) {
 	var out []Purged
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		if _, err := tx.CreateBucketIfNotExists(bucketTallies); err != nil {
 			return err
 		}
@@ -346,6 +346,11 @@ func (s *Store) closeTallies(due []*index.Parsed, compact bool) ([]Purged, error
 				return err
 			}
 			if err := s.put(tx, bucketTallies, key, val); err != nil {
+				return err
+			}
+			if _, err := s.appendLog(tx, LogEntry{Action: ActPurge, Detail: fmt.Sprintf(
+				"tally of index %s (%s) closed: answers per donor removed, %d donors stay counted",
+				p.Definition.ID, p.Definition.Period.Name, t.Donations())}); err != nil {
 				return err
 			}
 			out = append(out, Purged{ID: p.Definition.ID, Reason: ReasonClosed, Period: p.Definition.Period.Name, Donations: t.Donations()})
@@ -376,7 +381,7 @@ func (s *Store) IndexReport(id string, minGroup int) (*tally.Report, int, error)
 	}
 	key, _ := idKey(p.Definition.ID)
 	var t *tally.Tally
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.view(func(tx *bolt.Tx) error {
 		t, err = s.tally(tx, key)
 		return err
 	})

@@ -30,14 +30,20 @@ type Purged struct {
 const (
 	ReasonExpired = "expired" // an import past its kept-until time
 	ReasonRevoked = "revoked" // an import the citizen revoked
+	ReasonDeleted = "deleted" // an import a caseworker deleted before its time (see Delete)
 	ReasonClosed  = "closed"  // a tally whose period and grace are over (see CloseTallies)
 )
 
 // Revoke applies a citizen's revocation notice: it checks the notice's
 // signature and that it was made with the key that signed the bundle,
 // then removes the import as Purge does and remembers that the bundle was
-// revoked, so it is never imported again.
-func (s *Store) Revoke(noticeFile []byte) (*Purged, error) {
+// revoked, so it is never imported again. The processing log gets an
+// ActRevoke entry by the store's Actor; RevokeBy names a desk account.
+func (s *Store) Revoke(noticeFile []byte) (*Purged, error) { return s.RevokeBy("", noticeFile) }
+
+// RevokeBy is Revoke with user, the desk account that applies the notice,
+// in the processing log.
+func (s *Store) RevokeBy(user string, noticeFile []byte) (*Purged, error) {
 	n, err := bundle.ParseNotice(noticeFile)
 	if err != nil {
 		return nil, err
@@ -53,7 +59,7 @@ func (s *Store) Revoke(noticeFile []byte) (*Purged, error) {
 	if m.Issuer.Ed25519 != n.Issuer {
 		return nil, ErrNotIssuer
 	}
-	out, err := s.remove(func(imp *Import) string {
+	out, err := s.remove(user, func(imp *Import) string {
 		if imp.ID == n.BundleID {
 			return ReasonRevoked
 		}
@@ -61,6 +67,34 @@ func (s *Store) Revoke(noticeFile []byte) (*Purged, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, ErrNotFound // removed in between
+	}
+	return &out[0], nil
+}
+
+// Delete removes an import before its time, at a caseworker's choice (the
+// desk's "delete now"): its documents are overwritten and the store is
+// compacted, as Purge does, and the processing log gets an ActDelete entry
+// by user (a desk account; the store's Actor when empty). Unlike a
+// revocation it leaves no tombstone: the citizen's bundle stays valid
+// until it expires, and importing it again is a new, deliberate import.
+func (s *Store) Delete(id, user string) (*Purged, error) {
+	if _, err := s.Get(id); err != nil {
+		return nil, err
+	}
+	out, err := s.remove(user, func(imp *Import) string {
+		if imp.ID == id {
+			return ReasonDeleted
+		}
+		return ""
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, ErrNotFound
 	}
 	return &out[0], nil
 }
@@ -75,7 +109,7 @@ func (s *Store) Purge() ([]Purged, error) {
 		return nil, err
 	}
 	now := s.now()
-	out, err := s.remove(func(imp *Import) string {
+	out, err := s.remove("", func(imp *Import) string {
 		if !now.Before(imp.KeptUntil) {
 			return ReasonExpired
 		}
@@ -111,29 +145,38 @@ func (s *Store) PurgePlan() ([]Purged, error) {
 }
 
 // remove deletes the imports for which why returns a reason, in one
-// transaction that also writes their tombstones; then it deletes their
+// transaction that also writes their tombstones (not for ReasonDeleted)
+// and their entries in the processing log, by user; then it deletes their
 // document files and compacts the store into a new file that replaces the
 // old one. It compacts even when nothing was removed, so an interrupted
-// earlier purge is finished.
-func (s *Store) remove(why func(*Import) string) ([]Purged, error) {
+// earlier purge is finished. The log is kept whole.
+func (s *Store) remove(user string, why func(*Import) string) ([]Purged, error) {
 	imps, err := s.List()
 	if err != nil {
 		return nil, err
 	}
 	var out []Purged
 	var files []string
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		for _, imp := range imps {
 			reason := why(imp)
 			if reason == "" {
 				continue
 			}
 			key, _ := idKey(imp.ID)
+			if tx.Bucket(bucketImports).Get(key) == nil {
+				continue // removed since List
+			}
 			if err := tx.Bucket(bucketImports).Delete(key); err != nil {
 				return err
 			}
-			t, _ := json.Marshal(tombstone{Status: reason, At: s.now().UTC().Truncate(time.Second)})
-			if err := s.put(tx, bucketGone, key, t); err != nil {
+			if reason != ReasonDeleted {
+				t, _ := json.Marshal(tombstone{Status: reason, At: s.now().UTC().Truncate(time.Second)})
+				if err := s.put(tx, bucketGone, key, t); err != nil {
+					return err
+				}
+			}
+			if _, err := s.appendLog(tx, removalEntry(user, imp, reason)); err != nil {
 				return err
 			}
 			for _, d := range imp.Documents {
@@ -155,6 +198,23 @@ func (s *Store) remove(why func(*Import) string) ([]Purged, error) {
 		return out, err
 	}
 	return out, s.compact()
+}
+
+// removalEntry is the processing-log entry for removing imp.
+func removalEntry(user string, imp *Import, reason string) LogEntry {
+	e := LogEntry{User: user, Import: imp.ID}
+	if m, err := imp.ParsedManifest(); err == nil {
+		e.Purpose = m.Purpose
+	}
+	switch reason {
+	case ReasonRevoked:
+		e.Action, e.Detail = ActRevoke, "revoked by the citizen: data removed"
+	case ReasonDeleted:
+		e.Action, e.Detail = ActDelete, "deleted before its time: data removed"
+	default:
+		e.Action, e.Detail = ActPurge, "expired (kept until "+imp.KeptUntil.UTC().Format(time.RFC3339)+"): data removed"
+	}
+	return e
 }
 
 // overwriteAndRemove overwrites a document file with zeros before removing
@@ -179,8 +239,11 @@ func overwriteAndRemove(path string) error {
 
 // compact copies the live data into a new file with bbolt.Compact, syncs
 // it and renames it over the store, so deleted values do not survive in
-// free pages. The store stays open on the new file.
+// free pages. The store stays open on the new file. It holds mu for
+// writing, so no other call runs meanwhile.
 func (s *Store) compact() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	path := s.Path()
 	tmp := path + ".compact"
 	os.Remove(tmp)
@@ -245,7 +308,7 @@ func zeroFile(f *os.File) error {
 func (s *Store) sealedValue(id string) []byte {
 	key, _ := idKey(id)
 	var out []byte
-	s.db.View(func(tx *bolt.Tx) error {
+	s.view(func(tx *bolt.Tx) error {
 		out = bytes.Clone(tx.Bucket(bucketImports).Get(key))
 		return nil
 	})

@@ -69,7 +69,7 @@ func (s *Store) SaveRequest(file []byte) (*request.Parsed, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucketRequests)
 		if err != nil {
 			return err
@@ -86,7 +86,7 @@ func (s *Store) SaveRequest(file []byte) (*request.Parsed, error) {
 func (s *Store) Requests() ([]*StoredRequest, error) {
 	var out []*StoredRequest
 	err := guard(func() error {
-		return s.db.View(func(tx *bolt.Tx) error {
+		return s.view(func(tx *bolt.Tx) error {
 			b := tx.Bucket(bucketRequests)
 			if b == nil {
 				return nil
@@ -112,7 +112,7 @@ func (s *Store) Requests() ([]*StoredRequest, error) {
 // Request returns one stored request, or ErrUnknownRequest.
 func (s *Store) Request(id string) (*StoredRequest, error) {
 	var sr *StoredRequest
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		sr, err = s.getRequest(tx, id)
 		return err

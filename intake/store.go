@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"filippo.io/age"
@@ -30,10 +32,15 @@ import (
 //
 //	meta/     format ("1", plaintext), datakey (an age file: the 32-byte data
 //	          key, encrypted to the organisation's X25519 recipient), org
-//	          (sealed: the card fingerprint the store belongs to)
+//	          (sealed: the card fingerprint the store belongs to); and,
+//	          once used, sealed: loghead (log.go), generation (users.go),
+//	          tls (the desk's certificate and key, tls.go)
 //	imports/  bundle id (16 bytes) → sealed import (JSON)
 //	gone/     bundle id (16 bytes) → sealed tombstone of a purged import
 //	          ("revoked" or "expired", and when); it holds no personal data
+//	users/    random id (16 bytes) → sealed desk account (users.go)
+//	log/      sequence number (8 bytes) → sealed processing-log entry (log.go)
+//	requests/, indexes/, tallies/: see requests.go and indexes.go
 //
 // Every value but the format marker and the wrapped data key is sealed with
 // XChaCha20-Poly1305 under the data key; the associated data binds it to
@@ -62,7 +69,7 @@ const (
 // Errors of the store. Refusals of a bundle are *bundle.Error values.
 var (
 	// ErrInUse means another process has the store open.
-	ErrInUse = errcode.New("intake.in_use", "the intake store is open elsewhere")
+	ErrInUse = errcode.New("intake.in_use", "the intake store is in use by another kluis-intake, such as the desk (kluis-intake serve)")
 	// ErrOtherOrganisation means the store belongs to another organisation
 	// identity.
 	ErrOtherOrganisation = errcode.New("intake.other_organisation", "the intake store belongs to another organisation key")
@@ -89,11 +96,39 @@ var (
 type Options struct {
 	Now     func() time.Time // time.Now when nil
 	Timeout time.Duration    // wait for the file lock; one second when zero
+	// Actor is the User of the processing-log entries this Store writes
+	// when no account is named: Purge's, and Import's and Revoke's
+	// without one. Program ("kluis-intake") when empty; the command line
+	// and the desk give ProgramActor().
+	Actor string
+}
+
+// ProgramActor is the User the program's own processing-log entries
+// carry: "kluis-intake:" and the operating-system account it runs as, or
+// Program alone when that is unknown.
+func ProgramActor() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return Program + ":" + u.Username
+	}
+	return Program
+}
+
+func (s *Store) actor() string {
+	if s.opt.Actor != "" {
+		return s.opt.Actor
+	}
+	return Program
 }
 
 // A Store is an organisation's intake store: the bundles it imported,
 // encrypted at rest under its identity.
+//
+// A Store is safe for use by several goroutines at once (the desk serves
+// many caseworkers and purges every hour): every call into bbolt holds mu
+// for reading, and a compaction, which replaces the file and db, holds it
+// for writing, so calls wait for it instead of reaching a closed file.
 type Store struct {
+	mu   sync.RWMutex
 	dir  string
 	db   *bolt.DB
 	org  *bundle.OrgIdentity
@@ -144,8 +179,10 @@ func Open(dir string, org *bundle.OrgIdentity, opts *Options) (*Store, error) {
 const maxValue = 128 << 20
 
 // layout is what the structure check before opening (boltfile.Check)
-// allows in each bucket: every key an id of 16 bytes but meta's, and no
-// value over maxValue.
+// allows in each bucket: every key an id of 16 bytes but meta's and the
+// log's (a sequence number of 8), and no value over maxValue (an account
+// 4 KiB, a log entry 256 KiB: five texts of 4 KiB, each character
+// written as a six-byte JSON escape at worst).
 var layout = &boltfile.Layout{
 	Buckets: map[string]boltfile.Rule{
 		string(bucketMeta):     {MinKey: 1, MaxKey: 64, MaxValue: 1 << 16},
@@ -154,6 +191,8 @@ var layout = &boltfile.Layout{
 		string(bucketIndexes):  {MinKey: 16, MaxKey: 16, MaxValue: maxValue},
 		string(bucketTallies):  {MinKey: 16, MaxKey: 16, MaxValue: maxValue},
 		string(bucketRequests): {MinKey: 16, MaxKey: 16, MaxValue: maxValue},
+		string(bucketUsers):    {MinKey: 16, MaxKey: 16, MaxValue: 1 << 12},
+		string(bucketLog):      {MinKey: 8, MaxKey: 8, MaxValue: 1 << 18},
 	},
 	Other: boltfile.Rule{MinKey: 1, MaxKey: 1 << 15, MaxValue: maxValue},
 }
@@ -180,7 +219,7 @@ func (s *Store) init() error {
 	var wrapped []byte
 	fresh := false
 	err := guard(func() error {
-		return s.db.View(func(tx *bolt.Tx) error {
+		return s.view(func(tx *bolt.Tx) error {
 			meta := tx.Bucket(bucketMeta)
 			if meta == nil {
 				fresh = true
@@ -216,7 +255,7 @@ func (s *Store) init() error {
 	if err != nil {
 		return err
 	}
-	return s.db.View(func(tx *bolt.Tx) error {
+	return s.view(func(tx *bolt.Tx) error {
 		fp, err := s.get(tx, bucketMeta, keyOrg)
 		if err != nil || string(fp) != s.org.Card().Fingerprint() {
 			return ErrOtherOrganisation
@@ -244,7 +283,7 @@ func (s *Store) create() error {
 	if err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		meta, err := tx.CreateBucket(bucketMeta)
 		if err != nil {
 			return err
@@ -265,7 +304,11 @@ func (s *Store) create() error {
 }
 
 // Close releases the store.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.db.Close()
+}
 
 // Path is the bbolt file of the store.
 func (s *Store) Path() string { return filepath.Join(s.dir, dbName) }
@@ -283,10 +326,14 @@ func (s *Store) open(bucket, key, sealed []byte) ([]byte, error) {
 }
 
 // put seals plain into bucket/key. A value too large for the structure
-// check to accept on the next open is refused, so the store never holds
-// what would make it unopenable.
+// check to accept on the next open (the bucket's rule in layout) is
+// refused, so the store never holds what would make it unopenable.
 func (s *Store) put(tx *bolt.Tx, bucket, key, plain []byte) error {
-	if len(plain) > maxValue-boltfile.Overhead {
+	limit := maxValue
+	if r, ok := layout.Buckets[string(bucket)]; ok {
+		limit = r.MaxValue
+	}
+	if len(plain) > limit-boltfile.Overhead {
 		return fmt.Errorf("%w: %d bytes", ErrTooLarge, len(plain))
 	}
 	return tx.Bucket(bucket).Put(key, s.seal.Seal(bucket, key, plain))
@@ -362,6 +409,22 @@ func (s *Store) sweep() error {
 		}
 	}
 	return nil
+}
+
+// view runs fn in a read transaction, guarded (see guard), never during a
+// compaction. fn must not call view or update: a compaction waiting in
+// between would block both.
+func (s *Store) view(fn func(*bolt.Tx) error) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return guard(func() error { return s.db.View(fn) })
+}
+
+// update runs fn in a write transaction, as view does.
+func (s *Store) update(fn func(*bolt.Tx) error) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return guard(func() error { return s.db.Update(fn) })
 }
 
 // guard runs a call into bbolt, turning a panic or memory fault (a damaged

@@ -87,7 +87,7 @@ func (t *txn) log(e Event) error {
 	head := auditHead{Hash: genesis}
 	if b, err := t.getSealed(bucketMeta, keyAuditHead); err == nil {
 		if err := json.Unmarshal(b, &head); err != nil {
-			return damaged("the activity log head", err)
+			return damaged(PartLog, "the activity log head", err)
 		}
 	} else if !errors.Is(err, ErrNotFound) {
 		return err
@@ -154,7 +154,7 @@ func (v *Vault) Log() ([]Event, error) {
 			}
 			var e Event
 			if err := json.Unmarshal(plain, &e); err != nil {
-				return damaged("activity log entry", err)
+				return damaged(PartLog, "activity log entry", err)
 			}
 			out = append(out, e)
 			return nil

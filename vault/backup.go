@@ -60,7 +60,7 @@ func (v *Vault) BackupContext(ctx context.Context, path string, progress func(do
 	}
 	rr, err := age.ParseX25519Recipient(string(recoveryPublic))
 	if err != nil {
-		return damaged("the recovery key record", err)
+		return damaged(PartKeys, "the recovery key record", err)
 	}
 	idBlob, err := v.metaValue(keyIdentity)
 	if err != nil {
@@ -235,7 +235,7 @@ func checkSnapshot(path string, owner *identity, recoveryKey string, opts *Optio
 	})
 	db.Close()
 	if err != nil {
-		return damaged("the backup", err)
+		return damaged(PartBackup, "the backup", err)
 	}
 	v, err := Open(path, opts)
 	if err != nil {
@@ -254,7 +254,7 @@ func checkSnapshot(path string, owner *identity, recoveryKey string, opts *Optio
 		ident = rid
 	}
 	if _, err := ageDecrypt(wrapped, ident); err != nil {
-		return damaged("the backup's keys", err)
+		return damaged(PartBackup, "the backup's keys", err)
 	}
 	return nil
 }

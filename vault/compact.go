@@ -56,7 +56,7 @@ func (v *Vault) compact() (before, after int64, err error) {
 		}
 		return nil
 	}); err != nil {
-		return fail(fmt.Errorf("the compacted copy does not check out: %w", err))
+		return fail(damaged(PartFile, "the compacted copy does not check out", err))
 	}
 	if err := dst.Sync(); err != nil {
 		return fail(err)

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -263,6 +264,50 @@ func TestNotAVaultIsDamaged(t *testing.T) {
 	db.Close()
 	_, err = Open(other, nil)
 	wantErr(t, err, ErrDamaged)
+	// Both are said as "not a vault file", not as a damaged part of one.
+	for _, p := range []string{path, other} {
+		_, err := Open(p, nil)
+		if de := (*DamagedError)(nil); !errors.As(err, &de) || de.Part != PartNotVault {
+			t.Errorf("Open(%s) = %v, want a damaged part %s", filepath.Base(p), err, PartNotVault)
+		}
+	}
+}
+
+// TestPathNotAVaultFile: a folder, a pipe, a file without permission are
+// said for what they are before anything is read, never as damage.
+func TestPathNotAVaultFile(t *testing.T) {
+	dir := t.TempDir()
+	var nf *NotAFileError
+	if _, err := Open(dir, nil); !errors.As(err, &nf) || !nf.Folder || nf.Path != dir || errors.Is(err, ErrDamaged) {
+		t.Errorf("Open(a folder) = %v", err)
+	}
+	if _, _, err := Create(dir, []byte(testPass), "Fatima", nil); err == nil || errors.Is(err, ErrDamaged) {
+		t.Errorf("Create(a folder) = %v", err)
+	}
+	fifo := filepath.Join(dir, "pipe")
+	if err := mkfifo(fifo); err == nil {
+		if _, err := Open(fifo, nil); !errors.As(err, &nf) || nf.Folder || errors.Is(err, ErrDamaged) {
+			t.Errorf("Open(a pipe) = %v", err)
+		}
+	} else if !errors.Is(err, errors.ErrUnsupported) {
+		t.Fatal(err)
+	}
+	if os.Geteuid() == 0 {
+		t.Log("root reads any file: the permission case is left out")
+		return
+	}
+	path := filepath.Join(dir, "vault.kluis")
+	v, _, err := Create(path, []byte(testPass), "Fatima", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	for _, mode := range []os.FileMode{0, 0o400} {
+		os.Chmod(path, mode)
+		if _, err := Open(path, nil); !errors.Is(err, fs.ErrPermission) || errors.Is(err, ErrDamaged) {
+			t.Errorf("Open(a vault with mode %o) = %v, want no permission", mode, err)
+		}
+	}
 }
 
 func TestNewerFormatIsRefused(t *testing.T) {

@@ -46,6 +46,10 @@ type Document struct {
 	Author    Author        `json:"author"`
 	Deleted   bool          `json:"deleted"`
 	Chunks    uint64        `json:"chunks"`
+	// Purged marks a document deleted for good: its content is gone and
+	// only this tombstone is left (id, link, times, author; no name, type,
+	// size or hash), so that no replica brings it back. Deleted is true.
+	Purged bool `json:"purged,omitempty"`
 }
 
 // DocumentOptions describe a document being added.
@@ -305,7 +309,19 @@ func (t *txn) putDoc(d Document) error {
 	return t.putSealed(bucketDocs, key[:], b)
 }
 
+// getDoc returns a document's metadata; a document deleted for good is not
+// found.
 func (t *txn) getDoc(id string) (Document, error) {
+	d, err := t.getStoredDoc(id)
+	if err == nil && d.Purged {
+		return Document{}, ErrNotFound
+	}
+	return d, err
+}
+
+// getStoredDoc is getDoc that also returns the tombstone of a document
+// deleted for good.
+func (t *txn) getStoredDoc(id string) (Document, error) {
 	key, err := parseID(id)
 	if err != nil {
 		return Document{}, err
@@ -316,12 +332,13 @@ func (t *txn) getDoc(id string) (Document, error) {
 	}
 	var d Document
 	if err := json.Unmarshal(plain, &d); err != nil || d.ID != id {
-		return Document{}, damaged("document "+id, err)
+		return Document{}, damagedItem(PartDocument, id, err)
 	}
 	return d, nil
 }
 
-// Document returns a document's metadata.
+// Document returns a document's metadata. A document deleted for good is
+// not found.
 func (v *Vault) Document(id string) (Document, error) {
 	var d Document
 	err := v.view(func(t *txn) error {
@@ -335,14 +352,20 @@ func (v *Vault) Document(id string) (Document, error) {
 // Documents lists the documents not in the recycle bin, oldest first. With
 // deleted true it lists those in the recycle bin instead.
 func (v *Vault) Documents(deleted bool) ([]Document, error) {
+	return v.documents(func(d Document) bool { return !d.Purged && d.Deleted == deleted })
+}
+
+// documents returns the metadata for which keep is true, tombstones of
+// documents deleted for good included, oldest first.
+func (v *Vault) documents(keep func(Document) bool) ([]Document, error) {
 	var out []Document
 	err := v.view(func(t *txn) error {
 		return t.tx.Bucket(bucketDocs).ForEach(func(k, _ []byte) error {
-			d, err := t.getDoc(formatID(k))
+			d, err := t.getStoredDoc(formatID(k))
 			if err != nil {
 				return err
 			}
-			if d.Deleted == deleted {
+			if keep(d) {
 				out = append(out, d)
 			}
 			return nil
@@ -377,7 +400,7 @@ func (v *Vault) ReadDocument(ctx context.Context, id string, w io.Writer) (Docum
 				return ErrCanceled
 			}
 			if len(k) != 24 || beUint64(k[16:]) != index {
-				return damaged("document "+id, fmt.Errorf("chunk %d is missing", index))
+				return damagedItem(PartDocument, id, fmt.Errorf("chunk %d is missing", index))
 			}
 			buf, ok := out.buffer()
 			if !ok {
@@ -385,7 +408,7 @@ func (v *Vault) ReadDocument(ctx context.Context, id string, w io.Writer) (Docum
 			}
 			plain, err := t.seal.Open(buf, bucketChunks, k, val)
 			if err != nil {
-				return damaged("document "+id, fmt.Errorf("chunk %d does not authenticate", index))
+				return damagedItem(PartDocument, id, fmt.Errorf("chunk %d does not authenticate", index))
 			}
 			out.write(plain)
 			size += int64(len(plain))
@@ -396,10 +419,10 @@ func (v *Vault) ReadDocument(ctx context.Context, id string, w io.Writer) (Docum
 			return diskError(err)
 		}
 		if index != doc.Chunks || size != doc.Size {
-			return damaged("document "+id, fmt.Errorf("%d of %d chunks", index, doc.Chunks))
+			return damagedItem(PartDocument, id, fmt.Errorf("%d of %d chunks", index, doc.Chunks))
 		}
 		if hex.EncodeToString(sum) != doc.SHA256 {
-			return damaged("document "+id, errors.New("content hash does not match"))
+			return damagedItem(PartDocument, id, errors.New("content hash does not match"))
 		}
 		return nil
 	})

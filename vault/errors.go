@@ -65,9 +65,35 @@ var (
 )
 
 // DamagedError says what is damaged. It matches ErrDamaged with errors.Is.
+// Part (with ID, for a record or a document) is what the person is told;
+// What and Err are the English detail for logs and tests.
 type DamagedError struct {
 	What string // e.g. "record 3f0c…", "file header"
+	Part Part   // which part of the vault; "" when not known
+	ID   string // the record or document, for PartRecord and PartDocument
 	Err  error  // the underlying cause, if any
+}
+
+// Part names a part of the vault that can be damaged, as a person would
+// understand it. Each has its own sentence, "error.vault.damaged_<part>".
+type Part string
+
+// Parts of the vault.
+const (
+	PartFile     Part = "file"      // the file's structure (bbolt's pages, its index, its free list)
+	PartNotVault Part = "not_vault" // not a vault file at all, or one that lost every sign of being one
+	PartKeys     Part = "keys"      // the key files and the wrapped data key
+	PartSettings Part = "settings"  // the format marker, the device record and other settings
+	PartLog      Part = "log"       // the activity log
+	PartRecord   Part = "record"    // one record (ID)
+	PartDocument Part = "document"  // one document (ID)
+	PartData     Part = "data"      // other kept data: shares, contacts, requests
+	PartBackup   Part = "backup"    // a backup being restored
+)
+
+// Parts lists every Part, for the test that each has a sentence.
+func Parts() []Part {
+	return []Part{PartFile, PartNotVault, PartKeys, PartSettings, PartLog, PartRecord, PartDocument, PartData, PartBackup}
 }
 
 func (e *DamagedError) Error() string {
@@ -79,19 +105,84 @@ func (e *DamagedError) Error() string {
 
 func (e *DamagedError) Is(target error) bool { return target == ErrDamaged }
 
-// ErrorCode is "vault.damaged_what", whose sentence names What, or
-// "vault.damaged" when What is empty.
+// ErrorCode is "vault.damaged_<part>", whose sentence names the part (and
+// the id of a record or document), or "vault.damaged" when Part is empty.
 func (e *DamagedError) ErrorCode() string {
-	if e.What == "" {
+	if e.Part == "" {
 		return "vault.damaged"
 	}
-	return "vault.damaged_what"
+	return "vault.damaged_" + string(e.Part)
 }
 
-func (e *DamagedError) ErrorArgs() map[string]any { return map[string]any{"What": e.What} }
-func (e *DamagedError) Unwrap() error             { return e.Err }
+func (e *DamagedError) ErrorArgs() map[string]any { return map[string]any{"ID": e.ID} }
 
-func damaged(what string, err error) error { return &DamagedError{What: what, Err: err} }
+// ErrorDetail is the English detail: what exactly, and why.
+func (e *DamagedError) ErrorDetail() string {
+	if e.Err != nil {
+		return e.What + ": " + e.Err.Error()
+	}
+	return e.What
+}
+
+func (e *DamagedError) Unwrap() error { return e.Err }
+
+// damaged is a DamagedError of part, with what and err as its detail.
+func damaged(part Part, what string, err error) error {
+	return &DamagedError{Part: part, What: what, Err: err}
+}
+
+// damagedItem is a DamagedError of one record or document.
+func damagedItem(part Part, id string, err error) error {
+	return &DamagedError{Part: part, ID: id, What: string(part) + " " + id, Err: err}
+}
+
+// damagedAt is a DamagedError of the value at bucket and key.
+func damagedAt(bucket, key []byte, err error) error {
+	what := string(bucket) + " entry"
+	switch string(bucket) {
+	case string(bucketRecords), string(bucketVersions):
+		if len(key) >= 16 {
+			return damagedItem(PartRecord, formatID(key[:16]), err)
+		}
+		return damaged(PartRecord, what, err)
+	case string(bucketDocs), string(bucketChunks), string(bucketPending):
+		if len(key) >= 16 {
+			return damagedItem(PartDocument, formatID(key[:16]), err)
+		}
+		return damaged(PartDocument, what, err)
+	case string(bucketAudit), string(bucketFailed):
+		return damaged(PartLog, what, err)
+	case string(bucketMeta):
+		return damaged(PartSettings, what, err)
+	}
+	return damaged(PartData, what, err)
+}
+
+// A NotAFileError means the path given for a vault is not a file Kluis can
+// use as one, before anything was read from it: a folder, or something
+// other than a regular file (a device, a pipe, a socket).
+type NotAFileError struct {
+	Path   string
+	Folder bool
+}
+
+func (e *NotAFileError) Error() string {
+	if e.Folder {
+		return e.Path + ": a folder, not a vault file"
+	}
+	return e.Path + ": not a regular file, so not a vault file"
+}
+
+// ErrorCode is "vault.is_folder" or "vault.not_a_file"; the sentence names
+// the path.
+func (e *NotAFileError) ErrorCode() string {
+	if e.Folder {
+		return "vault.is_folder"
+	}
+	return "vault.not_a_file"
+}
+
+func (e *NotAFileError) ErrorArgs() map[string]any { return map[string]any{"Path": e.Path} }
 
 // diskError maps out-of-space conditions to ErrDiskFull, keeping the cause.
 func diskError(err error) error {

@@ -1,9 +1,10 @@
 package vault
 
 // An EditGuard is asked before every change a person makes in this vault
-// (adding, editing, reverting, deleting or restoring a record; adding,
-// deleting or restoring a document) with the category of the record — for
-// a document, of the record it is linked to, "" when it is linked to none.
+// (adding, editing, reverting, deleting, restoring or deleting for good a
+// record; adding, deleting, restoring or deleting for good a document)
+// with the category of the record — for a document, of the record it is
+// linked to, "" when it is linked to none.
 // An error refuses the change and is returned as is; nothing is written.
 // Merge and ImportDocument, which take over another replica's changes,
 // and RollBack are not guarded.
@@ -32,7 +33,8 @@ func (v *Vault) checkEdit(category string) error {
 }
 
 // checkRecordEdit asks the edit guard about a change to record id (its
-// category read first; a record not found is left to the change itself).
+// category read first, also of a record deleted for good; a record not
+// found is left to the change itself).
 func (v *Vault) checkRecordEdit(id string) error {
 	v.mu.RLock()
 	g := v.guard
@@ -40,11 +42,11 @@ func (v *Vault) checkRecordEdit(id string) error {
 	if g == nil {
 		return nil
 	}
-	r, err := v.Get(id)
+	cat, err := v.RecordCategory(id)
 	if err != nil {
 		return nil
 	}
-	return g(r.Category)
+	return g(cat)
 }
 
 // checkDocEdit asks the edit guard about a change to a document linked to

@@ -205,7 +205,7 @@ func decryptWithPassphrase(passphrase, file []byte) ([]byte, error) {
 	case errors.Is(err, age.ErrIncorrectIdentity), isNoMatch(err):
 		return nil, ErrWrongPassphrase
 	default:
-		return nil, damaged("key file", err)
+		return nil, damaged(PartKeys, "key file", err)
 	}
 }
 

@@ -24,9 +24,10 @@ import (
 // by the larger value, so every replica picks the same. The recycle-bin
 // state is merged the same way by DeletedAt, a delete winning a tie. The
 // result does not depend on the order in which changes arrive, and merging
-// the same change twice changes nothing.
+// the same change twice changes nothing. A record deleted for good travels
+// as its tombstone, which wins over every other change (see purge.go).
 //
-// Nothing is lost: the version a merge replaces goes into the history as
+// Nothing is lost, short of deleting for good: the version a merge replaces goes into the history as
 // any edit's would, and when an incoming value loses to a local one, the
 // incoming version is kept in the history too, under its own author.
 
@@ -37,11 +38,13 @@ const ActionRecordMerged Action = "record.merged"
 // Changes returns the current version of every record changed after since
 // (Modified later than since), oldest change first, and the latest Modified
 // among them (since itself when nothing changed). A sync pack carries these.
+// The tombstone of a record deleted for good is among them (Purged), so
+// that the other replicas delete it for good too.
 func (v *Vault) Changes(since hlc.Timestamp) ([]Record, hlc.Timestamp, error) {
 	var out []Record
 	upTo := since
 	err := v.view(func(t *txn) error {
-		return t.each(func(r Record) error {
+		return t.eachStored(func(r Record) error {
 			if r.Modified > since {
 				out = append(out, r)
 				upTo = max(upTo, r.Modified)
@@ -126,6 +129,12 @@ func checkIncoming(r Record) error {
 	if !ok {
 		return fmt.Errorf("%w: unknown category %q", ErrBadRecord, r.Category)
 	}
+	if r.Modified == 0 || r.Author.Device == "" {
+		return fmt.Errorf("%w: no time or author", ErrBadRecord)
+	}
+	if r.Purged {
+		return checkPurged(r)
+	}
 	if err := cat.CheckCanonical(r.Fields); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadRecord, err)
 	}
@@ -138,9 +147,6 @@ func checkIncoming(r Record) error {
 		if _, ok := cat.Field(k); !ok {
 			return fmt.Errorf("%w: unknown field %s", ErrBadRecord, k)
 		}
-	}
-	if r.Modified == 0 || r.Author.Device == "" {
-		return fmt.Errorf("%w: no time or author", ErrBadRecord)
 	}
 	for k, a := range r.Authors {
 		if r.Stamps[k] == 0 || a.Device == "" {
@@ -155,7 +161,7 @@ func (t *txn) mergeOne(in Record, opts MergeOptions, res *MergeResult) error {
 		t.clock.Observe(s)
 	}
 	t.clock.Observe(in.Modified)
-	local, err := t.getRecord(in.ID)
+	local, err := t.getStored(in.ID)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		if opts.Allow != nil {
@@ -167,6 +173,12 @@ func (t *txn) mergeOne(in Record, opts MergeOptions, res *MergeResult) error {
 		if err := t.putRecord(&in); err != nil {
 			return err
 		}
+		if in.Purged {
+			// Kept, so that the record cannot arrive later from a
+			// replica that has not heard of it yet.
+			return t.log(Event{Action: ActionRecordPurged, Subject: in.ID, Category: in.Category,
+				Person: in.Author.Person, Device: in.Author.Device})
+		}
 		res.Added = append(res.Added, in.ID)
 		res.by(in.Author)
 		return t.log(Event{Action: ActionRecordMerged, Subject: in.ID, Category: in.Category,
@@ -176,6 +188,9 @@ func (t *txn) mergeOne(in Record, opts MergeOptions, res *MergeResult) error {
 	}
 	if local.Category != in.Category {
 		return fmt.Errorf("%w: record %s is %s here, %s there", ErrBadRecord, in.ID, local.Category, in.Category)
+	}
+	if local.Purged || in.Purged {
+		return t.mergePurge(local, in, opts, res)
 	}
 	merged, conflicts := mergeRecords(local, in)
 	changed := !sameState(merged, local)
@@ -354,22 +369,20 @@ const ActionDocumentMerged Action = "document.merged"
 var ErrDocumentConflict = errcode.New("vault.document_conflict", "a different document already has this id")
 
 // DocumentChanges returns the metadata of every document (in the recycle
-// bin or not) changed after since, oldest change first, and the latest
-// Modified among them (since itself when nothing changed).
+// bin or not, and the tombstones of those deleted for good) changed after
+// since, oldest change first, and the latest Modified among them (since
+// itself when nothing changed).
 func (v *Vault) DocumentChanges(since hlc.Timestamp) ([]Document, hlc.Timestamp, error) {
-	var out []Document
 	upTo := since
-	for _, deleted := range []bool{false, true} {
-		docs, err := v.Documents(deleted)
-		if err != nil {
-			return nil, since, err
+	out, err := v.documents(func(d Document) bool {
+		if d.Modified > since {
+			upTo = max(upTo, d.Modified)
+			return true
 		}
-		for _, d := range docs {
-			if d.Modified > since {
-				out = append(out, d)
-				upTo = max(upTo, d.Modified)
-			}
-		}
+		return false
+	})
+	if err != nil {
+		return nil, since, err
 	}
 	slices.SortFunc(out, func(a, b Document) int {
 		return cmp.Or(cmp.Compare(a.Modified, b.Modified), strings.Compare(a.ID, b.ID))
@@ -384,10 +397,17 @@ func (v *Vault) DocumentChanges(since hlc.Timestamp) ([]Document, hlc.Timestamp,
 // metadata merged (the later Modified wins; a tie goes to the larger device
 // id), and its content is not read at all: r may then be nil. It reports
 // whether anything changed.
+//
+// A document deleted for good stays so: metadata arriving for it changes
+// nothing. The tombstone of a document deleted for good on the other side
+// (meta.Purged, no content: r is not read) deletes it for good here too.
 func (v *Vault) ImportDocument(ctx context.Context, meta Document, r io.Reader) (Document, bool, error) {
 	idb, err := parseID(meta.ID)
 	if err != nil {
 		return Document{}, false, fmt.Errorf("%w: document id %q", ErrBadRecord, meta.ID)
+	}
+	if meta.Purged {
+		return v.importPurgedDocument(idb, meta)
 	}
 	if meta.Modified == 0 || meta.Author.Device == "" || len(meta.SHA256) != 64 || meta.Size < 0 {
 		return Document{}, false, fmt.Errorf("%w: document %s has no time, author or hash", ErrBadRecord, meta.ID)
@@ -397,7 +417,10 @@ func (v *Vault) ImportDocument(ctx context.Context, meta Document, r io.Reader) 
 		return Document{}, false, err
 	}
 	meta.Name = name
-	local, err := v.Document(meta.ID)
+	local, err := v.storedDocument(meta.ID)
+	if err == nil && local.Purged {
+		return local, false, nil
+	}
 	switch {
 	case err == nil:
 		if local.SHA256 != meta.SHA256 || local.Size != meta.Size {

@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"kluis/internal/sign"
 	"strings"
 	"testing"
+
+	"kluis/internal/sign"
 
 	"filippo.io/age"
 )

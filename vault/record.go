@@ -20,10 +20,11 @@ type Record = replica.Record
 // Binary layout of a record (all integers unsigned varints):
 //
 //	'R' 0x01 ‖ id (16 bytes) ‖ str category ‖ version ‖ created ‖ modified ‖
-//	str person ‖ str device ‖ deleted (1 byte: 0 or 1) ‖ deleted-at ‖ count ‖
+//	str person ‖ str device ‖ deleted (1 byte: 0, 1 or 2) ‖ deleted-at ‖ count ‖
 //	count × (str field ‖ str value ‖ stamp)
 //
-// where str is a length followed by UTF-8 bytes. Fields are sorted by id and
+// where str is a length followed by UTF-8 bytes. Deleted 2 is a record
+// deleted for good (Record.Purged): a tombstone with no fields (count 0). Fields are sorted by id and
 // unique, so every record has exactly one encoding. A record whose fields
 // were set by several people (Record.Authors) is written as layout 2: the
 // same, with 0x02 in place of 0x01, followed by
@@ -61,9 +62,15 @@ func marshalRecord(r *Record) ([]byte, error) {
 	b = binary.AppendUvarint(b, uint64(r.Modified))
 	b = appendStr(b, r.Author.Person)
 	b = appendStr(b, r.Author.Device)
-	if r.Deleted {
+	switch {
+	case r.Purged:
+		if !r.Deleted || len(r.Fields) > 0 || len(r.Stamps) > 0 || len(r.Authors) > 0 {
+			return nil, fmt.Errorf("%w: a record deleted for good keeps no values", errRecordEncoding)
+		}
+		b = append(b, 2)
+	case r.Deleted:
 		b = append(b, 1)
-	} else {
+	default:
 		b = append(b, 0)
 	}
 	b = binary.AppendUvarint(b, uint64(r.DeletedAt))
@@ -167,6 +174,8 @@ func unmarshalRecord(b []byte) (Record, error) {
 	case d.err != nil:
 	case del[0] == 1:
 		r.Deleted = true
+	case del[0] == 2:
+		r.Deleted, r.Purged = true, true
 	case del[0] != 0:
 		d.err = errRecordEncoding
 	}
@@ -216,6 +225,9 @@ func unmarshalRecord(b []byte) (Record, error) {
 		}
 	}
 	if d.err == nil && len(d.b) != 0 {
+		d.err = errRecordEncoding
+	}
+	if d.err == nil && r.Purged && (n != 0 || b[1] != recordVersion) {
 		d.err = errRecordEncoding
 	}
 	if d.err != nil {

@@ -91,7 +91,7 @@ func (v *Vault) Update(id string, changes map[string]string) (Record, error) {
 		// back to their edit form first (money "45000" cents is "450,00").
 		cat, ok := schema.Lookup(cur.Category)
 		if !ok {
-			return damaged("record "+id, fmt.Errorf("unknown category %q", cur.Category))
+			return damagedItem(PartRecord, id, fmt.Errorf("unknown category %q", cur.Category))
 		}
 		input := make(map[string]string, len(cur.Fields)+len(changes))
 		for k, val := range cur.Fields {
@@ -251,7 +251,19 @@ func (t *txn) putVersion(r *Record) error {
 	return t.putSealed(bucketVersions, append(id[:], u64(r.Version)...), b)
 }
 
+// getRecord returns the current version of a record; a record deleted for
+// good is not found.
 func (t *txn) getRecord(id string) (Record, error) {
+	r, err := t.getStored(id)
+	if err == nil && r.Purged {
+		return Record{}, ErrNotFound
+	}
+	return r, err
+}
+
+// getStored is getRecord that also returns the tombstone of a record
+// deleted for good: merges must see it.
+func (t *txn) getStored(id string) (Record, error) {
 	key, err := parseID(id)
 	if err != nil {
 		return Record{}, err
@@ -291,14 +303,14 @@ func (t *txn) decodeRecordBuf(bucket, key, sealed, buf []byte) (Record, []byte, 
 	}
 	plain, err := t.seal.Open(buf[:0], bucket, key, sealed)
 	if err != nil {
-		return Record{}, buf, damaged(string(bucket)+" entry", err)
+		return Record{}, buf, damagedAt(bucket, key, err)
 	}
 	r, err := unmarshalRecord(plain)
 	if err != nil {
-		return Record{}, plain, damaged("record "+formatID(key[:16]), err)
+		return Record{}, plain, damagedItem(PartRecord, formatID(key[:16]), err)
 	}
 	if len(plain) < 18 || !bytes.Equal(plain[2:18], key[:16]) {
-		return Record{}, plain, damaged("record "+formatID(key[:16]), errors.New("stored under another id"))
+		return Record{}, plain, damagedItem(PartRecord, formatID(key[:16]), errors.New("stored under another id"))
 	}
 	return r, plain, nil
 }
@@ -309,7 +321,8 @@ func mustID(s string) []byte {
 }
 
 // Get returns the current version of a record, also when it is in the
-// recycle bin (then Deleted is true).
+// recycle bin (then Deleted is true). A record deleted for good (Purge) is
+// not found.
 func (v *Vault) Get(id string) (Record, error) {
 	var r Record
 	err := v.view(func(t *txn) error {
@@ -344,8 +357,19 @@ func (v *Vault) History(id string) ([]Record, error) {
 	return out, err
 }
 
-// each calls fn with every current record, in id order.
+// each calls fn with every current record, in id order; records deleted
+// for good are left out.
 func (t *txn) each(fn func(r Record) error) error {
+	return t.eachStored(func(r Record) error {
+		if r.Purged {
+			return nil
+		}
+		return fn(r)
+	})
+}
+
+// eachStored is each with the tombstones of records deleted for good.
+func (t *txn) eachStored(fn func(r Record) error) error {
 	c := t.tx.Bucket(bucketRecords).Cursor()
 	var buf []byte
 	for k, val := c.First(); k != nil; k, val = c.Next() {
@@ -383,6 +407,19 @@ func (v *Vault) Search(query string) ([]Record, error) {
 		return nil, nil
 	}
 	return v.collect(func(r Record) bool { return !r.Deleted && matches(r, words) })
+}
+
+// SearchDocuments returns the documents (not those in the recycle bin)
+// whose file name holds every word of query, ignoring case and accents,
+// oldest first: "loonstrook maart" finds "Loonstrook_maart_2024.pdf".
+func (v *Vault) SearchDocuments(query string) ([]Document, error) {
+	words := strings.Fields(foldText(query))
+	if len(words) == 0 {
+		return nil, nil
+	}
+	return v.documents(func(d Document) bool {
+		return !d.Purged && !d.Deleted && containsAll(foldText(d.Name), words)
+	})
 }
 
 func (v *Vault) collect(keep func(Record) bool) ([]Record, error) {
@@ -432,7 +469,11 @@ func matches(r Record, words []string) bool {
 			buf = appendFolded(buf, f.Display(val))
 		}
 	}
-	hay := string(buf)
+	return containsAll(string(buf), words)
+}
+
+// containsAll reports whether every word occurs in hay.
+func containsAll(hay string, words []string) bool {
 	for _, w := range words {
 		if !strings.Contains(hay, w) {
 			return false

@@ -2,7 +2,10 @@ package vault
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -154,6 +157,51 @@ func TestSearchAndCounts(t *testing.T) {
 	}
 }
 
+func TestSearchDocumentsByName(t *testing.T) {
+	v, _ := newTestVault(t)
+	add := func(name string) Document {
+		d, err := v.AddDocument(context.Background(), name, strings.NewReader("x"), DocumentOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	pay := add("Loonstrook_maart_2024.pdf")
+	add("Beschikking zorgtoeslag.pdf")
+	gone := add("loonstrook-februari.pdf")
+	v.DeleteDocument(gone.ID)
+	for q, want := range map[string][]string{
+		"loonstrook":       {pay.ID},
+		"LOONSTROOK maart": {pay.ID},
+		"maart 2024.pdf":   {pay.ID},
+		"Zorgtoeslag":      {"Beschikking zorgtoeslag.pdf"},
+		"februari":         nil, // in the recycle bin
+		"juni":             nil,
+		"  ":               nil,
+	} {
+		got, err := v.SearchDocuments(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, d := range got {
+			if want != nil && want[0] == d.Name {
+				ids = append(ids, d.Name)
+			} else {
+				ids = append(ids, d.ID)
+			}
+		}
+		if !slices.Equal(ids, want) {
+			t.Errorf("SearchDocuments(%q) = %v, want %v", q, ids, want)
+		}
+	}
+	// Accents are ignored as in Search.
+	add("Brief café.pdf")
+	if got, _ := v.SearchDocuments("cafe"); len(got) != 1 {
+		t.Errorf("SearchDocuments(cafe) = %v", got)
+	}
+}
+
 func TestAddManyIsAllOrNothing(t *testing.T) {
 	v, _ := newTestVault(t)
 	_, err := v.AddMany([]NewRecord{
@@ -232,6 +280,10 @@ func FuzzRecordDecode(f *testing.F) {
 		Stamps: map[string]hlc.Timestamp{"source": 5, "amount": 5, "iban": 9}}
 	b, _ := marshalRecord(&r)
 	f.Add(b)
+	tomb := Record{ID: r.ID, Category: "income", Version: 2, Modified: 9, Deleted: true, DeletedAt: 9, Purged: true,
+		Author: Author{Person: "Fatima", Device: "d"}}
+	b, _ = marshalRecord(&tomb)
+	f.Add(b)
 	f.Add([]byte{'R', 1})
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, in []byte) {
@@ -256,4 +308,26 @@ func TestRevertRefusesARecordInTheBin(t *testing.T) {
 	v.Delete(r.ID)
 	_, err := v.Revert(r.ID, 1)
 	wantErr(t, err, ErrDeleted)
+}
+
+// TestCareEndBeforeStart: care help cannot end before it started, when
+// added or when either date is changed later; nothing is written.
+func TestCareEndBeforeStart(t *testing.T) {
+	v, _ := newTestVault(t)
+	if _, err := v.Add("care", map[string]string{"provider": "Wijkteam", "since": "1-5-2024", "until": "1-4-2024"}); !errors.Is(err, &schema.ValueError{Code: schema.CodeDateBeforeStart}) {
+		t.Fatalf("Add: %v", err)
+	}
+	r, err := v.Add("care", map[string]string{"provider": "Wijkteam", "since": "1-5-2024", "until": "1-6-2024"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Update(r.ID, map[string]string{"since": "1-7-2024"}); !errors.Is(err, &schema.ValueError{Code: schema.CodeDateBeforeStart}) {
+		t.Fatalf("Update of the start: %v", err)
+	}
+	if _, err := v.Update(r.ID, map[string]string{"until": "30-4-2024"}); !errors.Is(err, &schema.ValueError{Code: schema.CodeDateBeforeStart}) {
+		t.Fatalf("Update of the end: %v", err)
+	}
+	if got, _ := v.Get(r.ID); got.Version != 1 || got.Fields["until"] != "2024-06-01" {
+		t.Fatalf("a refused change was written: %+v", got)
+	}
 }

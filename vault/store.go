@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"syscall"
 	"time"
 
 	"kluis/internal/boltfile"
@@ -47,6 +48,10 @@ func openDB(path string, timeout time.Duration, mustExist bool) (*bolt.DB, error
 		return nil, fmt.Errorf("%w: no vault at %s", ErrNotFound, path)
 	case errors.Is(err, boltfile.ErrInUse):
 		return nil, ErrInUse
+	case errors.Is(err, syscall.EISDIR):
+		return nil, &NotAFileError{Path: path, Folder: true}
+	case errors.Is(err, boltfile.ErrNotRegular):
+		return nil, &NotAFileError{Path: path}
 	default:
 		return nil, storeError(err)
 	}
@@ -65,7 +70,10 @@ func guard(f func() error) error { return storeError(boltfile.Guard(f)) }
 func storeError(err error) error {
 	var de *boltfile.DamageError
 	if errors.As(err, &de) {
-		return damaged(de.What, de.Err)
+		if de.NotBolt {
+			return damaged(PartNotVault, de.What, de.Err)
+		}
+		return damaged(PartFile, de.What, de.Err)
 	}
 	return diskError(err)
 }
@@ -127,14 +135,14 @@ func formatOf(tx *bolt.Tx) (int, error) {
 	meta := tx.Bucket(bucketMeta)
 	if meta == nil {
 		if tx.Bucket(bucketRecords) != nil {
-			return 0, damaged("the settings are missing", nil)
+			return 0, damaged(PartSettings, "the settings are missing", nil)
 		}
 		return 0, nil
 	}
 	v := meta.Get(keyFormat)
 	switch len(v) {
 	case 0:
-		return 0, damaged("the format marker is missing", nil)
+		return 0, damaged(PartSettings, "the format marker is missing", nil)
 	case 8:
 		// Layouts 1 and 2 wrote the version alone; no later one does.
 		if n := binary.BigEndian.Uint64(v); n >= 1 && n <= legacyFormats {
@@ -146,7 +154,7 @@ func formatOf(tx *bolt.Tx) (int, error) {
 			return int(n), nil
 		}
 	}
-	return 0, damaged("the format marker", nil)
+	return 0, damaged(PartSettings, "the format marker", nil)
 }
 
 // migrate runs every migration after the file's version, and records the new

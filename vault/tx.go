@@ -73,7 +73,7 @@ func (t *txn) getSealed(bucket, key []byte) ([]byte, error) {
 func (t *txn) openSealed(bucket, key, sealed []byte) ([]byte, error) {
 	plain, err := t.seal.Open(nil, bucket, key, sealed)
 	if err != nil {
-		return nil, damaged(string(bucket)+" entry", err)
+		return nil, damagedAt(bucket, key, err)
 	}
 	return plain, nil
 }

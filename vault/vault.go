@@ -194,14 +194,14 @@ func Open(path string, opts *Options) (*Vault, error) {
 				return err
 			}
 			if format == 0 {
-				return damaged("this is not a Kluis vault, or its settings are missing", nil)
+				return damaged(PartNotVault, "this is not a Kluis vault, or its settings are missing", nil)
 			}
 			if format > currentFormat() {
 				return migrate(tx, migrations) // says which layout
 			}
 			for _, k := range [][]byte{keyIdentity, keyIdentityRecovery, keyDataKey} {
 				if len(tx.Bucket(bucketMeta).Get(k)) == 0 {
-					return damaged("the key "+string(k)+" is missing", nil)
+					return damaged(PartKeys, "the key "+string(k)+" is missing", nil)
 				}
 			}
 			return nil
@@ -262,7 +262,7 @@ func (v *Vault) Unlock(passphrase []byte) error {
 	defer clear(plain)
 	id, err := parseIdentity(plain)
 	if err != nil {
-		return damaged("the key file", err)
+		return damaged(PartKeys, "the key file", err)
 	}
 	return v.unlockWith(id, "")
 }
@@ -286,12 +286,12 @@ func (v *Vault) UnlockWithRecoveryKey(recoveryKey string) error {
 			v.noteFailedUnlock()
 			return ErrWrongRecoveryKey
 		}
-		return damaged("the recovery key file", err)
+		return damaged(PartKeys, "the recovery key file", err)
 	}
 	defer clear(plain)
 	id, err := parseIdentity(plain)
 	if err != nil {
-		return damaged("the recovery key file", err)
+		return damaged(PartKeys, "the recovery key file", err)
 	}
 	return v.unlockWith(id, ActionRecoveryKeyUsed)
 }
@@ -305,7 +305,7 @@ func (v *Vault) metaValue(key []byte) ([]byte, error) {
 		})
 	})
 	if err == nil && len(out) == 0 {
-		err = damaged("the key "+string(key)+" is missing", nil)
+		err = damaged(PartKeys, "the key "+string(key)+" is missing", nil)
 	}
 	return out, err
 }
@@ -319,7 +319,7 @@ func (v *Vault) unlockWith(id *identity, action Action) error {
 	}
 	dataKey, err := ageDecrypt(wrapped, id.x25519)
 	if err != nil || len(dataKey) != 32 {
-		return damaged("the data key", err)
+		return damaged(PartKeys, "the data key", err)
 	}
 	defer clear(dataKey)
 	if err := v.setKeys(id, dataKey); err != nil {
@@ -332,7 +332,7 @@ func (v *Vault) unlockWith(id *identity, action Action) error {
 		}
 		var d deviceFile
 		if err := json.Unmarshal(dev, &d); err != nil {
-			return damaged("the device record", err)
+			return damaged(PartSettings, "the device record", err)
 		}
 		v.author = Author{Person: d.Person, Device: d.Device}
 		if c, err := t.getSealed(bucketMeta, keyClock); err == nil && len(c) == 8 {
@@ -462,7 +462,7 @@ func (v *Vault) SetPerson(name string) error {
 		}
 		var d deviceFile
 		if err := json.Unmarshal(raw, &d); err != nil {
-			return damaged("the device record", err)
+			return damaged(PartSettings, "the device record", err)
 		}
 		d.Person = name
 		dev, _ := json.Marshal(d)

@@ -2,11 +2,11 @@ package cases
 
 import (
 	"context"
-	"errors"
 	"io"
 	"slices"
 	"time"
 
+	"kluis/internal/errcode"
 	"kluis/sync/request"
 
 	"kluis/citizen/share"
@@ -33,7 +33,7 @@ type Answer struct {
 
 // ErrOutsideRequest means an answer's scope holds a category or record the
 // request does not ask for.
-var ErrOutsideRequest = errors.New("the answer holds more than the request asks for")
+var ErrOutsideRequest = errcode.New("cases.outside_request", "the answer holds more than the request asks for")
 
 // Prepare makes the draft of an answer to o: scope cut down to what the
 // request asks (Limit), collected from the vault once, with the request's

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"kluis/internal/errcode"
 	"kluis/sync/request"
 
 	"kluis/citizen/share"
@@ -38,10 +39,10 @@ const (
 )
 
 // ErrAnswered means a request was answered already, so it is not refused.
-var ErrAnswered = errors.New("this request was answered already")
+var ErrAnswered = errcode.New("cases.answered", "this request was answered already")
 
 // ErrRefused means a request was refused already, so it is not answered.
-var ErrRefused = errors.New("this request was refused already")
+var ErrRefused = errcode.New("cases.refused", "this request was refused already")
 
 // A Thread is one case conversation with an organisation: every request
 // with one case reference, and what the citizen did with them, in time

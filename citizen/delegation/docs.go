@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"kluis/sync/delegate"
 	"kluis/sync/hlc"
@@ -14,12 +15,12 @@ import (
 
 func packDocument(d vault.Document) delegate.PackDocument {
 	return delegate.PackDocument{ID: d.ID, Name: d.Name, MediaType: d.MediaType, Size: d.Size, SHA256: d.SHA256,
-		Record: d.Record, Added: d.Added, Modified: d.Modified, Author: d.Author, Deleted: d.Deleted}
+		Record: d.Record, Added: d.Added, Modified: d.Modified, Author: d.Author, Deleted: d.Deleted, Purged: d.Purged}
 }
 
 func vaultDocument(d delegate.PackDocument) vault.Document {
 	return vault.Document{ID: d.ID, Name: d.Name, MediaType: d.MediaType, Size: d.Size, SHA256: d.SHA256,
-		Record: d.Record, Added: d.Added, Modified: d.Modified, Author: d.Author, Deleted: d.Deleted}
+		Record: d.Record, Added: d.Added, Modified: d.Modified, Author: d.Author, Deleted: d.Deleted, Purged: d.Purged}
 }
 
 // coversAll reports whether covers holds for every category of the
@@ -35,19 +36,20 @@ func coversAll(covers func(string) bool) bool {
 
 // docInScope reports whether a document linked to record (in v) is in a
 // scope: the record's category is covered or, for a document linked to no
-// record, every category is.
+// record, every category is. A record deleted for good still has its
+// category.
 func docInScope(v *vault.Vault, covers func(string) bool, record string) (bool, error) {
 	if record == "" {
 		return coversAll(covers), nil
 	}
-	rec, err := v.Get(record)
+	cat, err := v.RecordCategory(record)
 	if errors.Is(err, vault.ErrNotFound) {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
-	return covers(rec.Category), nil
+	return covers(cat), nil
 }
 
 // docsInScope returns the documents of v changed after since that are in
@@ -131,14 +133,17 @@ func importDocs(dst *vault.Vault, s *delegate.DocStream, docs []delegate.PackDoc
 		res.damaged = true
 	}
 	for _, d := range docs {
-		if s == nil || s.Broken() {
-			bad(d)
-			continue
-		}
-		r, err := s.Next(d)
-		if err != nil {
-			bad(d)
-			continue
+		var r io.Reader // none for a document deleted for good
+		if !d.Purged {
+			if s == nil || s.Broken() {
+				bad(d)
+				continue
+			}
+			var err error
+			if r, err = s.Next(d); err != nil {
+				bad(d)
+				continue
+			}
 		}
 		code, err := allow(d)
 		if err != nil {
@@ -149,6 +154,9 @@ func importDocs(dst *vault.Vault, s *delegate.DocStream, docs []delegate.PackDoc
 			continue // the archive reader skips the content
 		}
 		content := &errReader{r: r}
+		if r == nil {
+			content = &errReader{r: strings.NewReader("")}
+		}
 		_, changed, err := dst.ImportDocument(context.Background(), vaultDocument(d), content)
 		switch {
 		case content.err != nil:

@@ -1,10 +1,10 @@
 package delegation
 
 import (
-	"errors"
 	"slices"
 	"time"
 
+	"kluis/internal/errcode"
 	"kluis/sync/delegate"
 	"kluis/vault"
 )
@@ -14,7 +14,7 @@ const ActionEmergencyRequested vault.Action = "emergency.requested"
 
 // ErrNoEmergency means a certificate is not an emergency grant, or there is
 // no open request to answer.
-var ErrNoEmergency = errors.New("no emergency request to make or answer")
+var ErrNoEmergency = errcode.New("delegation.no_emergency", "no emergency request to make or answer")
 
 // EmergencyState is where an emergency grant stands: the newest request,
 // its answer, and when access opens without one.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"kluis/internal/errcode"
 	"kluis/sync/delegate"
 	"kluis/sync/hlc"
 	"kluis/vault"
@@ -265,7 +266,7 @@ func parseEmergencies(stmts []string) []*delegate.Emergency {
 }
 
 // ErrUnknownDelegation means no certificate has the given id (or prefix).
-var ErrUnknownDelegation = errors.New("no delegation with that id")
+var ErrUnknownDelegation = errcode.New("delegation.unknown", "no delegation with that id")
 
 // Find returns the delegation whose id starts with prefix (at least 4
 // characters), if exactly one does.
@@ -459,7 +460,7 @@ func FindManaged(v *vault.Vault, arg string) (*Managed, error) {
 }
 
 // ErrUnknownManaged means no managed vault matches.
-var ErrUnknownManaged = errors.New("no managed vault with that id or name")
+var ErrUnknownManaged = errcode.New("delegation.unknown_managed", "no managed vault with that id or name")
 
 // ReplicaPath is where the replica of a managed vault lives: in managed/
 // next to the delegate's own vault file.

@@ -156,8 +156,11 @@ func (d *Draft) Donation(s bundle.Signer, now time.Time) ([]byte, error) {
 	if err := d.CheckAges(); err != nil {
 		return nil, err
 	}
-	if d.Wijk == "" || !def.HasWijk(d.Wijk) {
-		return nil, refuse(index.CodeUnknownWijk, "no wijk chosen")
+	if d.Wijk == "" {
+		return nil, refuse(index.CodeNoWijk, "no wijk chosen")
+	}
+	if !def.HasWijk(d.Wijk) {
+		return nil, refuse(index.CodeUnknownWijk, "the chosen wijk is not one of the index")
 	}
 	var answers []index.Answer
 	for _, q := range def.Questions {

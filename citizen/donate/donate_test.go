@@ -53,6 +53,17 @@ func TestDraftPrefillsAndRefuses(t *testing.T) {
 	if err := d.Set(q.ID, "misschien"); index.CodeOf(err) != index.CodeUndefinedAnswer {
 		t.Fatalf("undefined answer: %v", err)
 	}
+	// No wijk is "none chosen", a wijk the index does not name "unknown".
+	wijk := d.Wijk
+	d.Wijk = ""
+	if _, err := d.Donation(v, now); index.CodeOf(err) != index.CodeNoWijk {
+		t.Fatalf("without a wijk: %v", err)
+	}
+	d.Wijk = "Nergens"
+	if _, err := d.Donation(v, now); index.CodeOf(err) != index.CodeUnknownWijk {
+		t.Fatalf("an unknown wijk: %v", err)
+	}
+	d.Wijk = wijk
 	file, err := d.Donation(v, now)
 	if err != nil {
 		t.Fatal(err)

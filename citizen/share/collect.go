@@ -1,11 +1,11 @@
 package share
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
+	"kluis/internal/errcode"
 	"kluis/sync/bundle"
 	"kluis/sync/schema"
 	"kluis/vault"
@@ -13,7 +13,7 @@ import (
 
 // ErrNothing means a scope holds no records: the chosen categories are
 // empty and no single record was chosen.
-var ErrNothing = errors.New("nothing to share: the chosen categories and records are empty")
+var ErrNothing = errcode.New("share.nothing", "nothing to share: the chosen categories and records are empty")
 
 // A Scope is what the citizen chose to share: whole categories, single
 // records (full ids), fields left out everywhere ("income.iban"), and

@@ -3,7 +3,6 @@ package share
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -81,10 +80,14 @@ type Result struct {
 
 // ErrNoPurpose means a request has no purpose: an organisation may only use
 // shared data for a stated purpose.
-var ErrNoPurpose = errors.New("a share needs a purpose")
+var ErrNoPurpose = errcode.New("share.no_purpose", "a share needs a purpose")
+
+// ErrOneRecipient means a request names both an organisation card and a
+// share code, or neither: a share is for exactly one of them.
+var ErrOneRecipient = errcode.New("share.one_recipient", "a share is for exactly one organisation card or one share code")
 
 // ErrNoExpiry means a request's expiry is not after its creation.
-var ErrNoExpiry = errors.New("a share needs an expiry in the future")
+var ErrNoExpiry = errcode.New("share.no_expiry", "a share needs an expiry in the future")
 
 // ErrDocumentChanged means a document of a draft is no longer the one
 // collected (another size or SHA-256) when the draft is signed: the share

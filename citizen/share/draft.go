@@ -2,7 +2,6 @@ package share
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -172,7 +171,7 @@ func (d *Draft) Sign(ctx context.Context, w io.Writer, progress Progress) (Resul
 	case !req.NotAfter.After(req.Created):
 		return Result{}, ErrNoExpiry
 	case (req.To == nil) == (req.Code == ""):
-		return Result{}, errors.New("a share is for exactly one organisation card or one share code")
+		return Result{}, ErrOneRecipient
 	}
 	if err := ctx.Err(); err != nil {
 		return Result{}, err

@@ -3,11 +3,11 @@ package share
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
 
+	"kluis/internal/errcode"
 	"kluis/sync/bundle"
 	"kluis/vault"
 )
@@ -167,10 +167,10 @@ func Revoke(v *vault.Vault, id string, now time.Time) ([]byte, Info, error) {
 var (
 	// ErrOtherBundle means a receipt names a share's id but not the manifest
 	// that was sent: it is for another bundle with the same id.
-	ErrOtherBundle = errors.New("the receipt is for another version of the bundle")
+	ErrOtherBundle = errcode.New("share.other_bundle", "the receipt is for another version of the bundle")
 	// ErrOtherOrg means a receipt for a share made for a card is not signed
 	// by that card's organisation.
-	ErrOtherOrg = errors.New("the receipt is not signed by the organisation the share was made for")
+	ErrOtherOrg = errcode.New("share.other_org", "the receipt is not signed by the organisation the share was made for")
 )
 
 // A ReceiptResult says what ImportReceipt did.

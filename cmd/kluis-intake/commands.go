@@ -89,7 +89,7 @@ func (c *cli) withStore(fn func(s *intake.Store) error) error {
 	}
 	defer id.Wipe()
 	c.orgID = id
-	s, err := intake.Open(c.store, id, nil)
+	s, err := intake.Open(c.store, id, &intake.Options{Actor: intake.ProgramActor()})
 	if err != nil {
 		return c.about(err, "intake.what.store", map[string]any{"Path": c.store})
 	}
@@ -289,6 +289,20 @@ func (c *cli) issuerText(j jsonImport) string {
 	return c.cat.T("intake.behalf.who", map[string]any{"By": j.Issuer, "Owner": j.OnBehalf.Owner})
 }
 
+// logAccess writes to the processing log that the command line opened an
+// import's data, before it does: when the log cannot be written, the data
+// is not shown.
+func (c *cli) logAccess(s *intake.Store, imp *intake.Import, action, detail string) error {
+	e := intake.LogEntry{Action: action, Import: imp.ID, Detail: detail}
+	if m, err := imp.ParsedManifest(); err == nil {
+		e.Purpose = m.Purpose
+	}
+	if _, err := s.Log(e); err != nil {
+		return c.about(err, "intake.what.log", nil)
+	}
+	return nil
+}
+
 func (c *cli) cmdList([]string) error {
 	return c.withStore(func(s *intake.Store) error {
 		imps, err := s.List()
@@ -341,6 +355,9 @@ func (c *cli) cmdShow(args []string) error {
 		if err != nil {
 			return c.about(err, "intake.what.import", map[string]any{"ID": args[0]})
 		}
+		if err := c.logAccess(s, imp, intake.ActView, "kluis-intake show"); err != nil {
+			return err
+		}
 		return c.printImport(imp, false, false)
 	})
 }
@@ -352,6 +369,13 @@ func (c *cli) cmdExport(args []string) error {
 	return c.withStore(func(s *intake.Store) error {
 		id, err := c.resolve(s, args[0])
 		if err != nil {
+			return err
+		}
+		imp, err := s.Get(id)
+		if err != nil {
+			return c.about(err, "intake.what.import", map[string]any{"ID": id})
+		}
+		if err := c.logAccess(s, imp, intake.ActExport, "kluis-intake export"); err != nil {
 			return err
 		}
 		if err := s.ExportContext(c.ctx, id, c.output); err != nil {
@@ -372,6 +396,13 @@ func (c *cli) cmdReceipt(args []string) error {
 	return c.withStore(func(s *intake.Store) error {
 		id, err := c.resolve(s, args[0])
 		if err != nil {
+			return err
+		}
+		imp, err := s.Get(id)
+		if err != nil {
+			return c.about(err, "intake.what.import", map[string]any{"ID": id})
+		}
+		if err := c.logAccess(s, imp, intake.ActReceipt, "kluis-intake receipt"); err != nil {
 			return err
 		}
 		b, err := s.Receipt(id)
@@ -430,7 +461,7 @@ func (c *cli) cmdPurge([]string) error {
 		return err
 	}
 	defer id.Wipe()
-	s, err := intake.Open(c.store, id, &intake.Options{Now: now})
+	s, err := intake.Open(c.store, id, &intake.Options{Now: now, Actor: intake.ProgramActor()})
 	if err != nil {
 		return c.about(err, "intake.what.store", map[string]any{"Path": c.store})
 	}

@@ -2,7 +2,9 @@
 // organisation's keys and card, imports the share bundles citizens send,
 // verified completely before anything is stored, exports them for the case
 // system, signs receipts, applies revocations and purges what has expired
-// (closing the wijkonderzoek tallies whose period is over).
+// (closing the wijkonderzoek tallies whose period is over), keeps the
+// accounts of the caseworkers' desk and checks and exports the processing
+// log.
 //
 //	kluis-intake keygen --org "Gemeente Zwolle" --oin 00000001234567890000 -o keys
 //	export KLUIS_INTAKE_KEY=keys/organisation.key
@@ -10,6 +12,8 @@
 //	kluis-intake --store /srv/intake export ID -o zaak-2026-0042
 //	kluis-intake --store /srv/intake receipt ID -o ontvangstbewijs.kluis-receipt
 //	kluis-intake --store /srv/intake purge            # daily, from cron
+//	kluis-intake --store /srv/intake user add jan --role admin
+//	kluis-intake --store /srv/intake log verify
 //
 // The organisation identity (--key FILE, else $KLUIS_INTAKE_KEY) is
 // protected with a passphrase: --passphrase-file FILE, else
@@ -96,6 +100,7 @@ type cli struct {
 	req               requestFlags
 	index             indexFlags
 	serve             serveFlags
+	user              userFlags
 	orgID             *bundle.OrgIdentity // set by withStore
 }
 
@@ -155,6 +160,10 @@ var commands = []*command{
 		help: "intake.help.serve", store: true, flags: (*cli).serveFlagSet, run: (*cli).cmdServe},
 	{name: "index", synopsis: "define|import|report …", help: "intake.help.index", subs: indexSubcommands,
 		min: 1, max: -1, store: true, flags: (*cli).indexFlagSet, run: (*cli).cmdIndex},
+	{name: "user", synopsis: "add|list|remove|passwd …", help: "intake.help.user", subs: userSubcommands,
+		min: 1, max: -1, store: true, flags: (*cli).userFlagSet, run: (*cli).cmdUser},
+	{name: "log", synopsis: "verify|export …", help: "intake.help.log", subs: logSubcommands,
+		min: 1, max: -1, store: true, flags: (*cli).logFlagSet, run: (*cli).cmdLog},
 }
 
 // lookup returns the verb called name, or nil.

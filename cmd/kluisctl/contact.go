@@ -31,6 +31,9 @@ func contactFlags(c *cli, f *cmdline.FlagSet) {
 // fingerprint; -o and --qr also write it to files.
 func (c *cli) cmdContact([]string) error {
 	return c.withVault(func(v *vault.Vault) error {
+		if err := c.needName(v); err != nil {
+			return err
+		}
 		code, err := delegation.NewContact(v, v.Author().Person, time.Now())
 		if err != nil {
 			return c.aboutVault(err)

@@ -9,6 +9,7 @@ import (
 	"kluis/citizen/delegation"
 
 	"kluis/internal/cmdline"
+	"kluis/internal/i18n"
 	"kluis/sync/delegate"
 	"kluis/sync/schema"
 	"kluis/vault"
@@ -47,7 +48,7 @@ func ownDeviceGrant(o *delegateOptions) bool {
 // "6m", "30d", "72h" from now.
 func parseUntil(s string, now time.Time) (time.Time, bool) {
 	if t, err := time.ParseInLocation(time.DateOnly, s, time.Local); err == nil && t.After(now) {
-		return t.Add(24*time.Hour - time.Second), true
+		return i18n.EndOfDay(t, time.Local), true
 	}
 	if len(s) < 2 {
 		return time.Time{}, false
@@ -108,6 +109,9 @@ func (c *cli) cmdDelegateGrant(args []string) error {
 		return err
 	}
 	return c.withVault(func(v *vault.Vault) error {
+		if err := c.needName(v); err != nil {
+			return err
+		}
 		own, err := delegation.NewContact(v, v.Author().Person, now)
 		if err != nil {
 			return c.aboutVault(err)
@@ -131,7 +135,7 @@ func (c *cli) cmdDelegateGrant(args []string) error {
 			out["own_device"] = true
 		}
 		return c.done(key, map[string]any{"Name": ct.Name, "ID": cert.ID, "Role": c.role(cert.Role),
-			"Until": cert.ValidUntil.Local().Format(time.DateOnly), "Digits": delegate.ReadAloud(ct.Fingerprint()), "Owner": me.Name}, out)
+			"Until": untilDay(cert.ValidUntil), "Digits": delegate.ReadAloud(ct.Fingerprint()), "Owner": me.Name}, out)
 	})
 }
 
@@ -227,12 +231,12 @@ func (c *cli) cmdDelegateList([]string) error {
 			}
 			fmt.Fprintf(c.stdout, "%s  %s (%s)\n", j.ID, j.Delegate, j.ReadAloud)
 			fmt.Fprintln(c.stdout, "  "+c.cat.T("cli.delegate.line", map[string]any{"Role": c.role(j.Role), "Scope": strings.Join(scope, ", "),
-				"From": j.ValidFrom.Local().Format(time.DateOnly), "Until": j.ValidUntil.Local().Format(time.DateOnly), "Status": status, "Last": last}))
+				"From": j.ValidFrom.Local().Format(time.DateOnly), "Until": untilDay(j.ValidUntil), "Status": status, "Last": last}))
 			if _, text := c.emergencyText(d.Emergency(), now); text != "" {
 				fmt.Fprintln(c.stdout, "  "+text)
 			}
 			if len(j.Changes) > 0 {
-				fmt.Fprintln(c.stdout, "  "+c.cat.T("cli.delegate.changes", map[string]any{"Count": len(j.Changes)}))
+				fmt.Fprintln(c.stdout, "  "+c.cat.N("cli.delegate.changes", len(j.Changes), nil))
 				for _, e := range j.Changes {
 					fmt.Fprintf(c.stdout, "    %s  %s  %s  %s\n", e.Time.Local().Format("2006-01-02 15:04"), c.cat.Category(e.Category), e.Subject, e.Detail)
 				}

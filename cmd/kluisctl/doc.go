@@ -13,6 +13,13 @@
 // usage error. Verbs that print data take --json for stable,
 // machine-readable output on standard output.
 //
+// # The owner's name
+//
+// init takes the owner's name from --name or asks it on a terminal; without
+// either it refuses. The name is what shares, the contact code and the
+// activity log carry; "kluisctl name NAME" changes it. kluisctl never
+// stores or shows the placeholder of a vault made without a name.
+//
 // # Passphrases
 //
 // The passphrase comes from --passphrase-file, else from the file named by

@@ -16,16 +16,17 @@ import (
 func (c *cli) cmdDocAdd(args []string) error {
 	path := args[0]
 	what := map[string]any{"Path": path}
+	// Look before opening: opening a pipe would wait for a writer.
+	if fi, err := os.Stat(path); err != nil {
+		return c.about(err, "cli.what.file", what)
+	} else if !fi.Mode().IsRegular() {
+		return c.about(c.problem("cli.error.not_regular_file", nil), "cli.what.file", what)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return c.about(err, "cli.what.file", what)
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err != nil {
-		return c.about(err, "cli.what.file", what)
-	} else if !fi.Mode().IsRegular() {
-		return c.about(c.problem("cli.error.not_regular_file", nil), "cli.what.file", what)
-	}
 	return c.withVault(func(v *vault.Vault) error {
 		opts := vault.DocumentOptions{}
 		if c.linkRecord != "" {
@@ -181,7 +182,7 @@ func (c *cli) printDocument(d vault.Document) {
 	fmt.Fprintf(tw, "%s:\t%s\n", t("cli.label.id", nil), d.ID)
 	fmt.Fprintf(tw, "%s:\t%s\n", t("cli.label.type", nil), d.MediaType)
 	fmt.Fprintf(tw, "%s:\t%s\n", t("cli.label.size", nil), c.size(d.Size))
-	fmt.Fprintf(tw, "%s:\t%s (%s)\n", t("cli.label.added", nil), when(d.Added), d.Author.Person)
+	fmt.Fprintf(tw, "%s:\t%s (%s)\n", t("cli.label.added", nil), when(d.Added), c.person(d.Author.Person))
 	if d.Record != "" {
 		fmt.Fprintf(tw, "%s:\t%s\n", t("cli.label.record", nil), d.Record)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -105,7 +106,7 @@ func (c *cli) cmdDonate(args []string) error {
 		}
 		file, err := d.Donation(v, now)
 		if err != nil {
-			return c.indexProblem(err)
+			return c.wijkProblem(err, d.Wijk, o.Definition)
 		}
 		if err := writeAtomic(c.output, func(f *os.File) error { _, err := f.Write(file); return err }); err != nil {
 			return c.about(err, "cli.donate.what.output", map[string]any{"Path": c.output})
@@ -141,6 +142,24 @@ func (c *cli) cmdDonate(args []string) error {
 		fmt.Fprintln(c.stdout, c.cat.T("cli.donate.done", map[string]any{"Path": c.output}))
 		return nil
 	})
+}
+
+// wijkProblem says, when a donation has no wijk or one the index does not
+// name, how to choose one with --wijk and which there are; any other
+// refusal as indexProblem does.
+func (c *cli) wijkProblem(err error, wijk string, def *index.Definition) error {
+	var names []string
+	for _, w := range def.Wijken {
+		names = append(names, w.Name)
+	}
+	data := map[string]any{"Wijk": strconv.Quote(wijk), "Wijken": strings.Join(names, ", ")}
+	switch index.CodeOf(err) {
+	case index.CodeNoWijk:
+		return c.problem("cli.donate.error.no_wijk", data)
+	case index.CodeUnknownWijk:
+		return c.problem("cli.donate.error.unknown_wijk", data)
+	}
+	return c.indexProblem(err)
 }
 
 // indexProblem says a refusal about an index or a donation in the person's

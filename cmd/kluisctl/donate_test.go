@@ -62,13 +62,25 @@ func TestDonateScenario(t *testing.T) {
 		t.Fatal("a refused donation left a file")
 	}
 
+	// A postcode outside every wijk: kluisctl asks for --wijk and names
+	// the wijken, rather than calling a wijk nobody chose unknown.
+	n := newEnv(t)
+	n.lang = "nl_NL.UTF-8"
+	n.init()
+	n.add("housing", "postcode=9999 ZZ")
+	idx, _ := os.ReadFile(filepath.Join(e.dir, "index.kluis-index"))
+	n.write("index.kluis-index", string(idx))
+	n.fails(1, []string{"Kluis kan uw wijk niet uit de postcode van uw woning halen. Kies de wijk waar u woont met --wijk NAAM. De wijken: Assendorp, Holtenbroek, Stadshagen."},
+		"donate", "index.kluis-index", "--answer", "veilig=3", "-o", "b")
+	n.fails(1, []string{`De wijk "Nergens" hoort niet bij dit onderzoek.`}, "donate", "index.kluis-index", "--wijk", "Nergens", "--answer", "veilig=3", "-o", "b")
+	n.ok("donate", "index.kluis-index", "--wijk", "Stadshagen", "--answer", "veilig=3", "-o", "b")
+
 	// The youth rule.
 	y := newEnv(t)
 	y.lang = "nl_NL.UTF-8"
 	y.init()
 	y.add("personal", "surname=de Boer", "birth_date="+time.Now().AddDate(-14, 0, 0).Format("2006-01-02"))
 	y.add("housing", "postcode=8041 CD")
-	idx, _ := os.ReadFile(filepath.Join(e.dir, "index.kluis-index"))
 	y.write("index.kluis-index", string(idx))
 	y.fails(1, []string{"Tussen 12 en 15 jaar kan het alleen als een ouder u helpt"}, "donate", "index.kluis-index", "--answer", "veilig=3", "-o", "b")
 }

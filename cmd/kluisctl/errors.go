@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 
 	"kluis/internal/cmdline"
@@ -25,13 +26,24 @@ func (c *cli) problem(key string, data map[string]any) error {
 	return c.tool().Problem(key, data)
 }
 
-// hint follows an unknown category, field or choice with where to look
-// them up.
+// ambiguous says that n items start with the id prefix arg.
+func (c *cli) ambiguous(arg string, n int) error {
+	return &cmdline.Problem{Msg: c.cat.N("cli.error.ambiguous_id", n, map[string]any{"ID": arg})}
+}
+
+// hint follows a value that is not one of a field's choices with the
+// choices, in the person's language, and an unknown category or field
+// with where to look them up.
 func (c *cli) hint(err error, msg string) string {
 	var fe *schema.FieldError
 	if errors.As(err, &fe) {
 		switch fe.Code {
-		case schema.CodeUnknownCategory, schema.CodeUnknownField, schema.CodeChoiceUnknown:
+		case schema.CodeChoiceUnknown:
+			if choices := c.choiceLabels(fe.Category, fe.Field); choices != "" {
+				return msg + " " + c.cat.T("cli.hint.choices", map[string]any{"Choices": choices})
+			}
+			msg += " " + c.cat.T("cli.hint.schema", nil)
+		case schema.CodeUnknownCategory, schema.CodeUnknownField:
 			msg += " " + c.cat.T("cli.hint.schema", nil)
 		}
 	}
@@ -43,6 +55,10 @@ func (c *cli) hint(err error, msg string) string {
 func (c *cli) usage(verb, key string, data map[string]any) error {
 	return c.tool().Usage(verb, key, data)
 }
+
+// badFlagValue matches package flag's error for a value it cannot read,
+// catching the flag's name.
+var badFlagValue = regexp.MustCompile(`^invalid (?:boolean )?value ".*" for (?:flag )?-{1,2}([A-Za-z0-9-]+)`)
 
 // flagError turns an error of package flag, or of reordering the flags,
 // into a usage error in the person's language, where it recognizes it.
@@ -61,5 +77,10 @@ func (c *cli) flagError(verb string, err error) error {
 	if f, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
 		return c.usage(verb, "cli.usage.flag_needs_value", map[string]any{"Flag": f})
 	}
-	return c.usage(verb, "cli.usage.bad_flag", map[string]any{"Detail": msg})
+	// Package flag's own words for a value it cannot read: "invalid
+	// boolean value "x" for -json: parse error".
+	if m := badFlagValue.FindStringSubmatch(msg); m != nil {
+		return c.usage(verb, "cli.usage.bad_flag_value", map[string]any{"Flag": "--" + m[1]})
+	}
+	return c.usage(verb, "cli.usage.bad_flag", nil)
 }

@@ -170,11 +170,11 @@ func TestHelperWithSeveralGrants(t *testing.T) {
 	ahmed.ok("set", goal, "status=reached", "--managed", "Fatima")
 	ahmed.ok("sync", "--dir", folder)
 	fatima.ok("delegate", "revoke", goals.ID[:8])
-	if out := fatima.ok("sync", "--dir", folder); !strings.Contains(out, "Refused: 1 items") {
+	if out := fatima.ok("sync", "--dir", folder); !strings.Contains(out, "Refused: 1 item of pack") {
 		t.Errorf("her sync does not refuse the goal:\n%s", out)
 	}
 	out = ahmed.ok("sync", "--dir", folder)
-	for _, want := range []string{"vault did not take 1 items", "The rule of your permission decided this, not Fatima", "1 items in Fatima's vault set back"} {
+	for _, want := range []string{"vault did not take 1 item of your pack", "The rule of your permission decided this, not Fatima", "1 item in Fatima's vault set back"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("his sync lacks %q:\n%s", want, out)
 		}

@@ -2,13 +2,23 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	"kluis/vault"
 )
 
-// cmdInit creates a vault and prints its recovery key, once.
+// cmdInit creates a vault and prints its recovery key, once. The owner's
+// name comes from --name or is asked (initName).
 func (c *cli) cmdInit([]string) error {
+	// Say so before asking anything.
+	if _, err := os.Lstat(c.vaultPath); err == nil {
+		return c.aboutVault(fmt.Errorf("%w: %s", vault.ErrExists, c.vaultPath))
+	}
+	name, err := c.initName()
+	if err != nil {
+		return err
+	}
 	file := c.newPassphraseFile
 	if file == "" {
 		file = c.passphraseFileName()
@@ -17,7 +27,7 @@ func (c *cli) cmdInit([]string) error {
 	if err != nil {
 		return err
 	}
-	v, key, err := vault.Create(c.vaultPath, pass, c.name, nil)
+	v, key, err := vault.Create(c.vaultPath, pass, name, nil)
 	clear(pass)
 	if err != nil {
 		return c.aboutVault(err)

@@ -30,7 +30,7 @@ func (c *cli) cmdLog([]string) error {
 				cat = c.cat.Category(e.Category)
 			}
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.Time.Local().Format("2006-01-02 15:04:05"),
-				e.Person, c.cat.Action(string(e.Action)), cat, e.Subject)
+				c.person(e.Person), c.cat.Action(string(e.Action)), cat, e.Subject)
 		}
 		return tw.Flush()
 	})
@@ -50,6 +50,10 @@ func (c *cli) cmdLogVerify([]string) error {
 		if err != nil {
 			return c.aboutVault(err)
 		}
-		return c.done("cli.log_verify.ok", map[string]any{"Count": n}, map[string]any{"ok": true, "entries": n})
+		if c.json {
+			return c.printJSON(map[string]any{"ok": true, "entries": n})
+		}
+		_, err = fmt.Fprintln(c.stdout, c.cat.N("cli.log_verify.ok", n, nil))
+		return err
 	})
 }

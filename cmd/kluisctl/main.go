@@ -89,6 +89,7 @@ var commands = []*command{
 		f.Str(&c.recoveryKeyFile, "recovery-key-file", "FILE", "cli.flag.recovery_key_file")
 		f.Str(&c.newPassphraseFile, "new-passphrase-file", "FILE", "cli.flag.new_passphrase_file")
 	}, run: (*cli).cmdRecover},
+	{name: "name", synopsis: "[NAME]", help: "cli.help.name", detail: "cli.help.name.detail", max: 1, run: (*cli).cmdName},
 	{name: "schema", help: "cli.help.schema", run: (*cli).cmdSchema},
 	{name: "add", synopsis: "CATEGORY field=value…", help: "cli.help.add", detail: "cli.help.add.detail",
 		min: 1, max: -1, run: (*cli).cmdAdd},
@@ -106,6 +107,9 @@ var commands = []*command{
 	{name: "history", synopsis: "ID", help: "cli.help.history", min: 1, max: 1, flags: revealFlag, run: (*cli).cmdHistory},
 	{name: "revert", synopsis: "ID VERSION", help: "cli.help.revert", min: 2, max: 2, run: (*cli).cmdRevert},
 	{name: "bin", help: "cli.help.bin", flags: revealFlag, run: (*cli).cmdBin},
+	{name: "bin purge", synopsis: "ID", help: "cli.help.bin_purge", detail: "cli.help.bin_purge.detail",
+		min: 1, max: 1, run: (*cli).cmdBinPurge},
+	{name: "bin empty", help: "cli.help.bin_empty", detail: "cli.help.bin_empty.detail", run: (*cli).cmdBinEmpty},
 	{name: "doc add", synopsis: "FILE [--record ID]", help: "cli.help.doc_add", min: 1, max: 1, flags: func(c *cli, f *cmdline.FlagSet) {
 		f.Str(&c.linkRecord, "record", "ID", "cli.flag.record")
 	}, run: (*cli).cmdDocAdd},

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"kluis/internal/cmdline"
+	"kluis/internal/i18n"
 	"kluis/sync/hlc"
 	"kluis/sync/schema"
 	"kluis/vault"
@@ -175,6 +176,19 @@ func when(t hlc.Timestamp) string {
 		return "-"
 	}
 	return t.Time().Local().Format("2006-01-02 15:04")
+}
+
+// untilDay formats the last day an end time covers (i18n.LastDay), such as
+// 2027-12-04 for a grant that ends at midnight after 4 December.
+func untilDay(end time.Time) string { return i18n.LastDay(end).Format(time.DateOnly) }
+
+// untilTime formats an end time with its time, or, when it ends a whole
+// day at midnight, as that day alone.
+func untilTime(end time.Time) string {
+	if i18n.AtMidnight(end) {
+		return untilDay(end)
+	}
+	return end.Local().Format("2006-01-02 15:04")
 }
 
 // size formats a number of bytes for people: "512 B", "3,0 MiB".

@@ -32,6 +32,7 @@ func (c *cli) cmdAdd(args []string) error {
 	if err != nil {
 		return err
 	}
+	fields = choiceKeys(args[0], fields)
 	// Check before asking for the passphrase; the vault checks again.
 	if _, err := schema.ValidateRecord(args[0], fields); err != nil {
 		return err
@@ -59,7 +60,7 @@ func (c *cli) cmdSet(args []string) error {
 		if err != nil {
 			return err
 		}
-		r, err := v.Update(cur.ID, changes)
+		r, err := v.Update(cur.ID, choiceKeys(cur.Category, changes))
 		if err != nil {
 			return c.about(err, "cli.what.item", map[string]any{"ID": cur.ID})
 		}
@@ -110,7 +111,7 @@ func (c *cli) printRecord(v *vault.Vault, r vault.Record) error {
 	w := c.stdout
 	fmt.Fprintf(w, "%s: %s\n", c.cat.Category(r.Category), title(r))
 	fmt.Fprintf(w, "%s: %s\n", t("cli.label.id", nil), r.ID)
-	line := t("cli.get.version", map[string]any{"Version": r.Version, "When": when(r.Modified), "Person": r.Author.Person})
+	line := t("cli.get.version", map[string]any{"Version": r.Version, "When": when(r.Modified), "Person": c.person(r.Author.Person)})
 	if r.Deleted {
 		line += " · " + t("cli.get.in_bin", nil)
 	}
@@ -178,7 +179,27 @@ func (c *cli) cmdSearch(args []string) error {
 		if err != nil {
 			return c.aboutVault(err)
 		}
-		return c.printRecords(recs, "cli.search.none")
+		docs, err := v.SearchDocuments(query)
+		if err != nil {
+			return c.aboutVault(err)
+		}
+		if c.json {
+			return c.printJSON(map[string]any{"records": c.recordsJSON(recs), "documents": documentsJSON(docs)})
+		}
+		if len(recs)+len(docs) == 0 {
+			_, err := fmt.Fprintln(c.stdout, c.cat.T("cli.search.none", nil))
+			return err
+		}
+		t := c.cat.T
+		tw := c.table()
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", t("cli.label.id_column", nil), t("cli.label.category_column", nil), t("cli.label.title_column", nil))
+		for _, r := range recs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", r.ID, c.cat.Category(r.Category), title(r))
+		}
+		for _, d := range docs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", d.ID, t("cli.label.document", nil), d.Name)
+		}
+		return tw.Flush()
 	})
 }
 
@@ -270,7 +291,7 @@ func (c *cli) cmdHistory(args []string) error {
 		fmt.Fprintf(c.stdout, "%s: %s (%s)\n", c.cat.Category(r.Category), title(r), r.ID)
 		for _, ver := range versions {
 			fmt.Fprintln(c.stdout)
-			line := c.cat.T("cli.get.version", map[string]any{"Version": ver.Version, "When": when(ver.Modified), "Person": ver.Author.Person})
+			line := c.cat.T("cli.get.version", map[string]any{"Version": ver.Version, "When": when(ver.Modified), "Person": c.person(ver.Author.Person)})
 			if ver.Deleted {
 				line += " · " + c.cat.T("cli.get.in_bin", nil)
 			}
@@ -342,5 +363,38 @@ func (c *cli) cmdBin([]string) error {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.ID, t("cli.label.document", nil), d.Name, when(d.Modified))
 		}
 		return tw.Flush()
+	})
+}
+
+// cmdBinPurge deletes one record or document in the recycle bin for good.
+func (c *cli) cmdBinPurge(args []string) error {
+	return c.withVault(func(v *vault.Vault) error {
+		it, err := c.resolve(v, args[0])
+		if err != nil {
+			return err
+		}
+		if it.doc {
+			err = c.about(v.PurgeDocument(it.id), "cli.what.document", map[string]any{"ID": it.id})
+		} else {
+			err = c.about(v.Purge(it.id), "cli.what.item", map[string]any{"ID": it.id})
+		}
+		if err != nil {
+			return err
+		}
+		res := binResult(it, true)
+		res["purged"] = true
+		return c.done("cli.bin.purged", map[string]any{"ID": it.id}, res)
+	})
+}
+
+// cmdBinEmpty deletes everything in the recycle bin for good.
+func (c *cli) cmdBinEmpty([]string) error {
+	return c.withVault(func(v *vault.Vault) error {
+		records, documents, err := v.EmptyBin()
+		if err != nil {
+			return c.aboutVault(err)
+		}
+		return c.done("cli.bin.emptied", map[string]any{"Records": records, "Documents": documents},
+			map[string]any{"records": records, "documents": documents})
 	})
 }

@@ -192,8 +192,8 @@ func (c *cli) printRequest(j jsonRequest) {
 		}
 		fmt.Fprintf(tw, "%s\t%s\n", label, c.itemText(it))
 	}
-	row("cli.request.label.answer_by", j.AnswerBy.Local().Format("2006-01-02 15:04"))
-	row("cli.request.label.keep_until", j.KeepUntil.Local().Format("2006-01-02"))
+	row("cli.request.label.answer_by", untilTime(j.AnswerBy))
+	row("cli.request.label.keep_until", untilDay(j.KeepUntil))
 	row("cli.request.label.id", j.ID)
 	row("cli.request.label.thread", j.Thread[:8])
 	tw.Flush()
@@ -260,7 +260,7 @@ var keepAnyway bool
 // card of another key (a same-looking name, the same OIN) is refused
 // unless --keep-anyway.
 func (c *cli) cmdCardAdd(args []string) error {
-	b, err := readSmallFile(args[0])
+	b, err := c.readSmallFile(args[0])
 	if err != nil {
 		return c.about(err, "cli.share.what.card", map[string]any{"Path": args[0]})
 	}
@@ -355,6 +355,9 @@ func (c *cli) cmdShareAnswer() error {
 		return c.about(c.problem("cli.error.file_exists", nil), "cli.what.file", map[string]any{"Path": target})
 	}
 	return c.withVault(func(v *vault.Vault) error {
+		if err := c.needName(v); err != nil {
+			return err
+		}
 		ctx, stop := c.interruptible()
 		defer stop()
 		req, err := c.openRequest(v, o.answer)

@@ -20,6 +20,7 @@ import (
 
 	"kluis/internal/cmdline"
 	"kluis/internal/i18n"
+	"kluis/sync/schema"
 	"kluis/vault"
 )
 
@@ -99,14 +100,31 @@ func TestRecordsAddListGetSearch(t *testing.T) {
 	}
 
 	// search: every word, case and accents ignored; Dutch money display found.
-	var found []record
+	var found struct {
+		Records   []record   `json:"records"`
+		Documents []document `json:"documents"`
+	}
 	e.decode(e.ok("search", "--json", "belastingdienst"), &found)
-	if len(found) != 1 || found[0].ID != debt {
+	if len(found.Records) != 1 || found.Records[0].ID != debt || len(found.Documents) != 0 {
 		t.Errorf("search belastingdienst = %+v", found)
 	}
 	e.decode(e.ok("search", "yilmaz", "--json"), &found)
-	if len(found) != 1 || found[0].ID != person {
+	if len(found.Records) != 1 || found.Records[0].ID != person {
 		t.Errorf("search yilmaz = %+v", found)
+	}
+	// Documents by their file name (not those in the recycle bin).
+	letter := strings.TrimSpace(e.ok("doc", "add", e.write("Beschikking_Belastingdienst_2024.pdf", "%PDF")))
+	old := strings.TrimSpace(e.ok("doc", "add", e.write("belastingdienst-oud.pdf", "%PDF")))
+	e.ok("rm", old)
+	e.decode(e.ok("search", "--json", "belastingdienst 2024"), &found)
+	if len(found.Records) != 0 || len(found.Documents) != 1 || found.Documents[0].ID != letter {
+		t.Errorf("search belastingdienst 2024 = %+v", found)
+	}
+	if out := e.ok("search", "beschikking"); !strings.Contains(out, letter) || !strings.Contains(out, "Beschikking_Belastingdienst_2024.pdf") {
+		t.Errorf("search for a document's name:\n%s", out)
+	}
+	if out := e.ok("search", "belastingdienst"); !strings.Contains(out, debt) || !strings.Contains(out, letter) || strings.Contains(out, old) {
+		t.Errorf("search for a record and a document:\n%s", out)
 	}
 	if out := e.ok("search", "1.234,56"); !strings.Contains(out, income) {
 		t.Errorf("search for a displayed amount:\n%s", out)
@@ -127,12 +145,16 @@ func TestInvalidValueNamesTheField(t *testing.T) {
 		"add", "personal", "surname=Jansen", "bsn=123456789")
 	e.fails(1, []string{"Income", "Amount", "1234,56"}, "add", "income", "source=UWV", "amount=lots")
 	e.fails(1, []string{"Income", "Amount", "fill this in"}, "add", "income", "source=UWV")
+	nl.fails(1, []string{"Zorg en ondersteuning, Tot: De einddatum ligt vóór de begindatum."},
+		"add", "care", "provider=Wijkteam", "since=1-5-2024", "until=1-4-2024")
 	if recs := e.list(); len(recs) != 0 {
 		t.Errorf("a refused record was stored: %+v", recs)
 	}
 	// An invalid change leaves the record as it was.
 	id := e.add("income", "source=UWV", "amount=10")
 	e.fails(1, []string{"Amount"}, "set", id, "amount=ten")
+	care := e.add("care", "provider=Wijkteam", "since=1-5-2024")
+	e.fails(1, []string{"Care and support, Until: The end date is before the start date."}, "set", care, "until=2024-04")
 	if r := e.get(id); r.Version != 1 || r.Fields["amount"] != float64(1000) {
 		t.Errorf("after a refused set: %+v", r)
 	}
@@ -389,7 +411,7 @@ func TestPassphraseFileNewline(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	two := e.write("two.txt", "ends with a newline\n\n") // the passphrase is "ends with a newline\n"
-	r := e.runEnv(nil, "--vault", e.vault, "--passphrase-file", two, "init")
+	r := e.runEnv(nil, "--vault", e.vault, "--passphrase-file", two, "init", "--name", "Fatima")
 	if r.code != 0 {
 		t.Fatalf("init: %s", r.stderr)
 	}
@@ -431,8 +453,10 @@ func TestNoPassphraseWithoutTerminal(t *testing.T) {
 		if r.took > 10*time.Second {
 			t.Errorf("%s: took %v", stdin, r.took)
 		}
-		r = e.runEnv(nil, "--vault", filepath.Join(e.dir, "new.kluis"), "init")
+		r = e.runEnv(nil, "--vault", filepath.Join(e.dir, "new.kluis"), "init", "--name", "Fatima")
 		e.checkFailure(r, 1, "No new passphrase", "--new-passphrase-file")
+		r = e.runEnv([]string{"KLUIS_PASSPHRASE_FILE=" + e.pass}, "--vault", filepath.Join(e.dir, "new.kluis"), "init")
+		e.checkFailure(r, 1, "Give your name with --name", "kluisctl init --name")
 		r = e.runEnv(nil, "--vault", e.vault, "recover")
 		e.checkFailure(r, 1, "No recovery key", "--recovery-key-file")
 	}
@@ -601,7 +625,7 @@ func TestInit(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	short := e.write("short.txt", "1234567\n")
-	r := e.runEnv(nil, "--vault", e.vault, "init", "--new-passphrase-file", short)
+	r := e.runEnv(nil, "--vault", e.vault, "init", "--name", "Fatima", "--new-passphrase-file", short)
 	e.checkFailure(r, 1, "too short", "8")
 	if _, err := os.Stat(e.vault); err == nil {
 		t.Errorf("a refused init made a vault")
@@ -613,11 +637,19 @@ func TestInit(t *testing.T) {
 			t.Fatalf("init --name %q made a vault", bad)
 		}
 	}
+	// Without --name and without a terminal to ask it on, init refuses
+	// and says to give --name: a vault never gets a made-up name.
+	e.fails(1, []string{"Give your name with --name"}, "init")
+	nl := &env{t: t, dir: e.dir, vault: e.vault, pass: e.pass, lang: "nl_NL.UTF-8"}
+	nl.fails(1, []string{"Geef uw naam met --name", "kluisctl init --name"}, "init")
+	if _, err := os.Stat(e.vault); err == nil {
+		t.Fatal("init without a name made a vault")
+	}
 	e.init()
 	e.fails(1, []string{e.vault, "already"}, "init")
 	e.fails(1, []string{"There is no vault at", "kluisctl init"}, "list", "--vault", filepath.Join(e.dir, "elsewhere.kluis"))
 	// Without --vault the default place under $XDG_DATA_HOME is used.
-	r = e.runEnv([]string{"KLUIS_PASSPHRASE_FILE=" + e.pass}, "init")
+	r = e.runEnv([]string{"KLUIS_PASSPHRASE_FILE=" + e.pass}, "init", "--name", "Fatima")
 	if r.code != 0 {
 		t.Fatalf("init at the default place: %s", r.stderr)
 	}
@@ -710,7 +742,7 @@ func TestSchema(t *testing.T) {
 		}
 	}
 	out := e.ok("schema")
-	for _, w := range []string{"income", "Income", "amount", "money", "required", "month"} {
+	for _, w := range []string{"income", "Income", "amount", "money", "required", "month (Per month)"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("schema lacks %q", w)
 		}
@@ -980,4 +1012,182 @@ func goneProcess(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return c.Process.Pid
+}
+
+// TestBinPurgeAndEmpty: bin purge deletes one item in the recycle bin for
+// good, bin empty all of them; documents lose their content.
+func TestBinPurgeAndEmpty(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.init()
+	a := e.add("goals", "title=Eerste")
+	b := e.add("goals", "title=Tweede")
+	keep := e.add("goals", "title=Blijft")
+	src, _ := e.randomFile("brief.pdf", 300*1024)
+	doc := strings.TrimSpace(e.ok("doc", "add", src))
+
+	// Only what is in the recycle bin can go for good.
+	e.fails(1, []string{"not in the recycle bin"}, "bin", "purge", a)
+	e.ok("rm", a)
+	var purged map[string]any
+	e.decode(e.ok("bin", "purge", a[:8], "--json"), &purged)
+	if purged["id"] != a || purged["kind"] != "record" || purged["purged"] != true {
+		t.Errorf("bin purge --json = %v", purged)
+	}
+	e.fails(1, []string{"does not exist"}, "get", a)
+	e.fails(1, []string{"does not exist"}, "restore", a)
+	e.fails(1, []string{"does not exist"}, "history", a)
+
+	e.ok("rm", b)
+	e.ok("rm", doc)
+	if out := e.ok("bin", "empty"); !strings.Contains(out, "1 records and 1 documents") {
+		t.Errorf("bin empty: %s", out)
+	}
+	if out := e.ok("bin"); !strings.Contains(out, "empty") {
+		t.Errorf("bin after bin empty:\n%s", out)
+	}
+	if recs := e.list(); len(recs) != 1 || recs[0].ID != keep {
+		t.Errorf("list = %+v", recs)
+	}
+	e.fails(1, []string{"does not exist"}, "doc", "get", doc, "-o", filepath.Join(e.dir, "x.pdf"))
+	var emptied map[string]int
+	e.decode(e.ok("bin", "empty", "--json"), &emptied)
+	if emptied["records"] != 0 || emptied["documents"] != 0 {
+		t.Errorf("bin empty of an empty bin = %v", emptied)
+	}
+	var events []vault.Event
+	e.decode(e.ok("log", "--json"), &events)
+	var got []string
+	for _, ev := range events {
+		if strings.HasSuffix(string(ev.Action), ".purged") {
+			got = append(got, string(ev.Action)+" "+ev.Subject)
+		}
+	}
+	if want := []string{"record.purged " + a, "record.purged " + b, "document.purged " + doc}; !slices.Equal(got, want) {
+		t.Errorf("log: %v, want %v", got, want)
+	}
+	if out := e.ok("log"); !strings.Contains(out, "deleted for good") {
+		t.Errorf("log:\n%s", out)
+	}
+	if out := e.ok("help", "bin", "empty"); !strings.Contains(out, "cannot be undone") {
+		t.Errorf("help bin empty:\n%s", out)
+	}
+	e.lang = "nl_NL.UTF-8"
+	if out := e.ok("bin", "purge", "--help"); !strings.Contains(out, "niet ongedaan") {
+		t.Errorf("bin purge --help:\n%s", out)
+	}
+}
+
+// TestChoiceByLabel: a choice may be typed as people see it — its Dutch or
+// English label, in any case — or as its key; a value that is none of them
+// is refused with the choices in the person's language.
+func TestChoiceByLabel(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.init()
+	nl := &env{t: t, dir: e.dir, vault: e.vault, pass: e.pass, lang: "nl_NL.UTF-8"}
+	nl.fails(1, []string{"Huishouden", "Wat is deze persoon van u?", "De mogelijkheden zijn: Partner, Kind, Ouder, Ander familielid, Huisgenoot, Iemand anders."},
+		"add", "household", "given_names=Said", "relation=broer")
+	e.fails(1, []string{"Household", "The options are: Partner, Child, Parent, Other relative, Housemate, Someone else."},
+		"add", "household", "given_names=Said", "relation=brother")
+	for value, want := range map[string]string{
+		"kind": "child", "Ander familielid": "other_relative", "  ANDER   familielid ": "other_relative",
+		"Other relative": "other_relative", "PARENT": "parent", "other_relative": "other_relative", "Iemand anders": "other",
+	} {
+		id := nl.add("household", "given_names=Said", "relation="+value, "lives_here=ja")
+		if r := e.get(id); r.Fields["relation"] != want || r.Fields["lives_here"] != "yes" {
+			t.Errorf("relation=%q stored %v", value, r.Fields)
+		}
+	}
+	id := e.add("household", "given_names=Amina", "relation=Child")
+	nl.ok("set", id, "relation=Huisgenoot")
+	if r := e.get(id); r.Fields["relation"] != "housemate" {
+		t.Errorf("set relation=Huisgenoot stored %v", r.Fields)
+	}
+	nl.fails(1, []string{"De mogelijkheden zijn: Ja, Nee."}, "set", id, "lives_here=misschien")
+	// Other fields keep what was typed, even when it looks like a label.
+	id = nl.add("goals", "title=Kind")
+	if r := e.get(id); r.Fields["title"] != "Kind" {
+		t.Errorf("a text field was changed: %v", r.Fields)
+	}
+}
+
+// Every label of every choice, in Dutch and in English, names exactly its
+// own choice: none could be taken for another.
+func TestChoiceLabelsNameTheirChoice(t *testing.T) {
+	for _, cat := range schema.Categories() {
+		for _, f := range cat.Fields {
+			if f.Type != schema.Choice {
+				continue
+			}
+			for _, key := range f.Choices {
+				for _, c := range choiceCatalogs() {
+					label := c.Choice(cat.ID, f.ID, key)
+					if label == key && c.Lang() == i18n.Dutch {
+						t.Errorf("%s.%s.%s has no Dutch label", cat.ID, f.ID, key)
+					}
+					if got, ok := choiceKey(cat.ID, &f, label); !ok || got != key {
+						t.Errorf("%s.%s: %s label %q gives %q, %v; want %q", cat.ID, f.ID, c.Lang(), label, got, ok, key)
+					}
+				}
+				if got, ok := choiceKey(cat.ID, &f, strings.ToUpper(key)); !ok || got != key {
+					t.Errorf("%s.%s: key %q gives %q", cat.ID, f.ID, key, got)
+				}
+			}
+		}
+	}
+}
+
+// TestUnnamedVault: a vault made without a name (by an older kluisctl)
+// never shows the placeholder "owner"; what would carry the name to others
+// waits until it has one, which kluisctl name gives.
+func TestUnnamedVault(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	v, _, err := vault.Create(e.vault, []byte(testPass), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	id := e.add("goals", "title=Werk")
+	for _, args := range [][]string{{"get", id}, {"history", id}, {"log"}, {"name"}} {
+		out := e.ok(args...)
+		if strings.Contains(out, vault.DefaultPerson) {
+			t.Errorf("kluisctl %s shows %q:\n%s", strings.Join(args, " "), vault.DefaultPerson, out)
+		}
+		if args[0] == "get" && !strings.Contains(out, "by you") {
+			t.Errorf("get:\n%s", out)
+		}
+	}
+	if out := e.ok("name"); !strings.Contains(out, "no name yet") {
+		t.Errorf("name: %s", out)
+	}
+	e.fails(1, []string{"no name yet", "kluisctl name NAME"}, "contact")
+	e.fails(1, []string{"no name yet"}, "share", "create", "--share-code", "--scope", "goals", "--purpose", "Intake", "-o", filepath.Join(e.dir, "s.kluis"))
+	e.fails(1, []string{"without hidden characters"}, "name", "owner")
+	if out := e.ok("name", "Fatima Yılmaz"); !strings.Contains(out, "Fatima Yılmaz") {
+		t.Errorf("name NAME: %s", out)
+	}
+	if out := e.ok("name"); !strings.Contains(out, "Your name: Fatima Yılmaz") {
+		t.Errorf("name after setting it: %s", out)
+	}
+	var contact map[string]any
+	e.decode(e.ok("contact", "--json"), &contact)
+	if contact["name"] != "Fatima Yılmaz" {
+		t.Errorf("contact --json = %v", contact)
+	}
+}
+
+func TestReadLine(t *testing.T) {
+	empty := errors.New("empty")
+	for in, want := range map[string]string{"  Fatima Yılmaz \n": "Fatima Yılmaz", "Said": "Said", "Jan\nrest\n": "Jan"} {
+		if got, err := readLine(strings.NewReader(in), empty); err != nil || got != want {
+			t.Errorf("readLine(%q) = %q, %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"", "\n", "   \n"} {
+		if _, err := readLine(strings.NewReader(in), empty); err != empty {
+			t.Errorf("readLine(%q): %v, want the error for nothing typed", in, err)
+		}
+	}
 }

@@ -63,7 +63,12 @@ func (c *cli) cmdSchema([]string) error {
 			}
 			fmt.Fprintf(tw, "  %s\t%s\t%s\n", f.ID, kind, c.cat.Field(cat.ID, f.ID))
 			if len(f.Choices) > 0 {
-				fmt.Fprintf(tw, "  \t\t%s: %s\n", t("cli.schema.choices", nil), strings.Join(f.Choices, ", "))
+				// The key and what people see: either may be typed.
+				choices := make([]string, 0, len(f.Choices))
+				for _, ch := range f.Choices {
+					choices = append(choices, ch+" ("+c.cat.Choice(cat.ID, f.ID, ch)+")")
+				}
+				fmt.Fprintf(tw, "  \t\t%s: %s\n", t("cli.schema.choices", nil), strings.Join(choices, ", "))
 			}
 		}
 		tw.Flush()

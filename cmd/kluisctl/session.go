@@ -123,7 +123,7 @@ func (c *cli) resolve(v *vault.Vault, arg string) (item, error) {
 	case 1:
 		return found[0], nil
 	}
-	return item{}, c.problem("cli.error.ambiguous_id", map[string]any{"ID": arg, "Count": len(found)})
+	return item{}, c.ambiguous(arg, len(found))
 }
 
 // record resolves arg and insists that it is a record.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"slices"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 
 	"kluis/citizen/share"
 	"kluis/internal/cmdline"
+	"kluis/internal/i18n"
 	"kluis/sync/bundle"
 	"kluis/sync/schema"
 	"kluis/vault"
@@ -74,7 +74,7 @@ func parseExpiry(s string, now time.Time) (time.Time, bool) {
 		return now.Add(d), true
 	}
 	if t, err := time.ParseInLocation(time.DateOnly, s, time.Local); err == nil && t.After(now) {
-		return t.Add(24*time.Hour - time.Second), true
+		return i18n.EndOfDay(t, time.Local), true
 	}
 	if t, err := time.Parse(time.RFC3339, s); err == nil && t.After(now) {
 		return t, true
@@ -118,7 +118,7 @@ func (c *cli) cmdShareCreate([]string) error {
 	}
 	var card *bundle.Card
 	if o.to != "" {
-		b, err := readSmallFile(o.to)
+		b, err := c.readSmallFile(o.to)
 		if err == nil {
 			card, err = bundle.ParseCard(b)
 		}
@@ -305,7 +305,8 @@ func (c *cli) printShareCreated(res share.Result) error {
 		fmt.Fprintln(c.stdout, c.cat.T("cli.share.behalf.made", map[string]any{"By": m.Issuer.Name, "Owner": j.OnBehalfOf}))
 	}
 	fmt.Fprintln(c.stdout, c.cat.T("cli.share.create.done", map[string]any{"ID": j.ID, "Path": j.File, "To": to,
-		"Records": j.Records, "Documents": j.Documents, "Expires": j.Expires.Local().Format("2006-01-02 15:04")}))
+		"Records": c.cat.N("cli.count.records", j.Records, nil), "Documents": c.cat.N("cli.count.documents", j.Documents, nil),
+		"Expires": untilTime(j.Expires)}))
 	if res.Code != "" {
 		fmt.Fprintln(c.stdout, c.cat.T("cli.share.create.code", map[string]any{"Code": res.Code.String()}))
 	}
@@ -379,7 +380,7 @@ func (c *cli) printDraft(d *share.Draft) error {
 		title = "cli.share.dry_run.title_code"
 	}
 	fmt.Fprintln(c.stdout, t(title, map[string]any{"To": j.To, "Fingerprint": j.Fingerprint,
-		"Records": len(j.Records), "Documents": len(j.Documents)}))
+		"Records": c.cat.N("cli.count.records", len(j.Records), nil), "Documents": c.cat.N("cli.count.documents", len(j.Documents), nil)}))
 	for _, r := range p.Records {
 		fmt.Fprintf(c.stdout, "%s %s\n", c.cat.Category(r.Category), r.ID[:8])
 		def, _ := schema.Lookup(r.Category)
@@ -392,7 +393,7 @@ func (c *cli) printDraft(d *share.Draft) error {
 		}
 		for _, doc := range j.Documents {
 			if doc.Record == r.ID {
-				fmt.Fprintf(c.stdout, "  %s\n", t("cli.share.dry_run.document", map[string]any{"Name": doc.Name, "Size": doc.Size}))
+				fmt.Fprintf(c.stdout, "  %s\n", t("cli.share.dry_run.document", map[string]any{"Name": doc.Name, "Size": c.cat.N("cli.count.bytes", int(doc.Size), nil)}))
 			}
 		}
 	}
@@ -449,7 +450,7 @@ func (c *cli) cmdShareList([]string) error {
 			if j.Receipts > 0 {
 				receipt = t("cli.share.label.receipt_yes", nil)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", j.ID, j.To, j.Expires.Local().Format("2006-01-02"),
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", j.ID, j.To, untilDay(j.Expires),
 				t(shareStatusKeys[share.Status(j.Status)], nil), receipt, j.Purpose)
 		}
 		return tw.Flush()
@@ -474,7 +475,7 @@ func (c *cli) findShare(v *vault.Vault, arg string) (share.Info, error) {
 	case 0:
 		return share.Info{}, c.about(vault.ErrNotFound, "cli.share.what.share", map[string]any{"ID": arg})
 	}
-	return share.Info{}, c.problem("cli.error.ambiguous_id", map[string]any{"ID": arg, "Count": len(found)})
+	return share.Info{}, c.ambiguous(arg, len(found))
 }
 
 // cmdShareRevoke writes a signed revocation notice for the organisation
@@ -513,7 +514,7 @@ func (c *cli) cmdShareRevoke(args []string) error {
 // cmdReceiptImport checks a municipality's receipt and keeps it with the
 // share it is for, in the activity log.
 func (c *cli) cmdReceiptImport(args []string) error {
-	b, err := readSmallFile(args[0])
+	b, err := c.readSmallFile(args[0])
 	if err != nil {
 		return c.about(err, "cli.receipt.what.receipt", map[string]any{"Path": args[0]})
 	}
@@ -548,13 +549,13 @@ func (c *cli) cmdReceiptImport(args []string) error {
 			fmt.Fprintln(c.stderr, "kluisctl: "+oneLine(c.cat.T("cli.receipt.import.card_not_kept", map[string]any{"Org": s.Recipient.Org,
 				"Fingerprint": bundle.ShortFingerprint(s.Recipient.Fingerprint)})))
 		}
-		return c.done(key, map[string]any{"ID": s.ID, "Org": r.Org, "KeptUntil": r.KeptUntil.Local().Format("2006-01-02")},
+		return c.done(key, map[string]any{"ID": s.ID, "Org": r.Org, "KeptUntil": untilDay(r.KeptUntil)},
 			map[string]any{"id": s.ID, "org": r.Org, "imported_at": r.ImportedAt, "kept_until": r.KeptUntil, "verified": res.Verified, "card_kept": res.CardKept})
 	})
 }
 
 // readSmallFile reads a card, notice or receipt (at most 64 KiB).
-func readSmallFile(path string) ([]byte, error) {
+func (c *cli) readSmallFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -565,7 +566,7 @@ func readSmallFile(path string) ([]byte, error) {
 		return nil, err
 	}
 	if len(b) > 64<<10 {
-		return nil, &fs.PathError{Op: "read", Path: path, Err: errors.New("file too large")}
+		return nil, c.problem("cli.error.file_too_large", map[string]any{"Max": "64 KiB"})
 	}
 	return b, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -316,10 +317,14 @@ func TestShareDryRunAndLink(t *testing.T) {
 	logBefore := e.ok("log", "--json")
 	out := e.ok("share", "create", "--share-code", "--scope", "income,personal", "--exclude-field", "income.iban",
 		"--purpose", "Intake", "-o", "x.kluis", "--dry-run")
-	for _, want := range []string{"Dry run", "2 records", "Bakkerij De Vries", "1.850,00", "Anna", "Nothing was made"} {
+	for _, want := range []string{"Dry run", "2 records and 0 documents", "Bakkerij De Vries", "1.850,00", "Anna", "Nothing was made"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("dry run lacks %q:\n%s", want, out)
 		}
+	}
+	// One record is counted in the singular.
+	if one := e.ok("share", "create", "--share-code", "--scope", "personal", "--purpose", "Intake", "-o", "x.kluis", "--dry-run"); !strings.Contains(one, "1 record and 0 documents") {
+		t.Errorf("dry run of one record:\n%s", one)
 	}
 	if strings.Contains(out, "NL91") || strings.Contains(out, "111222333") {
 		t.Errorf("dry run shows the left-out IBAN or the BSN in full:\n%s", out)
@@ -358,5 +363,47 @@ func TestShareDryRunAndLink(t *testing.T) {
 	e.decode(e.ok("share", "create", "--share-code", "--scope", "income", "--purpose", "Intake", "-o", "qr2.kluis", "--qr", "qr2.png", "--json"), &made)
 	if !strings.HasPrefix(made.Link, "kluis:") {
 		t.Fatalf("no link in JSON: %+v", made)
+	}
+}
+
+// TestShareExpiryShowsTheChosenDay: an expiry given as a day ends at the
+// end of that day, also on a day when the clocks change, and one that ends
+// at midnight is shown as the day before it, the last day it covers.
+func TestShareExpiryShowsTheChosenDay(t *testing.T) {
+	t.Parallel()
+	ams, err := time.LoadLocation("Europe/Amsterdam")
+	if err != nil {
+		t.Skipf("no time zone data: %v", err)
+	}
+	e := newEnv(t)
+	e.extra = []string{"TZ=Europe/Amsterdam"}
+	e.init()
+	e.add("personal", "surname=Berg")
+	create := func(expires, out string) string {
+		return e.ok("share", "create", "--share-code", "--scope", "personal", "--purpose", "Intake", "-o", out, "--expires", expires)
+	}
+	// The last Sunday of March next year: 23 hours in Amsterdam.
+	year := time.Now().In(ams).Year() + 1
+	short := time.Date(year, 3, 31, 12, 0, 0, 0, ams)
+	for short.Weekday() != time.Sunday {
+		short = short.AddDate(0, 0, -1)
+	}
+	day := short.Format(time.DateOnly)
+	if out := create(day, "a.kluis"); !strings.Contains(out, "valid until "+day+" 23:59") {
+		t.Errorf("--expires %s:\n%s", day, out)
+	}
+	// Ending at midnight: the day before.
+	midnight := time.Date(year, 12, 5, 0, 0, 0, 0, ams)
+	if out := create(midnight.Format(time.RFC3339), "b.kluis"); !strings.Contains(out, fmt.Sprintf("valid until %d-12-04.", year)) {
+		t.Errorf("--expires at midnight:\n%s", out)
+	}
+	list := e.ok("share", "list")
+	for _, want := range []string{day, fmt.Sprintf("%d-12-04", year)} {
+		if !strings.Contains(list, want) {
+			t.Errorf("share list lacks %s:\n%s", want, list)
+		}
+	}
+	if strings.Contains(list, fmt.Sprintf("%d-12-05", year)) || strings.Contains(list, short.AddDate(0, 0, 1).Format(time.DateOnly)) {
+		t.Errorf("share list shows a day after the chosen one:\n%s", list)
 	}
 }

@@ -33,7 +33,9 @@ func (c *cli) cmdSync([]string) error {
 	if dir == "" {
 		return c.usage("sync", "cli.sync.usage.dir", nil)
 	}
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return c.problem("cli.sync.error.not_dir", map[string]any{"Path": dir})
+	} else if err != nil {
 		return c.problem("cli.sync.error.dir", map[string]any{"Path": dir})
 	}
 	only := c.managed
@@ -67,8 +69,8 @@ func (c *cli) printSync(res *delegation.Result) {
 		}
 		var by []string
 		for _, a := range r.Authors {
-			if !contains(by, a.Person) {
-				by = append(by, a.Person)
+			if !contains(by, c.person(a.Person)) {
+				by = append(by, c.person(a.Person))
 			}
 		}
 		key := "cli.sync.received"
@@ -84,39 +86,42 @@ func (c *cli) printSync(res *delegation.Result) {
 		}
 		c.println(line)
 		if len(r.Shares) > 0 {
-			c.println("  " + t("cli.sync.shares", map[string]any{"From": r.From, "Count": len(r.Shares)}))
+			c.println("  " + c.cat.N("cli.sync.shares", len(r.Shares), map[string]any{"From": r.From}))
 		}
 		for _, cf := range r.Conflicts {
 			c.println("  " + t("cli.sync.conflict", map[string]any{"Category": c.cat.Category(cf.Category), "Field": c.cat.Field(cf.Category, cf.Field),
-				"ID": cf.Record, "KeptBy": cf.KeptBy.Person, "LostBy": cf.LostBy.Person}))
+				"ID": cf.Record, "KeptBy": c.person(cf.KeptBy.Person), "LostBy": c.person(cf.LostBy.Person)}))
 		}
 	}
 	for _, r := range res.Refused {
-		key := "cli.sync.refused"
+		data := map[string]any{"From": r.From, "File": r.File, "Reason": c.syncReason(r.Code)}
 		if len(r.Records) > 0 {
-			key = "cli.sync.refused_records"
+			c.println(c.cat.N("cli.sync.refused_records", len(r.Records), data))
+		} else {
+			c.println(t("cli.sync.refused", data))
 		}
-		c.println(t(key, map[string]any{"From": r.From, "File": r.File, "Reason": c.syncReason(r.Code), "Count": len(r.Records)}))
 	}
 	for _, r := range res.Reported {
 		// A revocation is the owner's own choice; every other refusal is
 		// the rule of the grants, checked by her Kluis.
-		key := "cli.sync.reported_rule"
+		data := map[string]any{"From": r.From, "Seq": r.Report.Seq, "Reason": c.syncReason(r.Report.Code)}
+		n := len(r.Report.Records)
 		switch {
-		case r.Report.Code == delegate.CodeRevoked && len(r.Report.Records) > 0:
-			key = "cli.sync.reported_records"
+		case r.Report.Code == delegate.CodeRevoked && n > 0:
+			c.println(c.cat.N("cli.sync.reported_records", n, data))
 		case r.Report.Code == delegate.CodeRevoked:
-			key = "cli.sync.reported"
-		case len(r.Report.Records) > 0:
-			key = "cli.sync.reported_records_rule"
+			c.println(t("cli.sync.reported", data))
+		case n > 0:
+			c.println(c.cat.N("cli.sync.reported_records_rule", n, data))
+		default:
+			c.println(t("cli.sync.reported_rule", data))
 		}
-		c.println(t(key, map[string]any{"From": r.From, "Seq": r.Report.Seq, "Reason": c.syncReason(r.Report.Code), "Count": len(r.Report.Records)}))
 	}
 	for _, b := range res.RolledBack {
-		c.println(t("cli.sync.rolled_back", map[string]any{"From": b.From, "Count": len(b.Records)}))
+		c.println(c.cat.N("cli.sync.rolled_back", len(b.Records), map[string]any{"From": b.From}))
 	}
 	for _, w := range res.Written {
-		c.println(t("cli.sync.written", map[string]any{"To": w.To, "File": w.File, "Count": w.Records}))
+		c.println(c.cat.N("cli.sync.written", w.Records, map[string]any{"To": w.To, "File": w.File}))
 	}
 	if len(res.Received)+len(res.Refused)+len(res.Written)+len(res.Reported)+len(res.RolledBack) == 0 {
 		c.println(t("cli.sync.nothing", nil))
@@ -260,7 +265,7 @@ func (c *cli) cmdManagedList([]string) error {
 					status = c.cat.T("cli.delegate.status.expired", nil)
 				}
 				fmt.Fprintf(c.stdout, "  %s\n", c.cat.T("cli.managed.line", map[string]any{"Role": c.role(g.Role),
-					"Scope": strings.Join(scope, ", "), "Until": g.ValidUntil.Local().Format(time.DateOnly), "Status": status}))
+					"Scope": strings.Join(scope, ", "), "Until": untilDay(g.ValidUntil), "Status": status}))
 				if g.text != "" {
 					fmt.Fprintln(c.stdout, "    "+g.text)
 				}
@@ -314,10 +319,18 @@ func (c *cli) guardReplica(own, rv *vault.Vault, m *delegation.Managed) error {
 // stays open (to sign) until fn returns.
 func (c *cli) withShareVault(fn func(v *vault.Vault, behalf *share.Behalf, until time.Time) error) error {
 	if c.managed == "" {
-		return c.withVault(func(v *vault.Vault) error { return fn(v, nil, time.Time{}) })
+		return c.withVault(func(v *vault.Vault) error {
+			if err := c.needName(v); err != nil {
+				return err
+			}
+			return fn(v, nil, time.Time{})
+		})
 	}
 	only := c.managed
 	return c.ownVault(func(own *vault.Vault) error {
+		if err := c.needName(own); err != nil {
+			return err
+		}
 		m, err := delegation.FindManaged(own, only)
 		if err != nil {
 			return c.problem("cli.managed.error.unknown", map[string]any{"ID": only})

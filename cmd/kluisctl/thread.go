@@ -81,7 +81,7 @@ func (c *cli) findThread(v *vault.Vault, arg string) (*cases.Thread, error) {
 	case 0:
 		return nil, c.about(vault.ErrNotFound, "cli.thread.what.thread", map[string]any{"ID": arg})
 	}
-	return nil, c.problem("cli.error.ambiguous_id", map[string]any{"ID": arg, "Count": len(found)})
+	return nil, c.ambiguous(arg, len(found))
 }
 
 // cmdThreadShow shows one case conversation: the requests, answers,
@@ -126,12 +126,12 @@ func (c *cli) printThread(j jsonThread) {
 			cats = append(cats, c.cat.Category(cat))
 		}
 		data := map[string]any{"When": when, "Org": j.Org, "Purpose": e.Purpose, "Categories": strings.Join(cats, ", "),
-			"Records": e.Records, "Documents": e.Documents}
+			"Records": c.cat.N("cli.count.records", e.Records, nil), "Documents": c.cat.N("cli.count.documents", e.Documents, nil)}
 		if e.AnswerBy != nil {
-			data["AnswerBy"] = e.AnswerBy.Local().Format("2006-01-02")
+			data["AnswerBy"] = untilDay(*e.AnswerBy)
 		}
 		if e.KeptUntil != nil {
-			data["KeptUntil"] = e.KeptUntil.Local().Format("2006-01-02")
+			data["KeptUntil"] = untilDay(*e.KeptUntil)
 		}
 		switch e.Kind {
 		case cases.KindRequest:

@@ -511,7 +511,7 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request, ss *session) {
 	}
 	m, _ := imp.ParsedManifest()
 	s.writeMu.Lock()
-	_, err = s.store.Revoke(file)
+	_, err = s.store.RevokeBy(ss.user.Name, file)
 	if err == nil {
 		s.cases.remove(imp.ID)
 	}
@@ -520,7 +520,6 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request, ss *session) {
 		s.fail(w, r, ss, err)
 		return
 	}
-	s.logAct(ss, intake.LogEntry{Action: intake.ActRevoke, Import: imp.ID, Purpose: purposeOf(m)})
 	ss.say(s.cat(r).T("desk.revoke.done", map[string]any{"Name": nameOf(m)}))
 	http.Redirect(w, r, "/cases", http.StatusSeeOther)
 }
@@ -547,7 +546,7 @@ func (s *Server) deleteCase(w http.ResponseWriter, r *http.Request, ss *session)
 	}
 	m, _ := imp.ParsedManifest()
 	s.writeMu.Lock()
-	_, err = s.store.Delete(imp.ID)
+	_, err = s.store.Delete(imp.ID, ss.user.Name)
 	if err == nil {
 		s.cases.remove(imp.ID)
 	}
@@ -556,7 +555,6 @@ func (s *Server) deleteCase(w http.ResponseWriter, r *http.Request, ss *session)
 		s.fail(w, r, ss, err)
 		return
 	}
-	s.logAct(ss, intake.LogEntry{Action: intake.ActDelete, Import: imp.ID, Purpose: purposeOf(m)})
 	ss.say(s.cat(r).T("desk.delete.done", map[string]any{"Name": nameOf(m)}))
 	http.Redirect(w, r, "/cases", http.StatusSeeOther)
 }

@@ -142,6 +142,7 @@ func uploadError(err error) error {
 func (s *Server) importOne(r *http.Request, src io.Reader, opts intake.ImportOptions, ss *session) (*intake.Import, bool, error) {
 	// Imports run side by side: the store checks at its commit that no
 	// other import took the bundle's id meanwhile.
+	opts.User = ss.user.Name
 	imp, again, err := s.store.Import(r.Context(), src, opts)
 	if err != nil {
 		return nil, false, err
@@ -152,7 +153,6 @@ func (s *Server) importOne(r *http.Request, src io.Reader, opts intake.ImportOpt
 			return nil, false, err
 		}
 		s.cases.put(row)
-		s.logAct(ss, intake.LogEntry{Action: intake.ActImport, Import: imp.ID, Purpose: row.Purpose})
 	}
 	return imp, again, nil
 }

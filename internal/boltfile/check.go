@@ -82,8 +82,10 @@ func Check(path string, layout *Layout) error {
 	}
 	size := fi.Size()
 	first := make([]byte, boltPageHeader+boltMetaSize)
-	if _, err := io.ReadFull(f, first); err != nil {
-		return damaged("the file is too short", nil)
+	if _, err := io.ReadFull(f, first); errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return notBolt("the file is too short", nil)
+	} else if err != nil {
+		return err
 	}
 	m0, ok0 := parseBoltMeta(first)
 	pageSize := int64(os.Getpagesize())
@@ -106,7 +108,7 @@ func Check(path string, layout *Layout) error {
 		}
 	}
 	if len(valid) == 0 {
-		return damaged("file header", fmt.Errorf("no valid meta page"))
+		return notBolt("file header", fmt.Errorf("no valid meta page"))
 	}
 	best := valid[0]
 	if len(valid) == 2 && valid[1].txid > best.txid {

@@ -9,6 +9,10 @@ import (
 type DamageError struct {
 	What string // "the file's index", "the list of free space", …
 	Err  error  // the cause, if any
+	// NotBolt is set when the file shows no sign of being a bbolt file at
+	// all (empty, shorter than a meta page, no valid meta page): it may be
+	// some other file rather than a damaged store.
+	NotBolt bool
 }
 
 func (e *DamageError) Error() string {
@@ -21,6 +25,9 @@ func (e *DamageError) Error() string {
 func (e *DamageError) Unwrap() error { return e.Err }
 
 func damaged(what string, err error) error { return &DamageError{What: what, Err: err} }
+
+// notBolt is a DamageError for a file that is no bbolt file at all.
+func notBolt(what string, err error) error { return &DamageError{What: what, Err: err, NotBolt: true} }
 
 // Guard runs f, turning a panic or a memory fault inside bbolt (which a
 // damaged file can cause) into a *DamageError.

@@ -3,9 +3,11 @@ package boltfile
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
@@ -15,6 +17,11 @@ import (
 // file open: bbolt's lock was not granted within the timeout.
 var ErrInUse = errors.New("the file is open elsewhere")
 
+// ErrNotRegular is the cause in the *fs.PathError Open returns for a path
+// that is neither a regular file nor a folder (a device, a pipe, a socket).
+// A folder gives syscall.EISDIR.
+var ErrNotRegular = errors.New("not a regular file")
+
 // Open opens the bbolt file at path. An existing file is checked first
 // (Check, against layout), then opened under Guard
 // with o (whose Timeout must be set, or a second Open waits for ever). A
@@ -22,12 +29,19 @@ var ErrInUse = errors.New("the file is open elsewhere")
 // *DamageError; a lock not granted in time is ErrInUse. When mustExist is
 // set, a missing or empty file is an error (wrapping os.ErrNotExist, or
 // damage), else it is created: an empty file is what a crash while
-// creating one leaves, and bbolt makes it a new file.
+// creating one leaves, and bbolt makes it a new file. A path that is a
+// folder or not a regular file is an *fs.PathError (syscall.EISDIR,
+// ErrNotRegular) before anything is read; a file that shows no sign of
+// being a bbolt file is a *DamageError with NotBolt set.
 func Open(path string, layout *Layout, o bolt.Options, mustExist bool) (*bolt.DB, error) {
 	fi, err := os.Stat(path)
 	switch {
+	case err == nil && fi.IsDir():
+		return nil, &fs.PathError{Op: "open", Path: path, Err: syscall.EISDIR}
+	case err == nil && !fi.Mode().IsRegular():
+		return nil, &fs.PathError{Op: "open", Path: path, Err: ErrNotRegular}
 	case err == nil && fi.Size() == 0 && mustExist:
-		return nil, damaged("the file is empty", nil)
+		return nil, notBolt("the file is empty", nil)
 	case err == nil && fi.Size() == 0:
 	case err == nil:
 		if err := Check(path, layout); err != nil {
@@ -71,8 +85,9 @@ func Open(path string, layout *Layout, o bolt.Options, mustExist bool) (*bolt.DB
 		return nil, ErrInUse
 	case errors.As(err, &de):
 		return nil, err
-	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrChecksum),
-		errors.Is(err, bolterrors.ErrVersionMismatch), strings.Contains(err.Error(), "file size too small"):
+	case errors.Is(err, bolterrors.ErrInvalid), strings.Contains(err.Error(), "file size too small"):
+		return nil, notBolt("file header", err)
+	case errors.Is(err, bolterrors.ErrChecksum), errors.Is(err, bolterrors.ErrVersionMismatch):
 		return nil, damaged("file header", err)
 	default:
 		return nil, err

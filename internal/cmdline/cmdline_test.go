@@ -87,7 +87,7 @@ func TestExit(t *testing.T) {
 			"kluisctl: list: Unknown flag --bogus. (see kluisctl list --help)\n"},
 		{tool.About(&Problem{Msg: "two\nlines"}, "cli.what.file", map[string]any{"Path": "a.pdf"}), 1,
 			"kluisctl: " + tool.Cat.T("cli.what.file", map[string]any{"Path": "a.pdf"}) + ": two lines\n"},
-		{errors.New("odd"), 1, "kluisctl: Something went wrong: odd\n"},
+		{errors.New("odd"), 1, "kluisctl: Something unexpected went wrong. The technical message, for whoever helps you: odd\n"},
 	} {
 		stderr.Reset()
 		if code := tool.Exit(tc.err); code != tc.code || stderr.String() != tc.line {

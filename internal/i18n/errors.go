@@ -3,6 +3,8 @@ package i18n
 import (
 	"errors"
 	"io/fs"
+	"os"
+	"syscall"
 
 	"kluis/internal/errcode"
 )
@@ -17,9 +19,12 @@ import (
 // sentinel error ("error.vault.locked"), a schema error (naming the
 // category and field by their labels), a refusal of a bundle, data
 // request, index or sync pack, an intake store's refusal. A file error
-// (*fs.PathError) names the file. Anything else becomes a general message
-// that carries the error's own (English) text, so nothing is hidden.
-// Error(nil) is "".
+// (*fs.PathError) names the file and says what is wrong with it (missing,
+// no permission, a folder, a full disk, …) in words, never the system's
+// English text; a cause it does not know is said with its number. Anything
+// else becomes a general message that carries the error's own (English)
+// text, marked as the technical message for whoever helps, so nothing is
+// hidden. Error(nil) is "".
 //
 // The messages never contain a refused value: coded errors do not carry
 // one in their arguments, and none is added here.
@@ -35,7 +40,11 @@ func (c *Catalog) Error(err error) string {
 		return c.T("error."+coded.ErrorCode(), data)
 	}
 	var pe *fs.PathError
-	if errors.As(err, &pe) {
+	if le := (*os.LinkError)(nil); errors.As(err, &le) {
+		// A rename or link: the file it was to become is what people named.
+		pe = &fs.PathError{Op: le.Op, Path: le.New, Err: le.Err}
+	}
+	if pe != nil || errors.As(err, &pe) {
 		data := map[string]any{"Path": pe.Path}
 		switch {
 		case errors.Is(pe.Err, fs.ErrNotExist):
@@ -45,10 +54,46 @@ func (c *Catalog) Error(err error) string {
 		case errors.Is(pe.Err, fs.ErrExist):
 			return c.T("error.vault.file_exists", data)
 		}
-		data["Detail"] = pe.Err.Error()
+		for _, f := range fileErrnos {
+			if errors.Is(pe.Err, f.errno) {
+				return c.T(f.key, data)
+			}
+		}
+		var errno syscall.Errno
+		if errors.As(pe.Err, &errno) {
+			data["Errno"] = int(errno)
+			return c.T("error.vault.file_errno", data)
+		}
 		return c.T("error.vault.file", data)
 	}
 	return c.T("error.vault.unknown", map[string]any{"Detail": err.Error()})
+}
+
+// fileErrnos are the causes of a file error said in words of their own.
+var fileErrnos = []struct {
+	errno syscall.Errno
+	key   string
+}{
+	{syscall.EISDIR, "error.vault.file_is_folder"},
+	{syscall.ENOTDIR, "error.vault.file_not_in_folder"},
+	{syscall.EROFS, "error.vault.file_read_only"},
+	{syscall.ENOSPC, "error.vault.file_disk_full"},
+	{syscall.EDQUOT, "error.vault.file_disk_full"},
+	{syscall.EFBIG, "error.vault.file_disk_full"},
+	{syscall.ENAMETOOLONG, "error.vault.file_name_too_long"},
+	{syscall.ELOOP, "error.vault.file_loop"},
+	{syscall.EIO, "error.vault.file_io"},
+}
+
+// FileKeys lists the messages Error says file errors with, for the test
+// that every message is said by some error.
+func FileKeys() []string {
+	keys := []string{"error.vault.file", "error.vault.file_errno", "error.vault.file_exists",
+		"error.vault.file_missing", "error.vault.file_permission"}
+	for _, f := range fileErrnos {
+		keys = append(keys, f.key)
+	}
+	return keys
 }
 
 // labels returns args with every errcode.Label replaced by its message, or

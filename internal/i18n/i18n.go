@@ -15,6 +15,14 @@
 // missing in English too falls back to the key itself, so a missing
 // translation shows up as a visible key, never as an empty message.
 //
+// A message that counts something has two forms, under the keys
+// "<key>.one" and "<key>.other" ("1 document", "{{.N}} documenten"); N
+// picks the form for a count, as PluralKey does for the app's own lookups.
+// Dutch and English both use the one form for exactly 1 and the other form
+// for everything else, 0 included. (The labels of options,
+// "choice.<category>.<field>.<option>", are never counts: an option may be
+// called "other".)
+//
 // This package never imports Fyne or any other GUI package, and never
 // prints: it only turns keys and errors into strings. It imports no Kluis
 // package but assets and errcode, so the municipality's intake can use it
@@ -133,6 +141,28 @@ func (c *Catalog) T(key string, data map[string]any) string {
 		return msg
 	}
 	return b.String()
+}
+
+// N returns the message for a count n: the one form ("<key>.one") when n
+// is 1, the other form ("<key>.other") otherwise, with n filled in as
+// {{.N}} beside data.
+func (c *Catalog) N(key string, n int, data map[string]any) string {
+	d := make(map[string]any, len(data)+1)
+	for k, v := range data {
+		d[k] = v
+	}
+	d["N"] = n
+	return c.T(PluralKey(key, n), d)
+}
+
+// PluralKey is the key of the form of key's message for a count n:
+// "<key>.one" for 1, "<key>.other" for any other number. Dutch and English
+// need no more forms than these two.
+func PluralKey(key string, n int) string {
+	if n == 1 {
+		return key + ".one"
+	}
+	return key + ".other"
 }
 
 func (c *Catalog) template(key, msg string) (*template.Template, error) {

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 	"text/template"
+	"time"
 
 	"kluis/assets"
 )
@@ -82,7 +83,8 @@ func readLang(t *testing.T, lang string) map[string]string {
 }
 
 // TestUsedKeysExist checks that every key kluisctl and this package use has
-// a message in English and in Dutch, and that no cli.* key is left unused.
+// a message in English and in Dutch (a count's key both its forms, "<key>.one"
+// and "<key>.other"), and that no cli.* key is left unused.
 // (The error.* keys said through a code are checked in codes_test.go.)
 func TestUsedKeysExist(t *testing.T) {
 	used := usedKeys(t, ".", "../../cmd/kluisctl")
@@ -92,12 +94,13 @@ func TestUsedKeysExist(t *testing.T) {
 	for _, lang := range []string{English, Dutch} {
 		msgs := readLang(t, lang)
 		for key, where := range used {
-			if msgs[key] == "" {
+			if msgs[key] == "" && (msgs[PluralKey(key, 1)] == "" || msgs[PluralKey(key, 2)] == "") {
 				t.Errorf("%s.json has no message for %q (used at %s)", lang, key, where)
 			}
 		}
 		for key := range msgs {
-			if strings.HasPrefix(key, "cli.") && used[key] == "" {
+			base := strings.TrimSuffix(strings.TrimSuffix(key, ".one"), ".other")
+			if strings.HasPrefix(key, "cli.") && used[key] == "" && used[base] == "" {
 				t.Errorf("%s.json has %q, which no code uses", lang, key)
 			}
 		}
@@ -219,6 +222,40 @@ func TestLangFrom(t *testing.T) {
 	}
 }
 
+// TestN: a count picks the one form for 1 and the other form for 0, 2 and
+// more, in both languages, and fills in the count and the other data.
+func TestN(t *testing.T) {
+	for _, tc := range []struct {
+		lang string
+		n    int
+		want string
+	}{
+		{Dutch, 0, "0 gegevens"},
+		{Dutch, 1, "1 gegeven"},
+		{Dutch, 2, "2 gegevens"},
+		{English, 0, "0 records"},
+		{English, 1, "1 record"},
+		{English, 2, "2 records"},
+	} {
+		if got := Load(tc.lang).N("cli.count.records", tc.n, nil); got != tc.want {
+			t.Errorf("%s: N(cli.count.records, %d) = %q, want %q", tc.lang, tc.n, got, tc.want)
+		}
+	}
+	c := &Catalog{lang: English, msgs: map[string]string{"k.one": "one {{.Name}}", "k.other": "{{.N}} {{.Name}}s"},
+		templates: map[string]*template.Template{}}
+	c.fallback = c.msgs
+	data := map[string]any{"Name": "file"}
+	if got := c.N("k", 1, data); got != "one file" {
+		t.Errorf("N(k, 1) = %q", got)
+	}
+	if got := c.N("k", 3, data); got != "3 files" {
+		t.Errorf("N(k, 3) = %q", got)
+	}
+	if _, ok := data["N"]; ok {
+		t.Error("N changed the caller's data")
+	}
+}
+
 func TestT(t *testing.T) {
 	c := &Catalog{
 		lang:      Dutch,
@@ -244,5 +281,41 @@ func TestT(t *testing.T) {
 	}
 	if got := Load(English).Choice("income", "period", "month"); got == "month" {
 		t.Errorf("Choice(income.period.month) is not translated")
+	}
+}
+
+// TestLastDay: an end time is shown as the last day it covers; one at
+// midnight covers the day before.
+func TestLastDay(t *testing.T) {
+	ams, err := time.LoadLocation("Europe/Amsterdam")
+	if err != nil {
+		t.Skipf("no time zone data: %v", err)
+	}
+	old := time.Local
+	time.Local = ams
+	defer func() { time.Local = old }()
+	for _, tc := range []struct {
+		end  time.Time
+		want string
+	}{
+		{time.Date(2027, 12, 5, 0, 0, 0, 0, ams), "2027-12-04"},
+		{time.Date(2027, 12, 4, 23, 59, 59, 0, ams), "2027-12-04"},
+		{time.Date(2027, 12, 4, 10, 0, 0, 0, ams), "2027-12-04"},
+		{time.Date(2027, 12, 4, 23, 0, 0, 0, time.UTC), "2027-12-04"}, // 5 Dec 00:00 in Amsterdam
+		{time.Date(2027, 12, 4, 23, 0, 1, 0, time.UTC), "2027-12-05"},
+	} {
+		if got := LastDay(tc.end).Format(time.DateOnly); got != tc.want {
+			t.Errorf("LastDay(%v) = %s, want %s", tc.end, got, tc.want)
+		}
+	}
+	if !AtMidnight(time.Date(2027, 12, 4, 23, 0, 0, 0, time.UTC)) || AtMidnight(time.Date(2027, 12, 4, 23, 59, 59, 0, ams)) {
+		t.Error("AtMidnight is wrong")
+	}
+	// 28 March 2027 has 23 hours in Amsterdam, 31 October 2027 has 25.
+	for _, day := range []time.Time{time.Date(2027, 3, 28, 0, 0, 0, 0, ams), time.Date(2027, 10, 31, 0, 0, 0, 0, ams), time.Date(2027, 12, 4, 0, 0, 0, 0, ams)} {
+		end := EndOfDay(day, ams)
+		if end.Day() != day.Day() || end.Hour() != 23 || end.Minute() != 59 || end.Second() != 59 {
+			t.Errorf("EndOfDay(%v) = %v", day, end)
+		}
 	}
 }

@@ -493,7 +493,13 @@ func (w *watchIdentity) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
 			w.scrypt = true
 		}
 	}
-	return w.inner.Unwrap(stanzas)
+	key, err := w.inner.Unwrap(stanzas)
+	if w.scrypt {
+		// A share code's scrypt run is over: hand its memory back before
+		// the bundle streams.
+		ReleaseKDFMemory()
+	}
+	return key, err
 }
 
 // limitReader returns a CodeTooLarge refusal once more than left bytes

@@ -2,13 +2,13 @@ package delegate
 
 import (
 	"crypto/ed25519"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/google/uuid"
 
+	"kluis/internal/errcode"
 	"kluis/sync/schema"
 )
 
@@ -74,7 +74,7 @@ type Grant struct {
 
 // ErrBadStatement means a certificate, revocation or emergency statement is
 // malformed or its signature does not verify.
-var ErrBadStatement = errors.New("not a valid delegation statement")
+var ErrBadStatement = errcode.New("sync.bad_statement", "not a valid delegation statement")
 
 // NewCertificate signs a certificate with the owner's key (s must hold the
 // key of g.Owner).
@@ -221,10 +221,10 @@ func ParseEmergency(file []byte) (*Emergency, error) {
 
 // Why access is closed.
 var (
-	ErrNotYetValid     = errors.New("the delegation is not valid yet")
-	ErrExpired         = errors.New("the delegation has expired")
-	ErrRevoked         = errors.New("the delegation was revoked")
-	ErrEmergencyClosed = errors.New("emergency access has not opened")
+	ErrNotYetValid     = errcode.New("sync.access_not_yet_valid", "the delegation is not valid yet")
+	ErrExpired         = errcode.New("sync.access_expired", "the delegation has expired")
+	ErrRevoked         = errcode.New("sync.access_revoked", "the delegation was revoked")
+	ErrEmergencyClosed = errcode.New("sync.access_emergency_closed", "emergency access has not opened")
 )
 
 // Open says whether the certificate gives access at now: within its

@@ -14,7 +14,8 @@ import (
 // Documents travel in a pack after its signed statement: the statement
 // lists each document's metadata (with its size and SHA-256), and a tar
 // archive follows with one entry "documents/<id>" per listed document, in
-// the same order. Content is streamed both ways — from the sender's vault
+// the same order, except for documents deleted for good, which travel as a
+// tombstone without content. Content is streamed both ways — from the sender's vault
 // through age into the file, and from the file through age into the
 // receiver's vault — so memory stays bounded whatever the size.
 //
@@ -39,6 +40,10 @@ type PackDocument struct {
 	Modified  hlc.Timestamp  `json:"modified"`
 	Author    replica.Author `json:"author"`
 	Deleted   bool           `json:"deleted"`
+	// Purged: the document was deleted for good. The rest is a tombstone
+	// (id, link, times, author; no name, type, size or hash) and the
+	// archive holds no entry for it.
+	Purged bool `json:"purged,omitempty"`
 }
 
 // DocEntryName is the archive entry of a document's content.
@@ -46,10 +51,14 @@ func DocEntryName(id string) string { return "documents/" + id }
 
 // WriteDocuments streams the content of docs as the archive that follows
 // a pack's statement: read writes the content of one document to w and
-// says its size and SHA-256, which must match what the pack lists.
+// says its size and SHA-256, which must match what the pack lists. A
+// document deleted for good (Purged) has no content and no entry.
 func WriteDocuments(w io.Writer, docs []PackDocument, read func(id string, w io.Writer) (size int64, sha256 string, err error)) error {
 	tw := tar.NewWriter(w)
 	for _, d := range docs {
+		if d.Purged {
+			continue
+		}
 		hdr := &tar.Header{Typeflag: tar.TypeReg, Name: DocEntryName(d.ID), Size: d.Size, Mode: 0o600, ModTime: time.Unix(0, 0)}
 		if err := tw.WriteHeader(hdr); err != nil {
 			return err
@@ -76,8 +85,9 @@ func NewDocStream(rest *bufio.Reader) *DocStream {
 	return &DocStream{rest: rest, tr: tar.NewReader(rest)}
 }
 
-// Next returns the content of d, the next document the pack lists, or an
-// error when the archive does not follow the list; after an error the
+// Next returns the content of d, the next document the pack lists that
+// was not deleted for good (those have no entry: do not ask for them), or
+// an error when the archive does not follow the list; after an error the
 // stream is broken and every later call fails. The content must be read
 // before the next call (or is skipped).
 func (s *DocStream) Next(d PackDocument) (io.Reader, error) {

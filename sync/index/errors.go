@@ -27,6 +27,7 @@ const (
 	CodeUnknownQuestion Code = "unknown_question" // an answer to a question the index does not ask
 	CodeUndefinedAnswer Code = "undefined_answer" // an answer the question does not offer
 	CodeUnknownWijk     Code = "unknown_wijk"     // a wijk the index does not name
+	CodeNoWijk          Code = "no_wijk"          // donating without a wijk: none chosen, and none found from the postcode
 	CodeOutsidePeriod   Code = "outside_period"   // donating before or after the period
 	CodeTooYoung        Code = "too_young"        // the youth rule refuses the donation
 	CodeOutsideAges     Code = "outside_ages"     // the donor's age is in none of an age band question's bands

@@ -30,6 +30,11 @@ type Record struct {
 	// DeletedAt is when Deleted last changed (0: never deleted). Sync
 	// merges the recycle-bin state by it, like a field.
 	DeletedAt hlc.Timestamp `json:"deleted_at,omitempty"`
+	// Purged marks a record deleted for good: what is left is a tombstone
+	// (id, category, times, author; Deleted true, DeletedAt when it was
+	// deleted for good; no fields, stamps or authors) so that no replica
+	// brings the record back. A purge wins over every other change.
+	Purged bool `json:"purged,omitempty"`
 	// Stamps holds, per field, when its value last changed. Sync merges
 	// concurrent edits field by field with these.
 	Stamps map[string]hlc.Timestamp `json:"stamps"`

@@ -118,6 +118,7 @@ var definitions = []*Category{
 			typed("until", Date),
 		},
 		Title: []string{"provider"},
+		Spans: []Span{{Start: "since", End: "until"}},
 	},
 	{
 		ID: "network",
@@ -174,7 +175,8 @@ func (c *Category) Field(id string) (*Field, bool) {
 }
 
 func (c *Category) clone() *Category {
-	out := &Category{ID: c.ID, Fields: make([]Field, len(c.Fields)), Title: append([]string(nil), c.Title...)}
+	out := &Category{ID: c.ID, Fields: make([]Field, len(c.Fields)), Title: append([]string(nil), c.Title...),
+		Spans: append([]Span(nil), c.Spans...)}
 	for i, f := range c.Fields {
 		f.Choices = append([]string(nil), f.Choices...)
 		out.Fields[i] = f

@@ -24,6 +24,12 @@
 // packs, imported bundles) must therefore use Category.CheckCanonical or
 // Field.FromJSONValue, never Validate.
 //
+// Some categories have a Span, a start and an end date (care: since and
+// until). Validate refuses an end before its start, on the end field
+// (CodeDateBeforeStart), so the app and kluisctl refuse it alike.
+// CheckCanonical does not: it checks values one by one, and a merge may
+// rightly bring together a start and an end set on different computers.
+//
 // Errors are *ValueError and *FieldError values carrying a stable Code. They
 // never contain the value that was refused, so they are safe to log.
 //

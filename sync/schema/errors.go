@@ -27,6 +27,7 @@ const (
 	CodeDateFormat      Code = "date.format"
 	CodeDateInvalid     Code = "date.invalid" // a day or month that does not exist, such as 2023-02-29
 	CodeDateRange       Code = "date.range"
+	CodeDateBeforeStart Code = "date.before_start" // an end date before the start date of its Span
 	CodeMoneyFormat     Code = "money.format"
 	CodeMoneyRange      Code = "money.range"
 	CodePhoneFormat     Code = "phone.format"
@@ -55,6 +56,7 @@ var messages = map[Code]string{
 	CodeDateFormat:      "not a date, such as 1-5-2024, 5-2024 or 2024",
 	CodeDateInvalid:     "this date does not exist",
 	CodeDateRange:       "the year must be between 1850 and 2200",
+	CodeDateBeforeStart: "the end date is before the start date",
 	CodeMoneyFormat:     "not an amount in euros, such as 1234,56",
 	CodeMoneyRange:      "this amount is too large",
 	CodePhoneFormat:     "not a phone number, such as 06 12345678 or +31 6 12345678",
@@ -74,7 +76,7 @@ func Codes() []Code {
 		CodeBSNLength, CodeBSNChecksum,
 		CodeIBANFormat, CodeIBANCountry, CodeIBANLength, CodeIBANChecksum,
 		CodePostcodeFormat,
-		CodeDateFormat, CodeDateInvalid, CodeDateRange,
+		CodeDateFormat, CodeDateInvalid, CodeDateRange, CodeDateBeforeStart,
 		CodeMoneyFormat, CodeMoneyRange,
 		CodePhoneFormat, CodeEmailFormat, CodeChoiceUnknown,
 		CodeTextTooLong, CodeTextControl,

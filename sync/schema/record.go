@@ -24,7 +24,9 @@ func (c *Category) Validate(fields map[string]string) (map[string]string, error)
 
 // ValidateAll is Validate reporting every refused field at once, for a form
 // that shows each message next to its field. The map holds the fields that
-// were accepted.
+// were accepted. Besides each value on its own it checks the category's
+// Spans: an end date before its start date is refused on the end field
+// (CodeDateBeforeStart).
 func (c *Category) ValidateAll(fields map[string]string) (map[string]string, []*FieldError) {
 	var errs []*FieldError
 	for _, id := range sortedKeys(fields) {
@@ -42,6 +44,13 @@ func (c *Category) ValidateAll(fields map[string]string) (map[string]string, []*
 		}
 		if n != "" {
 			out[f.ID] = n
+		}
+	}
+	for _, s := range c.Spans {
+		start, end := out[s.Start], out[s.End]
+		if start != "" && end != "" && before(end, start) {
+			delete(out, s.End)
+			errs = append(errs, &FieldError{Category: c.ID, Field: s.End, Code: CodeDateBeforeStart})
 		}
 	}
 	if len(errs) == 0 && len(out) == 0 {

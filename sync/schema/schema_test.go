@@ -351,3 +351,58 @@ func TestCodes(t *testing.T) {
 		t.Errorf("Codes() has %d codes, messages has %d", len(seen), len(messages))
 	}
 }
+
+// TestSpans: an end date before its start date is refused on the end
+// field, compared at the precision both dates have; only care has a span.
+func TestSpans(t *testing.T) {
+	for _, tc := range []struct {
+		since, until string
+		ok           bool
+	}{
+		{"1-5-2024", "1-4-2024", false},
+		{"10-5-2024", "9-5-2024", false},
+		{"5-2024", "4-2024", false},
+		{"2024", "2023", false},
+		{"10-5-2024", "2024-04", false},
+		{"1-5-2024", "1-5-2024", true},
+		{"1-5-2024", "2-5-2024", true},
+		{"10-5-2024", "5-2024", true}, // same month: may end after the 10th
+		{"10-5-2024", "2024", true},
+		{"2024", "1-1-2024", true},
+		{"", "1-1-2024", true},
+		{"1-1-2024", "", true},
+	} {
+		in := map[string]string{"provider": "Wijkteam", "since": tc.since, "until": tc.until}
+		out, err := ValidateRecord("care", in)
+		var fe *FieldError
+		switch {
+		case tc.ok && err != nil:
+			t.Errorf("since %q until %q: refused: %v", tc.since, tc.until, err)
+		case !tc.ok && (!errors.As(err, &fe) || fe.Field != "until" || fe.Code != CodeDateBeforeStart):
+			t.Errorf("since %q until %q: %v, %v; want until refused with %s", tc.since, tc.until, out, err, CodeDateBeforeStart)
+		}
+	}
+	care, _ := Lookup("care")
+	_, errs := care.ValidateAll(map[string]string{"since": "1-5-2024", "until": "1-4-2024", "kind": "castle"})
+	if len(errs) != 2 || errs[0].Field != "kind" || errs[1].Field != "until" {
+		t.Errorf("ValidateAll: %v", errs)
+	}
+	// A start or an end that is itself wrong is said as such, not compared.
+	if _, errs := care.ValidateAll(map[string]string{"since": "31-2-2024", "until": "1-1-2000"}); len(errs) != 1 || errs[0].Code != CodeDateInvalid {
+		t.Errorf("a bad start: %v", errs)
+	}
+	// Stored values are not refused for it: a merge may bring a start and
+	// an end together from two computers.
+	if err := care.CheckCanonical(map[string]string{"since": "2024-05-01", "until": "2024-04-01"}); err != nil {
+		t.Errorf("CheckCanonical refuses a span: %v", err)
+	}
+	for _, c := range Categories() {
+		for _, s := range c.Spans {
+			for _, id := range []string{s.Start, s.End} {
+				if f, ok := c.Field(id); !ok || f.Type != Date {
+					t.Errorf("%s: span field %q is not a date field", c.ID, id)
+				}
+			}
+		}
+	}
+}

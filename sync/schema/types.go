@@ -56,4 +56,23 @@ type Category struct {
 	// Title lists the ids of the fields that together make a record's
 	// one-line title in lists.
 	Title []string `json:"title"`
+	// Spans lists the pairs of date fields that say from when until when
+	// (care: since until until). Validate refuses an end before its start.
+	Spans []Span `json:"spans,omitempty"`
+}
+
+// A Span is a pair of date fields of one category: Start and End, by id.
+// With partial dates, an end is before its start only when it is before
+// it at the precision both have: 2024 ends fine after 2024-05-10, and
+// 2024-04 does not.
+type Span struct {
+	Start string `json:"start"`
+	End   string `json:"end"`
+}
+
+// before reports whether the canonical date end lies before start, compared
+// at the precision both have (year, month or day).
+func before(end, start string) bool {
+	n := min(len(end), len(start))
+	return end[:n] < start[:n]
 }
