@@ -215,7 +215,7 @@ func (p *binPage) onEmpty() {
 	if v == nil {
 		return
 	}
-	u.confirm(lang.L("app.bin.empty_title"), t("app.bin.empty_question", map[string]any{"N": len(p.items)}), func() {
+	u.confirm(lang.L("app.bin.empty_title"), tn("app.bin.empty_question", len(p.items), nil), func() {
 		u.run(lang.L("app.bin.emptying"), false, func(context.Context, Progress) error {
 			_, _, err := v.EmptyBin()
 			return err

@@ -293,8 +293,6 @@ func TestTypedErrors(t *testing.T) {
 			map[string][]string{i18n.English: {"7"}, i18n.Dutch: {"7", "logboek"}}},
 		{"intake LogError", fmt.Errorf("verify: %w", &intake.LogError{Seq: 12, Reason: "the entry is missing"}),
 			map[string][]string{i18n.English: {"12", "processing log"}, i18n.Dutch: {"12", "verwerkingslogboek"}}},
-		{"DamagedError", fmt.Errorf("open: %w", &vault.DamagedError{What: "file header"}),
-			map[string][]string{i18n.English: {"damaged", "file header"}, i18n.Dutch: {"beschadigd", "file header"}}},
 		{"DamagedError", fmt.Errorf("open: %w", &vault.DamagedError{What: "file header", Part: vault.PartFile}),
 			map[string][]string{i18n.English: {"damaged", "structure"}, i18n.Dutch: {"beschadigd", "opbouw"}}},
 		{"DamagedError of a record", &vault.DamagedError{What: "record 3f0c", Part: vault.PartRecord, ID: "3f0c"},

@@ -1040,7 +1040,7 @@ func TestBinPurgeAndEmpty(t *testing.T) {
 
 	e.ok("rm", b)
 	e.ok("rm", doc)
-	if out := e.ok("bin", "empty"); !strings.Contains(out, "1 records and 1 documents") {
+	if out := e.ok("bin", "empty"); !strings.Contains(out, "records: 1, documents: 1") {
 		t.Errorf("bin empty: %s", out)
 	}
 	if out := e.ok("bin"); !strings.Contains(out, "empty") {
