@@ -156,7 +156,7 @@ var commands = []*command{
 		fs.StringVar(&c.at, "at", "", "intake.flag.purge.at")
 		fs.BoolVar(&c.force, "force", false, "intake.flag.purge.force")
 	}, run: (*cli).cmdPurge},
-	{name: "serve", synopsis: "[--addr HOST:PORT] [--tls-cert FILE --tls-key FILE] [--max-upload BYTES]", brief: "[--addr HOST:PORT]",
+	{name: "serve", synopsis: "[--addr HOST:PORT] [--tls-cert FILE] [--tls-key FILE] [--max-upload BYTES]", brief: "[--addr HOST:PORT]",
 		help: "intake.help.serve", store: true, flags: (*cli).serveFlagSet, run: (*cli).cmdServe},
 	{name: "index", synopsis: "define|import|report …", help: "intake.help.index", subs: indexSubcommands,
 		min: 1, max: -1, store: true, flags: (*cli).indexFlagSet, run: (*cli).cmdIndex},

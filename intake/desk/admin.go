@@ -165,7 +165,7 @@ func (s *Server) verifyLog(w http.ResponseWriter, r *http.Request, ss *session) 
 	if err != nil {
 		ss.warn(s.cat(r).Error(err))
 	} else {
-		ss.say(s.cat(r).T("desk.log.verified", map[string]any{"Count": n}))
+		ss.say(s.cat(r).N("desk.log.verified", n, nil))
 	}
 	http.Redirect(w, r, "/admin/log", http.StatusSeeOther)
 }

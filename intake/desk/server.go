@@ -214,9 +214,20 @@ func (s *Server) newPage(r *http.Request, ss *session, nav, titleKey string, dat
 	return p
 }
 
+// N is T for a count: {{.N "key" n "Name" value …}} takes key.one or
+// key.other, with the count as {{.N}}.
+func (p *page) N(key string, n int, args ...any) string {
+	return p.cat.N(key, n, pairs(args))
+}
+
 // T is the templates' message: {{.T "key" "Name" value …}} fills the
 // message's placeholders from pairs.
 func (p *page) T(key string, args ...any) string {
+	return p.cat.T(key, pairs(args))
+}
+
+// pairs makes template arguments "Name", value, … into message data.
+func pairs(args []any) map[string]any {
 	var data map[string]any
 	if len(args) > 0 {
 		data = make(map[string]any, len(args)/2)
@@ -226,7 +237,7 @@ func (p *page) T(key string, args ...any) string {
 			}
 		}
 	}
-	return p.cat.T(key, data)
+	return data
 }
 
 func (s *Server) parsePages() error {
