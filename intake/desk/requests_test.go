@@ -117,7 +117,7 @@ func TestComposeRequest(t *testing.T) {
 		t.Errorf("armored text: %v %.100q", err, text.body)
 	}
 	list := b.get("/requests").body
-	for _, want := range []string{`href="/requests/` + id + `"`, "Schuldhulp", "Z-2026-0042", "Inkomen, Persoonlijke gegevens", "Wacht op antwoord"} {
+	for _, want := range []string{`href="/requests/` + id + `"`, "Schuldhulp", "Z-2026-0042", "Inkomen; Persoonlijke gegevens: IBAN", "Wacht op antwoord"} {
 		if !strings.Contains(list, want) {
 			t.Errorf("the list lacks %q", want)
 		}
