@@ -49,7 +49,7 @@ func TestComposeRequest(t *testing.T) {
 	form := b.get("/requests/new")
 	for _, want := range []string{
 		"Regel: voor elk doel mag u alleen vragen", "Schuldhulp", "Mag vragen: Vaste lasten; Schulden; Inkomen; Persoonlijke gegevens: IBAN.",
-		"Jongerenwerk", "Op de kaart staat niet wat dit doel mag vragen", `type="date"`, `name="scope" value="personal.bsn"`,
+		`value="Jongerenwerk" required disabled`, "Op de kaart staat niet wat dit doel mag vragen", `type="date"`, `name="scope" value="personal.bsn"`,
 		"Huishouden", "Relatie tot de inwoner",
 	} {
 		if !strings.Contains(form.body, want) {
@@ -250,6 +250,9 @@ func TestRequestAnsweredAndExpired(t *testing.T) {
 	page := b.get("/requests/" + id).body
 	if !strings.Contains(page, "Fatima &lt;script&gt;alert(1)&lt;/script&gt; heeft dit verzoek beantwoord.") || !strings.Contains(page, `href="/cases/`+caseID+`"`) {
 		t.Errorf("answered request: %.1500s", page)
+	}
+	if strings.Contains(page, "/qr.png") || !strings.Contains(page, "Dit verzoek hoeft u niet meer te sturen.") {
+		t.Error("an answered request still invites sending it")
 	}
 	if !strings.Contains(b.get("/cases/"+caseID).body, `href="/requests/`+id+`"`) {
 		t.Error("the case does not link to its request")
