@@ -25,6 +25,7 @@ import (
 	"kluis/internal/i18n"
 	"kluis/sync/bundle"
 	"kluis/sync/delegate"
+	"kluis/sync/index"
 	"kluis/sync/schema"
 	"kluis/vault"
 )
@@ -347,6 +348,25 @@ func TestSchemaCodesHaveMessages(t *testing.T) {
 		for _, code := range schema.Codes() {
 			if !cat.Has(code.LabelKey()) {
 				t.Errorf("%s.json has no %s", lang, code.LabelKey())
+			}
+		}
+	}
+}
+
+// TestIndexFormCodesHaveMessages checks that every mistake of an index
+// definition's form has a sentence in both languages, filled in with what
+// was typed, and that the sentence of a mistake New finds is that one.
+func TestIndexFormCodesHaveMessages(t *testing.T) {
+	for _, lang := range []string{i18n.English, i18n.Dutch} {
+		cat := i18n.Load(lang)
+		for _, code := range index.FormCodes() {
+			err := &index.FormError{Code: code, Input: "Assendorp=80", Max: 12}
+			msg := cat.Error(err)
+			checkMessage(t, cat, string(code), msg, err)
+			if lang == i18n.Dutch {
+				if words := englishIn(msg); len(words) > 0 {
+					t.Errorf("nl: %s has English words %q: %q", code, words, msg)
+				}
 			}
 		}
 	}

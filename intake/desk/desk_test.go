@@ -84,6 +84,13 @@ func newDesk(t *testing.T, opt Options) *desk {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newDeskOf(t, org, opt)
+}
+
+// newDeskOf is newDesk for the organisation org.
+func newDeskOf(t *testing.T, org *bundle.OrgIdentity, opt Options) *desk {
+	t.Helper()
+	var err error
 	d := &desk{t: t, dir: t.TempDir(), org: org, clock: &clock{t: start}}
 	d.store, err = intake.Open(d.dir, org, &intake.Options{Now: d.clock.now})
 	if err != nil {

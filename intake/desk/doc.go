@@ -41,7 +41,15 @@
 //
 // Every view of a case, document download, export, receipt, revocation and
 // deletion is written to the store's processing log (intake.Store.Log)
-// with the caseworker's name and the case's purpose.
+// with the caseworker's name and the case's purpose, as is every data
+// request and neighbourhood index a caseworker makes.
+//
+// A data request is composed on a form and refused, with nothing kept, when
+// it asks more than the organisation card registers for its purpose (the
+// over-asking rule the citizen's app checks too). An index definition is
+// read from its form by index.Form, the same reading as kluis-intake index
+// define, and its report hides small counts (package intake/tally) on the
+// page, in the chart and in the CSV and JSON downloads alike.
 //
 // The package stands on intake and the format packages; like the rest of
 // the municipality's wing it never imports the citizen's vault.
