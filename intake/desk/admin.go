@@ -50,10 +50,16 @@ func (s *Server) addUser(w http.ResponseWriter, r *http.Request, ss *session) {
 	http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
 }
 
-// removeUser removes an account; its open sessions end at once.
+// removeUser removes an account; its open sessions end at once. The
+// administrator ticks that they mean it, as for deleting a case.
 func (s *Server) removeUser(w http.ResponseWriter, r *http.Request, ss *session) {
 	name := r.PostFormValue("name")
 	cat := s.cat(r)
+	if r.PostFormValue("confirm") != "yes" {
+		ss.warn(cat.T("desk.users.confirm_needed", map[string]any{"Name": name}))
+		http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
+		return
+	}
 	if err := s.store.RemoveUser(name); err != nil {
 		ss.warn(cat.Error(err))
 		http.Redirect(w, r, "/admin/users", http.StatusSeeOther)

@@ -459,7 +459,17 @@ func TestRemovedUserIsSignedOutAtOnce(t *testing.T) {
 	if r.status != http.StatusBadRequest || !strings.Contains(r.body, "12") {
 		t.Errorf("short password: %d %.300s", r.status, r.body)
 	}
+	// Removing needs the tick, as deleting a case does.
 	if r := boss.post("/admin/users/remove", url.Values{"csrf": {tok}, "name": {caseworker}}); r.status != http.StatusSeeOther {
+		t.Fatalf("remove without the tick: %d", r.status)
+	}
+	if _, err := d.store.User(caseworker); err != nil {
+		t.Fatal("removed without the tick")
+	}
+	if page, _ := boss.follow("/admin/users"); !strings.Contains(page.body, "Vink eerst aan dat u "+caseworker+" wilt verwijderen.") {
+		t.Errorf("users page after a removal without the tick: %.500s", page.body)
+	}
+	if r := boss.post("/admin/users/remove", url.Values{"csrf": {tok}, "name": {caseworker}, "confirm": {"yes"}}); r.status != http.StatusSeeOther {
 		t.Fatalf("remove: %d", r.status)
 	}
 	if r := worker.get("/cases"); r.status != http.StatusSeeOther || !strings.HasPrefix(r.header.Get("Location"), "/login") {
