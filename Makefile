@@ -18,8 +18,10 @@ GO ?= go
 # xauth); the reference age tool for interoperability tests (age); and what
 # the window smoke test drives and inspects the app with (xdotool,
 # imagemagick); two Syncthing instances carry sync packs in a transport
-# test (syncthing); QR codes are scanned back with zbarimg (zbar-tools).
-APT_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev xvfb xauth age imagemagick xdotool bc syncthing zbar-tools
+# test (syncthing); QR codes are scanned back with zbarimg (zbar-tools); the
+# caseworkers' desk is tested in a real, headless browser (chromium, driven
+# from Go by chromedp).
+APT_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev xvfb xauth age imagemagick xdotool bc syncthing zbar-tools chromium
 
 # Go build tags. fyneDo is migrated in FyneApp.toml, and a plain `go build`
 # needs the matching tag (`fyne package` adds it by itself from the TOML).
@@ -31,6 +33,11 @@ TEST_TAGS := ci,migrated_fynedo
 # pin it: Dutch is what Kluis's users see by default. LANGUAGE, LC_ALL and
 # LC_MESSAGES are cleared because they override LANG.
 TEST_ENV := env -u LANGUAGE -u LC_ALL -u LC_MESSAGES LANG=nl_NL.UTF-8
+
+# What tests leave for people to look at, such as the desk's screenshots
+# in a real browser (build/artefacts/desk-browser); tests read it from
+# KLUIS_ARTEFACTS.
+ARTEFACTS := $(CURDIR)/build/artefacts
 
 FUZZTIME ?= 10s
 BENCHTIME ?= 1s
@@ -84,12 +91,12 @@ run: build ## build and start the desktop app (under Xvfb when there is no displ
 	  $(XVFB_RUN) ./bin/kluis; \
 	fi
 
-test: deps ## gofmt, go vet, staticcheck, all Go tests (race, headless) and the real-window smoke test
+test: deps ## gofmt, go vet, staticcheck, all Go tests (race, headless, the desk in chromium) and the real-window smoke test
 	@unformatted=$$(find . -name '*.go' -not -path './.git/*' -not -path '*/testdata/*' -print0 | xargs -0 gofmt -l); \
 	if [ -n "$$unformatted" ]; then echo "gofmt -l: these files need gofmt -w:" >&2; echo "$$unformatted" >&2; exit 1; fi
 	$(GO) vet -tags $(TEST_TAGS) ./...
 	$(MAKE) --no-print-directory lint
-	$(TEST_ENV) $(GO) test -race -tags $(TEST_TAGS) -count=1 ./...
+	$(TEST_ENV) KLUIS_ARTEFACTS=$(ARTEFACTS) $(GO) test -race -tags $(TEST_TAGS) -count=1 ./...
 	$(TEST_ENV) scripts/smoke.sh
 
 lint: ## staticcheck (installed at a pinned version when missing)
@@ -134,5 +141,5 @@ package: deps ## build dist/Kluis.tar.xz with the fyne tool (installed when miss
 	scripts/desktop-integration.sh dist/Kluis.tar.xz; \
 	echo "package: dist/Kluis.tar.xz"
 
-clean: ## remove bin/ and dist/ (Go's caches are kept)
-	rm -rf bin dist Kluis.tar.xz
+clean: ## remove bin/, dist/ and build/ (Go's caches are kept)
+	rm -rf bin dist build Kluis.tar.xz

@@ -26,10 +26,10 @@ func (u *UI) openPending() {
 }
 
 // openArg shows arg: a data request or a wijkonderzoek invitation opens on
-// its own screen, a receipt is kept with its share. Anything else gets a
-// plain message.
+// its own screen, a receipt (a file or a kluis:receipt link) is kept with
+// its share. Anything else gets a plain message.
 func (u *UI) openArg(arg string) {
-	if strings.HasSuffix(arg, ".kluis-receipt") {
+	if strings.HasSuffix(arg, ".kluis-receipt") || strings.HasPrefix(arg, "kluis:receipt/") {
 		u.shell.select_("shares")
 		if p, ok := u.shell.current.(*sharesPage); ok {
 			p.importReceipt(arg)

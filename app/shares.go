@@ -265,15 +265,25 @@ func (p *sharesPage) onReceipt() {
 	})
 }
 
-// importReceipt reads the receipt at path and keeps it with its share.
-func (p *sharesPage) importReceipt(path string) {
+// importReceipt keeps the receipt arg holds with its share: arg is the
+// path of a receipt file, or a kluis:receipt link (as the caseworkers'
+// desk shows it, as a link or a QR code).
+func (p *sharesPage) importReceipt(arg string) {
 	u := p.u
 	v := u.vault()
 	if v == nil {
 		return
 	}
+	link := strings.HasPrefix(arg, "kluis:")
 	runQuiet(u, func() (share.ReceiptResult, error) {
-		b, err := readSmallFile(path)
+		in := []byte(arg)
+		if !link {
+			var err error
+			if in, err = readSmallFile(arg); err != nil {
+				return share.ReceiptResult{}, err
+			}
+		}
+		b, err := bundle.DecodeReceipt(in)
 		if err != nil {
 			return share.ReceiptResult{}, err
 		}
@@ -286,6 +296,8 @@ func (p *sharesPage) importReceipt(path string) {
 			u.inform(lang.L("app.error.title"), lang.L("app.shares.receipt_unknown"))
 		case errors.Is(err, share.ErrOtherOrg):
 			u.inform(lang.L("app.error.title"), lang.L("app.shares.receipt_other_org"))
+		case (errors.As(err, &be) || errors.Is(err, errFileTooLarge)) && link:
+			u.inform(lang.L("app.error.title"), lang.L("app.shares.receipt_bad_link"))
 		case errors.As(err, &be), errors.Is(err, errFileTooLarge):
 			u.inform(lang.L("app.error.title"), lang.L("app.shares.receipt_bad"))
 		case err != nil:

@@ -25,6 +25,7 @@ import (
 	"kluis/internal/i18n"
 	"kluis/sync/bundle"
 	"kluis/sync/delegate"
+	"kluis/sync/index"
 	"kluis/sync/schema"
 	"kluis/vault"
 )
@@ -352,6 +353,25 @@ func TestSchemaCodesHaveMessages(t *testing.T) {
 	}
 }
 
+// TestIndexFormCodesHaveMessages checks that every mistake of an index
+// definition's form has a sentence in both languages, filled in with what
+// was typed, and that the sentence of a mistake New finds is that one.
+func TestIndexFormCodesHaveMessages(t *testing.T) {
+	for _, lang := range []string{i18n.English, i18n.Dutch} {
+		cat := i18n.Load(lang)
+		for _, code := range index.FormCodes() {
+			err := &index.FormError{Code: code, Input: "Assendorp=80", Max: 12}
+			msg := cat.Error(err)
+			checkMessage(t, cat, string(code), msg, err)
+			if lang == i18n.Dutch {
+				if words := englishIn(msg); len(words) > 0 {
+					t.Errorf("nl: %s has English words %q: %q", code, words, msg)
+				}
+			}
+		}
+	}
+}
+
 // TestCodedKeysUsed checks that every message of the vault, youth, intake
 // and organisation identity errors is said for some error, so none is left
 // unused.
@@ -457,7 +477,8 @@ func TestCountsHavePluralForms(t *testing.T) {
 					t.Errorf("%s.json: %s does not fill in the count {{.N}}: %q", lang, key, msg)
 				}
 			default:
-				if !strings.HasPrefix(key, "app.") && !strings.HasPrefix(key, "cli.") && !strings.HasPrefix(key, "error.") {
+				if !strings.HasPrefix(key, "app.") && !strings.HasPrefix(key, "cli.") && !strings.HasPrefix(key, "error.") &&
+					!strings.HasPrefix(key, "desk.") && !strings.HasPrefix(key, "intake.") {
 					continue
 				}
 				if m := counted.FindString(msg); m != "" {

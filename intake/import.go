@@ -237,7 +237,7 @@ func (s *Store) known(id string, mraw []byte) (*Import, error) {
 		if b, err := s.get(tx, bucketGone, key); err == nil {
 			var t tombstone
 			json.Unmarshal(b, &t)
-			if t.Status == "revoked" {
+			if t.Status == ReasonRevoked {
 				return ErrRevoked
 			}
 			return ErrPurged

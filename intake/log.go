@@ -43,8 +43,8 @@ import (
 // RevokeBy (ActRevoke), Delete (ActDelete), and Purge (ActPurge, one entry
 // per import removed and per tally closed). Callers write the rest with
 // Log: the desk for every view, download, export, receipt, login, logout
-// and account change; kluis-intake for show, export, receipt and its user
-// verbs.
+// and account change, and for the data requests and indexes it makes;
+// kluis-intake for show, export, receipt and its user verbs.
 //
 // The User of an entry is the desk account that acted, or, for the
 // command line and for the desk's own purge, the program: "kluis-intake"
@@ -69,7 +69,9 @@ const (
 	ActPurge    = "purge"    // an import past its time was removed, or a tally closed
 	ActLogin    = "login"
 	ActLogout   = "logout"
-	ActUser     = "user" // an account was added, removed, or got another password or role
+	ActUser     = "user"    // an account was added, removed, or got another password or role
+	ActRequest  = "request" // the organisation made a data request
+	ActIndex    = "index"   // the organisation defined a neighbourhood index
 )
 
 // Program is the User of entries the program writes for itself, when it

@@ -19,7 +19,7 @@ import (
 // index's tally ("closed"; ID is the index id).
 type Purged struct {
 	ID     string `json:"id"`
-	Reason string `json:"reason"` // "expired", "revoked" or "closed"
+	Reason string `json:"reason"` // "expired", "revoked", "deleted" or "closed"
 	// Of a closed tally only: the index's period name and the number of
 	// donors whose answers stay counted (absent when there were none).
 	Period    string `json:"period,omitempty"`

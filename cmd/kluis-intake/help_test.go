@@ -7,6 +7,7 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -180,22 +181,38 @@ func TestFlagMessages(t *testing.T) {
 }
 
 // synopsisValue returns the value a synopsis writes after flag name:
-// FILE for -o in "[-o FILE]".
+// FILE for -o in "[-o FILE]", and for --tls-key in "[--tls-cert FILE
+// --tls-key FILE]", where the bracket closes a group of two flags.
 func synopsisValue(synopsis, name string) (string, bool) {
 	words := strings.Fields(synopsis)
 	for i, w := range words {
-		bracketed := strings.HasPrefix(w, "[")
 		if strings.TrimLeft(w, "[(") != flagName(name) || i+1 == len(words) || strings.HasPrefix(words[i+1], "-") ||
 			strings.HasPrefix(words[i+1], "[") || words[i+1] == "…" {
 			continue
 		}
+		// A bracket the value does not open closes the group around it.
 		v := strings.TrimSuffix(words[i+1], "…")
-		if bracketed {
+		for strings.HasSuffix(v, "]") && strings.Count(v, "]") > strings.Count(v, "[") {
 			v = strings.TrimSuffix(v, "]")
 		}
 		return v, true
 	}
 	return "", false
+}
+
+func TestSynopsisValue(t *testing.T) {
+	for _, tc := range []struct{ synopsis, flag, want string }{
+		{"[-o FILE]", "o", "FILE"},
+		{"--org NAME [--oin NUMBER] -o DIR", "oin", "NUMBER"},
+		{"[--addr HOST:PORT] [--tls-cert FILE --tls-key FILE] [--max-upload BYTES]", "tls-cert", "FILE"},
+		{"[--addr HOST:PORT] [--tls-cert FILE --tls-key FILE] [--max-upload BYTES]", "tls-key", "FILE"},
+		{"[--at TIME [--force]]", "at", "TIME"},
+		{"--scope CAT[.FIELD][,…] --purpose TEXT", "scope", "CAT[.FIELD][,…]"},
+	} {
+		if got, ok := synopsisValue(tc.synopsis, tc.flag); !ok || got != tc.want {
+			t.Errorf("synopsisValue(%q, %s) = %q, %v; want %q", tc.synopsis, tc.flag, got, ok, tc.want)
+		}
+	}
 }
 
 var intakeKey = regexp.MustCompile(`^intake\.[a-z0-9_.]+[a-z0-9_]$`)
@@ -254,13 +271,17 @@ func TestMessagesTranslated(t *testing.T) {
 		}
 		msgs[l.lang] = m
 		for key, where := range used {
+			if m[key+".one"] != "" && m[key+".other"] != "" {
+				continue // a count: Catalog.N picks the form
+			}
 			if strings.TrimSpace(m[key]) == "" {
 				t.Errorf("%s.json has no message for %q (used at %s)", l.lang, key, where)
 			}
 		}
 		for key := range m {
 			dynamic := slices.ContainsFunc(dynamicKeys, func(p string) bool { return strings.HasPrefix(key, p) })
-			if strings.HasPrefix(key, "intake.") && used[key] == "" && !dynamic {
+			base := strings.TrimSuffix(strings.TrimSuffix(key, ".one"), ".other")
+			if strings.HasPrefix(key, "intake.") && used[key] == "" && used[base] == "" && !dynamic {
 				t.Errorf("%s.json has %q, which kluis-intake does not use", l.lang, key)
 			}
 		}
@@ -272,5 +293,42 @@ func TestMessagesTranslated(t *testing.T) {
 		if a, b := names(en), names(msgs[i18n.Dutch][key]); !slices.Equal(a, b) {
 			t.Errorf("%s: English fills in %v, Dutch %v", key, a, b)
 		}
+	}
+}
+
+// TestREADMEDescribesServe: the README and --help are the command line's
+// contract. The README's "Voor de gemeente" runs serve with every flag
+// serve's help describes, and names every global flag it depends on.
+func TestREADMEDescribesServe(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(b), "\n## Voor de gemeente\n")
+	if !ok {
+		t.Fatal("README.md has no section Voor de gemeente")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	if !strings.Contains(section, " serve --addr ") {
+		t.Error("Voor de gemeente does not start serve")
+	}
+	named := func(what string, fl *flag.Flag) {
+		if !regexp.MustCompile(`[\s\[(` + "`" + `]` + regexp.QuoteMeta(flagName(fl.Name)) + `[\s\]=),.` + "`" + `]`).MatchString(section) {
+			t.Errorf("Voor de gemeente does not name %s %s", what, flagName(fl.Name))
+		}
+	}
+	verbFlagSet(lookup("serve")).VisitAll(func(fl *flag.Flag) { named("serve's flag", fl) })
+	globalFlagSet().VisitAll(func(fl *flag.Flag) {
+		if fl.Name != "json" {
+			named("the global flag", fl)
+		}
+	})
+	for _, want := range []string{"KLUIS_INTAKE_PASSPHRASE_FILE", "127.0.0.1:8443", "SIGTERM", "docs/kluis-intake.service"} {
+		if !strings.Contains(section, want) {
+			t.Errorf("Voor de gemeente does not say %s", want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join("..", "..", "docs", "kluis-intake.service")); err != nil {
+		t.Error(err)
 	}
 }

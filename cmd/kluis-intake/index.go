@@ -1,10 +1,10 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -69,48 +69,6 @@ func (c *cli) cmdIndex(args []string) error {
 	return c.usage("intake.index.usage.subverb", map[string]any{"Verb": args[0]})
 }
 
-// parseWijk reads "Assendorp=8011-8012,8014".
-func parseWijk(s string) (index.Wijk, error) {
-	name, ranges, ok := strings.Cut(s, "=")
-	w := index.Wijk{Name: strings.TrimSpace(name)}
-	if !ok || w.Name == "" {
-		return w, fmt.Errorf("%q: NAME=PC4-PC4[,PC4…]", s)
-	}
-	for _, part := range strings.Split(ranges, ",") {
-		from, to, isRange := strings.Cut(strings.TrimSpace(part), "-")
-		if !isRange {
-			to = from
-		}
-		a, err1 := strconv.Atoi(strings.TrimSpace(from))
-		b, err2 := strconv.Atoi(strings.TrimSpace(to))
-		if err1 != nil || err2 != nil {
-			return w, fmt.Errorf("%q: postcodes are four digits, such as 8011-8012", s)
-		}
-		w.Postcodes = append(w.Postcodes, index.Range{From: a, To: b})
-	}
-	return w, nil
-}
-
-// parseQuestion reads "ID:TEXT:A1/A2/…"; the text may hold colons.
-func parseQuestion(s string) (index.Question, error) {
-	id, rest, ok1 := strings.Cut(s, ":")
-	i := strings.LastIndex(rest, ":")
-	if !ok1 || i < 0 {
-		return index.Question{}, fmt.Errorf("%q: ID:TEXT:A1/A2/…", s)
-	}
-	q := index.Question{ID: strings.TrimSpace(id), Text: strings.TrimSpace(rest[:i]), Answers: strings.Split(rest[i+1:], "/")}
-	for j := range q.Answers {
-		q.Answers[j] = strings.TrimSpace(q.Answers[j])
-	}
-	if q.Kind = index.KindOf(q.Answers); q.Kind == "" {
-		return q, fmt.Errorf("%q: the answers must be ja/nee, 1/2/3/4/5 or age bands such as 12-15/16-17/18+", s)
-	}
-	if q.Kind == index.KindAgeBand {
-		q.Prefill = index.PrefillAgeBand
-	}
-	return q, nil
-}
-
 func (c *cli) cmdIndexDefine() error {
 	x := c.index
 	switch {
@@ -123,39 +81,10 @@ func (c *cli) cmdIndexDefine() error {
 	case len(x.wijken) == 0 || len(x.questions) == 0:
 		return c.usage("intake.index.usage.wijk_question", nil)
 	}
-	period, err := index.ParsePeriod(x.period)
+	f, err := index.Form{Title: x.title, Purpose: x.purpose, Period: x.period, Wijken: x.wijken,
+		Questions: x.questions, Prefill: x.prefill}.Fields()
 	if err != nil {
-		return c.usage("intake.index.usage.bad", map[string]any{"Detail": err.Error()})
-	}
-	f := index.Fields{Title: strings.TrimSpace(x.title), Purpose: strings.TrimSpace(x.purpose), Period: period}
-	if f.Purpose == "" {
-		f.Purpose = f.Title
-	}
-	for _, s := range x.wijken {
-		w, err := parseWijk(s)
-		if err != nil {
-			return c.usage("intake.index.usage.bad", map[string]any{"Detail": err.Error()})
-		}
-		f.Wijken = append(f.Wijken, w)
-	}
-	for _, s := range x.questions {
-		q, err := parseQuestion(s)
-		if err != nil {
-			return c.usage("intake.index.usage.bad", map[string]any{"Detail": err.Error()})
-		}
-		f.Questions = append(f.Questions, q)
-	}
-	for _, s := range x.prefill {
-		id, hint, _ := strings.Cut(s, "=")
-		found := false
-		for i := range f.Questions {
-			if f.Questions[i].ID == id {
-				f.Questions[i].Prefill, found = hint, true
-			}
-		}
-		if !found {
-			return c.usage("intake.index.usage.bad", map[string]any{"Detail": "--prefill " + s + ": no such question"})
-		}
+		return c.formMistake(err)
 	}
 	if _, err := os.Lstat(c.output); err == nil {
 		return c.about(&os.PathError{Op: "create", Path: c.output, Err: os.ErrExist}, "intake.what.file", map[string]any{"Path": c.output})
@@ -163,7 +92,7 @@ func (c *cli) cmdIndexDefine() error {
 	return c.withStore(func(s *intake.Store) error {
 		file, err := index.New(c.orgID, f, time.Now())
 		if err != nil {
-			return err
+			return c.formMistake(err)
 		}
 		var qr []byte
 		if x.qr != "" {
@@ -199,6 +128,16 @@ func (c *cli) cmdIndexDefine() error {
 		}
 		return nil
 	})
+}
+
+// formMistake says a mistake in what was typed for index define as a
+// usage error; any other refusal passes unchanged.
+func (c *cli) formMistake(err error) error {
+	var fe *index.FormError
+	if errors.As(err, &fe) {
+		return &cmdline.UsageError{Msg: c.cat.Error(fe)}
+	}
+	return err
 }
 
 // cmdIndexImport folds donation files into the store. Each file is its

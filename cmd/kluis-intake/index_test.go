@@ -281,3 +281,34 @@ func TestIndexClosedByPurge(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexDefineMistakes: what index define refuses in what was typed is
+// said in words (the same as the desk's form), as a usage error, and
+// nothing is written.
+func TestIndexDefineMistakes(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "pass"), []byte("gemeente wachtwoord 2026\n"), 0o600)
+	if _, stderr, code := runIntake(t, dir, nil, "keygen", "--org", "Gemeente Zwolle", "-o", "k", "--new-passphrase-file", "pass"); code != 0 {
+		t.Fatalf("keygen: %s", stderr)
+	}
+	env := []string{"KLUIS_INTAKE_KEY=k/organisation.key", "KLUIS_INTAKE_PASSPHRASE_FILE=pass"}
+	define := []string{"--store", "s", "index", "define", "--title", "Jongerenindex", "--period", "2026-Q4", "-o", "index.kluis-index"}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--wijk", "Assendorp 8011", "--question", "s:Schulden?:ja/nee"}, "The wijk ‘Assendorp 8011’ is not right"},
+		{[]string{"--wijk", "A=8011", "--question", "s:Schulden?:ja/misschien"}, "The answers of ‘s:Schulden?:ja/misschien’ cannot be used"},
+		{[]string{"--wijk", "A=8011", "--question", "s:Schulden?:ja/nee", "--prefill", "x=debts.open"}, "The prefill ‘x=debts.open’ is not right"},
+		{[]string{"--wijk", "A=8011", "--wijk", "a=8012", "--question", "s:Schulden?:ja/nee"}, "The wijk ‘a’ is there twice"},
+	} {
+		_, stderr, code := runIntake(t, dir, env, append(define, c.args...)...)
+		if code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d %q", c.args, code, stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "index.kluis-index")); err == nil {
+		t.Error("a refused definition was written")
+	}
+}

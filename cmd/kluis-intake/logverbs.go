@@ -44,7 +44,7 @@ func (c *cli) cmdLogVerify() error {
 		if c.json {
 			return c.printJSON(map[string]any{"entries": n, "intact": true})
 		}
-		fmt.Fprintln(c.stdout, c.cat.T("intake.log.verified", map[string]any{"Count": n}))
+		fmt.Fprintln(c.stdout, c.cat.N("intake.log.verified", n, nil))
 		return nil
 	})
 }
@@ -86,7 +86,7 @@ func (c *cli) cmdLogExport() error {
 		if c.json {
 			return c.printJSON(map[string]any{"file": c.output, "entries": len(entries)})
 		}
-		fmt.Fprintln(c.stdout, c.cat.T("intake.log.exported", map[string]any{"Count": len(entries), "Path": c.output}))
+		fmt.Fprintln(c.stdout, c.cat.N("intake.log.exported", len(entries), map[string]any{"Path": c.output}))
 		return nil
 	})
 }

@@ -3,8 +3,8 @@
 // verified completely before anything is stored, exports them for the case
 // system, signs receipts, applies revocations and purges what has expired
 // (closing the wijkonderzoek tallies whose period is over), keeps the
-// accounts of the caseworkers' desk and checks and exports the processing
-// log.
+// accounts of the caseworkers' desk, checks and exports the processing
+// log, and runs the desk itself (serve; README.md, "Voor de gemeente").
 //
 //	kluis-intake keygen --org "Gemeente Zwolle" --oin 00000001234567890000 -o keys
 //	export KLUIS_INTAKE_KEY=keys/organisation.key
@@ -14,6 +14,7 @@
 //	kluis-intake --store /srv/intake purge            # daily, from cron
 //	kluis-intake --store /srv/intake user add jan --role admin
 //	kluis-intake --store /srv/intake log verify
+//	kluis-intake --store /srv/intake serve --addr :8443 # the caseworkers' desk
 //
 // The organisation identity (--key FILE, else $KLUIS_INTAKE_KEY) is
 // protected with a passphrase: --passphrase-file FILE, else
@@ -99,6 +100,7 @@ type cli struct {
 	dryRun, force     bool
 	req               requestFlags
 	index             indexFlags
+	serve             serveFlags
 	user              userFlags
 	orgID             *bundle.OrgIdentity // set by withStore
 }
@@ -155,6 +157,8 @@ var commands = []*command{
 		fs.StringVar(&c.at, "at", "", "intake.flag.purge.at")
 		fs.BoolVar(&c.force, "force", false, "intake.flag.purge.force")
 	}, run: (*cli).cmdPurge},
+	{name: "serve", synopsis: "[--addr HOST:PORT] [--tls-cert FILE] [--tls-key FILE] [--max-upload BYTES]", brief: "[--addr HOST:PORT]",
+		help: "intake.help.serve", store: true, flags: (*cli).serveFlagSet, run: (*cli).cmdServe},
 	{name: "index", synopsis: "define|import|report …", help: "intake.help.index", subs: indexSubcommands,
 		min: 1, max: -1, store: true, flags: (*cli).indexFlagSet, run: (*cli).cmdIndex},
 	{name: "user", synopsis: "add|list|remove|passwd …", help: "intake.help.user", subs: userSubcommands,

@@ -68,7 +68,7 @@ func (c *cli) cmdRequest([]string) error {
 	if !ok || !answerBy.After(now) {
 		return c.usage("intake.request.usage.bad_date", map[string]any{"Date": r.answerBy})
 	}
-	keepUntil := answerBy.AddDate(0, 3, 0)
+	keepUntil := request.DefaultKeepUntil(answerBy)
 	if r.keepUntil != "" {
 		if keepUntil, ok = endOfDay(r.keepUntil); !ok || keepUntil.Before(answerBy) {
 			return c.usage("intake.request.usage.bad_keep", map[string]any{"Date": r.keepUntil})

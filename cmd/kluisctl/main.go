@@ -133,7 +133,7 @@ var commands = []*command{
 		detail: "cli.share.help.create_detail", flags: shareCreateFlags, run: (*cli).cmdShareCreate},
 	{name: "share list", help: "cli.share.help.list", run: (*cli).cmdShareList},
 	{name: "share revoke", synopsis: "ID -o FILE", help: "cli.share.help.revoke", min: 1, max: 1, flags: shareRevokeFlags, run: (*cli).cmdShareRevoke},
-	{name: "receipt import", synopsis: "FILE", help: "cli.receipt.help.import", min: 1, max: 1, run: (*cli).cmdReceiptImport},
+	{name: "receipt import", synopsis: "FILE|LINK", help: "cli.receipt.help.import", min: 1, max: 1, run: (*cli).cmdReceiptImport},
 	{name: "contact", synopsis: "[-o FILE] [--qr FILE.png]", help: "cli.contact.help", detail: "cli.contact.help_detail", flags: contactFlags, run: (*cli).cmdContact},
 	{name: "contact add", synopsis: "CODE|FILE", help: "cli.contact.help_add", min: 1, max: 1, run: (*cli).cmdContactAdd},
 	{name: "delegate grant", synopsis: "CONTACT --role view|manage --scope CAT[,CAT…] --until DATE [--emergency-wait 72h]", help: "cli.delegate.help.grant",

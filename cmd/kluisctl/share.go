@@ -512,22 +512,25 @@ func (c *cli) cmdShareRevoke(args []string) error {
 }
 
 // cmdReceiptImport checks a municipality's receipt and keeps it with the
-// share it is for, in the activity log.
+// share it is for, in the activity log. The receipt is a file (as is, or
+// armored) or, when the argument starts with "kluis:", the
+// kluis:receipt/v1/ link itself, as the caseworkers' desk hands it out.
 func (c *cli) cmdReceiptImport(args []string) error {
-	b, err := c.readSmallFile(args[0])
+	arg := args[0]
+	b, err := c.readReceipt(arg)
 	if err != nil {
-		return c.about(err, "cli.receipt.what.receipt", map[string]any{"Path": args[0]})
+		return c.about(err, "cli.receipt.what.receipt", map[string]any{"Path": shortArg(arg)})
 	}
 	r, err := bundle.ParseReceipt(b)
 	if err != nil {
-		return c.about(err, "cli.receipt.what.receipt", map[string]any{"Path": args[0]})
+		return c.about(err, "cli.receipt.what.receipt", map[string]any{"Path": shortArg(arg)})
 	}
 	return c.withVault(func(v *vault.Vault) error {
 		s, err := c.findShare(v, r.BundleID)
 		if err != nil {
 			return err
 		}
-		what := map[string]any{"Path": args[0]}
+		what := map[string]any{"Path": shortArg(arg)}
 		res, err := share.ImportReceipt(v, b)
 		switch {
 		case errors.Is(err, share.ErrOtherBundle):
@@ -552,6 +555,19 @@ func (c *cli) cmdReceiptImport(args []string) error {
 		return c.done(key, map[string]any{"ID": s.ID, "Org": r.Org, "KeptUntil": untilDay(r.KeptUntil)},
 			map[string]any{"id": s.ID, "org": r.Org, "imported_at": r.ImportedAt, "kept_until": r.KeptUntil, "verified": res.Verified, "card_kept": res.CardKept})
 	})
+}
+
+// readReceipt returns the receipt file arg holds: a kluis: link itself, or
+// a file with the receipt as is or armored.
+func (c *cli) readReceipt(arg string) ([]byte, error) {
+	in := []byte(arg)
+	if !strings.HasPrefix(strings.TrimSpace(arg), "kluis:") {
+		var err error
+		if in, err = c.readSmallFile(arg); err != nil {
+			return nil, err
+		}
+	}
+	return bundle.DecodeReceipt(in)
 }
 
 // readSmallFile reads a card, notice or receipt (at most 64 KiB).

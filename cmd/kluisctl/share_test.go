@@ -45,11 +45,7 @@ func intakeBinary(t *testing.T) string {
 // intake runs kluis-intake with the organisation's key and store of e.
 func (e *env) intake(args ...string) result {
 	e.t.Helper()
-	cmd := exec.Command(intakeBinary(e.t), append([]string{"--store", filepath.Join(e.dir, "store")}, args...)...)
-	cmd.Dir = e.dir
-	cmd.Env = []string{"LANG=" + e.lang, "HOME=" + e.dir, "PATH=" + os.Getenv("PATH"),
-		"KLUIS_INTAKE_KEY=" + filepath.Join(e.dir, "org", "organisation.key"),
-		"KLUIS_INTAKE_PASSPHRASE_FILE=" + filepath.Join(e.dir, "orgpass.txt")}
+	cmd := e.intakeCommand(args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -61,6 +57,17 @@ func (e *env) intake(args ...string) result {
 		e.t.Fatal(err)
 	}
 	return r
+}
+
+// intakeCommand is kluis-intake with args, on the store, key and
+// passphrase file of e, not yet started.
+func (e *env) intakeCommand(args ...string) *exec.Cmd {
+	cmd := exec.Command(intakeBinary(e.t), append([]string{"--store", filepath.Join(e.dir, "store")}, args...)...)
+	cmd.Dir = e.dir
+	cmd.Env = []string{"LANG=" + e.lang, "HOME=" + e.dir, "PATH=" + os.Getenv("PATH"),
+		"KLUIS_INTAKE_KEY=" + filepath.Join(e.dir, "org", "organisation.key"),
+		"KLUIS_INTAKE_PASSPHRASE_FILE=" + filepath.Join(e.dir, "orgpass.txt")}
+	return cmd
 }
 
 func (e *env) intakeOK(args ...string) string {

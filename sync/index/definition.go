@@ -296,37 +296,48 @@ func (d *Definition) check() (*bundle.Card, error) {
 	if !isCanonicalTime(d.Created) {
 		return nil, bad("created must be a UTC time in whole seconds")
 	}
+	// The refusals of what a person types carry a FormError, so that a
+	// form can say the mistake (FormErrorOf).
+	text := func(s, what string, err error) error {
+		return refuseErr(CodeBadDefinition, &FormError{Code: FormText, Input: cut(s), Err: err}, "%s", what)
+	}
 	if err := checkLine(d.Title, 1, 200); err != nil {
-		return nil, refuseErr(CodeBadDefinition, err, "title")
+		return nil, text(d.Title, "title", err)
 	}
 	if err := checkLine(d.Purpose, 1, 500); err != nil {
-		return nil, refuseErr(CodeBadDefinition, err, "purpose")
+		return nil, text(d.Purpose, "purpose", err)
 	}
 	if err := d.Period.check(); err != nil {
-		return nil, refuseErr(CodeBadDefinition, err, "period")
+		return nil, refuseErr(CodeBadDefinition, &FormError{Code: FormPeriod, Input: cut(d.Period.Name), Err: err}, "period")
 	}
-	if len(d.Wijken) == 0 || len(d.Wijken) > MaxWijken {
-		return nil, bad("wijken must list 1 to %d neighbourhoods", MaxWijken)
+	if len(d.Wijken) == 0 {
+		return nil, formRefusal(FormNoWijk, "", MaxWijken, "wijken must list 1 to %d neighbourhoods", MaxWijken)
+	}
+	if len(d.Wijken) > MaxWijken {
+		return nil, formRefusal(FormTooManyWijken, "", MaxWijken, "wijken must list 1 to %d neighbourhoods", MaxWijken)
 	}
 	names := map[string]bool{}
 	var all []Range
 	for _, w := range d.Wijken {
 		if err := checkLine(w.Name, 1, 60); err != nil {
-			return nil, refuseErr(CodeBadDefinition, err, "wijk name")
+			return nil, text(w.Name, "wijk name", err)
 		}
 		if names[strings.ToLower(w.Name)] {
-			return nil, bad("wijk %q is named twice", printable(w.Name))
+			return nil, formRefusal(FormWijkTwice, w.Name, 0, "wijk %q is named twice", printable(w.Name))
 		}
 		names[strings.ToLower(w.Name)] = true
-		if len(w.Postcodes) == 0 || len(w.Postcodes) > MaxRanges {
-			return nil, bad("wijk %q must have 1 to %d postcode ranges", printable(w.Name), MaxRanges)
+		if len(w.Postcodes) == 0 {
+			return nil, formRefusal(FormWijk, w.Name, 0, "wijk %q must have 1 to %d postcode ranges", printable(w.Name), MaxRanges)
+		}
+		if len(w.Postcodes) > MaxRanges {
+			return nil, formRefusal(FormTooManyWijken, w.Name, MaxRanges, "wijk %q must have 1 to %d postcode ranges", printable(w.Name), MaxRanges)
 		}
 		for i, r := range w.Postcodes {
 			if r.From < 1000 || r.To > 9999 || r.From > r.To {
-				return nil, bad("wijk %q: postcode ranges are four digits, from ≤ to", printable(w.Name))
+				return nil, formRefusal(FormWijk, w.Name, 0, "wijk %q: postcode ranges are four digits, from ≤ to", printable(w.Name))
 			}
 			if i > 0 && w.Postcodes[i-1].To >= r.From {
-				return nil, bad("wijk %q: postcode ranges must ascend without overlap", printable(w.Name))
+				return nil, formRefusal(FormPostcodeOrder, w.Name, 0, "wijk %q: postcode ranges must ascend without overlap", printable(w.Name))
 			}
 		}
 		all = append(all, w.Postcodes...)
@@ -334,32 +345,35 @@ func (d *Definition) check() (*bundle.Card, error) {
 	slices.SortFunc(all, func(a, b Range) int { return a.From - b.From })
 	for i := 1; i < len(all); i++ {
 		if all[i-1].To >= all[i].From {
-			return nil, bad("a postcode is in two wijken")
+			return nil, formRefusal(FormPostcodeTwice, strconv.Itoa(all[i].From), 0, "a postcode is in two wijken")
 		}
 	}
-	if len(d.Questions) == 0 || len(d.Questions) > MaxQuestions {
-		return nil, bad("questions must list 1 to %d questions", MaxQuestions)
+	if len(d.Questions) == 0 {
+		return nil, formRefusal(FormNoQuestion, "", MaxQuestions, "questions must list 1 to %d questions", MaxQuestions)
+	}
+	if len(d.Questions) > MaxQuestions {
+		return nil, formRefusal(FormTooManyQuestions, "", MaxQuestions, "questions must list 1 to %d questions", MaxQuestions)
 	}
 	ids := map[string]bool{}
 	for _, q := range d.Questions {
 		if !reQuestionID.MatchString(q.ID) {
-			return nil, bad("question id %q: 1 to 32 of a-z, 0-9 and _", printable(q.ID))
+			return nil, formRefusal(FormQuestionID, q.ID, 0, "question id %q: 1 to 32 of a-z, 0-9 and _", printable(q.ID))
 		}
 		if ids[q.ID] {
-			return nil, bad("question %q is asked twice", q.ID)
+			return nil, formRefusal(FormQuestionTwice, q.ID, 0, "question %q is asked twice", q.ID)
 		}
 		ids[q.ID] = true
 		if err := checkLine(q.Text, 1, 300); err != nil {
-			return nil, refuseErr(CodeBadDefinition, err, "question %s", q.ID)
+			return nil, text(q.Text, "question "+q.ID, err)
 		}
 		switch q.Kind {
 		case KindYesNo, KindScale:
 			if !slices.Equal(q.Answers, AnswersOf(q.Kind)) {
-				return nil, bad("question %s: a %s question answers %s", q.ID, q.Kind, strings.Join(AnswersOf(q.Kind), "/"))
+				return nil, formRefusal(FormAnswers, q.ID, 0, "question %s: a %s question answers %s", q.ID, q.Kind, strings.Join(AnswersOf(q.Kind), "/"))
 			}
 		case KindAgeBand:
 			if err := checkBands(q.Answers); err != nil {
-				return nil, refuseErr(CodeBadDefinition, err, "question %s", q.ID)
+				return nil, refuseErr(CodeBadDefinition, &FormError{Code: FormAnswers, Input: cut(q.ID), Err: err}, "question %s", q.ID)
 			}
 		default:
 			return nil, bad("question %s: kind must be %s, %s or %s", q.ID, KindYesNo, KindScale, KindAgeBand)
@@ -369,7 +383,7 @@ func (d *Definition) check() (*bundle.Card, error) {
 		case q.Prefill == PrefillOpenDebt && q.Kind == KindYesNo:
 		case q.Prefill == PrefillAgeBand && q.Kind == KindAgeBand:
 		default:
-			return nil, bad("question %s: prefill %q does not fit a %s question", q.ID, printable(q.Prefill), q.Kind)
+			return nil, formRefusal(FormPrefill, q.ID+"="+q.Prefill, 0, "question %s: prefill %q does not fit a %s question", q.ID, printable(q.Prefill), q.Kind)
 		}
 	}
 	card, err := bundle.ParseCard([]byte(d.Card))

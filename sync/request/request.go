@@ -89,6 +89,10 @@ func New(id *bundle.OrgIdentity, f Fields, now time.Time) ([]byte, error) {
 	return joinSigned(body, sig), nil
 }
 
+// DefaultKeepUntil is how long an organisation keeps an answer when it
+// names no date: three months after the answer-by date.
+func DefaultKeepUntil(answerBy time.Time) time.Time { return answerBy.AddDate(0, 3, 0) }
+
 // normalizeScope sorts the items by category and their fields, without
 // duplicates.
 func normalizeScope(in []Item) []Item {

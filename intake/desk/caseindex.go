@@ -1,0 +1,181 @@
+package desk
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"kluis/intake"
+)
+
+// A caseRow is what the case list shows of one import, kept in memory so a
+// page of 10,000 cases is not 10,000 decryptions.
+type caseRow struct {
+	ID        string
+	Issuer    string // the citizen's name as they gave it
+	Delegate  string // who delivered it on the citizen's behalf, if someone did
+	Purpose   string
+	Case      string // the case number the citizen filled in or the request carried
+	Request   string // the data request it answers
+	Received  time.Time
+	KeptUntil time.Time
+	Documents int
+	Receipt   time.Time // when the last receipt was made; zero when none
+
+	haystack string // lower-case words a search looks in
+}
+
+// caseIndex holds the rows of every import in the store, newest first.
+type caseIndex struct {
+	mu   sync.RWMutex
+	rows []caseRow
+}
+
+func buildCaseIndex(store *intake.Store) (*caseIndex, error) {
+	imps, err := store.List()
+	if err != nil {
+		return nil, err
+	}
+	receipts, err := receiptTimes(store)
+	if err != nil {
+		return nil, err
+	}
+	ci := &caseIndex{}
+	for _, imp := range imps {
+		row, err := rowOf(imp)
+		if err != nil {
+			return nil, err
+		}
+		row.Receipt = receipts[imp.ID]
+		ci.rows = append(ci.rows, row)
+	}
+	ci.sort()
+	return ci, nil
+}
+
+// receiptTimes reads from the processing log when each import's last
+// receipt was made.
+func receiptTimes(store *intake.Store) (map[string]time.Time, error) {
+	out := map[string]time.Time{}
+	var from uint64
+	for {
+		es, err := store.LogEntries(from, 1000)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range es {
+			if e.Action == intake.ActReceipt && e.Import != "" {
+				out[e.Import] = e.Time
+			}
+			from = e.Seq + 1
+		}
+		if len(es) < 1000 {
+			return out, nil
+		}
+	}
+}
+
+func rowOf(imp *intake.Import) (caseRow, error) {
+	m, err := imp.ParsedManifest()
+	if err != nil {
+		return caseRow{}, err
+	}
+	row := caseRow{ID: imp.ID, Issuer: m.Issuer.Name, Purpose: m.Purpose, Case: m.CaseReference, Request: m.RequestID,
+		Received: imp.ImportedAt, KeptUntil: imp.KeptUntil, Documents: len(imp.Documents)}
+	if behalf, err := imp.OnBehalf(); err != nil {
+		return caseRow{}, err
+	} else if behalf != nil {
+		row.Delegate = row.Issuer
+		row.Issuer = behalf.Owner.Name
+	}
+	row.haystack = strings.ToLower(strings.Join([]string{row.ID, row.Issuer, row.Delegate, row.Purpose, row.Case}, "\x00"))
+	return row, nil
+}
+
+func (ci *caseIndex) sort() {
+	slices.SortStableFunc(ci.rows, func(a, b caseRow) int {
+		if c := b.Received.Compare(a.Received); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+}
+
+func (ci *caseIndex) put(row caseRow) {
+	ci.mu.Lock()
+	defer ci.mu.Unlock()
+	for i := range ci.rows {
+		if ci.rows[i].ID == row.ID {
+			row.Receipt = ci.rows[i].Receipt
+			ci.rows[i] = row
+			return
+		}
+	}
+	ci.rows = append(ci.rows, row)
+	ci.sort()
+}
+
+func (ci *caseIndex) remove(ids ...string) {
+	ci.mu.Lock()
+	defer ci.mu.Unlock()
+	ci.rows = slices.DeleteFunc(ci.rows, func(r caseRow) bool { return slices.Contains(ids, r.ID) })
+}
+
+func (ci *caseIndex) receiptMade(id string, at time.Time) {
+	ci.mu.Lock()
+	defer ci.mu.Unlock()
+	for i := range ci.rows {
+		if ci.rows[i].ID == id {
+			ci.rows[i].Receipt = at
+		}
+	}
+}
+
+func (ci *caseIndex) get(id string) (caseRow, bool) {
+	ci.mu.RLock()
+	defer ci.mu.RUnlock()
+	for _, r := range ci.rows {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return caseRow{}, false
+}
+
+// search returns one page of the rows that hold every word of q (all rows
+// when q is empty), and how many rows match in all.
+func (ci *caseIndex) search(q string, page, size int) ([]caseRow, int) {
+	words := strings.Fields(strings.ToLower(q))
+	ci.mu.RLock()
+	defer ci.mu.RUnlock()
+	start, end := page*size, (page+1)*size
+	var out []caseRow
+	n := 0
+	for i := range ci.rows {
+		r := &ci.rows[i]
+		if !hasAll(r.haystack, words) {
+			continue
+		}
+		if n >= start && n < end {
+			out = append(out, *r)
+		}
+		n++
+	}
+	return out, n
+}
+
+func hasAll(s string, words []string) bool {
+	for _, w := range words {
+		if !strings.Contains(s, w) {
+			return false
+		}
+	}
+	return true
+}
+
+func (ci *caseIndex) len() int {
+	ci.mu.RLock()
+	defer ci.mu.RUnlock()
+	return len(ci.rows)
+}
