@@ -200,7 +200,7 @@ func TestScreensFitSmallWindow(t *testing.T) {
 }
 
 func screensFit(t *testing.T, size fyne.Size) {
-	u, w := newTestUI(t)
+	_, w := newTestUI(t)
 	fitsIn(t, w, size, "welcome", "Nieuwe kluis maken", "Probeer het met voorbeeldgegevens")
 	tap(t, w, "Nieuwe kluis maken")
 	fitsIn(t, w, size, "create", "Kluis maken", "Terug")
@@ -217,7 +217,7 @@ func screensFit(t *testing.T, size fyne.Size) {
 	fitsIn(t, w, size, "recovery key", "Ik heb de sleutel bewaard", "Opslaan om af te drukken")
 
 	f := newShareFixture(t)
-	u, w = f.u, f.w
+	u, w := f.u, f.w
 	s := u.shell
 	for _, it := range s.items {
 		s.select_(it.id)

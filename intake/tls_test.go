@@ -54,7 +54,10 @@ func TestServerCertificate(t *testing.T) {
 		}
 	}
 	// The private key is sealed: its bytes are not in the file.
-	secret := c.PrivateKey.(*ecdsa.PrivateKey).D.Bytes()
+	secret, err := c.PrivateKey.(*ecdsa.PrivateKey).Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if db, _ := os.ReadFile(w.store.Path()); bytes.Contains(db, secret) {
 		t.Error("the private key is in the store file in plaintext")
 	}
