@@ -27,7 +27,9 @@
 #     (request sent to response read; the desk verifies and stores all of
 #     it before it answers); the command as a whole process, which includes
 #     one unlock of the organisation key, so the "key only" row (`list` on
-#     an empty store) says what that costs.
+#     an empty store) says what that costs. The CPU seconds of the serve
+#     process during the upload, of curl, and of the command are reported
+#     too: client and server share the machine's cores.
 #
 # It needs about 5 × BIG_MIB of free space under ${TMPDIR:-/tmp}.
 set -euo pipefail
@@ -194,17 +196,27 @@ stop_desk
 rm -rf "$work/store-mem"
 
 # 2. Throughput, taking turns.
+# cpu_secs PID: the CPU seconds (user and system) a process has used.
+cpu_secs() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$1/stat"; }
+# http_run: prints "wall_s server_cpu_s client_cpu_s" of one upload of the
+# big bundle into a fresh desk.
 http_run() {
 	start_desk "$work/store-http"
 	login
 	sync
 	sleep 3
-	local r
-	r=$(upload "$work/big.kluis" "$work/big-http.html")
+	local c0 c1 r
+	c0=$(cpu_secs "$server")
+	local TIMEFORMAT='%U %S'
+	{ time upload "$work/big.kluis" "$work/big-http.html" >"$work/up.txt"; } 2>"$work/client-cpu.txt"
+	c1=$(cpu_secs "$server")
+	r=$(cat "$work/up.txt")
 	stop_desk
 	rm -rf "$work/store-http"
-	echo "${r#* }"
+	echo "${r#* } $(calc %.2f "$c1 - $c0") $(awk '{printf "%.2f", $1 + $2}' "$work/client-cpu.txt")"
 }
+# cli_run: prints rsspeak's line for kluis-intake import of the big bundle
+# into a fresh store.
 cli_run() {
 	sync
 	sleep 3
@@ -213,28 +225,29 @@ cli_run() {
 	rm -rf "$work/store-cli"
 	echo "$r"
 }
-http_times=()
-cli_times=()
-cli_hwms=()
-key_times=()
+http_times=() http_server_cpu=() http_client_cpu=()
+cli_times=() cli_cpu=() cli_hwms=()
+key_times=() key_cpu=()
 round_loads=()
 for round in $(seq "$rounds"); do
 	echo "bench-desk: throughput round $round of $rounds (load $(load))" >&2
 	round_loads+=("$(load)")
 	if ((round % 2)); then
-		http_times+=("$(http_run)")
+		h=$(http_run)
 		r=$(cli_run)
 	else
 		r=$(cli_run)
-		http_times+=("$(http_run)")
+		h=$(http_run)
 	fi
-	read -r secs _ _ _ hwm <<<"$r"
-	cli_times+=("$secs")
-	cli_hwms+=("$hwm")
+	read -r secs server_cpu client_cpu <<<"$h"
+	http_times+=("$secs") http_server_cpu+=("$server_cpu") http_client_cpu+=("$client_cpu")
+	read -r secs _ _ _ hwm cpu <<<"$r"
+	cli_times+=("$secs") cli_hwms+=("$hwm") cli_cpu+=("$cpu")
 	mkdir -p "$work/store-key"
-	r=$("$work/rsspeak" -- "$intake" --store "$work/store-key" list 2>&1 >/dev/null | tail -1)
+	r=$("$work/rsspeak" -rss -- "$intake" --store "$work/store-key" list 2>&1 >/dev/null | tail -1)
 	rm -rf "$work/store-key"
-	key_times+=("${r%% *}")
+	read -r secs _ _ _ _ cpu <<<"$r"
+	key_times+=("$secs") key_cpu+=("$cpu")
 done
 
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
@@ -260,12 +273,13 @@ echo
 echo "Streaming: seconds, store tmp (MiB), RssAnon (MiB), VmRSS (MiB) while the big bundle came in:"
 awk 'NR == 1 {t0 = $1} {printf "  %5.1f s  tmp %6.0f  anon %5.1f  rss %5.1f\n", $1 - t0, $2 / 1024, $3 / 1024, $4 / 1024}' "$work/series.txt"
 echo
-echo "| import of the $((big_bytes >> 20)) MiB bundle | median (s) | rounds (s) | MB/s |"
-echo "|---|---|---|---|"
-echo "| upload over HTTPS (curl → kluis-intake serve) | $http_med | $(join "${http_times[@]}") | $(mbps "$http_med") |"
-echo "| kluis-intake import (whole process) | $cli_med | $(join "${cli_times[@]}") | $(mbps "$cli_med") |"
-echo "| kluis-intake list on an empty store (process + key only) | $key_med | $(join "${key_times[@]}") | |"
+echo "| import of the $((big_bytes >> 20)) MiB bundle | median wall (s) | rounds (s) | MB/s | CPU (s), median |"
+echo "|---|---|---|---|---|"
+echo "| upload over HTTPS (curl → kluis-intake serve) | $http_med | $(join "${http_times[@]}") | $(mbps "$http_med") | serve $(median "${http_server_cpu[@]}"), curl $(median "${http_client_cpu[@]}") |"
+echo "| kluis-intake import (whole process) | $cli_med | $(join "${cli_times[@]}") | $(mbps "$cli_med") | $(median "${cli_cpu[@]}") |"
+echo "| kluis-intake list on an empty store (process + key only) | $key_med | $(join "${key_times[@]}") | | $(median "${key_cpu[@]}") |"
 echo
 echo "HTTP / CLI throughput: $(calc %.2f "$cli_med / $http_med") (whole command), $(calc %.2f "($cli_med - $key_med) / $http_med") (command less its key unlock)"
+echo "CPU for the import itself, CLI / serve: $(calc %.2f "($(median "${cli_cpu[@]}") - $(median "${key_cpu[@]}")) / $(median "${http_server_cpu[@]}")") (the command's less its key unlock, against the server's during the upload)"
 echo "kluis-intake import max RSS (ru_maxrss, KDF included): $(join "${cli_hwms[@]}") MiB"
 echo "Load at each round: $(join "${round_loads[@]}")"

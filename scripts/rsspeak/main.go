@@ -14,10 +14,10 @@
 //
 // Peak RSS as a user sees it (top's RES, /usr/bin/time -v's "Maximum
 // resident set size") counts file-backed pages too. With -rss the line has
-// two more fields: the sampled peak of RssAnon+RssFile+RssShmem (VmRSS),
-// and the kernel's own high-water mark of the resident set (the child's
+// three more fields: the sampled peak of RssAnon+RssFile+RssShmem (VmRSS),
+// the kernel's own high-water mark of the resident set (the child's
 // ru_maxrss, what /usr/bin/time -v reports; it sees peaks between
-// samples).
+// samples), and the CPU seconds the command used (user and system).
 //
 // With -pid it watches a process that is already running (a server)
 // instead, until that process ends or rsspeak gets SIGINT or SIGTERM, and
@@ -130,7 +130,8 @@ func main() {
 			if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 				maxRSS = ru.Maxrss // KiB on Linux
 			}
-			fmt.Fprintf(os.Stderr, "%.3f %.1f %.1f %.1f %.1f\n", elapsed.Seconds(), mib(peak), mib(settled), mib(peakRSS), mib(maxRSS))
+			cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+			fmt.Fprintf(os.Stderr, "%.3f %.1f %.1f %.1f %.1f %.2f\n", elapsed.Seconds(), mib(peak), mib(settled), mib(peakRSS), mib(maxRSS), cpu.Seconds())
 			return
 		case <-tick.C:
 			if st, ok := readStatus(cmd.Process.Pid); ok {
