@@ -26,10 +26,37 @@ type caseRow struct {
 	haystack string // lower-case words a search looks in
 }
 
-// caseIndex holds the rows of every import in the store, newest first.
+// caseIndex holds the rows of every import in the store, newest first,
+// and what the processing log says about each that a case's timeline
+// shows.
 type caseIndex struct {
 	mu   sync.RWMutex
 	rows []caseRow
+	// events holds, per import id, the log's entries a timeline shows
+	// (import, receipt, export), in log order: every such entry about that
+	// id, as the log keeps them. The index follows the log (follow), so a
+	// case page reads only the entries written since the last one, not the
+	// whole log, which grows with every view.
+	events map[string][]logEvent
+
+	followMu sync.Mutex // one follow at a time
+	seen     uint64     // the last log entry read into events; under followMu
+}
+
+// A logEvent is an entry of the processing log on a case's timeline.
+type logEvent struct {
+	Action string
+	Time   time.Time
+	User   string
+}
+
+// onTimeline says whether a case's timeline shows log entries of action.
+func onTimeline(action string) bool {
+	switch action {
+	case intake.ActImport, intake.ActReceipt, intake.ActExport:
+		return true
+	}
+	return false
 }
 
 func buildCaseIndex(store *intake.Store) (*caseIndex, error) {
@@ -37,43 +64,65 @@ func buildCaseIndex(store *intake.Store) (*caseIndex, error) {
 	if err != nil {
 		return nil, err
 	}
-	receipts, err := receiptTimes(store)
-	if err != nil {
+	ci := &caseIndex{events: map[string][]logEvent{}}
+	if err := ci.follow(store); err != nil {
 		return nil, err
 	}
-	ci := &caseIndex{}
 	for _, imp := range imps {
 		row, err := rowOf(imp)
 		if err != nil {
 			return nil, err
 		}
-		row.Receipt = receipts[imp.ID]
+		row.Receipt = ci.lastReceipt(imp.ID)
 		ci.rows = append(ci.rows, row)
 	}
 	ci.sort()
 	return ci, nil
 }
 
-// receiptTimes reads from the processing log when each import's last
-// receipt was made.
-func receiptTimes(store *intake.Store) (map[string]time.Time, error) {
-	out := map[string]time.Time{}
-	var from uint64
+// follow reads the processing log's entries written since it last did
+// (at the desk's start: all of them) into the timeline events.
+func (ci *caseIndex) follow(store *intake.Store) error {
+	ci.followMu.Lock()
+	defer ci.followMu.Unlock()
+	const batch = 1000
 	for {
-		es, err := store.LogEntries(from, 1000)
+		es, err := store.LogEntries(ci.seen+1, batch)
 		if err != nil {
-			return nil, err
+			return err
 		}
+		ci.mu.Lock()
 		for _, e := range es {
-			if e.Action == intake.ActReceipt && e.Import != "" {
-				out[e.Import] = e.Time
+			ci.seen = e.Seq
+			if e.Import != "" && onTimeline(e.Action) {
+				ci.events[e.Import] = append(ci.events[e.Import], logEvent{Action: e.Action, Time: e.Time, User: e.User})
 			}
-			from = e.Seq + 1
 		}
-		if len(es) < 1000 {
-			return out, nil
+		ci.mu.Unlock()
+		if len(es) < batch {
+			return nil
 		}
 	}
+}
+
+// eventsOf returns the timeline entries the index has read about an
+// import.
+func (ci *caseIndex) eventsOf(id string) []logEvent {
+	ci.mu.RLock()
+	defer ci.mu.RUnlock()
+	return slices.Clone(ci.events[id])
+}
+
+// lastReceipt is when the last receipt for an import was made; zero when
+// none was. The caller holds mu or owns ci.
+func (ci *caseIndex) lastReceipt(id string) time.Time {
+	var t time.Time
+	for _, e := range ci.events[id] {
+		if e.Action == intake.ActReceipt {
+			t = e.Time
+		}
+	}
+	return t
 }
 
 func rowOf(imp *intake.Import) (caseRow, error) {

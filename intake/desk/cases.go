@@ -276,13 +276,13 @@ func (s *Server) timeline(cat *i18n.Catalog, imp *intake.Import, m *bundle.Manif
 	out = append(out,
 		event{At: m.Created, Kind: "shared", Text: cat.T("desk.event.shared", nil), Who: who},
 		event{At: imp.ImportedAt, Kind: "received", Text: cat.T("desk.event.received", nil)})
-	if es, err := s.store.LogFor(imp.ID); err == nil {
-		for _, e := range es {
-			switch e.Action {
-			case intake.ActReceipt, intake.ActExport, intake.ActImport:
-				out = append(out, event{At: e.Time, Kind: e.Action, Text: cat.T("desk.event."+e.Action, nil), Who: e.User})
-			}
-		}
+	// What the log says about the case: the index reads the entries
+	// written since it last looked, not the whole log.
+	if err := s.cases.follow(s.store); err != nil {
+		s.opt.Logger.Error("desk: processing log", "err", err)
+	}
+	for _, e := range s.cases.eventsOf(imp.ID) {
+		out = append(out, event{At: e.Time, Kind: e.Action, Text: cat.T("desk.event."+e.Action, nil), Who: e.User})
 	}
 	out = append(out, event{At: imp.KeptUntil, Kind: "due", Text: cat.T("desk.event.due", nil)})
 	slices.SortStableFunc(out, func(a, b event) int { return a.At.Compare(b.At) })

@@ -1,15 +1,31 @@
 // Command rsspeak runs a command and reports its wall time and the peak of
 // its resident anonymous memory (RssAnon in /proc/PID/status), sampled
 // every 5 ms. Pages of files mapped into memory (such as a bbolt file) are
-// page cache and are not counted.
+// page cache and are not counted in RssAnon.
 //
-//	go run ./scripts/rsspeak [-settle MiB] -- COMMAND [ARG…]
+//	go run ./scripts/rsspeak [-settle MiB] [-rss] -- COMMAND [ARG…]
+//	go run ./scripts/rsspeak -pid PID [-reset]
 //
 // It prints one line on standard error: "seconds peak_MiB settled_peak_MiB".
 // With -settle N, the settled peak leaves out a first phase in which
 // RssAnon rose above N MiB: it is the peak from the end of the fall after that
 // phase on (once it has stopped falling). For kluisctl that is the memory of the document work after the
 // key derivation (scrypt, 256 MiB) has been given back.
+//
+// Peak RSS as a user sees it (top's RES, /usr/bin/time -v's "Maximum
+// resident set size") counts file-backed pages too. With -rss the line has
+// three more fields: the sampled peak of RssAnon+RssFile+RssShmem (VmRSS),
+// the kernel's own high-water mark of the resident set (the child's
+// ru_maxrss, what /usr/bin/time -v reports; it sees peaks between
+// samples), and the CPU seconds the command used (user and system).
+//
+// With -pid it watches a process that is already running (a server)
+// instead, until that process ends or rsspeak gets SIGINT or SIGTERM, and
+// prints "seconds peak_anon_MiB peak_rss_MiB hwm_MiB": the sampled peaks
+// of RssAnon and of VmRSS, and VmHWM from /proc/PID/status when it stops
+// (the kernel's high-water mark; 0 if the process is gone). With -reset
+// it first writes 5 to /proc/PID/clear_refs, which sets VmHWM back to the
+// current resident set, so the mark covers only what happens from then on.
 package main
 
 import (
@@ -18,32 +34,70 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
-func rssAnonKiB(pid int) (int64, bool) {
+// status holds the fields of /proc/PID/status that rsspeak reads, in KiB.
+type status struct {
+	anon, file, shmem, hwm int64
+}
+
+func (s status) rss() int64 { return s.anon + s.file + s.shmem }
+
+func readStatus(pid int) (status, bool) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, false
+		return status{}, false
 	}
 	defer f.Close()
+	var st status
+	found := false
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "RssAnon:"); ok {
-			n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return n, err == nil
+		name, rest, ok := strings.Cut(sc.Text(), ":")
+		if !ok {
+			continue
 		}
+		var dst *int64
+		switch name {
+		case "RssAnon":
+			dst, found = &st.anon, true
+		case "RssFile":
+			dst = &st.file
+		case "RssShmem":
+			dst = &st.shmem
+		case "VmHWM":
+			dst = &st.hwm
+		default:
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+		if err != nil {
+			return status{}, false
+		}
+		*dst = n
 	}
-	return 0, false
+	return st, found
 }
+
+func mib(kib int64) float64 { return float64(kib) / 1024 }
 
 func main() {
 	settle := flag.Int64("settle", 0, "report the peak after RssAnon first falls below this many MiB")
+	rss := flag.Bool("rss", false, "also report the peak of the whole resident set (file-backed pages included)")
+	pid := flag.Int("pid", 0, "watch this running process instead of starting a command")
+	reset := flag.Bool("reset", false, "with -pid: set the process's VmHWM back to its current resident set first")
 	flag.Parse()
+	if *pid > 0 {
+		watch(*pid, *reset)
+		return
+	}
 	if flag.NArg() == 0 {
-		fmt.Fprintln(os.Stderr, "usage: rsspeak [-settle MiB] -- COMMAND [ARG…]")
+		fmt.Fprintln(os.Stderr, "usage: rsspeak [-settle MiB] [-rss] -- COMMAND [ARG…]\n       rsspeak -pid PID [-reset]")
 		os.Exit(2)
 	}
 	cmd := exec.Command(flag.Arg(0), flag.Args()[1:]...)
@@ -56,6 +110,7 @@ func main() {
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	var samples []int64
+	var peakRSS int64
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -67,14 +122,60 @@ func main() {
 				os.Exit(1)
 			}
 			peak, settled := peaks(samples, *settle<<10)
-			fmt.Fprintf(os.Stderr, "%.3f %.1f %.1f\n", elapsed.Seconds(), float64(peak)/1024, float64(settled)/1024)
+			if !*rss {
+				fmt.Fprintf(os.Stderr, "%.3f %.1f %.1f\n", elapsed.Seconds(), mib(peak), mib(settled))
+				return
+			}
+			var maxRSS int64
+			if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+				maxRSS = ru.Maxrss // KiB on Linux
+			}
+			cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+			fmt.Fprintf(os.Stderr, "%.3f %.1f %.1f %.1f %.1f %.2f\n", elapsed.Seconds(), mib(peak), mib(settled), mib(peakRSS), mib(maxRSS), cpu.Seconds())
 			return
 		case <-tick.C:
-			if kib, ok := rssAnonKiB(cmd.Process.Pid); ok {
-				samples = append(samples, kib)
+			if st, ok := readStatus(cmd.Process.Pid); ok {
+				samples = append(samples, st.anon)
+				peakRSS = max(peakRSS, st.rss())
 			}
 		}
 	}
+}
+
+// watch samples a running process until it ends or rsspeak is told to
+// stop, and prints its peaks.
+func watch(pid int, reset bool) {
+	if reset {
+		if err := os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0); err != nil {
+			fmt.Fprintln(os.Stderr, "rsspeak:", err)
+			os.Exit(1)
+		}
+	}
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	start := time.Now()
+	var peakAnon, peakRSS, hwm int64
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	sample := func() bool {
+		st, ok := readStatus(pid)
+		if ok {
+			peakAnon = max(peakAnon, st.anon)
+			peakRSS = max(peakRSS, st.rss())
+			hwm = st.hwm
+		}
+		return ok
+	}
+	for running := sample(); running; {
+		select {
+		case <-stop:
+			sample()
+			running = false
+		case <-tick.C:
+			running = sample()
+		}
+	}
+	fmt.Fprintf(os.Stderr, "%.3f %.1f %.1f %.1f\n", time.Since(start).Seconds(), mib(peakAnon), mib(peakRSS), mib(hwm))
 }
 
 // peaks returns the overall peak and the peak after the first phase above
