@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -16,6 +17,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -90,8 +92,14 @@ func newDesk(t *testing.T, opt Options) *desk {
 // newDeskOf is newDesk for the organisation org.
 func newDeskOf(t *testing.T, org *bundle.OrgIdentity, opt Options) *desk {
 	t.Helper()
+	return newDeskIn(t, t.TempDir(), org, opt)
+}
+
+// newDeskIn is newDeskOf with its store in dir.
+func newDeskIn(t *testing.T, dir string, org *bundle.OrgIdentity, opt Options) *desk {
+	t.Helper()
 	var err error
-	d := &desk{t: t, dir: t.TempDir(), org: org, clock: &clock{t: start}}
+	d := &desk{t: t, dir: dir, org: org, clock: &clock{t: start}}
 	d.store, err = intake.Open(d.dir, org, &intake.Options{Now: d.clock.now})
 	if err != nil {
 		t.Fatal(err)
@@ -728,6 +736,66 @@ func TestUploadOverTheLimitLeavesNothing(t *testing.T) {
 	}
 	if imps, _ := d.store.List(); len(imps) != 0 {
 		t.Errorf("store holds %d imports", len(imps))
+	}
+}
+
+// TestDiskFullDuringUpload fills a real 8 MiB filesystem with an upload
+// of 12 MiB: the caseworker reads that the disk is full, the store keeps
+// its earlier case and nothing of the refused one, and takes the next
+// bundle once the space is there. It needs root to mount, and is skipped
+// without.
+func TestDiskFullDuringUpload(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a small filesystem here: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
+	org, err := bundle.GenerateOrgIdentity("Gemeente Zwolle", "", nil, start.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := newDeskIn(t, dir, org, Options{})
+	b := d.browser()
+	b.mustLogin(caseworker)
+	first := b.importOne(d.share(newCitizen(t, "Fatima"), nil))
+
+	big := make([]byte, 12<<20)
+	rand.Read(big)
+	bigShare := d.share(newCitizen(t, "Sami"), func(s *bundle.Share) {
+		s.Documents = []bundle.DocumentSource{docSource("8b3c4d5e-6f7a-4b2c-9d0e-1f2a3b4c5d6e", "scan.pdf", "", big)}
+	})
+	r := b.upload("/inbox", b.csrf("/inbox"), part{name: "bundle", file: "groot.kluis", data: bigShare})
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "niet genoeg ruimte op de schijf") {
+		t.Fatalf("upload onto a full disk: %d %.800s", r.status, r.body)
+	}
+	if strings.Contains(r.body, "Er ging iets mis") || strings.Contains(r.body, "no space") {
+		t.Errorf("a full disk is not said in plain Dutch: %.800s", r.body)
+	}
+	imps, err := d.store.List()
+	if err != nil || len(imps) != 1 || imps[0].ID != first {
+		t.Fatalf("after the full disk the store lists %d imports (%v), want only %s", len(imps), err, first)
+	}
+	if left, _ := os.ReadDir(filepath.Join(dir, "tmp")); len(left) != 0 {
+		t.Errorf("tmp holds %d files after the full disk", len(left))
+	}
+	if r := b.get("/cases/" + first); r.status != http.StatusOK || !strings.Contains(r.body, "Belastingdienst") {
+		t.Errorf("the earlier case after the full disk: %d %.300s", r.status, r.body)
+	}
+	// With the refused upload gone there is room for a small one.
+	if id := b.importOne(d.share(newCitizen(t, "Noor"), nil)); id == first {
+		t.Errorf("the next bundle was not stored as a case of its own")
+	}
+	if err := d.store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := intake.Open(dir, org, nil)
+	if err != nil {
+		t.Fatalf("the store does not open again after a full disk: %v", err)
+	}
+	defer again.Close()
+	if imps, _ := again.List(); len(imps) != 2 {
+		t.Errorf("reopened store lists %d imports, want 2", len(imps))
 	}
 }
 
