@@ -76,12 +76,18 @@ func (s *Store) ServerCertificate(hosts []string) (tls.Certificate, string, erro
 	if err != nil {
 		return tls.Certificate{}, "", err
 	}
+	var keep *ecdsa.PrivateKey
 	if kept != nil {
 		if c, fp, ok := s.usableCert(kept, names, ips); ok {
 			return c, fp, nil
 		}
+		// A renewed certificate keeps the key, so the pin on the card
+		// (its SubjectPublicKeyInfo's hash) stays true.
+		if k, err := x509.ParsePKCS8PrivateKey(kept.Key); err == nil {
+			keep, _ = k.(*ecdsa.PrivateKey)
+		}
 	}
-	made, err := s.makeCert(names, ips)
+	made, err := s.makeCert(names, ips, keep)
 	if err != nil {
 		return tls.Certificate{}, "", err
 	}
@@ -128,11 +134,14 @@ func (s *Store) usableCert(sc *storedCert, names []string, ips []net.IP) (tls.Ce
 	return c, certFingerprint(sc.Cert), true
 }
 
-// makeCert makes a new self-signed certificate for names and ips.
-func (s *Store) makeCert(names []string, ips []net.IP) (*storedCert, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
+// makeCert makes a new self-signed certificate for names and ips, with
+// key, or a new key when key is nil.
+func (s *Store) makeCert(names []string, ips []net.IP, key *ecdsa.PrivateKey) (*storedCert, error) {
+	if key == nil {
+		var err error
+		if key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
+			return nil, err
+		}
 	}
 	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
 	if err != nil {

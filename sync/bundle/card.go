@@ -3,8 +3,10 @@ package bundle
 import (
 	"crypto/ed25519"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base32"
 	"encoding/hex"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -39,7 +41,43 @@ type Card struct {
 	// cards without it are read as before. A citizen's app compares a
 	// data request with it and warns when the request asks for more.
 	PurposeScopes []PurposeScope `json:"purpose_scopes,omitempty"`
-	Created       time.Time      `json:"created"` // UTC, whole seconds
+	// Inbox is the HTTPS address of the organisation's desk, where a
+	// citizen's Kluis may deliver bundles and messages directly and pick
+	// up answers; InboxPin pins the desk's TLS key (see InboxPin). Both
+	// or neither; cards without them are read as before.
+	Inbox    string    `json:"inbox,omitempty"`
+	InboxPin string    `json:"inbox_pin,omitempty"`
+	Created  time.Time `json:"created"` // UTC, whole seconds
+}
+
+// MaxInboxURL bounds a card's inbox address, in bytes.
+const MaxInboxURL = 200
+
+// InboxPin is what a card's inbox_pin holds for a TLS certificate: the
+// hex SHA-256 of its SubjectPublicKeyInfo (DER), the same for every
+// certificate made with one key. A citizen's Kluis accepts the desk only
+// when the certificate it presents has this pin; no certificate authority
+// is asked.
+func InboxPin(cert *x509.Certificate) string {
+	sum := sha256.Sum256(cert.RawSubjectPublicKeyInfo)
+	return hex.EncodeToString(sum[:])
+}
+
+// CheckInbox checks an inbox address: https, a host, no user, query or
+// fragment, at most MaxInboxURL bytes. It returns the address with a
+// path that ends in "/".
+func CheckInbox(s string) (string, error) {
+	if len(s) > MaxInboxURL {
+		return "", errText("the inbox address is longer than 200 bytes")
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
+		return "", errText("the inbox must be an https address with a host and nothing after the path")
+	}
+	if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+	}
+	return u.String(), nil
 }
 
 // A PurposeScope is what an organisation may ask for one of its purposes:
@@ -114,6 +152,18 @@ func (c *Card) check() error {
 	}
 	if err := c.checkPurposeScopes(); err != nil {
 		return err
+	}
+	if c.Inbox != "" || c.InboxPin != "" {
+		in, err := CheckInbox(c.Inbox)
+		if err != nil {
+			return refuseErr(CodeBadCard, err, "inbox")
+		}
+		if in != c.Inbox {
+			return refuse(CodeBadCard, "the inbox address must end in /")
+		}
+		if len(c.InboxPin) != 64 || strings.Trim(c.InboxPin, "0123456789abcdef") != "" {
+			return refuse(CodeBadCard, "inbox_pin must be 64 lower-case hex digits")
+		}
 	}
 	if c.Created.IsZero() || c.Created.Location() != time.UTC || c.Created.Nanosecond() != 0 {
 		return refuse(CodeBadCard, "created must be a UTC time in whole seconds")

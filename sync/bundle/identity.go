@@ -103,6 +103,18 @@ func GenerateOrgIdentityScoped(org, oin string, purposes []string, scopes []Purp
 	return id, nil
 }
 
+// CardWithInbox returns the organisation's card, signed anew, that also
+// names its desk's inbox address and the pin of the desk's TLS key (see
+// Card.Inbox). The keys, and so the fingerprint, are those of Card.
+func (id *OrgIdentity) CardWithInbox(inbox, pin string, now time.Time) ([]byte, error) {
+	c := *id.card
+	c.Inbox, c.InboxPin, c.Created = inbox, pin, now.UTC().Truncate(time.Second)
+	if err := c.check(); err != nil {
+		return nil, err
+	}
+	return signStatement(id, DomainCard, &c)
+}
+
 // Card returns the organisation's public card.
 func (id *OrgIdentity) Card() *Card { return id.card }
 

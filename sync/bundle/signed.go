@@ -58,6 +58,10 @@ func parseEd25519(s string) (ed25519.PublicKey, error) {
 
 func encodeKey(k ed25519.PublicKey) string { return base64.StdEncoding.EncodeToString(k) }
 
+// EncodeKey writes an Ed25519 public key as cards and manifests do:
+// standard base64.
+func EncodeKey(k ed25519.PublicKey) string { return encodeKey(k) }
+
 // ParseCardKey decodes an Ed25519 public key as cards, manifests and
 // receipts write it (standard base64).
 func ParseCardKey(s string) (ed25519.PublicKey, error) { return parseEd25519(s) }
