@@ -195,6 +195,9 @@ func (s *Store) Import(ctx context.Context, src io.Reader, o ImportOptions) (*Im
 		if err := s.put(tx, bucketImports, key, val); err != nil {
 			return err
 		}
+		if err := s.indexCitizen(tx, imp); err != nil && !errors.Is(err, errNoCitizenKey) {
+			return err
+		}
 		_, err := s.appendLog(tx, LogEntry{User: o.User, Action: ActImport, Import: imp.ID, Purpose: m.Purpose,
 			Detail: fmt.Sprintf("%d records, %d documents", len(r.Records().Records), len(imp.Documents))})
 		return err

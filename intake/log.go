@@ -211,6 +211,11 @@ func (s *Store) appendLog(tx *bolt.Tx, e LogEntry) (LogEntry, error) {
 	if err := s.put(tx, bucketLog, seqKey(e.Seq), val); err != nil {
 		return e, err
 	}
+	if e.Import != "" {
+		if err := indexLog(tx, e.Import, e.Seq); err != nil {
+			return e, err
+		}
+	}
 	hv, _ := json.Marshal(logHead{Seq: e.Seq, Hash: e.Hash})
 	return e, s.put(tx, bucketMeta, keyLogHead, hv)
 }
@@ -243,19 +248,38 @@ func (s *Store) LogEntries(from uint64, limit int) ([]LogEntry, error) {
 	return out, err
 }
 
-// LogFor returns the entries about one import, in order. It reads the
-// whole log.
+// LogFor returns the entries about one import, in order, through the
+// log's index by import (logidx/, post.go).
 func (s *Store) LogFor(importID string) ([]LogEntry, error) {
 	var out []LogEntry
 	err := s.view(func(tx *bolt.Tx) error {
-		return s.eachLog(tx, 1, func(e *LogEntry) bool {
-			if e.Import == importID {
-				out = append(out, *e)
-			}
-			return false
-		})
+		var err error
+		out, err = s.logFor(tx, importID)
+		return err
 	})
 	return out, err
+}
+
+func (s *Store) logFor(tx *bolt.Tx, importID string) ([]LogEntry, error) {
+	var out []LogEntry
+	idx, log := tx.Bucket(bucketLogIndex), tx.Bucket(bucketLog)
+	prefix, err := idKey(importID)
+	if idx == nil || log == nil || err != nil {
+		return nil, nil
+	}
+	c := idx.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		sk := k[len(prefix):]
+		e, err := s.openLog(sk, log.Get(sk))
+		if err != nil {
+			return nil, err
+		}
+		if e.Import != importID {
+			return nil, &LogError{Seq: e.Seq, Reason: "the log's index names an entry about another import"}
+		}
+		out = append(out, *e)
+	}
+	return out, nil
 }
 
 // eachLog calls fn with every entry from sequence number from on until fn

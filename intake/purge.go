@@ -184,7 +184,11 @@ func (s *Store) remove(user string, why func(*Import) string) ([]Purged, error) 
 			}
 			out = append(out, Purged{ID: imp.ID, Reason: reason})
 		}
-		return nil
+		removed := make([]string, len(out))
+		for i, p := range out {
+			removed[i] = p.ID
+		}
+		return s.purgePost(tx, removed)
 	})
 	if err != nil {
 		return nil, err

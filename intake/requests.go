@@ -42,6 +42,9 @@ type StoredRequest struct {
 	File     []byte    `json:"file"` // the signed request file
 	Saved    time.Time `json:"saved"`
 	AnswerID string    `json:"answer_id,omitempty"` // the bundle that answered it
+	// Refused is when the citizen refused it with a message (the direct
+	// route, package sync/post); never set once answered.
+	Refused *time.Time `json:"refused,omitempty"`
 }
 
 // Parsed returns the stored request, checked again.
@@ -154,6 +157,25 @@ func (s *Store) checkAnswer(m *bundle.Manifest, rs *bundle.Records) error {
 		return err
 	}
 	return p.Request.CheckAnswer(m, rs)
+}
+
+// markRefused notes, inside tx, that a citizen refused the request with
+// a message. A request answered already stays answered.
+func (s *Store) markRefused(tx *bolt.Tx, requestID string, at time.Time) error {
+	sr, err := s.getRequest(tx, requestID)
+	if err != nil {
+		return ErrUnknownCase
+	}
+	if sr.AnswerID != "" || sr.Refused != nil {
+		return nil
+	}
+	sr.Refused = &at
+	val, err := json.Marshal(sr)
+	if err != nil {
+		return err
+	}
+	key, _ := idKey(requestID)
+	return s.put(tx, bucketRequests, key, val)
 }
 
 // markAnswered notes, inside the import's transaction, that bundleID

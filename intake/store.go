@@ -41,6 +41,7 @@ import (
 //	users/    random id (16 bytes) → sealed desk account (users.go)
 //	log/      sequence number (8 bytes) → sealed processing-log entry (log.go)
 //	requests/, indexes/, tallies/: see requests.go and indexes.go
+//	conv/, msgids/, mailbox/, citizens/, logidx/: see post.go
 //
 // Every value but the format marker and the wrapped data key is sealed with
 // XChaCha20-Poly1305 under the data key; the associated data binds it to
@@ -160,6 +161,10 @@ func Open(dir string, org *bundle.OrgIdentity, opts *Options) (*Store, error) {
 		return nil, err
 	}
 	if err := s.init(); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	if err := s.ensurePost(); err != nil {
 		s.db.Close()
 		return nil, err
 	}
