@@ -79,6 +79,10 @@ var (
 	ErrWrongSender = &post.Error{Code: post.CodeWrongSender, Detail: "the message is not from a citizen"}
 )
 
+// DetailFromCitizen starts the processing-log detail of a citizen's
+// message, so a reader of the log (the desk's case list) can tell.
+const DetailFromCitizen = "message from the citizen"
+
 // Directions of a conversation message.
 const (
 	ToCitizen   = "out"
@@ -434,9 +438,9 @@ func (s *Store) Receive(file []byte) (*Message, string, error) {
 		if caseID == pm.Case.BundleID {
 			bundleID = caseID
 		}
-		detail := "message from the citizen " + pm.ID
+		detail := DetailFromCitizen + " " + pm.ID
 		if pm.Refuses != "" {
-			detail = "the citizen refused data request " + pm.Refuses + " with message " + pm.ID
+			detail = DetailFromCitizen + " " + pm.ID + ", refusing data request " + pm.Refuses
 		}
 		_, err = s.appendLog(tx, LogEntry{User: s.actor(), Action: ActMessage, Import: bundleID, Purpose: purpose, Detail: detail})
 		return err

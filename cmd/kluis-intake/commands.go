@@ -2,9 +2,12 @@ package main
 
 import (
 	"bufio"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,16 +72,71 @@ func (c *cli) cmdCard([]string) error {
 	if err != nil {
 		return err
 	}
+	file := id.CardFile()
+	if c.inbox != "" {
+		if file, err = c.cardWithInbox(id); err != nil {
+			return err
+		}
+	}
 	if c.output != "" {
-		return c.about(writeNew(c.output, id.CardFile(), 0o644), "intake.what.file", map[string]any{"Path": c.output})
+		return c.about(writeNew(c.output, file, 0o644), "intake.what.file", map[string]any{"Path": c.output})
 	}
 	if c.json {
-		card := id.Card()
+		card, _ := bundle.ParseCard(file)
 		return c.printJSON(map[string]any{"org": card.Org, "oin": card.OIN, "x25519": card.X25519, "ed25519": card.Ed25519,
-			"fingerprint": bundle.ShortFingerprint(card.Fingerprint()), "fingerprint_full": card.Fingerprint()})
+			"fingerprint": bundle.ShortFingerprint(card.Fingerprint()), "fingerprint_full": card.Fingerprint(),
+			"inbox": card.Inbox, "inbox_pin": card.InboxPin})
 	}
-	_, err = c.stdout.Write(id.CardFile())
+	_, err = c.stdout.Write(file)
 	return err
+}
+
+// cardWithInbox is the card that also names the desk's inbox (--inbox)
+// and pins its TLS key: the key of --tls-cert, else of the certificate
+// the store keeps for serve (made now when there is none yet).
+func (c *cli) cardWithInbox(id *bundle.OrgIdentity) ([]byte, error) {
+	inbox, err := bundle.CheckInbox(c.inbox)
+	if err != nil {
+		return nil, c.usage("intake.card.usage.inbox", map[string]any{"URL": c.inbox})
+	}
+	u, _ := url.Parse(inbox)
+	var leaf *x509.Certificate
+	if c.serve.certFile != "" {
+		b, err := c.readFile(c.serve.certFile, 1<<20, func(int64) error {
+			return c.problem("intake.card.not_certificate", map[string]any{"Path": c.serve.certFile})
+		})
+		if err != nil {
+			return nil, c.about(err, "intake.what.file", map[string]any{"Path": c.serve.certFile})
+		}
+		blk, _ := pem.Decode(b)
+		if blk == nil || blk.Type != "CERTIFICATE" {
+			return nil, c.problem("intake.card.not_certificate", map[string]any{"Path": c.serve.certFile})
+		}
+		if leaf, err = x509.ParseCertificate(blk.Bytes); err != nil {
+			return nil, c.problem("intake.card.not_certificate", map[string]any{"Path": c.serve.certFile})
+		}
+	} else {
+		if c.store == "" {
+			return nil, c.usage("intake.card.usage.store", nil)
+		}
+		s, err := intake.Open(c.store, id, &intake.Options{Actor: intake.ProgramActor()})
+		if err != nil {
+			return nil, c.about(err, "intake.what.store", map[string]any{"Path": c.store})
+		}
+		cert, _, err := s.ServerCertificate([]string{u.Hostname()})
+		if cerr := s.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return nil, c.about(err, "intake.what.store", map[string]any{"Path": c.store})
+		}
+		leaf, _ = x509.ParseCertificate(cert.Certificate[0])
+	}
+	file, err := id.CardWithInbox(inbox, bundle.InboxPin(leaf), time.Now())
+	if err != nil {
+		return nil, c.about(err, "intake.what.key", map[string]any{"Path": c.keyFile})
+	}
+	return file, nil
 }
 
 // withStore opens the identity and the store, runs fn and closes the store.

@@ -93,6 +93,7 @@ type cli struct {
 	oin               string
 	purposes          cmdline.Strings
 	output            string
+	inbox             string
 	shareCodeFile     string
 	maxSize           int64
 	newPassphraseFile string
@@ -133,7 +134,9 @@ var commands = []*command{
 		fs.StringVar(&c.output, "o", "", "intake.flag.keygen.o")
 		fs.StringVar(&c.newPassphraseFile, "new-passphrase-file", "", "intake.flag.keygen.new_passphrase_file")
 	}, run: (*cli).cmdKeygen},
-	{name: "card", synopsis: "[-o FILE]", help: "intake.help.card", flags: func(c *cli, fs *flag.FlagSet) {
+	{name: "card", synopsis: "[--inbox URL [--tls-cert FILE]] [-o FILE]", help: "intake.help.card", flags: func(c *cli, fs *flag.FlagSet) {
+		fs.StringVar(&c.inbox, "inbox", "", "intake.flag.card.inbox")
+		fs.StringVar(&c.serve.certFile, "tls-cert", "", "intake.flag.card.tls_cert")
 		fs.StringVar(&c.output, "o", "", "intake.flag.card.o")
 	}, run: (*cli).cmdCard},
 	{name: "request", synopsis: "--scope CAT[.FIELD][,…] --purpose TEXT [--legal-basis TEXT] [--case REF] [--message TEXT] --answer-by DATE [--keep-until DATE] -o FILE [--armor] [--qr FILE.png]",
@@ -157,7 +160,7 @@ var commands = []*command{
 		fs.StringVar(&c.at, "at", "", "intake.flag.purge.at")
 		fs.BoolVar(&c.force, "force", false, "intake.flag.purge.force")
 	}, run: (*cli).cmdPurge},
-	{name: "serve", synopsis: "[--addr HOST:PORT] [--tls-cert FILE] [--tls-key FILE] [--max-upload BYTES]", brief: "[--addr HOST:PORT]",
+	{name: "serve", synopsis: "[--addr HOST:PORT] [--tls-cert FILE] [--tls-key FILE] [--max-upload BYTES] [--access-names]", brief: "[--addr HOST:PORT]",
 		help: "intake.help.serve", store: true, flags: (*cli).serveFlagSet, run: (*cli).cmdServe},
 	{name: "index", synopsis: "define|import|report …", help: "intake.help.index", subs: indexSubcommands,
 		min: 1, max: -1, store: true, flags: (*cli).indexFlagSet, run: (*cli).cmdIndex},

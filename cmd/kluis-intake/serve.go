@@ -25,6 +25,7 @@ import (
 type serveFlags struct {
 	addr, certFile, keyFile string
 	maxUpload               int64
+	accessNames             bool
 }
 
 func (c *cli) serveFlagSet(fs *flag.FlagSet) {
@@ -32,6 +33,7 @@ func (c *cli) serveFlagSet(fs *flag.FlagSet) {
 	fs.StringVar(&c.serve.certFile, "tls-cert", "", "intake.flag.serve.tls_cert")
 	fs.StringVar(&c.serve.keyFile, "tls-key", "", "intake.flag.serve.tls_key")
 	fs.Int64Var(&c.serve.maxUpload, "max-upload", desk.DefaultMaxUpload, "intake.flag.serve.max_upload")
+	fs.BoolVar(&c.serve.accessNames, "access-names", false, "intake.flag.serve.access_names")
 }
 
 // purgeEvery is how often the desk purges what is due.
@@ -63,7 +65,7 @@ func (c *cli) cmdServe([]string) error {
 			return err
 		}
 		logger := slog.New(slog.NewTextHandler(c.stderr, nil))
-		srv, err := desk.New(s, c.orgID, desk.Options{MaxUpload: sf.maxUpload, Logger: logger})
+		srv, err := desk.New(s, c.orgID, desk.Options{MaxUpload: sf.maxUpload, Logger: logger, AccessNames: sf.accessNames})
 		if err != nil {
 			return c.about(err, "intake.what.store", map[string]any{"Path": c.store})
 		}

@@ -22,6 +22,7 @@ type caseRow struct {
 	KeptUntil time.Time
 	Documents int
 	Receipt   time.Time // when the last receipt was made; zero when none
+	LastIn    time.Time // when the citizen last wrote; zero when never
 
 	haystack string // lower-case words a search looks in
 }
@@ -38,6 +39,9 @@ type caseIndex struct {
 	// case page reads only the entries written since the last one, not the
 	// whole log, which grows with every view.
 	events map[string][]logEvent
+	// lastIn holds, per import id, when the citizen last wrote (the log's
+	// message entries from the citizen).
+	lastIn map[string]time.Time
 
 	followMu sync.Mutex // one follow at a time
 	seen     uint64     // the last log entry read into events; under followMu
@@ -64,7 +68,7 @@ func buildCaseIndex(store *intake.Store) (*caseIndex, error) {
 	if err != nil {
 		return nil, err
 	}
-	ci := &caseIndex{events: map[string][]logEvent{}}
+	ci := &caseIndex{events: map[string][]logEvent{}, lastIn: map[string]time.Time{}}
 	if err := ci.follow(store); err != nil {
 		return nil, err
 	}
@@ -74,6 +78,7 @@ func buildCaseIndex(store *intake.Store) (*caseIndex, error) {
 			return nil, err
 		}
 		row.Receipt = ci.lastReceipt(imp.ID)
+		row.LastIn = ci.lastIn[imp.ID]
 		ci.rows = append(ci.rows, row)
 	}
 	ci.sort()
@@ -94,6 +99,9 @@ func (ci *caseIndex) follow(store *intake.Store) error {
 		ci.mu.Lock()
 		for _, e := range es {
 			ci.seen = e.Seq
+			if e.Import != "" && e.Action == intake.ActMessage && strings.HasPrefix(e.Detail, intake.DetailFromCitizen) {
+				ci.lastIn[e.Import] = e.Time
+			}
 			if e.Import != "" && onTimeline(e.Action) {
 				ci.events[e.Import] = append(ci.events[e.Import], logEvent{Action: e.Action, Time: e.Time, User: e.User})
 			}
@@ -157,6 +165,7 @@ func (ci *caseIndex) put(row caseRow) {
 	for i := range ci.rows {
 		if ci.rows[i].ID == row.ID {
 			row.Receipt = ci.rows[i].Receipt
+			row.LastIn = ci.rows[i].LastIn
 			ci.rows[i] = row
 			return
 		}
@@ -177,6 +186,18 @@ func (ci *caseIndex) receiptMade(id string, at time.Time) {
 	for i := range ci.rows {
 		if ci.rows[i].ID == id {
 			ci.rows[i].Receipt = at
+		}
+	}
+}
+
+// messageIn notes that the citizen of case id wrote at at.
+func (ci *caseIndex) messageIn(id string, at time.Time) {
+	ci.mu.Lock()
+	defer ci.mu.Unlock()
+	ci.lastIn[id] = at
+	for i := range ci.rows {
+		if ci.rows[i].ID == id {
+			ci.rows[i].LastIn = at
 		}
 	}
 }

@@ -78,6 +78,8 @@ type caseView struct {
 	Documents  []documentView
 	DaysLeft   int
 	Timeline   []event
+	// Conversation holds the messages both ways, oldest first.
+	Conversation []messageView
 }
 
 type behalfView struct {
@@ -113,7 +115,7 @@ type documentView struct {
 // An event is one line of a case's timeline, in time order.
 type event struct {
 	At   time.Time
-	Kind string // request, shared, received, receipt, export, revoked, due; messages join in later
+	Kind string // request, shared, received, receipt, export, message-in, message-out, due
 	Text string
 	Who  string
 }
@@ -219,6 +221,11 @@ func (s *Server) caseViewOf(r *http.Request, imp *intake.Import) (*caseView, err
 		v.Documents = append(v.Documents, documentView{N: i + 1, Name: d.Name, MediaType: d.MediaType, Size: d.Size,
 			Viewable: viewable(d.MediaType) != "", Record: titles[d.Record]})
 	}
+	conv, err := s.store.Conversation(imp.ID)
+	if err != nil {
+		return nil, err
+	}
+	v.Conversation = messageViews(conv)
 	v.Timeline = s.timeline(cat, imp, m, v)
 	return v, nil
 }
@@ -283,6 +290,13 @@ func (s *Server) timeline(cat *i18n.Catalog, imp *intake.Import, m *bundle.Manif
 	}
 	for _, e := range s.cases.eventsOf(imp.ID) {
 		out = append(out, event{At: e.Time, Kind: e.Action, Text: cat.T("desk.event."+e.Action, nil), Who: e.User})
+	}
+	for _, mv := range v.Conversation {
+		ev := event{At: mv.At, Kind: "message-out", Text: cat.T("desk.event.message_out", nil), Who: mv.Who}
+		if mv.In {
+			ev.Kind, ev.Text = "message-in", cat.T("desk.event.message_in", nil)
+		}
+		out = append(out, ev)
 	}
 	out = append(out, event{At: imp.KeptUntil, Kind: "due", Text: cat.T("desk.event.due", nil)})
 	slices.SortStableFunc(out, func(a, b event) int { return a.At.Compare(b.At) })

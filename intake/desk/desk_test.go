@@ -50,6 +50,7 @@ func (c *clock) add(d time.Duration) {
 type citizen struct {
 	name string
 	priv ed25519.PrivateKey
+	x    *age.X25519Identity // receives the organisation's messages
 }
 
 func (c *citizen) Sign(domain string, msg []byte) ([]byte, error) {
@@ -57,8 +58,7 @@ func (c *citizen) Sign(domain string, msg []byte) ([]byte, error) {
 }
 
 func (c *citizen) issuer() bundle.Issuer {
-	x, _ := age.GenerateX25519Identity()
-	return bundle.Issuer{Name: c.name, X25519: x.Recipient().String(),
+	return bundle.Issuer{Name: c.name, X25519: c.x.Recipient().String(),
 		Ed25519: base64.StdEncoding.EncodeToString(c.priv.Public().(ed25519.PublicKey))}
 }
 
@@ -165,7 +165,11 @@ func newCitizen(t *testing.T, name string) *citizen {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &citizen{name: name, priv: priv}
+	x, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &citizen{name: name, priv: priv, x: x}
 }
 
 // browser is one caseworker's browser: its own cookies.

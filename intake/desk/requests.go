@@ -22,6 +22,7 @@ func (s *Server) requestRoutes(in func(string, func(w http.ResponseWriter, r *ht
 	in("GET /requests/{id}", s.requestPage)
 	in("GET /requests/{id}/qr.png", s.requestQR)
 	in("GET /requests/{id}/file", s.requestFile)
+	in("POST /requests/{id}/message", s.requestMessage)
 }
 
 // Refusals of the request form.
@@ -39,6 +40,7 @@ const (
 	stateOpen     = "open"
 	stateAnswered = "answered"
 	stateExpired  = "expired"
+	stateRefused  = "refused"
 )
 
 // A requestRow is what the list and a request's page say of one request.
@@ -48,7 +50,7 @@ type requestRow struct {
 	Made              time.Time
 	AnswerBy          time.Time
 	KeepUntil         time.Time
-	State             string // open, answered or expired; refusals never reach the store
+	State             string // open, answered, refused (the citizen said so, with a message) or expired
 	AnswerID          string // the bundle that answered it
 	Answer            *caseRow
 }
@@ -81,6 +83,8 @@ func (s *Server) requestRowOf(cat *i18n.Catalog, sr *intake.StoredRequest) (requ
 		if c, ok := s.cases.get(sr.AnswerID); ok {
 			row.Answer = &c
 		}
+	case sr.Refused != nil:
+		row.State = stateRefused
 	case q.Expired(s.opt.Now()):
 		row.State = stateExpired
 	}
@@ -338,6 +342,11 @@ type requestView struct {
 	Message    string
 	Link       string // empty when it is too long for a QR code
 	Short      string
+	// Conversation holds the messages about the request from before the
+	// citizen shared anything (a refusal with its reason, a question);
+	// CanReply when a citizen wrote there, so there is someone to answer.
+	Conversation []messageView
+	CanReply     bool
 }
 
 // lookupRequest returns the request a path's {id} names: its whole id or
@@ -390,6 +399,15 @@ func (s *Server) requestPage(w http.ResponseWriter, r *http.Request, ss *session
 		return
 	}
 	v := requestView{requestRow: row, LegalBasis: p.Request.LegalBasis, Message: p.Request.Message, Short: shortID(row.ID)}
+	conv, err := s.store.Conversation(sr.ID)
+	if err != nil {
+		s.fail(w, r, ss, err)
+		return
+	}
+	v.Conversation = messageViews(conv)
+	for _, m := range conv {
+		v.CanReply = v.CanReply || m.Dir == intake.FromCitizen
+	}
 	if link := request.Link(p.File); len(link) <= request.MaxLink {
 		v.Link = link
 	}

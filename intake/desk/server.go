@@ -39,6 +39,12 @@ type Options struct {
 	MaxUpload int64            // bytes of one upload request; DefaultMaxUpload when zero
 	Idle      time.Duration    // a session ends after this long without a request; DefaultIdle when zero
 	Logger    *slog.Logger     // where errors the caseworker cannot act on go; slog.Default when nil
+	// AccessNames: the access statements citizens fetch name caseworkers
+	// by their account name rather than a pseudonym.
+	AccessNames bool
+	// APIRate and APIBurst limit the direct route's requests per client
+	// address; DefaultAPIRate and DefaultAPIBurst when zero.
+	APIRate, APIBurst int
 }
 
 // A Server is the desk: an http.Handler over one intake store.
@@ -53,6 +59,9 @@ type Server struct {
 	sessions *sessions
 	throttle *throttle
 	cases    *caseIndex
+	limiter  *limiter
+	nonces   nonceCache
+	imports  chan struct{} // a slot per import running on the direct route
 
 	// writeMu orders the desk's own writes that must see the case index
 	// and the store agree (import, delete, revoke, purge).
@@ -75,11 +84,19 @@ func New(store *intake.Store, org *bundle.OrgIdentity, opt Options) (*Server, er
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
+	if opt.APIRate <= 0 {
+		opt.APIRate = DefaultAPIRate
+	}
+	if opt.APIBurst <= 0 {
+		opt.APIBurst = DefaultAPIBurst
+	}
 	s := &Server{
 		store: store, org: org, opt: opt,
 		cats:     map[string]*i18n.Catalog{i18n.Dutch: i18n.Load(i18n.Dutch), i18n.English: i18n.Load(i18n.English)},
 		sessions: newSessions(opt.Idle, opt.Now),
 		throttle: newThrottle(opt.Now),
+		limiter:  newLimiter(opt.APIRate, opt.APIBurst, opt.Now),
+		imports:  make(chan struct{}, maxImports),
 	}
 	if err := s.parsePages(); err != nil {
 		return nil, err
@@ -125,6 +142,7 @@ func (s *Server) routes() {
 	in("POST /cases/{id}/export", s.export)
 	in("POST /cases/{id}/revoke", s.revoke)
 	in("POST /cases/{id}/delete", s.deleteCase)
+	in("POST /cases/{id}/message", s.caseMessage)
 	s.requestRoutes(in)
 	s.indexRoutes(in)
 	admin("GET /admin/users", s.usersPage)
@@ -134,6 +152,7 @@ func (s *Server) routes() {
 	admin("GET /admin/log", s.logPage)
 	admin("GET /admin/log.json", s.logJSON)
 	admin("POST /admin/log/verify", s.verifyLog)
+	s.apiRoutes(m)
 	m.HandleFunc("/", s.notFound)
 	s.mux = m
 }

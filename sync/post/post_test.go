@@ -24,7 +24,9 @@ type person struct {
 	name string
 }
 
-func (p *person) Sign(domain string, msg []byte) ([]byte, error) { return sign.With(p.priv, domain, msg), nil }
+func (p *person) Sign(domain string, msg []byte) ([]byte, error) {
+	return sign.With(p.priv, domain, msg), nil
+}
 
 func (p *person) party(kind string) Party {
 	return Party{Kind: kind, Name: p.name, X25519: p.x.Recipient().String(), Ed25519: bundle.EncodeKey(p.priv.Public().(ed25519.PublicKey))}
