@@ -156,17 +156,17 @@ func (c *cli) cmdShareCreate([]string) error {
 				scope.Records = append(scope.Records, r.ID)
 			}
 		}
-		if card != nil {
-			if err := c.sayCard(v, card); err != nil {
-				return err
-			}
-		}
 		sendTo := card
 		if o.send && !o.dryRun {
 			// Checked before anything is written: a card without an
 			// inbox makes a file only.
 			var err error
 			if sendTo, err = c.sendCard(v, card); err != nil {
+				return err
+			}
+		}
+		if card != nil {
+			if err := c.sayCard(v, card); err != nil {
 				return err
 			}
 		}
