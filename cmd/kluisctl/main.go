@@ -133,6 +133,7 @@ var commands = []*command{
 		detail: "cli.share.help.create_detail", flags: shareCreateFlags, run: (*cli).cmdShareCreate},
 	{name: "share list", help: "cli.share.help.list", run: (*cli).cmdShareList},
 	{name: "share revoke", synopsis: "ID -o FILE [--send]", help: "cli.share.help.revoke", min: 1, max: 1, flags: shareRevokeFlags, run: (*cli).cmdShareRevoke},
+	{name: "share send", synopsis: "ID", help: "cli.share.help.send", min: 1, max: 1, run: (*cli).cmdShareSend},
 	{name: "share access", synopsis: "ID", help: "cli.share.help.access", min: 1, max: 1, run: (*cli).cmdShareAccess},
 	{name: "receipt import", synopsis: "FILE|LINK", help: "cli.receipt.help.import", min: 1, max: 1, run: (*cli).cmdReceiptImport},
 	{name: "contact", synopsis: "[-o FILE] [--qr FILE.png]", help: "cli.contact.help", detail: "cli.contact.help_detail", flags: contactFlags, run: (*cli).cmdContact},

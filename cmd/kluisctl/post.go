@@ -116,6 +116,35 @@ func (c *cli) sendCard(v *vault.Vault, card *bundle.Card) (*bundle.Card, error) 
 	return card, nil
 }
 
+// cmdShareSend delivers a share made before (its saved file) to the desk
+// of its organisation's kept card: again after the desk was down.
+func (c *cli) cmdShareSend(args []string) error {
+	return c.withVault(func(v *vault.Vault) error {
+		s, err := c.findShare(v, args[0])
+		if err != nil {
+			return err
+		}
+		card, err := c.revocationCard(v, s)
+		if err != nil {
+			return err
+		}
+		ctx, stop := c.interruptible()
+		defer stop()
+		j, err := c.deliver(ctx, v, s.ID, card, s.File)
+		if c.json {
+			if perr := c.printJSON(map[string]any{"id": s.ID, "file": s.File, "sent": j}); perr != nil {
+				return perr
+			}
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		c.printSent(j)
+		return nil
+	})
+}
+
 // findCard finds the organisation card arg names: a card file, or a kept
 // card by the start of its fingerprint or by its organisation's name.
 func (c *cli) findCard(v *vault.Vault, arg string) (*bundle.Card, error) {

@@ -169,6 +169,13 @@ func TestDirectRouteScenario(t *testing.T) {
 		t.Error("the desk still has the import after the revocation")
 	}
 
+	// A share made as a file is sent later.
+	var later sentJSON
+	lenient(t, e.ok("share", "create", "--to", cardPath, "--scope", "income", "--purpose", "Schuldhulp", "-o", "later.kluis", "--json"), &later)
+	if out := e.ok("share", "send", later.ID[:8]); !strings.Contains(out, "received the share") {
+		t.Fatalf("share send:\n%s", out)
+	}
+
 	// The desk goes down: nothing is lost.
 	d.srv.Close()
 	e.add("income", "source=UWV", "amount=300,00", "period=month")

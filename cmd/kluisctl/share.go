@@ -560,11 +560,11 @@ func (c *cli) cmdShareRevoke(args []string) error {
 	})
 }
 
-// revocationCard is the kept card with an inbox that share s's revocation
-// goes to, or a usage error.
+// revocationCard is the kept card with an inbox that share s (or its
+// revocation) goes to, or a usage error.
 func (c *cli) revocationCard(v *vault.Vault, s share.Info) (*bundle.Card, error) {
 	if s.Recipient.Kind != bundle.RecipientCard {
-		return nil, c.usage("share revoke", "cli.share.usage.send_code", nil)
+		return nil, c.usage("share", "cli.share.usage.send_code", nil)
 	}
 	kept, err := share.Cards(v)
 	if err != nil {
@@ -575,7 +575,7 @@ func (c *cli) revocationCard(v *vault.Vault, s share.Info) (*bundle.Card, error)
 			return k.Card, nil
 		}
 	}
-	return nil, c.usage("share revoke", "cli.share.usage.send_no_inbox", map[string]any{"Org": s.Recipient.Org})
+	return nil, c.usage("share", "cli.share.usage.send_no_inbox", map[string]any{"Org": s.Recipient.Org})
 }
 
 // cmdReceiptImport checks a municipality's receipt and keeps it with the
