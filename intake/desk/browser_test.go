@@ -33,6 +33,7 @@ import (
 	"kluis/sync/bundle"
 	"kluis/sync/delegate"
 	"kluis/sync/index"
+	"kluis/sync/post"
 )
 
 // The browser test drives the desk the way a caseworker does: in a real,
@@ -426,7 +427,8 @@ func TestInABrowser(t *testing.T) {
 
 	// What citizens sent: two good bundles, one a son sent on his
 	// mother's behalf, and a file that is none.
-	fatima := d.share(newCitizen(t, "Fatima Yılmaz"), nil)
+	fatimaKluis := newCitizen(t, "Fatima Yılmaz")
+	fatima := d.share(fatimaKluis, nil)
 	jan := d.share(newCitizen(t, "Jan de Vries"), func(s *bundle.Share) {
 		s.Purpose, s.CaseReference, s.Documents = "Bijzondere bijstand", "Z-2026-0107", nil
 	})
@@ -524,6 +526,23 @@ func TestInABrowser(t *testing.T) {
 	c.checkQR("img.qr", link)
 	c.follow(`.crumbs a`)
 	c.see("case-after-receipt", "gemaakt op 2 maart 2026", "Ontvangstbewijs gemaakt")
+
+	// The conversation: the caseworker writes, Fatima's Kluis picks it up
+	// and she answers; her answer is on the case page and in the list.
+	c.do("write to the citizen", chromedp.SendKeys(chromedp.ID("text"), "Dag mevrouw Yılmaz,\nWilt u ook uw huurcontract sturen?"))
+	c.follow(`form.reply button`)
+	c.see("case-message", "Uw bericht staat klaar voor de inwoner.", "Wilt u ook uw huurcontract sturen?", "aan de inwoner, door "+caseworker)
+	if msgs, _ := d.pickup(fatimaKluis); len(msgs) != 1 || msgs[0].Text != "Dag mevrouw Yılmaz,\nWilt u ook uw huurcontract sturen?" {
+		t.Errorf("Fatima's Kluis picked up %+v", msgs)
+	}
+	if r := d.api(post.PathMessage, d.say(fatimaKluis, post.Case{BundleID: id}, "Ja, dat stuur ik morgen.", nil)); r.status != http.StatusNoContent {
+		t.Fatalf("Fatima's answer: %d %s", r.status, r.body)
+	}
+	c.open("/cases/" + id)
+	c.see("case-conversation", "Ja, dat stuur ik morgen.", "van Fatima Yılmaz", "Bericht van de inwoner")
+	c.follow(`nav a[href="/cases"]`)
+	c.see("cases-wrote", "Schreef op 2 maart 2026")
+	clickTo(c, chromedp.JSPath(`document.querySelector("a.badge")`))
 
 	c.requestSteps(d)
 	c.indexSteps(d, files)
