@@ -20,6 +20,7 @@ import (
 	"kluis/intake/desk"
 	"kluis/sync/bundle"
 	"kluis/sync/post"
+	"kluis/sync/request"
 	"kluis/vault"
 )
 
@@ -174,6 +175,26 @@ func TestDirectRouteScenario(t *testing.T) {
 	lenient(t, e.ok("share", "create", "--to", cardPath, "--scope", "income", "--purpose", "Schuldhulp", "-o", "later.kluis", "--json"), &later)
 	if out := e.ok("share", "send", later.ID[:8]); !strings.Contains(out, "received the share") {
 		t.Fatalf("share send:\n%s", out)
+	}
+
+	// A data request from the desk, refused with a message: it reaches
+	// the request's conversation at the desk.
+	now := time.Now().Truncate(time.Second)
+	reqFile, err := request.New(d.org, request.Fields{ID: "3b9a2c1d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", Purpose: "Schuldhulp",
+		CaseReference: "Z-2026-0042", Scope: []request.Item{{Category: "income"}},
+		AnswerBy: now.Add(14 * 24 * time.Hour), KeepUntil: now.Add(90 * 24 * time.Hour)}, now.Add(-time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.store.SaveRequest(reqFile); err != nil {
+		t.Fatal(err)
+	}
+	reqPath := e.write("verzoek.kluis-request", string(reqFile))
+	if out := e.ok("request", "refuse", reqPath, "--message", "Dit loopt via mijn bewindvoerder."); !strings.Contains(out, "Your message was sent to Gemeente Zwolle") {
+		t.Fatalf("request refuse --message:\n%s", out)
+	}
+	if conv, err := d.store.Conversation("3b9a2c1d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"); err != nil || len(conv) != 1 || conv[0].Text != "Dit loopt via mijn bewindvoerder." {
+		t.Fatalf("the request's conversation at the desk: %+v %v", conv, err)
 	}
 
 	// The desk goes down: nothing is lost.
