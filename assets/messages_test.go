@@ -18,6 +18,7 @@ import (
 
 	"kluis/citizen/cases"
 	"kluis/citizen/delegation"
+	citizenpost "kluis/citizen/post"
 	"kluis/citizen/share"
 	"kluis/citizen/youth"
 	"kluis/intake"
@@ -26,6 +27,7 @@ import (
 	"kluis/sync/bundle"
 	"kluis/sync/delegate"
 	"kluis/sync/index"
+	"kluis/sync/post"
 	"kluis/sync/schema"
 	"kluis/vault"
 )
@@ -138,6 +140,8 @@ var otherSentinels = map[string]error{
 	"delegation.EditRefusedError (view only)":    &delegation.EditRefusedError{Owner: "Fatima", Category: "debts", Code: delegate.CodeViewOnly},
 	"delegation.EditRefusedError (out of scope)": &delegation.EditRefusedError{Owner: "Fatima", Category: "debts", Code: delegate.CodeOutOfScope},
 	"delegation.EditRefusedError (unlinked)":     &delegation.EditRefusedError{Owner: "Fatima", Code: delegate.CodeOutOfScope},
+	"post.ErrOtherCard":                          citizenpost.ErrOtherCard,
+	"post.ErrNoCard":                             citizenpost.ErrNoCard,
 }
 
 // exportedErrVars parses the package in dir for exported variables named
@@ -229,6 +233,7 @@ func TestRefusalCodesHaveMessages(t *testing.T) {
 		{"../sync/request/errors.go", "request.", 10},
 		{"../sync/index/errors.go", "index.", 15},
 		{"../sync/delegate/pack.go", "sync.", 10},
+		{"../sync/post/errors.go", "post.", 15},
 	} {
 		data, err := os.ReadFile(pkg.file)
 		if err != nil {
@@ -293,6 +298,14 @@ func TestTypedErrors(t *testing.T) {
 		err  error
 		want map[string][]string // language → substrings
 	}{
+		{"KeptError", &citizenpost.KeptError{File: "/tmp/deel.kluis", Err: errors.New("connection refused")},
+			map[string][]string{i18n.English: {"/tmp/deel.kluis", "another way"}, i18n.Dutch: {"/tmp/deel.kluis", "andere manier"}}},
+		{"KeptError without a file", &citizenpost.KeptError{Err: errors.New("connection refused")},
+			map[string][]string{i18n.English: {"Nothing is lost"}, i18n.Dutch: {"niets verloren"}}},
+		{"RemoteError", &post.RemoteError{Status: 422, Code: "post.unknown_case", Message: "Unknown case."},
+			map[string][]string{i18n.English: {"case"}, i18n.Dutch: {"zaak"}}},
+		{"RemoteError without a code", &post.RemoteError{Status: 422, Code: "Nope!", Message: "New."},
+			map[string][]string{i18n.English: {"refused"}, i18n.Dutch: {"geweigerd"}}},
 		{"LogError", &vault.LogError{Seq: 7, Reason: "entry was altered"},
 			map[string][]string{i18n.English: {"7"}, i18n.Dutch: {"7", "logboek"}}},
 		{"intake LogError", fmt.Errorf("verify: %w", &intake.LogError{Seq: 12, Reason: "the entry is missing"}),

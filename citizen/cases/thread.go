@@ -36,6 +36,20 @@ const (
 	KindAnswer  = "answer"  // the citizen's share bundle
 	KindRefusal = "refusal" // the citizen said no
 	KindReceipt = "receipt" // the organisation's receipt for an answer
+	// KindShare is a share made for the organisation without a request
+	// (its thread is keyed by the share's case reference or bundle id).
+	KindShare = "share"
+	// KindMessage is a message, to the organisation (Direction Out) or
+	// from it (In).
+	KindMessage = "message"
+	// KindRevocation is the citizen's revocation of a share in the thread.
+	KindRevocation = "revocation"
+)
+
+// Directions of a message entry.
+const (
+	In  = "in"  // from the organisation
+	Out = "out" // from the citizen
 )
 
 // ErrAnswered means a request was answered already, so it is not refused.
@@ -48,12 +62,15 @@ var ErrRefused = errcode.New("cases.refused", "this request was refused already"
 // with one case reference, and what the citizen did with them, in time
 // order. It lives in the vault as an object of kind ObjectThread.
 type Thread struct {
-	ID            string  `json:"id"`
-	Org           string  `json:"org"`
-	OIN           string  `json:"oin,omitempty"`
-	Fingerprint   string  `json:"fingerprint"` // the organisation card's full fingerprint
-	CaseReference string  `json:"case_reference,omitempty"`
-	Entries       []Entry `json:"entries"`
+	ID            string `json:"id"`
+	Org           string `json:"org"`
+	OIN           string `json:"oin,omitempty"`
+	Fingerprint   string `json:"fingerprint"` // the organisation card's full fingerprint
+	CaseReference string `json:"case_reference,omitempty"`
+	// BundleID is set on the thread of a share made without a request or
+	// case reference: the thread is keyed by the share's bundle id.
+	BundleID string  `json:"bundle_id,omitempty"`
+	Entries  []Entry `json:"entries"`
 }
 
 // An Entry is one step of a thread. It holds no record values: what was
@@ -72,7 +89,15 @@ type Entry struct {
 	AnswerBy   *time.Time `json:"answer_by,omitempty"`
 	KeptUntil  *time.Time `json:"kept_until,omitempty"`
 	Verified   bool       `json:"verified,omitempty"` // request: from a known card; receipt: signed by that card
-	File       string     `json:"file,omitempty"`     // request: the signed request file, to open it again
+	File       string     `json:"file,omitempty"`     // request: the signed request file, to open it again; message: its signed file
+	// A message entry's own fields. Message holds its text.
+	Direction string `json:"direction,omitempty"`  // In or Out
+	MessageID string `json:"message_id,omitempty"` // the message's id, for dedupe
+	From      string `json:"from,omitempty"`       // the sender's name as they gave it
+	Refuses   string `json:"refuses,omitempty"`    // the request an outgoing message refuses
+	// Delivery says how an outgoing message left: "desk" (posted to the
+	// organisation's inbox) or "file" (kept as a file to send another way).
+	Delivery string `json:"delivery,omitempty"`
 }
 
 // ThreadID is the id of the thread of an organisation (by full card
@@ -264,27 +289,40 @@ func GetThread(v *vault.Vault, id string) (*Thread, error) {
 }
 
 // Timeline is the thread's entries, with the shares made for its
-// requests (from share.List) woven in: an answer the thread missed (its
-// entry is written just after the share) and every receipt an
-// organisation sent for an answer, all in time order.
+// requests or its case (from share.List) woven in: an answer the thread
+// missed (its entry is written just after the share), every receipt an
+// organisation sent for a share, and the revocation of a share, all in
+// time order.
 func (t *Thread) Timeline(shares []share.Info) []Entry {
 	out := slices.Clone(t.Entries)
 	for _, s := range shares {
-		if s.RequestID == "" {
+		if s.Recipient.Fingerprint != t.Fingerprint {
 			continue
 		}
-		if _, ok := t.Request(s.RequestID); !ok || s.Recipient.Fingerprint != t.Fingerprint {
+		_, asked := t.Request(s.RequestID)
+		asked = asked && s.RequestID != ""
+		inThread := slices.ContainsFunc(t.Entries, func(e Entry) bool {
+			return e.BundleID == s.ID && (e.Kind == KindAnswer || e.Kind == KindShare)
+		})
+		if !asked && !inThread && ShareThreadID(s) != t.ID {
 			continue
 		}
-		if !t.has(KindAnswer, s.RequestID, s.ID) {
+		if !inThread {
+			kind := KindShare
+			if asked {
+				kind = KindAnswer
+			}
 			notAfter := s.NotAfter
-			out = append(out, Entry{Kind: KindAnswer, At: s.Created, RequestID: s.RequestID, BundleID: s.ID,
+			out = append(out, Entry{Kind: kind, At: s.Created, RequestID: s.RequestID, BundleID: s.ID,
 				Purpose: s.Purpose, Categories: s.Categories, Records: len(s.Records), Documents: len(s.Documents), KeptUntil: &notAfter})
 		}
 		for _, r := range s.Receipts {
 			kept := r.KeptUntil
 			out = append(out, Entry{Kind: KindReceipt, At: r.ImportedAt, RequestID: s.RequestID, BundleID: s.ID,
 				KeptUntil: &kept, Verified: r.Verified})
+		}
+		if s.Revoked != nil && !slices.ContainsFunc(t.Entries, func(e Entry) bool { return e.Kind == KindRevocation && e.BundleID == s.ID }) {
+			out = append(out, Entry{Kind: KindRevocation, At: *s.Revoked, RequestID: s.RequestID, BundleID: s.ID})
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Entry) int { return a.At.Compare(b.At) })

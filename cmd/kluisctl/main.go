@@ -129,10 +129,12 @@ var commands = []*command{
 	{name: "export", synopsis: "DIR", help: "cli.help.export", detail: "cli.help.export.detail",
 		min: 1, max: 1, run: (*cli).cmdExport},
 	{name: "compact", help: "cli.help.compact", run: (*cli).cmdCompact},
-	{name: "share create", synopsis: "(--to CARD | --share-code) --scope CAT[,CAT…] --purpose TEXT -o FILE", help: "cli.share.help.create",
+	{name: "share create", synopsis: "(--to CARD | --share-code) --scope CAT[,CAT…] --purpose TEXT -o FILE [--send]", help: "cli.share.help.create",
 		detail: "cli.share.help.create_detail", flags: shareCreateFlags, run: (*cli).cmdShareCreate},
 	{name: "share list", help: "cli.share.help.list", run: (*cli).cmdShareList},
-	{name: "share revoke", synopsis: "ID -o FILE", help: "cli.share.help.revoke", min: 1, max: 1, flags: shareRevokeFlags, run: (*cli).cmdShareRevoke},
+	{name: "share revoke", synopsis: "ID -o FILE [--send]", help: "cli.share.help.revoke", min: 1, max: 1, flags: shareRevokeFlags, run: (*cli).cmdShareRevoke},
+	{name: "share send", synopsis: "ID", help: "cli.share.help.send", min: 1, max: 1, run: (*cli).cmdShareSend},
+	{name: "share access", synopsis: "ID", help: "cli.share.help.access", min: 1, max: 1, run: (*cli).cmdShareAccess},
 	{name: "receipt import", synopsis: "FILE|LINK", help: "cli.receipt.help.import", min: 1, max: 1, run: (*cli).cmdReceiptImport},
 	{name: "contact", synopsis: "[-o FILE] [--qr FILE.png]", help: "cli.contact.help", detail: "cli.contact.help_detail", flags: contactFlags, run: (*cli).cmdContact},
 	{name: "contact add", synopsis: "CODE|FILE", help: "cli.contact.help_add", min: 1, max: 1, run: (*cli).cmdContactAdd},
@@ -146,7 +148,7 @@ var commands = []*command{
 	{name: "sync", synopsis: "--dir DIR", help: "cli.sync.help", detail: "cli.sync.help_detail", flags: syncFlags, run: (*cli).cmdSync},
 	{name: "managed list", help: "cli.managed.help.list", run: (*cli).cmdManagedList},
 	{name: "request show", synopsis: "FILE|LINK", help: "cli.request.help.show", min: 1, max: 1, run: (*cli).cmdRequestShow},
-	{name: "request refuse", synopsis: "FILE|LINK", help: "cli.request.help.refuse", min: 1, max: 1, run: (*cli).cmdRequestRefuse},
+	{name: "request refuse", synopsis: "FILE|LINK [--message TEXT]", help: "cli.request.help.refuse", min: 1, max: 1, flags: requestRefuseFlags, run: (*cli).cmdRequestRefuse},
 	{name: "card add", synopsis: "FILE [--keep-anyway]", help: "cli.card.help.add", min: 1, max: 1, flags: func(c *cli, f *cmdline.FlagSet) {
 		keepAnyway = false
 		f.Bool(&keepAnyway, "keep-anyway", "cli.card.flag.keep_anyway")
@@ -154,6 +156,9 @@ var commands = []*command{
 	{name: "card list", help: "cli.card.help.list", run: (*cli).cmdCardList},
 	{name: "thread list", help: "cli.thread.help.list", run: (*cli).cmdThreadList},
 	{name: "thread show", synopsis: "ID", help: "cli.thread.help.show", min: 1, max: 1, run: (*cli).cmdThreadShow},
+	{name: "inbox", help: "cli.inbox.help", detail: "cli.inbox.help_detail", run: (*cli).cmdInbox},
+	{name: "message send", synopsis: "--to CARD [--case REF] (TEXT… | --file FILE) [-o FILE]", help: "cli.message.help.send",
+		detail: "cli.message.help.send_detail", max: -1, flags: messageSendFlags, run: (*cli).cmdMessageSend},
 	{name: "donate", synopsis: "INDEX [--answer Q=A…] [--skip Q…] -o FILE", help: "cli.donate.help", detail: "cli.donate.help_detail",
 		min: 1, max: 1, flags: donateFlagSet, run: (*cli).cmdDonate},
 }
@@ -161,7 +166,7 @@ var commands = []*command{
 func revealFlag(c *cli, f *cmdline.FlagSet) { f.Bool(&c.reveal, "reveal", "cli.flag.reveal") }
 
 // groups are verbs that only exist with a second word.
-var groups = map[string]bool{"doc": true, "share": true, "receipt": true, "request": true, "card": true, "thread": true, "delegate": true, "managed": true, "emergency": true}
+var groups = map[string]bool{"doc": true, "share": true, "receipt": true, "request": true, "card": true, "thread": true, "delegate": true, "managed": true, "emergency": true, "message": true}
 
 func lookup(name string) *command {
 	for _, cmd := range commands {

@@ -11,10 +11,11 @@ import (
 	"time"
 
 	"kluis/citizen/cases"
-
+	citizenpost "kluis/citizen/post"
 	"kluis/citizen/share"
 	"kluis/internal/cmdline"
 	"kluis/sync/bundle"
+	"kluis/sync/post"
 	"kluis/sync/request"
 	"kluis/sync/schema"
 	"kluis/vault"
@@ -231,24 +232,63 @@ func (c *cli) printRequest(j jsonRequest) {
 	}
 }
 
+// refuseMessage is request refuse's --message.
+var refuseMessage string
+
+func requestRefuseFlags(c *cli, f *cmdline.FlagSet) {
+	refuseMessage = ""
+	f.Str(&refuseMessage, "message", "TEXT", "cli.request.flag.message")
+	f.Str(&c.output, "o", "FILE", "cli.message.flag.output")
+	f.Alias("output", "o")
+}
+
 // cmdRequestRefuse notes in the request's thread and the activity log that
-// the citizen says no. Nothing is sent: the organisation hears it from the
-// citizen, or sees no answer by the date.
+// the citizen says no. With --message a message that refuses the request
+// goes to the organisation: straight to its desk when its card names one,
+// else into a file to send another way. Without, nothing is sent: the
+// organisation hears it from the citizen, or sees no answer by the date.
 func (c *cli) cmdRequestRefuse(args []string) error {
+	text := post.NormalizeText(refuseMessage)
+	if text != "" {
+		if err := post.CheckText(text); err != nil {
+			return err
+		}
+	}
+	if c.output != "" {
+		if _, err := os.Lstat(c.output); err == nil {
+			return c.about(c.problem("cli.error.file_exists", nil), "cli.what.file", map[string]any{"Path": c.output})
+		}
+	}
 	return c.withVault(func(v *vault.Vault) error {
 		o, err := c.openRequest(v, args[0])
 		if err != nil {
 			return err
 		}
-		th, err := cases.Refuse(v, o, time.Now())
-		if err != nil {
-			if errors.Is(err, cases.ErrAnswered) {
-				return c.requestProblem(err)
-			}
+		ctx, stop := c.interruptible()
+		defer stop()
+		th, sent, err := citizenpost.RefuseRequest(ctx, v, o, text)
+		var ke *citizenpost.KeptError
+		switch {
+		case errors.Is(err, cases.ErrAnswered):
+			return c.requestProblem(err)
+		case err != nil && th == nil:
 			return c.aboutVault(err)
+		case err != nil && !errors.As(err, &ke):
+			// Refused and noted; only the message could not go.
+			return c.sendProblem(err, "", "cli.share.send.failed")
 		}
-		return c.done("cli.request.refuse.done", map[string]any{"Org": o.Card.Org, "Thread": th.ID[:8]},
-			map[string]any{"id": o.Request.ID, "thread": th.ID, "state": "refused"})
+		res := map[string]any{"id": o.Request.ID, "thread": th.ID, "state": "refused"}
+		if sent.Message == nil {
+			return c.done("cli.request.refuse.done", map[string]any{"Org": o.Card.Org, "Thread": th.ID[:8]}, res)
+		}
+		res["message"], res["sent"] = sent.Message.ID, sent.Posted
+		if !c.json {
+			fmt.Fprintln(c.stdout, c.cat.T("cli.request.refuse.done", map[string]any{"Org": o.Card.Org, "Thread": th.ID[:8]}))
+		}
+		if sent.Posted {
+			return c.done("cli.request.refuse.sent", map[string]any{"Org": o.Card.Org}, res)
+		}
+		return c.keepMessage(sent, ke, o.Card.Org, res)
 	})
 }
 
@@ -389,6 +429,12 @@ func (c *cli) cmdShareAnswer() error {
 		if req.Trust == request.Unknown {
 			fmt.Fprintln(c.stderr, "kluisctl: "+oneLine(c.cat.T("cli.request.answer.not_known", what)))
 		}
+		var sendTo *bundle.Card
+		if o.send && !o.dryRun {
+			if sendTo, err = c.sendCard(v, req.Card); err != nil {
+				return err
+			}
+		}
 		var scope share.Scope
 		if o.scope == "" && len(o.records) == 0 {
 			scope.Categories = req.Request.Categories()
@@ -465,7 +511,14 @@ func (c *cli) cmdShareAnswer() error {
 		if err != nil {
 			return c.answerProblem(err, target)
 		}
-		return c.printShareCreated(res)
+		if !o.send {
+			return c.printShareCreated(res, nil)
+		}
+		sent, err := c.deliver(ctx, v, res.Manifest.ID, sendTo, target)
+		if perr := c.printShareCreated(res, sent); perr != nil {
+			return perr
+		}
+		return err
 	})
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/skip2/go-qrcode"
 
+	citizenpost "kluis/citizen/post"
 	"kluis/citizen/share"
 	"kluis/internal/cmdline"
 	"kluis/internal/i18n"
@@ -25,7 +26,7 @@ import (
 type shareOptions struct {
 	to, purpose, expires, scope, qr string
 	answer, message                 string // --answer REQUEST (request.go)
-	shareCode, armor, dryRun        bool
+	shareCode, armor, dryRun, send  bool
 	acceptUnknown                   bool            // --accept-unknown (request.go)
 	records, excluded, overAsked    cmdline.Strings // overAsked: --include-over-asked
 }
@@ -52,11 +53,14 @@ func shareCreateFlags(c *cli, f *cmdline.FlagSet) {
 	f.Value(&o.overAsked, "include-over-asked", "CAT[.FIELD]", "cli.share.flag.include_over_asked")
 	f.Bool(&o.acceptUnknown, "accept-unknown", "cli.share.flag.accept_unknown")
 	f.Bool(&o.dryRun, "dry-run", "cli.share.flag.dry_run")
+	f.Bool(&o.send, "send", "cli.share.flag.send")
 }
 
 func shareRevokeFlags(c *cli, f *cmdline.FlagSet) {
+	shareFlags = shareOptions{}
 	f.Str(&c.output, "o", "FILE", "cli.share.flag.notice_output")
 	f.Alias("output", "o")
+	f.Bool(&shareFlags.send, "send", "cli.share.flag.send_notice")
 }
 
 // parseExpiry reads "14d", "36h" or a date (end of that day, local time).
@@ -100,6 +104,8 @@ func (c *cli) cmdShareCreate([]string) error {
 		return c.usage(verb, "cli.share.usage.purpose", nil)
 	case o.scope == "" && len(o.records) == 0:
 		return c.usage(verb, "cli.share.usage.scope", nil)
+	case o.send && o.shareCode:
+		return c.usage(verb, "cli.share.usage.send_code", nil)
 	}
 	now := time.Now()
 	notAfter, ok := parseExpiry(o.expires, now)
@@ -150,6 +156,15 @@ func (c *cli) cmdShareCreate([]string) error {
 				scope.Records = append(scope.Records, r.ID)
 			}
 		}
+		sendTo := card
+		if o.send && !o.dryRun {
+			// Checked before anything is written: a card without an
+			// inbox makes a file only.
+			var err error
+			if sendTo, err = c.sendCard(v, card); err != nil {
+				return err
+			}
+		}
 		if card != nil {
 			if err := c.sayCard(v, card); err != nil {
 				return err
@@ -190,7 +205,14 @@ func (c *cli) cmdShareCreate([]string) error {
 		if err != nil {
 			return c.shareProblem(err, target, behalf != nil)
 		}
-		return c.printShareCreated(res)
+		if !o.send {
+			return c.printShareCreated(res, nil)
+		}
+		sent, err := c.deliver(ctx, v, res.Manifest.ID, sendTo, target)
+		if perr := c.printShareCreated(res, sent); perr != nil {
+			return perr
+		}
+		return err
 	})
 }
 
@@ -283,16 +305,18 @@ type jsonShare struct {
 	OnBehalfOf string `json:"on_behalf_of,omitempty"`
 	// Link is the kluis: link in the QR code (--qr).
 	Link string `json:"link,omitempty"`
+	// Sent is what --send did.
+	Sent *jsonSent `json:"sent,omitempty"`
 }
 
-func (c *cli) printShareCreated(res share.Result) error {
+func (c *cli) printShareCreated(res share.Result, sent *jsonSent) error {
 	m := res.Manifest
 	to := m.Recipient.Org
 	if res.Code != "" {
 		to = c.cat.T("cli.share.to_share_code", nil)
 	}
 	j := jsonShare{ID: m.ID, File: c.output, To: to, Created: m.Created, Expires: m.NotAfter, Purpose: m.Purpose,
-		Records: res.Records, Documents: res.Documents, ShareCode: res.Code.String(), Link: shareLink}
+		Records: res.Records, Documents: res.Documents, ShareCode: res.Code.String(), Link: shareLink, Sent: sent}
 	if m.OnBehalf != nil {
 		if d, err := bundle.ParseDelegation([]byte(m.OnBehalf.Certificate)); err == nil {
 			j.OnBehalfOf = d.Owner.Name
@@ -314,6 +338,7 @@ func (c *cli) printShareCreated(res share.Result) error {
 		fmt.Fprintln(c.stdout, c.cat.T("cli.share.create.link", nil))
 		fmt.Fprintln(c.stdout, j.Link)
 	}
+	c.printSent(sent)
 	return nil
 }
 
@@ -492,23 +517,65 @@ func (c *cli) cmdShareRevoke(args []string) error {
 		if err != nil {
 			return err
 		}
+		var sendTo *bundle.Card
+		if shareFlags.send {
+			// Checked before anything is written or revoked.
+			if sendTo, err = c.revocationCard(v, s); err != nil {
+				return err
+			}
+		}
 		var revoked share.Info
+		var notice []byte
 		err = writeAtomic(c.output, func(f *os.File) error {
-			notice, info, err := share.Revoke(v, s.ID, time.Now())
+			n, info, err := share.Revoke(v, s.ID, time.Now())
 			if err != nil {
 				return c.aboutVault(err)
 			}
-			revoked = info
-			_, err = f.Write(notice)
+			revoked, notice = info, n
+			_, err = f.Write(n)
 			return err
 		})
 		if err != nil {
 			return c.about(err, "cli.what.file", map[string]any{"Path": c.output})
 		}
 		s = revoked
-		return c.done("cli.share.revoke.done", map[string]any{"ID": s.ID, "Path": c.output},
-			map[string]any{"id": s.ID, "notice": c.output, "revoked": s.Revoked})
+		res := map[string]any{"id": s.ID, "notice": c.output, "revoked": s.Revoked}
+		if sendTo == nil {
+			return c.done("cli.share.revoke.done", map[string]any{"ID": s.ID, "Path": c.output}, res)
+		}
+		ctx, stop := c.interruptible()
+		defer stop()
+		err = citizenpost.SendRevocation(ctx, v, s.ID, notice, c.output, sendTo)
+		res["sent"] = err == nil
+		if err != nil {
+			res["code"] = codeOf(err)
+			if c.json {
+				if perr := c.printJSON(res); perr != nil {
+					return perr
+				}
+			}
+			return c.sendProblem(err, c.output, "cli.share.revoke.send_failed")
+		}
+		return c.done("cli.share.revoke.sent", map[string]any{"ID": s.ID, "Org": sendTo.Org}, res)
 	})
+}
+
+// revocationCard is the kept card with an inbox that share s (or its
+// revocation) goes to, or a usage error.
+func (c *cli) revocationCard(v *vault.Vault, s share.Info) (*bundle.Card, error) {
+	if s.Recipient.Kind != bundle.RecipientCard {
+		return nil, c.usage("share", "cli.share.usage.send_code", nil)
+	}
+	kept, err := share.Cards(v)
+	if err != nil {
+		return nil, c.aboutVault(err)
+	}
+	for _, k := range kept {
+		if k.Card.Fingerprint() == s.Recipient.Fingerprint && k.Card.Inbox != "" {
+			return k.Card, nil
+		}
+	}
+	return nil, c.usage("share", "cli.share.usage.send_no_inbox", map[string]any{"Org": s.Recipient.Org})
 }
 
 // cmdReceiptImport checks a municipality's receipt and keeps it with the

@@ -32,6 +32,12 @@ type jsonEntry struct {
 	AnswerBy   *time.Time `json:"answer_by,omitempty"`
 	KeptUntil  *time.Time `json:"kept_until,omitempty"`
 	Verified   bool       `json:"verified,omitempty"`
+	// A message's: in or out, its id, the sender's name, how it left.
+	Direction string `json:"direction,omitempty"`
+	MessageID string `json:"message_id,omitempty"`
+	From      string `json:"from,omitempty"`
+	Refuses   string `json:"refuses,omitempty"`
+	Delivery  string `json:"delivery,omitempty"`
 }
 
 func (c *cli) cmdThreadList([]string) error {
@@ -100,7 +106,8 @@ func (c *cli) cmdThreadShow(args []string) error {
 		for _, e := range th.Timeline(shares) {
 			j.Entries = append(j.Entries, jsonEntry{Kind: e.Kind, At: e.At, RequestID: e.RequestID, BundleID: e.BundleID,
 				Purpose: e.Purpose, Message: e.Message, Categories: e.Categories, Records: e.Records, Documents: e.Documents,
-				AnswerBy: e.AnswerBy, KeptUntil: e.KeptUntil, Verified: e.Verified})
+				AnswerBy: e.AnswerBy, KeptUntil: e.KeptUntil, Verified: e.Verified,
+				Direction: e.Direction, MessageID: e.MessageID, From: e.From, Refuses: e.Refuses, Delivery: e.Delivery})
 		}
 		if c.json {
 			return c.printJSON(j)
@@ -125,7 +132,7 @@ func (c *cli) printThread(j jsonThread) {
 		for _, cat := range e.Categories {
 			cats = append(cats, c.cat.Category(cat))
 		}
-		data := map[string]any{"When": when, "Org": j.Org, "Purpose": e.Purpose, "Categories": strings.Join(cats, ", "),
+		data := map[string]any{"When": when, "Org": j.Org, "From": e.From, "Purpose": e.Purpose, "Categories": strings.Join(cats, ", "),
 			"Records": c.cat.N("cli.count.records", e.Records, nil), "Documents": c.cat.N("cli.count.documents", e.Documents, nil)}
 		if e.AnswerBy != nil {
 			data["AnswerBy"] = untilDay(*e.AnswerBy)
@@ -146,6 +153,23 @@ func (c *cli) printThread(j jsonThread) {
 				key = "cli.thread.entry.receipt_unverified"
 			}
 			fmt.Fprintln(out, t(key, data))
+		case cases.KindShare:
+			fmt.Fprintln(out, t("cli.thread.entry.share", data))
+		case cases.KindRevocation:
+			fmt.Fprintln(out, t("cli.thread.entry.revocation", data))
+		case cases.KindMessage:
+			key := "cli.thread.entry.message_in"
+			switch {
+			case e.Direction != cases.In && e.Refuses != "":
+				key = "cli.thread.entry.message_refuses"
+			case e.Direction != cases.In && e.Delivery == "file":
+				key = "cli.thread.entry.message_out_file"
+			case e.Direction != cases.In:
+				key = "cli.thread.entry.message_out"
+			}
+			fmt.Fprintln(out, t(key, data))
+			printIndented(out, e.Message)
+			continue
 		}
 		for _, line := range strings.Split(e.Message, "\n") {
 			if line != "" {

@@ -44,6 +44,13 @@ var actionKeys = map[string]string{
 	"sync.reported":       "cli.sync.action.reported",
 	"managed.added":       "cli.managed.action.added",
 	"managed.revoked":     "cli.managed.action.revoked",
+	"share.delivered":     "cli.post.action.delivered",
+	"revocation.sent":     "cli.post.action.revocation_sent",
+	"message.sent":        "cli.post.action.message_sent",
+	"message.received":    "cli.post.action.message_received",
+	"access.received":     "cli.post.action.access_received",
+	"access.broken":       "cli.post.action.access_broken",
+	"post.refused":        "cli.post.action.refused",
 }
 
 // Action returns what an activity-log action means, in a few words, such as
