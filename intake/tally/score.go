@@ -127,7 +127,14 @@ func Wilson(p, n float64) (low, high float64) {
 	d := 1 + z2/n
 	centre := (p + z2/(2*n)) / d
 	half := Z / d * math.Sqrt(p*(1-p)/n+z2/(4*n*n))
-	return math.Max(0, centre-half), math.Min(1, centre+half)
+	low, high = math.Max(0, centre-half), math.Min(1, centre+half)
+	if p <= 0 {
+		low = 0 // exactly, not a rounding error above it
+	}
+	if p >= 1 {
+		high = 1
+	}
+	return low, high
 }
 
 // Newcombe returns the change now − before with its interval from the two
