@@ -118,6 +118,24 @@ func (s Score) MarshalJSON() ([]byte, error) {
 	}{round4(s.Share), round4(s.Low), round4(s.High), s.Compared, s.Change})
 }
 
+// UnmarshalJSON reads a score as MarshalJSON writes it (without Base).
+func (s *Score) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*s = Score{}
+		return nil
+	}
+	var v struct {
+		Share, Low, High float64
+		Compared         string
+		Change           *Change
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*s = Score{Shown: true, Share: v.Share, Low: v.Low, High: v.High, Compared: v.Compared, Change: v.Change}
+	return nil
+}
+
 func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 
 // Wilson returns the Wilson score interval at Level of a share p over a
