@@ -158,7 +158,9 @@ func (s *Scores) view(o HTMLOptions) (*reportView, error) {
 		if o.ChartSrc != nil {
 			src = o.ChartSrc(i)
 		} else {
-			png, err := s.ScoreChart(s.Words(o.Cat), i)
+			words := s.Words(o.Cat)
+			words.Bare = true // the page says the title and the notes
+			png, err := s.ScoreChart(words, i)
 			if err != nil {
 				return nil, err
 			}
@@ -173,7 +175,7 @@ func (s *Scores) view(o HTMLOptions) (*reportView, error) {
 				v.Compare = v.Compare || sc.Compared != ""
 			}
 			if c := sc.Change; c != nil {
-				l.Change = points(c.Delta) + " (" + points(c.Low) + " … " + points(c.High) + ")"
+				l.Change = o.Cat.T("report.index.change_value", map[string]any{"Delta": points(c.Delta), "Low": points(c.Low), "High": points(c.High)})
 				l.Trend = c.Trend
 			}
 			return l

@@ -277,7 +277,29 @@ func scoresOf(def *index.Definition, t *Tally, minGroup int) *Scores {
 				pc[qi][wi][ai] = index.Perturb(t.Counts[k], t.Keys[k])
 			}
 		}
-		tb := Suppress(pc[qi], minGroup)
+		// Each total gets noise of its own, looked up with the sum of its
+		// cells' keys: every published number stays within
+		// index.MaxDeviation of the truth.
+		tot := Totals{Rows: make([]int, len(def.Wijken)), Cols: make([]int, len(q.Answers))}
+		var grandN int
+		var grandK uint64
+		colN, colK := make([]int, len(q.Answers)), make([]uint64, len(q.Answers))
+		for wi, w := range def.Wijken {
+			var n int
+			var k uint64
+			for ai, a := range q.Answers {
+				c := CellKey(w.Name, q.ID, a)
+				n, k = n+t.Counts[c], k+t.Keys[c]
+				colN[ai], colK[ai] = colN[ai]+t.Counts[c], colK[ai]+t.Keys[c]
+			}
+			tot.Rows[wi] = index.Perturb(n, k)
+			grandN, grandK = grandN+n, grandK+k
+		}
+		for ai := range q.Answers {
+			tot.Cols[ai] = index.Perturb(colN[ai], colK[ai])
+		}
+		tot.Grand = index.Perturb(grandN, grandK)
+		tb := SuppressWithTotals(pc[qi], tot, minGroup)
 		tb.Question, tb.Text, tb.Answers, tb.Wijken = q.ID, q.Text, q.Answers, s.Wijken
 		s.Tables = append(s.Tables, tb)
 	}

@@ -21,6 +21,9 @@ type ScoreWords struct {
 	Better   string // a wijk clearly above the municipality: "clearly better"
 	Worse    string // clearly below: "clearly worse"
 	Footer   []string
+	// Bare leaves out the title and the footer: for a chart in a page
+	// that says them itself.
+	Bare bool
 }
 
 func (w ScoreWords) orDefaults(s *Scores) ScoreWords {
@@ -46,7 +49,7 @@ func (w ScoreWords) orDefaults(s *Scores) ScoreWords {
 const (
 	scoreLabel   = 24 * chartChar // the wijk names
 	scoreAxis    = 480            // 0 % to 100 %
-	scoreText    = 30 * chartChar // the numbers right of the axis
+	scoreText    = 36 * chartChar // the numbers right of the axis
 	scoreRow     = 26
 	scoreBar     = 12
 	scoreMaxRows = 1 << 12
@@ -145,11 +148,13 @@ func (c *scoreCanvas) draw(s *Scores, words ScoreWords, panels []*DomainScores) 
 	x0, y := chartMargin, chartMargin
 	content := scoreWidth - 2*chartMargin
 	cols := content / chartChar
-	for _, l := range chartWrap(chartText(s.Title), cols, 0) {
-		c.text(x0, y, l, true)
-		y += chartLine
+	if !words.Bare {
+		for _, l := range chartWrap(chartText(s.Title+" - "+s.Period.Name), cols, 0) {
+			c.text(x0, y, l, true)
+			y += chartLine
+		}
+		y += 4
 	}
-	y += 4
 	y = c.legend(s, words, x0, y, content)
 	axis0 := x0 + scoreLabel + 8
 	at := func(p float64) int { return axis0 + int(math.Round(p*scoreAxis)) }
@@ -222,6 +227,9 @@ func (c *scoreCanvas) draw(s *Scores, words ScoreWords, panels []*DomainScores) 
 			c.text(x, y+3, lab, false)
 		}
 		y += 3 + chartLine
+	}
+	if words.Bare {
+		return y + chartMargin - 2
 	}
 	y += 6
 	c.fill(image.Rect(x0, y, x0+content, y+1), chartRule)
