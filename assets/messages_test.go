@@ -117,6 +117,7 @@ var sentinels = map[string]map[string]error{
 		"ErrWhichIndex":        intake.ErrWhichIndex,
 		"ErrNoPredecessor":     intake.ErrNoPredecessor,
 		"ErrNoDomains":         intake.ErrNoDomains,
+		"ErrScored":            intake.ErrScored,
 		"ErrUserExists":        intake.ErrUserExists,
 		"ErrWeakPassword":      intake.ErrWeakPassword,
 		"ErrLongPassword":      intake.ErrLongPassword,

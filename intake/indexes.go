@@ -60,6 +60,9 @@ var (
 	ErrNoPredecessor = errcode.New("intake.index.no_predecessor", "the index continues a definition this store does not keep")
 	// ErrNoDomains means a scored report was asked of an index without domains.
 	ErrNoDomains = errcode.New("intake.index.no_domains", "the index has no domains: its report has counts only")
+	// ErrScored means the report of counts without noise was asked of an
+	// index with domains, whose only report is IndexScores.
+	ErrScored = errcode.New("intake.index.scored", "the index has domains: its report is made with IndexScores, once it is closed")
 	// ErrWhichIndex means the store holds several indexes and none was named.
 	ErrWhichIndex = errcode.New("intake.index.which", "the intake store holds several indexes: name one")
 )
@@ -397,6 +400,10 @@ func (s *Store) IndexReport(id string, minGroup int) (*tally.Report, int, error)
 	if err != nil {
 		return nil, 0, err
 	}
+	if p.Definition.HasDomains() {
+		// Its counts are published with noise only, once: never as they are.
+		return nil, 0, ErrScored
+	}
 	key, _ := idKey(p.Definition.ID)
 	var t *tally.Tally
 	err = s.view(func(tx *bolt.Tx) error {
@@ -458,4 +465,23 @@ func (s *Store) IndexScores(id string, minGroup int) (*tally.Scores, error) {
 		return nil, err
 	}
 	return tally.MakeScores(now, before, minGroup)
+}
+
+// IndexDonations returns the number of donors counted for an index, for
+// the organisation's own use (it is not part of any report).
+func (s *Store) IndexDonations(id string) (int, error) {
+	p, err := s.Index(id)
+	if err != nil {
+		return 0, err
+	}
+	key, _ := idKey(p.Definition.ID)
+	var n int
+	err = s.view(func(tx *bolt.Tx) error {
+		t, err := s.tally(tx, key)
+		if err == nil {
+			n = t.Donations()
+		}
+		return err
+	})
+	return n, err
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // CSVHeader are the columns of Scores.CSV, as open data.
@@ -28,7 +29,7 @@ var CSVHeader = []string{"kind", "period", "wijk", "domain", "question", "answer
 func (s *Scores) CSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	row := func(kind, wijk, domain, question, answer, direction, value string, extra ...string) {
-		r := []string{kind, s.Period.Name, wijk, domain, question, answer, direction, value}
+		r := []string{kind, SafeCSV(s.Period.Name), SafeCSV(wijk), domain, question, SafeCSV(answer), direction, value}
 		r = append(r, extra...)
 		for len(r) < len(CSVHeader) {
 			r = append(r, "")
@@ -81,4 +82,14 @@ func (s *Scores) CSV(w io.Writer) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// SafeCSV keeps a text from being read as a formula by a spreadsheet: a
+// text that starts with = + - @ or a tab or carriage return gets a ' in
+// front.
+func SafeCSV(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
