@@ -522,3 +522,68 @@ func containsQ(list []string, q string) bool {
 	}
 	return false
 }
+
+// bigIndex is a definition at the limits (50 wijken, 12 questions in 8
+// domains) and a closed tally of donors donors spread over its wijken.
+func bigIndex(b testing.TB, donors int) (*index.Definition, *Tally) {
+	f := indextest.DomainFields("2026-Q4")
+	f.Wijken = nil
+	for w := range index.MaxWijken {
+		f.Wijken = append(f.Wijken, index.Wijk{Name: fmt.Sprintf("Wijk %02d", w+1), Postcodes: []index.Range{{From: 1000 + 10*w, To: 1009 + 10*w}}})
+	}
+	yesNo := index.AnswersOf(index.KindYesNo)
+	for i := len(f.Questions); i < index.MaxQuestions; i++ {
+		f.Questions = append(f.Questions, index.Question{ID: fmt.Sprintf("extra%d", i), Text: "Doe je mee aan een club of vereniging?",
+			Kind: index.KindYesNo, Answers: yesNo, Directions: []string{index.DirProtective, index.DirRisk}})
+		f.Domains = append(f.Domains, index.Theme{ID: fmt.Sprintf("extra%d", i), Name: fmt.Sprintf("Extra %d", i), Questions: []string{fmt.Sprintf("extra%d", i)}})
+	}
+	f.Domains = f.Domains[:index.MaxDomains]
+	for i := range f.Questions {
+		if !slices.ContainsFunc(f.Domains, func(d index.Theme) bool { return slices.Contains(d.Questions, f.Questions[i].ID) }) {
+			f.Questions[i].Directions = nil
+		}
+	}
+	p := indextest.NewDefinition(b, indextest.NewOrg(b, "Gemeente Groot"), f)
+	rng := rand.New(rand.NewPCG(5, 5))
+	tl := NewTally()
+	for i := range donors {
+		d := simDonor{wijk: i % len(f.Wijken), key: rng.Uint64(), answers: make([]int, len(f.Questions))}
+		for qi, q := range f.Questions {
+			d.answers[qi] = rng.IntN(len(q.Answers))
+		}
+		if _, err := tl.Add(d.donation(p.Definition, i+1)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	tl.Close()
+	return p.Definition, tl
+}
+
+// BenchmarkScoresBig makes the council's report of an index at the limits
+// with 10,000 donors, with the period before: scores, HTML (charts inside),
+// CSV and the PNG.
+func BenchmarkScoresBig(b *testing.B) {
+	def, tl := bigIndex(b, 10000)
+	prevDef := *def
+	prevDef.ID = "0e1d2c3b-4a59-4867-9a5b-4c3d2e1f0a9b"
+	def2 := *def
+	def2.Predecessor = &index.Predecessor{ID: prevDef.ID}
+	cat := i18n.Load(i18n.Dutch)
+	b.ResetTimer()
+	for b.Loop() {
+		s, err := MakeScores(Period{Def: &def2, Tally: tl}, &Period{Def: &prevDef, Tally: tl}, DefaultMinGroup)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var h, c bytes.Buffer
+		if err := s.HTML(&h, HTMLOptions{Cat: cat}); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.CSV(&c); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.ScoreChart(s.Words(cat)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
