@@ -91,6 +91,7 @@ func (s *Server) indexList(w http.ResponseWriter, r *http.Request, ss *session) 
 // in: the text of each field as typed (see index.Form).
 type indexFormData struct {
 	Title, Purpose, Period, Wijken, Questions, Prefill string
+	Domains, Protective                                string
 }
 
 func (s *Server) indexNew(w http.ResponseWriter, r *http.Request, ss *session) {
@@ -109,14 +110,15 @@ func lines(s string) []string {
 func (s *Server) defineIndex(w http.ResponseWriter, r *http.Request, ss *session) {
 	cat := s.cat(r)
 	d := indexFormData{Title: r.PostFormValue("title"), Purpose: r.PostFormValue("purpose"), Period: r.PostFormValue("period"),
-		Wijken: r.PostFormValue("wijken"), Questions: r.PostFormValue("questions"), Prefill: r.PostFormValue("prefill")}
+		Wijken: r.PostFormValue("wijken"), Questions: r.PostFormValue("questions"), Prefill: r.PostFormValue("prefill"),
+		Domains: r.PostFormValue("domains"), Protective: r.PostFormValue("protective")}
 	refuse := func(err error) {
 		p := s.newPage(r, ss, "indexes", "desk.index.new_title", d)
 		p.Problem = cat.Error(index.FormErrorOf(err))
 		s.render(w, http.StatusBadRequest, "index_new", p)
 	}
 	f, err := index.Form{Title: d.Title, Purpose: d.Purpose, Period: d.Period, Wijken: lines(d.Wijken),
-		Questions: lines(d.Questions), Prefill: lines(d.Prefill)}.Fields()
+		Questions: lines(d.Questions), Prefill: lines(d.Prefill), Domains: lines(d.Domains), Protective: lines(d.Protective)}.Fields()
 	if err != nil {
 		refuse(err)
 		return

@@ -342,3 +342,30 @@ func TestIndexWithDomainsReport(t *testing.T) {
 		t.Errorf("the counts of an index with domains without noise: %v", err)
 	}
 }
+
+// TestDefineIndexWithDomains: the desk's form takes domains and good
+// answers as kluis-intake index define does, and says a domain question
+// without good answers in words.
+func TestDefineIndexWithDomains(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, Options{})
+	b := d.browser()
+	b.mustLogin(caseworker)
+	form := indexForm(b.csrf("/indexes/new"))
+	form.Set("questions", form.Get("questions")+"\r\nveilig:Hoe veilig voelt u zich in uw wijk?:1/2/3/4/5")
+	form.Set("domains", "geld:Geld thuis:schulden\r\nveiligheid:Veiligheid:veilig\r\n")
+	form.Set("protective", "schulden=nee\r\n")
+	r := b.post("/indexes", form)
+	if r.status != http.StatusBadRequest || !strings.Contains(html.UnescapeString(r.body), "Bij de vraag ‘veilig’ staat niet bij elk antwoord") {
+		t.Fatalf("a domain question without good answers: %d %.600s", r.status, problemOf(r.body))
+	}
+	form.Set("csrf", b.csrf("/indexes/new"))
+	form.Set("protective", "schulden=nee\r\nveilig=4,5")
+	if r := b.post("/indexes", form); r.status != http.StatusSeeOther {
+		t.Fatalf("define: %d %.800s", r.status, problemOf(r.body))
+	}
+	all, _ := d.store.Indexes()
+	if len(all) != 1 || len(all[0].Definition.Domains) != 2 || all[0].Definition.Direction("veilig", "5") != index.DirProtective {
+		t.Fatalf("the index: %+v", all)
+	}
+}
