@@ -22,6 +22,7 @@ import (
 	"kluis/citizen/share"
 	"kluis/citizen/youth"
 	"kluis/intake"
+	"kluis/intake/tally"
 	"kluis/internal/errcode"
 	"kluis/internal/i18n"
 	"kluis/sync/bundle"
@@ -119,6 +120,9 @@ var sentinels = map[string]map[string]error{
 		"ErrIndexConflict":     intake.ErrIndexConflict,
 		"ErrNoIndex":           intake.ErrNoIndex,
 		"ErrWhichIndex":        intake.ErrWhichIndex,
+		"ErrNoPredecessor":     intake.ErrNoPredecessor,
+		"ErrNoDomains":         intake.ErrNoDomains,
+		"ErrScored":            intake.ErrScored,
 		"ErrUserExists":        intake.ErrUserExists,
 		"ErrWeakPassword":      intake.ErrWeakPassword,
 		"ErrLongPassword":      intake.ErrLongPassword,
@@ -405,6 +409,7 @@ func TestCodedKeysUsed(t *testing.T) {
 		&vault.LogError{Seq: 1},
 		&vault.DamagedError{What: "file header"},
 		&intake.LogError{Seq: 1},
+		&tally.NotClosedError{},
 		&vault.NotAFileError{Path: "x", Folder: true},
 		&vault.NotAFileError{Path: "x"},
 		&schema.FieldError{Category: "income", Code: schema.CodeRecordEmpty},

@@ -56,6 +56,13 @@ var (
 	ErrIndexConflict = errcode.New("intake.index.conflict", "a different index definition with the same id was made before")
 	// ErrNoIndex means the store holds no (such) index.
 	ErrNoIndex = errcode.New("intake.index.none", "no index with that id in the intake store")
+	// ErrNoPredecessor means a definition continues one the store does not keep.
+	ErrNoPredecessor = errcode.New("intake.index.no_predecessor", "the index continues a definition this store does not keep")
+	// ErrNoDomains means a scored report was asked of an index without domains.
+	ErrNoDomains = errcode.New("intake.index.no_domains", "the index has no domains: its report has counts only")
+	// ErrScored means the report of counts without noise was asked of an
+	// index with domains, whose only report is IndexScores.
+	ErrScored = errcode.New("intake.index.scored", "the index has domains: its report is made with IndexScores, once it is closed")
 	// ErrWhichIndex means the store holds several indexes and none was named.
 	ErrWhichIndex = errcode.New("intake.index.which", "the intake store holds several indexes: name one")
 )
@@ -77,6 +84,20 @@ func (s *Store) SaveIndex(file []byte) (*index.Parsed, error) {
 	}
 	if p.Card.Fingerprint() != s.org.Card().Fingerprint() {
 		return nil, ErrNotOurIndex
+	}
+	if pre := p.Definition.Predecessor; pre != nil {
+		// The period before must be this organisation's own, kept here,
+		// and ask the same: else no trend can be shown.
+		prev, err := s.Index(pre.ID)
+		if errors.Is(err, ErrNoIndex) {
+			return nil, ErrNoPredecessor
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := index.CheckPredecessor(p.Definition, s.org.Card().Fingerprint(), prev); err != nil {
+			return nil, err
+		}
 	}
 	key, _ := idKey(p.Definition.ID)
 	val, err := json.Marshal(StoredIndex{ID: p.Definition.ID, File: p.File, Saved: s.now().UTC().Truncate(time.Second)})
@@ -379,6 +400,10 @@ func (s *Store) IndexReport(id string, minGroup int) (*tally.Report, int, error)
 	if err != nil {
 		return nil, 0, err
 	}
+	if p.Definition.HasDomains() {
+		// Its counts are published with noise only, once: never as they are.
+		return nil, 0, ErrScored
+	}
 	key, _ := idKey(p.Definition.ID)
 	var t *tally.Tally
 	err = s.view(func(tx *bolt.Tx) error {
@@ -389,4 +414,74 @@ func (s *Store) IndexReport(id string, minGroup int) (*tally.Report, int, error)
 		return nil, 0, err
 	}
 	return tally.MakeReport(p.Definition, t, minGroup), t.Donations(), nil
+}
+
+// IndexScores returns the council's report of an index with domains
+// (tally.MakeScores), with the changes since its predecessor when the
+// store keeps that one. It first closes the tallies that are due (see
+// CloseTallies); an index whose tally is still open is refused with a
+// tally.NotClosedError that says when it closes: each period has one
+// report, made when no donation can change it any more.
+func (s *Store) IndexScores(id string, minGroup int) (*tally.Scores, error) {
+	if _, err := s.closeDue(true); err != nil {
+		return nil, err
+	}
+	p, err := s.Index(id)
+	if err != nil {
+		return nil, err
+	}
+	if !p.Definition.HasDomains() {
+		return nil, ErrNoDomains
+	}
+	now := tally.Period{Def: p.Definition}
+	var before *tally.Period
+	err = s.view(func(tx *bolt.Tx) error {
+		key, _ := idKey(p.Definition.ID)
+		if now.Tally, err = s.tally(tx, key); err != nil {
+			return err
+		}
+		pre := p.Definition.Predecessor
+		if pre == nil {
+			return nil
+		}
+		all, err := s.indexes(tx)
+		if err != nil {
+			return err
+		}
+		for _, q := range all {
+			if q.Definition.ID != pre.ID {
+				continue
+			}
+			key, _ := idKey(q.Definition.ID)
+			t, err := s.tally(tx, key)
+			if err != nil {
+				return err
+			}
+			before = &tally.Period{Def: q.Definition, Tally: t}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return tally.MakeScores(now, before, minGroup)
+}
+
+// IndexDonations returns the number of donors counted for an index, for
+// the organisation's own use (it is not part of any report).
+func (s *Store) IndexDonations(id string) (int, error) {
+	p, err := s.Index(id)
+	if err != nil {
+		return 0, err
+	}
+	key, _ := idKey(p.Definition.ID)
+	var n int
+	err = s.view(func(tx *bolt.Tx) error {
+		t, err := s.tally(tx, key)
+		if err == nil {
+			n = t.Donations()
+		}
+		return err
+	})
+	return n, err
 }

@@ -145,7 +145,8 @@ func (d *Draft) CheckYouth(hasHelper bool) error {
 }
 
 // Donation makes the donation: the pseudonym for this index and period,
-// the wijk and the answers in the definition's order, encrypted to the
+// for an index with domains the record key (index.RecordKey: chosen by
+// the vault, the same for the same index and period), the wijk and the answers in the definition's order, encrypted to the
 // organisation. It refuses outside the index's period, a donor outside the
 // index's ages (CheckAges), without a wijk, or without any answer.
 func (d *Draft) Donation(s bundle.Signer, now time.Time) ([]byte, error) {
@@ -171,12 +172,17 @@ func (d *Draft) Donation(s bundle.Signer, now time.Time) ([]byte, error) {
 	if len(answers) == 0 {
 		return nil, refuse(index.CodeBadDonation, "nothing answered")
 	}
-	pseudo, err := index.Pseudonym(s, def.ID, def.Period.Name)
+	pseudo, recordKey, err := index.DonorKeys(s, def.ID, def.Period.Name)
 	if err != nil {
 		return nil, fmt.Errorf("failed to derive the pseudonym: %w", err)
 	}
+	if !def.HasDomains() {
+		// An index without domains publishes counts without noise; its
+		// donations stay as they were, so older readers take them.
+		recordKey = ""
+	}
 	return index.NewDonation(d.Index, &index.Donation{Format: index.DonationFormat, Index: def.ID, Period: def.Period.Name,
-		Org: d.Index.Fingerprint(), Pseudonym: pseudo, Wijk: d.Wijk, Answers: answers})
+		Org: d.Index.Fingerprint(), Pseudonym: pseudo, RecordKey: recordKey, Wijk: d.Wijk, Answers: answers})
 }
 
 // ActionDonated is logged in the donor's vault when a donation is made: the

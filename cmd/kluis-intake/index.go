@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,7 +19,9 @@ import (
 // indexFlags are the flags of the index verbs.
 type indexFlags struct {
 	title, purpose, period, qr, png, id string
+	html, csv, predecessor              string
 	wijken, questions, prefill          cmdline.Strings
+	domains, protective                 cmdline.Strings
 	armor                               bool
 	minGroup                            int
 }
@@ -31,6 +34,11 @@ func (c *cli) indexFlagSet(fs *flag.FlagSet) {
 	fs.Var(&x.wijken, "wijk", "intake.flag.index.wijk")
 	fs.Var(&x.questions, "question", "intake.flag.index.question")
 	fs.Var(&x.prefill, "prefill", "intake.flag.index.prefill")
+	fs.Var(&x.domains, "domain", "intake.flag.index.domain")
+	fs.Var(&x.protective, "protective", "intake.flag.index.protective")
+	fs.StringVar(&x.predecessor, "predecessor", "", "intake.flag.index.predecessor")
+	fs.StringVar(&x.html, "html", "", "intake.flag.index.html")
+	fs.StringVar(&x.csv, "csv", "", "intake.flag.index.csv")
 	fs.StringVar(&c.output, "o", "", "intake.flag.index.o")
 	fs.BoolVar(&x.armor, "armor", false, "intake.flag.index.armor")
 	fs.StringVar(&x.qr, "qr", "", "intake.flag.index.qr")
@@ -41,10 +49,10 @@ func (c *cli) indexFlagSet(fs *flag.FlagSet) {
 
 // indexSubcommands are the second words of index, for help.
 var indexSubcommands = []subcommand{
-	{name: "define", synopsis: "--title TITLE --period PERIOD --wijk NAME=POSTCODES… --question ID:TEXT:ANSWERS… [--prefill ID=HINT] -o FILE [--armor] [--qr FILE.png]",
+	{name: "define", synopsis: "--title TITLE --period PERIOD --wijk NAME=POSTCODES… --question ID:TEXT:ANSWERS… [--prefill ID=HINT] [--domain ID:NAME:QUESTIONS… --protective ID=ANSWERS… [--predecessor FILE]] -o FILE [--armor] [--qr FILE.png]",
 		brief: "--title TITLE --period PERIOD --wijk … --question … -o FILE", help: "intake.help.index_define"},
 	{name: "import", synopsis: "DONATION…", help: "intake.help.index_import"},
-	{name: "report", synopsis: "[--index ID] [--min-group N] [--png FILE.png]", help: "intake.help.index_report"},
+	{name: "report", synopsis: "[--index ID] [--min-group N] [--png FILE.png] [--html FILE.html] [--csv FILE.csv]", help: "intake.help.index_report"},
 }
 
 // cmdIndex runs index define, index import and index report.
@@ -82,9 +90,21 @@ func (c *cli) cmdIndexDefine() error {
 		return c.usage("intake.index.usage.wijk_question", nil)
 	}
 	f, err := index.Form{Title: x.title, Purpose: x.purpose, Period: x.period, Wijken: x.wijken,
-		Questions: x.questions, Prefill: x.prefill}.Fields()
+		Questions: x.questions, Prefill: x.prefill, Domains: x.domains, Protective: x.protective}.Fields()
 	if err != nil {
 		return c.formMistake(err)
+	}
+	if x.predecessor != "" {
+		if len(f.Domains) == 0 {
+			return c.usage("intake.index.usage.predecessor_domains", nil)
+		}
+		b, err := c.readFile(x.predecessor, 4*index.MaxDefinition, indexTooLarge)
+		if err == nil {
+			f.Previous, err = index.Parse(b)
+		}
+		if err != nil {
+			return c.about(err, "intake.what.file", map[string]any{"Path": x.predecessor})
+		}
 	}
 	if _, err := os.Lstat(c.output); err == nil {
 		return c.about(&os.PathError{Op: "create", Path: c.output, Err: os.ErrExist}, "intake.what.file", map[string]any{"Path": c.output})
@@ -201,60 +221,172 @@ func (c *cli) cmdIndexReport() error {
 		return c.usage("intake.index.usage.min_group", map[string]any{"Min": tally.MinMinGroup})
 	}
 	return c.withStore(func(s *intake.Store) error {
-		r, donors, err := s.IndexReport(x.id, x.minGroup)
+		p, err := s.Index(x.id)
 		if err != nil {
 			return c.about(err, "intake.what.store", map[string]any{"Path": c.store})
 		}
-		if x.png != "" {
-			img, err := r.ChartWith(tally.ChartWords{
-				Hidden:   c.cat.T("intake.index.chart.hidden", map[string]any{"Min": r.MinGroup}),
-				MinGroup: c.cat.T("intake.index.chart.min_group", map[string]any{"Min": r.MinGroup}),
-				Period:   c.cat.T("intake.index.chart.period", map[string]any{"Period": r.Period.Name, "Start": r.Period.Start, "End": r.Period.End}),
-				Donors:   c.cat.T("intake.index.report.donors", nil),
-			})
-			if err == nil {
-				err = writeNew(x.png, img, 0o644)
-			}
-			if err != nil {
-				return c.about(err, "intake.what.file", map[string]any{"Path": x.png})
-			}
+		if p.Definition.HasDomains() {
+			return c.indexScores(s, p.Definition.ID)
 		}
-		if c.json {
-			return c.printJSON(map[string]any{"report": r, "donations": donors})
+		if x.html != "" || x.csv != "" {
+			return c.usage("intake.index.usage.needs_domains", nil)
 		}
-		t := c.cat.T
-		fmt.Fprintln(c.stdout, t("intake.index.report.head", map[string]any{"Title": r.Title, "Period": r.Period.Name,
-			"Start": r.Period.Start, "End": r.Period.End, "Donations": donors}))
+		return c.indexCounts(s, p.Definition.ID)
+	})
+}
+
+// indexCounts prints the report of an index without domains: counts with
+// small cells suppressed.
+func (c *cli) indexCounts(s *intake.Store, id string) error {
+	x := c.index
+	r, donors, err := s.IndexReport(id, x.minGroup)
+	if err != nil {
+		return c.about(err, "intake.what.store", map[string]any{"Path": c.store})
+	}
+	if x.png != "" {
+		img, err := r.ChartWith(tally.ChartWords{
+			Hidden:   c.cat.T("intake.index.chart.hidden", map[string]any{"Min": r.MinGroup}),
+			MinGroup: c.cat.T("intake.index.chart.min_group", map[string]any{"Min": r.MinGroup}),
+			Period:   c.cat.T("intake.index.chart.period", map[string]any{"Period": r.Period.Name, "Start": r.Period.Start, "End": r.Period.End}),
+			Donors:   c.cat.T("intake.index.report.donors", nil),
+		})
+		if err == nil {
+			err = writeNew(x.png, img, 0o644)
+		}
+		if err != nil {
+			return c.about(err, "intake.what.file", map[string]any{"Path": x.png})
+		}
+	}
+	if c.json {
+		return c.printJSON(map[string]any{"report": r, "donations": donors})
+	}
+	t := c.cat.T
+	fmt.Fprintln(c.stdout, t("intake.index.report.head", map[string]any{"Title": r.Title, "Period": r.Period.Name,
+		"Start": r.Period.Start, "End": r.Period.End, "Donations": donors}))
+	fmt.Fprintln(c.stdout)
+	fmt.Fprintln(c.stdout, t("intake.index.report.donors", nil)+":")
+	tw := cmdline.Table(c.stdout)
+	for i, name := range r.Wijken {
+		fmt.Fprintf(tw, "  %s\t%s\n", name, r.Donors[i])
+	}
+	tw.Flush()
+	c.printTables(r.Tables)
+	fmt.Fprintln(c.stdout)
+	fmt.Fprintln(c.stdout, t("intake.index.report.legend", map[string]any{"Min": r.MinGroup}))
+	return nil
+}
+
+// printTables prints count tables: a row per wijk, a column per answer.
+func (c *cli) printTables(tables []tally.Table) {
+	t := c.cat.T
+	for _, tb := range tables {
 		fmt.Fprintln(c.stdout)
-		fmt.Fprintln(c.stdout, t("intake.index.report.donors", nil)+":")
+		fmt.Fprintf(c.stdout, "%s — %s\n", tb.Question, tb.Text)
 		tw := cmdline.Table(c.stdout)
-		for i, name := range r.Wijken {
-			fmt.Fprintf(tw, "  %s\t%s\n", name, r.Donors[i])
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", t("intake.index.report.wijk", nil), strings.Join(tb.Answers, "\t"), t("intake.index.report.total", nil))
+		for w, name := range tb.Wijken {
+			var cells []string
+			for _, v := range tb.Cells[w] {
+				cells = append(cells, v.String())
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", name, strings.Join(cells, "\t"), tb.RowTotals[w])
+		}
+		var cols []string
+		for _, v := range tb.ColTotals {
+			cols = append(cols, v.String())
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", t("intake.index.report.total", nil), strings.Join(cols, "\t"), tb.Total)
+		tw.Flush()
+	}
+}
+
+// indexScores makes the council's report of an index with domains: once
+// its tally is closed, with scores, margins, comparisons and the change
+// since the period before, as text or JSON and in the files --html, --csv
+// and --png name. All files are made before any is written.
+func (c *cli) indexScores(s *intake.Store, id string) error {
+	x := c.index
+	r, err := s.IndexScores(id, x.minGroup)
+	if err != nil {
+		return c.about(err, "intake.what.store", map[string]any{"Path": c.store})
+	}
+	type out struct {
+		path string
+		data []byte
+	}
+	var files []out
+	if x.html != "" {
+		var b bytes.Buffer
+		if err := r.HTML(&b, tally.HTMLOptions{Cat: c.cat}); err != nil {
+			return err
+		}
+		files = append(files, out{x.html, b.Bytes()})
+	}
+	if x.csv != "" {
+		var b bytes.Buffer
+		if err := r.CSV(&b); err != nil {
+			return err
+		}
+		files = append(files, out{x.csv, b.Bytes()})
+	}
+	if x.png != "" {
+		img, err := r.ScoreChart(r.Words(c.cat))
+		if err != nil {
+			return c.about(err, "intake.what.file", map[string]any{"Path": x.png})
+		}
+		files = append(files, out{x.png, img})
+	}
+	for _, f := range files {
+		if _, err := os.Lstat(f.path); err == nil {
+			return c.about(&os.PathError{Op: "create", Path: f.path, Err: os.ErrExist}, "intake.what.file", map[string]any{"Path": f.path})
+		}
+	}
+	for _, f := range files {
+		if err := writeNew(f.path, f.data, 0o644); err != nil {
+			return c.about(err, "intake.what.file", map[string]any{"Path": f.path})
+		}
+	}
+	if c.json {
+		return c.printJSON(map[string]any{"scores": r})
+	}
+	t := c.cat.T
+	fmt.Fprintln(c.stdout, t("intake.index.scores.head", map[string]any{"Title": r.Title, "Period": r.Period.Name,
+		"Start": r.Period.Start, "End": r.Period.End}))
+	for _, d := range append(append([]tally.DomainScores{}, r.Domains...), r.Overall) {
+		name := d.Name
+		if d.ID == "" {
+			name = t("report.index.overall", nil)
+		}
+		fmt.Fprintln(c.stdout)
+		fmt.Fprintln(c.stdout, name)
+		tw := cmdline.Table(c.stdout)
+		line := func(wijk, donors string, sc tally.Score) {
+			if !sc.Shown {
+				fmt.Fprintf(tw, "  %s\t%s\t%s\n", wijk, donors, t("report.index.not_shown", nil))
+				return
+			}
+			cols := []string{wijk, donors, fmt.Sprintf("%.0f%%", 100*sc.Share), fmt.Sprintf("%.0f–%.0f%%", 100*sc.Low, 100*sc.High)}
+			if sc.Compared != "" {
+				cols = append(cols, t("report.index.compared."+sc.Compared, nil))
+			}
+			if ch := sc.Change; ch != nil {
+				cols = append(cols, t("intake.index.scores.change", map[string]any{"Period": r.Previous.Name,
+					"Delta": fmt.Sprintf("%+.0f", 100*ch.Delta), "Low": fmt.Sprintf("%+.0f", 100*ch.Low), "High": fmt.Sprintf("%+.0f", 100*ch.High)})+
+					": "+t("report.index.trend."+ch.Trend, nil))
+			}
+			fmt.Fprintf(tw, "  %s\n", strings.Join(cols, "\t"))
+		}
+		line(t("report.index.all", nil), "", d.All)
+		for i, sc := range d.Wijken {
+			line(r.Wijken[i], r.Donors[i].String(), sc)
 		}
 		tw.Flush()
-		for _, tb := range r.Tables {
-			fmt.Fprintln(c.stdout)
-			fmt.Fprintf(c.stdout, "%s — %s\n", tb.Question, tb.Text)
-			tw := cmdline.Table(c.stdout)
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", t("intake.index.report.wijk", nil), strings.Join(tb.Answers, "\t"), t("intake.index.report.total", nil))
-			for w, name := range tb.Wijken {
-				var cells []string
-				for _, v := range tb.Cells[w] {
-					cells = append(cells, v.String())
-				}
-				fmt.Fprintf(tw, "  %s\t%s\t%s\n", name, strings.Join(cells, "\t"), tb.RowTotals[w])
-			}
-			var cols []string
-			for _, v := range tb.ColTotals {
-				cols = append(cols, v.String())
-			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", t("intake.index.report.total", nil), strings.Join(cols, "\t"), tb.Total)
-			tw.Flush()
-		}
-		fmt.Fprintln(c.stdout)
-		fmt.Fprintln(c.stdout, t("intake.index.report.legend", map[string]any{"Min": r.MinGroup}))
-		return nil
-	})
+	}
+	c.printTables(r.Tables)
+	fmt.Fprintln(c.stdout)
+	fmt.Fprintln(c.stdout, t("intake.index.report.legend", map[string]any{"Min": r.MinGroup}))
+	fmt.Fprintln(c.stdout, t("intake.index.scores.noise", map[string]any{"Max": r.MaxDeviation}))
+	return nil
 }
 
 // indexTooLarge refuses a donation over its limit.

@@ -84,3 +84,49 @@ func TestDonateScenario(t *testing.T) {
 	y.write("index.kluis-index", string(idx))
 	y.fails(1, []string{"Tussen 12 en 15 jaar kan het alleen als een ouder u helpt"}, "donate", "index.kluis-index", "--answer", "veilig=3", "-o", "b")
 }
+
+// TestDonateToIndexWithDomains: kluisctl donates to a youth index with
+// domains, as kluis-intake defines it; the donation carries the vault's
+// record key (the import refuses a donation to such an index without
+// one), a second donation of the same vault replaces the first rather than
+// being refused as a copied record key, and another vault's donation is
+// counted beside it.
+func TestDonateToIndexWithDomains(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.lang = "nl_NL.UTF-8"
+	e.write("orgpass.txt", "gemeente wachtwoord 2026\n")
+	e.intakeOK("keygen", "--org", "Gemeente Zwolle", "-o", filepath.Join(e.dir, "org"))
+	period := time.Now().UTC().Format("2006")
+	e.intakeOK("index", "define", "--title", "Jongerenindex", "--period", period,
+		"--wijk", "Assendorp=8011-8012", "--wijk", "Stadshagen=8041-8046",
+		"--question", "leeftijd:Hoe oud ben je?:12-15/16-17/18-23",
+		"--question", "spijbelen:Ben je de afgelopen maand weleens niet naar school gegaan zonder goede reden?:ja/nee",
+		"--question", "veilig:Hoe veilig voel je je in je wijk?:1/2/3/4/5",
+		"--domain", "school:School en werk:spijbelen", "--domain", "veiligheid:Veiligheid:veilig",
+		"--protective", "spijbelen=nee", "--protective", "veilig=4,5",
+		"-o", "index.kluis-index")
+	e.init()
+	e.add("personal", "surname=Jansen", "birth_date="+time.Now().AddDate(-17, 0, 0).Format("2006-01-02"))
+	e.add("housing", "postcode=8011 AB")
+	e.ok("donate", "index.kluis-index", "--answer", "spijbelen=nee", "--answer", "veilig=4", "-o", "een.kluis-donation")
+	if out := e.intakeOK("index", "import", "een.kluis-donation"); !strings.Contains(out, "geteld") {
+		t.Fatalf("import: %s", out)
+	}
+	e.ok("donate", "index.kluis-index", "--answer", "spijbelen=ja", "--answer", "veilig=2", "-o", "twee.kluis-donation")
+	if out := e.intakeOK("index", "import", "twee.kluis-donation"); !strings.Contains(out, "vervangt") {
+		t.Fatalf("a second donation of the same vault: %s", out)
+	}
+	o := newEnv(t)
+	o.lang = "nl_NL.UTF-8"
+	o.init()
+	o.add("housing", "postcode=8041 CD")
+	idx, _ := os.ReadFile(filepath.Join(e.dir, "index.kluis-index"))
+	o.write("index.kluis-index", string(idx))
+	o.ok("donate", "index.kluis-index", "--answer", "veilig=5", "-o", "ander.kluis-donation")
+	b, _ := os.ReadFile(filepath.Join(o.dir, "ander.kluis-donation"))
+	e.write("ander.kluis-donation", string(b))
+	if out := e.intakeOK("index", "import", "ander.kluis-donation"); !strings.Contains(out, "geteld") {
+		t.Fatalf("another vault's donation: %s", out)
+	}
+}

@@ -1,9 +1,11 @@
 package desk
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"html/template"
 	"io"
 	"net/http"
 	"slices"
@@ -30,6 +32,7 @@ func (s *Server) indexRoutes(in func(string, func(w http.ResponseWriter, r *http
 	in("GET /indexes/{id}/chart.png", s.indexChart)
 	in("GET /indexes/{id}/report.csv", s.indexCSV)
 	in("GET /indexes/{id}/report.json", s.indexJSON)
+	in("GET /indexes/{id}/report.html", s.indexHTML)
 }
 
 var errNoDonation = errcode.New("desk.index.no_donation", "choose one or more donation files")
@@ -88,6 +91,7 @@ func (s *Server) indexList(w http.ResponseWriter, r *http.Request, ss *session) 
 // in: the text of each field as typed (see index.Form).
 type indexFormData struct {
 	Title, Purpose, Period, Wijken, Questions, Prefill string
+	Domains, Protective                                string
 }
 
 func (s *Server) indexNew(w http.ResponseWriter, r *http.Request, ss *session) {
@@ -106,14 +110,15 @@ func lines(s string) []string {
 func (s *Server) defineIndex(w http.ResponseWriter, r *http.Request, ss *session) {
 	cat := s.cat(r)
 	d := indexFormData{Title: r.PostFormValue("title"), Purpose: r.PostFormValue("purpose"), Period: r.PostFormValue("period"),
-		Wijken: r.PostFormValue("wijken"), Questions: r.PostFormValue("questions"), Prefill: r.PostFormValue("prefill")}
+		Wijken: r.PostFormValue("wijken"), Questions: r.PostFormValue("questions"), Prefill: r.PostFormValue("prefill"),
+		Domains: r.PostFormValue("domains"), Protective: r.PostFormValue("protective")}
 	refuse := func(err error) {
 		p := s.newPage(r, ss, "indexes", "desk.index.new_title", d)
 		p.Problem = cat.Error(index.FormErrorOf(err))
 		s.render(w, http.StatusBadRequest, "index_new", p)
 	}
 	f, err := index.Form{Title: d.Title, Purpose: d.Purpose, Period: d.Period, Wijken: lines(d.Wijken),
-		Questions: lines(d.Questions), Prefill: lines(d.Prefill)}.Fields()
+		Questions: lines(d.Questions), Prefill: lines(d.Prefill), Domains: lines(d.Domains), Protective: lines(d.Protective)}.Fields()
 	if err != nil {
 		refuse(err)
 		return
@@ -183,6 +188,11 @@ type indexView struct {
 	Donations int
 	Hidden    bool // the report hides a number somewhere
 	Results   []donationResult
+	// An index with domains has the council's report instead: its part
+	// of the page, or, while the index is open, when it closes.
+	Scored     bool
+	Scores     template.HTML
+	ScoresFrom string
 }
 
 // A reportTable is a table of the report as the page shows it: a row per
@@ -215,12 +225,38 @@ type donationResult struct {
 }
 
 func (s *Server) indexViewOf(cat *i18n.Catalog, p *index.Parsed) (*indexView, error) {
-	rep, donations, err := s.store.IndexReport(p.Definition.ID, tally.DefaultMinGroup)
-	if err != nil {
-		return nil, err
-	}
 	d := p.Definition
-	v := &indexView{indexRow: indexRowOf(p, s.opt.Now()), Short: shortID(d.ID), Report: rep, Donations: donations}
+	v := &indexView{indexRow: indexRowOf(p, s.opt.Now()), Short: shortID(d.ID)}
+	var rep *tally.Report
+	if d.HasDomains() {
+		v.Scored = true
+		n, err := s.store.IndexDonations(d.ID)
+		if err != nil {
+			return nil, err
+		}
+		v.Donations = n
+		scores, err := s.store.IndexScores(d.ID, tally.DefaultMinGroup)
+		var open *tally.NotClosedError
+		switch {
+		case errors.As(err, &open):
+			v.ScoresFrom = cat.Error(open)
+		case err != nil:
+			return nil, err
+		default:
+			id := d.ID
+			if v.Scores, err = scores.BodyHTML(tally.HTMLOptions{Cat: cat, ChartSrc: func(panel int) string {
+				return "/indexes/" + id + "/chart.png?panel=" + strconv.Itoa(panel)
+			}}); err != nil {
+				return nil, err
+			}
+		}
+	} else {
+		var err error
+		if rep, v.Donations, err = s.store.IndexReport(d.ID, tally.DefaultMinGroup); err != nil {
+			return nil, err
+		}
+		v.Report = rep
+	}
 	if link := index.Link(p.File); len(link) <= index.MaxLink {
 		v.Link = link
 	}
@@ -241,6 +277,9 @@ func (s *Server) indexViewOf(cat *i18n.Catalog, p *index.Parsed) (*indexView, er
 			qv.Prefill = cat.T("desk.index.prefill."+strings.ReplaceAll(q.Prefill, ".", "_"), nil)
 		}
 		v.Questions = append(v.Questions, qv)
+	}
+	if rep == nil {
+		return v, nil
 	}
 	donors := reportTable{Caption: cat.T("intake.index.report.donors", nil), Head: []string{cat.T("desk.index.donors", nil)}}
 	for i, name := range rep.Wijken {
@@ -412,10 +451,79 @@ func reportName(rep *tally.Report) string {
 	return "wijkonderzoek-" + shortID(rep.Index) + "-" + rep.Period.Name
 }
 
+// scores is the council's report of the index a path names, when it has
+// domains: ok false when the page was answered (a failure), scored false
+// when the index has no domains.
+func (s *Server) scores(w http.ResponseWriter, r *http.Request, ss *session) (sc *tally.Scores, scored, ok bool) {
+	p, err := s.lookupIndex(r)
+	if err != nil {
+		s.failIndex(w, r, ss, err)
+		return nil, false, false
+	}
+	if !p.Definition.HasDomains() {
+		return nil, false, true
+	}
+	if sc, err = s.store.IndexScores(p.Definition.ID, tally.DefaultMinGroup); err != nil {
+		s.fail(w, r, ss, err)
+		return nil, true, false
+	}
+	return sc, true, true
+}
+
+func scoresName(sc *tally.Scores) string {
+	return "wijkonderzoek-" + shortID(sc.Index) + "-" + sc.Period.Name
+}
+
+// indexHTML sends the council's report as the page kluis-intake index
+// report --html writes, which stands alone.
+func (s *Server) indexHTML(w http.ResponseWriter, r *http.Request, ss *session) {
+	sc, scored, ok := s.scores(w, r, ss)
+	if !ok {
+		return
+	}
+	if !scored {
+		s.fail(w, r, ss, intake.ErrNoDomains)
+		return
+	}
+	var b bytes.Buffer
+	if err := sc.HTML(&b, tally.HTMLOptions{Cat: s.cat(r)}); err != nil {
+		s.fail(w, r, ss, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Disposition", disposition("attachment", scoresName(sc)+".html"))
+	w.Write(b.Bytes())
+}
+
 // indexChart sends the report as a chart, in the caseworker's words, as
 // kluis-intake index report --png draws it. It is an attachment, which
-// the index's page shows all the same.
+// the index's page shows all the same. For an index with domains it is
+// the score chart: all panels, or with ?panel=N only that one, without
+// the title and notes the page already says.
 func (s *Server) indexChart(w http.ResponseWriter, r *http.Request, ss *session) {
+	if sc, scored, ok := s.scores(w, r, ss); !ok {
+		return
+	} else if scored {
+		words := sc.Words(s.cat(r))
+		var panels []int
+		if q := r.URL.Query().Get("panel"); q != "" {
+			n, err := strconv.Atoi(q)
+			if err != nil || n < 0 || n > len(sc.Domains) {
+				s.fail(w, r, ss, intake.ErrNotFound)
+				return
+			}
+			panels, words.Bare = []int{n}, true
+		}
+		png, err := sc.ScoreChart(words, panels...)
+		if err != nil {
+			s.fail(w, r, ss, err)
+			return
+		}
+		w.Header().Set("Content-Type", "image/png")
+		w.Header().Set("Content-Disposition", disposition("attachment", scoresName(sc)+".png"))
+		w.Write(png)
+		return
+	}
 	rep, ok := s.report(w, r, ss)
 	if !ok {
 		return
@@ -439,6 +547,19 @@ func (s *Server) indexChart(w http.ResponseWriter, r *http.Request, ss *session)
 // indexJSON sends the report as kluis-intake index report --json writes
 // its "report" member: a hidden count is null.
 func (s *Server) indexJSON(w http.ResponseWriter, r *http.Request, ss *session) {
+	if sc, scored, ok := s.scores(w, r, ss); !ok {
+		return
+	} else if scored {
+		b, err := json.MarshalIndent(map[string]any{"scores": sc}, "", "  ")
+		if err != nil {
+			s.fail(w, r, ss, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Disposition", disposition("attachment", scoresName(sc)+".json"))
+		w.Write(append(b, '\n'))
+		return
+	}
 	rep, ok := s.report(w, r, ss)
 	if !ok {
 		return
@@ -465,6 +586,14 @@ func (s *Server) indexJSON(w http.ResponseWriter, r *http.Request, ss *session) 
 // empty answer the total over all answers. A hidden count is empty, with
 // "yes" in the last column.
 func (s *Server) indexCSV(w http.ResponseWriter, r *http.Request, ss *session) {
+	if sc, scored, ok := s.scores(w, r, ss); !ok {
+		return
+	} else if scored {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", disposition("attachment", scoresName(sc)+".csv"))
+		sc.CSV(w) // as kluis-intake index report --csv writes it
+		return
+	}
 	rep, ok := s.report(w, r, ss)
 	if !ok {
 		return
@@ -499,9 +628,4 @@ func (s *Server) indexCSV(w http.ResponseWriter, r *http.Request, ss *session) {
 }
 
 // cell keeps a text from being read as a formula by a spreadsheet.
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
+func cell(s string) string { return tally.SafeCSV(s) }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"html"
 	"net/http"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"kluis/intake"
 	"kluis/intake/tally"
@@ -265,5 +267,105 @@ func TestIndexRefusals(t *testing.T) {
 	// A unique start of the id is enough, as for cases.
 	if r := b.get("/indexes/" + id[:8]); r.status != http.StatusOK {
 		t.Errorf("short id: %d", r.status)
+	}
+}
+
+// TestIndexWithDomainsReport: the page of an index with domains says when
+// its report comes while it is open, and never shows counts as they are;
+// once closed it shows the council's report — the same as kluis-intake
+// index report --html, with the charts from the desk — and offers it as a
+// page, a table and a chart.
+func TestIndexWithDomainsReport(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, Options{})
+	b := d.browser()
+	b.mustLogin(caseworker)
+	f := indextest.DomainFields("2026-Q1")
+	file, err := index.New(d.org, f, d.clock.now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := d.store.SaveIndex(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := p.Definition.ID
+	for i := range 36 {
+		answers := []index.Answer{{Question: "leeftijd", Answer: "16-17"}}
+		for _, q := range p.Definition.Questions[1:] {
+			answers = append(answers, index.Answer{Question: q.ID, Answer: q.Answers[i%len(q.Answers)]})
+		}
+		donation := indextest.Donate(t, p, indextest.NewKeySigner(t), p.Definition.Wijken[i%3].Name, answers...)
+		if _, err := d.store.ImportDonation(donation); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page := b.get("/indexes/" + id)
+	if page.status != http.StatusOK || !strings.Contains(page.body, "kan pas als het onderzoek gesloten is") || strings.Contains(page.body, "Goede antwoorden") {
+		t.Fatalf("the page of an open index: %d %.3000s", page.status, page.body)
+	}
+	for _, path := range []string{"/report.csv", "/report.json", "/chart.png", "/report.html"} {
+		if r := b.get("/indexes/" + id + path); r.status == http.StatusOK {
+			t.Errorf("%s of an open index: %d", path, r.status)
+		}
+	}
+
+	d.clock.add(120 * 24 * time.Hour) // past 2026-03-31 and the grace
+	b = d.browser()                   // the earlier session ended long ago
+	b.mustLogin(caseworker)
+	page = b.get("/indexes/" + id)
+	for _, want := range []string{"Goede antwoorden", "School en werk", "Hele gemeente", "met opzet een klein beetje veranderd",
+		`src="/indexes/` + id + `/chart.png?panel=0"`, `href="/indexes/` + id + `/report.html"`} {
+		if !strings.Contains(page.body, want) {
+			t.Errorf("the page of a closed index lacks %q", want)
+		}
+	}
+	if strings.Contains(page.body, "data:image") || strings.Contains(page.body, "<style") {
+		t.Error("the desk's page carries inline images or styles, which its CSP refuses")
+	}
+	if r := b.get("/indexes/" + id + "/chart.png?panel=0"); r.status != http.StatusOK || r.header.Get("Content-Type") != "image/png" {
+		t.Errorf("a panel's chart: %d %s", r.status, r.header.Get("Content-Type"))
+	}
+	if r := b.get("/indexes/" + id + "/chart.png?panel=99"); r.status == http.StatusOK {
+		t.Error("a panel that does not exist")
+	}
+	r := b.get("/indexes/" + id + "/report.csv")
+	rows, err := csv.NewReader(strings.NewReader(r.body)).ReadAll()
+	if r.status != http.StatusOK || err != nil || len(rows) < 2 || !slices.Equal(rows[0], tally.CSVHeader) {
+		t.Fatalf("report.csv: %d %v %.300s", r.status, err, r.body)
+	}
+	r = b.get("/indexes/" + id + "/report.html")
+	if r.status != http.StatusOK || !strings.Contains(r.body, "<!DOCTYPE html>") || !strings.Contains(r.body, "data:image/png;base64,") {
+		t.Errorf("report.html: %d %.300s", r.status, r.body)
+	}
+	if _, _, err := d.store.IndexReport(id, tally.DefaultMinGroup); !errors.Is(err, intake.ErrScored) {
+		t.Errorf("the counts of an index with domains without noise: %v", err)
+	}
+}
+
+// TestDefineIndexWithDomains: the desk's form takes domains and good
+// answers as kluis-intake index define does, and says a domain question
+// without good answers in words.
+func TestDefineIndexWithDomains(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, Options{})
+	b := d.browser()
+	b.mustLogin(caseworker)
+	form := indexForm(b.csrf("/indexes/new"))
+	form.Set("questions", form.Get("questions")+"\r\nveilig:Hoe veilig voelt u zich in uw wijk?:1/2/3/4/5")
+	form.Set("domains", "geld:Geld thuis:schulden\r\nveiligheid:Veiligheid:veilig\r\n")
+	form.Set("protective", "schulden=nee\r\n")
+	r := b.post("/indexes", form)
+	if r.status != http.StatusBadRequest || !strings.Contains(html.UnescapeString(r.body), "Bij de vraag ‘veilig’ staat niet bij elk antwoord") {
+		t.Fatalf("a domain question without good answers: %d %.600s", r.status, problemOf(r.body))
+	}
+	form.Set("csrf", b.csrf("/indexes/new"))
+	form.Set("protective", "schulden=nee\r\nveilig=4,5")
+	if r := b.post("/indexes", form); r.status != http.StatusSeeOther {
+		t.Fatalf("define: %d %.800s", r.status, problemOf(r.body))
+	}
+	all, _ := d.store.Indexes()
+	if len(all) != 1 || len(all[0].Definition.Domains) != 2 || all[0].Definition.Direction("veilig", "5") != index.DirProtective {
+		t.Fatalf("the index: %+v", all)
 	}
 }

@@ -133,7 +133,25 @@ func MakeReport(def *index.Definition, t *Tally, minGroup int) *Report {
 // other is left), and when the line has no shown entries left, its total.
 // A suppressed total whose entries are all shown would be their sum, so
 // one of them is suppressed as well.
-func Suppress(counts [][]int, minGroup int) Table {
+func Suppress(counts [][]int, minGroup int) Table { return suppress(counts, nil, minGroup) }
+
+// Totals are a table's totals when they are not the sums of its cells:
+// the perturbed totals of the council's report (see Scores), each with
+// noise of its own.
+type Totals struct {
+	Rows  []int
+	Cols  []int
+	Grand int
+}
+
+// SuppressWithTotals is Suppress for a table whose totals are given
+// rather than summed: the same primary and secondary suppression, on the
+// given numbers.
+func SuppressWithTotals(counts [][]int, totals Totals, minGroup int) Table {
+	return suppress(counts, &totals, minGroup)
+}
+
+func suppress(counts [][]int, totals *Totals, minGroup int) Table {
 	W := len(counts)
 	A := 0
 	if W > 0 {
@@ -155,6 +173,15 @@ func Suppress(counts [][]int, minGroup int) Table {
 			val[col(a)] += v
 			val[grand] += v
 		}
+	}
+	if totals != nil {
+		for w := 0; w < W; w++ {
+			val[row(w)] = totals.Rows[w]
+		}
+		for a := 0; a < A; a++ {
+			val[col(a)] = totals.Cols[a]
+		}
+		val[grand] = totals.Grand
 	}
 	type line struct {
 		entries []int

@@ -30,12 +30,20 @@ type Tally struct {
 	// tally is closed (an open tally counts them from Donors; see
 	// WijkDonors). A tally closed before PerWijk existed has none.
 	PerWijk map[string]int `json:"per_wijk,omitempty"`
+	// Keys are the cell keys of the counts (index.CellKey): per CellKey
+	// the sum modulo 2⁶⁴ of the record keys of the donations it counts.
+	// WijkKeys are the same per wijk, for the number of donors per wijk.
+	// Both stay when the tally is closed: they are sums, not keys of
+	// donors, and the report's noise is looked up with them.
+	Keys     map[string]uint64 `json:"keys,omitempty"`
+	WijkKeys map[string]uint64 `json:"wijk_keys,omitempty"`
 }
 
 // An Entry is what one pseudonym added to the counts.
 type Entry struct {
-	Wijk    string         `json:"wijk"`
-	Answers []index.Answer `json:"answers"`
+	Wijk      string         `json:"wijk"`
+	RecordKey string         `json:"record_key,omitempty"` // until the tally is closed
+	Answers   []index.Answer `json:"answers"`
 }
 
 // CloseGrace is how long after the last day of its period a tally stays
@@ -83,9 +91,14 @@ func (o Outcome) String() string {
 }
 
 // Add folds a checked donation into the tally. A second donation with the
-// same pseudonym replaces the first: its answers are taken out of the
-// counts before the new ones go in. A closed tally refuses every donation
-// with CodeClosed and does not change.
+// same pseudonym replaces the first: its answers and record key are taken
+// out of the counts and cell keys before the new ones go in. A donation
+// whose record key another pseudonym's donation already brought is
+// refused with CodeDuplicateRecordKey and not counted: a record key is
+// chosen by a donor's vault and is unique to it, so the same key twice is
+// a copied donation, and counting it would also make two donors' noise
+// cancel out. A closed tally refuses every donation with CodeClosed and
+// does not change.
 func (t *Tally) Add(d *index.Donation) (Outcome, error) {
 	if t.Closed {
 		return 0, &index.Error{Code: index.CodeClosed, Detail: "the index's period and its grace for late donations are over"}
@@ -96,26 +109,63 @@ func (t *Tally) Add(d *index.Donation) (Outcome, error) {
 	if t.Counts == nil {
 		t.Counts = map[string]int{}
 	}
-	e := Entry{Wijk: d.Wijk, Answers: slices.Clone(d.Answers)}
+	var key uint64
+	if d.RecordKey != "" {
+		var err error
+		if key, err = index.ParseRecordKey(d.RecordKey); err != nil {
+			return 0, &index.Error{Code: index.CodeBadDonation, Detail: err.Error()}
+		}
+		for p, e := range t.Donors {
+			if p != d.Pseudonym && e.RecordKey == d.RecordKey {
+				return 0, &index.Error{Code: index.CodeDuplicateRecordKey, Detail: "another donor's donation carries the same record key"}
+			}
+		}
+	}
+	e := Entry{Wijk: d.Wijk, RecordKey: d.RecordKey, Answers: slices.Clone(d.Answers)}
 	out := Added
 	if old, ok := t.Donors[d.Pseudonym]; ok {
-		if old.Wijk == e.Wijk && slices.Equal(old.Answers, e.Answers) {
+		if old.Wijk == e.Wijk && old.RecordKey == e.RecordKey && slices.Equal(old.Answers, e.Answers) {
 			return Same, nil
 		}
+		oldKey, _ := index.ParseRecordKey(old.RecordKey) // 0 when it had none
 		for _, a := range old.Answers {
 			k := CellKey(old.Wijk, a.Question, a.Answer)
 			if t.Counts[k]--; t.Counts[k] <= 0 {
 				delete(t.Counts, k)
 			}
+			addKey(&t.Keys, k, -oldKey)
 		}
+		addKey(&t.WijkKeys, old.Wijk, -oldKey)
 		out = Replaced
 	}
 	for _, a := range e.Answers {
-		t.Counts[CellKey(e.Wijk, a.Question, a.Answer)]++
+		k := CellKey(e.Wijk, a.Question, a.Answer)
+		t.Counts[k]++
+		addKey(&t.Keys, k, key)
 	}
+	addKey(&t.WijkKeys, e.Wijk, key)
 	t.Donors[d.Pseudonym] = e
 	return out, nil
 }
+
+// addKey adds a record key to a cell key modulo 2⁶⁴ (-k takes it out
+// again); a cell key that comes back to zero is dropped, and a tally
+// whose donations carry no record keys keeps no keys at all.
+func addKey(m *map[string]uint64, cell string, k uint64) {
+	if k == 0 {
+		return
+	}
+	if *m == nil {
+		*m = map[string]uint64{}
+	}
+	if (*m)[cell] += k; (*m)[cell] == 0 {
+		delete(*m, cell)
+	}
+}
+
+// CellKeyOf is the cell key of a count (CellKey), 0 when no donation
+// in it carried a record key.
+func (t *Tally) CellKeyOf(cell string) uint64 { return t.Keys[cell] }
 
 // Close drops the per-pseudonym entries for good and keeps the counts and
 // the number of donors. It reports whether it changed the tally: closing a

@@ -1,7 +1,10 @@
 package index
 
 import (
+	"bytes"
 	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"regexp"
 	"slices"
@@ -30,6 +33,16 @@ const (
 	MaxRanges     = 20 // postcode ranges per wijk
 	MaxQuestions  = 12
 	MaxAnswers    = 8
+	MaxDomains    = 8
+)
+
+// Directions of an answer to a question in a domain: does the answer
+// point to something that helps a young person grow up (protective), or to
+// something that threatens it (risk)? A domain's score is the share of
+// protective answers.
+const (
+	DirProtective = "protective"
+	DirRisk       = "risk"
 )
 
 // Question kinds: the only answer lists an index may offer. Coarse answers
@@ -58,7 +71,32 @@ type Definition struct {
 	Period    Period     `json:"period"`
 	Wijken    []Wijk     `json:"wijken"`
 	Questions []Question `json:"questions"`
-	Card      string     `json:"card"` // the organisation's signed card file, verbatim
+	// Domains group questions into themes (school and work, health,
+	// safety, …), each scored on its own; none in an index from before
+	// domains existed, which reports counts only.
+	Domains []Theme `json:"domains,omitempty"`
+	// Predecessor names the definition of the period before, so a report
+	// can show the change since then (see CheckPredecessor).
+	Predecessor *Predecessor `json:"predecessor,omitempty"`
+	Card        string       `json:"card"` // the organisation's signed card file, verbatim
+}
+
+// A Theme is a domain of an index (JSON "domains"): an id, a name for people, and the
+// questions scored in it. A question is in at most one domain; an age
+// band question is in none (it says who takes part).
+type Theme struct {
+	ID        string   `json:"id"`   // 1–32 of a–z 0–9 "_"
+	Name      string   `json:"name"` // 1–60 characters, B1 Dutch
+	Questions []string `json:"questions"`
+}
+
+// A Predecessor names the signed definition of the period just before:
+// its id, its period's name and the SHA-256 of its signed file (hex). It
+// must be made with the same organisation card and ask the same.
+type Predecessor struct {
+	ID     string `json:"id"`
+	Period string `json:"period"`
+	SHA256 string `json:"sha256"`
 }
 
 // A Period is a named stretch of days, such as 2026-Q4 from 2026-10-01 to
@@ -88,7 +126,10 @@ type Question struct {
 	Text    string   `json:"text"` // B1 Dutch, 1–300 characters
 	Kind    string   `json:"kind"` // KindYesNo, KindScale or KindAgeBand
 	Answers []string `json:"answers"`
-	Prefill string   `json:"prefill,omitempty"` // PrefillOpenDebt or PrefillAgeBand
+	// Directions says per answer (in the same order) DirProtective or
+	// DirRisk; exactly for the questions in a domain.
+	Directions []string `json:"directions,omitempty"`
+	Prefill    string   `json:"prefill,omitempty"` // PrefillOpenDebt or PrefillAgeBand
 }
 
 // Fields are what an organisation fills in for New.
@@ -99,6 +140,11 @@ type Fields struct {
 	Period    Period
 	Wijken    []Wijk
 	Questions []Question
+	Domains   []Theme
+	// Previous is the definition of the period before, when this one
+	// continues it: New names it as the Predecessor and checks it with
+	// CheckPredecessor.
+	Previous *Parsed
 }
 
 // New makes and signs an index definition with the organisation id.
@@ -108,9 +154,17 @@ func New(id *bundle.OrgIdentity, f Fields, now time.Time) ([]byte, error) {
 		did = uuid.New().String()
 	}
 	d := &Definition{Format: Format, ID: did, Created: now.UTC().Truncate(time.Second), Title: f.Title, Purpose: f.Purpose,
-		Period: f.Period, Wijken: f.Wijken, Questions: f.Questions, Card: string(id.CardFile())}
+		Period: f.Period, Wijken: f.Wijken, Questions: f.Questions, Domains: f.Domains, Card: string(id.CardFile())}
+	if f.Previous != nil {
+		d.Predecessor = PredecessorOf(f.Previous)
+	}
 	if _, err := d.check(); err != nil {
 		return nil, err
+	}
+	if f.Previous != nil {
+		if err := CheckPredecessor(d, id.Card().Fingerprint(), f.Previous); err != nil {
+			return nil, err
+		}
 	}
 	body, err := marshalCompact(d)
 	if err != nil {
@@ -386,11 +440,137 @@ func (d *Definition) check() (*bundle.Card, error) {
 			return nil, formRefusal(FormPrefill, q.ID+"="+q.Prefill, 0, "question %s: prefill %q does not fit a %s question", q.ID, printable(q.Prefill), q.Kind)
 		}
 	}
+	if err := d.checkDomains(); err != nil {
+		return nil, err
+	}
+	if p := d.Predecessor; p != nil {
+		if len(d.Domains) == 0 || !isUUIDv4(p.ID) || p.ID == d.ID || !rePeriod.MatchString(p.Period) || p.Period == d.Period.Name || !reSHA256.MatchString(p.SHA256) {
+			return nil, bad("predecessor: an index with domains names the id, period and SHA-256 of another definition")
+		}
+	}
 	card, err := bundle.ParseCard([]byte(d.Card))
 	if err != nil {
 		return nil, refuseErr(CodeBadCard, err, "card")
 	}
 	return card, nil
+}
+
+var reSHA256 = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// checkDomains checks the domains and the directions of the answers: every
+// domain has questions, every question is in at most one domain and is
+// not an age band, every answer of a question in a domain has a direction
+// (and the question at least one of each), and no question outside a
+// domain has directions.
+func (d *Definition) checkDomains() error {
+	if len(d.Domains) > MaxDomains {
+		return formRefusal(FormTooManyDomains, "", MaxDomains, "domains must list at most %d", MaxDomains)
+	}
+	in := map[string]string{}
+	ids := map[string]bool{}
+	for _, dom := range d.Domains {
+		if !reQuestionID.MatchString(dom.ID) || ids[dom.ID] {
+			return formRefusal(FormDomain, dom.ID, 0, "domain id %q: 1 to 32 of a-z, 0-9 and _, each once", printable(dom.ID))
+		}
+		ids[dom.ID] = true
+		if err := checkLine(dom.Name, 1, 60); err != nil {
+			return refuseErr(CodeBadDefinition, &FormError{Code: FormText, Input: cut(dom.Name), Err: err}, "domain name")
+		}
+		if len(dom.Questions) == 0 {
+			return formRefusal(FormDomainEmpty, dom.ID, 0, "domain %s has no question", dom.ID)
+		}
+		for _, qid := range dom.Questions {
+			q, _, ok := d.Question(qid)
+			if !ok {
+				return formRefusal(FormDomainQuestion, dom.ID+":"+qid, 0, "domain %s: no question %q", dom.ID, printable(qid))
+			}
+			if q.Kind == KindAgeBand {
+				return formRefusal(FormDomainAge, qid, 0, "domain %s: age band question %s cannot be scored", dom.ID, qid)
+			}
+			if other, twice := in[qid]; twice {
+				return formRefusal(FormDomainTwice, qid, 0, "question %s is in domains %s and %s", qid, other, dom.ID)
+			}
+			in[qid] = dom.ID
+		}
+	}
+	for _, q := range d.Questions {
+		if _, scored := in[q.ID]; !scored {
+			if len(q.Directions) > 0 {
+				return formRefusal(FormDirectionOutside, q.ID, 0, "question %s is in no domain and has directions", q.ID)
+			}
+			continue
+		}
+		protective, risk := false, false
+		for _, dir := range q.Directions {
+			protective = protective || dir == DirProtective
+			risk = risk || dir == DirRisk
+			if dir != DirProtective && dir != DirRisk {
+				return formRefusal(FormDirection, q.ID, 0, "question %s: a direction is %s or %s", q.ID, DirProtective, DirRisk)
+			}
+		}
+		if len(q.Directions) != len(q.Answers) || !protective || !risk {
+			return formRefusal(FormDirection, q.ID, 0, "question %s: every answer needs a direction, at least one %s and one %s", q.ID, DirProtective, DirRisk)
+		}
+	}
+	return nil
+}
+
+// HasDomains reports whether the definition scores its answers in
+// domains: an index. One without is a tally of counts only.
+func (d *Definition) HasDomains() bool { return len(d.Domains) > 0 }
+
+// Direction returns the direction of an answer to a question in a domain,
+// or "".
+func (d *Definition) Direction(question, answer string) string {
+	q, _, ok := d.Question(question)
+	if !ok || len(q.Directions) != len(q.Answers) {
+		return ""
+	}
+	for i, a := range q.Answers {
+		if a == answer {
+			return q.Directions[i]
+		}
+	}
+	return ""
+}
+
+// PredecessorOf names p as the predecessor of a new definition.
+func PredecessorOf(p *Parsed) *Predecessor {
+	sum := sha256.Sum256(p.File)
+	return &Predecessor{ID: p.Definition.ID, Period: p.Definition.Period.Name, SHA256: hex.EncodeToString(sum[:])}
+}
+
+// CheckPredecessor checks that prev is the predecessor d names, made with
+// the card whose fingerprint is org (the organisation's own), for the
+// period just before d's (its last day is the day before d's first), with
+// the same wijken, questions, answers, directions and domains, so that
+// the scores of the two periods can be compared. Titles, purposes and
+// the creation time may differ. A mistake is a CodeBadPredecessor refusal
+// that carries a FormError.
+func CheckPredecessor(d *Definition, org string, prev *Parsed) error {
+	fail := func(code FormCode, format string, args ...any) error {
+		return refuseErr(CodeBadPredecessor, &FormError{Code: code, Input: cut(prev.Definition.Period.Name)}, format, args...)
+	}
+	if d.Predecessor == nil || *d.Predecessor != *PredecessorOf(prev) {
+		return fail(FormPredecessorOther, "the definition names another predecessor")
+	}
+	if prev.Card.Fingerprint() != org || d.Card != prev.Definition.Card {
+		return fail(FormPredecessorOrg, "the predecessor is not signed with this organisation's card")
+	}
+	_, end, err1 := prev.Definition.Period.PeriodDates()
+	start, _, err2 := d.Period.PeriodDates()
+	if err1 != nil || err2 != nil || !end.AddDate(0, 0, 1).Equal(start) {
+		return fail(FormPredecessorPeriod, "the predecessor's period %s does not end the day before %s starts", prev.Definition.Period.Name, d.Period.Name)
+	}
+	same := func(a, b any) bool {
+		x, _ := marshalCompact(a)
+		y, _ := marshalCompact(b)
+		return bytes.Equal(x, y)
+	}
+	if !same(d.Wijken, prev.Definition.Wijken) || !same(d.Questions, prev.Definition.Questions) || !same(d.Domains, prev.Definition.Domains) {
+		return fail(FormPredecessorAsks, "the predecessor asks other questions, in other wijken or domains")
+	}
+	return nil
 }
 
 // Question returns the question with id.

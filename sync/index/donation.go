@@ -30,13 +30,18 @@ const MaxDonation = 16 << 10
 // donor's vault, and nothing more. Its members are in the canonical order
 // (docs/FORMAT.md §10.2).
 type Donation struct {
-	Format    string   `json:"format"`    // DonationFormat
-	Index     string   `json:"index"`     // the definition's id
-	Period    string   `json:"period"`    // the definition's period name
-	Org       string   `json:"org"`       // the recipient card's full fingerprint
-	Pseudonym string   `json:"pseudonym"` // 64 lower-case hex digits (see Pseudonym)
-	Wijk      string   `json:"wijk"`      // one of the definition's wijk names
-	Answers   []Answer `json:"answers"`   // 1 or more, in the definition's question order
+	Format    string `json:"format"`    // DonationFormat
+	Index     string `json:"index"`     // the definition's id
+	Period    string `json:"period"`    // the definition's period name
+	Org       string `json:"org"`       // the recipient card's full fingerprint
+	Pseudonym string `json:"pseudonym"` // 64 lower-case hex digits (see Pseudonym)
+	// RecordKey is the donation's record key: 16 lower-case hex digits
+	// (see RecordKey), from which the published counts get their noise.
+	// Required for an index with domains; a donation to an index without
+	// domains may leave it out.
+	RecordKey string   `json:"record_key,omitempty"`
+	Wijk      string   `json:"wijk"`    // one of the definition's wijk names
+	Answers   []Answer `json:"answers"` // 1 or more, in the definition's question order
 }
 
 // An Answer is one answered question; skipped questions are left out.
@@ -57,18 +62,45 @@ type Answer struct {
 // other. The signature stays in the vault; without it the pseudonym
 // cannot be computed or linked to the donor's public key.
 func Pseudonym(s bundle.Signer, indexID, period string) (string, error) {
+	pseudonym, _, err := DonorKeys(s, indexID, period)
+	return pseudonym, err
+}
+
+// DomainRecordKey separates the record key from the pseudonym, which is
+// derived from the same secret.
+const DomainRecordKey = "kluis-index-record-key/v1"
+
+// RecordKey returns the donor's record key for one index and period: the
+// first 8 bytes, as 16 lower-case hex digits, of
+//
+//	HMAC-SHA256(secret, DomainRecordKey ‖ 0x00 ‖ index id ‖ 0x00 ‖ period name)
+//
+// with the secret of Pseudonym. Read as a number it is uniform on 0 …
+// 2⁶⁴−1 to anyone without the donor's signing key: the organisation can
+// neither choose nor predict it, and it links nothing across periods or
+// indexes, just like the pseudonym.
+func RecordKey(s bundle.Signer, indexID, period string) (string, error) {
+	_, key, err := DonorKeys(s, indexID, period)
+	return key, err
+}
+
+// DonorKeys returns the pseudonym and the record key with one signature.
+func DonorKeys(s bundle.Signer, indexID, period string) (pseudonym, recordKey string, err error) {
 	msg := []byte(indexID + "\x00" + period)
 	sig, err := s.Sign(DomainPseudonym, msg)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	secret := sha256.Sum256(sig)
 	clear(sig)
-	mac := hmac.New(sha256.New, secret[:])
-	clear(secret[:])
-	mac.Write([]byte(DomainPseudonym + "\x00"))
-	mac.Write(msg)
-	return hex.EncodeToString(mac.Sum(nil)), nil
+	defer clear(secret[:])
+	derive := func(label string) []byte {
+		mac := hmac.New(sha256.New, secret[:])
+		mac.Write([]byte(label + "\x00"))
+		mac.Write(msg)
+		return mac.Sum(nil)
+	}
+	return hex.EncodeToString(derive(DomainPseudonym)), hex.EncodeToString(derive(DomainRecordKey)[:8]), nil
 }
 
 // NewDonation checks the donation against the definition and encrypts it
@@ -100,7 +132,10 @@ func NewDonation(p *Parsed, d *Donation) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-var rePseudonym = regexp.MustCompile(`^[0-9a-f]{64}$`)
+var (
+	rePseudonym = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	reRecordKey = regexp.MustCompile(`^[0-9a-f]{16}$`)
+)
 
 // check checks a donation against the definition it answers and the
 // fingerprint of the organisation receiving it.
@@ -116,6 +151,12 @@ func (d *Donation) check(def *Definition, org string) error {
 	}
 	if !rePseudonym.MatchString(d.Pseudonym) {
 		return refuse(CodeBadDonation, "pseudonym must be 64 lower-case hex digits")
+	}
+	if d.RecordKey != "" && !reRecordKey.MatchString(d.RecordKey) {
+		return refuse(CodeBadDonation, "record key must be 16 lower-case hex digits")
+	}
+	if d.RecordKey == "" && def.HasDomains() {
+		return refuse(CodeBadDonation, "a donation to an index with domains carries a record key")
 	}
 	if !def.HasWijk(d.Wijk) {
 		return refuse(CodeUnknownWijk, "%q", printable(d.Wijk))

@@ -31,6 +31,14 @@ const (
 	CodeOutsidePeriod   Code = "outside_period"   // donating before or after the period
 	CodeTooYoung        Code = "too_young"        // the youth rule refuses the donation
 	CodeOutsideAges     Code = "outside_ages"     // the donor's age is in none of an age band question's bands
+	// CodeBadPredecessor refuses a definition whose predecessor is not
+	// the organisation's own definition of the period just before, asking
+	// the same.
+	CodeBadPredecessor Code = "bad_predecessor"
+	// CodeDuplicateRecordKey refuses a donation whose record key another
+	// donor's donation to the same index already carries: it is counted
+	// once.
+	CodeDuplicateRecordKey Code = "duplicate_record_key"
 	// CodeClosed refuses a donation for an index whose tally is closed:
 	// its period and the grace for late arrivals are over.
 	CodeClosed Code = "closed"

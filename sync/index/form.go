@@ -3,6 +3,7 @@ package index
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -21,6 +22,12 @@ type Form struct {
 	Wijken    []string // "Assendorp=8011-8012,8014": a name and its postcode ranges
 	Questions []string // "schulden:Heeft u schulden?:ja/nee": an id, the text (which may hold colons), the answers
 	Prefill   []string // "schulden=debts.open": a question's id and a prefill hint
+	// Domains are "school:School en werk:spijbelen,huiswerk": an id, a
+	// name (which may hold colons) and the ids of its questions.
+	Domains []string
+	// Protective are "spijbelen=nee" or "veilig=4,5": a question in a
+	// domain and its protective answers; its other answers are risk.
+	Protective []string
 }
 
 // Fields reads the form. Surrounding space is dropped everywhere and empty
@@ -84,7 +91,83 @@ func (f Form) Fields() (Fields, error) {
 			return out, &FormError{Code: FormPrefill, Input: cut(s)}
 		}
 	}
+	for _, s := range f.Domains {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		d, err := ParseDomain(s)
+		if err != nil {
+			return out, err
+		}
+		out.Domains = append(out.Domains, d)
+	}
+	for _, s := range f.Protective {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		if err := setProtective(out.Questions, s); err != nil {
+			return out, err
+		}
+	}
+	// Every other answer of a question in a domain is a risk; a question
+	// in a domain without any protective answer stays without directions,
+	// which New refuses in words (FormDirection).
+	for i := range out.Questions {
+		q := &out.Questions[i]
+		if len(q.Directions) == 0 {
+			continue
+		}
+		for j := range q.Directions {
+			if q.Directions[j] == "" {
+				q.Directions[j] = DirRisk
+			}
+		}
+	}
 	return out, nil
+}
+
+// ParseDomain reads a domain as people type it: "ID:NAME:Q1,Q2" — an
+// id, a name for people (which may hold colons) and its question ids.
+func ParseDomain(s string) (Theme, error) {
+	id, rest, ok1 := strings.Cut(s, ":")
+	i := strings.LastIndex(rest, ":")
+	if !ok1 || i < 0 || strings.TrimSpace(rest[:i]) == "" {
+		return Theme{}, &FormError{Code: FormDomain, Input: cut(s)}
+	}
+	d := Theme{ID: strings.TrimSpace(id), Name: strings.TrimSpace(rest[:i])}
+	for _, q := range strings.Split(rest[i+1:], ",") {
+		if q = strings.TrimSpace(q); q != "" {
+			d.Questions = append(d.Questions, q)
+		}
+	}
+	return d, nil
+}
+
+// setProtective reads "ID=A1,A2": the protective answers of question ID.
+func setProtective(qs []Question, s string) error {
+	id, list, ok := strings.Cut(s, "=")
+	id = strings.TrimSpace(id)
+	bad := &FormError{Code: FormProtective, Input: cut(s)}
+	var q *Question
+	for i := range qs {
+		if qs[i].ID == id {
+			q = &qs[i]
+		}
+	}
+	if !ok || q == nil {
+		return bad
+	}
+	if len(q.Directions) != len(q.Answers) {
+		q.Directions = make([]string, len(q.Answers))
+	}
+	for _, a := range strings.Split(list, ",") {
+		j := slices.Index(q.Answers, strings.TrimSpace(a))
+		if j < 0 {
+			return bad
+		}
+		q.Directions[j] = DirProtective
+	}
+	return nil
 }
 
 // ParseWijk reads a wijk as people type it: "Assendorp=8011-8012,8014"
@@ -163,13 +246,29 @@ const (
 	FormQuestionTwice    FormCode = "question_twice"     // a question id used twice
 	FormTooManyQuestions FormCode = "too_many_questions" // more than MaxQuestions
 	FormPrefill          FormCode = "prefill"            // a prefill for no question, or a hint that does not fit the question
+
+	FormDomain            FormCode = "domain"             // a domain not written as ID:NAME:QUESTIONS, or its id used twice
+	FormDomainEmpty       FormCode = "domain_empty"       // a domain without a question
+	FormDomainQuestion    FormCode = "domain_question"    // a domain naming a question the index does not ask
+	FormDomainAge         FormCode = "domain_age"         // an age band question in a domain
+	FormDomainTwice       FormCode = "domain_twice"       // a question in two domains
+	FormTooManyDomains    FormCode = "too_many_domains"   // more than MaxDomains
+	FormDirection         FormCode = "direction"          // a question in a domain with an answer without a direction, or without a protective or a risk answer
+	FormDirectionOutside  FormCode = "direction_outside"  // protective answers for a question in no domain
+	FormProtective        FormCode = "protective"         // a --protective not written as ID=ANSWER,… or naming an answer the question lacks
+	FormPredecessorOther  FormCode = "predecessor_other"  // the predecessor file is not the one the definition names
+	FormPredecessorOrg    FormCode = "predecessor_org"    // the predecessor is signed by another organisation
+	FormPredecessorPeriod FormCode = "predecessor_period" // the predecessor's period does not end the day before
+	FormPredecessorAsks   FormCode = "predecessor_asks"   // the predecessor asks other questions, wijken or domains
 )
 
 // FormCodes lists every FormCode, for the test that each has a message.
 func FormCodes() []FormCode {
 	return []FormCode{FormTitle, FormText, FormPeriod, FormNoWijk, FormWijk, FormWijkTwice, FormTooManyWijken,
 		FormPostcodeOrder, FormPostcodeTwice, FormNoQuestion, FormQuestion, FormAnswers, FormQuestionID,
-		FormQuestionTwice, FormTooManyQuestions, FormPrefill}
+		FormQuestionTwice, FormTooManyQuestions, FormPrefill, FormDomain, FormDomainEmpty, FormDomainQuestion, FormDomainAge,
+		FormDomainTwice, FormTooManyDomains, FormDirection, FormDirectionOutside, FormProtective, FormPredecessorOther,
+		FormPredecessorOrg, FormPredecessorPeriod, FormPredecessorAsks}
 }
 
 // A FormError is a mistake in what a person typed for a definition: a

@@ -158,23 +158,36 @@ func vectorDonor(t *testing.T, seedHex string) keySigner {
 
 // A vectorCase is one vector as the generator makes it.
 type vectorCase struct {
-	expect string
-	now    time.Time // definitions: the clock to check the period at
-	plain  []byte    // donations: what the age file decrypts to, or nil when it does not (or is too large to read)
-	data   []byte    // the definition as it travels, or the binary donation
+	expect      string
+	definition  string    // donations: the definition it is read against; vectorDefinition when empty
+	predecessor string    // definitions: the predecessor it is checked against, or none
+	now         time.Time // definitions: the clock to check the period at
+	plain       []byte    // donations: what the age file decrypts to, or nil when it does not (or is too large to read)
+	data        []byte    // the definition as it travels, or the binary donation
 }
 
 // header returns the header lines of a definition (now set) or a donation.
 func (c vectorCase) header() string {
 	h := "expect: " + c.expect + "\n"
 	if !c.now.IsZero() {
-		return h + "now: " + c.now.Format(time.RFC3339) + "\n"
+		h += "now: " + c.now.Format(time.RFC3339) + "\n"
+		if c.predecessor != "" {
+			h += "predecessor: " + c.predecessor + "\n"
+		}
+		return h
 	}
-	h += "definition: " + vectorDefinition + "\n"
+	h += "definition: " + c.def() + "\n"
 	if c.plain != nil {
 		h += "plaintext: " + string(c.plain) + "\n"
 	}
 	return h
+}
+
+func (c vectorCase) def() string {
+	if c.definition == "" {
+		return vectorDefinition
+	}
+	return c.definition
 }
 
 // mustReplace is replace that fails when old is not there, so that no
@@ -224,15 +237,16 @@ func definitionVectors(t *testing.T, org *bundle.OrgIdentity) map[string]vectorC
 	at := func(expect string, data []byte) vectorCase {
 		return vectorCase{expect: expect, now: vectorNow, data: data}
 	}
-	return map[string]vectorCase{
+	out := domainDefinitionVectors(t, org)
+	for name, c := range map[string]vectorCase{
 		"ok":                     at("ok", ok),
 		"ok-armored":             at("ok", armored),
 		"ok-armored-crlf":        at("ok", bytes.ReplaceAll(armored, []byte("\n"), []byte("\r\n"))),
 		"ok-link":                at("ok", []byte(link+"\n")),
-		"ok-period-opens":        {"ok", opens, nil, ok},
-		"ok-period-closes":       {"ok", closes.Add(-time.Second), nil, ok},
-		"before-period":          {string(CodeOutsidePeriod), opens.Add(-time.Second), nil, ok},
-		"after-period":           {string(CodeOutsidePeriod), closes, nil, ok},
+		"ok-period-opens":        {expect: "ok", now: opens, data: ok},
+		"ok-period-closes":       {expect: "ok", now: closes.Add(-time.Second), data: ok},
+		"before-period":          {expect: string(CodeOutsidePeriod), now: opens.Add(-time.Second), data: ok},
+		"after-period":           {expect: string(CodeOutsidePeriod), now: closes, data: ok},
 		"too-large":              at(string(CodeTooLarge), large),
 		"link-damaged":           at(string(CodeBadLink), damaged),
 		"link-other-kind":        at(string(CodeBadLink), []byte("kluis:request/v1/"+strings.TrimPrefix(link, LinkPrefix)+"\n")),
@@ -251,7 +265,10 @@ func definitionVectors(t *testing.T, org *bundle.OrgIdentity) map[string]vectorC
 		"postcode-in-two-wijken": at(string(CodeBadDefinition), edit(`{"from":8041,"to":8046}`, `{"from":8012,"to":8046}`)),
 		"age-bands-descending":   at(string(CodeBadDefinition), edit(`["12-15","16-17","18+"]`, `["16-17","12-15","18+"]`)),
 		"prefill-mismatch":       at(string(CodeBadDefinition), edit(`"prefill":"debts.open"`, `"prefill":"personal.age_band"`)),
+	} {
+		out[name] = c
 	}
+	return out
 }
 
 // vectorSeal encrypts plain to r: a donation file with any plaintext.
@@ -403,7 +420,7 @@ func pseudonymVectors(t *testing.T) []pseudonymCase {
 
 // writeVectors writes every vector again (-update), keeping org.key.
 func writeVectors(t *testing.T, org *bundle.OrgIdentity) {
-	for _, pattern := range []string{"*.index", "*.donation", pseudonymsFile} {
+	for _, pattern := range []string{"*.index", "*.donation", pseudonymsFile, recordKeysFile, cellKeysFile} {
 		old, _ := filepath.Glob(filepath.Join(vectorsDir, pattern))
 		for _, f := range old {
 			if err := os.Remove(f); err != nil {
@@ -424,7 +441,15 @@ func writeVectors(t *testing.T, org *bundle.OrgIdentity) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, c := range donationVectors(t, org, p) {
+	pd, err := Parse(defs[strings.TrimSuffix(vectorDomainDefinition, ".index")].data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dons := donationVectors(t, org, p)
+	for name, c := range domainDonationVectors(t, org, pd) {
+		dons[name] = c
+	}
+	for name, c := range dons {
 		if bytes.ContainsAny(c.plain, "\r\n") {
 			t.Fatalf("%s: the plaintext does not fit on a header line", name)
 		}
@@ -445,6 +470,7 @@ func writeVectors(t *testing.T, org *bundle.OrgIdentity) {
 		b.WriteString("\n" + c.text())
 	}
 	write(pseudonymsFile, []byte(b.String()))
+	writeDomainVectors(t)
 }
 
 // readVector splits a vector file into its header lines, which must be
@@ -514,9 +540,15 @@ func TestVectors(t *testing.T) {
 	if err != nil || okHead["expect"] != "ok" {
 		t.Fatalf("%s does not parse: %v", vectorDefinition, err)
 	}
+	_, _, domainFile := readVector(t, filepath.Join(vectorsDir, vectorDomainDefinition), "expect", "now")
+	domainDef, err := Parse(domainFile)
+	if err != nil || !domainDef.Definition.HasDomains() {
+		t.Fatalf("%s does not parse, or has no domains: %v", vectorDomainDefinition, err)
+	}
+	readAs := map[string]*Parsed{vectorDefinition: okDef, vectorDomainDefinition: domainDef}
 	for _, name := range vectorFiles(t, ".index", minDefinitionVectors, defs) {
 		t.Run(name+".index", func(t *testing.T) {
-			h, head, data := readVector(t, filepath.Join(vectorsDir, name+".index"), "expect", "now")
+			h, head, data := readVector(t, filepath.Join(vectorsDir, name+".index"), "expect", "now", "predecessor")
 			now, err := time.Parse(time.RFC3339, h["now"])
 			if err != nil {
 				t.Fatalf("now: %v", err)
@@ -529,6 +561,13 @@ func TestVectors(t *testing.T) {
 			if err == nil && !p.Definition.Period.Open(now) {
 				err = refuse(CodeOutsidePeriod, "period %s is not open at %s", p.Definition.Period.Name, h["now"])
 			}
+			if pre := h["predecessor"]; err == nil && pre != "" {
+				if readAs[pre] == nil {
+					t.Fatalf("predecessor %q is not a definition of the vectors", pre)
+				}
+				// As the organisation's store checks its own definitions.
+				err = CheckPredecessor(p.Definition, p.Card.Fingerprint(), readAs[pre])
+			}
 			if err != nil {
 				got = string(CodeOf(err))
 				t.Log(err)
@@ -536,23 +575,23 @@ func TestVectors(t *testing.T) {
 			if got != h["expect"] {
 				t.Fatalf("got %s (%v), want %s", got, err, h["expect"])
 			}
-			if err == nil && (!bytes.Equal(p.File, okDef.File) || p.Card.Fingerprint() != org.Card().Fingerprint()) {
-				t.Error("an ok vector that is not the definition in ok.index")
+			if err == nil && h["predecessor"] == "" && (!bytes.Equal(p.File, okDef.File) && !bytes.Equal(p.File, domainDef.File) || p.Card.Fingerprint() != org.Card().Fingerprint()) {
+				t.Error("an ok vector that is not the definition in ok.index or ok-domains.index")
 			}
 		})
 	}
 
 	// Donations.
 	dons := donationVectors(t, org, okDef)
-	wantPseudonym, err := Pseudonym(vectorDonor(t, vectorDonorSeed), okDef.Definition.ID, okDef.Definition.Period.Name)
-	if err != nil {
-		t.Fatal(err)
+	for name, c := range domainDonationVectors(t, org, domainDef) {
+		dons[name] = c
 	}
 	for _, name := range vectorFiles(t, ".donation", minDonationVectors, dons) {
 		t.Run(name+".donation", func(t *testing.T) {
 			h, head, armored := readVector(t, filepath.Join(vectorsDir, name+".donation"), "expect", "definition", "plaintext")
-			if h["definition"] != vectorDefinition {
-				t.Fatalf("read against %q; the vectors have one definition, %s", h["definition"], vectorDefinition)
+			against := readAs[h["definition"]]
+			if against == nil {
+				t.Fatalf("read against %q; the donations are read against %s or %s", h["definition"], vectorDefinition, vectorDomainDefinition)
 			}
 			if c, ok := dons[name]; ok && c.header() != head {
 				t.Errorf("header differs from what the generator makes:\n%s", c.header())
@@ -571,7 +610,7 @@ func TestVectors(t *testing.T) {
 				}
 			}
 			got := "ok"
-			d, err := OpenDonation(file, org, okDef.Definition)
+			d, err := OpenDonation(file, org, against.Definition)
 			if err != nil {
 				got = string(CodeOf(err))
 				t.Log(err)
@@ -579,8 +618,11 @@ func TestVectors(t *testing.T) {
 			if got != h["expect"] {
 				t.Fatalf("got %s (%v), want %s", got, err, h["expect"])
 			}
-			if err == nil && d.Pseudonym != wantPseudonym {
-				t.Error("an ok donation whose pseudonym is not the test donor's")
+			if err == nil {
+				ps, rk, _ := DonorKeys(vectorDonor(t, vectorDonorSeed), against.Definition.ID, against.Definition.Period.Name)
+				if d.Pseudonym != ps || (against.Definition.HasDomains() && d.RecordKey != rk) {
+					t.Error("an ok donation whose pseudonym or record key is not the test donor's")
+				}
 			}
 		})
 	}

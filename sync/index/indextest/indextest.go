@@ -50,6 +50,38 @@ func Fields() index.Fields {
 	}
 }
 
+// DomainFields is a youth index for period (such as "2026-Q4") with the
+// three wijken of Fields, an age band question and seven questions in five
+// domains, each answer protective or risk.
+func DomainFields(period string) index.Fields {
+	p, err := index.ParsePeriod(period)
+	if err != nil {
+		panic(err)
+	}
+	yesNo, scale := index.AnswersOf(index.KindYesNo), index.AnswersOf(index.KindScale)
+	prot, risk := index.DirProtective, index.DirRisk
+	f := Fields()
+	f.ID, f.Period, f.Title = "", p, "Jongerenindex Zwolle"
+	f.Questions = []index.Question{
+		{ID: "leeftijd", Text: "Hoe oud ben je?", Kind: index.KindAgeBand, Answers: []string{"12-15", "16-17", "18-23"}, Prefill: index.PrefillAgeBand},
+		{ID: "spijbelen", Text: "Ben je de afgelopen maand weleens niet naar school of werk gegaan zonder goede reden?", Kind: index.KindYesNo, Answers: yesNo, Directions: []string{risk, prot}},
+		{ID: "toekomst", Text: "Weet je wat je na je opleiding wilt gaan doen?", Kind: index.KindYesNo, Answers: yesNo, Directions: []string{prot, risk}},
+		{ID: "slapen", Text: "Slaap je meestal genoeg?", Kind: index.KindYesNo, Answers: yesNo, Directions: []string{prot, risk}},
+		{ID: "gezond", Text: "Hoe gezond voel je je? 1 is heel slecht, 5 is heel goed.", Kind: index.KindScale, Answers: scale, Directions: []string{risk, risk, risk, prot, prot}},
+		{ID: "schulden", Text: "Zijn er thuis schulden die nog open staan?", Kind: index.KindYesNo, Answers: yesNo, Directions: []string{risk, prot}, Prefill: index.PrefillOpenDebt},
+		{ID: "veilig", Text: "Hoe veilig voel je je in je wijk? 1 is heel onveilig, 5 is heel veilig.", Kind: index.KindScale, Answers: scale, Directions: []string{risk, risk, risk, prot, prot}},
+		{ID: "vriend", Text: "Heb je iemand met wie je over je zorgen kunt praten?", Kind: index.KindYesNo, Answers: yesNo, Directions: []string{prot, risk}},
+	}
+	f.Domains = []index.Theme{
+		{ID: "school", Name: "School en werk", Questions: []string{"spijbelen", "toekomst"}},
+		{ID: "gezondheid", Name: "Gezondheid en welzijn", Questions: []string{"slapen", "gezond"}},
+		{ID: "geld", Name: "Geld thuis", Questions: []string{"schulden"}},
+		{ID: "veiligheid", Name: "Veiligheid", Questions: []string{"veilig"}},
+		{ID: "vrije_tijd", Name: "Vrije tijd en vrienden", Questions: []string{"vriend"}},
+	}
+	return f
+}
+
 // NewDefinition signs f as org and parses it back.
 func NewDefinition(t testing.TB, org *bundle.OrgIdentity, f index.Fields) *index.Parsed {
 	t.Helper()
@@ -85,11 +117,14 @@ func NewKeySigner(t testing.TB) KeySigner {
 // Donate makes donor's donation to p from wijk with answers.
 func Donate(t testing.TB, p *index.Parsed, donor bundle.Signer, wijk string, answers ...index.Answer) []byte {
 	t.Helper()
-	ps, err := index.Pseudonym(donor, p.Definition.ID, p.Definition.Period.Name)
+	ps, rk, err := index.DonorKeys(donor, p.Definition.ID, p.Definition.Period.Name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	file, err := index.NewDonation(p, &index.Donation{Pseudonym: ps, Wijk: wijk, Answers: answers})
+	if !p.Definition.HasDomains() {
+		rk = "" // as a donor's app leaves it out
+	}
+	file, err := index.NewDonation(p, &index.Donation{Pseudonym: ps, RecordKey: rk, Wijk: wijk, Answers: answers})
 	if err != nil {
 		t.Fatal(err)
 	}
