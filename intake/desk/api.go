@@ -38,7 +38,13 @@ const (
 	DefaultAPIRate  = 20  // requests a second, per address, after the burst
 	DefaultAPIBurst = 300 // requests at once, per address
 	maxImports      = 8   // bundles imported at once
-	maxNonces       = 200_000
+	// importWait bounds how long a delivery waits for an import slot
+	// before it is told to come back. Its body is not read while it
+	// waits, so an unbounded wait would let deliveries sharing one HTTP/2
+	// connection hold its flow-control window and stall the ones that
+	// hold a slot.
+	importWait = 15 * time.Second
+	maxNonces  = 200_000
 )
 
 // api wraps a handler of the direct route: rate limit, refusal in JSON.
@@ -101,9 +107,15 @@ func (s *Server) apiRefuse(w http.ResponseWriter, r *http.Request, status int, e
 // upload does, and answers with its receipt, logged as made.
 func (s *Server) apiDeliver(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, s.opt.MaxUpload)
+	wait := time.NewTimer(s.opt.ImportWait)
+	defer wait.Stop()
 	select {
 	case s.imports <- struct{}{}:
 		defer func() { <-s.imports }()
+	case <-wait.C:
+		w.Header().Set("Retry-After", "30")
+		s.apiRefuse(w, r, http.StatusServiceUnavailable, &post.Error{Code: post.CodeBusy})
+		return nil
 	case <-r.Context().Done():
 		return r.Context().Err()
 	}

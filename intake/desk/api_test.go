@@ -2,17 +2,23 @@ package desk
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"kluis/internal/errcode"
 	"kluis/sync/bundle"
 	"kluis/sync/post"
+
+	"github.com/google/uuid"
 )
 
 // api posts a file to the direct route, as a citizen's Kluis does (no
@@ -358,5 +364,80 @@ func TestRefusalWithAMessage(t *testing.T) {
 	// A request this desk did not make is no case.
 	if ref := refusalOf(t, d.api(post.PathMessage, d.say(fatima, post.Case{RequestID: "6f1c2a4e-5b7d-4e8f-9a0b-1c2d3e4f5a6b"}, "Hallo", nil))); ref.Code != "post.unknown_case" {
 		t.Errorf("unknown request: %+v", ref)
+	}
+}
+
+// TestDeliveriesOnOneConnectionDoNotStall sends more deliveries at once
+// than the desk imports at a time, over one HTTP/2 connection (one
+// client, as a proxy in front of many citizens would make it). Those
+// waiting for a slot are not read; before the wait was bounded they held
+// the connection's flow-control window and the ones with a slot stalled
+// for good. Now every delivery ends: stored with its receipt, or told to
+// come back, and what was told so is not stored.
+func TestDeliveriesOnOneConnectionDoNotStall(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, Options{ImportWait: 2 * time.Second, APIBurst: 1000})
+	srv := httptest.NewUnstartedServer(d.srv)
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	cardFile, err := d.org.CardWithInbox(srv.URL+"/", bundle.InboxPin(srv.Certificate()), start.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	card, err := bundle.ParseCard(cardFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := post.NewClient(card)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 24
+	big := make([]byte, 1<<20) // more than the connection's window, together
+	files := make([][]byte, n)
+	for i := range files {
+		files[i] = d.share(newCitizen(t, fmt.Sprintf("Inwoner %d", i)), func(s *bundle.Share) {
+			s.CaseReference = fmt.Sprintf("Z-2026-%04d", i)
+			s.Documents = []bundle.DocumentSource{docSource(uuid.NewString(), "loonstrook.pdf", s.Records[0].ID, big)}
+		})
+	}
+	type result struct {
+		receipt []byte
+		err     error
+	}
+	results := make(chan result, n)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for _, f := range files {
+		go func() {
+			rc, err := client.Deliver(ctx, bytes.NewReader(f), int64(len(f)))
+			results <- result{rc, err}
+		}()
+	}
+	stored, busy := 0, 0
+	for range n {
+		r := <-results
+		switch {
+		case r.err == nil:
+			if _, err := bundle.ParseReceipt(r.receipt); err != nil {
+				t.Errorf("receipt: %v", err)
+			}
+			stored++
+		case errcode.Code(r.err) == "post.busy":
+			busy++
+		default:
+			t.Errorf("delivery: %v", r.err)
+		}
+	}
+	if stored < maxImports || stored+busy != n {
+		t.Errorf("%d stored, %d told to come back, of %d", stored, busy, n)
+	}
+	imps, err := d.store.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(imps) != stored {
+		t.Errorf("the store holds %d imports, %d receipts were given", len(imps), stored)
 	}
 }

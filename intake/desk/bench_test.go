@@ -30,6 +30,7 @@ import (
 	"kluis/intake"
 	"kluis/internal/sign"
 	"kluis/sync/bundle"
+	"kluis/sync/post"
 )
 
 // The desk's benchmarks (docs/PERFORMANCE.md, "The caseworker's desk"):
@@ -509,4 +510,61 @@ func bigBundle(b *testing.B, org *bundle.OrgIdentity, now time.Time, size int) [
 		b.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// BenchmarkPickup1000 is the desk's side of a citizen's pickup with 1,000
+// messages waiting for them and one bundle's access statement: verify
+// the pickup, read and hand over the messages (the first time noting the
+// pickup of each, durably), sign the statement, write the JSON. The
+// citizen's side (opening them) is citizen/post's BenchmarkFetch1000Messages.
+func BenchmarkPickup1000(b *testing.B) {
+	dir := b.TempDir()
+	org, err := bundle.GenerateOrgIdentity("Gemeente Zwolle", "", nil, time.Now().Add(-time.Hour))
+	if err != nil {
+		b.Fatal(err)
+	}
+	store, err := intake.Open(dir, org, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	srv, err := New(store, org, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), APIBurst: 1 << 30})
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, priv, _ := ed25519.GenerateKey(nil)
+	x, _ := age.GenerateX25519Identity()
+	who := &citizen{name: "Fatima", priv: priv, x: x}
+	now := time.Now().UTC().Truncate(time.Second)
+	share := &bundle.Share{Created: now, NotAfter: now.Add(14 * 24 * time.Hour), Purpose: "Aanvraag schuldhulp",
+		Issuer: who.issuer(), To: org.Card(), Scope: bundle.Scope{Categories: []string{"debts"}},
+		Records: []bundle.Record{{ID: "7a2b3c4d-5e6f-4a1b-8c9d-0e1f2a3b4c5d", Category: "debts", Version: 1, Modified: now.Add(-time.Hour),
+			Fields: map[string]any{"creditor": "Belastingdienst", "amount": int64(25000), "status": "arrangement"}}}}
+	var file bytes.Buffer
+	if _, err := bundle.Write(&file, share, who); err != nil {
+		b.Fatal(err)
+	}
+	imp, _, err := store.Import(context.Background(), &file, intake.ImportOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range 1000 {
+		if _, err := store.WriteToCitizen(imp.ID, caseworker, fmt.Sprintf("Bericht %d: wilt u uw loonstroken van %d maanden sturen?", i, i%12+1)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	pub := priv.Public().(ed25519.PublicKey)
+	b.ReportAllocs()
+	for b.Loop() {
+		p, err := post.NewPickup(who, pub, org.Card().Fingerprint(), time.Now())
+		if err != nil {
+			b.Fatal(err)
+		}
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/"+post.PathPickup, bytes.NewReader(p)))
+		if rec.Code != http.StatusOK || strings.Count(rec.Body.String(), `"`) < 2000 {
+			b.Fatalf("pickup: %d %.200s", rec.Code, rec.Body.String())
+		}
+		b.SetBytes(int64(rec.Body.Len()))
+	}
 }

@@ -45,6 +45,9 @@ type Options struct {
 	// APIRate and APIBurst limit the direct route's requests per client
 	// address; DefaultAPIRate and DefaultAPIBurst when zero.
 	APIRate, APIBurst int
+	// ImportWait is how long a direct delivery waits for one of the
+	// eight import slots before it is answered "busy"; 15 s when zero.
+	ImportWait time.Duration
 }
 
 // A Server is the desk: an http.Handler over one intake store.
@@ -86,6 +89,9 @@ func New(store *intake.Store, org *bundle.OrgIdentity, opt Options) (*Server, er
 	}
 	if opt.APIRate <= 0 {
 		opt.APIRate = DefaultAPIRate
+	}
+	if opt.ImportWait <= 0 {
+		opt.ImportWait = importWait
 	}
 	if opt.APIBurst <= 0 {
 		opt.APIBurst = DefaultAPIBurst
