@@ -165,7 +165,7 @@ wait "$setup_pid" 2>/dev/null || true
 export KLUIS_INTAKE_PASSPHRASE_FILE="$(win "$work/intake-pass")" KLUIS_INTAKE_KEY="$(win "$work/org/organisation.key")"
 printf 'gemeente wachtwoord voor de test\n' >"$work/intake-pass"
 w 120 "$intake" keygen --org "Gemeente Wijnstad" -o "$(win "$work/org")" >/dev/null || fail "kluis-intake keygen"
-w 60 "$intake" request --scope income --purpose "Aanvraag bijzondere bijstand" --answer-by "$(date -d '+30 days' +%Y-%m-%d)" \
+w 60 "$intake" --store "$(win "$work/store")" request --scope income --purpose "Aanvraag bijzondere bijstand" --answer-by "$(date -d '+30 days' +%Y-%m-%d)" \
   -o "$(win "$work/aanvraag.kluis-request")" >/dev/null || fail "kluis-intake request"
 
 # 3. The welcome window, and a hand-over to it.
@@ -226,13 +226,12 @@ refuse "wrong passphrase" 'wachtwoord' env KLUIS_PASSPHRASE_FILE="$(win "$work/w
 cp "$vault" "$work/damaged.kluis"
 printf 'beschadigd%.0s' $(seq 400) | dd of="$work/damaged.kluis" bs=1 seek=16384 conv=notrunc status=none
 refuse "damaged vault" 'beschadigd' w 60 "$kluisctl" --vault "$(win "$work/damaged.kluis")" list
-cp "$vault" "$work/readonly.kluis"
-w 30 cmd /c attrib +r "$(win "$work/readonly.kluis")" >/dev/null 2>&1
-refuse "read-only vault file" 'alleen|lezen|schrijf|toegang|geweigerd' w 60 "$kluisctl" --vault "$(win "$work/readonly.kluis")" add income source=X kind=benefit amount=1 period=month
+# (A read-only file attribute is no check here: Wine keeps it in the Unix
+# permission bits, which root, as tests often run, does not heed.)
 mkdir -p "$work/ro-src" "$work/ro"
 cp "$vault" "$work/ro-src/vault.kluis"
 if mount --bind "$work/ro-src" "$work/ro" 2>/dev/null && mount -o remount,bind,ro "$work/ro" 2>/dev/null; then
-  refuse "vault in a read-only folder" 'alleen|lezen|schrijf|toegang' w 60 "$kluisctl" --vault "$(win "$work/ro/vault.kluis")" add income source=X kind=benefit amount=1 period=month
+  refuse "vault in a read-only folder" 'alleen|lezen|schrijf|toestemming' w 60 "$kluisctl" --vault "$(win "$work/ro/vault.kluis")" add income source=X kind=benefit amount=1 period=month
 else
   mountpoint -q "$work/ro" && umount "$work/ro"
   say "   vault in a read-only folder: skipped, this machine does not let us mount (the Linux tests cover it)"
