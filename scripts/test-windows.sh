@@ -245,12 +245,13 @@ else
 fi
 # Names Windows forbids: a vault made on Linux, with such documents, read here.
 go build -o "$work/kluisctl-linux" ./cmd/kluisctl
-"$work/kluisctl-linux" --vault "$work/names.kluis" init --name Anna >/dev/null
+linux_kluisctl() { KLUIS_PASSPHRASE_FILE=$work/pass "$work/kluisctl-linux" "$@"; }
+linux_kluisctl --vault "$work/names.kluis" init --name Anna >/dev/null
 declare -A safe=(["aanvraag: maart?.pdf"]="aanvraag_ maart_.pdf" ["CON.txt"]="_CON.txt" ["notitie."]="notitie_" ['a<b>|c*.txt']="a_b__c_.txt")
 mkdir -p "$work/linux-names" "$work/names-out"
 for name in "${!safe[@]}"; do
   printf 'inhoud\n' >"$work/linux-names/$name"
-  "$work/kluisctl-linux" --vault "$work/names.kluis" doc add "$work/linux-names/$name" >/dev/null
+  linux_kluisctl --vault "$work/names.kluis" doc add "$work/linux-names/$name" >/dev/null
 done
 for d in $(w 60 "$kluisctl" --vault "$(win "$work/names.kluis")" doc list | tr -d '\r' | awk 'NR > 1 { print $1 }'); do
   w 60 "$kluisctl" --vault "$(win "$work/names.kluis")" doc get "$d" -o "$(win "$work/names-out")\\" >/dev/null || fail "doc get of a document with a forbidden name"
