@@ -103,6 +103,17 @@ wait_text() {
   done
   fail "no \"$2\" in $1.png (OCR: $(cat "$art/$1.txt"))"
 }
+# stop_kluis PID: ends the Kluis started as PID (timeout passes the signal
+# on to Wine's process) and waits until its window is gone.
+stop_kluis() {
+  kill "$1" 2>/dev/null || true
+  wait_gone "$1" 20 || fail "Kluis.exe did not end"
+  local end=$((SECONDS + 20))
+  while xdotool search --onlyvisible --name '^Kluis$' >/dev/null 2>&1; do
+    [ $SECONDS -lt $end ] || fail "a Kluis window is still there"
+    sleep 0.5
+  done
+}
 # wait_gone PID SECONDS: the process has ended.
 wait_gone() {
   local end=$((SECONDS + $2))
@@ -170,7 +181,7 @@ w 60 "$intake" --store "$(win "$work/store")" request --scope income --purpose "
 
 # 3. The welcome window, and a hand-over to it.
 say "3. Kluis.exe: the welcome window and a hand-over"
-w 300 "$programs/Kluis.exe" >"$work/kluis-1.log" 2>&1 &
+timeout -k 5 300 wine "$programs/Kluis.exe" >"$work/kluis-1.log" 2>&1 &
 kluis_pid=$!
 bg_pids+=("$kluis_pid")
 wait_window '^Kluis$' 90 >/dev/null || fail "Kluis.exe shows no window"
@@ -180,8 +191,7 @@ w 30 "$programs/Kluis.exe" "$(win "$work/aanvraag.kluis-request")" || fail "the 
 kill -0 "$kluis_pid" || fail "the first Kluis ended"
 n=$(xdotool search --onlyvisible --name '^Kluis$' | wc -l)
 [ "$n" -eq 1 ] || fail "$n Kluis windows after the hand-over, want 1"
-kill "$kluis_pid"
-wait_gone "$kluis_pid" 20 || fail "Kluis.exe did not end"
+stop_kluis "$kluis_pid"
 
 # 4. The vault scenario with kluisctl.exe, in the default place.
 say "4. kluisctl.exe: the vault scenario in %APPDATA%\\Kluis"
@@ -265,7 +275,7 @@ say "   names Windows forbids: saved and exported as $(printf '"%s" ' "${safe[@]
 
 # 6. Kluis.exe holds the vault; after unlocking, a request handed over is shown.
 say "6. Kluis.exe with the vault: the lock, unlocking and a hand-over"
-w 300 "$programs/Kluis.exe" >"$work/kluis-2.log" 2>&1 &
+timeout -k 5 300 wine "$programs/Kluis.exe" >"$work/kluis-2.log" 2>&1 &
 kluis_pid=$!
 bg_pids+=("$kluis_pid")
 wid=$(wait_window '^Kluis$' 90) || fail "Kluis.exe shows no window"
@@ -278,8 +288,7 @@ sleep 3
 w 30 "$programs/Kluis.exe" "$(win "$work/aanvraag.kluis-request")" || fail "the second start did not hand over (exit $?)"
 wait_text kluis-verzoek 'bijzondere bijstand|Wijnstad' 60
 not_blank kluis-verzoek
-kill "$kluis_pid"
-wait_gone "$kluis_pid" 20 || fail "Kluis.exe did not end"
+stop_kluis "$kluis_pid"
 
 # 7. Uninstall: the program goes, the vault stays.
 say "7. silent uninstall keeps the vault"
