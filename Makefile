@@ -20,8 +20,12 @@ GO ?= go
 # imagemagick); two Syncthing instances carry sync packs in a transport
 # test (syncthing); QR codes are scanned back with zbarimg (zbar-tools); the
 # caseworkers' desk is tested in a real, headless browser (chromium, driven
-# from Go by chromedp).
-APT_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev xvfb xauth age imagemagick xdotool bc syncthing zbar-tools chromium
+# from Go by chromedp). For Windows: the MinGW-w64 cross compiler (cgo for
+# Kluis.exe, windres for its icon and version), NSIS for the installer,
+# Wine to run and test all of it, Tesseract with Dutch to read the
+# screenshots, and locales to make a Dutch locale for Wine.
+APT_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev xvfb xauth age imagemagick xdotool bc syncthing zbar-tools chromium \
+	gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 nsis wine wine64 tesseract-ocr tesseract-ocr-nld locales
 
 # Go build tags. fyneDo is migrated in FyneApp.toml, and a plain `go build`
 # needs the matching tag (`fyne package` adds it by itself from the TOML).
@@ -49,10 +53,10 @@ FYNE := $(shell $(GO) env GOPATH 2>/dev/null)/bin/fyne
 
 XVFB_RUN := xvfb-run -a -s "-screen 0 1280x800x24"
 
-.PHONY: help deps build run test lint smoke bench fuzz package clean
+.PHONY: help deps build run test lint smoke bench fuzz package windows windows-installer test-windows clean
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 10
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
 
 deps: ## install missing system packages (apt-get; sudo when not root)
 	@if ! command -v $(GO) >/dev/null; then \
@@ -98,6 +102,7 @@ test: deps ## gofmt, go vet, staticcheck, all Go tests (race, headless, the desk
 	$(MAKE) --no-print-directory lint
 	$(TEST_ENV) KLUIS_ARTEFACTS=$(ARTEFACTS) $(GO) test -race -tags $(TEST_TAGS) -count=1 ./...
 	$(TEST_ENV) scripts/smoke.sh
+	$(MAKE) --no-print-directory test-windows
 
 lint: ## staticcheck (installed at a pinned version when missing)
 	@if [ ! -x "$(STATICCHECK)" ] || ! $(GO) version -m "$(STATICCHECK)" | grep -q "honnef.co/go/tools[[:space:]]*$(STATICCHECK_VERSION)"; then \
@@ -140,6 +145,17 @@ package: deps ## build dist/Kluis.tar.xz with the fyne tool (installed when miss
 	mv Kluis.tar.xz dist/Kluis.tar.xz; \
 	scripts/desktop-integration.sh dist/Kluis.tar.xz; \
 	echo "package: dist/Kluis.tar.xz"
+
+windows: deps ## dist/windows: Kluis.exe, kluisctl.exe, kluis-intake.exe (cross-built with MinGW-w64)
+	GO=$(GO) scripts/windows-build.sh
+
+windows-installer: windows ## dist/Kluis-Setup-VERSION.exe, the per-user installer (NSIS)
+	scripts/windows-installer.sh
+
+# The Wine checks (scripts/test-windows.sh) get 15 minutes; on a hang the
+# script's own time limits and its cleanup (wineserver -k) end everything.
+test-windows: windows-installer ## install and test the Windows build under Wine and Xvfb
+	KLUIS_ARTEFACTS=$(ARTEFACTS) timeout -k 30 900 scripts/test-windows.sh
 
 clean: ## remove bin/, dist/ and build/ (Go's caches are kept)
 	rm -rf bin dist build Kluis.tar.xz

@@ -3,6 +3,7 @@ package app
 import (
 	"bufio"
 	"cmp"
+	"kluis/internal/filename"
 	"os"
 	"path/filepath"
 	"slices"
@@ -197,6 +198,9 @@ func (c *chooser) onOK() {
 			c.problem.SetText(lang.L("app.chooser.bad_name"))
 			return
 		}
+		// What Windows forbids in a name (a ":" would write a hidden
+		// stream) is replaced, the same on every system.
+		name = filename.Safe(name)
 		path := filepath.Join(c.dir, name)
 		if _, err := os.Stat(path); err == nil {
 			c.u.confirm(lang.L("app.chooser.exists_title"), t("app.chooser.exists", map[string]any{"Name": name}), func() { c.done(path) })

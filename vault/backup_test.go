@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -285,4 +286,35 @@ func goneProcess(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return c.Process.Pid
+}
+
+// TestExportNamesFitWindows: documents whose names Windows forbids (a
+// colon, a question mark, a device name, a trailing dot) are exported under
+// safe names, each in its own folder, and the export does not fail.
+func TestExportNamesFitWindows(t *testing.T) {
+	v, _ := newTestVault(t)
+	ctx := context.Background()
+	want := map[string]string{}
+	for name, safe := range map[string]string{
+		"aanvraag: maart?.pdf": "aanvraag_ maart_.pdf",
+		"CON.txt":              "_CON.txt",
+		"notitie.":             "notitie_",
+		"Yılmaz – brief.pdf":   "Yılmaz – brief.pdf",
+	} {
+		d, err := v.AddDocument(ctx, name, strings.NewReader("inhoud van "+name), DocumentOptions{})
+		if err != nil {
+			t.Fatalf("AddDocument(%q): %v", name, err)
+		}
+		want[filepath.Join("documents", d.ID, safe)] = "inhoud van " + name
+	}
+	dir := filepath.Join(t.TempDir(), "export")
+	if err := v.Export(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	for p, content := range want {
+		b, err := os.ReadFile(filepath.Join(dir, p))
+		if err != nil || string(b) != content {
+			t.Errorf("%s: %q, %v", p, b, err)
+		}
+	}
 }

@@ -184,6 +184,10 @@ func (e *NotAFileError) ErrorCode() string {
 
 func (e *NotAFileError) ErrorArgs() map[string]any { return map[string]any{"Path": e.Path} }
 
+// diskFullErrnos are the system's ways of saying a disk or quota is full
+// (diskfull_windows.go adds Windows's own).
+var diskFullErrnos = []syscall.Errno{syscall.ENOSPC, syscall.EFBIG, syscall.EDQUOT}
+
 // diskError maps out-of-space conditions to ErrDiskFull, keeping the cause.
 func diskError(err error) error {
 	if err == nil {
@@ -192,12 +196,14 @@ func diskError(err error) error {
 	if errors.Is(err, ErrDiskFull) {
 		return err
 	}
-	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EFBIG) || errors.Is(err, syscall.EDQUOT) {
-		return fmt.Errorf("%w: %v", ErrDiskFull, err)
+	for _, errno := range diskFullErrnos {
+		if errors.Is(err, errno) {
+			return fmt.Errorf("%w: %v", ErrDiskFull, err)
+		}
 	}
 	// bbolt reports a failed file resize as text, without the errno.
 	msg := err.Error()
-	for _, errno := range []syscall.Errno{syscall.ENOSPC, syscall.EFBIG, syscall.EDQUOT} {
+	for _, errno := range diskFullErrnos {
 		if strings.Contains(msg, errno.Error()) {
 			return fmt.Errorf("%w: %v", ErrDiskFull, err)
 		}

@@ -9,6 +9,7 @@ import (
 	"path"
 	"time"
 
+	"kluis/internal/filename"
 	"kluis/sync/schema"
 )
 
@@ -22,7 +23,9 @@ const ExportFormat = "kluis-export/v1"
 //	vault.json          every record with its typed values and all earlier
 //	                    versions, the documents' metadata, and the schema
 //	activity-log.json   the activity log with its hash chain
-//	documents/ID/NAME   each document's content
+//	documents/ID/NAME   each document's content, under its name made fit
+//	                    for every system (internal/filename: no ":" or
+//	                    "?", no CON or NUL, no trailing dot or space)
 //	LEESMIJ.txt         what these files are (Dutch and English)
 //
 // This is plaintext: the caller must warn the person that it is not
@@ -144,7 +147,7 @@ func (v *Vault) exportDocument() (*exportFile, error) {
 			return nil, err
 		}
 		for _, d := range docs {
-			out.Documents = append(out.Documents, exportDoc{Document: d, File: path.Join("documents", d.ID, d.Name)})
+			out.Documents = append(out.Documents, exportDoc{Document: d, File: path.Join("documents", d.ID, filename.Safe(d.Name))})
 		}
 	}
 	return out, nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"kluis/internal/filename"
 	"os"
 	"path/filepath"
 
@@ -65,7 +66,9 @@ func (c *cli) cmdDocGet(args []string) error {
 		}
 		target := c.output
 		if fi, err := os.Stat(target); err == nil && fi.IsDir() {
-			target = filepath.Join(target, d.Name)
+			// The name comes from the vault, maybe from another system:
+			// made fit for this one (no ":" or "CON" on Windows).
+			target = filepath.Join(target, filename.Safe(d.Name))
 		}
 		what := map[string]any{"Path": target}
 		if err := c.checkFolder(target); err != nil {

@@ -43,10 +43,10 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 	"unicode/utf8"
 )
@@ -119,7 +119,7 @@ func SocketPath(vaultPath string) (string, error) {
 		dir = filepath.Join(cache, "kluis", "instance")
 	}
 	p := filepath.Join(dir, name)
-	if len(p) > sunPathMax {
+	if runtime.GOOS != "windows" && len(p) > sunPathMax {
 		return "", fmt.Errorf("%w: %s", ErrPathTooLong, p)
 	}
 	return p, nil
@@ -178,7 +178,9 @@ func privateDir(dir string) error {
 	if uid, ok := owner(fi); ok && uid != os.Getuid() {
 		return fmt.Errorf("%w: %s belongs to user %d", ErrUnsafeDir, dir, uid)
 	}
-	if fi.Mode().Perm() != 0o700 {
+	// Windows has no permission bits: there the folder is in the user's
+	// own profile, and the pipe carries its own access list.
+	if runtime.GOOS != "windows" && fi.Mode().Perm() != 0o700 {
 		if err := os.Chmod(dir, 0o700); err != nil {
 			return fmt.Errorf("failed to make the socket directory private: %w", err)
 		}
@@ -186,21 +188,13 @@ func privateDir(dir string) error {
 	return nil
 }
 
-// listen takes the socket at sock: whatever is left there belongs to an
-// app that ended (this process holds the lock), so it is removed.
+// listen takes the endpoint that goes with sock (listenAt, per system):
+// this process holds the lock, so whatever is left there belongs to an app
+// that ended.
 func listen(sock string, lock *os.File) (*Listener, error) {
-	if err := os.Remove(sock); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("failed to remove a stale socket: %w", err)
-	}
-	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: sock, Net: "unix"})
+	ln, err := listenAt(sock)
 	if err != nil {
-		return nil, fmt.Errorf("failed to listen: %w", err)
-	}
-	// Until this chmod the socket has the umask's mode; the 0700
-	// directory keeps everyone else out meanwhile.
-	if err := os.Chmod(sock, 0o600); err != nil {
-		ln.Close()
-		return nil, fmt.Errorf("failed to make the socket private: %w", err)
+		return nil, err
 	}
 	return &Listener{path: sock, ln: ln, lock: lock, uid: os.Getuid(), timeout: readTimeout, conns: map[net.Conn]struct{}{}}, nil
 }
@@ -208,7 +202,7 @@ func listen(sock string, lock *os.File) (*Listener, error) {
 // Listener is the running app's end of the socket.
 type Listener struct {
 	path string
-	ln   *net.UnixListener
+	ln   net.Listener
 	lock *os.File
 	// Set before Serve; tests change them.
 	uid     int           // the only user who may hand over
@@ -234,7 +228,7 @@ func (l *Listener) Serve(deliver func(msg string)) error {
 		// At most maxConns at once; more wait in the kernel's queue
 		// until one ends (within the read timeout).
 		sem <- struct{}{}
-		c, err := l.ln.AcceptUnix()
+		c, err := l.ln.Accept()
 		if err != nil {
 			<-sem
 			if errors.Is(err, net.ErrClosed) {
@@ -246,7 +240,7 @@ func (l *Listener) Serve(deliver func(msg string)) error {
 			}
 			// Out of file descriptors and the like: try again soon
 			// rather than spin.
-			if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) || errors.Is(err, syscall.ECONNABORTED) {
+			if transient(err) {
 				time.Sleep(100 * time.Millisecond)
 				continue
 			}
@@ -285,7 +279,7 @@ func (l *Listener) untrack(c net.Conn) {
 }
 
 // handle reads one message from c, hands it to deliver and answers.
-func (l *Listener) handle(c *net.UnixConn, deliver func(string)) {
+func (l *Listener) handle(c net.Conn, deliver func(string)) {
 	c.SetDeadline(time.Now().Add(l.timeout))
 	if uid, err := peerUID(c); err == nil {
 		if uid != l.uid {
@@ -294,7 +288,7 @@ func (l *Listener) handle(c *net.UnixConn, deliver func(string)) {
 	} else if !errors.Is(err, errNoPeerCred) {
 		return
 	}
-	msg, err := readMessage(c)
+	msg, err := readMessage(c, halfClose)
 	if err != nil {
 		return
 	}
@@ -303,8 +297,9 @@ func (l *Listener) handle(c *net.UnixConn, deliver func(string)) {
 }
 
 // readMessage reads one whole message: the header line, exactly the
-// length it gives, then the end of the stream.
-func readMessage(r io.Reader) (string, error) {
+// length it gives, then (when the sender can close its half, toEOF) the
+// end of the stream.
+func readMessage(r io.Reader, toEOF bool) (string, error) {
 	line := make([]byte, 0, maxHeader)
 	b := make([]byte, 1)
 	for {
@@ -331,8 +326,10 @@ func readMessage(r io.Reader) (string, error) {
 	if _, err := io.ReadFull(r, body); err != nil {
 		return "", err
 	}
-	if _, err := r.Read(b); err != io.EOF {
-		return "", errors.New("trailing bytes")
+	if toEOF {
+		if _, err := r.Read(b); err != io.EOF {
+			return "", errors.New("trailing bytes")
+		}
 	}
 	if !utf8.Valid(body) || bytes.IndexByte(body, 0) >= 0 {
 		return "", errors.New("not text")
@@ -367,8 +364,7 @@ func sendWhenUp(sock, msg string) error {
 		if err == nil {
 			return nil
 		}
-		notUp := errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED)
-		if !notUp || time.Now().After(deadline) {
+		if !notUp(err) || time.Now().After(deadline) {
 			return err
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -377,7 +373,7 @@ func sendWhenUp(sock, msg string) error {
 
 // send hands msg to the app listening at sock and waits for its answer.
 func send(sock, msg string) error {
-	c, err := net.DialTimeout("unix", sock, sendTimeout)
+	c, err := dial(sock, sendTimeout)
 	if err != nil {
 		return err
 	}
@@ -388,7 +384,7 @@ func send(sock, msg string) error {
 	if _, err := io.WriteString(c, header+strconv.Itoa(len(msg))+"\n"+msg); err != nil {
 		return fmt.Errorf("%w: %w", ErrRefused, err)
 	}
-	if err := c.(*net.UnixConn).CloseWrite(); err != nil {
+	if err := closeWrite(c); err != nil {
 		return fmt.Errorf("%w: %w", ErrRefused, err)
 	}
 	got := make([]byte, len(reply)+1)

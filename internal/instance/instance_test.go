@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -54,7 +53,7 @@ func helper(mode, sock, msg string) int {
 // sockIn is a socket path in a fresh directory that does not exist yet.
 func sockIn(t *testing.T) string {
 	t.Helper()
-	return filepath.Join(t.TempDir(), "run", "kluis-test.sock")
+	return filepath.Join(tempDir(t), "run", "kluis-test.sock")
 }
 
 // primary claims sock, which must make this the running app, and serves
@@ -180,72 +179,6 @@ func TestRaceToStart(t *testing.T) {
 	}
 }
 
-func TestModes(t *testing.T) {
-	sock := sockIn(t)
-	primary(t, sock)
-	for path, want := range map[string]os.FileMode{
-		filepath.Dir(sock): os.ModeDir | 0o700,
-		sock:               os.ModeSocket | 0o600,
-		lockPath(sock):     0o600,
-	} {
-		fi, err := os.Lstat(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if fi.Mode() != want {
-			t.Errorf("%s has mode %v, want %v", filepath.Base(path), fi.Mode(), want)
-		}
-	}
-}
-
-func TestLooseDirectoryIsTightened(t *testing.T) {
-	sock := sockIn(t)
-	if err := os.Mkdir(filepath.Dir(sock), 0o777); err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(filepath.Dir(sock), 0o777) // past the umask
-	primary(t, sock)
-	fi, err := os.Stat(filepath.Dir(sock))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fi.Mode().Perm() != 0o700 {
-		t.Fatalf("directory mode %v, want 0700", fi.Mode().Perm())
-	}
-}
-
-func TestSymlinkedDirectoryIsRefused(t *testing.T) {
-	real := t.TempDir()
-	link := filepath.Join(t.TempDir(), "run")
-	if err := os.Symlink(real, link); err != nil {
-		t.Fatal(err)
-	}
-	l, handed, err := Claim(filepath.Join(link, "kluis-test.sock"), "kluis:x")
-	if !errors.Is(err, ErrUnsafeDir) || handed || l != nil {
-		t.Fatalf("claim in a symlinked directory: listener %v, handed %v, error %v", l, handed, err)
-	}
-	if entries, _ := os.ReadDir(real); len(entries) != 0 {
-		t.Fatalf("files were made behind the link: %v", entries)
-	}
-}
-
-func TestDirectoryOfAnotherUserIsRefused(t *testing.T) {
-	if os.Getuid() != 0 {
-		t.Skip("needs root to give a directory to another user")
-	}
-	sock := sockIn(t)
-	dir := filepath.Dir(sock)
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chown(dir, 65534, 65534); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := Claim(sock, ""); !errors.Is(err, ErrUnsafeDir) {
-		t.Fatalf("claim in another user's directory: %v", err)
-	}
-}
-
 // TestStaleSocketAfterCrash: a running app killed outright leaves its
 // socket file; the next start removes it and becomes the running app.
 func TestStaleSocketAfterCrash(t *testing.T) {
@@ -274,10 +207,12 @@ func TestStaleSocketAfterCrash(t *testing.T) {
 	if l, handed, err := Claim(sock, "kluis:x"); err != nil || !handed {
 		t.Fatalf("claim while the other process runs: listener %v, handed %v, error %v", l, handed, err)
 	}
-	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Process.Kill()
 	cmd.Wait()
-	if fi, err := os.Lstat(sock); err != nil || fi.Mode()&os.ModeSocket == 0 {
-		t.Fatalf("the killed process left no socket file (%v): the test proves nothing", err)
+	if halfClose { // a Unix socket: the file stays behind
+		if fi, err := os.Lstat(sock); err != nil || fi.Mode()&os.ModeSocket == 0 {
+			t.Fatalf("the killed process left no socket file (%v): the test proves nothing", err)
+		}
 	}
 	if err := send(sock, "kluis:x"); err == nil {
 		t.Fatal("a dead socket took a message")
@@ -292,55 +227,20 @@ func TestStaleSocketAfterCrash(t *testing.T) {
 	}
 }
 
-// TestLeftoverFileIsReplaced: whatever sits at the socket's name while no
-// app holds the lock (a socket closed without unlinking, a plain file) is
-// replaced.
-func TestLeftoverFileIsReplaced(t *testing.T) {
-	for name, make := range map[string]func(string) error{
-		"socket": func(p string) error {
-			ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: p, Net: "unix"})
-			if err != nil {
-				return err
-			}
-			ln.SetUnlinkOnClose(false)
-			return ln.Close()
-		},
-		"file": func(p string) error { return os.WriteFile(p, []byte("x"), 0o600) },
-	} {
-		t.Run(name, func(t *testing.T) {
-			sock := sockIn(t)
-			os.MkdirAll(filepath.Dir(sock), 0o700)
-			if err := make(sock); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := os.Lstat(sock); err != nil {
-				t.Fatal(err)
-			}
-			_, got := primary(t, sock)
-			if _, handed, err := Claim(sock, "kluis:x"); err != nil || !handed {
-				t.Fatalf("handed %v, error %v", handed, err)
-			}
-			if m := received(t, got); m != "kluis:x" {
-				t.Fatalf("delivered %q", m)
-			}
-		})
-	}
-}
-
 // rawSend writes b to the socket, closes the writing half and returns
 // everything the running app answered.
 func rawSend(t *testing.T, sock string, b []byte) string {
 	t.Helper()
-	c, err := net.Dial("unix", sock)
+	c, err := dial(sock, time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	c.Write(b) // may fail once the app has given up on a long message
-	c.(*net.UnixConn).CloseWrite()
+	closeWrite(c)
 	answer, err := io.ReadAll(c)
-	if err != nil && !errors.Is(err, syscall.ECONNRESET) {
+	if err != nil && !errors.Is(err, syscall.ECONNRESET) && !brokenPipe(err) {
 		t.Fatalf("reading the answer: %v", err)
 	}
 	return string(answer)
@@ -348,7 +248,14 @@ func rawSend(t *testing.T, sock string, b []byte) string {
 
 func TestBadMessagesAreIgnored(t *testing.T) {
 	sock := sockIn(t)
-	_, got := primary(t, sock)
+	l, handed, err := Claim(sock, "")
+	if err != nil || handed {
+		t.Fatal(handed, err)
+	}
+	// A pipe's sender cannot close its half: a message cut short is only
+	// dropped when the time is up.
+	l.timeout = 300 * time.Millisecond
+	got := serve(t, l)
 	long := strings.Repeat("y", MaxMessage+1)
 	for name, b := range map[string]string{
 		"empty":            "",
@@ -369,6 +276,9 @@ func TestBadMessagesAreIgnored(t *testing.T) {
 		"header only, CR":  "kluis-instance/1 3\r\nabc",
 		"length too large": "kluis-instance/1 1048577\n",
 	} {
+		if !halfClose && (name == "trailing bytes" || name == "two messages") {
+			continue // without the end of the stream, these look whole
+		}
 		if answer := rawSend(t, sock, []byte(b)); answer != "" {
 			t.Errorf("%s: answered %q", name, answer)
 		}
@@ -396,7 +306,7 @@ func TestSlowSendersAreCutOff(t *testing.T) {
 	got := serve(t, l)
 	var idle []net.Conn
 	for range maxConns + 2 {
-		c, err := net.Dial("unix", sock)
+		c, err := dial(sock, time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -415,99 +325,5 @@ func TestSlowSendersAreCutOff(t *testing.T) {
 		if err != nil || len(b) != 0 {
 			t.Fatalf("idle connection %d: read %q, %v; want it closed", i, b, err)
 		}
-	}
-}
-
-// TestOtherUserIsRefused: a peer whose user id (SO_PEERCRED) is not the
-// app's own gets no delivery and no answer.
-func TestOtherUserIsRefused(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("peer credentials are only checked on Linux")
-	}
-	sock := sockIn(t)
-	l, handed, err := Claim(sock, "")
-	if err != nil || handed {
-		t.Fatal(handed, err)
-	}
-	l.uid = os.Getuid() + 1 // as if this test ran as someone else
-	got := serve(t, l)
-	if err := send(sock, "kluis:x"); !errors.Is(err, ErrRefused) {
-		t.Fatalf("send as another user: %v", err)
-	}
-	nothingDelivered(t, got)
-}
-
-func TestCloseRemovesSocketAndReleasesLock(t *testing.T) {
-	sock := sockIn(t)
-	l, handed, err := Claim(sock, "")
-	if err != nil || handed {
-		t.Fatal(handed, err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- l.Serve(func(string) {}) }()
-	idle, err := net.Dial("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer idle.Close()
-	if err := send(sock, ""); err != nil { // Serve is running
-		t.Fatal(err)
-	}
-	l.Close()
-	if err := <-done; err != nil {
-		t.Fatalf("Serve after Close: %v", err)
-	}
-	if _, err := os.Lstat(sock); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("socket after Close: %v", err)
-	}
-	if err := l.Close(); err != nil {
-		t.Fatalf("second Close: %v", err)
-	}
-	l2, handed, err := Claim(sock, "")
-	if err != nil || handed {
-		t.Fatalf("claim after Close: handed %v, error %v", handed, err)
-	}
-	l2.Close()
-}
-
-func TestSocketPath(t *testing.T) {
-	rt := t.TempDir()
-	t.Setenv("XDG_RUNTIME_DIR", rt)
-	vaults := t.TempDir()
-	a, err := SocketPath(filepath.Join(vaults, "vault.kluis"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if filepath.Dir(a) != filepath.Join(rt, "kluis") || !strings.HasSuffix(a, ".sock") {
-		t.Fatalf("socket %s, want one in %s/kluis", a, rt)
-	}
-	b, _ := SocketPath(filepath.Join(vaults, "vault-voorbeeld.kluis"))
-	if a == b {
-		t.Fatal("two vaults share a socket")
-	}
-	link := filepath.Join(t.TempDir(), "link")
-	os.Symlink(vaults, link)
-	if c, _ := SocketPath(filepath.Join(link, "vault.kluis")); c != a {
-		t.Fatalf("the same vault through a link: %s, want %s", c, a)
-	}
-	if c, _ := SocketPath(filepath.Join(vaults, ".", "vault.kluis")); c != a {
-		t.Fatalf("the same vault spelled differently: %s, want %s", c, a)
-	}
-
-	// Without a runtime directory: the user's cache directory.
-	t.Setenv("XDG_RUNTIME_DIR", "")
-	cache := t.TempDir()
-	t.Setenv("XDG_CACHE_HOME", cache)
-	d, err := SocketPath(filepath.Join(vaults, "vault.kluis"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if filepath.Dir(d) != filepath.Join(cache, "kluis", "instance") {
-		t.Fatalf("fallback socket %s, want one in %s/kluis/instance", d, cache)
-	}
-
-	t.Setenv("XDG_RUNTIME_DIR", "/"+strings.Repeat("d", 120))
-	if _, err := SocketPath("vault.kluis"); !errors.Is(err, ErrPathTooLong) {
-		t.Fatalf("an over-long socket path: %v", err)
 	}
 }

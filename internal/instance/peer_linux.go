@@ -11,8 +11,12 @@ var errNoPeerCred = errors.New("peer credentials not available")
 
 // peerUID is the user id of the process on the other end of c, from the
 // kernel (SO_PEERCRED): what it was when it connected, not what it claims.
-func peerUID(c *net.UnixConn) (int, error) {
-	raw, err := c.SyscallConn()
+func peerUID(c net.Conn) (int, error) {
+	uc, ok := c.(*net.UnixConn)
+	if !ok {
+		return 0, errNoPeerCred
+	}
+	raw, err := uc.SyscallConn()
 	if err != nil {
 		return 0, err
 	}

@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command rsspeak runs a command and reports its wall time and the peak of
 // its resident anonymous memory (RssAnon in /proc/PID/status), sampled
 // every 5 ms. Pages of files mapped into memory (such as a bbolt file) are
