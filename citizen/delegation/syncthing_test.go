@@ -26,7 +26,21 @@ func TestSyncthingTransport(t *testing.T) {
 	if err != nil {
 		t.Skip("syncthing is not installed (Debian package syncthing; make deps installs it): skipping the real transport test")
 	}
-	dir := t.TempDir()
+	// Not t.TempDir: a killed syncthing's last writes may still land while
+	// the folder is removed, so the removal is tried again for a while.
+	dir, err := os.MkdirTemp("", "kluis-syncthing-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for range 50 {
+			if err = os.RemoveAll(dir); err == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Errorf("removing the test's folder: %v", err)
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	deadline := time.Now().Add(60 * time.Second)
@@ -68,6 +82,11 @@ func TestSyncthingTransport(t *testing.T) {
 		t.Cleanup(func() {
 			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 			cmd.Wait()
+			// The group's other processes, if any, are gone too before
+			// the folder is removed.
+			for i := 0; i < 50 && syscall.Kill(-cmd.Process.Pid, 0) == nil; i++ {
+				time.Sleep(100 * time.Millisecond)
+			}
 		})
 	}
 	logs := func() string {
