@@ -177,7 +177,8 @@ func (v *Vault) mergeBatched(incoming []Record, order []int32, opts MergeOptions
 	var res MergeResult
 	for len(order) > 0 {
 		n := min(mergeBatch, len(order))
-		for n < len(order) && incoming[order[n]].ID == incoming[order[n-1]].ID {
+		// An id in capitals names the same key as in lower case.
+		for n < len(order) && strings.EqualFold(incoming[order[n]].ID, incoming[order[n-1]].ID) {
 			n++
 		}
 		batch := order[:n]
