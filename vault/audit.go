@@ -85,7 +85,9 @@ var genesis = hex.EncodeToString(make([]byte, sha256.Size))
 // sequence, time, author and chain hashes.
 func (t *txn) log(e Event) error {
 	head := auditHead{Hash: genesis}
-	if b, err := t.getSealed(bucketMeta, keyAuditHead); err == nil {
+	if t.head != nil {
+		head = *t.head
+	} else if b, err := t.getSealed(bucketMeta, keyAuditHead); err == nil {
 		if err := json.Unmarshal(b, &head); err != nil {
 			return damaged(PartLog, "the activity log head", err)
 		}
@@ -112,8 +114,13 @@ func (t *txn) log(e Event) error {
 	if err := t.putSealed(bucketAudit, u64(e.Seq), b); err != nil {
 		return err
 	}
-	hb, _ := json.Marshal(auditHead{Seq: e.Seq, Hash: e.Hash})
-	return t.putSealed(bucketMeta, keyAuditHead, hb)
+	next := auditHead{Seq: e.Seq, Hash: e.Hash}
+	hb, _ := json.Marshal(next)
+	if err := t.putSealed(bucketMeta, keyAuditHead, hb); err != nil {
+		return err
+	}
+	t.head = &next
+	return nil
 }
 
 // logFailedUnlocks moves the failed unlocks noted while locked into the log.

@@ -65,7 +65,23 @@ type MergeOptions struct {
 	// refuses the whole merge: this is where sync enforces a delegate's
 	// role, categories and validity.
 	Allow func(incoming Record, local *Record) error
+	// Batched commits the merge in transactions of mergeBatch records
+	// instead of one, so that memory stays bounded however many records
+	// arrive. Every record is first checked and Allow asked, in one
+	// read-only pass, before anything is written; a merge cut short after
+	// that (a crash, a full disk) leaves the records of the batches
+	// committed so far merged and the others not. Because merging is
+	// idempotent and does not depend on the order of arrival, merging the
+	// same records again completes it to the state one transaction would
+	// have made. A caller that sets Batched must therefore merge the same
+	// records again until a merge returns without error (sync does: a pack
+	// counts as handled only after its merge; docs/ARCHITECTURE.md).
+	Batched bool
 }
+
+// mergeBatch is how many records a batched merge commits at a time: a
+// few megabytes of dirty bbolt pages.
+var mergeBatch = 4096 // tests lower it (setMergeBatch)
 
 // MergeResult says what a merge did.
 type MergeResult struct {
@@ -98,18 +114,25 @@ type Conflict struct {
 var ErrBadRecord = errcode.New("vault.bad_record", "incoming record is not valid")
 
 // Merge applies records from another replica, all in one transaction: all
-// of them or, on any error, none.
+// of them or, on any error, none (see MergeOptions.Batched for merges
+// too large for one transaction). The records are applied in the order of
+// their ids, so that bbolt appends to its pages instead of shifting them;
+// the result lists them in that order.
 func (v *Vault) Merge(incoming []Record, opts MergeOptions) (MergeResult, error) {
 	for _, r := range incoming {
 		if err := checkIncoming(r); err != nil {
 			return MergeResult{}, err
 		}
 	}
+	order := idOrder(incoming)
+	if opts.Batched {
+		return v.mergeBatched(incoming, order, opts)
+	}
 	var res MergeResult
 	err := v.update(func(t *txn) error {
 		res = MergeResult{}
-		for _, in := range incoming {
-			if err := t.mergeOne(in, opts, &res); err != nil {
+		for _, i := range order {
+			if err := t.mergeOne(incoming[i], opts, &res); err != nil {
 				return err
 			}
 		}
@@ -117,6 +140,69 @@ func (v *Vault) Merge(incoming []Record, opts MergeOptions) (MergeResult, error)
 	})
 	if err != nil {
 		return MergeResult{}, err
+	}
+	return res, nil
+}
+
+// idOrder returns the indices of recs sorted by record id (as stored:
+// the key bytes), records with the same id in their order in recs.
+func idOrder(recs []Record) []int32 {
+	keys := make([][16]byte, len(recs))
+	order := make([]int32, len(recs))
+	for i, r := range recs {
+		keys[i], _ = parseID(r.ID)
+		order[i] = int32(i)
+	}
+	slices.SortStableFunc(order, func(a, b int32) int { return bytes.Compare(keys[a][:], keys[b][:]) })
+	return order
+}
+
+// mergeBatched is Merge with MergeOptions.Batched: a read-only pass that
+// refuses what the merge would refuse, then one transaction per batch.
+// Records with the same id stay in one batch.
+func (v *Vault) mergeBatched(incoming []Record, order []int32, opts MergeOptions) (MergeResult, error) {
+	err := v.view(func(t *txn) error {
+		t.dry = true
+		var res MergeResult
+		for _, i := range order {
+			if err := t.mergeOne(incoming[i], opts, &res); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return MergeResult{}, err
+	}
+	var res MergeResult
+	for len(order) > 0 {
+		n := min(mergeBatch, len(order))
+		// An id in capitals names the same key as in lower case.
+		for n < len(order) && strings.EqualFold(incoming[order[n]].ID, incoming[order[n-1]].ID) {
+			n++
+		}
+		batch := order[:n]
+		order = order[n:]
+		var part MergeResult
+		err := v.update(func(t *txn) error {
+			part = MergeResult{}
+			for _, i := range batch {
+				if err := t.mergeOne(incoming[i], opts, &part); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return MergeResult{}, err
+		}
+		res.Added = append(res.Added, part.Added...)
+		res.Updated = append(res.Updated, part.Updated...)
+		res.Unchanged += part.Unchanged
+		res.Conflicts = append(res.Conflicts, part.Conflicts...)
+		for _, a := range part.By {
+			res.by(a)
+		}
 	}
 	return res, nil
 }
@@ -169,6 +255,9 @@ func (t *txn) mergeOne(in Record, opts MergeOptions, res *MergeResult) error {
 				return err
 			}
 		}
+		if t.dry {
+			return nil
+		}
 		in.Version = 1
 		if err := t.putRecord(&in); err != nil {
 			return err
@@ -217,6 +306,9 @@ func (t *txn) mergeOne(in Record, opts MergeOptions, res *MergeResult) error {
 		if err := opts.Allow(in, &local); err != nil {
 			return err
 		}
+	}
+	if t.dry {
+		return nil
 	}
 	next := local.Version
 	if keepIncoming {

@@ -138,6 +138,8 @@ func TestMergeConvergesWhateverTheOrder(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 7))
+	// Half the merges commit in batches of two records.
+	setMergeBatch(t, 2)
 	reps := []*Vault{openReplica(t, "a"), openReplica(t, "b"), openReplica(t, "c")}
 	first, _ := reps[0].Add("debts", map[string]string{"creditor": "Start"})
 	ids := []string{first.ID}
@@ -193,7 +195,7 @@ func TestMergeConvergesWhateverTheOrder(t *testing.T) {
 		// Deliver a random earlier pack to a random replica, sometimes twice.
 		if len(packs) > 0 && rng.IntN(2) == 0 {
 			p := packs[rng.IntN(len(packs))]
-			if _, err := reps[rng.IntN(len(reps))].Merge(p, MergeOptions{}); err != nil {
+			if _, err := reps[rng.IntN(len(reps))].Merge(p, MergeOptions{Batched: rng.IntN(2) == 0}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -205,7 +207,7 @@ func TestMergeConvergesWhateverTheOrder(t *testing.T) {
 			rng.Shuffle(len(recs), func(a, b int) { recs[a], recs[b] = recs[b], recs[a] })
 			for _, to := range rng.Perm(len(reps)) {
 				if to != from {
-					if _, err := reps[to].Merge(recs, MergeOptions{}); err != nil {
+					if _, err := reps[to].Merge(recs, MergeOptions{Batched: rng.IntN(2) == 0}); err != nil {
 						t.Fatal(err)
 					}
 				}

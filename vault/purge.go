@@ -208,7 +208,7 @@ func (t *txn) putDocTombstone(tomb Document, by Author) error {
 // tie goes to the larger device id), so every replica ends with the same.
 func (t *txn) mergePurge(local, in Record, opts MergeOptions, res *MergeResult) error {
 	if local.Purged {
-		if in.Purged && (in.DeletedAt < local.DeletedAt ||
+		if !t.dry && in.Purged && (in.DeletedAt < local.DeletedAt ||
 			(in.DeletedAt == local.DeletedAt && in.Author.Device > local.Author.Device)) {
 			in.Version = local.Version
 			if err := t.putRecord(&in); err != nil {
@@ -222,6 +222,9 @@ func (t *txn) mergePurge(local, in Record, opts MergeOptions, res *MergeResult) 
 		if err := opts.Allow(in, &local); err != nil {
 			return err
 		}
+	}
+	if t.dry {
+		return nil
 	}
 	in.Version = local.Version + 1
 	in.Created = min(in.Created, local.Created)

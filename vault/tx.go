@@ -17,6 +17,13 @@ type txn struct {
 	seal   *sealer
 	author Author
 	clock  *hlc.Clock
+	// dry: a read-only pass of a batched merge, which stops each record's
+	// merge where it would start writing (merge.go).
+	dry bool
+	// head caches the activity log's head once this transaction has read
+	// or written it, so that a merge of many records does not open and
+	// decode it again for every entry.
+	head *auditHead
 }
 
 // update runs fn in one read-write transaction with the keys. The clock is

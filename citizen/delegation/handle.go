@@ -194,7 +194,10 @@ func (r *run) fromDelegate(cp *counterpart, name string, p *delegate.Pack, docs 
 			refusedBy[code] = append(refusedBy[code], rec.ID)
 		}
 	}
-	res, err := r.v.Merge(allowed, vault.MergeOptions{Allow: func(in vault.Record, local *vault.Record) error {
+	// Batched: the pack counts as handled only once r.save below has
+	// run, so a merge cut short is merged again, to the same end, at the
+	// next sync (docs/ARCHITECTURE.md, "Merging replicas").
+	res, err := r.v.Merge(allowed, vault.MergeOptions{Batched: true, Allow: func(in vault.Record, local *vault.Record) error {
 		if !acc.Manages(in.Category) {
 			return refused(delegate.CodeOutOfScope, nil)
 		}
@@ -384,7 +387,8 @@ func (r *run) fromOwner(cp *counterpart, name string, p *delegate.Pack, docs *de
 	if err := r.rollBack(cp, rv, p.Reports); err != nil {
 		return err
 	}
-	res, err := rv.Merge(p.Records, vault.MergeOptions{Allow: func(in vault.Record, _ *vault.Record) error {
+	// Batched, as in fromDelegate: resumed by the next sync if cut short.
+	res, err := rv.Merge(p.Records, vault.MergeOptions{Batched: true, Allow: func(in vault.Record, _ *vault.Record) error {
 		if !inScope(in.Category) {
 			return refused(delegate.CodeOutOfScope, nil)
 		}
