@@ -172,7 +172,15 @@ func (p *sharesPage) rowView(r shareRow, st share.Status) fyne.CanvasObject {
 	} else {
 		action = &widget.Button{Text: lang.L("app.shares.revoke"), Icon: theme.CancelIcon(), OnTapped: func() { p.onRevoke(s) }}
 	}
-	return container.NewVBox(lines, container.NewHBox(action))
+	row := flowRow(action)
+	if !s.ByCode() {
+		// What the organisation says it did with the share.
+		row.Add(&widget.Button{Text: lang.L("app.access.open"), Icon: theme.VisibilityIcon(), OnTapped: func() {
+			u.touch()
+			u.shell.open(newAccessView(u, s.ID))
+		}})
+	}
+	return container.NewVBox(lines, row)
 }
 
 // recipientName is who a share went to, in words.

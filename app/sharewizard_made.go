@@ -27,6 +27,9 @@ type madeStep struct {
 	saved    string // where it was saved
 	data     []byte // the bundle's bytes when small enough for a link
 	left     bool   // leave without asking
+	// direct sends the share to the organisation's desk, when its card
+	// names one; nil otherwise.
+	direct *directSend
 }
 
 func (s *madeStep) content() fyne.CanvasObject {
@@ -49,6 +52,12 @@ func (s *madeStep) content() fyne.CanvasObject {
 		savedLabel.SetText(t("app.wizard.saved", map[string]any{"Path": s.saved}))
 	} else {
 		savedLabel.Hide()
+	}
+	if s.direct != nil {
+		// Straight to the organisation first: the easiest way, when it has one.
+		col.Add(s.direct.view())
+		col.Add(widget.NewSeparator())
+		col.Add(&widget.Label{Text: lang.L("app.post.other_way"), TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord})
 	}
 	uri := s.link()
 	var qr *qrCode

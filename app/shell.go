@@ -83,6 +83,15 @@ func (u *UI) showMain() {
 	fixed("documents", theme.FileIcon(), "app.nav.documents", func() page { return newDocumentsPage(u) })
 	fixed("shares", theme.MailSendIcon(), "app.nav.shares", func() page { return newSharesPage(u) })
 	fixed("requests", theme.MailComposeIcon(), "app.nav.requests", func() page { return newRequestsPage(u) })
+	if it := &s.items[len(s.items)-1]; it.id == "requests" {
+		// With the number of messages picked up since unlock and not read yet.
+		it.label = func(map[string]int) string {
+			if n := u.session.post.unreadTotal(); n > 0 {
+				return tn("app.nav.requests_new", n, nil)
+			}
+			return lang.L("app.nav.requests")
+		}
+	}
 	fixed("people", theme.AccountIcon(), "app.nav.people", func() page { return newPeoplePage(u) })
 	fixed("search", theme.SearchIcon(), "app.nav.search", func() page { return newSearchPage(u) })
 	fixed("bin", theme.DeleteIcon(), "app.nav.bin", func() page { return newBinPage(u) })
@@ -139,6 +148,9 @@ func (u *UI) showMain() {
 	s.nav.Select(0)
 	u.window.Canvas().Focus(s.nav)
 	u.openPending()
+	// Messages waiting at the desks of kept cards: picked up in the
+	// background, never in the way.
+	u.startFetching()
 }
 
 // select_ shows the navigation item with id.
