@@ -174,6 +174,11 @@ func (p *sharesPage) rowView(r shareRow, st share.Status) fyne.CanvasObject {
 	}
 	row := flowRow(action)
 	if !s.ByCode() {
+		// The conversation about the share, to write to the organisation.
+		row.Add(&widget.Button{Text: lang.L("app.shares.conversation"), Icon: theme.MailComposeIcon(), OnTapped: func() {
+			u.touch()
+			u.shell.open(newShareThreadView(u, s))
+		}})
 		// What the organisation says it did with the share.
 		row.Add(&widget.Button{Text: lang.L("app.access.open"), Icon: theme.VisibilityIcon(), OnTapped: func() {
 			u.touch()

@@ -34,6 +34,8 @@ type threadView struct {
 	list  *fyne.Container
 	back  *keyButton
 
+	shareID string // the share the conversation is opened from, if any
+
 	card   *bundle.Card // the organisation's card, to reply with; nil: no reply
 	th     *cases.Thread
 	reply  *keyEntry
@@ -48,6 +50,13 @@ type threadView struct {
 }
 
 func newThreadView(u *UI, id string) *threadView { return &threadView{u: u, id: id} }
+
+// newShareThreadView is the conversation about share s: its thread, or,
+// when nothing was said about the share yet, a new one holding the share
+// (stored once the first message goes).
+func newShareThreadView(u *UI, s share.Info) *threadView {
+	return &threadView{u: u, id: cases.ShareThreadID(s), shareID: s.ID}
+}
 
 func (p *threadView) content() fyne.CanvasObject {
 	u := p.u
@@ -90,6 +99,9 @@ func (p *threadView) load(replyBox *fyne.Container) {
 	}
 	runQuiet(u, func() (threadData, error) {
 		th, err := cases.GetThread(v, p.id)
+		if errors.Is(err, vault.ErrNotFound) && p.shareID != "" {
+			th, err = newShareThread(v, p.shareID)
+		}
 		if err != nil {
 			return threadData{}, err
 		}
@@ -313,6 +325,21 @@ func (p *threadView) onSend() {
 		}
 		p.showNote()
 	})
+}
+
+// newShareThread is a new thread (not stored) holding share id.
+func newShareThread(v *vault.Vault, id string) (*cases.Thread, error) {
+	s, err := share.Get(v, id)
+	if err != nil {
+		return nil, err
+	}
+	th := &cases.Thread{ID: cases.ShareThreadID(s), Org: s.Recipient.Org, Fingerprint: s.Recipient.Fingerprint,
+		CaseReference: s.CaseReference, Entries: []cases.Entry{}}
+	if s.CaseReference == "" && s.RequestID == "" {
+		th.BundleID = s.ID
+	}
+	th.AddShare(s)
+	return th, nil
 }
 
 // replyCard is the card to reply to the organisation of th with: its kept
