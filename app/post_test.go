@@ -156,7 +156,7 @@ func TestDirectRouteInApp(t *testing.T) {
 	mustSee(t, w, "Berichten worden opgehaald")
 	tap(t, w, "Nu ophalen")
 	mustSee(t, w, "1 nieuw bericht")
-	if got := navLabel(t, u, "requests"); got != "Verzoeken en berichten (1 nieuw)" {
+	if got := navLabel(t, u, "requests"); got != "Verzoeken en berichten (1)" {
 		t.Errorf("navigation says %q", got)
 	}
 	tap(t, w, "Gemeente Zwolle, zaak Z-2026-17 (1 nieuw)")
@@ -372,7 +372,7 @@ func TestFetchAfterUnlock(t *testing.T) {
 	u.lockNow()
 	test.Type(entries(w)[0], testPass)
 	tap(t, w, "Openen")
-	if got := navLabel(t, u, "requests"); got != "Verzoeken en berichten (2 nieuw)" {
+	if got := navLabel(t, u, "requests"); got != "Verzoeken en berichten (2)" {
 		t.Fatalf("after unlock the navigation says %q", got)
 	}
 	u.shell.select_("requests")

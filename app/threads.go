@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"kluis/citizen/cases"
 	citizenpost "kluis/citizen/post"
@@ -79,9 +80,11 @@ func (p *threadView) content() fyne.CanvasObject {
 		container.NewBorder(nil, nil, nil, container.NewVBox(p.send), p.reply), p.status)
 	replyBox.Hide()
 	p.load(replyBox)
-	col := container.NewVBox(container.NewBorder(nil, nil, nil, container.NewVBox(p.back), p.title), p.list)
-	p.scroll = container.NewVScroll(container.New(&formColumn{width: 760}, col))
-	body := container.NewBorder(nil, container.New(&formColumn{width: 760}, replyBox), nil, nil, p.scroll)
+	// Who the conversation is with stays in view above it, the reply box
+	// below it; the conversation scrolls between them.
+	head := container.NewBorder(nil, nil, nil, container.NewVBox(p.back), p.title)
+	p.scroll = container.NewVScroll(container.New(&formColumn{width: 760}, p.list))
+	body := container.NewBorder(container.New(&formColumn{width: 760}, head), container.New(&formColumn{width: 760}, replyBox), nil, nil, p.scroll)
 	return u.focusWhenShown(body, p.back)
 }
 
@@ -225,8 +228,10 @@ func (p *threadView) show(d threadData) {
 	}
 	p.list.Refresh()
 	if p.scroll != nil {
-		// The newest at the bottom, in view, as in any conversation.
+		// The newest at the bottom, in view, as in any conversation; once
+		// more after the wrapped texts are laid out and know their height.
 		p.scroll.ScrollToBottom()
+		p.u.after(150*time.Millisecond, p.scroll.ScrollToBottom)
 	}
 }
 
