@@ -524,8 +524,12 @@ func (s *consentScreen) onBack() {
 func (s *consentScreen) madeView() fyne.CanvasObject {
 	u := s.u
 	m := s.result.Manifest
+	intro := "app.consent.made_intro"
+	if s.direct != nil {
+		intro = "app.consent.made_intro_direct" // the next lines say how to send it
+	}
 	col := container.NewVBox(titleLabel(lang.L("app.consent.made_title")),
-		paragraph(t("app.consent.made_intro", map[string]any{"Org": m.Recipient.Org, "Date": formatUntil(m.NotAfter)})))
+		paragraph(t(intro, map[string]any{"Org": m.Recipient.Org, "Date": formatUntil(m.NotAfter)})))
 	save := &widget.Button{Text: lang.L("app.wizard.save_file"), Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: s.onSaveFile}
 	uri := ""
 	if s.data != nil {

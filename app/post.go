@@ -72,6 +72,28 @@ func inboxCard(v *vault.Vault, fp string, fallback *bundle.Card) (*bundle.Card, 
 	return nil, nil
 }
 
+// How an outcome is shown: done, kept for later (nothing lost), or a
+// problem.
+type noteKind int
+
+const (
+	noteDone noteKind = iota
+	noteKept
+	noteProblem
+)
+
+// noteView shows text as its kind says: a tick, a warning sign in the
+// normal colour (nothing is lost), or red.
+func noteView(kind noteKind, text string) fyne.CanvasObject {
+	switch kind {
+	case noteProblem:
+		return danger(text)
+	case noteKept:
+		return hint(theme.WarningIcon(), text)
+	}
+	return hint(theme.ConfirmIcon(), text)
+}
+
 // postReason is the plain sentence of an error of the direct route. A
 // refusal by a desk with a code the catalog does not know (a newer desk)
 // is still said in words: as a refusal by the organisation.
@@ -103,8 +125,8 @@ type directSend struct {
 	onDone func()
 
 	sent    bool
-	outcome string // what came of the last try, in words
-	bad     bool   // the outcome is a problem
+	outcome string   // what came of the last try, in words
+	shown   noteKind // how the outcome is shown
 }
 
 // view is the button and the outcome, for the screen's column.
@@ -120,11 +142,7 @@ func (d *directSend) view() fyne.CanvasObject {
 		col.Add(flowRow(&widget.Button{Text: text, Icon: theme.MailSendIcon(), Importance: widget.HighImportance, OnTapped: d.onSend}))
 	}
 	if d.outcome != "" {
-		if d.bad {
-			col.Add(danger(d.outcome))
-		} else {
-			col.Add(hint(theme.ConfirmIcon(), d.outcome))
-		}
+		col.Add(noteView(d.shown, d.outcome))
 	}
 	return col
 }
@@ -171,7 +189,7 @@ func (d *directSend) onSend() {
 		if file != "" && d.kept != nil {
 			d.kept(file)
 		}
-		d.outcome, d.bad = d.say(res, err, file)
+		d.outcome, d.shown = d.say(res, err, file)
 		d.sent = err == nil
 		if d.onDone != nil {
 			d.onDone()
@@ -181,7 +199,7 @@ func (d *directSend) onSend() {
 
 // say puts what came of a delivery in words: the receipt, or why not and
 // where the share waits.
-func (d *directSend) say(res citizenpost.Delivered, err error, file string) (string, bool) {
+func (d *directSend) say(res citizenpost.Delivered, err error, file string) (string, noteKind) {
 	u := d.u
 	data := map[string]any{"Org": d.card.Org, "File": file}
 	var ke *citizenpost.KeptError
@@ -189,21 +207,21 @@ func (d *directSend) say(res citizenpost.Delivered, err error, file string) (str
 	case err == nil && res.Verified:
 		data["When"] = formatDateTime(res.Receipt.ImportedAt)
 		data["Until"] = formatUntilDay(res.Receipt.KeptUntil)
-		return t("app.post.received", data), false
+		return t("app.post.received", data), noteDone
 	case err == nil:
-		return t("app.post.received_unverified", data), false
+		return t("app.post.received_unverified", data), noteDone
 	case isCanceled(err):
-		return t("app.post.stopped", data), true
+		return t("app.post.stopped", data), noteKept
 	case errors.As(err, &ke):
-		return t("app.post.unreachable", data), true
+		return t("app.post.unreachable", data), noteKept
 	case citizenpost.IsRemote(err):
 		data["Reason"] = u.postReason(err, d.card.Org)
-		return t("app.post.refused", data), true
+		return t("app.post.refused", data), noteProblem
 	case file != "":
 		data["Reason"] = u.postReason(err, d.card.Org)
-		return t("app.post.failed", data), true
+		return t("app.post.failed", data), noteProblem
 	}
-	return u.postReason(err, d.card.Org), true
+	return u.postReason(err, d.card.Org), noteProblem
 }
 
 func exists(path string) bool {
@@ -430,10 +448,10 @@ func (u *UI) refuseRequest(o *request.Opened, text string, onErr func(string)) {
 			onErr(u.requestErrorText(err))
 			return
 		}
-		note, bad := u.sentNote(sent, err, file, o.Card.Org)
+		note, kind := u.sentNote(sent, err, file, o.Card.Org)
 		view := newThreadView(u, th.ID)
 		if text != "" {
-			view.note, view.noteBad = note, bad
+			view.note, view.noteKind = note, kind
 		}
 		u.shell.open(view)
 	})
@@ -441,22 +459,22 @@ func (u *UI) refuseRequest(o *request.Opened, text string, onErr func(string)) {
 
 // sentNote says what came of sending a message: posted, kept as a file to
 // send another way (no inbox, or the desk unreachable), or refused.
-func (u *UI) sentNote(sent citizenpost.Sent, err error, file, org string) (string, bool) {
+func (u *UI) sentNote(sent citizenpost.Sent, err error, file, org string) (string, noteKind) {
 	data := map[string]any{"Org": org, "Path": file}
 	var ke *citizenpost.KeptError
 	switch {
 	case err == nil && sent.Posted:
-		return t("app.threads.sent", data), false
+		return t("app.threads.sent", data), noteDone
 	case err == nil && file != "":
-		return t("app.threads.sent_file", data), false
+		return t("app.threads.sent_file", data), noteKept
 	case errors.As(err, &ke) && file != "":
-		return t("app.threads.sent_unreachable", data), true
+		return t("app.threads.sent_unreachable", data), noteKept
 	case isCanceled(err):
-		return lang.L("app.threads.send_stopped"), true
+		return lang.L("app.threads.send_stopped"), noteKept
 	case err != nil:
-		return u.postReason(err, org), true
+		return u.postReason(err, org), noteProblem
 	}
-	return "", false
+	return "", noteDone
 }
 
 // messageFileName is the name of a message kept as a file.

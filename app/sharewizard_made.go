@@ -40,7 +40,11 @@ func (s *madeStep) content() fyne.CanvasObject {
 	if res.Code != "" {
 		col.Add(paragraph(t("app.wizard.made_code_intro", map[string]any{"Date": formatUntil(res.Manifest.NotAfter)})))
 	} else {
-		col.Add(paragraph(t("app.wizard.made_intro", map[string]any{"Org": res.Manifest.Recipient.Org,
+		intro := "app.wizard.made_intro"
+		if s.direct != nil {
+			intro = "app.wizard.made_intro_direct" // the next lines say how to send it
+		}
+		col.Add(paragraph(t(intro, map[string]any{"Org": res.Manifest.Recipient.Org,
 			"Date": formatUntil(res.Manifest.NotAfter)})))
 	}
 	scroll := container.NewVScroll(container.New(&formColumn{width: 680}, col))

@@ -45,9 +45,9 @@ type threadView struct {
 	scroll *container.Scroll
 
 	// note is what came of the last message sent, shown under the reply
-	// box; noteBad marks a problem.
-	note    string
-	noteBad bool
+	// box, shown as noteKind says.
+	note     string
+	noteKind noteKind
 }
 
 func newThreadView(u *UI, id string) *threadView { return &threadView{u: u, id: id} }
@@ -273,10 +273,8 @@ func (p *threadView) showNote() {
 	p.status.RemoveAll()
 	switch {
 	case p.note == "":
-	case p.noteBad:
-		p.status.Add(danger(p.note))
 	default:
-		p.status.Add(hint(theme.ConfirmIcon(), p.note))
+		p.status.Add(noteView(p.noteKind, p.note))
 	}
 	p.status.Refresh()
 }
@@ -293,13 +291,13 @@ func (p *threadView) onSend() {
 	}
 	text := wire.NormalizeText(p.reply.Text)
 	if strings.TrimSpace(text) == "" {
-		p.note, p.noteBad = lang.L("app.threads.reply_empty"), true
+		p.note, p.noteKind = lang.L("app.threads.reply_empty"), noteProblem
 		p.showNote()
 		u.focus(p.reply)
 		return
 	}
 	if wire.CheckText(text) != nil {
-		p.note, p.noteBad = lang.L("app.threads.reply_bad"), true
+		p.note, p.noteKind = lang.L("app.threads.reply_bad"), noteProblem
 		p.showNote()
 		return
 	}
@@ -322,7 +320,7 @@ func (p *threadView) onSend() {
 		}
 		return err
 	}, func(err error) {
-		p.note, p.noteBad = u.sentNote(sent, err, file, card.Org)
+		p.note, p.noteKind = u.sentNote(sent, err, file, card.Org)
 		if sent.Thread != nil {
 			p.reply.SetText("")
 			p.load(nil)
