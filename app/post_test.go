@@ -198,6 +198,20 @@ func TestDirectRouteInApp(t *testing.T) {
 	mustSee(t, w, "Waarvoor: Schuldhulpverlening")
 	mustSee(t, w, "Dit overzicht is ondertekend door Gemeente Zwolle")
 	mustNotSee(t, w, "anna")
+
+	// Revoked: the notice is saved and reaches the desk, which deletes
+	// the import; the conversation says it went directly.
+	tap(t, w, "Terug")
+	npath := filepath.Join(f.dir, "intrekking.kluis-revoke")
+	currentShares(t, u).writeNotice(currentShareInfo(t, u), npath)
+	mustSee(t, w, "Gemeente Zwolle heeft de intrekking ontvangen en moet uw gegevens nu verwijderen. De intrekking staat ook in "+npath)
+	dismiss(w)
+	if _, err := d.store.Get(id); err == nil {
+		t.Error("the desk still has the import after the revocation")
+	}
+	tap(t, w, "Gesprek")
+	mustSee(t, w, "U hebt de deling ingetrokken")
+	mustSee(t, w, "De intrekking is direct naar Gemeente Zwolle gestuurd.")
 }
 
 // TestDirectRouteUnreachable: the desk is down. The share is kept as a
@@ -252,6 +266,15 @@ func TestDirectRouteUnreachable(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join(u.outbox(), "bericht-*"+citizenpost.FileSuffix))
 	if len(files) != 1 {
 		t.Fatalf("message files in the outbox: %v", files)
+	}
+
+	// A revocation: the notice file is the way.
+	u.shell.open(newSharesPage(u))
+	npath := filepath.Join(f.dir, "intrekking.kluis-revoke")
+	currentShares(t, u).writeNotice(currentShareInfo(t, u), npath)
+	mustSee(t, w, "Gemeente Zwolle is nu niet te bereiken. Er is niets verloren: de intrekking staat in "+npath)
+	if b, err := os.ReadFile(npath); err != nil || len(b) == 0 {
+		t.Fatalf("the notice file: %v", err)
 	}
 }
 
