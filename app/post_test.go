@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"kluis/citizen/cases"
@@ -125,6 +126,9 @@ func TestDirectRouteInApp(t *testing.T) {
 
 	wiz := makeShare(t, f, "Gemeente Zwolle")
 	mustSee(t, w, "Of stuur het zelf, als bestand, link of QR-code:")
+	for _, size := range []fyne.Size{sizeSmall, sizeWide} {
+		fitsIn(t, w, size, "wizard: made, with a desk", "Direct versturen naar Gemeente Zwolle", "Klaar")
+	}
 	tap(t, w, "Direct versturen naar Gemeente Zwolle")
 	mustSee(t, w, "Ontvangen door Gemeente Zwolle op")
 	mustNotSee(t, w, "Direct versturen naar Gemeente Zwolle")
@@ -166,6 +170,10 @@ func TestDirectRouteInApp(t *testing.T) {
 	mustSee(t, w, "Gemeente Zwolle heeft uw antwoord ontvangen")
 	if got := navLabel(t, u, "requests"); got != "Verzoeken en berichten" {
 		t.Errorf("after reading, the navigation says %q", got)
+	}
+
+	for _, size := range []fyne.Size{sizeSmall, sizeWide} {
+		fitsIn(t, w, size, "conversation with messages", "Terug", "Versturen")
 	}
 
 	// The citizen replies.
