@@ -1,6 +1,7 @@
 package app
 
 import (
+	"encoding/json"
 	"io"
 	"log"
 	"log/slog"
@@ -21,7 +22,9 @@ import (
 	"kluis/intake"
 	"kluis/intake/desk"
 	"kluis/sync/bundle"
+	wire "kluis/sync/post"
 	"kluis/sync/request"
+	"kluis/vault"
 )
 
 // appDesk is the municipality's real desk (intake/desk over an intake
@@ -408,4 +411,52 @@ func TestFetchAfterUnlock(t *testing.T) {
 	}
 	u.shell.select_("requests")
 	mustSee(t, w, "2 nieuwe berichten")
+}
+
+// TestAccessViewStates: no account yet, a share by code, and an account
+// whose chain broke are each said as such; the entries kept are shown.
+func TestAccessViewStates(t *testing.T) {
+	f := newShareFixture(t)
+	u, w := f.u, f.w
+	if _, err := share.RememberCard(u.vault(), f.org.CardFile()); err != nil {
+		t.Fatal(err)
+	}
+	makeShare(t, f, "Gemeente Teststad")
+	wiz := currentWizard(t, u)
+	id := wiz.made.result.Info.ID
+	wiz.made.left = true
+	u.shell.open(newAccessView(u, id))
+	mustSee(t, w, "Gemeente Teststad heeft nog geen overzicht gestuurd.")
+
+	broken := u.deps.Now().Add(-time.Hour)
+	rec := citizenpost.AccessRecord{BundleID: id, Org: "Gemeente Teststad", Fingerprint: f.org.Card().Fingerprint(),
+		Issued: u.deps.Now().Add(-2 * time.Hour), Broken: &broken, Entries: []wire.AccessEntry{
+			{Seq: 1, At: u.deps.Now().Add(-3 * time.Hour), Role: wire.RoleProgram, Actor: "kluis-intake", Action: "import"},
+			{Seq: 2, At: u.deps.Now().Add(-150 * time.Minute), Role: wire.RoleCaseworker, Actor: "M-7KQ2D", Action: "view", Purpose: "Schuldhulpverlening"},
+			{Seq: 3, At: u.deps.Now().Add(-140 * time.Minute), Role: wire.RoleAdmin, Actor: "M-ABCDE", Action: "iets-nieuws"},
+		}}
+	b, _ := json.Marshal(rec)
+	if err := u.vault().PutObject(citizenpost.ObjectAccess, id, b, vault.Event{}); err != nil {
+		t.Fatal(err)
+	}
+	u.shell.open(newAccessView(u, id))
+	mustSee(t, w, "Let op: op "+formatDateTime(broken)+" stuurde Gemeente Teststad een overzicht waarin regels ontbreken of anders zijn.")
+	mustSee(t, w, "Het systeem van de organisatie heeft de gegevens ontvangen")
+	mustSee(t, w, "Medewerker M-7KQ2D heeft de gegevens bekeken")
+	mustSee(t, w, "Waarvoor: Schuldhulpverlening")
+	mustSee(t, w, "Beheerder M-ABCDE heeft iets anders gedaan: iets-nieuws")
+
+	// A share with a code: no account comes for it.
+	v := u.vault()
+	dr, err := share.NewDraft(t.Context(), v, share.Scope{Categories: []string{"income"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dr.Request = share.Request{Code: bundle.NewShareCode(), NotAfter: time.Now().Add(24 * time.Hour), Purpose: "Kwijtschelding"}
+	res, err := dr.Sign(t.Context(), io.Discard, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.shell.open(newAccessView(u, res.Manifest.ID))
+	mustSee(t, w, "Deze deling ging met een deelcode.")
 }
