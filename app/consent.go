@@ -542,7 +542,7 @@ func (s *consentScreen) madeView() fyne.CanvasObject {
 	if s.direct != nil {
 		col.Add(s.direct.view())
 		col.Add(widget.NewSeparator())
-		col.Add(&widget.Label{Text: lang.L("app.post.other_way"), TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord})
+		col.Add(&widget.Label{Text: s.direct.otherWay(), TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord})
 	}
 	if uri == "" {
 		col.Add(flowRow(save))

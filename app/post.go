@@ -147,6 +147,15 @@ func (d *directSend) view() fyne.CanvasObject {
 	return col
 }
 
+// otherWay heads what else can be done with the share: sending it
+// another way, or, once it went, keeping a copy.
+func (d *directSend) otherWay() string {
+	if d.sent {
+		return lang.L("app.post.copy")
+	}
+	return lang.L("app.post.other_way")
+}
+
 // onSend keeps the bundle in a file of its own (when it is not saved yet)
 // and delivers it, in the background with a Stop button.
 func (d *directSend) onSend() {

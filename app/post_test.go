@@ -135,6 +135,7 @@ func TestDirectRouteInApp(t *testing.T) {
 	tap(t, w, "Direct versturen naar Gemeente Zwolle")
 	mustSee(t, w, "Ontvangen door Gemeente Zwolle op")
 	mustNotSee(t, w, "Direct versturen naar Gemeente Zwolle")
+	mustSee(t, w, "U kunt ook een kopie bewaren:")
 	id := wiz.made.result.Info.ID
 	if _, err := d.store.Get(id); err != nil {
 		t.Fatalf("the desk has no import %s: %v", id, err)

@@ -61,7 +61,7 @@ func (s *madeStep) content() fyne.CanvasObject {
 		// Straight to the organisation first: the easiest way, when it has one.
 		col.Add(s.direct.view())
 		col.Add(widget.NewSeparator())
-		col.Add(&widget.Label{Text: lang.L("app.post.other_way"), TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord})
+		col.Add(&widget.Label{Text: s.direct.otherWay(), TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord})
 	}
 	uri := s.link()
 	var qr *qrCode
