@@ -18,6 +18,7 @@ import (
 
 	"kluis/citizen/share"
 	"kluis/sync/bundle"
+	wire "kluis/sync/post"
 	"kluis/sync/request"
 	"kluis/sync/schema"
 )
@@ -53,6 +54,7 @@ type consentScreen struct {
 	tempPath string
 	data     []byte
 	saved    string
+	direct   *directSend // sends the answer to the organisation's desk; nil when its card names none
 }
 
 func newConsentScreen(u *UI, o *request.Opened, th *cases.Thread) *consentScreen {
@@ -454,12 +456,16 @@ func (s *consentScreen) create(d *share.Draft, message string) {
 		return
 	}
 	var made signedFile
+	var inbox *bundle.Card // the organisation's card, when it names a desk to send to
 	u.run(lang.L("app.consent.creating"), true, func(ctx context.Context, progress Progress) error {
 		var err error
 		made, err = signToTempFile("kluis-antwoord-*.kluis", progress, func(w io.Writer, flush func() error, p share.Progress) (share.Result, error) {
 			a := cases.Answer{Draft: d, Message: message, Now: u.deps.Now(), Compress: true, Flush: flush}
 			return cases.Respond(ctx, v, s.o, a, w, p)
 		})
+		if made.res.Manifest != nil {
+			inbox, _ = inboxCard(v, s.o.Card.Fingerprint(), s.o.Card)
+		}
 		return err
 	}, func(err error) {
 		switch {
@@ -474,26 +480,36 @@ func (s *consentScreen) create(d *share.Draft, message string) {
 			return
 		}
 		s.result, s.tempPath, s.data = &made.res, made.path, made.data
+		if inbox != nil {
+			s.direct = &directSend{u: u, card: inbox, shareID: made.res.Info.ID, kind: "antwoord",
+				bundle: func() string { return s.tempPath },
+				kept:   func(path string) { s.saved = path },
+				onDone: s.rebuild}
+		}
 		s.rebuild()
 	})
 }
 
+// onRefuse asks, then refuses the request. A message in the box goes with
+// the refusal: to the organisation's desk when its card names one, else
+// as a file to send another way.
 func (s *consentScreen) onRefuse() {
 	u := s.u
 	u.touch()
-	u.confirm(lang.L("app.consent.refuse_title"), t("app.consent.refuse_text", map[string]any{"Org": s.o.Card.Org}), func() {
-		v := u.vault()
-		if v == nil {
-			return
-		}
-		now := u.deps.Now()
-		runQuiet(u, func() (*cases.Thread, error) { return cases.Refuse(v, s.o, now) }, func(th *cases.Thread, err error) {
-			if err != nil {
-				s.say(u.requestErrorText(err))
-				return
-			}
-			u.shell.open(newThreadView(u, th.ID))
-		})
+	text := wire.NormalizeText(s.message.Text)
+	if strings.TrimSpace(text) == "" {
+		text = ""
+	}
+	if text != "" && wire.CheckText(text) != nil {
+		s.say(lang.L("app.threads.reply_bad"))
+		return
+	}
+	key := "app.consent.refuse_text"
+	if text != "" {
+		key = "app.consent.refuse_text_message"
+	}
+	u.confirm(lang.L("app.consent.refuse_title"), t(key, map[string]any{"Org": s.o.Card.Org}), func() {
+		u.refuseRequest(s.o, text, s.say)
 	})
 }
 
@@ -508,8 +524,12 @@ func (s *consentScreen) onBack() {
 func (s *consentScreen) madeView() fyne.CanvasObject {
 	u := s.u
 	m := s.result.Manifest
+	intro := "app.consent.made_intro"
+	if s.direct != nil {
+		intro = "app.consent.made_intro_direct" // the next lines say how to send it
+	}
 	col := container.NewVBox(titleLabel(lang.L("app.consent.made_title")),
-		paragraph(t("app.consent.made_intro", map[string]any{"Org": m.Recipient.Org, "Date": formatUntil(m.NotAfter)})))
+		paragraph(t(intro, map[string]any{"Org": m.Recipient.Org, "Date": formatUntil(m.NotAfter)})))
 	save := &widget.Button{Text: lang.L("app.wizard.save_file"), Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: s.onSaveFile}
 	uri := ""
 	if s.data != nil {
@@ -519,6 +539,11 @@ func (s *consentScreen) madeView() fyne.CanvasObject {
 		uri = ""
 	}
 	scroll := container.NewVScroll(container.New(&formColumn{width: 680}, col))
+	if s.direct != nil {
+		col.Add(s.direct.view())
+		col.Add(widget.NewSeparator())
+		col.Add(&widget.Label{Text: s.direct.otherWay(), TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord})
+	}
 	if uri == "" {
 		col.Add(flowRow(save))
 		s.addSaved(col)

@@ -308,9 +308,12 @@ func screensFit(t *testing.T, size fyne.Size) {
 	qrFits(t, w, size, "consent: answer made")
 	c.saved = "elders"
 	tap(t, w, "Naar het gesprek")
-	fitsIn(t, w, size, "conversation", "Terug")
+	fitsIn(t, w, size, "conversation", "Terug", "Versturen")
 	tap(t, w, "Terug")
-	fitsIn(t, w, size, "requests with a conversation", "Verzoek openen")
+	fitsIn(t, w, size, "requests with a conversation", "Verzoek openen", "Nu ophalen")
+	s.select_("shares")
+	tap(t, w, "Wie heeft mijn gegevens bekeken?")
+	fitsIn(t, w, size, "who looked", "Terug", "Nu ophalen")
 
 	s.select_("settings")
 	fitsIn(t, w, size, "settings", "Vergrendelen")

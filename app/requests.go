@@ -30,6 +30,7 @@ type requestsPage struct {
 	rows    *buttonRows // the conversations: Up and Down move, Enter opens
 	scroll  *container.Scroll
 	empty   *widget.Label
+	fetch   *fetchLine // picking up messages: the quiet status and "Nu ophalen"
 }
 
 func newRequestsPage(u *UI) page { return &requestsPage{u: u} }
@@ -41,6 +42,7 @@ func (p *requestsPage) content() fyne.CanvasObject {
 	p.link.SetPlaceHolder(lang.L("app.requests.link_placeholder"))
 	p.openURL = &widget.Button{Text: lang.L("app.requests.open_link"), OnTapped: p.onOpenLink}
 	p.list = container.NewVBox()
+	p.fetch = newFetchLine(u)
 	p.empty = paragraph(lang.L("app.requests.empty"))
 	p.empty.Hide()
 	top := container.NewVBox(
@@ -51,6 +53,7 @@ func (p *requestsPage) content() fyne.CanvasObject {
 		container.NewBorder(nil, nil, nil, p.openURL, p.link),
 		widget.NewSeparator(),
 		&widget.Label{Text: lang.L("app.threads.title"), SizeName: theme.SizeNameSubHeadingText, TextStyle: fyne.TextStyle{Bold: true}},
+		p.fetch.box,
 		p.empty,
 	)
 	p.scroll = container.NewVScroll(container.New(&formColumn{width: 760}, container.NewVBox(top, p.list)))
@@ -72,16 +75,18 @@ func (p *requestsPage) load() {
 		}
 		p.list.RemoveAll()
 		p.rows = &buttonRows{canvas: u.window.Canvas(), scroll: p.scroll}
-		if len(threads) == 0 {
-			p.empty.Show()
-		}
+		p.empty.Hidden = len(threads) > 0
 		for _, th := range threads {
 			th := th
 			label := th.Org
 			if th.CaseReference != "" {
 				label = t("app.threads.row_case", map[string]any{"Org": th.Org, "Case": th.CaseReference})
 			}
-			b := newKeyButton(shortText(label), theme.MailComposeIcon(), func() { u.touch(); u.shell.open(newThreadView(u, th.ID)) })
+			label = shortText(label)
+			if n := u.unreadIn(th.ID); n > 0 {
+				label = tn("app.threads.row_new", n, map[string]any{"Thread": label})
+			}
+			b := newKeyButton(label, theme.MailComposeIcon(), func() { u.touch(); u.shell.open(newThreadView(u, th.ID)) })
 			b.Alignment = widget.ButtonAlignLeading
 			p.rows.add(b)
 			// The date beside the button, or under it in a narrow window.
@@ -89,6 +94,13 @@ func (p *requestsPage) load() {
 		}
 		p.list.Refresh()
 	})
+}
+
+// postChanged shows what picking up changed: the status line, and the
+// conversations with their counts.
+func (p *requestsPage) postChanged() {
+	p.fetch.update()
+	p.load()
 }
 
 func (p *requestsPage) onOpenFile() {

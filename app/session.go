@@ -28,6 +28,8 @@ type session struct {
 	now         func() time.Time
 	stopTicking chan struct{}
 	trimmedAt   time.Time // when memory was last handed back to the system
+
+	post postState // picking up messages (UI goroutine only)
 }
 
 func newSession(v *vault.Vault, demo bool, now func() time.Time) *session {
@@ -166,6 +168,7 @@ func (u *UI) lockNow() {
 		u.session = s.home
 	}
 	u.session.v.Lock()
+	u.session.stopFetching()
 	u.shell = nil
 	u.showUnlock()
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	citizenpost "kluis/citizen/post"
 	"kluis/citizen/share"
 	"kluis/sync/bundle"
 	"kluis/sync/schema"
@@ -172,7 +174,20 @@ func (p *sharesPage) rowView(r shareRow, st share.Status) fyne.CanvasObject {
 	} else {
 		action = &widget.Button{Text: lang.L("app.shares.revoke"), Icon: theme.CancelIcon(), OnTapped: func() { p.onRevoke(s) }}
 	}
-	return container.NewVBox(lines, container.NewHBox(action))
+	row := flowRow(action)
+	if !s.ByCode() {
+		// The conversation about the share, to write to the organisation.
+		row.Add(&widget.Button{Text: lang.L("app.shares.conversation"), Icon: theme.MailComposeIcon(), OnTapped: func() {
+			u.touch()
+			u.shell.open(newShareThreadView(u, s))
+		}})
+		// What the organisation says it did with the share.
+		row.Add(&widget.Button{Text: lang.L("app.access.open"), Icon: theme.VisibilityIcon(), OnTapped: func() {
+			u.touch()
+			u.shell.open(newAccessView(u, s.ID))
+		}})
+	}
+	return container.NewVBox(lines, row)
 }
 
 // recipientName is who a share went to, in words.
@@ -208,6 +223,8 @@ func (p *sharesPage) saveNotice(s share.Info) {
 }
 
 // writeNotice revokes the share and writes its signed notice to path.
+// When the organisation's card names a desk, the notice is then sent
+// there too, in the background; the file stays either way.
 func (p *sharesPage) writeNotice(s share.Info, path string) {
 	u := p.u
 	v := u.vault()
@@ -215,23 +232,63 @@ func (p *sharesPage) writeNotice(s share.Info, path string) {
 		return
 	}
 	now := u.deps.Now()
-	runQuiet(u, func() (struct{}, error) {
-		return struct{}{}, writeFileSafely(path, func(w io.Writer) error {
+	type written struct {
+		notice []byte
+		card   *bundle.Card // names an inbox; nil: the file is the only way
+	}
+	runQuiet(u, func() (written, error) {
+		var out written
+		err := writeFileSafely(path, func(w io.Writer) error {
 			notice, _, err := share.Revoke(v, s.ID, now)
 			if err != nil {
 				return err
 			}
+			out.notice = notice
 			_, err = w.Write(notice)
 			return err
 		})
-	}, func(_ struct{}, err error) {
+		if err == nil && s.Recipient.Kind == bundle.RecipientCard {
+			out.card, err = inboxCard(v, s.Recipient.Fingerprint, nil)
+		}
+		return out, err
+	}, func(wr written, err error) {
 		if err != nil {
 			u.showError(err)
 			return
 		}
 		p.reload()
-		u.inform(lang.L("app.shares.revoked_title"),
-			t("app.shares.revoked_text", map[string]any{"Path": path, "Org": recipientName(&s)}))
+		data := map[string]any{"Path": path, "Org": recipientName(&s)}
+		if wr.card == nil {
+			u.inform(lang.L("app.shares.revoked_title"), t("app.shares.revoked_text", data))
+			return
+		}
+		p.sendNotice(s, wr.notice, path, wr.card)
+	})
+}
+
+// sendNotice posts a revocation notice (kept in path) to card's desk and
+// says what came of it.
+func (p *sharesPage) sendNotice(s share.Info, notice []byte, path string, card *bundle.Card) {
+	u := p.u
+	v := u.vault()
+	if v == nil {
+		return
+	}
+	data := map[string]any{"Path": path, "Org": card.Org}
+	u.run(t("app.post.sending", data), true, func(ctx context.Context, _ Progress) error {
+		return citizenpost.SendRevocation(ctx, v, s.ID, notice, path, card)
+	}, func(err error) {
+		var ke *citizenpost.KeptError
+		key := "app.shares.revoked_sent"
+		switch {
+		case err == nil:
+		case errors.As(err, &ke), isCanceled(err):
+			key = "app.shares.revoked_kept"
+		default:
+			data["Reason"] = u.postReason(err, card.Org)
+			key = "app.shares.revoked_refused"
+		}
+		u.inform(lang.L("app.shares.revoked_title"), t(key, data))
 	})
 }
 

@@ -81,12 +81,17 @@ func (s *checkStep) create() {
 		d.To, d.Code = nil, bundle.NewShareCode()
 	}
 	var made signedFile
+	var inbox *bundle.Card // the card, when it names a desk to send to
+	v, card := u.vault(), d.To
 	u.run(lang.L("app.wizard.creating"), true, func(ctx context.Context, progress Progress) error {
 		var err error
 		made, err = signToTempFile("kluis-deling-*.kluis", progress, func(w io.Writer, flush func() error, p share.Progress) (share.Result, error) {
 			d.Flush = flush
 			return d.Sign(ctx, w, p)
 		})
+		if err == nil && card != nil {
+			inbox, err = inboxCard(v, card.Fingerprint(), card)
+		}
 		return err
 	}, func(err error) {
 		switch {
@@ -101,6 +106,12 @@ func (s *checkStep) create() {
 		}
 		m := w.made
 		m.result, m.tempPath, m.data = &made.res, made.path, made.data
+		if inbox != nil {
+			m.direct = &directSend{u: u, card: inbox, shareID: made.res.Info.ID, kind: "deling",
+				bundle: func() string { return m.tempPath },
+				kept:   func(path string) { m.saved = path },
+				onDone: w.show}
+		}
 		w.show()
 	})
 }

@@ -27,6 +27,9 @@ type madeStep struct {
 	saved    string // where it was saved
 	data     []byte // the bundle's bytes when small enough for a link
 	left     bool   // leave without asking
+	// direct sends the share to the organisation's desk, when its card
+	// names one; nil otherwise.
+	direct *directSend
 }
 
 func (s *madeStep) content() fyne.CanvasObject {
@@ -37,7 +40,11 @@ func (s *madeStep) content() fyne.CanvasObject {
 	if res.Code != "" {
 		col.Add(paragraph(t("app.wizard.made_code_intro", map[string]any{"Date": formatUntil(res.Manifest.NotAfter)})))
 	} else {
-		col.Add(paragraph(t("app.wizard.made_intro", map[string]any{"Org": res.Manifest.Recipient.Org,
+		intro := "app.wizard.made_intro"
+		if s.direct != nil {
+			intro = "app.wizard.made_intro_direct" // the next lines say how to send it
+		}
+		col.Add(paragraph(t(intro, map[string]any{"Org": res.Manifest.Recipient.Org,
 			"Date": formatUntil(res.Manifest.NotAfter)})))
 	}
 	scroll := container.NewVScroll(container.New(&formColumn{width: 680}, col))
@@ -49,6 +56,12 @@ func (s *madeStep) content() fyne.CanvasObject {
 		savedLabel.SetText(t("app.wizard.saved", map[string]any{"Path": s.saved}))
 	} else {
 		savedLabel.Hide()
+	}
+	if s.direct != nil {
+		// Straight to the organisation first: the easiest way, when it has one.
+		col.Add(s.direct.view())
+		col.Add(widget.NewSeparator())
+		col.Add(&widget.Label{Text: s.direct.otherWay(), TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord})
 	}
 	uri := s.link()
 	var qr *qrCode

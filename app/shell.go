@@ -42,6 +42,7 @@ type navItem struct {
 	id    string // category id, or "documents", "search", …
 	icon  fyne.Resource
 	label func(counts map[string]int) string
+	bold  func() bool // set in bold (something new); nil: never
 	open  func() page
 }
 
@@ -83,6 +84,17 @@ func (u *UI) showMain() {
 	fixed("documents", theme.FileIcon(), "app.nav.documents", func() page { return newDocumentsPage(u) })
 	fixed("shares", theme.MailSendIcon(), "app.nav.shares", func() page { return newSharesPage(u) })
 	fixed("requests", theme.MailComposeIcon(), "app.nav.requests", func() page { return newRequestsPage(u) })
+	if it := &s.items[len(s.items)-1]; it.id == "requests" {
+		// With the number of messages picked up since unlock and not read
+		// yet, in bold, as a mail program shows its inbox.
+		it.bold = func() bool { return u.session.post.unreadTotal() > 0 }
+		it.label = func(map[string]int) string {
+			if n := u.session.post.unreadTotal(); n > 0 {
+				return tn("app.nav.requests_new", n, nil)
+			}
+			return lang.L("app.nav.requests")
+		}
+	}
 	fixed("people", theme.AccountIcon(), "app.nav.people", func() page { return newPeoplePage(u) })
 	fixed("search", theme.SearchIcon(), "app.nav.search", func() page { return newSearchPage(u) })
 	fixed("bin", theme.DeleteIcon(), "app.nav.bin", func() page { return newBinPage(u) })
@@ -101,7 +113,9 @@ func (u *UI) showMain() {
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			row := o.(*container.ThemeOverride).Content.(*fyne.Container)
 			row.Objects[0].(*widget.Icon).SetResource(s.items[i].icon)
-			row.Objects[1].(*widget.Label).SetText(s.items[i].label(s.counts))
+			l := row.Objects[1].(*widget.Label)
+			l.TextStyle.Bold = s.items[i].bold != nil && s.items[i].bold()
+			l.SetText(s.items[i].label(s.counts))
 		})
 	s.nav.OnSelected = s.onNavSelected
 	s.lock = &widget.Button{Text: lang.L("app.lock"), Icon: theme.LogoutIcon(), OnTapped: s.onLock}
@@ -139,6 +153,9 @@ func (u *UI) showMain() {
 	s.nav.Select(0)
 	u.window.Canvas().Focus(s.nav)
 	u.openPending()
+	// Messages waiting at the desks of kept cards: picked up in the
+	// background, never in the way.
+	u.startFetching()
 }
 
 // select_ shows the navigation item with id.
