@@ -136,6 +136,11 @@ func accessEntryView(e wire.AccessEntry) fyne.CanvasObject {
 	if key, ok := accessActions[e.Action]; ok {
 		action = lang.L(key)
 	}
+	if e.Action == "message" && e.Role == wire.RoleProgram {
+		// The desk itself writes no messages: its entry is the citizen's
+		// message, received.
+		action = lang.L("app.access.action.message_received")
+	}
 	head := &widget.Label{Text: t("app.access.entry", map[string]any{"Who": who, "Action": action}), Wrapping: fyne.TextWrapWord}
 	when := &widget.Label{Text: formatDateTime(e.At), TextStyle: fyne.TextStyle{Bold: true}}
 	rows := container.New(tightRows{}, container.NewBorder(nil, nil, when, nil, head))

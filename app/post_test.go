@@ -435,6 +435,8 @@ func TestAccessViewStates(t *testing.T) {
 			{Seq: 1, At: u.deps.Now().Add(-3 * time.Hour), Role: wire.RoleProgram, Actor: "kluis-intake", Action: "import"},
 			{Seq: 2, At: u.deps.Now().Add(-150 * time.Minute), Role: wire.RoleCaseworker, Actor: "M-7KQ2D", Action: "view", Purpose: "Schuldhulpverlening"},
 			{Seq: 3, At: u.deps.Now().Add(-140 * time.Minute), Role: wire.RoleAdmin, Actor: "M-ABCDE", Action: "iets-nieuws"},
+			{Seq: 4, At: u.deps.Now().Add(-130 * time.Minute), Role: wire.RoleCaseworker, Actor: "M-7KQ2D", Action: "message"},
+			{Seq: 5, At: u.deps.Now().Add(-120 * time.Minute), Role: wire.RoleProgram, Actor: "kluis-intake", Action: "message"},
 		}}
 	b, _ := json.Marshal(rec)
 	if err := u.vault().PutObject(citizenpost.ObjectAccess, id, b, vault.Event{}); err != nil {
@@ -446,6 +448,8 @@ func TestAccessViewStates(t *testing.T) {
 	mustSee(t, w, "Medewerker M-7KQ2D heeft de gegevens bekeken")
 	mustSee(t, w, "Waarvoor: Schuldhulpverlening")
 	mustSee(t, w, "Beheerder M-ABCDE heeft iets anders gedaan: iets-nieuws")
+	mustSee(t, w, "Medewerker M-7KQ2D heeft een bericht geschreven")
+	mustSee(t, w, "Het systeem van de organisatie heeft uw bericht ontvangen")
 
 	// A share with a code: no account comes for it.
 	v := u.vault()

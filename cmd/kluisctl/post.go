@@ -547,6 +547,11 @@ func (c *cli) printAccess(j jsonAccess, byCode bool) {
 		if key, ok := accessActions[e.Action]; ok {
 			action = t(key, nil)
 		}
+		if e.Action == "message" && e.Role == post.RoleProgram {
+			// The desk itself writes no messages: its entry is the
+			// citizen's message, received.
+			action = t("cli.access.action.message_received", nil)
+		}
 		data := map[string]any{"When": e.At.Local().Format("2006-01-02 15:04"), "Who": who, "Action": action, "Purpose": e.Purpose}
 		key := "cli.access.entry"
 		if e.Purpose != "" {

@@ -176,7 +176,8 @@ func TestDirectRouteEndToEnd(t *testing.T) {
 	// caseworker by a pseudonym, not by name.
 	kluisctl("inbox")
 	acc := kluisctl("share", "access", id[:8])
-	if !strings.Contains(acc, "looked at") || !strings.Contains(acc, "Aanvraag bijstand") || strings.Contains(acc, caseworker) {
+	if !strings.Contains(acc, "looked at") || !strings.Contains(acc, "your message received") || !strings.Contains(acc, "Aanvraag bijstand") ||
+		strings.Contains(acc, caseworker) {
 		t.Errorf("share access:\n%s", acc)
 	}
 
