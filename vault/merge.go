@@ -131,17 +131,22 @@ func (v *Vault) Merge(incoming []Record, opts MergeOptions) (MergeResult, error)
 	var res MergeResult
 	err := v.update(func(t *txn) error {
 		res = MergeResult{}
-		for _, i := range order {
-			if err := t.mergeOne(incoming[i], opts, &res); err != nil {
-				return err
-			}
-		}
-		return nil
+		return t.mergeAll(incoming, order, opts, &res)
 	})
 	if err != nil {
 		return MergeResult{}, err
 	}
 	return res, nil
+}
+
+// mergeAll merges incoming's records in the order given, into res.
+func (t *txn) mergeAll(incoming []Record, order []int32, opts MergeOptions, res *MergeResult) error {
+	for _, i := range order {
+		if err := t.mergeOne(incoming[i], opts, res); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // idOrder returns the indices of recs sorted by record id (as stored:
@@ -164,12 +169,7 @@ func (v *Vault) mergeBatched(incoming []Record, order []int32, opts MergeOptions
 	err := v.view(func(t *txn) error {
 		t.dry = true
 		var res MergeResult
-		for _, i := range order {
-			if err := t.mergeOne(incoming[i], opts, &res); err != nil {
-				return err
-			}
-		}
-		return nil
+		return t.mergeAll(incoming, order, opts, &res)
 	})
 	if err != nil {
 		return MergeResult{}, err
@@ -186,12 +186,7 @@ func (v *Vault) mergeBatched(incoming []Record, order []int32, opts MergeOptions
 		var part MergeResult
 		err := v.update(func(t *txn) error {
 			part = MergeResult{}
-			for _, i := range batch {
-				if err := t.mergeOne(incoming[i], opts, &part); err != nil {
-					return err
-				}
-			}
-			return nil
+			return t.mergeAll(incoming, batch, opts, &part)
 		})
 		if err != nil {
 			return MergeResult{}, err
