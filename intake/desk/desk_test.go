@@ -30,6 +30,7 @@ import (
 	"kluis/intake"
 	"kluis/internal/sign"
 	"kluis/sync/bundle"
+	"kluis/sync/post"
 )
 
 var start = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
@@ -776,6 +777,11 @@ func TestDiskFullDuringUpload(t *testing.T) {
 	if strings.Contains(r.body, "Er ging iets mis") || strings.Contains(r.body, "no space") {
 		t.Errorf("a full disk is not said in plain Dutch: %.800s", r.body)
 	}
+	// Delivered straight from a citizen's Kluis: "busy, try again later",
+	// which the Kluis tells the citizen, keeping the file.
+	if r := d.api(post.PathDeliver, bigShare); r.status != http.StatusServiceUnavailable || refusalOf(t, r).Code != "post.busy" {
+		t.Errorf("direct delivery onto a full disk: %d %.300s", r.status, r.body)
+	}
 	imps, err := d.store.List()
 	if err != nil || len(imps) != 1 || imps[0].ID != first {
 		t.Fatalf("after the full disk the store lists %d imports (%v), want only %s", len(imps), err, first)
@@ -790,6 +796,9 @@ func TestDiskFullDuringUpload(t *testing.T) {
 	if id := b.importOne(d.share(newCitizen(t, "Noor"), nil)); id == first {
 		t.Errorf("the next bundle was not stored as a case of its own")
 	}
+	if r := d.api(post.PathDeliver, d.share(newCitizen(t, "Ayoub"), nil)); r.status != http.StatusOK {
+		t.Errorf("a small delivery after the full disk: %d %.300s", r.status, r.body)
+	}
 	if err := d.store.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -798,8 +807,8 @@ func TestDiskFullDuringUpload(t *testing.T) {
 		t.Fatalf("the store does not open again after a full disk: %v", err)
 	}
 	defer again.Close()
-	if imps, _ := again.List(); len(imps) != 2 {
-		t.Errorf("reopened store lists %d imports, want 2", len(imps))
+	if imps, _ := again.List(); len(imps) != 3 {
+		t.Errorf("reopened store lists %d imports, want 3", len(imps))
 	}
 }
 
