@@ -289,7 +289,14 @@ func (s *Server) timeline(cat *i18n.Catalog, imp *intake.Import, m *bundle.Manif
 		s.opt.Logger.Error("desk: processing log", "err", err)
 	}
 	for _, e := range s.cases.eventsOf(imp.ID) {
-		out = append(out, event{At: e.Time, Kind: e.Action, Text: cat.T("desk.event."+e.Action, nil), Who: e.User})
+		who := e.User
+		if who == intake.Program || strings.HasPrefix(who, intake.Program+":") {
+			// The program's own steps (a direct delivery, its receipt):
+			// the processing log names the system account, the case says
+			// what a caseworker needs to know.
+			who = cat.T("desk.event.by_program", nil)
+		}
+		out = append(out, event{At: e.Time, Kind: e.Action, Text: cat.T("desk.event."+e.Action, nil), Who: who})
 	}
 	for _, mv := range v.Conversation {
 		ev := event{At: mv.At, Kind: "message-out", Text: cat.T("desk.event.message_out", nil), Who: mv.Who}
