@@ -232,3 +232,35 @@ func BenchmarkOpen10k(b *testing.B) {
 		v.Close()
 	}
 }
+
+// BenchmarkGetRecordAt measures what `kluisctl get ID` costs apart from the
+// passphrase's KDF (test binaries use a small work factor): open the vault
+// (the structure check, then bbolt's open), unlock, read one record, close,
+// with 10,000 and with 100,000 records in the vault. The "Opening" target
+// in docs/PERFORMANCE.md compares the two.
+func BenchmarkGetRecordAt(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(strconv.Itoa(n/1000)+"k", func(b *testing.B) {
+			v, path := newTestVault(b)
+			recs, err := v.AddMany(sampleRecords(n))
+			if err != nil {
+				b.Fatal(err)
+			}
+			id := recs[len(recs)/2].ID
+			v.Close()
+			for b.Loop() {
+				v, err := Open(path, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := v.Unlock([]byte(testPass)); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := v.Get(id); err != nil {
+					b.Fatal(err)
+				}
+				v.Close()
+			}
+		})
+	}
+}

@@ -128,8 +128,43 @@ func Check(path string, layout *Layout) error {
 			return err
 		}
 	}
-	w := &treeWalker{f: f, layout: layout, pageSize: pageSize, hwm: best.hwm, seen: map[uint64]bool{}}
-	return w.walk(best.root, nil, 0)
+	// The walk reads every page of the tree. Where the system allows, it
+	// reads them from a read-only mapping of the checked length (at most
+	// the file's size, checked above) instead of with a read call per page,
+	// which cost most of the time on a large file. A fault in the mapping
+	// (the file cut short meanwhile) becomes a *DamageError under Guard.
+	var src pageSource = fileSource{f}
+	if m, unmap, ok := mapFile(f, need); ok {
+		defer unmap()
+		src = mapSource(m)
+	}
+	w := &treeWalker{src: src, layout: layout, pageSize: pageSize, hwm: best.hwm, seen: make([]uint64, (best.hwm+63)/64)}
+	return Guard(func() error { return w.walk(best.root, nil, 0) })
+}
+
+// A pageSource gives the walker n bytes of the file at off. The bytes may
+// be the mapping's own: the walker only reads them, and only during Check.
+type pageSource interface {
+	read(off, n int64) ([]byte, error)
+}
+
+// fileSource reads with a read call each time.
+type fileSource struct{ f *os.File }
+
+func (s fileSource) read(off, n int64) ([]byte, error) {
+	b := make([]byte, n)
+	_, err := s.f.ReadAt(b, off)
+	return b, err
+}
+
+// mapSource is a read-only mapping of the file's first bytes.
+type mapSource []byte
+
+func (m mapSource) read(off, n int64) ([]byte, error) {
+	if off < 0 || n < 0 || off > int64(len(m)) || n > int64(len(m))-off {
+		return nil, io.ErrUnexpectedEOF
+	}
+	return m[off : off+n : off+n], nil
 }
 
 // checkFreelist reads the free-page list the meta page points to. bbolt
@@ -199,11 +234,11 @@ func checkFreelist(f *os.File, m boltMeta, pageSize int64) error {
 // (root page u64, sequence u64), followed by the bucket's own leaf page
 // when root is 0 (an inline bucket).
 type treeWalker struct {
-	f        *os.File
+	src      pageSource
 	layout   *Layout
 	pageSize int64
 	hwm      uint64
-	seen     map[uint64]bool
+	seen     []uint64 // a bit for each page id below hwm: reached already
 }
 
 const (
@@ -226,18 +261,21 @@ func (w *treeWalker) walk(id uint64, rule *namedRule, depth int) error {
 	if depth > maxTreeDepth {
 		return w.bad("the tree is too deep")
 	}
-	if id < 2 || id >= w.hwm || w.seen[id] {
+	if id < 2 || id >= w.hwm || w.seen[id/64]&(1<<(id%64)) != 0 {
 		return w.bad("page %d is outside the file or used twice", id)
 	}
-	w.seen[id] = true
+	w.seen[id/64] |= 1 << (id % 64)
 	at := int64(id) * w.pageSize
-	head := make([]byte, boltPageHeader)
-	if _, err := w.f.ReadAt(head, at); err != nil {
+	// One read of the first page holds the header and, almost always, the
+	// whole element table (the file is at least hwm pages long: Check
+	// made sure before walking).
+	buf, err := w.src.read(at, w.pageSize)
+	if err != nil {
 		return w.bad("page %d: %v", id, err)
 	}
 	le := binary.LittleEndian
-	flags, count, overflow := le.Uint16(head[8:]), int64(le.Uint16(head[10:])), uint64(le.Uint32(head[12:]))
-	if le.Uint64(head) != id || id+overflow >= w.hwm {
+	flags, count, overflow := le.Uint16(buf[8:]), int64(le.Uint16(buf[10:])), uint64(le.Uint32(buf[12:]))
+	if le.Uint64(buf) != id || id+overflow >= w.hwm {
 		return w.bad("page %d has a wrong header", id)
 	}
 	span := int64(overflow+1) * w.pageSize
@@ -245,12 +283,12 @@ func (w *treeWalker) walk(id uint64, rule *namedRule, depth int) error {
 	if table > span {
 		return w.bad("page %d: %d elements do not fit", id, count)
 	}
-	// Read the element table and the rest of its page; keys beyond are
+	// Hold the element table and the rest of its page; keys beyond are
 	// read one by one.
-	n := min(span, (table+w.pageSize-1)/w.pageSize*w.pageSize)
-	buf := make([]byte, n)
-	if _, err := w.f.ReadAt(buf, at); err != nil {
-		return w.bad("page %d: %v", id, err)
+	if n := min(span, (table+w.pageSize-1)/w.pageSize*w.pageSize); n > int64(len(buf)) {
+		if buf, err = w.src.read(at, n); err != nil {
+			return w.bad("page %d: %v", id, err)
+		}
 	}
 	p := &pageView{w: w, buf: buf, at: at, span: span}
 	switch flags {
@@ -277,9 +315,7 @@ func (p *pageView) bytes(off, n int64) ([]byte, error) {
 	if p.at < 0 {
 		return nil, io.ErrUnexpectedEOF
 	}
-	b := make([]byte, n)
-	_, err := p.w.f.ReadAt(b, p.at+off)
-	return b, err
+	return p.w.src.read(p.at+off, n)
 }
 
 func (w *treeWalker) branch(p *pageView, id uint64, count int64, rule *namedRule, depth int) error {
@@ -393,3 +429,6 @@ func (r *namedRule) check(k []byte, vsize int64) error {
 	}
 	return nil
 }
+
+// mapForCheck lets tests run Check with read calls where it would map.
+var mapForCheck = true
