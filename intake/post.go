@@ -310,13 +310,9 @@ func (s *Store) Conversation(caseID string) ([]Message, error) {
 		}
 		c := b.Cursor()
 		for k, v := c.Seek(ck); k != nil && bytes.HasPrefix(k, ck); k, v = c.Next() {
-			plain, err := s.open(bucketConv, k, v)
+			m, err := openJSON[Message](s, bucketConv, k, v)
 			if err != nil {
 				return err
-			}
-			var m Message
-			if err := json.Unmarshal(plain, &m); err != nil {
-				return errors.Join(ErrDamaged, err)
 			}
 			out = append(out, m)
 		}
@@ -536,13 +532,9 @@ func (s *Store) Pickup(ed ed25519.PublicKey) (*Waiting, error) {
 		var all []mailItem
 		c := tx.Bucket(bucketMailbox).Cursor()
 		for k, v := c.Seek(tag); k != nil && bytes.HasPrefix(k, tag); k, v = c.Next() {
-			plain, err := s.open(bucketMailbox, k, v)
+			it, err := openJSON[mailItem](s, bucketMailbox, k, v)
 			if err != nil {
 				return err
-			}
-			var it mailItem
-			if err := json.Unmarshal(plain, &it); err != nil {
-				return errors.Join(ErrDamaged, err)
 			}
 			all = append(all, it)
 			if it.PickedUp == nil {
@@ -641,13 +633,9 @@ func (s *Store) purgePost(tx *bolt.Tx, removed []string) error {
 		return nil
 	}
 	err := mb.ForEach(func(k, v []byte) error {
-		plain, err := s.open(bucketMailbox, k, v)
+		it, err := openJSON[mailItem](s, bucketMailbox, k, v)
 		if err != nil {
 			return err
-		}
-		var it mailItem
-		if err := json.Unmarshal(plain, &it); err != nil {
-			return errors.Join(ErrDamaged, err)
 		}
 		if (it.PickedUp != nil && now.Sub(*it.PickedUp) > MailKeptAfterPickup) || (it.PickedUp == nil && now.Sub(it.Created) > MailKeptUnpicked) {
 			drop = append(drop, bytes.Clone(k))

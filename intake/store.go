@@ -330,6 +330,20 @@ func (s *Store) open(bucket, key, sealed []byte) ([]byte, error) {
 	return plain, nil
 }
 
+// openJSON opens a sealed value and decodes its JSON into a T; either
+// failing is damage.
+func openJSON[T any](s *Store, bucket, key, sealed []byte) (T, error) {
+	var v T
+	plain, err := s.open(bucket, key, sealed)
+	if err != nil {
+		return v, err
+	}
+	if err := json.Unmarshal(plain, &v); err != nil {
+		return v, errors.Join(ErrDamaged, err)
+	}
+	return v, nil
+}
+
 // put seals plain into bucket/key. A value too large for the structure
 // check to accept on the next open (the bucket's rule in layout) is
 // refused, so the store never holds what would make it unopenable.
