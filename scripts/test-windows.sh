@@ -234,7 +234,12 @@ refuse() {
 printf 'verkeerd wachtwoord\n' >"$work/wrong"
 refuse "wrong passphrase" 'wachtwoord' env KLUIS_PASSPHRASE_FILE="$(win "$work/wrong")" timeout -k 5 60 wine "$kluisctl" list
 cp "$vault" "$work/damaged.kluis"
-printf 'beschadigd%.0s' $(seq 400) | dd of="$work/damaged.kluis" bs=1 seek=16384 conv=notrunc status=none
+# Damage the tree's root page that each meta page names (offset 32 and
+# 4096+32): a fixed offset may fall on a free page, which is no damage.
+for off in 32 4128; do
+  root=$(od -An -t u8 -j $off -N 8 "$work/damaged.kluis" | tr -d ' ')
+  printf 'beschadigd%.0s' $(seq 400) | dd of="$work/damaged.kluis" bs=4096 seek="$root" conv=notrunc status=none
+done
 refuse "damaged vault" 'beschadigd' w 60 "$kluisctl" --vault "$(win "$work/damaged.kluis")" list
 # (A read-only file attribute is no check here: Wine keeps it in the Unix
 # permission bits, which root, as tests often run, does not heed.)
