@@ -17,6 +17,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"kluis/internal/boltfile"
 	"kluis/internal/safetext"
 	"kluis/sync/hlc"
 )
@@ -143,6 +144,9 @@ func (v *Vault) storeDocument(ctx context.Context, idb [16]byte, doc Document, r
 		case spare <- batch:
 		default:
 		}
+		// To append, bbolt read the last leaf of the chunks back from the
+		// file's mapping, a MiB each batch; let it go.
+		v.releaseMapping()
 		// bbolt copied the batch into page buffers for the commit; that
 		// copy is garbage now. Collecting it at once keeps memory at about
 		// three batches instead of letting the heap double first.
@@ -170,6 +174,15 @@ func (v *Vault) storeDocument(ctx context.Context, idb [16]byte, doc Document, r
 		progress(got.Size)
 	}
 	return got, nil
+}
+
+// releaseMapping drops the pages of the vault file's mapping that this
+// process has touched from its resident set (boltfile.Mapping).
+func (v *Vault) releaseMapping() {
+	_ = v.view(func(t *txn) error {
+		boltfile.MappingOf(t.tx).Release()
+		return nil
+	})
 }
 
 // A sealedChunk is ready to be put into the chunks bucket; end is the
@@ -392,6 +405,23 @@ func (v *Vault) ReadDocument(ctx context.Context, id string, w io.Writer) (Docum
 		// and writes them, a few chunks behind.
 		out := startChunkWriter(w, 3)
 		defer out.finish()
+		// The chunks are read from the file's mapping: a second cursor runs
+		// a few chunks ahead and asks the system to read them in (bbolt maps
+		// the file for random access, so a cold read would otherwise wait
+		// on the disk page by page), and the pages read are released every
+		// few MiB, so the process does not grow with the document.
+		mapping := boltfile.MappingOf(t.tx)
+		ahead := t.tx.Bucket(bucketChunks).Cursor()
+		ak, av := ahead.Seek(key[:])
+		readAhead := func() {
+			if ak != nil && bytes.HasPrefix(ak, key[:]) {
+				mapping.WillNeed(av)
+				ak, av = ahead.Next()
+			}
+		}
+		for range chunksAhead {
+			readAhead()
+		}
 		c := t.tx.Bucket(bucketChunks).Cursor()
 		var index uint64
 		var size int64
@@ -399,6 +429,7 @@ func (v *Vault) ReadDocument(ctx context.Context, id string, w io.Writer) (Docum
 			if err := ctx.Err(); err != nil {
 				return ErrCanceled
 			}
+			readAhead()
 			if len(k) != 24 || beUint64(k[16:]) != index {
 				return damagedItem(PartDocument, id, fmt.Errorf("chunk %d is missing", index))
 			}
@@ -409,6 +440,9 @@ func (v *Vault) ReadDocument(ctx context.Context, id string, w io.Writer) (Docum
 			plain, err := t.seal.Open(buf, bucketChunks, k, val)
 			if err != nil {
 				return damagedItem(PartDocument, id, fmt.Errorf("chunk %d does not authenticate", index))
+			}
+			if index%chunksPerRelease == chunksPerRelease-1 {
+				mapping.Release()
 			}
 			out.write(plain)
 			size += int64(len(plain))
@@ -428,6 +462,14 @@ func (v *Vault) ReadDocument(ctx context.Context, id string, w io.Writer) (Docum
 	})
 	return doc, err
 }
+
+// chunksAhead is how many chunks (of ChunkSize) ReadDocument asks the
+// system to read in ahead of the one it opens.
+const chunksAhead = 16
+
+// chunksPerRelease is how many chunks ReadDocument reads between two
+// releases of the pages it has read (boltfile.Mapping.Release).
+const chunksPerRelease = 16
 
 // A chunkWriter hashes and writes a document's chunks on its own goroutine,
 // in order, reusing a fixed number of chunk buffers.
