@@ -441,8 +441,8 @@ func (v *Vault) ReadDocument(ctx context.Context, id string, w io.Writer) (Docum
 			if err != nil {
 				return damagedItem(PartDocument, id, fmt.Errorf("chunk %d does not authenticate", index))
 			}
-			if index%chunksPerRelease == chunksPerRelease-1 {
-				mapping.Release()
+			if mapping.Read(val); index%chunksPerRelease == chunksPerRelease-1 {
+				mapping.ReleaseRead()
 			}
 			out.write(plain)
 			size += int64(len(plain))

@@ -13,8 +13,8 @@ import (
 // stays resident in the process: reading a 1 GiB document made the process
 // 1 GiB resident, and adding one left a MiB of each batch behind (bbolt
 // reads the last leaf back to append to it). A reader calls WillNeed on
-// values a little ahead of the one it reads and Release every few MiB; a
-// writer calls Release after each commit. The process then stays small
+// values a little ahead of the one it reads, Read on each value it reads
+// and ReleaseRead every few MiB; a writer calls Release after each commit. The process then stays small
 // whatever the value's size.
 //
 // This is advice: it never changes what the bytes read, only when the
@@ -25,14 +25,17 @@ import (
 // (Windows) it does nothing.
 type Mapping struct {
 	data []byte // what the transaction sees of the mapping
+	// read: the offsets of the lowest and the highest byte noted with
+	// Read since the last ReleaseRead (lo > hi: none).
+	lo, hi int
 }
 
 // MappingOf is the mapping tx reads from. It is only valid while tx is open
 // and only for a read-only tx: a writable one holds changed pages in memory
 // of its own, which must never be advised; for it, every call does nothing.
-func MappingOf(tx *bolt.Tx) Mapping {
+func MappingOf(tx *bolt.Tx) *Mapping {
 	if tx.Writable() || tx.Size() <= 0 {
-		return Mapping{}
+		return &Mapping{lo: 1}
 	}
 	// Info gives the mapping's address as a number. The mapping is
 	// memory of the system's, outside Go's heap, and stays in place while
@@ -42,30 +45,66 @@ func MappingOf(tx *bolt.Tx) Mapping {
 	// from a pointer into the heap.
 	info := tx.DB().Info()
 	base := *(*unsafe.Pointer)(unsafe.Pointer(&info.Data))
-	return Mapping{data: unsafe.Slice((*byte)(base), tx.Size())}
+	return &Mapping{data: unsafe.Slice((*byte)(base), tx.Size()), lo: 1}
 }
 
-// WillNeed asks the system to start reading the pages under b, a value
-// read from the mapping, now and in one go, so that touching them later
-// does not wait for the disk page by page. b outside the mapping (memory
-// of a writable transaction) is left alone.
-func (m Mapping) WillNeed(b []byte) {
+// offset is where b, a value read from the mapping, starts in it, or ok
+// false when b lies outside it (memory of a writable transaction).
+func (m *Mapping) offset(b []byte) (off int, ok bool) {
 	if len(b) == 0 || len(m.data) == 0 {
-		return
+		return 0, false
 	}
 	lo := uintptr(unsafe.Pointer(unsafe.SliceData(m.data)))
 	start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
 	if start < lo || start-lo > uintptr(len(m.data)) || uintptr(len(b)) > uintptr(len(m.data))-(start-lo) {
-		return
+		return 0, false
 	}
-	from := (start - lo) &^ uintptr(pageSize-1)
-	adviseWillNeed(m.data[from : start-lo+uintptr(len(b))])
+	return int(start - lo), true
 }
 
-// Release tells the system that this process is done, for now, with the
-// pages of the mapping it has touched: they leave its resident set.
-func (m Mapping) Release() {
+// WillNeed asks the system to start reading the pages under b, a value
+// read from the mapping, now and in one go, so that touching them later
+// does not wait for the disk page by page.
+func (m *Mapping) WillNeed(b []byte) {
+	if off, ok := m.offset(b); ok {
+		adviseWillNeed(m.data[off&^(pageSize-1) : off+len(b)])
+	}
+}
+
+// Read notes that the caller has read b, a value from the mapping, for the
+// next ReleaseRead.
+func (m *Mapping) Read(b []byte) {
+	if off, ok := m.offset(b); ok {
+		if m.lo > m.hi {
+			m.lo, m.hi = off, off+len(b)
+		} else {
+			m.lo, m.hi = min(m.lo, off), max(m.hi, off+len(b))
+		}
+	}
+}
+
+// faultAround is more than the system maps around a page it reads in for a
+// mapping (Linux: 64 KiB), so that ReleaseRead covers those pages too.
+const faultAround = 1 << 20
+
+// ReleaseRead tells the system that this process is done, for now, with
+// the pages of the values noted with Read since the last ReleaseRead, and
+// with the pages around them: they leave its resident set. It costs less
+// than Release when the mapping is large and the values are close together.
+func (m *Mapping) ReleaseRead() {
+	if m.lo > m.hi {
+		return
+	}
+	lo, hi := max(0, m.lo-faultAround)&^(pageSize-1), min(len(m.data), m.hi+faultAround)
+	adviseDontNeed(m.data[lo:hi])
+	m.lo, m.hi = 1, 0
+}
+
+// Release tells the system that this process is done, for now, with all
+// the pages of the mapping it has touched: they leave its resident set.
+func (m *Mapping) Release() {
 	if len(m.data) > 0 {
 		adviseDontNeed(m.data)
 	}
+	m.lo, m.hi = 1, 0
 }
