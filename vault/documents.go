@@ -124,6 +124,7 @@ func (v *Vault) storeDocument(ctx context.Context, idb [16]byte, doc Document, r
 	}()
 	for batch := range batches {
 		err := v.update(func(t *txn) error {
+			t.tx.DB().AllocSize = documentGrowStep
 			for _, c := range batch {
 				if err := t.tx.Bucket(bucketChunks).Put(c.key, c.value); err != nil {
 					return err

@@ -141,6 +141,7 @@ func (v *Vault) Merge(incoming []Record, opts MergeOptions) (MergeResult, error)
 
 // mergeAll merges incoming's records in the order given, into res.
 func (t *txn) mergeAll(incoming []Record, order []int32, opts MergeOptions, res *MergeResult) error {
+	t.bulk(len(order))
 	for _, i := range order {
 		if err := t.mergeOne(incoming[i], opts, res); err != nil {
 			return err

@@ -46,6 +46,7 @@ func (v *Vault) AddMany(items []NewRecord) ([]Record, error) {
 		recs = append(recs, Record{Category: it.Category, Fields: clean})
 	}
 	err := v.update(func(t *txn) error {
+		t.bulk(len(recs))
 		for i := range recs {
 			r := &recs[i]
 			_, r.ID = newID()

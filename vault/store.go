@@ -55,11 +55,20 @@ func openDB(path string, timeout time.Duration, mustExist bool) (*bolt.DB, error
 	default:
 		return nil, storeError(err)
 	}
-	// Grow big files in 64 MiB steps: each growth is a truncate and an
-	// fsync, and a large document would otherwise pay for one every 16 MiB.
-	db.AllocSize = 64 << 20
+	db.AllocSize = growStep
 	return db, nil
 }
+
+// bbolt grows a file past what a commit needs by its AllocSize. Records
+// grow it in steps of growStep, so a vault of records carries little empty
+// space; a document's batches set documentGrowStep for their own commits
+// (each growth is a truncate and an fsync, and a large document would pay
+// for one every few MiB), so a file that holds documents may end up to
+// 64 MiB longer than its data.
+const (
+	growStep         = 4 << 20
+	documentGrowStep = 64 << 20
+)
 
 // guard runs f, turning a panic or a memory fault inside bbolt (which a
 // corrupt file can cause) into ErrDamaged.

@@ -36,7 +36,14 @@ func (v *Vault) update(fn func(t *txn) error) error {
 	}
 	err := guard(func() error {
 		return v.db.Update(func(tx *bolt.Tx) error {
+			// Writers are one at a time: the commit after fn reads this.
+			tx.DB().AllocSize = growStep
 			t := &txn{tx: tx, seal: v.seal, author: v.author, clock: v.clock}
+			// The activity log only ever appends (its keys ascend): bbolt
+			// may fill its pages whole instead of splitting them in half.
+			if b := tx.Bucket(bucketAudit); b != nil {
+				b.FillPercent = 1
+			}
 			if err := fn(t); err != nil {
 				return err
 			}
@@ -45,6 +52,25 @@ func (v *Vault) update(fn func(t *txn) error) error {
 	})
 	return diskError(err)
 }
+
+// bulk prepares a writable transaction that puts n records. bbolt splits
+// the pages it writes at half full, which suits keys that arrive one at a
+// time in random order; for many records at once (a list added in one go,
+// a pack merged) that leaves the file twice its size, so such a
+// transaction splits at 90 % instead.
+func (t *txn) bulk(n int) {
+	if n < bulkRecords || !t.tx.Writable() {
+		return
+	}
+	for _, name := range [][]byte{bucketRecords, bucketVersions} {
+		if b := t.tx.Bucket(name); b != nil {
+			b.FillPercent = 0.9
+		}
+	}
+}
+
+// bulkRecords is from how many records on a transaction counts as bulk.
+const bulkRecords = 256
 
 // view runs fn in one read-only transaction with the keys.
 func (v *Vault) view(fn func(t *txn) error) error {
