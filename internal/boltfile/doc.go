@@ -10,6 +10,9 @@
 //     plain reads, against a Layout of the lengths each bucket allows, before
 //     bbolt maps it; Open does that and then opens the file under Guard.
 //   - Guard runs a call into bbolt with SetPanicOnFault and a recover.
+//   - Mapping advises the system on a read transaction's mapping, so that
+//     streaming a large value neither waits on the disk page by page nor
+//     keeps every page it touched resident.
 //
 // Damage is reported as *DamageError, which each store turns into its own
 // error. The package knows nothing of records, documents or imports, and
