@@ -232,6 +232,39 @@ func (t navTheme) Size(n fyne.ThemeSizeName) float32 {
 	return t.Theme.Size(n)
 }
 
+// newNavRow is one item of the navigation: an icon and a text, with
+// navTheme's room around them (as a label beside an icon in a box would
+// have under that theme).
+func newNavRow(icon fyne.Resource, text string) *fyne.Container {
+	t := canvas.NewText(text, theme.Color(theme.ColorNameForeground))
+	return container.New(navRowLayout{}, widget.NewIcon(icon), t)
+}
+
+// navRowLayout places an icon and, navTheme's padding to its right, a text
+// with navTheme's inner padding around it, both centred in the height.
+type navRowLayout struct{}
+
+func (navRowLayout) room() (gap, inner float32) {
+	var t navTheme
+	return t.Size(theme.SizeNamePadding), t.Size(theme.SizeNameInnerPadding)
+}
+
+func (l navRowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	gap, inner := l.room()
+	icon, text := objs[0].MinSize(), objs[1].MinSize()
+	return fyne.NewSize(icon.Width+gap+2*inner+text.Width, max(icon.Height, text.Height+2*inner))
+}
+
+func (l navRowLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	gap, inner := l.room()
+	icon, text := objs[0].MinSize(), objs[1].MinSize()
+	objs[0].Resize(icon)
+	objs[0].Move(fyne.NewPos(0, (size.Height-icon.Height)/2))
+	x := icon.Width + gap + inner
+	objs[1].Resize(fyne.NewSize(max(0, size.Width-x-inner), text.Height))
+	objs[1].Move(fyne.NewPos(x, (size.Height-text.Height)/2))
+}
+
 // atLeastWide gives o a minimum width: for a column of texts that wrap,
 // which a split or a border could otherwise squeeze to a letter a line
 // (then asking a height far beyond the screen).

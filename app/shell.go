@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
@@ -104,18 +105,21 @@ func (u *UI) showMain() {
 	// The navigation's items are set a little closer than elsewhere
 	// (navTheme), so that all of them are in view in a window 600 high.
 	// Fyne does not hand a theme set on a keyList on to its rows (it looks
-	// for it on the embedded List), so each row carries it itself.
+	// for it on the embedded List), and a theme override on each row made
+	// Fyne load the fonts again for every row (88 MiB): each row lays out
+	// its icon and text itself instead (newNavRow).
 	navTh := navTheme{u.app.Settings().Theme()}
 	s.nav = newKeyList(func() int { return len(s.items) },
-		func() fyne.CanvasObject {
-			return container.NewThemeOverride(container.NewHBox(widget.NewIcon(theme.FolderIcon()), widget.NewLabel("Persoonlijke gegevens (000)")), navTh)
-		},
+		func() fyne.CanvasObject { return newNavRow(theme.FolderIcon(), "Persoonlijke gegevens (000)") },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
-			row := o.(*container.ThemeOverride).Content.(*fyne.Container)
+			row := o.(*fyne.Container)
 			row.Objects[0].(*widget.Icon).SetResource(s.items[i].icon)
-			l := row.Objects[1].(*widget.Label)
-			l.TextStyle.Bold = s.items[i].bold != nil && s.items[i].bold()
-			l.SetText(s.items[i].label(s.counts))
+			text := row.Objects[1].(*canvas.Text)
+			text.Text = s.items[i].label(s.counts)
+			text.TextStyle.Bold = s.items[i].bold != nil && s.items[i].bold()
+			text.Color = theme.Color(theme.ColorNameForeground)
+			text.TextSize = theme.TextSize()
+			row.Refresh()
 		})
 	s.nav.OnSelected = s.onNavSelected
 	s.lock = &widget.Button{Text: lang.L("app.lock"), Icon: theme.LogoutIcon(), OnTapped: s.onLock}
