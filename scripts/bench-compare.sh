@@ -182,8 +182,10 @@ verdict() {
 	}'
 }
 
+# row SECTION WHAT KLUIS REFERENCE RATIO TARGET RESULT: a table row; the
+# table lists them in the order of the issue's targets (SECTION).
 rows=()
-row() { rows+=("| $1 | $2 | $3 | $4 | $5 | $6 |"); }
+row() { rows+=("$1	| $2 | $3 | $4 | $5 | $6 | $7 |"); }
 
 # ---------------------------------------------------------------------------
 # 1 and 2. doc add against age -r + fsync; doc get against age -d.
@@ -194,14 +196,26 @@ for size in "${doc_sizes[@]}"; do
 		say "doc add, $size MiB, round $round of $rounds"
 		rm -f "$work/add-$size.kluis" "$work/add-$size.age"
 		"${kluisctl[@]}" --vault "$work/add-$size.kluis" init --name Bench >/dev/null
-		for turn in 1 2; do
-			if (((round + turn) % 2 == 0)); then # odd rounds: the reference first
+		# Odd rounds: age, cp, Kluis; even rounds: Kluis, cp, age. `sync FILE`
+		# is an fsync of that file: durable output, as Kluis's is.
+		order=(age cp kluis)
+		((round % 2)) || order=(kluis cp age)
+		for who in "${order[@]}"; do
+			case $who in
+			age)
 				measure "add-ref-$size" sh -c 'age -r "$1" -o "$2" "$3" && sync "$2"' _ \
 					"$recipient" "$work/add-$size.age" "$work/in-$size.bin"
-			else
+				;;
+			cp)
+				rm -f "$work/copy.bin"
+				measure "add-cp-$size" sh -c 'cp "$1" "$2" && sync "$2"' _ "$work/in-$size.bin" "$work/copy.bin"
+				rm -f "$work/copy.bin"
+				;;
+			kluis)
 				measure "add-kluis-$size" "${kluisctl[@]}" --vault "$work/add-$size.kluis" doc add "$work/in-$size.bin" --json
 				sed -n 's/.*"id": *"\([^"]*\)".*/\1/p' "$work/m.out" | head -1 >"$work/add-$size.id"
-			fi
+				;;
+			esac
 		done
 	done
 	[[ -s $work/add-$size.id ]] || {
@@ -213,10 +227,11 @@ for size in "${doc_sizes[@]}"; do
 	kluis_t=$(med "add-kluis-$size")
 	ref_t=$(med "add-ref-$size")
 	ratio=$(calc "$ref_t / $kluis_t")
-	row "\`doc add\` $size MiB: throughput against \`age -r\` + fsync of its output" \
-		"$kluis_t s ($(span "add-kluis-$size") s; $(calc "$size * 1.048576 / $kluis_t") MB/s)" \
-		"$ref_t s ($(span "add-ref-$size") s; $(calc "$size * 1.048576 / $ref_t") MB/s)" \
-		"$ratio× throughput" "≥ 0.8×" "$(verdict "$ratio" ">=" 0.8)"
+	cp_t=$(med "add-cp-$size")
+	row 1 "\`doc add\` $size MiB: throughput against \`age -r\` + fsync of its output (and \`cp\` + fsync, the disk's durable floor, no encryption)" \
+		"$kluis_t s ($(span "add-kluis-$size") s; $(calc "$size * 1.048576 / $kluis_t") MB/s), VmHWM $(med "add-kluis-$size" 3) MiB" \
+		"age: $ref_t s ($(span "add-ref-$size") s; $(calc "$size * 1.048576 / $ref_t") MB/s); cp: $cp_t s ($(span "add-cp-$size") s)" \
+		"$ratio× age's throughput ($(calc "$cp_t / $kluis_t")× cp's)" "≥ 0.8×" "$(verdict "$ratio" ">=" 0.8)"
 done
 
 say "allocations: BenchmarkDocumentIn, $alloc_mib MiB"
@@ -228,7 +243,7 @@ bg env KLUIS_BENCH_DOC_MIB="$alloc_mib" go test -run '^$' -bench '^BenchmarkDocu
 bop=$(awk '/^BenchmarkDocumentIn/ {for (i = 2; i < NF; i++) if ($(i + 1) == "B/op") print $i}' "$work/alloc.txt")
 say "  $(grep '^BenchmarkDocumentIn' "$work/alloc.txt")"
 per_byte=$(calc "${bop:-nan} / ($alloc_mib * 1048576)")
-row "\`doc add\`: bytes allocated per document byte (\`BenchmarkDocumentIn\`, $alloc_mib MiB, in process)" \
+row 1 "\`doc add\`: bytes allocated per document byte (\`BenchmarkDocumentIn\`, $alloc_mib MiB, in process)" \
 	"$(calc "${bop:-nan} / 1e6") MB allocated" "–" "$per_byte B/B" "≤ 0.05" "$(verdict "$per_byte" "<=" 0.05)"
 
 size=$big_mib
@@ -262,13 +277,13 @@ for round in $(seq "$rounds"); do
 done
 for kind in warm cold; do
 	if [[ $kind == cold && $can_drop == 0 ]]; then
-		row "\`doc get\` $size MiB, cold page cache" "–" "–" "–" "≤ 1.2×" "cold: skipped, cannot drop caches"
+		row 2 "\`doc get\` $size MiB, cold page cache" "–" "–" "–" "≤ 1.2×" "cold: skipped, cannot drop caches"
 		continue
 	fi
 	kluis_t=$(med "get-$kind-kluis")
 	ref_t=$(med "get-$kind-ref")
 	ratio=$(calc "$kluis_t / $ref_t")
-	row "\`doc get\` $size MiB, $kind page cache, against \`age -d\`" \
+	row 2 "\`doc get\` $size MiB, $kind page cache, against \`age -d\`" \
 		"$kluis_t s ($(span "get-$kind-kluis") s)" "$ref_t s ($(span "get-$kind-ref") s)" \
 		"$ratio× time" "≤ 1.2×" "$(verdict "$ratio" "<=" 1.2)"
 done
@@ -310,7 +325,7 @@ for c in add get share import; do
 	big=$(med "mem-$c-$big_mib" 3)
 	small=$(med "mem-$c-$small_mib" 3)
 	growth=$(calc "$big - $small")
-	row "memory: $what, peak RSS (VmHWM) with a $big_mib MiB document less with a $small_mib MiB one" \
+	row 3 "memory: $what, peak RSS (VmHWM) with a $big_mib MiB document less with a $small_mib MiB one" \
 		"$big MiB − $small MiB" "$ref" "+$growth MiB" "≤ 64 MiB" "$(verdict "$growth" "<=" 64)"
 done
 rm -f "$work/in-$big_mib.bin" "$work/in-$small_mib.bin"
@@ -369,7 +384,7 @@ for c in create import; do
 	else
 		what="\`kluis-intake import\` of that bundle, against \`age -d \\| tar x\`"
 	fi
-	row "$what" "$kluis_t s ($(span "bundle-$c-kluis") s), VmHWM $(med "bundle-$c-kluis" 3) MiB" \
+	row 4 "$what" "$kluis_t s ($(span "bundle-$c-kluis") s), VmHWM $(med "bundle-$c-kluis" 3) MiB" \
 		"$ref_t s ($(span "bundle-$c-ref") s)" "$ratio× time" "≤ 1.2×" "$(verdict "$ratio" "<=" 1.2)"
 done
 rm -rf "$work/bundle-docs" "$work/bundle.out" "$work/ref.age" "$work/untar" "$work/bundle-store" "$bv"
@@ -429,14 +444,14 @@ pause=$saved_pause
 g_small=$(med "get-$nsmall")
 g_large=$(med "get-$nlarge")
 ratio=$(calc "$g_large / $g_small")
-row "\`kluisctl get ID\` (open, structure check, unlock, one record), $nlarge records against $nsmall" \
+row 6 "\`kluisctl get ID\` (open, structure check, unlock, one record), $nlarge records against $nsmall" \
 	"$nlarge: $g_large s ($(span "get-$nlarge") s), VmHWM $(med "get-$nlarge" 3) MiB" \
 	"$nsmall: $g_small s ($(span "get-$nsmall") s)" "$ratio×" "≤ 1.5×" "$(verdict "$ratio" "<=" 1.5)"
 
 bytes=$(stat -c %s "$work/scale-$nlarge.kluis")
 kdbx_bytes=$(stat -c %s "$work/scale-$nlarge.kdbx")
 per=$(calc "$bytes / $nlarge")
-row "vault size at $nlarge records (fillvault's data; fillvault adds each record once, so no history is kept to count)" \
+row 7 "vault size at $nlarge records (fillvault's data; fillvault adds each record once, so no history is kept to count)" \
 	"$per bytes/record ($(calc "$bytes / 1048576") MiB)" \
 	"KDBX of the same entries: $(calc "$kdbx_bytes / $nlarge") bytes/entry" \
 	"$(calc "$bytes / $kdbx_bytes")× KDBX" "≤ 600 bytes/record" "$(verdict "$per" "<=" 600)"
@@ -448,11 +463,81 @@ for n in "$nsmall" "$nlarge"; do
 	r=$(med "search-ref-$n")
 	net=$(calc "($k - $k1) / ($r - $r1)")
 	read -r got_k got_r <"$work/found-$n"
-	row "search \"$term\" in $n entries: \`kluisctl search\` against \`keepassxc-cli search\` (found $got_k and $got_r); ratio of the search work, each side less its command on 1 entry ($k1 s and $r1 s)" \
+	row 8 "search \"$term\" in $n entries: \`kluisctl search\` against \`keepassxc-cli search\` (found $got_k and $got_r); ratio of the search work, each side less its command on 1 entry ($k1 s and $r1 s)" \
 		"$k s ($(span "search-kluis-$n") s), VmHWM $(med "search-kluis-$n" 3) MiB" \
 		"$r s ($(span "search-ref-$n") s), VmHWM $(med "search-ref-$n" 3) MiB" \
 		"$net× (whole commands $(calc "$k / $r")×)" "≤ 1×" "$(verdict "$net" "<=" 1)"
 done
+
+# A sync with nothing new against opening the same vault, on both sides: an
+# owner (a copy of the vault above) who lets a helper manage all four
+# categories, after three syncs each way, so every pack has been handled.
+for n in "$nsmall" "$nlarge"; do
+	say "sync with nothing new, $n records: an owner and a helper, three syncs each way"
+	d=$work/sync-$n
+	mkdir -p "$d/folder"
+	cp "$work/scale-$n.kluis" "$d/owner.kluis"
+	"${kluisctl[@]}" --vault "$d/helper.kluis" init --name Helper >/dev/null
+	"${kluisctl[@]}" --vault "$d/owner.kluis" contact -o "$d/owner.code" >/dev/null
+	"${kluisctl[@]}" --vault "$d/helper.kluis" contact -o "$d/helper.code" >/dev/null
+	"${kluisctl[@]}" --vault "$d/owner.kluis" contact add "$d/helper.code" >/dev/null
+	"${kluisctl[@]}" --vault "$d/helper.kluis" contact add "$d/owner.code" >/dev/null
+	"${kluisctl[@]}" --vault "$d/owner.kluis" delegate grant "$d/helper.code" --role manage \
+		--scope debts,income,network,costs --until "$(date -d '+1 year' +%F)" >/dev/null
+	for _ in 1 2 3; do
+		bg "${kluisctl[@]}" --vault "$d/owner.kluis" sync --dir "$d/folder" >/dev/null
+		bg "${kluisctl[@]}" --vault "$d/helper.kluis" sync --dir "$d/folder" >/dev/null
+	done
+	for side in owner helper; do
+		"${kluisctl[@]}" --vault "$d/$side.kluis" sync --dir "$d/folder" --json >"$work/quiet.json"
+		grep -q '"received": \[\],' "$work/quiet.json" && grep -q '"written": \[\],' "$work/quiet.json" || {
+			say "the $side's sync at $n records is not quiet after three rounds:"
+			cat "$work/quiet.json" >&2
+			exit 1
+		}
+	done
+	"${kluisctl[@]}" --vault "$d/helper.kluis" managed list --json | sed -n 's/^    "id": "\([^"]*\)",$/\1/p' | head -1 >"$d/managed.id"
+	[[ -s $d/managed.id ]] || {
+		say "the helper manages no vault at $n records"
+		exit 1
+	}
+done
+saved_pause=$pause
+pause=0
+for round in $(seq "$rounds"); do
+	say "sync with nothing new against get ID, round $round of $rounds ($runs runs each)"
+	for run in $(seq "$runs"); do
+		for n in "$nsmall" "$nlarge"; do
+			d=$work/sync-$n
+			rid=$(cat "$work/scale-$n.id")
+			for turn in 1 2; do # opening first in odd runs of odd rounds, then by turns
+				if (((round + run + turn) % 2 == 1)); then
+					measure "quiet-owner-open-$n" "${kluisctl[@]}" --vault "$d/owner.kluis" get "$rid"
+					measure "quiet-helper-open-$n" "${kluisctl[@]}" --vault "$d/helper.kluis" --managed "$(cat "$d/managed.id")" get "$rid"
+				else
+					measure "quiet-owner-sync-$n" "${kluisctl[@]}" --vault "$d/owner.kluis" sync --dir "$d/folder"
+					measure "quiet-helper-sync-$n" "${kluisctl[@]}" --vault "$d/helper.kluis" sync --dir "$d/folder"
+				fi
+			done
+		done
+	done
+done
+pause=$saved_pause
+for n in "$nsmall" "$nlarge"; do
+	for side in owner helper; do
+		sy=$(med "quiet-$side-sync-$n")
+		op=$(med "quiet-$side-open-$n")
+		ratio=$(calc "$sy / $op")
+		if [[ $side == owner ]]; then
+			what="sync with nothing new, the owner's vault of $n records (one helper): \`kluisctl sync\` against opening it (\`get ID\`)"
+		else
+			what="sync with nothing new, the helper's side (his vault and the copy of $n records): \`kluisctl sync\` against opening them (\`--managed ID get ID\`)"
+		fi
+		row 5 "$what" "$sy s ($(span "quiet-$side-sync-$n") s)" "$op s ($(span "quiet-$side-open-$n") s)" \
+			"$ratio×" "≤ 1.2×" "$(verdict "$ratio" "<=" 1.2)"
+	done
+done
+rm -rf "$work/sync-$nsmall" "$work/sync-$nlarge"
 for n in 1 "$nsmall" "$nlarge"; do rm -f "$work/scale-$n".*; done
 
 # ---------------------------------------------------------------------------
@@ -478,20 +563,18 @@ m10=$(med merge-10000)
 m100=$(med merge-100000)
 peak_max=$(awk -F'|' '/^merge-/ {if ($3 > m) m = $3} END {print m + 0}' "$results")
 if [[ $m100 == nan ]]; then
-	row "sync: merging a pack of 100,000 records against 10,000 (\`BenchmarkPackMergeScale\`)" \
+	row 5 "sync: merging a pack of 100,000 records against 10,000 (\`BenchmarkPackMergeScale\`)" \
 		"10,000: $m10 s, CPU $(med merge-10000 4) s, VmHWM $(med merge-10000 3) MiB" "–" "–" "≤ 11×" \
 		"not measured (BENCH_QUICK runs the 10,000-record merge only)"
 else
 	ratio=$(calc "$m100 / $m10")
-	row "sync: merging a pack of 100,000 records against 10,000 (\`BenchmarkPackMergeScale\`, wall time; CPU $(med merge-100000 4) s against $(med merge-10000 4) s: $(calc "$(med merge-100000 4) / $(med merge-10000 4)")×)" \
+	row 5 "sync: merging a pack of 100,000 records against 10,000 (\`BenchmarkPackMergeScale\`, wall time; CPU $(med merge-100000 4) s against $(med merge-10000 4) s: $(calc "$(med merge-100000 4) / $(med merge-10000 4)")×)" \
 		"100,000: $m100 s ($(span merge-100000) s)" "10,000: $m10 s ($(span merge-10000) s)" \
 		"$ratio×" "≤ 11×" "$(verdict "$ratio" "<=" 11)"
 fi
-row "sync: peak RSS (VmHWM) of the merging process, highest of all runs" \
+row 5 "sync: peak RSS (VmHWM) of the merging process, highest of all runs" \
 	"$peak_max MiB (100,000: $(span merge-100000 3) MiB; 10,000: $(span merge-10000 3) MiB)" "–" "–" "< 128 MiB" \
 	"$(verdict "$peak_max" "<" 128)$([[ $m100 == nan ]] && echo " (10,000 only)")"
-row "sync with nothing new against opening the vault, at 10k and 100k" "–" "–" "–" "≤ 1.2×" \
-	"not measured: no benchmark or command here times a quiet sync and an open of the same vault (\`BenchmarkSyncNoChange\` is 10k only, in process, without an open to compare)"
 
 # ---------------------------------------------------------------------------
 # 9. The desktop app, through scripts/bench-gui.sh (Xvfb).
@@ -502,14 +585,14 @@ if command -v xvfb-run >/dev/null && command -v xdotool >/dev/null && command -v
 		idle=$(awk -F'|' '/VmRSS after unlock/ {gsub(/[ MiB]/, "", $3); print $3}' "$work/gui.txt")
 		start=$(calc "$start")
 		times=$(sed -n 's/.*median of 5: \([^)]*\)).*/\1/p' "$work/gui.txt" | awk '{for (i = 1; i <= NF; i++) printf "%s%.2f", (i > 1 ? ", " : ""), $i}')
-		row "desktop app: cold start to the unlock window (median of 5, Xvfb)" "$start s ($times)" "–" "–" "≤ 1 s" "$(verdict "$start" "<=" 1)"
-		row "desktop app: idle VmRSS, unlocked, a category open, $gui_records records (Xvfb, software OpenGL)" "$idle MiB" "–" "–" "≤ 150 MiB" "$(verdict "$idle" "<=" 150)"
+		row 9 "desktop app: cold start to the unlock window (median of 5, Xvfb)" "$start s ($times)" "–" "–" "≤ 1 s" "$(verdict "$start" "<=" 1)"
+		row 9 "desktop app: idle VmRSS, unlocked, a category open, $gui_records records (Xvfb, software OpenGL)" "$idle MiB" "–" "–" "≤ 150 MiB" "$(verdict "$idle" "<=" 150)"
 	else
 		tail -5 "$work/gui.err" >&2
-		row "desktop app: cold start and idle RSS" "–" "–" "–" "≤ 1 s, ≤ 150 MiB" "not measured: scripts/bench-gui.sh failed (see above); run it alone"
+		row 9 "desktop app: cold start and idle RSS" "–" "–" "–" "≤ 1 s, ≤ 150 MiB" "not measured: scripts/bench-gui.sh failed (see above); run it alone"
 	fi
 else
-	row "desktop app: cold start and idle RSS" "–" "–" "–" "≤ 1 s, ≤ 150 MiB" "not measured: run scripts/bench-gui.sh (needs xvfb, xdotool, imagemagick: make deps)"
+	row 9 "desktop app: cold start and idle RSS" "–" "–" "–" "≤ 1 s, ≤ 150 MiB" "not measured: run scripts/bench-gui.sh (needs xvfb, xdotool, imagemagick: make deps)"
 fi
 
 # ---------------------------------------------------------------------------
@@ -527,6 +610,6 @@ mkdir -p build
 	echo
 	echo "| what | Kluis | reference | ratio | target | result |"
 	echo "|---|---|---|---|---|---|"
-	printf '%s\n' "${rows[@]}"
+	printf '%s\n' "${rows[@]}" | sort -s -n -k1,1 | cut -f2-
 } | tee build/bench-compare.md
 say "every run (key|wall s|VmHWM MiB|CPU s) is above; the table is in build/bench-compare.md"
