@@ -26,12 +26,22 @@
 #   /proc/sys/vm/drop_caches`, needs root) before each command.
 # - The KDBX files for keepassxc-cli are made with its lowest KDF setting
 #   (`import -t 100`: 100 ms target decryption time) and a key file instead
-#   of a password. Its search rows also show each side less the same command
-#   on a database of one entry (process start and unlock): the search work.
+#   of a password. Since that unlock cannot go lower, the search rows judge
+#   the search work: each side less the same command on a database of one
+#   entry (process start and unlock); the whole commands' ratio is shown too.
+# - A sync with nothing new is `kluisctl sync` on an owner who lets a helper
+#   manage all four categories, and on the helper, after three syncs each
+#   way; "opening" is `kluisctl get ID` on the same vault (for the helper:
+#   with --managed). The pack merge rows come from BenchmarkPackMergeScale
+#   (each merge in a process of its own), the desktop app's from
+#   scripts/bench-gui.sh when Xvfb and xdotool are there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-say() { echo "bench-compare: $*" >&2; }
+# Progress goes to the standard error the script started with (fd 3), also
+# from inside a measurement whose standard error is redirected.
+exec 3>&2
+say() { echo "bench-compare: $*" >&3; }
 
 quick=${BENCH_QUICK:-0}
 if [[ $quick == 1 ]]; then
@@ -558,7 +568,7 @@ awk '/^BenchmarkPackMergeScale\// {
 	}
 	print "merge-" name[2] "|" w "|" p "|" c
 }' "$work/merge.txt" >>"$results"
-grep '^merge-' "$results" | sed 's/^/bench-compare:   /' >&2
+grep '^merge-' "$results" | sed 's/^/bench-compare:   /' >&3
 m10=$(med merge-10000)
 m100=$(med merge-100000)
 peak_max=$(awk -F'|' '/^merge-/ {if ($3 > m) m = $3} END {print m + 0}' "$results")
