@@ -569,16 +569,16 @@ awk '/^BenchmarkPackMergeScale\// {
 	print "merge-" name[2] "|" w "|" p "|" c
 }' "$work/merge.txt" >>"$results"
 grep '^merge-' "$results" | sed 's/^/bench-compare:   /' >&3
-m10=$(med merge-10000)
-m100=$(med merge-100000)
-peak_max=$(awk -F'|' '/^merge-/ {if ($3 > m) m = $3} END {print m + 0}' "$results")
+m10=$(calc "$(med merge-10000)")
+m100=$(calc "$(med merge-100000)")
+peak_max=$(awk -F'|' '/^merge-/ && $3 != "" {n++; if ($3 + 0 > m) m = $3 + 0} END {print n ? m : "nan"}' "$results")
 if [[ $m100 == nan ]]; then
 	row 5 "sync: merging a pack of 100,000 records against 10,000 (\`BenchmarkPackMergeScale\`)" \
-		"10,000: $m10 s, CPU $(med merge-10000 4) s, VmHWM $(med merge-10000 3) MiB" "–" "–" "≤ 11×" \
-		"not measured (BENCH_QUICK runs the 10,000-record merge only)"
+		"10,000: $m10 s, CPU $(calc "$(med merge-10000 4)") s, VmHWM $(calc "$(med merge-10000 3)") MiB" "–" "–" "≤ 11×" \
+		"$( ((quick)) && echo "not measured (BENCH_QUICK runs the 10,000-record merge only)" || echo "not measured: the benchmark reported no 100,000-record merge")"
 else
 	ratio=$(calc "$m100 / $m10")
-	row 5 "sync: merging a pack of 100,000 records against 10,000 (\`BenchmarkPackMergeScale\`, wall time; CPU $(med merge-100000 4) s against $(med merge-10000 4) s: $(calc "$(med merge-100000 4) / $(med merge-10000 4)")×)" \
+	row 5 "sync: merging a pack of 100,000 records against 10,000 (\`BenchmarkPackMergeScale\`, wall time; CPU $(calc "$(med merge-100000 4)") s against $(calc "$(med merge-10000 4)") s: $(calc "$(med merge-100000 4) / $(med merge-10000 4)")×)" \
 		"100,000: $m100 s ($(span merge-100000) s)" "10,000: $m10 s ($(span merge-10000) s)" \
 		"$ratio×" "≤ 11×" "$(verdict "$ratio" "<=" 11)"
 fi
