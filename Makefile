@@ -53,7 +53,7 @@ FYNE := $(shell $(GO) env GOPATH 2>/dev/null)/bin/fyne
 
 XVFB_RUN := xvfb-run -a -s "-screen 0 1280x800x24"
 
-.PHONY: help deps build run test lint smoke bench fuzz package windows windows-installer test-windows clean
+.PHONY: help deps bench-deps build run test lint smoke bench bench-compare fuzz package windows windows-installer test-windows clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
@@ -116,6 +116,31 @@ smoke: deps ## only the real-window smoke test (scripts/smoke.sh)
 
 bench: deps ## run the benchmarks (BENCHTIME, default 1s)
 	$(TEST_ENV) $(GO) test -tags $(TEST_TAGS) -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+
+# What only `make bench-compare` needs: the reference tools it measures
+# Kluis against (age; keepassxc for keepassxc-cli). Kept out of APT_PACKAGES:
+# the tests do not need KeePassXC.
+BENCH_APT_PACKAGES := age keepassxc
+
+bench-deps: ## install the reference tools of bench-compare (age, keepassxc) when missing
+	@if ! command -v dpkg-query >/dev/null || ! command -v apt-get >/dev/null; then \
+	  echo "bench-deps: not a Debian system; make sure these are installed: $(BENCH_APT_PACKAGES)" >&2; \
+	  exit 0; \
+	fi; \
+	missing=(); \
+	for p in $(BENCH_APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$$p"); \
+	done; \
+	if [ $${#missing[@]} -eq 0 ]; then exit 0; fi; \
+	sudo=""; if [ "$$(id -u)" -ne 0 ]; then sudo=sudo; fi; \
+	echo "bench-deps: installing $${missing[*]}"; \
+	$$sudo apt-get update; \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$${missing[@]}"
+
+# The whole comparison takes a long time (1 GiB documents, 100,000
+# records); BENCH_QUICK=1 runs a scaled-down version in a few minutes.
+bench-compare: bench-deps ## Kluis side by side with age, tar | age, cp + fsync and keepassxc-cli: the ratio table of issue 15 (build/bench-compare.md)
+	scripts/bench-compare.sh
 
 fuzz: deps ## run each fuzz target for FUZZTIME (10s) in turn
 	@files=$$(grep -rlE --include='*_test.go' --exclude-dir=testdata --exclude-dir=.git '^func Fuzz[A-Za-z0-9_]*\(' . || true); \
