@@ -442,8 +442,8 @@ func (v *Vault) ReadDocument(ctx context.Context, id string, w io.Writer) (Docum
 			if err != nil {
 				return damagedItem(PartDocument, id, fmt.Errorf("chunk %d does not authenticate", index))
 			}
-			if mapping.Read(val); index%chunksPerRelease == chunksPerRelease-1 {
-				mapping.ReleaseRead()
+			if index%chunksPerRelease == chunksPerRelease-1 {
+				mapping.Release()
 			}
 			out.write(plain)
 			size += int64(len(plain))
@@ -470,7 +470,7 @@ const chunksAhead = 16
 
 // chunksPerRelease is how many chunks ReadDocument reads between two
 // releases of the pages it has read (boltfile.Mapping.Release).
-const chunksPerRelease = 16
+const chunksPerRelease = 32
 
 // A chunkWriter hashes and writes a document's chunks on its own goroutine,
 // in order, reusing a fixed number of chunk buffers.

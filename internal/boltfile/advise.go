@@ -13,8 +13,11 @@ import (
 // stays resident in the process: reading a 1 GiB document made the process
 // 1 GiB resident, and adding one left a MiB of each batch behind (bbolt
 // reads the last leaf back to append to it). A reader calls WillNeed on
-// values a little ahead of the one it reads, Read on each value it reads
-// and ReleaseRead every few MiB; a writer calls Release after each commit. The process then stays small
+// values a little ahead of the one it reads and Release every few MiB; a
+// writer calls Release after each commit. Release covers the whole mapping:
+// releasing only the pages of the values read left a large part behind,
+// because the system maps a page's neighbours along with it (whole large
+// folios of the page cache) when the next value is read. The process then stays small
 // whatever the value's size.
 //
 // This is advice: it never changes what the bytes read, only when the
@@ -25,9 +28,6 @@ import (
 // (Windows) it does nothing.
 type Mapping struct {
 	data []byte // what the transaction sees of the mapping
-	// read: the offsets of the lowest and the highest byte noted with
-	// Read since the last ReleaseRead (lo > hi: none).
-	lo, hi int
 }
 
 // MappingOf is the mapping tx reads from. It is only valid while tx is open
@@ -35,7 +35,7 @@ type Mapping struct {
 // of its own, which must never be advised; for it, every call does nothing.
 func MappingOf(tx *bolt.Tx) *Mapping {
 	if tx.Writable() || tx.Size() <= 0 {
-		return &Mapping{lo: 1}
+		return &Mapping{}
 	}
 	// Info gives the mapping's address as a number. The mapping is
 	// memory of the system's, outside Go's heap, and stays in place while
@@ -45,7 +45,7 @@ func MappingOf(tx *bolt.Tx) *Mapping {
 	// from a pointer into the heap.
 	info := tx.DB().Info()
 	base := *(*unsafe.Pointer)(unsafe.Pointer(&info.Data))
-	return &Mapping{data: unsafe.Slice((*byte)(base), tx.Size()), lo: 1}
+	return &Mapping{data: unsafe.Slice((*byte)(base), tx.Size())}
 }
 
 // offset is where b, a value read from the mapping, starts in it, or ok
@@ -71,40 +71,12 @@ func (m *Mapping) WillNeed(b []byte) {
 	}
 }
 
-// Read notes that the caller has read b, a value from the mapping, for the
-// next ReleaseRead.
-func (m *Mapping) Read(b []byte) {
-	if off, ok := m.offset(b); ok {
-		if m.lo > m.hi {
-			m.lo, m.hi = off, off+len(b)
-		} else {
-			m.lo, m.hi = min(m.lo, off), max(m.hi, off+len(b))
-		}
-	}
-}
-
-// faultAround is more than the system maps around a page it reads in for a
-// mapping (Linux: 64 KiB), so that ReleaseRead covers those pages too.
-const faultAround = 1 << 20
-
-// ReleaseRead tells the system that this process is done, for now, with
-// the pages of the values noted with Read since the last ReleaseRead, and
-// with the pages around them: they leave its resident set. It costs less
-// than Release when the mapping is large and the values are close together.
-func (m *Mapping) ReleaseRead() {
-	if m.lo > m.hi {
-		return
-	}
-	lo, hi := max(0, m.lo-faultAround)&^(pageSize-1), min(len(m.data), m.hi+faultAround)
-	adviseDontNeed(m.data[lo:hi])
-	m.lo, m.hi = 1, 0
-}
-
-// Release tells the system that this process is done, for now, with all
-// the pages of the mapping it has touched: they leave its resident set.
+// Release tells the system that this process is done, for now, with the
+// pages of the mapping it has touched: they leave its resident set. It
+// costs a walk of the mapping's page tables, so a reader calls it every
+// few MiB, not for every value.
 func (m *Mapping) Release() {
 	if len(m.data) > 0 {
 		adviseDontNeed(m.data)
 	}
-	m.lo, m.hi = 1, 0
 }
