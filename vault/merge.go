@@ -44,6 +44,10 @@ func (v *Vault) Changes(since hlc.Timestamp) ([]Record, hlc.Timestamp, error) {
 	var out []Record
 	upTo := since
 	err := v.view(func(t *txn) error {
+		// Nothing changed after since: no need to read every record.
+		if mark, ok, err := t.changeMark(); err != nil || (ok && mark <= since) {
+			return err
+		}
 		return t.eachStored(func(r Record) error {
 			if r.Modified > since {
 				out = append(out, r)

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"kluis/sync/hlc"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // openReplica opens a second vault standing in for another replica (a
@@ -300,4 +302,53 @@ func TestImportDocumentRefusesWrongContent(t *testing.T) {
 	other.SHA256 = strings.Repeat("ab", 32)
 	_, _, err = b.ImportDocument(context.Background(), other, bytes.NewReader(content))
 	wantErr(t, err, ErrDocumentConflict)
+}
+
+// Changes answers "nothing new" from the records' change mark; the mark is
+// the latest modification of any record, also when a merge brings an older
+// one, and a vault made before the mark existed gets it from every record.
+func TestChangesFollowsTheChangeMark(t *testing.T) {
+	t.Parallel()
+	older, newer := openReplica(t, "Fatima"), openReplica(t, "Youssef")
+	old, err := older.Add("debts", map[string]string{"creditor": "CJIB", "amount": "389"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Millisecond)
+	fresh, err := newer.Add("debts", map[string]string{"creditor": "DUO", "amount": "120"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if old.Modified >= fresh.Modified {
+		t.Fatalf("the test needs the first record older: %v, %v", old.Modified, fresh.Modified)
+	}
+	if recs, upTo, err := newer.Changes(fresh.Modified); err != nil || len(recs) != 0 || upTo != fresh.Modified {
+		t.Fatalf("nothing changed after the latest: %d records up to %v, %v", len(recs), upTo, err)
+	}
+	// A vault from before the mark: remove it, then merge the older record.
+	newer.Close()
+	rawUpdate(t, newer.path, func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Delete(keyRecordsChanged) })
+	newer = reopen(t, newer)
+	if recs, _, err := newer.Changes(fresh.Modified - 1); err != nil || len(recs) != 1 || recs[0].ID != fresh.ID {
+		t.Fatalf("without the mark, changes after the latest but one: %+v, %v", recs, err)
+	}
+	send(t, older, newer, 0)
+	// The mark is the latest of all records, not the merged one's time.
+	recs, upTo, err := newer.Changes(fresh.Modified - 1)
+	if err != nil || len(recs) != 1 || recs[0].ID != fresh.ID || upTo != fresh.Modified {
+		t.Fatalf("after merging an older record, changes after the latest but one: %+v up to %v, %v", recs, upTo, err)
+	}
+	if recs, _, _ := newer.Changes(fresh.Modified); len(recs) != 0 {
+		t.Fatalf("%d changes after the latest, want 0", len(recs))
+	}
+	if recs, _, _ := newer.Changes(old.Modified - 1); len(recs) != 2 {
+		t.Fatalf("%d changes after the older record's time but one, want 2", len(recs))
+	}
+	// A damaged mark is damage, not "nothing new".
+	newer.Close()
+	rawUpdate(t, newer.path, func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyRecordsChanged, []byte("garbage")) })
+	newer = reopen(t, newer)
+	if _, _, err := newer.Changes(0); !errors.Is(err, ErrDamaged) {
+		t.Fatalf("Changes with a damaged mark: %v, want ErrDamaged", err)
+	}
 }

@@ -240,7 +240,59 @@ func (t *txn) putRecord(r *Record) error {
 		return err
 	}
 	key, _ := parseID(r.ID)
+	if err := t.markChanged(r.Modified); err != nil {
+		return err
+	}
 	return t.putSealed(bucketRecords, key[:], b)
+}
+
+// markChanged keeps the records' change mark at least at, the latest
+// modification time of any record: Changes answers "nothing new" from it
+// without reading every record. A vault without the mark (made before it
+// existed) gets it here, from every record, the first time one is put.
+func (t *txn) markChanged(modified hlc.Timestamp) error {
+	if t.changed == nil {
+		mark, ok, err := t.changeMark()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			err := t.eachStored(func(r Record) error {
+				mark = max(mark, r.Modified)
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		t.changed = &mark
+		if !ok {
+			if err := t.putSealed(bucketMeta, keyRecordsChanged, u64(uint64(mark))); err != nil {
+				return err
+			}
+		}
+	}
+	if modified <= *t.changed {
+		return nil
+	}
+	*t.changed = modified
+	return t.putSealed(bucketMeta, keyRecordsChanged, u64(uint64(modified)))
+}
+
+// changeMark reads the records' change mark; ok is false when the vault
+// has none yet.
+func (t *txn) changeMark() (mark hlc.Timestamp, ok bool, err error) {
+	b, err := t.getSealed(bucketMeta, keyRecordsChanged)
+	if errors.Is(err, ErrNotFound) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	if len(b) != 8 {
+		return 0, false, damagedAt(bucketMeta, keyRecordsChanged, errors.New("the change mark is not 8 bytes"))
+	}
+	return hlc.Timestamp(beUint64(b)), true, nil
 }
 
 func (t *txn) putVersion(r *Record) error {

@@ -34,6 +34,7 @@ var (
 	keyDevice           = []byte("device")            // sealed: this installation's device id and person
 	keyClock            = []byte("clock")             // sealed: last hybrid logical clock value
 	keyAuditHead        = []byte("audit-head")        // sealed: last log sequence and hash
+	keyRecordsChanged   = []byte("records-changed")   // sealed: the latest modification time of any record (8 bytes)
 )
 
 // openDB opens the bbolt file with a lock timeout: boltfile.Open checks an

@@ -24,6 +24,9 @@ type txn struct {
 	// or written it, so that a merge of many records does not open and
 	// decode it again for every entry.
 	head *auditHead
+	// changed caches the records' change mark (keyRecordsChanged) once
+	// this transaction has read or written it.
+	changed *hlc.Timestamp
 }
 
 // update runs fn in one read-write transaction with the keys. The clock is
