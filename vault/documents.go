@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -406,23 +407,19 @@ func (v *Vault) ReadDocument(ctx context.Context, id string, w io.Writer) (Docum
 		// and writes them, a few chunks behind.
 		out := startChunkWriter(w, 3)
 		defer out.finish()
-		// The chunks are read from the file's mapping: a second cursor runs
-		// a few chunks ahead and asks the system to read them in (bbolt maps
-		// the file for random access, so a cold read would otherwise wait
-		// on the disk page by page), and the pages read are released every
-		// few MiB, so the process does not grow with the document.
+		// The chunks are read from the vault file at their place in it,
+		// one read call each, not through bbolt's mapping: a process keeps
+		// every page it touches there (a 1 GiB document made it 1 GiB
+		// resident), and bbolt maps for random access, so a cold read
+		// waited on the disk page by page. The pages the cursor touches
+		// are released every few MiB (boltfile.Mapping).
 		mapping := boltfile.MappingOf(t.tx)
-		ahead := t.tx.Bucket(bucketChunks).Cursor()
-		ak, av := ahead.Seek(key[:])
-		readAhead := func() {
-			if ak != nil && bytes.HasPrefix(ak, key[:]) {
-				mapping.WillNeed(av)
-				ak, av = ahead.Next()
-			}
+		file, err := os.Open(t.tx.DB().Path())
+		if err != nil {
+			return diskError(err)
 		}
-		for range chunksAhead {
-			readAhead()
-		}
+		defer file.Close()
+		sealed := make([]byte, ChunkSize+sealOverhead)
 		c := t.tx.Bucket(bucketChunks).Cursor()
 		var index uint64
 		var size int64
@@ -430,13 +427,18 @@ func (v *Vault) ReadDocument(ctx context.Context, id string, w io.Writer) (Docum
 			if err := ctx.Err(); err != nil {
 				return ErrCanceled
 			}
-			readAhead()
 			if len(k) != 24 || beUint64(k[16:]) != index {
 				return damagedItem(PartDocument, id, fmt.Errorf("chunk %d is missing", index))
 			}
 			buf, ok := out.buffer()
 			if !ok {
 				break // writing failed; finish says why
+			}
+			if off, ok := mapping.Offset(val); ok && len(val) <= len(sealed) {
+				if _, err := file.ReadAt(sealed[:len(val)], off); err != nil {
+					return damagedItem(PartDocument, id, fmt.Errorf("chunk %d: %w", index, err))
+				}
+				val = sealed[:len(val)]
 			}
 			plain, err := t.seal.Open(buf, bucketChunks, k, val)
 			if err != nil {
@@ -464,12 +466,8 @@ func (v *Vault) ReadDocument(ctx context.Context, id string, w io.Writer) (Docum
 	return doc, err
 }
 
-// chunksAhead is how many chunks (of ChunkSize) ReadDocument asks the
-// system to read in ahead of the one it opens.
-const chunksAhead = 16
-
 // chunksPerRelease is how many chunks ReadDocument reads between two
-// releases of the pages it has read (boltfile.Mapping.Release).
+// releases of the pages its cursor touched (boltfile.Mapping.Release).
 const chunksPerRelease = 32
 
 // A chunkWriter hashes and writes a document's chunks on its own goroutine,

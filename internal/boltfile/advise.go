@@ -7,25 +7,22 @@ import (
 )
 
 // A Mapping is bbolt's read-only mapping of a file as one read-only
-// transaction sees it, for code that reads or writes large values. bbolt
-// maps the file for random access, so the system reads a large value page
-// by page as it is touched (slow from a cold disk), and every page touched
-// stays resident in the process: reading a 1 GiB document made the process
-// 1 GiB resident, and adding one left a MiB of each batch behind (bbolt
-// reads the last leaf back to append to it). A reader calls WillNeed on
-// values a little ahead of the one it reads and Release every few MiB; a
-// writer calls Release after each commit. Release covers the whole mapping:
-// releasing only the pages of the values read left a large part behind,
-// because the system maps a page's neighbours along with it (whole large
-// folios of the page cache) when the next value is read. The process then stays small
-// whatever the value's size.
+// transaction sees it, for code that reads or writes large values. Every
+// page a process touches in that mapping stays in its resident set: reading
+// a 1 GiB document through it made the process 1 GiB resident, and adding
+// one left a MiB of each batch behind (bbolt reads the last leaf back to
+// append to it). A reader of large values reads them from the file at
+// their Offset instead (one read call per value, with the system's usual
+// read-ahead; bbolt maps the file for random access, so a cold read through
+// the mapping waited on the disk page by page) and calls Release every few
+// MiB for the pages its cursor touched; a writer calls Release after each
+// commit. The process then stays small whatever the value's size.
 //
-// This is advice: it never changes what the bytes read, only when the
-// system reads them from disk and when it drops them from this process
-// (they stay in the page cache, so touching them again is fast). Other
-// transactions reading the same mapping meanwhile are not disturbed: what
-// they touch again is mapped again. Where the system has no such advice
-// (Windows) it does nothing.
+// Release is advice: it never changes what the bytes read, only when the
+// system drops them from this process (they stay in the page cache, so
+// touching them again is fast). Other transactions reading the same mapping
+// meanwhile are not disturbed: what they touch again is mapped again. Where
+// the system has no such advice (Windows) it does nothing.
 type Mapping struct {
 	data []byte // what the transaction sees of the mapping
 }
@@ -48,8 +45,8 @@ func MappingOf(tx *bolt.Tx) *Mapping {
 	return &Mapping{data: unsafe.Slice((*byte)(base), tx.Size())}
 }
 
-// offset is where b, a value read from the mapping, starts in it, or ok
-// false when b lies outside it (memory of a writable transaction).
+// offset is where b starts in the mapping, or ok false when b lies
+// outside it.
 func (m *Mapping) offset(b []byte) (off int, ok bool) {
 	if len(b) == 0 || len(m.data) == 0 {
 		return 0, false
@@ -62,13 +59,13 @@ func (m *Mapping) offset(b []byte) (off int, ok bool) {
 	return int(start - lo), true
 }
 
-// WillNeed asks the system to start reading the pages under b, a value
-// read from the mapping, now and in one go, so that touching them later
-// does not wait for the disk page by page.
-func (m *Mapping) WillNeed(b []byte) {
-	if off, ok := m.offset(b); ok {
-		adviseWillNeed(m.data[off&^(pageSize-1) : off+len(b)])
-	}
+// Offset is where b, a value read from the mapping, lies in the file, or
+// ok false when b lies outside the mapping (memory of a writable
+// transaction). The bytes there stay as b shows them while the transaction
+// is open: bbolt reuses a page only once no transaction can read it.
+func (m *Mapping) Offset(b []byte) (off int64, ok bool) {
+	o, ok := m.offset(b)
+	return int64(o), ok
 }
 
 // Release tells the system that this process is done, for now, with the

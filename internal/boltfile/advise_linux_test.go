@@ -43,8 +43,9 @@ func mappedKiB(t *testing.T, path string) int {
 	return total
 }
 
-// Reading a large value from bbolt's mapping makes its pages resident in
-// the process; Release lets them go, and the value still reads the same.
+// A value's Offset is where the file holds it. Reading a large value from
+// bbolt's mapping makes its pages resident in the process; Release lets
+// them go, and the value still reads the same.
 func TestMappingReleaseDropsResidentPages(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "big.db")
@@ -70,8 +71,22 @@ func TestMappingReleaseDropsResidentPages(t *testing.T) {
 	err = db.View(func(tx *bolt.Tx) error {
 		got := tx.Bucket([]byte("b")).Get([]byte("k"))
 		m := MappingOf(tx)
-		m.WillNeed(got)
-		m.WillNeed(value) // memory of the heap: left alone
+		if _, ok := m.Offset(value); ok {
+			t.Error("memory of the heap has an offset in the file")
+		}
+		off, ok := m.Offset(got)
+		if !ok {
+			t.Fatal("a value read from the mapping has no offset in the file")
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		fromFile := make([]byte, len(value))
+		if _, err := f.ReadAt(fromFile, off); err != nil || !bytes.Equal(fromFile, value) {
+			t.Fatalf("the file at the value's offset %d does not hold the value (%v)", off, err)
+		}
 		if !bytes.Equal(got, value) {
 			t.Fatal("the value reads back wrong")
 		}

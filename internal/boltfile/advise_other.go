@@ -2,9 +2,4 @@
 
 package boltfile
 
-import "os"
-
-var pageSize = os.Getpagesize()
-
-func adviseWillNeed(pages []byte) {}
 func adviseDontNeed(pages []byte) {}
