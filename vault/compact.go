@@ -21,6 +21,11 @@ func (v *Vault) Compact() (before, after int64, err error) {
 	if v.Locked() {
 		return 0, 0, ErrLocked
 	}
+	// bolt.Compact copies every key and value as long as the file says
+	// they are: the whole structure is checked first.
+	if err := v.checkStructure(); err != nil {
+		return 0, 0, err
+	}
 	before, after, err = v.compact()
 	if err != nil {
 		return before, after, err

@@ -42,22 +42,30 @@ var (
 // panics or memory faults on a damaged file) into damage; this maps them to
 // the vault's errors.
 func openDB(path string, timeout time.Duration, mustExist bool) (*bolt.DB, error) {
-	db, err := boltfile.Open(path, layout, bolt.Options{Timeout: timeout, FreelistType: bolt.FreelistMapType}, mustExist)
+	db, _, err := openMarkedDB(path, timeout, mustExist, nil)
+	return db, err
+}
+
+// openMarkedDB is openDB that leaves out the walk of the whole file when
+// marks hold it as Kluis last closed it (boltfile.OpenMarked); checked
+// says whether the walk ran.
+func openMarkedDB(path string, timeout time.Duration, mustExist bool, marks *boltfile.Marks) (db *bolt.DB, checked bool, err error) {
+	db, checked, err = boltfile.OpenMarked(path, layout, bolt.Options{Timeout: timeout, FreelistType: bolt.FreelistMapType}, mustExist, marks)
 	switch {
 	case err == nil:
 	case errors.Is(err, os.ErrNotExist) && mustExist:
-		return nil, fmt.Errorf("%w: no vault at %s", ErrNotFound, path)
+		return nil, false, fmt.Errorf("%w: no vault at %s", ErrNotFound, path)
 	case errors.Is(err, boltfile.ErrInUse):
-		return nil, ErrInUse
+		return nil, false, ErrInUse
 	case errors.Is(err, syscall.EISDIR):
-		return nil, &NotAFileError{Path: path, Folder: true}
+		return nil, false, &NotAFileError{Path: path, Folder: true}
 	case errors.Is(err, boltfile.ErrNotRegular):
-		return nil, &NotAFileError{Path: path}
+		return nil, false, &NotAFileError{Path: path}
 	default:
-		return nil, storeError(err)
+		return nil, false, storeError(err)
 	}
 	db.AllocSize = growStep
-	return db, nil
+	return db, checked, nil
 }
 
 // bbolt grows a file past what a commit needs by its AllocSize. Records

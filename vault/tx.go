@@ -37,6 +37,9 @@ func (v *Vault) update(fn func(t *txn) error) error {
 	if v.seal == nil {
 		return ErrLocked
 	}
+	if err := v.checkStructure(); err != nil {
+		return err
+	}
 	err := guard(func() error {
 		return v.db.Update(func(tx *bolt.Tx) error {
 			// Writers are one at a time: the commit after fn reads this.

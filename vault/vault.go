@@ -20,6 +20,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"kluis/internal/atomicfile"
+	"kluis/internal/boltfile"
 	"kluis/internal/safetext"
 	"kluis/sync/hlc"
 )
@@ -32,6 +33,18 @@ type Options struct {
 	Timeout time.Duration
 	// Now is the wall clock (time.Now if nil). Tests inject their own.
 	Now func() time.Time
+	// Marks remember vaults as Kluis last closed them, so that Open can
+	// leave out the walk of an unchanged file's whole tree (see
+	// boltfile.Marks). Nil: boltfile.DefaultMarks, in the user's cache
+	// folder; a Marks with no File keeps none, and every open checks.
+	Marks *boltfile.Marks
+}
+
+func (o *Options) marks() *boltfile.Marks {
+	if o == nil || o.Marks == nil {
+		return boltfile.DefaultMarks()
+	}
+	return o.Marks
 }
 
 func (o *Options) timeout() time.Duration {
@@ -71,6 +84,13 @@ type Vault struct {
 	author Author
 	clock  *hlc.Clock
 	guard  EditGuard // see SetEditGuard
+
+	// The file's structure: checked at Open, or, when its mark held,
+	// before the first write (checkStructure).
+	marks    *boltfile.Marks
+	checkMu  sync.Mutex
+	checked  bool
+	checkErr error
 }
 
 // Create makes a new vault at path, protected by passphrase, and returns it
@@ -125,7 +145,7 @@ func Create(path string, passphrase []byte, person string, opts *Options) (*Vaul
 	if err != nil {
 		return nil, "", err
 	}
-	v := &Vault{path: path, db: db, now: opts.now()}
+	v := &Vault{path: path, db: db, now: opts.now(), marks: opts.marks(), checked: true}
 	if err := v.setKeys(id, dataKey); err != nil {
 		db.Close()
 		os.Remove(tmp)
@@ -178,14 +198,16 @@ func Create(path string, passphrase []byte, person string, opts *Options) (*Vaul
 // is none, ErrInUse when another program has it open, ErrDamaged when the
 // file is corrupt and ErrNewerFormat when a newer Kluis wrote it.
 func Open(path string, opts *Options) (*Vault, error) {
-	db, err := openDB(path, opts.timeout(), true)
+	marks := opts.marks()
+	db, checked, err := openMarkedDB(path, opts.timeout(), true, marks)
 	if err != nil {
 		return nil, err
 	}
-	v := &Vault{path: path, db: db, now: opts.now()}
-	// openDB has checked the file's structure (precheckFile); check what
-	// it holds before anything writes to it. Opening an intact vault of
-	// the current layout writes nothing.
+	v := &Vault{path: path, db: db, now: opts.now(), marks: marks, checked: checked}
+	// openMarkedDB has checked the file's structure, or the top of it when
+	// the file is as Kluis last closed it; check what it holds before
+	// anything writes to it. Opening an intact vault of the current layout
+	// writes nothing.
 	var format int
 	err = guard(func() error {
 		return db.View(func(tx *bolt.Tx) error {
@@ -208,6 +230,9 @@ func Open(path string, opts *Options) (*Vault, error) {
 		})
 	})
 	if err == nil && format < currentFormat() {
+		err = v.checkStructure()
+	}
+	if err == nil && format < currentFormat() {
 		err = guard(func() error {
 			return db.Update(func(tx *bolt.Tx) error { return migrate(tx, migrations) })
 		})
@@ -222,10 +247,40 @@ func Open(path string, opts *Options) (*Vault, error) {
 // Path is the vault file's location.
 func (v *Vault) Path() string { return v.path }
 
-// Close locks the vault and releases the file.
+// Close locks the vault and releases the file. A file whose whole
+// structure was checked in this session, and written to only by it, is
+// remembered as it is left (Options.Marks), so that the next Open of it,
+// unchanged, can leave the walk out.
 func (v *Vault) Close() error {
 	v.Lock()
-	return v.db.Close()
+	if err := v.db.Close(); err != nil {
+		return err
+	}
+	v.checkMu.Lock()
+	defer v.checkMu.Unlock()
+	if v.checked && v.checkErr == nil {
+		v.marks.Remember(v.path)
+	}
+	return nil
+}
+
+// checkStructure walks the whole file (boltfile.Check) before the first
+// write of a session that opened the file by its mark: bbolt trusts every
+// length and page id of a page it changes, so nothing is written before
+// the walk. Damage found is kept: every later write is refused with it,
+// and the mark is dropped.
+func (v *Vault) checkStructure() error {
+	v.checkMu.Lock()
+	defer v.checkMu.Unlock()
+	if !v.checked && v.checkErr == nil {
+		if err := boltfile.Check(v.path, layout); err != nil {
+			v.checkErr = storeError(err)
+			v.marks.Forget(v.path)
+		} else {
+			v.checked = true
+		}
+	}
+	return v.checkErr
 }
 
 // Locked reports whether the keys are out of memory.
@@ -325,30 +380,48 @@ func (v *Vault) unlockWith(id *identity, action Action) error {
 	if err := v.setKeys(id, dataKey); err != nil {
 		return err
 	}
-	err = v.update(func(t *txn) error {
+	// Most unlocks find nothing to write: no failed unlock to log, no
+	// unfinished upload to sweep. They read in a read-only transaction, so
+	// that a vault opened only to read something is not written to.
+	load := func(t *txn) (work bool, err error) {
 		dev, err := t.getSealed(bucketMeta, keyDevice)
 		if err != nil {
-			return err
+			return false, err
 		}
 		var d deviceFile
 		if err := json.Unmarshal(dev, &d); err != nil {
-			return damaged(PartSettings, "the device record", err)
+			return false, damaged(PartSettings, "the device record", err)
 		}
 		v.author = Author{Person: d.Person, Device: d.Device}
 		if c, err := t.getSealed(bucketMeta, keyClock); err == nil && len(c) == 8 {
 			v.clock.Observe(hlc.Timestamp(beUint64(c)))
 		}
-		if err := t.logFailedUnlocks(); err != nil {
-			return err
-		}
-		if err := t.sweepPendingDocuments(); err != nil {
-			return err
-		}
-		if action != "" {
-			return t.log(Event{Action: action})
-		}
-		return nil
+		failed, _ := t.tx.Bucket(bucketFailed).Cursor().First()
+		pending, _ := t.tx.Bucket(bucketPending).Cursor().First()
+		return action != "" || failed != nil || pending != nil, nil
+	}
+	var work bool
+	err = v.view(func(t *txn) error {
+		work, err = load(t)
+		return err
 	})
+	if err == nil && work {
+		err = v.update(func(t *txn) error {
+			if _, err := load(t); err != nil {
+				return err
+			}
+			if err := t.logFailedUnlocks(); err != nil {
+				return err
+			}
+			if err := t.sweepPendingDocuments(); err != nil {
+				return err
+			}
+			if action != "" {
+				return t.log(Event{Action: action})
+			}
+			return nil
+		})
+	}
 	if err != nil {
 		v.Lock()
 		return err
@@ -371,6 +444,9 @@ func (v *Vault) setKeys(id *identity, dataKey []byte) error {
 // noteFailedUnlock records the time of a failed unlock so the next
 // successful unlock can put it in the activity log. It needs no key.
 func (v *Vault) noteFailedUnlock() {
+	if v.checkStructure() != nil {
+		return
+	}
 	_ = guard(func() error {
 		return v.db.Update(func(tx *bolt.Tx) error {
 			b := tx.Bucket(bucketFailed)

@@ -57,6 +57,11 @@ type Rule struct {
 	MinKey, MaxKey int
 	MaxValue       int // at most MaxValue
 	FixedValue     int // > 0: every value has exactly this length (a plaintext value)
+	// Large marks a bucket that grows with the data (records, their
+	// history, the log, document chunks). Opening a file by its mark
+	// (OpenMarked) leaves the walk of such a bucket's tree to the first
+	// write; every other bucket is walked at every open.
+	Large bool
 }
 
 // A Layout names the buckets a store keeps at the top level and the rule of
@@ -70,7 +75,16 @@ type Layout struct {
 // *DamageError) unless its meta pages, its free-page list and its whole
 // tree are sound and every bucket's keys and values follow layout. It reads
 // page headers, element tables and keys, not values.
-func Check(path string, layout *Layout) error {
+func Check(path string, layout *Layout) error { return check(path, layout, false) }
+
+// checkTop is Check without the walk of the Large buckets' trees: the
+// meta pages, the free-page list, the top level (the buckets' names and
+// headers, inline buckets whole) and every other bucket — what bbolt reads
+// and trusts when it opens the file and a transaction opens a bucket, and
+// the small buckets whose keys and values a store reads without a Sealer.
+func checkTop(path string, layout *Layout) error { return check(path, layout, true) }
+
+func check(path string, layout *Layout, top bool) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -138,7 +152,7 @@ func Check(path string, layout *Layout) error {
 		defer unmap()
 		src = &mapSource{m: m}
 	}
-	w := &treeWalker{src: src, layout: layout, pageSize: pageSize, hwm: best.hwm, seen: make([]uint64, (best.hwm+63)/64)}
+	w := &treeWalker{src: src, layout: layout, pageSize: pageSize, hwm: best.hwm, seen: make([]uint64, (best.hwm+63)/64), top: top}
 	return Guard(func() error { return w.walk(best.root, nil, 0) })
 }
 
@@ -259,6 +273,7 @@ type treeWalker struct {
 	pageSize int64
 	hwm      uint64
 	seen     []uint64 // a bit for each page id below hwm: reached already
+	top      bool     // leave out the trees of Large buckets
 }
 
 const (
@@ -412,6 +427,12 @@ func (w *treeWalker) leaf(p *pageView, id uint64, count int64, rule *namedRule, 
 		}
 		child := &namedRule{Rule: r, name: string(k)}
 		root := le.Uint64(v)
+		if root != 0 && w.top && r.Large {
+			if root < 2 || root >= w.hwm {
+				return w.bad("bucket %q: its root page %d is outside the file", k, root)
+			}
+			continue
+		}
 		if root != 0 {
 			if err := w.walk(root, child, depth+1); err != nil {
 				return err

@@ -9,6 +9,9 @@
 //   - Check reads a file's meta pages, free-page list and whole B+tree with
 //     plain reads, against a Layout of the lengths each bucket allows, before
 //     bbolt maps it; Open does that and then opens the file under Guard.
+//   - Marks remember a file as it was last closed; OpenMarked opens a file
+//     that is still exactly so with the walk of its Large buckets left to
+//     the caller's first write.
 //   - Guard runs a call into bbolt with SetPanicOnFault and a recover.
 //   - Mapping advises the system on a read transaction's mapping, so that
 //     streaming a large value neither waits on the disk page by page nor

@@ -34,22 +34,49 @@ var ErrNotRegular = errors.New("not a regular file")
 // ErrNotRegular) before anything is read; a file that shows no sign of
 // being a bbolt file is a *DamageError with NotBolt set.
 func Open(path string, layout *Layout, o bolt.Options, mustExist bool) (*bolt.DB, error) {
+	db, _, err := OpenMarked(path, layout, o, mustExist, nil)
+	return db, err
+}
+
+// OpenMarked is Open, except that when marks hold the file as it was last
+// left (Marks.Holds), the walk of every bucket's tree is left out: the meta
+// pages, the free-page list and the top level are checked, which is what
+// bbolt trusts when it opens the file and its buckets. checked reports
+// whether the whole file was checked. When it was not, the caller must run
+// Check before its first write (bbolt trusts every length and page id of a
+// page it changes) and let every read go through Guard and a Sealer (a
+// damaged page then faults or fails to authenticate, and no length read
+// from it can make the program allocate more than the Sealer's limit).
+func OpenMarked(path string, layout *Layout, o bolt.Options, mustExist bool, marks *Marks) (db *bolt.DB, checked bool, err error) {
+	defer func() {
+		var de *DamageError
+		if errors.As(err, &de) {
+			marks.Forget(path)
+		}
+	}()
 	fi, err := os.Stat(path)
 	switch {
 	case err == nil && fi.IsDir():
-		return nil, &fs.PathError{Op: "open", Path: path, Err: syscall.EISDIR}
+		return nil, false, &fs.PathError{Op: "open", Path: path, Err: syscall.EISDIR}
 	case err == nil && !fi.Mode().IsRegular():
-		return nil, &fs.PathError{Op: "open", Path: path, Err: ErrNotRegular}
+		return nil, false, &fs.PathError{Op: "open", Path: path, Err: ErrNotRegular}
 	case err == nil && fi.Size() == 0 && mustExist:
-		return nil, notBolt("the file is empty", nil)
+		return nil, false, notBolt("the file is empty", nil)
 	case err == nil && fi.Size() == 0:
+		checked = true // bbolt makes it a new file
+	case err == nil && marks.Holds(path):
+		if err := checkTop(path, layout); err != nil {
+			return nil, false, err
+		}
 	case err == nil:
 		if err := Check(path, layout); err != nil {
-			return nil, err
+			return nil, false, err
 		}
+		checked = true
 	case errors.Is(err, os.ErrNotExist) && !mustExist:
+		checked = true // a new file
 	default:
-		return nil, err
+		return nil, false, err
 	}
 	// Keep hold of the file bbolt opens: if Open panics on a damaged file,
 	// the file (and its lock) must still be released.
@@ -59,7 +86,6 @@ func Open(path string, layout *Layout, o bolt.Options, mustExist bool) (*bolt.DB
 		file = f
 		return f, err
 	}
-	var db *bolt.DB
 	err = Guard(func() error {
 		var openErr error
 		db, openErr = bolt.Open(path, 0o600, &o)
@@ -79,18 +105,18 @@ func Open(path string, layout *Layout, o bolt.Options, mustExist bool) (*bolt.DB
 	case errors.Is(err, bolterrors.ErrTimeout):
 		if k, ok := fileKey(path); ok {
 			if perr, ok := poisoned.Load(k); ok {
-				return nil, perr.(error)
+				return nil, false, perr.(error)
 			}
 		}
-		return nil, ErrInUse
+		return nil, false, ErrInUse
 	case errors.As(err, &de):
-		return nil, err
+		return nil, false, err
 	case errors.Is(err, bolterrors.ErrInvalid), strings.Contains(err.Error(), "file size too small"):
-		return nil, notBolt("file header", err)
+		return nil, false, notBolt("file header", err)
 	case errors.Is(err, bolterrors.ErrChecksum), errors.Is(err, bolterrors.ErrVersionMismatch):
-		return nil, damaged("file header", err)
+		return nil, false, damaged("file header", err)
 	default:
-		return nil, err
+		return nil, false, err
 	}
 	// A file cut short opens fine but faults when a page past its end is
 	// read: compare the size the file claims with the size it has.
@@ -107,9 +133,9 @@ func Open(path string, layout *Layout, o bolt.Options, mustExist bool) (*bolt.DB
 		})
 	}); err != nil {
 		db.Close()
-		return nil, err
+		return nil, false, err
 	}
-	return db, nil
+	return db, checked, nil
 }
 
 // poisoned remembers files (by device and inode) on which bbolt panicked
