@@ -2,10 +2,13 @@ package vault
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // testdata/log-v1.kluis is a vault written by Kluis before the activity log
@@ -60,6 +63,15 @@ func openFixture(t *testing.T, name string) *Vault {
 
 func TestLogOfAnEarlierVersionStillReadsAndVerifies(t *testing.T) {
 	v := openFixture(t, logV1Fixture)
+	err := v.db.View(func(tx *bolt.Tx) error {
+		if f, err := formatOf(tx); err != nil || f != currentFormat() || f < 4 {
+			t.Errorf("layout after opening %d (%v), want %d", f, err, currentFormat())
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	events, err := v.Log()
 	if err != nil {
 		t.Fatal(err)
@@ -106,5 +118,74 @@ func TestLogOfAnEarlierVersionStillReadsAndVerifies(t *testing.T) {
 	}
 	if got, err := v.VerifyLog(); err != nil || got != n+2 {
 		t.Fatalf("VerifyLog after new entries = %d, %v", got, err)
+	}
+}
+
+// A log of both forms still shows where it was tampered with: the fixture's
+// JSON entries followed by two new ones, edited by someone holding the data
+// key (see tamper).
+func TestMixedLogSaysWhereItBreaks(t *testing.T) {
+	n := uint64(len(logV1Actions))
+	cases := []struct {
+		name    string
+		edit    func(t *testing.T, tx *bolt.Tx, s *sealer)
+		wantSeq uint64
+	}{
+		{"old entry altered", func(t *testing.T, tx *bolt.Tx, s *sealer) {
+			e := readEntry(t, tx, s, 4)
+			e.Detail = "iban"
+			writeJSONEntry(t, tx, s, 4, e)
+		}, 4},
+		{"last old entry altered and rehashed", func(t *testing.T, tx *bolt.Tx, s *sealer) {
+			e := readEntry(t, tx, s, n)
+			e.Person = "someone else"
+			e.Hash = hashEvent(e)
+			writeJSONEntry(t, tx, s, n, e)
+		}, n + 1},
+		{"new entry altered", func(t *testing.T, tx *bolt.Tx, s *sealer) {
+			e := readEntry(t, tx, s, n+1)
+			e.Category = "debts"
+			writeEntry(t, tx, s, n+1, e)
+		}, n + 1},
+		{"new entry rewritten in the old form", func(t *testing.T, tx *bolt.Tx, s *sealer) {
+			writeJSONEntry(t, tx, s, n+1, readEntry(t, tx, s, n+1))
+		}, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			v := openFixture(t, logV1Fixture)
+			if _, err := v.Add("goals", map[string]string{"title": "nieuw"}); err != nil {
+				t.Fatal(err)
+			}
+			s, path := v.seal, v.Path()
+			v.Close()
+			rawUpdate(t, path, func(tx *bolt.Tx) error { c.edit(t, tx, s); return nil })
+			v2, err := Open(path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer v2.Close()
+			v2.mu.Lock()
+			v2.seal = s // unlock without a new log entry
+			v2.mu.Unlock()
+			_, err = v2.VerifyLog()
+			if c.wantSeq == 0 {
+				if err != nil {
+					t.Fatalf("VerifyLog = %v, want no fault", err)
+				}
+				return
+			}
+			var le *LogError
+			if !errors.As(err, &le) || le.Seq != c.wantSeq {
+				t.Fatalf("VerifyLog = %v, want a break at %d", err, c.wantSeq)
+			}
+		})
+	}
+}
+
+func writeJSONEntry(t *testing.T, tx *bolt.Tx, s *sealer, key uint64, e Event) {
+	b, _ := json.Marshal(e)
+	if err := tx.Bucket(bucketAudit).Put(u64(key), s.Seal(bucketAudit, u64(key), b)); err != nil {
+		t.Fatal(err)
 	}
 }
