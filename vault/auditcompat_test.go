@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -187,5 +188,37 @@ func writeJSONEntry(t *testing.T, tx *bolt.Tx, s *sealer, key uint64, e Event) {
 	b, _ := json.Marshal(e)
 	if err := tx.Bucket(bucketAudit).Put(u64(key), s.Seal(bucketAudit, u64(key), b)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The export of a log of both forms checks out from activity-log.json
+// alone: every prev is the hash before, every hash the hash of the JSON.
+func TestExportedMixedLogChecksOut(t *testing.T) {
+	v := openFixture(t, logV1Fixture)
+	if _, err := v.Add("goals", map[string]string{"title": "nieuw"}); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "export")
+	if err := v.Export(context.Background(), dir); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "activity-log.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []Event
+	if err := json.Unmarshal(b, &events); err != nil {
+		t.Fatal(err)
+	}
+	// The fixture's entries and the new record (the export is logged after it is written).
+	if len(events) < len(logV1Actions)+1 {
+		t.Fatalf("%d entries exported", len(events))
+	}
+	prev := genesis
+	for i, e := range events {
+		if e.Seq != uint64(i+1) || e.Prev != prev || hashEvent(e) != e.Hash {
+			t.Fatalf("exported entry %d does not check out: %+v", i+1, e)
+		}
+		prev = e.Hash
 	}
 }
