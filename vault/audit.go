@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"kluis/sync/hlc"
@@ -42,8 +43,11 @@ const (
 
 // An Event is one entry of the append-only activity log. It says what
 // happened, when, by whom and to which item — never the values themselves.
-// Each entry carries the hash of the one before, so removing, reordering or
-// altering entries is detected by VerifyLog.
+// Each entry's hash covers the hash of the one before, so removing,
+// reordering or altering entries is detected by VerifyLog. The vault keeps
+// entries in a compact binary form (auditentry.go) and still reads the JSON
+// entries of older vaults; the JSON below is the form that is hashed and
+// exported.
 type Event struct {
 	Seq      uint64        `json:"seq"`
 	Time     time.Time     `json:"time"`
@@ -59,8 +63,8 @@ type Event struct {
 }
 
 // hashEvent is SHA-256 over a domain-separation line and the entry's JSON
-// with Hash empty. encoding/json writes struct fields in declaration order,
-// so the bytes are stable.
+// with Hash empty, whatever form the entry is kept in. encoding/json writes
+// struct fields in declaration order, so the bytes are stable.
 func hashEvent(e Event) string {
 	e.Hash = ""
 	b, err := json.Marshal(e)
@@ -105,9 +109,15 @@ func (t *txn) log(e Event) error {
 	if e.Person == "" {
 		e.Person, e.Device = t.author.Person, t.author.Device
 	}
+	// Form 2 keeps text as UTF-8 exactly; JSON (the hash's input and the
+	// export) would replace bad bytes, so they are replaced here first.
+	for _, s := range []*string{&e.Person, &e.Device, &e.Subject, &e.Category, &e.Detail} {
+		*s = strings.ToValidUTF8(*s, "\uFFFD")
+	}
+	e.Action = Action(strings.ToValidUTF8(string(e.Action), "\uFFFD"))
 	e.Prev = head.Hash
 	e.Hash = hashEvent(e)
-	b, err := json.Marshal(e)
+	b, err := encodeEntry(e)
 	if err != nil {
 		return err
 	}
@@ -154,16 +164,25 @@ func (t *txn) logFailedUnlocks() error {
 func (v *Vault) Log() ([]Event, error) {
 	var out []Event
 	err := v.view(func(t *txn) error {
+		prev, last := genesis, uint64(0)
 		return t.tx.Bucket(bucketAudit).ForEach(func(k, val []byte) error {
 			plain, err := t.openSealed(bucketAudit, k, val)
 			if err != nil {
 				return err
 			}
-			var e Event
-			if err := json.Unmarshal(plain, &e); err != nil {
+			seq := uint64(0)
+			if len(k) == 8 {
+				seq = beUint64(k)
+			}
+			if seq != last+1 {
+				prev = "" // the entry before is missing: VerifyLog says so
+			}
+			e, err := decodeEntry(plain, prev)
+			if err != nil {
 				return damaged(PartLog, "activity log entry", err)
 			}
 			out = append(out, e)
+			prev, last = e.Hash, seq
 			return nil
 		})
 	})
@@ -205,14 +224,19 @@ func (v *Vault) VerifyLog() (int, error) {
 			if err != nil {
 				return &LogError{Seq: seq, Reason: "entry is damaged or was moved"}
 			}
-			var e Event
-			if err := json.Unmarshal(plain, &e); err != nil || e.Seq != seq {
+			e, err := decodeEntry(plain, prev)
+			if err != nil || e.Seq != seq {
 				return &LogError{Seq: seq, Reason: "entry cannot be read"}
 			}
 			if e.Prev != prev {
 				return &LogError{Seq: seq, Reason: "entry does not follow the one before it"}
 			}
 			if hashEvent(e) != e.Hash {
+				if plain[0] == entryFormBinary {
+					// Form 2 takes Prev from the entry before, so the
+					// two cases look the same.
+					return &LogError{Seq: seq, Reason: "entry was altered or does not follow the one before it"}
+				}
 				return &LogError{Seq: seq, Reason: "entry was altered"}
 			}
 			prev, want = e.Hash, want+1

@@ -79,15 +79,22 @@ func readEntry(t *testing.T, tx *bolt.Tx, s *sealer, seq uint64) Event {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var e Event
-	if err := json.Unmarshal(plain, &e); err != nil {
+	prev := genesis
+	if seq > 1 {
+		prev = readEntry(t, tx, s, seq-1).Hash
+	}
+	e, err := decodeEntry(plain, prev)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return e
 }
 
 func writeEntry(t *testing.T, tx *bolt.Tx, s *sealer, key uint64, e Event) {
-	b, _ := json.Marshal(e)
+	b, err := encodeEntry(e)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := tx.Bucket(bucketAudit).Put(u64(key), s.Seal(bucketAudit, u64(key), b)); err != nil {
 		t.Fatal(err)
 	}

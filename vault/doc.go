@@ -32,7 +32,8 @@
 //	docs/       document id → sealed metadata
 //	chunks/     document id ‖ chunk index (8 bytes) → sealed 256 KiB chunk
 //	pending/    document id → marker of an upload not yet finished
-//	audit/      sequence (8 bytes) → sealed log entry (hash-chained)
+//	audit/      sequence (8 bytes) → sealed log entry (hash-chained; compact binary,
+//	            JSON in vaults from before 2026-12-06: docs/FORMAT.md §13)
 //	failed/     sequence → time of a failed unlock, logged at the next unlock
 //	objects/    kind ‖ 0x00 ‖ id → sealed value kept for other packages (shares, receipts, …)
 //

@@ -129,6 +129,11 @@ var migrations = []migration{
 	}},
 	// The marker itself is rewritten by migrate, in its checked form.
 	{3, "format marker with a check value", func(tx *bolt.Tx) error { return nil }},
+	// New activity-log entries are written in form 2 (auditentry.go); the
+	// JSON entries already there stay as they are and are still read. The
+	// version says so to an older Kluis, which would take the new entries
+	// for damage: it refuses the vault as made by a newer version instead.
+	{4, "activity log entries in compact form", func(tx *bolt.Tx) error { return nil }},
 }
 
 // legacyFormats is the highest layout written as a bare 8-byte marker.
