@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"kluis/internal/boltfile"
 	"kluis/internal/errcode"
 	"kluis/sync/hlc"
 	"kluis/sync/schema"
@@ -41,6 +42,17 @@ const ActionRecordMerged Action = "record.merged"
 // The tombstone of a record deleted for good is among them (Purged), so
 // that the other replicas delete it for good too.
 func (v *Vault) Changes(since hlc.Timestamp) ([]Record, hlc.Timestamp, error) {
+	return v.ChangesWhere(since, nil)
+}
+
+// ChangesWhere is Changes keeping only the records for which keep (when
+// not nil) is true; upTo is still the latest Modified of every record
+// changed after since, kept or not. A replica leaves out this way what
+// came from the replica it sends to (citizen/delegation), so the scan
+// holds only what it keeps. The pages of the vault file the scan touches
+// are let go every recordsPerRelease records (boltfile.Mapping), so a
+// scan of 100,000 records does not make the whole file resident.
+func (v *Vault) ChangesWhere(since hlc.Timestamp, keep func(Record) bool) ([]Record, hlc.Timestamp, error) {
 	var out []Record
 	upTo := since
 	err := v.view(func(t *txn) error {
@@ -48,10 +60,18 @@ func (v *Vault) Changes(since hlc.Timestamp) ([]Record, hlc.Timestamp, error) {
 		if mark, ok, err := t.changeMark(); err != nil || (ok && mark <= since) {
 			return err
 		}
+		mapping := boltfile.MappingOf(t.tx)
+		n := 0
+		defer mapping.Release()
 		return t.eachStored(func(r Record) error {
+			if n++; n%recordsPerRelease == 0 {
+				mapping.Release()
+			}
 			if r.Modified > since {
-				out = append(out, r)
 				upTo = max(upTo, r.Modified)
+				if keep == nil || keep(r) {
+					out = append(out, r)
+				}
 			}
 			return nil
 		})
@@ -61,6 +81,10 @@ func (v *Vault) Changes(since hlc.Timestamp) ([]Record, hlc.Timestamp, error) {
 	})
 	return out, upTo, err
 }
+
+// recordsPerRelease is how many records a scan reads between two releases
+// of the pages it touched: about 4 MiB of the vault file.
+const recordsPerRelease = 4096
 
 // MergeOptions guard and describe a merge.
 type MergeOptions struct {
