@@ -33,7 +33,10 @@
 #   manage all four categories, and on the helper, after three syncs each
 #   way; "opening" is `kluisctl get ID` on the same vault (for the helper:
 #   with --managed). The pack merge rows come from BenchmarkPackMergeScale
-#   (each merge in a process of its own), the desktop app's from
+#   (each merge in a process of its own; its peak is the VmHWM that process
+#   reads in its own /proc/self/status at the end, set back when it starts,
+#   not the rusage ru_maxrss, which a process inherits from the one that
+#   started it), the desktop app's from
 #   scripts/bench-gui.sh when Xvfb and xdotool are there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -594,7 +597,7 @@ else
 		"100,000: $m100 s ($(span merge-100000) s)" "10,000: $m10 s ($(span merge-10000) s)" \
 		"$ratio×" "≤ 11×" "$(verdict "$ratio" "<=" 11)"
 fi
-row 5 "sync: peak RSS (VmHWM) of the merging process, highest of all runs" \
+row 5 "sync: peak RSS (VmHWM, read by the merging process itself) of the merging process, highest of all runs" \
 	"$peak_max MiB (100,000: $(span merge-100000 3) MiB; 10,000: $(span merge-10000 3) MiB)" "–" "–" "< 128 MiB" \
 	"$(verdict "$peak_max" "<" 128)$([[ $m100 == nan ]] && echo " (10,000 only)")"
 

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"kluis/internal/boltfile"
 	"kluis/internal/errcode"
 	"kluis/sync/hlc"
 	"kluis/sync/schema"
@@ -41,6 +42,17 @@ const ActionRecordMerged Action = "record.merged"
 // The tombstone of a record deleted for good is among them (Purged), so
 // that the other replicas delete it for good too.
 func (v *Vault) Changes(since hlc.Timestamp) ([]Record, hlc.Timestamp, error) {
+	return v.ChangesWhere(since, nil)
+}
+
+// ChangesWhere is Changes keeping only the records for which keep (when
+// not nil) is true; upTo is still the latest Modified of every record
+// changed after since, kept or not. A replica leaves out this way what
+// came from the replica it sends to (citizen/delegation), so the scan
+// holds only what it keeps. The pages of the vault file the scan touches
+// are let go every recordsPerRelease records (boltfile.Mapping), so a
+// scan of 100,000 records does not make the whole file resident.
+func (v *Vault) ChangesWhere(since hlc.Timestamp, keep func(Record) bool) ([]Record, hlc.Timestamp, error) {
 	var out []Record
 	upTo := since
 	err := v.view(func(t *txn) error {
@@ -48,10 +60,18 @@ func (v *Vault) Changes(since hlc.Timestamp) ([]Record, hlc.Timestamp, error) {
 		if mark, ok, err := t.changeMark(); err != nil || (ok && mark <= since) {
 			return err
 		}
+		mapping := boltfile.MappingOf(t.tx)
+		n := 0
+		defer mapping.Release()
 		return t.eachStored(func(r Record) error {
+			if n++; n%recordsPerRelease == 0 {
+				mapping.Release()
+			}
 			if r.Modified > since {
-				out = append(out, r)
 				upTo = max(upTo, r.Modified)
+				if keep == nil || keep(r) {
+					out = append(out, r)
+				}
 			}
 			return nil
 		})
@@ -61,6 +81,10 @@ func (v *Vault) Changes(since hlc.Timestamp) ([]Record, hlc.Timestamp, error) {
 	})
 	return out, upTo, err
 }
+
+// recordsPerRelease is how many records a scan reads between two releases
+// of the pages it touched: about 4 MiB of the vault file.
+const recordsPerRelease = 4096
 
 // MergeOptions guard and describe a merge.
 type MergeOptions struct {
@@ -128,14 +152,24 @@ func (v *Vault) Merge(incoming []Record, opts MergeOptions) (MergeResult, error)
 			return MergeResult{}, err
 		}
 	}
-	order := idOrder(incoming)
+	keys := make([][16]byte, len(incoming))
+	for i, r := range incoming {
+		keys[i], _ = parseID(r.ID)
+	}
+	return v.merge(func(i int32) (Record, error) { return incoming[i], nil }, keys, opts)
+}
+
+// merge merges the records at returns, whose ids are keys, in the order
+// of their ids.
+func (v *Vault) merge(at func(int32) (Record, error), keys [][16]byte, opts MergeOptions) (MergeResult, error) {
+	order := idOrder(keys)
 	if opts.Batched {
-		return v.mergeBatched(incoming, order, opts)
+		return v.mergeBatched(at, keys, order, opts)
 	}
 	var res MergeResult
 	err := v.update(func(t *txn) error {
 		res = MergeResult{}
-		return t.mergeAll(incoming, order, opts, &res)
+		return t.mergeAll(at, order, opts, &res)
 	})
 	if err != nil {
 		return MergeResult{}, err
@@ -143,24 +177,26 @@ func (v *Vault) Merge(incoming []Record, opts MergeOptions) (MergeResult, error)
 	return res, nil
 }
 
-// mergeAll merges incoming's records in the order given, into res.
-func (t *txn) mergeAll(incoming []Record, order []int32, opts MergeOptions, res *MergeResult) error {
+// mergeAll merges the records at returns in the order given, into res.
+func (t *txn) mergeAll(at func(int32) (Record, error), order []int32, opts MergeOptions, res *MergeResult) error {
 	t.bulk(len(order))
 	for _, i := range order {
-		if err := t.mergeOne(incoming[i], opts, res); err != nil {
+		r, err := at(i)
+		if err != nil {
+			return err
+		}
+		if err := t.mergeOne(r, opts, res); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// idOrder returns the indices of recs sorted by record id (as stored:
-// the key bytes), records with the same id in their order in recs.
-func idOrder(recs []Record) []int32 {
-	keys := make([][16]byte, len(recs))
-	order := make([]int32, len(recs))
-	for i, r := range recs {
-		keys[i], _ = parseID(r.ID)
+// idOrder returns the indices of keys sorted by key (a record's id as
+// stored), equal keys in their order in keys.
+func idOrder(keys [][16]byte) []int32 {
+	order := make([]int32, len(keys))
+	for i := range order {
 		order[i] = int32(i)
 	}
 	slices.SortStableFunc(order, func(a, b int32) int { return bytes.Compare(keys[a][:], keys[b][:]) })
@@ -169,12 +205,25 @@ func idOrder(recs []Record) []int32 {
 
 // mergeBatched is Merge with MergeOptions.Batched: a read-only pass that
 // refuses what the merge would refuse, then one transaction per batch.
-// Records with the same id stay in one batch.
-func (v *Vault) mergeBatched(incoming []Record, order []int32, opts MergeOptions) (MergeResult, error) {
+// Records with the same id stay in one batch. The read-only pass lets go
+// of the pages of the vault file it touched every recordsPerRelease
+// records (boltfile.Mapping), so checking a pack against a large vault
+// does not make the whole file resident.
+func (v *Vault) mergeBatched(at func(int32) (Record, error), keys [][16]byte, order []int32, opts MergeOptions) (MergeResult, error) {
 	err := v.view(func(t *txn) error {
 		t.dry = true
 		var res MergeResult
-		return t.mergeAll(incoming, order, opts, &res)
+		mapping := boltfile.MappingOf(t.tx)
+		defer mapping.Release()
+		for part := order; len(part) > 0; {
+			n := min(recordsPerRelease, len(part))
+			if err := t.mergeAll(at, part[:n], opts, &res); err != nil {
+				return err
+			}
+			part = part[n:]
+			mapping.Release()
+		}
+		return nil
 	})
 	if err != nil {
 		return MergeResult{}, err
@@ -183,7 +232,7 @@ func (v *Vault) mergeBatched(incoming []Record, order []int32, opts MergeOptions
 	for len(order) > 0 {
 		n := min(mergeBatch, len(order))
 		// An id in capitals names the same key as in lower case.
-		for n < len(order) && strings.EqualFold(incoming[order[n]].ID, incoming[order[n-1]].ID) {
+		for n < len(order) && keys[order[n]] == keys[order[n-1]] {
 			n++
 		}
 		batch := order[:n]
@@ -191,7 +240,7 @@ func (v *Vault) mergeBatched(incoming []Record, order []int32, opts MergeOptions
 		var part MergeResult
 		err := v.update(func(t *txn) error {
 			part = MergeResult{}
-			return t.mergeAll(incoming, batch, opts, &part)
+			return t.mergeAll(at, batch, opts, &part)
 		})
 		if err != nil {
 			return MergeResult{}, err

@@ -157,6 +157,80 @@ func TestBatchedMergeMatchesOneTransaction(t *testing.T) {
 		t.Fatalf("the fixture should add 25 and conflict: %+v", r1)
 	}
 	sameReplicas(t, one, batched)
+
+	// The same records from a RecordSet, as sync merges a pack.
+	var set RecordSet
+	for _, r := range recs {
+		set.Add(r)
+	}
+	fromSet := fresh()
+	r3, err := fromSet.MergeSet(&set, MergeOptions{Batched: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(r1.Added, r1.Updated, r1.Unchanged, len(r1.Conflicts), r1.By) != fmt.Sprint(r3.Added, r3.Updated, r3.Unchanged, len(r3.Conflicts), r3.By) {
+		t.Fatalf("results differ:\n%+v\n%+v", r1, r3)
+	}
+	sameReplicas(t, one, fromSet)
+}
+
+// recOrder is the order in which a merge applies recs.
+func recOrder(recs []Record) []int32 {
+	keys := make([][16]byte, len(recs))
+	for i, r := range recs {
+		keys[i], _ = parseID(r.ID)
+	}
+	return idOrder(keys)
+}
+
+// TestRecordSetKeepsRecordsAsTheyCame: a RecordSet gives back every record
+// as it was added (an id in capitals in lower case), Keep drops what it is
+// told to and keeps the order, and a malformed record makes MergeSet refuse
+// with Merge's error before anything is written.
+func TestRecordSetKeepsRecordsAsTheyCame(t *testing.T) {
+	recs, fresh := mergeFixture(t)
+	var set RecordSet
+	for _, r := range recs {
+		set.Add(r)
+	}
+	i := 0
+	err := set.Each(func(r Record) error {
+		want := recs[i]
+		want.Authors = r.Authors // nil and empty alike
+		if r.ID != want.ID || !sameState(r, want) || r.Author != want.Author || r.Modified != want.Modified || r.Created != want.Created || r.Version != want.Version {
+			t.Errorf("record %d: got %+v, want %+v", i, r, want)
+		}
+		i++
+		return nil
+	})
+	if err != nil || i != len(recs) {
+		t.Fatalf("Each: %d records, %v", i, err)
+	}
+	if err := set.Keep(func(r Record) (bool, error) { return r.ID != recs[3].ID, nil }); err != nil || set.Len() != len(recs)-1 {
+		t.Fatalf("Keep: %d left, %v", set.Len(), err)
+	}
+
+	bad := recs[5]
+	bad.Fields = map[string]string{"creditor": ""}
+	set.Add(bad)
+	b := fresh()
+	before, beforeHist, beforeLog := replicaState(t, b)
+	_, errSet := b.MergeSet(&set, MergeOptions{Batched: true})
+	_, errMerge := b.Merge([]Record{bad}, MergeOptions{})
+	wantErr(t, errSet, ErrBadRecord)
+	if errSet.Error() != errMerge.Error() {
+		t.Errorf("MergeSet: %v, Merge: %v", errSet, errMerge)
+	}
+	after, afterHist, afterLog := replicaState(t, b)
+	if len(before) != len(after) || beforeLog != afterLog || !maps.Equal(beforeHist, afterHist) {
+		t.Fatal("a refused merge wrote")
+	}
+	if err := set.Keep(func(r Record) (bool, error) { return r.ID != bad.ID || r.Fields["creditor"] != "", nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.MergeSet(&set, MergeOptions{Batched: true}); err != nil {
+		t.Fatalf("without the malformed record: %v", err)
+	}
 }
 
 // TestBatchedMergeRefusesBeforeWriting: a record the merge refuses, even
@@ -169,7 +243,7 @@ func TestBatchedMergeRefusesBeforeWriting(t *testing.T) {
 	// The last record in the merge's order that is new here (Allow is
 	// asked about what the merge would change).
 	var last string
-	for _, i := range idOrder(recs) {
+	for _, i := range recOrder(recs) {
 		if _, err := b.Get(recs[i].ID); errors.Is(err, ErrNotFound) {
 			last = recs[i].ID
 		}
@@ -202,7 +276,7 @@ func TestBatchedMergeResumes(t *testing.T) {
 	if _, err := want.Merge(recs, MergeOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	order := idOrder(recs)
+	order := recOrder(recs)
 	for _, cut := range []int{5, 10, 20, 35} {
 		b := fresh()
 		// What a crash after cut/5 batches leaves: those records merged.

@@ -171,33 +171,37 @@ func (r *run) received(cp *counterpart, p *delegate.Pack, damaged bool) {
 
 // fromDelegate merges a delegate's pack into our own vault, within their
 // certificate.
-func (r *run) fromDelegate(cp *counterpart, name string, p *delegate.Pack, docs *delegate.DocStream) error {
+func (r *run) fromDelegate(cp *counterpart, name string, p *delegate.Pack, set *vault.RecordSet, docs *delegate.DocStream) error {
 	r.common(cp, p)
 	acc, why := cp.access(r.now)
 	if why != nil {
 		return r.refuse(cp, name, cp.name, p.Seq, codeOf(why), nil, why)
 	}
 	cert := cp.cert
-	var allowed []vault.Record
+	// What the delegate may not change leaves the set (refused, unless
+	// it is a version we hold already); the rest is merged.
 	refusedBy := map[delegate.Code][]string{}
-	for _, rec := range p.Records {
+	err := set.Keep(func(rec vault.Record) (bool, error) {
 		code := acc.refusalCode(rec.Category)
 		if code == "" {
-			allowed = append(allowed, rec)
-			continue
+			return true, nil
 		}
 		echo, err := r.isEcho(rec)
-		if err != nil {
-			return err
-		}
-		if !echo {
+		if err == nil && !echo {
 			refusedBy[code] = append(refusedBy[code], rec.ID)
 		}
+		return false, err
+	})
+	if errors.Is(err, vault.ErrBadRecord) {
+		return r.refuse(cp, name, cp.name, p.Seq, delegate.CodeBadRecord, nil, err)
+	}
+	if err != nil {
+		return err
 	}
 	// Batched: the pack counts as handled only once r.save below has
 	// run, so a merge cut short is merged again, to the same end, at the
 	// next sync (docs/ARCHITECTURE.md, "Merging replicas").
-	res, err := r.v.Merge(allowed, vault.MergeOptions{Batched: true, Allow: func(in vault.Record, local *vault.Record) error {
+	res, err := r.v.MergeSet(set, vault.MergeOptions{Batched: true, Allow: func(in vault.Record, local *vault.Record) error {
 		if !acc.Manages(in.Category) {
 			return refused(delegate.CodeOutOfScope, nil)
 		}
@@ -247,7 +251,7 @@ func (r *run) fromDelegate(cp *counterpart, name string, p *delegate.Pack, docs 
 	if err := r.docRefusals(cp, name, p.Seq, dres); err != nil {
 		return err
 	}
-	rcv := r.describe(cp, name, p, allowed, res, dres)
+	rcv := r.describe(cp, name, p, res, dres)
 	if rcv.Shares, err = r.takeShares(cp, p.Shares); err != nil {
 		return err
 	}
@@ -259,7 +263,10 @@ func (r *run) fromDelegate(cp *counterpart, name string, p *delegate.Pack, docs 
 	}
 	// What the delegate changed must also reach our other delegates, even
 	// when its stamps are older than what they acknowledged.
-	floor, ok := floorOf(allowed, res)
+	floor, ok, err := floorOf(set, res)
+	if err != nil {
+		return err
+	}
 	if len(dres.changed) > 0 && (!ok || dres.floor < floor) {
 		floor, ok = dres.floor, true
 	}
@@ -308,22 +315,23 @@ func mapsEqual(a, b map[string]string) bool {
 	return true
 }
 
-func floorOf(recs []vault.Record, res vault.MergeResult) (hlc.Timestamp, bool) {
+// floorOf returns the time just before the oldest record of set that the
+// merge added or changed; ok is false when it changed none.
+func floorOf(set *vault.RecordSet, res vault.MergeResult) (floor hlc.Timestamp, ok bool, err error) {
 	changed := map[string]bool{}
 	for _, id := range append(slices.Clone(res.Added), res.Updated...) {
 		changed[id] = true
 	}
-	var floor hlc.Timestamp
-	ok := false
-	for _, rec := range recs {
+	err = set.Each(func(rec vault.Record) error {
 		if changed[rec.ID] && (!ok || rec.Modified-1 < floor) {
 			floor, ok = rec.Modified-1, true
 		}
-	}
-	return floor, ok
+		return nil
+	})
+	return floor, ok, err
 }
 
-func (r *run) describe(cp *counterpart, name string, p *delegate.Pack, recs []vault.Record, res vault.MergeResult, dres docsResult) Received {
+func (r *run) describe(cp *counterpart, name string, p *delegate.Pack, res vault.MergeResult, dres docsResult) Received {
 	rcv := Received{File: name, From: cp.name, Managed: !cp.owner, Added: res.Added, Updated: res.Updated, Conflicts: res.Conflicts,
 		Documents: dres.changed, Incomplete: dres.damaged}
 	// Who made what changed here: the author of each change the merge
@@ -339,7 +347,7 @@ func (r *run) describe(cp *counterpart, name string, p *delegate.Pack, recs []va
 }
 
 // fromOwner merges the owner's pack into the replica we manage for them.
-func (r *run) fromOwner(cp *counterpart, name string, p *delegate.Pack, docs *delegate.DocStream) error {
+func (r *run) fromOwner(cp *counterpart, name string, p *delegate.Pack, set *vault.RecordSet, docs *delegate.DocStream) error {
 	m := cp.managed
 	for _, sc := range r.certsFor(p, m.Owner) {
 		m.addGrant(sc.cert, sc.signed)
@@ -388,7 +396,7 @@ func (r *run) fromOwner(cp *counterpart, name string, p *delegate.Pack, docs *de
 		return err
 	}
 	// Batched, as in fromDelegate: resumed by the next sync if cut short.
-	res, err := rv.Merge(p.Records, vault.MergeOptions{Batched: true, Allow: func(in vault.Record, _ *vault.Record) error {
+	res, err := rv.MergeSet(set, vault.MergeOptions{Batched: true, Allow: func(in vault.Record, _ *vault.Record) error {
 		if !inScope(in.Category) {
 			return refused(delegate.CodeOutOfScope, nil)
 		}
@@ -419,7 +427,7 @@ func (r *run) fromOwner(cp *counterpart, name string, p *delegate.Pack, docs *de
 	if err := r.docRefusals(cp, name, p.Seq, dres); err != nil {
 		return err
 	}
-	r.describe(cp, name, p, p.Records, res, dres)
+	r.describe(cp, name, p, res, dres)
 	r.received(cp, p, dres.damaged)
 	m.LastSync = r.now
 	return r.save(cp, vault.Event{Action: ActionSyncReceived, Subject: cert.ID,

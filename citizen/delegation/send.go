@@ -87,7 +87,10 @@ func (r *run) send(dir string, cp *counterpart) error {
 		defer rv.Close()
 		src = rv
 		var upTo, docsUpTo hlc.Timestamp
-		if recs, upTo, err = rv.Changes(st.Acked); err != nil {
+		// What came from the owner goes back to her only with something of
+		// ours in it: the owner holds the rest already.
+		mine := rv.Author().Device
+		if recs, upTo, err = rv.ChangesWhere(st.Acked, func(rec vault.Record) bool { return holdsOwn(rec, mine) }); err != nil {
 			return err
 		}
 		if docs, docsUpTo, err = docsInScope(rv, nil, st.Acked); err != nil {
@@ -202,4 +205,23 @@ func (r *run) inScope(st *peerState, acc Access) ([]vault.Record, []delegate.Pac
 		st.Scope = slices.Clone(acc.View)
 	}
 	return recs, keep, max(since, upTo, docsUpTo), nil
+}
+
+// holdsOwn reports whether a record version in a helper's copy may hold a
+// change of the helper's own (device mine), which the owner does not have
+// yet: the version is his, or a value in it is, or it is in the recycle
+// bin or back from it (a merge keeps who set each value, not who set the
+// recycle-bin state, so that state always goes back). Every other version
+// in the copy came from the owner's packs as it is: sending it back would
+// only have her merge it again as unchanged.
+func holdsOwn(rec vault.Record, mine string) bool {
+	if rec.Author.Device == mine || rec.DeletedAt != 0 {
+		return true
+	}
+	for _, a := range rec.Authors {
+		if a.Device == mine {
+			return true
+		}
+	}
+	return false
 }

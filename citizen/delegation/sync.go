@@ -2,6 +2,7 @@ package delegation
 
 import (
 	"bufio"
+	"crypto/ed25519"
 	"errors"
 	"io"
 	"os"
@@ -266,19 +267,23 @@ func (r *run) receiveAll(dir string) error {
 
 // receive handles one pack file. Refusals are results, not errors; an
 // error means the vault could not be read or written.
+//
+// The pack is read twice, never held whole (package sync/delegate,
+// packread.go): first for the signature at the end of its statement,
+// then again to verify the statement as it streams past, its records
+// kept in a compact vault.RecordSet. Nothing in it is acted on before
+// that second reading has verified it.
 func (r *run) receive(dir, name string) error {
-	f, err := os.Open(filepath.Join(dir, name))
-	if err != nil {
+	path := filepath.Join(dir, name)
+	var sig []byte
+	gone, err := r.readPack(path, func(plain *bufio.Reader) error {
+		var err error
+		sig, err = delegate.PackSignature(plain)
+		return err
+	})
+	if gone {
 		r.res.Ignored++ // vanished or unreadable: a sync program may still be writing it
 		return nil
-	}
-	defer f.Close()
-	plainR, err := r.v.Decrypt(bufio.NewReaderSize(f, 64<<10))
-	var plain []byte
-	var rest *bufio.Reader
-	if err == nil {
-		rest = bufio.NewReaderSize(plainR, 64<<10)
-		plain, err = delegate.ReadSignedHead(rest, delegate.MaxPackSize)
 	}
 	var noMatch *age.NoIdentityMatchError
 	switch {
@@ -290,21 +295,98 @@ func (r *run) receive(dir, name string) error {
 	case err != nil:
 		return r.refuse(nil, name, name, 0, delegate.CodeNotPack, nil, err)
 	}
-	p, verify, err := delegate.ParsePack(plain)
-	if err == nil && len(p.Documents) == 0 {
-		// Nothing may follow the statement; reading to the end also has
-		// age authenticate the last chunk.
-		if _, rerr := rest.ReadByte(); rerr != io.EOF {
-			err = refused(delegate.CodeNotPack, errors.New("data after the signed statement"))
+
+	// The key of the sender the pack names: a counterpart's, or a pinned
+	// contact's for a first pack from an owner (newManaged).
+	var keyErr error
+	known := false
+	keyFor := func(from string) ed25519.PublicKey {
+		cp := r.peers["o"+from]
+		if cp == nil {
+			cp = r.peers["m"+from]
 		}
+		if cp != nil {
+			known = true
+			return delegate.ParseKey(cp.ed25519)
+		}
+		if r.s.Only != "" {
+			return nil
+		}
+		pinned, err := Pinned(r.v)
+		if err != nil {
+			keyErr = err
+			return nil
+		}
+		if c := pinned[from]; c != nil {
+			known = true
+			return c.PublicKey()
+		}
+		return nil
 	}
+	var set vault.RecordSet
+	handled := false
+	var handleErr error
+	gone, err = r.readPack(path, func(rest *bufio.Reader) error {
+		// Records of a sender without a key are not kept: the pack is
+		// refused whatever they say.
+		p, signer, err := delegate.ReadPack(rest, sig, keyFor, func(rec vault.Record) {
+			if known {
+				set.Add(rec)
+			}
+		})
+		if err != nil {
+			return err
+		}
+		if keyErr != nil {
+			return keyErr
+		}
+		var docs *delegate.DocStream
+		if len(p.Documents) > 0 {
+			// Read from the same stream by the merge, while the file is
+			// open.
+			docs = delegate.NewDocStream(rest)
+		} else if _, rerr := rest.ReadByte(); rerr != io.EOF {
+			// Nothing may follow the statement; reading to the end also
+			// has age authenticate the last chunk.
+			return refused(delegate.CodeNotPack, errors.New("data after the signed statement"))
+		}
+		handled, handleErr = true, r.handle(name, p, signer, &set, docs)
+		return nil
+	})
+	switch {
+	case gone:
+		r.res.Ignored++
+		return nil
+	case keyErr != nil:
+		return keyErr
+	case handled:
+		return handleErr
+	case errors.Is(err, vault.ErrLocked):
+		return err
+	}
+	return r.refuse(nil, name, name, 0, delegate.CodeNotPack, nil, err)
+}
+
+// readPack opens the pack at path, decrypts it and hands the plaintext to
+// read. gone is true when the file cannot be opened (it vanished, or a
+// sync program still holds it).
+func (r *run) readPack(path string, read func(*bufio.Reader) error) (gone bool, err error) {
+	f, err := os.Open(path)
 	if err != nil {
-		return r.refuse(nil, name, name, 0, delegate.CodeNotPack, nil, err)
+		return true, nil
 	}
-	var docs *delegate.DocStream
-	if len(p.Documents) > 0 {
-		docs = delegate.NewDocStream(rest)
+	defer f.Close()
+	plain, err := r.v.Decrypt(bufio.NewReaderSize(f, 64<<10))
+	if err != nil {
+		return false, err
 	}
+	return false, read(bufio.NewReaderSize(plain, 64<<10))
+}
+
+// handle acts on a pack read (and its signature verified under signer,
+// when not nil) by receive.
+func (r *run) handle(name string, p *delegate.Pack, signer ed25519.PublicKey, set *vault.RecordSet, docs *delegate.DocStream) error {
+	verify := func(k ed25519.PublicKey) bool { return signer != nil && signer.Equal(k) }
 	cp := r.peers["o"+p.From]
 	if cp == nil {
 		cp = r.peers["m"+p.From]
@@ -332,9 +414,9 @@ func (r *run) receive(dir, name string) error {
 		return nil
 	}
 	if cp.owner {
-		return r.fromDelegate(cp, name, p, docs)
+		return r.fromDelegate(cp, name, p, set, docs)
 	}
-	return r.fromOwner(cp, name, p, docs)
+	return r.fromOwner(cp, name, p, set, docs)
 }
 
 func refused(code delegate.Code, err error) error {

@@ -1,9 +1,7 @@
 package delegate
 
 import (
-	"bufio"
 	"bytes"
-	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -13,8 +11,6 @@ import (
 	"regexp"
 	"strconv"
 	"time"
-
-	"kluis/internal/sign"
 
 	"filippo.io/age"
 
@@ -176,29 +172,6 @@ func StreamPack(out io.Writer, s Signer, to age.Recipient, p *Pack, documents fu
 
 func signStatementLarge(s Signer, p *Pack) ([]byte, error) { return signStatement(s, DomainPack, p) }
 
-// ParsePack reads a decrypted pack's statement without checking its
-// signature; verify checks it once the sender's pinned key is known.
-func ParsePack(plain []byte) (*Pack, func(ed25519.PublicKey) bool, error) {
-	body, sig, err := splitSigned(plain, MaxPackSize)
-	if err != nil {
-		return nil, nil, refused(CodeNotPack, err)
-	}
-	var p Pack
-	if err := unmarshalStrict(body, &p); err != nil {
-		return nil, nil, refused(CodeNotPack, err)
-	}
-	switch {
-	case p.Format != PackFormat:
-		return nil, nil, refused(CodeNotPack, errors.New("unknown format"))
-	case !isHex64(p.From) || !isHex64(p.To) || p.Seq == 0 || p.UpTo < p.Since:
-		return nil, nil, refused(CodeNotPack, errors.New("bad header"))
-	case len(p.Records) > maxPackRecords || len(p.Statements) > maxPackStatements || len(p.Reports) > 1024 || len(p.Documents) > maxPackDocuments || len(p.Shares) > 1024:
-		return nil, nil, refused(CodeNotPack, errors.New("too many entries"))
-	}
-	verify := func(k ed25519.PublicKey) bool { return sign.Verify(k, DomainPack, body, sig) }
-	return &p, verify, nil
-}
-
 func isHex64(s string) bool {
 	if len(s) != 64 {
 		return false
@@ -232,28 +205,4 @@ func WritePackWith(dir, from string, seq uint64, fill func(io.Writer) error) (st
 		return "", err
 	}
 	return name, nil
-}
-
-// ReadSignedHead reads the two lines of a signed statement (body and
-// signature, each with its line break) from r, at most limit bytes.
-func ReadSignedHead(r *bufio.Reader, limit int) ([]byte, error) {
-	var out []byte
-	for lines := 0; lines < 2; {
-		chunk, err := r.ReadSlice('\n')
-		out = append(out, chunk...)
-		if len(out) > limit {
-			return nil, errors.New("too large")
-		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
-		}
-		if err == io.EOF {
-			return nil, errors.New("the pack ends before its signature")
-		}
-		if err != nil {
-			return nil, err
-		}
-		lines++
-	}
-	return out, nil
 }

@@ -23,7 +23,6 @@ const (
 // Statements use the signed-file layout of package sync/signed.
 var (
 	signStatement   = signed.Sign
-	splitSigned     = signed.Split
 	openSigned      = signed.Open
 	marshalCompact  = signed.MarshalCompact
 	unmarshalStrict = signed.UnmarshalStrict
