@@ -216,14 +216,13 @@ func (l *lineReader) Read(b []byte) (int, error) {
 	if l.ended {
 		return 0, io.EOF
 	}
-	buf, err := l.r.Peek(1)
-	if err != nil {
+	if _, err := l.r.Peek(1); err != nil {
 		if err == io.EOF {
 			return 0, errors.New("the pack ends before its signature")
 		}
 		return 0, err
 	}
-	buf, _ = l.r.Peek(l.r.Buffered())
+	buf, _ := l.r.Peek(l.r.Buffered())
 	if i := bytes.IndexByte(buf, '\n'); i >= 0 {
 		buf = buf[:i]
 		if len(buf) == 0 {
