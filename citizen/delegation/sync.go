@@ -146,6 +146,15 @@ type run struct {
 	res   Result
 }
 
+// peer is the counterpart with id: a helper of this owner ("o") or an
+// owner this device helps ("m"); nil when neither.
+func (r *run) peer(id string) *counterpart {
+	if cp := r.peers["o"+id]; cp != nil {
+		return cp
+	}
+	return r.peers["m"+id]
+}
+
 // Sync merges incoming packs in dir, then writes outgoing ones.
 func (s *Syncer) Sync(dir string) (*Result, error) {
 	now := time.Now
@@ -301,11 +310,7 @@ func (r *run) receive(dir, name string) error {
 	var keyErr error
 	known := false
 	keyFor := func(from string) ed25519.PublicKey {
-		cp := r.peers["o"+from]
-		if cp == nil {
-			cp = r.peers["m"+from]
-		}
-		if cp != nil {
+		if cp := r.peer(from); cp != nil {
 			known = true
 			return delegate.ParseKey(cp.ed25519)
 		}
@@ -387,10 +392,7 @@ func (r *run) readPack(path string, read func(*bufio.Reader) error) (gone bool, 
 // when not nil) by receive.
 func (r *run) handle(name string, p *delegate.Pack, signer ed25519.PublicKey, set *vault.RecordSet, docs *delegate.DocStream) error {
 	verify := func(k ed25519.PublicKey) bool { return signer != nil && signer.Equal(k) }
-	cp := r.peers["o"+p.From]
-	if cp == nil {
-		cp = r.peers["m"+p.From]
-	}
+	cp := r.peer(p.From)
 	if cp == nil && !strings.HasPrefix(name, "kluis-"+p.From[:16]) {
 		return r.refuse(nil, name, p.From[:16], p.Seq, delegate.CodeNotPack, nil, errors.New("the file name does not match the sender"))
 	}
