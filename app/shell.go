@@ -102,13 +102,11 @@ func (u *UI) showMain() {
 	fixed("activity", theme.ListIcon(), "app.nav.activity", func() page { return newActivityPage(u) })
 	fixed("settings", theme.SettingsIcon(), "app.nav.settings", func() page { return newSettingsPage(u) })
 
-	// The navigation's items are set a little closer than elsewhere
-	// (navTheme), so that all of them are in view in a window 600 high.
-	// Fyne does not hand a theme set on a keyList on to its rows (it looks
-	// for it on the embedded List), and a theme override on each row made
-	// Fyne load the fonts again for every row (88 MiB): each row lays out
-	// its icon and text itself instead (newNavRow).
-	navTh := navTheme{u.app.Settings().Theme()}
+	// The navigation's items are set a little closer than elsewhere, so
+	// that all of them are in view in a window 600 high. Each row lays out
+	// its icon and text itself (newNavRow): a theme override, on the rows
+	// (88 MiB) or on the whole list (8 MB), makes Fyne load every font
+	// again for the text under it.
 	s.nav = newKeyList(func() int { return len(s.items) },
 		func() fyne.CanvasObject { return newNavRow(theme.FolderIcon(), "Persoonlijke gegevens (000)") },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
@@ -146,8 +144,7 @@ func (u *UI) showMain() {
 	// letter per line makes the window grow far beyond the screen.
 	s.banner.Hidden = s.banner.Text == ""
 	top := container.NewVBox(container.NewBorder(nil, nil, nil, right), s.banner)
-	nav := container.NewThemeOverride(s.nav, navTh)
-	split := container.NewHSplit(nav, container.NewBorder(top, nil, nil, nil, container.NewPadded(s.body)))
+	split := container.NewHSplit(s.nav, container.NewBorder(top, nil, nil, nil, container.NewPadded(s.body)))
 	split.Offset = 0.27
 	u.window.SetContent(split)
 
