@@ -30,7 +30,12 @@ APT_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev xvfb xauth age imagemagi
 # Go build tags. fyneDo is migrated in FyneApp.toml, and a plain `go build`
 # needs the matching tag (`fyne package` adds it by itself from the TOML).
 # `ci` swaps Fyne's GLFW driver for its headless one: no cgo or GL needed.
-BUILD_TAGS := migrated_fynedo
+# `no_emoji` leaves out Fyne's bundled colour emoji font (4 MB): Kluis's own
+# texts have no emoji, and Fyne parsed that font again for every text style,
+# about 20 MiB of an idle app. An emoji in someone's own text is drawn with
+# the system's emoji font, looked up only when one is shown. Every build of
+# the app uses the same tags (scripts/windows-build.sh, smoke.sh, bench-gui.sh).
+BUILD_TAGS := migrated_fynedo,no_emoji
 TEST_TAGS := ci,migrated_fynedo
 
 # Fyne picks its language from the locale, which is process-wide, so tests
@@ -165,8 +170,8 @@ package: deps ## build dist/Kluis.tar.xz with the fyne tool (installed when miss
 	@saved=$$(mktemp); cp FyneApp.toml "$$saved"; \
 	trap 'cp "$$saved" FyneApp.toml; rm -f "$$saved"' EXIT; \
 	rm -f Kluis.tar.xz; \
-	echo "$(FYNE) package -os linux"; \
-	CGO_ENABLED=1 "$(FYNE)" package -os linux; \
+	echo "$(FYNE) package -os linux --tags no_emoji"; \
+	CGO_ENABLED=1 "$(FYNE)" package -os linux --tags no_emoji; \
 	mv Kluis.tar.xz dist/Kluis.tar.xz; \
 	scripts/desktop-integration.sh dist/Kluis.tar.xz; \
 	echo "package: dist/Kluis.tar.xz"

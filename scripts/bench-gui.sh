@@ -15,7 +15,7 @@ if [[ ${1:-} != --inside-xvfb ]]; then
 	work=$(mktemp -d "${TMPDIR:-/tmp}/kluis-gui.XXXXXX")
 	trap 'rm -rf "$work"' EXIT
 	mkdir -p bin "$work/home/.local/share/kluis"
-	CGO_ENABLED=1 go build -tags migrated_fynedo -o bin/kluis .
+	CGO_ENABLED=1 go build -tags migrated_fynedo,no_emoji -o bin/kluis .
 	printf 'meting van de kluis app\n' >"$work/pass"
 	go run ./scripts/fillvault -vault "$work/home/.local/share/kluis/vault.kluis" -passphrase-file "$work/pass" -n "$records" >&2
 	xvfb-run -a -s "-screen 0 1280x800x24" bash "$0" --inside-xvfb "$work" "$records"

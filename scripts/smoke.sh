@@ -126,7 +126,7 @@ done
 
 echo "smoke: building bin/kluis (cgo; the first build takes a few minutes)"
 mkdir -p bin
-CGO_ENABLED=1 go build -tags migrated_fynedo -o "$bin" . || fail "go build failed"
+CGO_ENABLED=1 go build -tags migrated_fynedo,no_emoji -o "$bin" . || fail "go build failed"
 
 home=$(mktemp -d)
 trap 'rm -rf "$home"' EXIT

@@ -100,7 +100,7 @@ resource cmd/kluis-intake kluis-intake.exe "Kluis-intake voor de gemeente"
 
 export GOOS=windows GOARCH=amd64
 echo "windows-build: Kluis.exe (cgo, $cc)"
-CGO_ENABLED=1 CC=$cc "$GO" build -tags migrated_fynedo -ldflags "-H=windowsgui -s -w" -o "$out/Kluis.exe" .
+CGO_ENABLED=1 CC=$cc "$GO" build -tags migrated_fynedo,no_emoji -ldflags "-H=windowsgui -s -w" -o "$out/Kluis.exe" .
 for cmd in kluisctl kluis-intake; do
   echo "windows-build: $cmd.exe"
   CGO_ENABLED=0 "$GO" build -ldflags "-s -w" -o "$out/$cmd.exe" "./cmd/$cmd"
