@@ -11,6 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"kluis/internal/boltfile"
 	"kluis/sync/hlc"
 	"kluis/sync/schema"
 )
@@ -422,7 +423,14 @@ func (t *txn) each(fn func(r Record) error) error {
 }
 
 // eachStored is each with the tombstones of records deleted for good.
+//
+// A walk over every record touches every page of the records in bbolt's
+// mapping of the file, and those pages would stay in the process's
+// resident set (3 MiB at 10,000 records, for an app that lists a category
+// and then sits idle): they are released when the walk ends, and stay in
+// the page cache for the next one.
 func (t *txn) eachStored(fn func(r Record) error) error {
+	defer boltfile.MappingOf(t.tx).Release()
 	c := t.tx.Bucket(bucketRecords).Cursor()
 	var buf []byte
 	for k, val := c.First(); k != nil; k, val = c.Next() {
