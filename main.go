@@ -54,7 +54,7 @@ func main() {
 
 	a := app.NewWithID("nl.kluis.app")
 	w := a.NewWindow("Kluis")
-	ui := kluisapp.New(a, w, kluisapp.Deps{VaultPath: path, Open: open})
+	ui := kluisapp.New(a, w, kluisapp.Deps{VaultPath: path, Open: open, WorkArea: workArea()})
 	if inst != nil {
 		ui.Serve(inst)
 		defer inst.Close()

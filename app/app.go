@@ -49,6 +49,24 @@ type Deps struct {
 	// as when a person clicks a link or opens such a file. It is shown once
 	// the vault is unlocked.
 	Open string
+	// WorkArea is the part of the screen the window opens on that windows
+	// may use, in Fyne's units (zero when not known): the window is made
+	// no larger (windowSize).
+	WorkArea fyne.Size
+}
+
+// defaultWindowSize is the window's size on a screen with room for it.
+var defaultWindowSize = fyne.NewSize(1100, 720)
+
+// windowSize is the window's first size: defaultWindowSize, made smaller
+// where the screen's work area is smaller (an 800×600 screen), so that the
+// whole window is on the screen. Every screen is laid out to work at
+// 800×600 (TestScreensFitSmallWindow); what does not fit scrolls.
+func windowSize(work fyne.Size) fyne.Size {
+	if work.Width <= 0 || work.Height <= 0 {
+		return defaultWindowSize
+	}
+	return defaultWindowSize.Min(work)
 }
 
 // Preference keys (UI settings only: never secrets or personal data).
@@ -98,7 +116,7 @@ func newUI(a fyne.App, w fyne.Window, d Deps, inline bool) *UI {
 	a.SetIcon(icon)
 	w.SetIcon(icon)
 	w.SetTitle(lang.L("app.title"))
-	w.Resize(fyne.NewSize(1100, 720))
+	w.Resize(windowSize(d.WorkArea))
 	w.SetOnDropped(u.onDropped)
 	u.addShortcuts()
 	lc := a.Lifecycle()

@@ -369,3 +369,39 @@ func qrFits(t *testing.T, w fyne.Window, size fyne.Size, screen string) {
 			screen, size, side.Width, side.Height, view.x1-view.x0, view.y1-view.y0)
 	}
 }
+
+// TestWindowSizeFitsScreen: the window opens at its usual size where the
+// screen has room for it, and no larger than the screen's work area where
+// it has not (an 800×600 screen without a window manager to shrink it).
+func TestWindowSizeFitsScreen(t *testing.T) {
+	for _, c := range []struct{ work, want fyne.Size }{
+		{fyne.Size{}, defaultWindowSize}, // not known
+		{fyne.NewSize(1920, 1080), defaultWindowSize},
+		{fyne.NewSize(1280, 800), defaultWindowSize},
+		{sizeSmall, sizeSmall},
+		{fyne.NewSize(1024, 600), fyne.NewSize(1024, 600)},
+		{fyne.NewSize(1366, 700), fyne.NewSize(1100, 700)},
+	} {
+		if got := windowSize(c.work); got != c.want {
+			t.Errorf("windowSize(%v) = %v, want %v", c.work, got, c.want)
+		}
+	}
+}
+
+// TestNewWindowFitsSmallScreen: the app's window, made for an 800×600 work
+// area, opens at that size and its first screen needs no more.
+func TestNewWindowFitsSmallScreen(t *testing.T) {
+	a := &quitRecorder{App: test.NewTempApp(t)}
+	w := a.NewWindow("Kluis")
+	u := newUI(a, w, Deps{VaultPath: t.TempDir() + "/vault.kluis", WorkArea: sizeSmall}, true)
+	t.Cleanup(func() {
+		u.closeSession()
+		w.Close()
+	})
+	if got := w.Canvas().Size(); got != sizeSmall {
+		t.Errorf("window is %v on an 800×600 screen", got)
+	}
+	if need := w.Content().MinSize(); need.Width > sizeSmall.Width || need.Height > sizeSmall.Height {
+		t.Errorf("first screen needs %v, more than 800×600", need)
+	}
+}

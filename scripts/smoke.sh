@@ -51,6 +51,15 @@ if [[ ${1:-} == --inside-xvfb ]]; then
 	up=$(date +%s.%N)
 	echo "smoke: window $wid is up after $(echo "$up - $started" | bc) s: $(xdotool getwindowgeometry "$wid" | tr -s '\n ' ' ')"
 
+	# The whole window is on the screen (there is no window manager here
+	# to make it fit).
+	read -r sw sh < <(xdotool getdisplaygeometry)
+	read -r ww wh < <(xdotool getwindowgeometry "$wid" | awk '/Geometry:/ {split($2, g, "x"); print g[1], g[2]}')
+	if ((ww > sw || wh > sh)); then
+		import -window root "$shot"
+		fail "the window (${ww}x${wh}) is larger than the screen (${sw}x${sh}); see $shot"
+	fi
+
 	# The first frames can still be empty: retry until the window shows
 	# more than one flat colour, or give up.
 	deadline=$((SECONDS + timeout_s))
@@ -128,13 +137,19 @@ echo "smoke: building bin/kluis (cgo; the first build takes a few minutes)"
 mkdir -p bin
 CGO_ENABLED=1 go build -tags migrated_fynedo,no_emoji -o "$bin" . || fail "go build failed"
 
-home=$(mktemp -d)
-trap 'rm -rf "$home"' EXIT
+homes=()
+trap 'rm -rf "${homes[@]}"' EXIT
 rm -f "$shot"
 
+# Once on a common screen and once on the smallest Kluis is made for.
 # -a picks a free display number, so this works beside a real desktop too.
-if ! timeout $((timeout_s * 3)) xvfb-run -a -s "-screen 0 1280x800x24" \
-	"$repo/scripts/smoke.sh" --inside-xvfb "$home"; then
-	fail "the window test did not pass (see above)"
-fi
+for screen in 1280x800 800x600; do
+	home=$(mktemp -d)
+	homes+=("$home")
+	echo "smoke: screen $screen"
+	if ! timeout $((timeout_s * 3)) xvfb-run -a -s "-screen 0 ${screen}x24" \
+		"$repo/scripts/smoke.sh" --inside-xvfb "$home"; then
+		fail "the window test did not pass on a $screen screen (see above)"
+	fi
+done
 echo "smoke: ok"
