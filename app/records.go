@@ -275,6 +275,11 @@ type lazyRows struct {
 }
 
 func newLazyRows(u *UI, recs []vault.Record, withCategory bool) *lazyRows {
+	// A row shows a record's fields only: what sync keeps per field (when
+	// it changed, who set it) is not kept for as long as the list is shown.
+	for i := range recs {
+		recs[i].Stamps, recs[i].Authors = nil, nil
+	}
 	return &lazyRows{u: u, recs: recs, rows: make([]recordRow, len(recs)), made: make([]bool, len(recs)), withCategory: withCategory}
 }
 
