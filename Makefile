@@ -32,7 +32,7 @@ APT_PACKAGES := gcc pkg-config libgl1-mesa-dev xorg-dev xvfb xauth age imagemagi
 # `ci` swaps Fyne's GLFW driver for its headless one: no cgo or GL needed.
 # `no_emoji` leaves out Fyne's bundled colour emoji font (4 MB): Kluis's own
 # texts have no emoji, and Fyne parsed that font again for every text style,
-# about 20 MiB of an idle app. An emoji in someone's own text is drawn with
+# about 15 MiB of an idle app. An emoji in someone's own text is drawn with
 # the system's emoji font, looked up only when one is shown. Every build of
 # the app uses the same tags (scripts/windows-build.sh, smoke.sh, bench-gui.sh).
 BUILD_TAGS := migrated_fynedo,no_emoji

@@ -9,7 +9,7 @@ import (
 // TestBuildsLeaveOutEmojiFont checks that every build of the app (make,
 // fyne package, the Windows and smoke builds, the benchmark) has the
 // no_emoji tag: without it Fyne bundles its colour emoji font and parses it
-// again for every text style, about 20 MiB of the idle app (see Makefile).
+// again for every text style, about 15 MiB of the idle app (see Makefile).
 func TestBuildsLeaveOutEmojiFont(t *testing.T) {
 	for _, name := range []string{"Makefile", "scripts/smoke.sh", "scripts/windows-build.sh", "scripts/bench-gui.sh"} {
 		data, err := os.ReadFile(name)
