@@ -302,10 +302,11 @@ func (s *Store) writeDocument(ctx context.Context, r *bundle.Reader, doc *bundle
 	if err != nil {
 		return StoredDocument{}, path, err
 	}
-	// Decrypting and checking run here; encrypting and writing on another
-	// goroutine.
+	// Decrypting and checking run here (the bundle reader hashes on a
+	// goroutine of its own), straight into the buffers that encrypting and
+	// writing take on another goroutine.
 	async := bundle.NewAsyncWriter(w)
-	if _, err := copyContext(ctx, async, r); err != nil {
+	if _, err := async.ReadFrom(ctxReader{ctx, r}); err != nil {
 		async.Close()
 		return StoredDocument{}, path, err
 	}
@@ -355,6 +356,19 @@ func (s *fileSyncs) wait() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.err
+}
+
+// ctxReader is a reader that stops when ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // copyContext is io.Copy that stops when ctx is done.
