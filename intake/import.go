@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"filippo.io/age"
@@ -21,6 +22,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"kluis/internal/atomicfile"
+	"kluis/internal/writeback"
 	"kluis/sync/bundle"
 )
 
@@ -109,6 +111,7 @@ func (s *Store) Import(ctx context.Context, src io.Reader, o ImportOptions) (*Im
 	if err != nil {
 		return nil, false, err
 	}
+	defer r.Close()
 	m := r.Manifest()
 	mraw := r.ManifestBytes()
 	if prev, err := s.known(m.ID, mraw); err != nil || prev != nil {
@@ -135,8 +138,10 @@ func (s *Store) Import(ctx context.Context, src io.Reader, o ImportOptions) (*Im
 		Manifest: mraw, Signature: r.Signature(), Records: rb}
 
 	var written []string // files in tmp/ or docs/ to remove if anything fails
+	var syncs fileSyncs  // the documents' files, synced beside the next one
 	committed := false
 	defer func() {
+		syncs.wait() // a file is removed only once it is closed
 		if !committed {
 			for _, f := range written {
 				os.Remove(f)
@@ -154,7 +159,7 @@ func (s *Store) Import(ctx context.Context, src io.Reader, o ImportOptions) (*Im
 		if err != nil {
 			return nil, false, err
 		}
-		sd, tmp, err := s.writeDocument(ctx, r, doc, entry)
+		sd, tmp, err := s.writeDocument(ctx, r, doc, entry, &syncs)
 		if tmp != "" {
 			written = append(written, tmp)
 		}
@@ -163,8 +168,11 @@ func (s *Store) Import(ctx context.Context, src io.Reader, o ImportOptions) (*Im
 		}
 		imp.Documents = append(imp.Documents, sd)
 	}
-	// The whole bundle is authenticated and checked: move its documents
-	// into place and store it.
+	// The whole bundle is authenticated and checked: once every document
+	// is on disk, move them into place and store it.
+	if err := syncs.wait(); err != nil {
+		return nil, false, err
+	}
 	for i, d := range imp.Documents {
 		from := filepath.Join(s.dir, tmpDir, d.File)
 		to := filepath.Join(s.dir, docsDir, d.File)
@@ -264,9 +272,10 @@ func (s *Store) known(id string, mraw []byte) (*Import, error) {
 }
 
 // writeDocument copies the current document of r into a new file in tmp/,
-// encrypted with age to a fresh X25519 key. It returns the file's path
-// once created, so the caller can remove it.
-func (s *Store) writeDocument(ctx context.Context, r *bundle.Reader, doc *bundle.Document, e *bundle.Entry) (StoredDocument, string, error) {
+// encrypted with age to a fresh X25519 key, and hands the file to syncs,
+// which syncs and closes it while the next document streams. It returns
+// the file's path once created, so the caller can remove it.
+func (s *Store) writeDocument(ctx context.Context, r *bundle.Reader, doc *bundle.Document, e *bundle.Entry, syncs *fileSyncs) (StoredDocument, string, error) {
 	id, err := age.GenerateX25519Identity()
 	if err != nil {
 		return StoredDocument{}, "", err
@@ -279,16 +288,25 @@ func (s *Store) writeDocument(ctx context.Context, r *bundle.Reader, doc *bundle
 	if err != nil {
 		return StoredDocument{}, "", err
 	}
-	defer f.Close()
-	bw := bufio.NewWriterSize(f, 1<<20)
+	handed := false
+	defer func() {
+		if !handed {
+			f.Close()
+		}
+	}()
+	// Writeback starts every few MiB, so the Sync below waits for little.
+	// Writes of 128 KiB: on the test machine 1 MiB writes cost the kernel
+	// 3–7 times as much per byte (large page-cache folios).
+	bw := bufio.NewWriterSize(writeback.NewWriter(f), 128<<10)
 	w, err := age.Encrypt(bw, id.Recipient())
 	if err != nil {
 		return StoredDocument{}, path, err
 	}
-	// Decrypting and checking run here; encrypting and writing on another
-	// goroutine.
+	// Decrypting and checking run here (the bundle reader hashes on a
+	// goroutine of its own), straight into the buffers that encrypting and
+	// writing take on another goroutine.
 	async := bundle.NewAsyncWriter(w)
-	if _, err := copyContext(ctx, async, r); err != nil {
+	if _, err := async.ReadFrom(ctxReader{ctx, r}); err != nil {
 		async.Close()
 		return StoredDocument{}, path, err
 	}
@@ -301,10 +319,56 @@ func (s *Store) writeDocument(ctx context.Context, r *bundle.Reader, doc *bundle
 	if err := bw.Flush(); err != nil {
 		return StoredDocument{}, path, err
 	}
-	if err := f.Sync(); err != nil {
-		return StoredDocument{}, path, err
+	handed = true
+	syncs.start(f)
+	return StoredDocument{Document: *doc, Size: e.Size, SHA256: e.SHA256, File: name, Key: id.String()}, path, nil
+}
+
+// fileSyncs syncs and closes files on goroutines of their own, so the disk
+// finishes one document while the next is decrypted and encrypted.
+type fileSyncs struct {
+	wg  sync.WaitGroup
+	mu  sync.Mutex
+	err error
+}
+
+// start syncs and then closes f beside the caller.
+func (s *fileSyncs) start(f *os.File) {
+	s.wg.Go(func() {
+		err := f.Sync()
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			s.mu.Lock()
+			if s.err == nil {
+				s.err = err
+			}
+			s.mu.Unlock()
+		}
+	})
+}
+
+// wait waits until every file started is synced and closed, and returns
+// the first error.
+func (s *fileSyncs) wait() error {
+	s.wg.Wait()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
+// ctxReader is a reader that stops when ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
 	}
-	return StoredDocument{Document: *doc, Size: e.Size, SHA256: e.SHA256, File: name, Key: id.String()}, path, f.Close()
+	return c.r.Read(p)
 }
 
 // copyContext is io.Copy that stops when ctx is done.

@@ -17,6 +17,7 @@ import (
 	"kluis/citizen/share"
 	"kluis/internal/cmdline"
 	"kluis/internal/i18n"
+	"kluis/internal/writeback"
 	"kluis/sync/bundle"
 	"kluis/sync/schema"
 	"kluis/vault"
@@ -186,7 +187,9 @@ func (c *cli) cmdShareCreate([]string) error {
 		}
 		var res share.Result
 		err = writeAtomic(target, func(f *os.File) error {
-			w := bufio.NewWriterSize(f, 256<<10)
+			// Writeback starts every few MiB, so the sync at Commit waits
+			// for little.
+			w := bufio.NewWriterSize(writeback.NewWriter(f), 128<<10)
 			d.Flush = func() error {
 				if err := w.Flush(); err != nil {
 					return err

@@ -77,6 +77,34 @@ func (a *AsyncWriter) Write(p []byte) (int, error) {
 	return n, nil
 }
 
+// ReadFrom reads r to its end straight into the buffers the writing
+// goroutine consumes, without the copy Write makes. It returns the bytes
+// read and the first error other than io.EOF, from r or from writing.
+func (a *AsyncWriter) ReadFrom(r io.Reader) (int64, error) {
+	var n int64
+	for {
+		if err := a.failed(); err != nil {
+			return n, err
+		}
+		if a.cur == nil {
+			a.cur = <-a.free
+		}
+		k, err := r.Read(a.cur[len(a.cur):cap(a.cur)])
+		a.cur = a.cur[:len(a.cur)+k]
+		n += int64(k)
+		if len(a.cur) == cap(a.cur) {
+			a.full <- a.cur
+			a.cur = nil
+		}
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}
+
 // Close flushes what is buffered, waits for the writing goroutine and
 // returns the first error. It does not close the underlying writer.
 func (a *AsyncWriter) Close() error {

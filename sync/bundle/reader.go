@@ -69,7 +69,8 @@ type Options struct {
 // ends. The age payload authenticates chunk by chunk, so nothing read is
 // trustworthy until Next has returned io.EOF: only then has the whole
 // file, to its last byte, been authenticated and checked. Store nothing
-// before that.
+// before that. A large document is hashed on a second goroutine while it
+// is read; Close stops that when reading ends early.
 type Reader struct {
 	lim      Limits
 	in       *limitReader
@@ -304,7 +305,7 @@ func (r *Reader) advance() (*Document, *Entry, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	r.cur = &entryReader{r: io.LimitReader(r.tr, h.Size), want: *e, h: sha256.New()}
+	r.cur = newEntryReader(io.LimitReader(r.tr, h.Size), *e)
 	r.next++
 	return doc, e, nil
 }
@@ -324,6 +325,22 @@ func (r *Reader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// Close ends reading before Next has returned io.EOF: it stops the work
+// the Reader does beside the caller for the current document. Next and
+// Read fail after it. It does not close the source Open was given. Defer
+// it after Open when reading may stop early (an error, a cancellation).
+func (r *Reader) Close() error {
+	if r.cur != nil {
+		r.cur.stop()
+	}
+	if r.err == nil {
+		r.err = errClosed
+	}
+	return nil
+}
+
+var errClosed = errors.New("bundle: read after Close")
 
 // nextHeader reads the next tar header and checks it is exactly entry e.
 func (r *Reader) nextHeader(e Entry) (*tar.Header, error) {
@@ -545,17 +562,48 @@ func (a *ageReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// hashAsyncFrom is the size from which a document's SHA-256 is computed
+// on a goroutine of its own, beside the decryption, instead of in Read:
+// on two cores that takes the hash off the path of a large document.
+const hashAsyncFrom = 1 << 20
+
+// entryReader reads one document and checks it against its manifest
+// entry when it ends.
 type entryReader struct {
 	r    io.Reader
 	want Entry
 	h    hash.Hash
+	aw   *AsyncWriter // feeds h on another goroutine, for a large document
 	n    int64
+}
+
+func newEntryReader(r io.Reader, want Entry) *entryReader {
+	e := &entryReader{r: r, want: want, h: sha256.New()}
+	if want.Size >= hashAsyncFrom {
+		e.aw = NewAsyncWriter(e.h)
+	}
+	return e
+}
+
+// stop waits until the hashing goroutine, if any, has hashed all it was
+// given and has ended. It may be called more than once.
+func (e *entryReader) stop() {
+	if e.aw != nil {
+		e.aw.Close()
+	}
 }
 
 func (e *entryReader) Read(p []byte) (int, error) {
 	n, err := e.r.Read(p)
-	e.h.Write(p[:n])
+	if e.aw != nil {
+		e.aw.Write(p[:n]) // a hash takes every write: no error
+	} else {
+		e.h.Write(p[:n])
+	}
 	e.n += int64(n)
+	if err != nil {
+		e.stop()
+	}
 	if err == io.EOF {
 		if e.n != e.want.Size {
 			return n, refuse(CodeEntryMissing, "%q is cut off", printable(e.want.Path))
