@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"kluis/citizen/share"
+	"kluis/internal/writeback"
 	"kluis/sync/bundle"
 )
 
@@ -166,7 +167,9 @@ func signToTempFile(pattern string, progress Progress,
 		return out, err
 	}
 	out.path = f.Name()
-	bw := bufio.NewWriterSize(f, 256<<10)
+	// Writeback starts every few MiB, so the sync in flush waits for
+	// little (internal/writeback).
+	bw := bufio.NewWriterSize(writeback.NewWriter(f), 128<<10)
 	flush := func() error {
 		if err := bw.Flush(); err != nil {
 			return err
