@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"kluis/internal/atomicfile"
+	"kluis/internal/boltfile"
 )
 
 // Since layout 5 a document's content lives outside the bbolt file, in a
@@ -95,24 +96,27 @@ func docChunkKey(key *[24]byte, id [16]byte, index uint64) []byte {
 	return key[:]
 }
 
-// Writing: a goroutine reads and hashes chunks, this one seals and writes
-// them, so the work is spread over two cores; docReadAhead chunk buffers
-// go round between them, and the sealed chunks are gathered in one output
-// buffer of docWriteChunks chunks per write call. Nothing is allocated per
-// chunk. Every docWritebackStep bytes the kernel is asked to start writing
-// what is there (startWriteback), so that the final sync has little left.
+// Writing: a goroutine reads and hashes chunks, this one seals them in
+// place and writes them, so the work is spread over two cores. Two chunk
+// buffers go round between them; nothing else is allocated per document,
+// let alone per chunk. Every docWritebackStep bytes the kernel is asked to
+// start writing what is there (startWriteback), so that the final sync has
+// little left.
 const (
-	docReadAhead     = 4
-	docWriteChunks   = 4
+	docBuffers       = 2
 	docWritebackStep = 8 << 20
 	docProgressStep  = 4 << 20
 )
 
-// A plainChunk is a buffer of content read from the source.
+// A plainChunk is a buffer holding n bytes of content at sealPrefix,
+// where sealing in place wants them.
 type plainChunk struct {
 	buf []byte
 	n   int
 }
+
+// sealPrefix is where the ciphertext starts in a sealed value.
+const sealPrefix = boltfile.Prefix
 
 // writeDocFile streams r into a new document file of id in folder, synced
 // with its folder when it returns nil, and fills in got's size, chunk count
@@ -133,12 +137,15 @@ func writeDocFile(ctx context.Context, s *sealer, folder string, id [16]byte, r 
 			os.Remove(path)
 		}
 	}()
+	if _, err := f.Write(docFileHeaderFor(id)); err != nil {
+		return err
+	}
 
 	ctx, cancel := context.WithCancel(ctx)
-	free := make(chan []byte, docReadAhead)
-	full := make(chan plainChunk, docReadAhead)
-	for range docReadAhead {
-		free <- make([]byte, ChunkSize)
+	free := make(chan []byte, docBuffers)
+	full := make(chan plainChunk, docBuffers)
+	for range docBuffers {
+		free <- make([]byte, ChunkSize+sealOverhead)
 	}
 	var readErr error
 	var sum [sha256.Size]byte
@@ -156,9 +163,9 @@ func writeDocFile(ctx context.Context, s *sealer, folder string, id [16]byte, r 
 				readErr = ctx.Err()
 				return
 			}
-			n, err := io.ReadFull(r, buf)
+			n, err := io.ReadFull(r, buf[sealPrefix:sealPrefix+ChunkSize])
 			if n > 0 {
-				h.Write(buf[:n])
+				h.Write(buf[sealPrefix : sealPrefix+n])
 				select {
 				case full <- plainChunk{buf, n}:
 				case <-ctx.Done():
@@ -178,40 +185,27 @@ func writeDocFile(ctx context.Context, s *sealer, folder string, id [16]byte, r 
 	}()
 	defer func() {
 		cancel()
-		for c := range full { // let the reader stop
-			_ = c
+		for range full { // let the reader stop
 		}
 		wg.Wait()
 	}()
 
-	out := make([]byte, 0, docFileHeader+docWriteChunks*(ChunkSize+sealOverhead))
-	out = append(out, docFileHeaderFor(id)...)
 	var key [24]byte
-	var written, synced, reported int64
-	flush := func() error {
-		if _, err := f.Write(out); err != nil {
-			return err
-		}
-		written += int64(len(out))
-		out = out[:0]
-		if written-synced >= docWritebackStep {
-			startWriteback(f, synced, written-synced)
-			synced = written
-		}
-		return nil
-	}
+	var written, synced, reported int64 = docFileHeader, 0, 0
 	for c := range full {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if cap(out)-len(out) < c.n+sealOverhead {
-			if err := flush(); err != nil {
-				return err
-			}
+		sealed := s.SealInPlace(c.buf, c.n, docFileBucket, docChunkKey(&key, id, got.Chunks))
+		if _, err := f.Write(sealed); err != nil {
+			return err
 		}
-		sealed := s.SealTo(out[len(out):], docFileBucket, docChunkKey(&key, id, got.Chunks), c.buf[:c.n])
-		out = out[:len(out)+len(sealed)]
 		free <- c.buf
+		written += int64(len(sealed))
+		if written-synced >= docWritebackStep {
+			startWriteback(f, synced, written-synced)
+			synced = written
+		}
 		got.Size += int64(c.n)
 		got.Chunks++
 		if progress != nil && got.Size-reported >= docProgressStep {
@@ -224,9 +218,6 @@ func writeDocFile(ctx context.Context, s *sealer, folder string, id [16]byte, r 
 		return readErr
 	}
 	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := flush(); err != nil {
 		return err
 	}
 	got.SHA256 = hex.EncodeToString(sum[:])
