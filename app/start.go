@@ -561,6 +561,7 @@ func (u *UI) openDemo() {
 		if err := demo.Fill(ctx, v); err != nil {
 			v.Close()
 			os.Remove(path)
+			os.RemoveAll(vault.DocsFolder(path))
 			return err
 		}
 		return nil

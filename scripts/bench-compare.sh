@@ -210,7 +210,7 @@ for size in "${doc_sizes[@]}"; do
 	head -c $((size << 20)) /dev/urandom >"$work/in-$size.bin"
 	for round in $(seq "$rounds"); do
 		say "doc add, $size MiB, round $round of $rounds"
-		rm -f "$work/add-$size.kluis" "$work/add-$size.age"
+		rm -rf "$work/add-$size.kluis" "$work/add-$size.kluis.docs" "$work/add-$size.age"
 		"${kluisctl[@]}" --vault "$work/add-$size.kluis" init --name Bench >/dev/null
 		# Odd rounds: age, cp, Kluis; even rounds: Kluis, cp, age. `sync FILE`
 		# is an fsync of that file: durable output, as Kluis's is.
@@ -305,7 +305,7 @@ for kind in warm cold; do
 done
 rm -f "$work/get.out" "$work/add-$size.age"
 for s in "${doc_sizes[@]}"; do
-	rm -f "$work/add-$s.kluis"
+	rm -rf "$work/add-$s.kluis" "$work/add-$s.kluis.docs"
 	[[ $s == "$big_mib" ]] || rm -f "$work/in-$s.bin"
 done
 

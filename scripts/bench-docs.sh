@@ -55,7 +55,7 @@ results=$work/results.txt
 : >"$results"
 for round in $(seq "$rounds"); do
 	echo "bench-docs: round $round of $rounds" >&2
-	rm -f "$work/vault.kluis" "$work/age.out" "$work/kluis.out"
+	rm -rf "$work/vault.kluis" "$work/vault.kluis.docs" "$work/age.out" "$work/kluis.out"
 	"${kluisctl[@]}" init --name Bench >/dev/null
 	# Odd rounds run age first, even rounds Kluis first: whichever runs
 	# right after a big write finds the disk busier.

@@ -3,11 +3,13 @@ package vault
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -18,19 +20,35 @@ import (
 	"kluis/internal/atomicfile"
 )
 
-// A backup file is a consistent snapshot of the whole vault file, taken
-// while the vault stays in use, and encrypted once more as a whole:
+// A backup file is a consistent snapshot of the whole vault, taken while
+// the vault stays in use, and encrypted once more as a whole:
 //
-//	"kluis-backup/v1\n"
+//	"kluis-backup/v2\n"
 //	base64 (standard, one line) of the passphrase-protected identity blob "\n"
 //	an age file (binary) to the owner's X25519 key and the recovery key,
-//	whose plaintext is the bbolt snapshot
+//	whose plaintext is
+//	  snapshot length (8 bytes, big-endian) ‖ the bbolt snapshot
+//	  number of document files (8 bytes)
+//	  per document file: document id (16) ‖ length (8) ‖ the file as it is
 //
+// and nothing after. A v1 backup ("kluis-backup/v1\n", made before layout
+// 5) has the bare snapshot as the age file's plaintext and still restores.
 // The passphrase that unlocked the vault when the backup was made opens the
 // identity blob and so the age file; the recovery key opens the age file
 // directly. Every value inside the snapshot stays sealed under the data key
-// as well.
-const backupMagic = "kluis-backup/v1\n"
+// as well, and so does every chunk of the document files.
+//
+// The document files carried are those the snapshot's metadata refers to,
+// opened while the snapshot's read transaction is held: a file is written
+// once and removed only after a commit that drops its reference, and an
+// open file outlives its removal, so they match the snapshot.
+const (
+	backupMagic   = "kluis-backup/v2\n"
+	backupMagicV1 = "kluis-backup/v1\n"
+)
+
+// maxBackupFiles bounds the number of document files a restore accepts.
+const maxBackupFiles = 1 << 24
 
 // maxBackupHeader bounds the identity line a restore will read.
 const maxBackupHeader = 64 << 10
@@ -45,9 +63,9 @@ func (v *Vault) Backup(path string) error {
 // left) and that reports progress as bytes written of the snapshot's size.
 func (v *Vault) BackupContext(ctx context.Context, path string, progress func(done, total int64)) error {
 	v.mu.RLock()
-	id := v.id
+	id, sealer := v.id, v.seal
 	v.mu.RUnlock()
-	if id == nil {
+	if id == nil || sealer == nil {
 		return ErrLocked
 	}
 	var recoveryPublic []byte
@@ -76,13 +94,48 @@ func (v *Vault) BackupContext(ctx context.Context, path string, progress func(do
 		if err != nil {
 			return err
 		}
+		var files []backupFile
+		defer func() {
+			for _, bf := range files {
+				bf.f.Close()
+			}
+		}()
+		pw := &progressWriter{ctx: ctx, w: w, report: progress}
+		snapshot := func(t *txn) error {
+			var err error
+			if files, err = t.openDocFiles(v.docsFolder()); err != nil {
+				return err
+			}
+			pw.total = t.tx.Size()
+			for _, bf := range files {
+				pw.total += bf.size
+			}
+			if _, err := w.Write(u64(uint64(t.tx.Size()))); err != nil {
+				return err
+			}
+			_, err = t.tx.WriteTo(pw)
+			return err
+		}
+		// Not v.view: a snapshot takes a while, and holding the vault's
+		// lock that long would keep Lock and Compact waiting.
 		if err := guard(func() error {
 			return v.db.View(func(tx *bolt.Tx) error {
-				_, err := tx.WriteTo(&progressWriter{ctx: ctx, w: w, total: tx.Size(), report: progress})
-				return err
+				return snapshot(&txn{tx: tx, seal: sealer})
 			})
 		}); err != nil {
 			return err
+		}
+		if _, err := w.Write(u64(uint64(len(files)))); err != nil {
+			return err
+		}
+		buf := make([]byte, 1<<20)
+		for _, bf := range files {
+			if _, err := w.Write(append(bf.id[:], u64(uint64(bf.size))...)); err != nil {
+				return err
+			}
+			if n, err := io.CopyBuffer(pw, io.LimitReader(bf.f, bf.size), buf); err != nil || n != bf.size {
+				return cmp.Or(err, fmt.Errorf("document file %s: %w", formatID(bf.id[:]), io.ErrUnexpectedEOF))
+			}
 		}
 		return w.Close()
 	})
@@ -111,9 +164,10 @@ func RestoreBackup(backupPath, vaultPath string, passphrase []byte, recoveryKey 
 	defer f.Close()
 	br := bufio.NewReaderSize(f, 1<<16)
 	magic := make([]byte, len(backupMagic))
-	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != backupMagic {
+	if _, err := io.ReadFull(br, magic); err != nil || (string(magic) != backupMagic && string(magic) != backupMagicV1) {
 		return nil, "", ErrNotBackup
 	}
+	withFiles := string(magic) == backupMagic
 	line, err := readLine(br, maxBackupHeader)
 	if err != nil {
 		return nil, "", ErrNotBackup
@@ -167,12 +221,37 @@ func RestoreBackup(backupPath, vaultPath string, passphrase []byte, recoveryKey 
 			tmp.Abort()
 		}
 	}()
-	_, err = io.Copy(tmp, stream)
+	var docsTmp string // the restored document files, in a temporary folder
+	defer func() {
+		if !keep && docsTmp != "" {
+			os.RemoveAll(docsTmp)
+		}
+	}()
+	if withFiles {
+		var n [8]byte
+		if _, err = io.ReadFull(stream, n[:]); err == nil {
+			_, err = copyExactly(tmp, stream, int64(beUint64(n[:])))
+		}
+	} else {
+		_, err = io.Copy(tmp, stream)
+	}
 	if err == nil {
 		err = tmp.Sync()
 	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil && withFiles {
+		cleanRestoreFolders(filepath.Dir(vaultPath), filepath.Base(vaultPath), opts.now()())
+		docsTmp, err = os.MkdirTemp(filepath.Dir(vaultPath), restoreFolderPrefix(filepath.Base(vaultPath)))
+		n := 0
+		if err == nil {
+			n, err = restoreDocFiles(stream, docsTmp)
+		}
+		if err == nil && n == 0 {
+			os.Remove(docsTmp) // no document files: no folder
+			docsTmp = ""
+		}
 	}
 	if err != nil {
 		if derr := diskError(err); errors.Is(derr, ErrDiskFull) {
@@ -196,6 +275,29 @@ func RestoreBackup(backupPath, vaultPath string, passphrase []byte, recoveryKey 
 		movedAside, err = moveAside(vaultPath, opts.now()())
 		if err != nil {
 			return nil, "", err
+		}
+	}
+	// The document files of the vault moved aside go with it; those of no
+	// vault (left by a crash) go aside too.
+	if _, err := os.Lstat(DocsFolder(vaultPath)); err == nil {
+		aside := DocsFolder(movedAside)
+		if movedAside == "" {
+			aside, err = freeName(DocsFolder(vaultPath) + ".before-restore-" + opts.now()().Format("20060102-150405"))
+			if err != nil {
+				return nil, "", err
+			}
+		}
+		if err := os.Rename(DocsFolder(vaultPath), aside); err != nil {
+			return nil, movedAside, diskError(err)
+		}
+	}
+	if docsTmp != "" {
+		if err := os.Rename(docsTmp, DocsFolder(vaultPath)); err != nil {
+			return nil, movedAside, diskError(err)
+		}
+		docsTmp = ""
+		if err := atomicfile.SyncDir(filepath.Dir(vaultPath)); err != nil {
+			return nil, movedAside, diskError(err)
 		}
 	}
 	if err := atomicfile.Rename(tmpPath, vaultPath); err != nil {
@@ -257,6 +359,134 @@ func checkSnapshot(path string, owner *identity, recoveryKey string, opts *Optio
 		return damaged(PartBackup, "the backup's keys", err)
 	}
 	return nil
+}
+
+// A backupFile is a document file being carried into a backup.
+type backupFile struct {
+	id   [16]byte
+	f    *os.File
+	size int64
+}
+
+// openDocFiles opens the document file of every document the transaction
+// refers to. A file that is missing is left out: the restored vault then
+// reports that document damaged, as this one does.
+func (t *txn) openDocFiles(folder string) (files []backupFile, err error) {
+	defer func() {
+		if err != nil {
+			for _, bf := range files {
+				bf.f.Close()
+			}
+		}
+	}()
+	err = t.tx.Bucket(bucketDocs).ForEach(func(k, _ []byte) error {
+		d, err := t.getStoredDoc(formatID(k))
+		if err != nil || d.Purged || d.Storage != StorageFile {
+			return err
+		}
+		id := [16]byte(k)
+		f, err := os.Open(docFilePath(folder, id))
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		fi, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return err
+		}
+		files = append(files, backupFile{id: id, f: f, size: fi.Size()})
+		return nil
+	})
+	return files, err
+}
+
+// restoreDocFiles writes the document files of a v2 backup's stream into
+// folder, each synced, and checks that the stream ends after them.
+func restoreDocFiles(stream io.Reader, folder string) (int, error) {
+	var head [24]byte
+	if _, err := io.ReadFull(stream, head[:8]); err != nil {
+		return 0, err
+	}
+	n := beUint64(head[:8])
+	if n > maxBackupFiles {
+		return 0, fmt.Errorf("%d document files", n)
+	}
+	buf := make([]byte, 1<<20)
+	seen := make(map[[16]byte]bool)
+	for range n {
+		if _, err := io.ReadFull(stream, head[:]); err != nil {
+			return 0, err
+		}
+		id := [16]byte(head[:16])
+		if seen[id] || id == ([16]byte{}) {
+			return 0, fmt.Errorf("document file %s twice or without id", formatID(id[:]))
+		}
+		seen[id] = true
+		f, err := os.OpenFile(docFilePath(folder, id), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return 0, err
+		}
+		_, err = copyExactly(f, stream, int64(beUint64(head[16:])), buf)
+		if err == nil {
+			err = f.Sync()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	// Reading to the end is what authenticates the age file's last chunk.
+	if k, err := io.ReadFull(stream, head[:1]); k != 0 || err != io.EOF {
+		return 0, cmp.Or(err, errors.New("data after the last document file"))
+	}
+	return int(n), atomicfile.SyncDir(folder)
+}
+
+// copyExactly copies n bytes from r to w; fewer is an error.
+func copyExactly(w io.Writer, r io.Reader, n int64, buf ...[]byte) (int64, error) {
+	var b []byte
+	if len(buf) > 0 {
+		b = buf[0]
+	}
+	got, err := io.CopyBuffer(w, io.LimitReader(r, n), b)
+	if err == nil && got != n {
+		err = io.ErrUnexpectedEOF
+	}
+	return got, err
+}
+
+// restoreFolderPrefix starts the name of the temporary folder a restore
+// writes document files into, next to the vault.
+func restoreFolderPrefix(vaultBase string) string { return "." + vaultBase + ".docs-restore-" }
+
+// cleanRestoreFolders removes temporary folders of restores that a crash
+// interrupted, once they are a day old (a younger one may be in use).
+func cleanRestoreFolders(dir, vaultBase string, now time.Time) {
+	matches, _ := filepath.Glob(filepath.Join(dir, restoreFolderPrefix(vaultBase)+"*"))
+	for _, m := range matches {
+		if fi, err := os.Lstat(m); err == nil && fi.IsDir() && now.Sub(fi.ModTime()) > 24*time.Hour {
+			os.RemoveAll(m)
+		}
+	}
+}
+
+// freeName returns base, or base with a counter, whichever does not exist.
+func freeName(base string) (string, error) {
+	for i := 1; i < 1000; i++ {
+		name := base
+		if i > 1 {
+			name = fmt.Sprintf("%s-%d", base, i)
+		}
+		if _, err := os.Lstat(name); errors.Is(err, fs.ErrNotExist) {
+			return name, nil
+		}
+	}
+	return "", fmt.Errorf("%w: too many earlier folders at %s", ErrExists, base)
 }
 
 func readLine(r *bufio.Reader, max int) (string, error) {

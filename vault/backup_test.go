@@ -3,14 +3,19 @@ package vault
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"filippo.io/age"
+	bolt "go.etcd.io/bbolt"
 
 	"kluis/internal/atomicfile"
 )
@@ -316,5 +321,147 @@ func TestExportNamesFitWindows(t *testing.T) {
 		if err != nil || string(b) != content {
 			t.Errorf("%s: %q, %v", p, b, err)
 		}
+	}
+}
+
+// A backup carries the document files the vault's documents refer to, and
+// no others; a restore puts them beside the restored vault and moves those
+// of the vault it replaces aside with it.
+func TestBackupCarriesDocumentFiles(t *testing.T) {
+	v, path := newTestVault(t)
+	contents := map[string][]byte{}
+	for _, n := range []int{0, 1, 3*ChunkSize + 17} {
+		content := randomBytes(t, n)
+		doc, err := v.AddDocument(context.Background(), "d.bin", bytes.NewReader(content), DocumentOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		contents[doc.ID] = content
+	}
+	legacyContent := randomBytes(t, ChunkSize+1)
+	contents[addLegacyDocument(t, v, "oud.pdf", legacyContent).ID] = legacyContent
+	purged, _ := v.AddDocument(context.Background(), "weg.pdf", bytes.NewReader([]byte("weg")), DocumentOptions{})
+	v.DeleteDocument(purged.ID)
+	if err := v.PurgeDocument(purged.ID); err != nil {
+		t.Fatal(err)
+	}
+	// An upload under way: its marker and file exist, its metadata not.
+	idb, _ := newID()
+	v.update(func(t *txn) error { return t.putSealed(bucketPending, idb[:], nil) })
+	var got Document
+	if err := writeDocFile(context.Background(), v.seal, DocsFolder(path), idb, bytes.NewReader([]byte("half")), &got, nil); err != nil {
+		t.Fatal(err)
+	}
+	backup := filepath.Join(t.TempDir(), "b")
+	if err := v.Backup(backup); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(backup); !bytes.HasPrefix(b, []byte("kluis-backup/v2\n")) {
+		t.Fatalf("backup starts %q", b[:16])
+	}
+	beforeFiles := docFiles(t, path)
+	v.Close()
+
+	restored, moved, err := RestoreBackup(backup, path, []byte(testPass), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aside := docFiles(t, moved); !slices.Equal(aside, beforeFiles) {
+		t.Fatalf("the moved-aside vault's document files %v, want %v", aside, beforeFiles)
+	}
+	for id, want := range contents {
+		var out bytes.Buffer
+		if _, err := restored.ReadDocument(context.Background(), id, &out); err != nil || !bytes.Equal(out.Bytes(), want) {
+			t.Fatalf("restored document %s: %d bytes, %v", id, out.Len(), err)
+		}
+	}
+	if files := docFiles(t, path); len(files) != 3 {
+		t.Fatalf("restored document files %v, want the 3 live ones", files)
+	}
+	checkNoStrayFiles(t, restored)
+	restored.Close()
+
+	// A backup altered anywhere, in the document files too, is refused, and
+	// nothing of it is left.
+	good, _ := os.ReadFile(backup)
+	for _, off := range []int{len(good) / 2, len(good) - ChunkSize, len(good) - 30} {
+		bad := bytes.Clone(good)
+		bad[off] ^= 1
+		os.WriteFile(backup, bad, 0o600)
+		_, _, err := RestoreBackup(backup, path, []byte(testPass), "", nil)
+		wantErr(t, err, ErrNotBackup)
+	}
+	if m, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".*docs-restore*")); len(m) != 0 {
+		t.Fatalf("failed restores left %v", m)
+	}
+	if files := docFiles(t, path); len(files) != 3 {
+		t.Fatalf("failed restores changed the document files: %v", files)
+	}
+}
+
+// writeV1Backup writes a backup as Kluis did before layout 5: the bare
+// bbolt snapshot in the age file, no document files.
+func writeV1Backup(t *testing.T, v *Vault, path string) {
+	t.Helper()
+	idBlob, err := v.metaValue(keyIdentity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recoveryPublic []byte
+	v.view(func(t *txn) error {
+		recoveryPublic, err = t.getSealed(bucketMeta, keyRecoveryPublic)
+		return err
+	})
+	rr, err := age.ParseX25519Recipient(string(recoveryPublic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	b.WriteString("kluis-backup/v1\n" + base64.StdEncoding.EncodeToString(idBlob) + "\n")
+	w, err := age.Encrypt(&b, v.id.x25519.Recipient(), rr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.db.View(func(tx *bolt.Tx) error { _, err := tx.WriteTo(w); return err }); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestVersion1BackupStillRestores(t *testing.T) {
+	v, path := newTestVault(t)
+	rec, _ := v.Add("debts", map[string]string{"creditor": "Eneco"})
+	content := randomBytes(t, 2*ChunkSize+1)
+	doc := addLegacyDocument(t, v, "oud.pdf", content)
+	backup := filepath.Join(t.TempDir(), "v1")
+	writeV1Backup(t, v, backup)
+	// Documents added after it, in files, are not in it.
+	later, err := v.AddDocument(context.Background(), "later.pdf", bytes.NewReader([]byte("later")), DocumentOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	restored, moved, err := RestoreBackup(backup, path, []byte(testPass), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer restored.Close()
+	if _, err := restored.Get(rec.ID); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if _, err := restored.ReadDocument(context.Background(), doc.ID, &out); err != nil || !bytes.Equal(out.Bytes(), content) {
+		t.Fatalf("document of the v1 backup: %v", err)
+	}
+	_, err = restored.Document(later.ID)
+	wantErr(t, err, ErrNotFound)
+	if files := docFiles(t, path); len(files) != 0 {
+		t.Fatalf("document files beside the restored vault: %v", files)
+	}
+	if aside := docFiles(t, moved); len(aside) != 1 || aside[0] != later.ID {
+		t.Fatalf("the moved-aside vault's document files: %v", aside)
 	}
 }

@@ -11,8 +11,10 @@ import (
 )
 
 // Compact rewrites the vault file without its free pages. bbolt never
-// shrinks a file: space that documents or unfinished uploads used stays
-// in it, and so do the (sealed) bytes they left behind. Compact copies
+// shrinks a file: space that records, documents of earlier versions or
+// their unfinished uploads used stays in it, and so do the (sealed) bytes
+// they left behind. Document files (docfile.go) are not part of it: one
+// deleted for good is removed whole. Compact copies
 // every live value into a new file next to the vault, checks it, and
 // renames it over the old one; on any error the vault stays as it was.
 // The vault must be unlocked; it stays open and unlocked. It returns the

@@ -30,12 +30,22 @@
 //	records/    record id (16 bytes) → sealed current version
 //	versions/   record id ‖ version (8 bytes) → sealed earlier version
 //	docs/       document id → sealed metadata
-//	chunks/     document id ‖ chunk index (8 bytes) → sealed 256 KiB chunk
-//	pending/    document id → marker of an upload not yet finished
+//	chunks/     document id ‖ chunk index (8 bytes) → sealed 256 KiB chunk (documents
+//	            added before layout 5; newer ones are in document files, below)
+//	pending/    document id → marker of an upload not yet finished, or of content
+//	            deleted for good and not yet removed
 //	audit/      sequence (8 bytes) → sealed log entry (hash-chained; compact binary,
 //	            JSON in vaults from before 2026-12-06: docs/FORMAT.md §13)
 //	failed/     sequence → time of a failed unlock, logged at the next unlock
 //	objects/    kind ‖ 0x00 ‖ id → sealed value kept for other packages (shares, receipts, …)
+//
+// Beside the file, in the folder "VAULT.docs" (DocsFolder, mode 0700), each
+// document added since layout 5 has a document file of its own, named by
+// its id: a 32-byte header, then its 256 KiB chunks sealed as values are,
+// bound to the document id and chunk index (docfile.go). It is written once,
+// synced with its folder before the metadata that refers to it commits, and
+// removed only after the commit that drops that reference. Copy the folder
+// with the file; Backup carries both.
 //
 // Every value except the age files and the format marker is sealed with
 // XChaCha20-Poly1305 under the data key, with the bucket and key as

@@ -11,9 +11,9 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -26,9 +26,13 @@ import (
 // Documents are stored in fixed-size chunks, each sealed on its own and
 // bound to its document id and position, so memory stays bounded whatever
 // the size and chunks cannot be swapped, dropped or reordered unnoticed.
-// A big upload commits every chunksPerTx chunks; the document only appears
-// when its metadata is committed last. An upload cut off by a crash leaves a
-// pending marker, and the next unlock removes its chunks.
+// Since layout 5 the chunks of a new document go into a document file
+// beside the vault (docfile.go); documents added before stay in the chunks
+// bucket of the bbolt file (Document.Storage empty), where an upload
+// committed every chunksPerTx chunks, and are read, deleted and backed up
+// as they were. Either way the document only appears when its metadata is
+// committed last. An upload cut off by a crash leaves a pending marker, and
+// the next unlock removes its file or chunks.
 const (
 	ChunkSize   = 256 << 10
 	chunksPerTx = 16 // 4 MiB per transaction
@@ -48,6 +52,10 @@ type Document struct {
 	Author    Author        `json:"author"`
 	Deleted   bool          `json:"deleted"`
 	Chunks    uint64        `json:"chunks"`
+	// Storage says where the content is: StorageFile for a document file
+	// beside the vault (docfile.go), empty for the chunks bucket of the
+	// vault file, where vaults before layout 5 kept every document.
+	Storage string `json:"storage,omitempty"`
 	// Purged marks a document deleted for good: its content is gone and
 	// only this tombstone is left (id, link, times, author; no name, type,
 	// size or hash), so that no replica brings it back. Deleted is true.
@@ -58,7 +66,7 @@ type Document struct {
 type DocumentOptions struct {
 	Record    string           // link to this record id (optional)
 	MediaType string           // detected from the name when empty
-	Progress  func(done int64) // called after each committed batch (from the caller's goroutine)
+	Progress  func(done int64) // called every few MiB and when done (from the caller's goroutine)
 }
 
 // AddDocument streams r into the vault as a document called name. ctx
@@ -88,10 +96,9 @@ func (v *Vault) AddDocument(ctx context.Context, name string, r io.Reader, opts 
 	})
 }
 
-// storeDocument streams r into the chunks of document idb and, once all of
-// it is committed, calls finish in the transaction that stores the
-// metadata. On any error (finish's included) nothing of the document is
-// kept.
+// storeDocument streams r into a new document file of idb and, once all of
+// it is on disk, calls finish in the transaction that stores the metadata.
+// On any error (finish's included) nothing of the document is kept.
 func (v *Vault) storeDocument(ctx context.Context, idb [16]byte, doc Document, r io.Reader,
 	progress func(int64), finish func(t *txn, doc *Document) error) (Document, error) {
 	if err := v.update(func(t *txn) error { return t.putSealed(bucketPending, idb[:], nil) }); err != nil {
@@ -104,61 +111,17 @@ func (v *Vault) storeDocument(ctx context.Context, idb [16]byte, doc Document, r
 		return Document{}, ErrLocked
 	}
 	fail := func(err error) (Document, error) {
-		v.removeChunks(idb)
+		v.removeContent(idb)
 		return Document{}, err
 	}
 	// What the stream turns out to be: size, chunk count and hash.
 	got := doc
-	got.Size, got.Chunks, got.SHA256 = 0, 0, ""
-
-	// Two stages on two cores: a goroutine reads, hashes and seals chunks
-	// into batches while this one commits the previous batch. At most two
-	// batches (plus the one bbolt is writing) are in memory at a time.
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	batches := make(chan []sealedChunk)
-	spare := make(chan []sealedChunk, 1) // committed batches, their memory reused
-	var readErr error
-	go func() {
-		defer close(batches)
-		readErr = sealChunks(ctx, sealer, idb, r, &got, batches, spare)
-	}()
-	for batch := range batches {
-		err := v.update(func(t *txn) error {
-			t.tx.DB().AllocSize = documentGrowStep
-			for _, c := range batch {
-				if err := t.tx.Bucket(bucketChunks).Put(c.key, c.value); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			cancel()
-			for range batches { // let the reader stop
-			}
-			return fail(err)
+	got.Size, got.Chunks, got.SHA256, got.Storage = 0, 0, "", StorageFile
+	if err := writeDocFile(ctx, sealer, v.docsFolder(), idb, r, &got, progress); err != nil {
+		if errors.Is(err, context.Canceled) {
+			err = ErrCanceled
 		}
-		if progress != nil {
-			progress(batch[len(batch)-1].end)
-		}
-		select {
-		case spare <- batch:
-		default:
-		}
-		// To append, bbolt read the last leaf of the chunks back from the
-		// file's mapping, a MiB each batch; let it go.
-		v.releaseMapping()
-		// bbolt copied the batch into page buffers for the commit; that
-		// copy is garbage now. Collecting it at once keeps memory at about
-		// three batches instead of letting the heap double first.
-		runtime.GC()
-	}
-	if readErr != nil {
-		if errors.Is(readErr, context.Canceled) {
-			readErr = ErrCanceled
-		}
-		return fail(readErr)
+		return fail(diskError(err))
 	}
 	err := v.update(func(t *txn) error {
 		if err := finish(t, &got); err != nil {
@@ -178,88 +141,18 @@ func (v *Vault) storeDocument(ctx context.Context, idb [16]byte, doc Document, r
 	return got, nil
 }
 
-// releaseMapping drops the pages of the vault file's mapping that this
-// process has touched from its resident set (boltfile.Mapping).
-func (v *Vault) releaseMapping() {
-	_ = v.view(func(t *txn) error {
-		boltfile.MappingOf(t.tx).Release()
-		return nil
-	})
-}
-
-// A sealedChunk is ready to be put into the chunks bucket; end is the
-// document offset just after it.
-type sealedChunk struct {
-	key, value []byte
-	end        int64
-}
-
-// sealChunks reads r to the end in ChunkSize pieces, hashes and seals each,
-// and sends them in batches of chunksPerTx. It fills in doc's size, chunk
-// count and hash. The last batch may be shorter, and is never empty unless
-// the document is.
-func sealChunks(ctx context.Context, s *sealer, id [16]byte, r io.Reader, doc *Document, out chan<- []sealedChunk, spare <-chan []sealedChunk) error {
-	sum := sha256.New()
-	buf := make([]byte, ChunkSize)
-	batch := make([]sealedChunk, 0, chunksPerTx)
-	send := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		select {
-		case out <- batch:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		select {
-		case batch = <-spare:
-			batch = batch[:0]
-		default:
-			batch = make([]sealedChunk, 0, chunksPerTx)
-		}
-		return nil
-	}
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		n, err := io.ReadFull(r, buf)
-		if n > 0 {
-			sum.Write(buf[:n])
-			// Reuse the key and value memory of a committed batch.
-			var c sealedChunk
-			if len(batch) < cap(batch) {
-				c = batch[:len(batch)+1][len(batch)]
-			}
-			c.key = append(c.key[:0], chunkKey(id, doc.Chunks)...)
-			c.value = s.SealTo(c.value, bucketChunks, c.key, buf[:n])
-			doc.Size += int64(n)
-			doc.Chunks++
-			c.end = doc.Size
-			batch = append(batch, c)
-		}
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			doc.SHA256 = hex.EncodeToString(sum.Sum(nil))
-			return send()
-		}
-		if err != nil {
-			return fmt.Errorf("failed to read %s: %w", doc.Name, err)
-		}
-		if len(batch) == chunksPerTx {
-			if err := send(); err != nil {
-				return err
-			}
-		}
-	}
-}
-
 func chunkKey(id [16]byte, index uint64) []byte {
 	return append(id[:], u64(index)...)
 }
 
-// removeChunks deletes an unfinished upload, in batches so memory stays
-// bounded. Errors are ignored: the next unlock sweeps what is left.
-func (v *Vault) removeChunks(id [16]byte) {
+// removeContent deletes the content of an unfinished upload or of a
+// document deleted for good, whose pending marker is committed: its
+// document file, or its chunks in batches so memory stays bounded, and then
+// the marker. Errors are ignored: the next unlock sweeps what is left.
+func (v *Vault) removeContent(id [16]byte) {
+	if removeDocFile(v.docsFolder(), id) != nil {
+		return // still open elsewhere (Windows), or a disk error
+	}
 	for {
 		more := false
 		err := v.update(func(t *txn) error {
@@ -293,8 +186,12 @@ func (t *txn) deleteChunks(id [16]byte, limit int) (bool, error) {
 	return false, nil
 }
 
-// sweepPendingDocuments removes the chunks of uploads that never finished.
-func (t *txn) sweepPendingDocuments() error {
+// sweepPendingDocuments removes the files and chunks of uploads that never
+// finished and of documents deleted for good whose content was not removed
+// yet. The files go first and durably, then the markers with the commit; a
+// file that cannot be removed now (open in another program on Windows)
+// keeps its marker for the next unlock.
+func (t *txn) sweepPendingDocuments(folder string) error {
 	var ids [][16]byte
 	if err := t.tx.Bucket(bucketPending).ForEach(func(k, _ []byte) error {
 		if len(k) == 16 {
@@ -305,6 +202,13 @@ func (t *txn) sweepPendingDocuments() error {
 		return err
 	}
 	for _, id := range ids {
+		if d, err := t.getStoredDoc(formatID(id[:])); err == nil && !d.Purged && d.Storage == StorageFile {
+			// Never happens by this code (the metadata and the marker's
+			// removal commit together), but a file a live document refers
+			// to is never removed.
+		} else if err := removeDocFile(folder, id); err != nil {
+			continue
+		}
 		if _, err := t.deleteChunks(id, -1); err != nil {
 			return err
 		}
@@ -397,73 +301,102 @@ func (v *Vault) documents(keep func(Document) bool) ([]Document, error) {
 // it only when ReadDocument returns nil.
 func (v *Vault) ReadDocument(ctx context.Context, id string, w io.Writer) (Document, error) {
 	var doc Document
+	var file *os.File
+	var sealer *sealer
 	err := v.view(func(t *txn) error {
 		var err error
 		if doc, err = t.getDoc(id); err != nil {
 			return err
 		}
-		key, _ := parseID(id)
-		// Two stages on two cores: this goroutine opens chunks, out hashes
-		// and writes them, a few chunks behind.
-		out := startChunkWriter(w, 3)
-		defer out.finish()
-		// The chunks are read from the vault file at their place in it,
-		// one read call each, not through bbolt's mapping: a process keeps
-		// every page it touches there (a 1 GiB document made it 1 GiB
-		// resident), and bbolt maps for random access, so a cold read
-		// waited on the disk page by page. The pages the cursor touches
-		// are released every few MiB (boltfile.Mapping).
-		mapping := boltfile.MappingOf(t.tx)
-		file, err := os.Open(t.tx.DB().Path())
-		if err != nil {
-			return diskError(err)
+		if doc.Storage == StorageFile {
+			// Opened while the metadata is current: a purge removes the
+			// file only after its commit, and an open file outlives its
+			// removal (on Windows the removal waits for the next unlock).
+			sealer = t.seal
+			file, err = openDocFile(v.docsFolder(), doc)
+			return err
 		}
-		defer file.Close()
-		sealed := make([]byte, ChunkSize+sealOverhead)
-		c := t.tx.Bucket(bucketChunks).Cursor()
-		var index uint64
-		var size int64
-		for k, val := c.Seek(key[:]); k != nil && bytes.HasPrefix(k, key[:]); k, val = c.Next() {
-			if err := ctx.Err(); err != nil {
-				return ErrCanceled
-			}
-			if len(k) != 24 || beUint64(k[16:]) != index {
-				return damagedItem(PartDocument, id, fmt.Errorf("chunk %d is missing", index))
-			}
-			buf, ok := out.buffer()
-			if !ok {
-				break // writing failed; finish says why
-			}
-			if off, ok := mapping.Offset(val); ok && len(val) <= len(sealed) {
-				if _, err := file.ReadAt(sealed[:len(val)], off); err != nil {
-					return damagedItem(PartDocument, id, fmt.Errorf("chunk %d: %w", index, err))
-				}
-				val = sealed[:len(val)]
-			}
-			plain, err := t.seal.Open(buf, bucketChunks, k, val)
-			if err != nil {
-				return damagedItem(PartDocument, id, fmt.Errorf("chunk %d does not authenticate", index))
-			}
-			if index%chunksPerRelease == chunksPerRelease-1 {
-				mapping.Release()
-			}
-			out.write(plain)
-			size += int64(len(plain))
-			index++
-		}
-		sum, err := out.finish()
-		if err != nil {
-			return diskError(err)
-		}
-		if index != doc.Chunks || size != doc.Size {
-			return damagedItem(PartDocument, id, fmt.Errorf("%d of %d chunks", index, doc.Chunks))
-		}
-		if hex.EncodeToString(sum) != doc.SHA256 {
-			return damagedItem(PartDocument, id, errors.New("content hash does not match"))
-		}
-		return nil
+		return t.readChunks(ctx, doc, w)
 	})
-	return doc, err
+	if errors.Is(err, fs.ErrNotExist) {
+		// Deleted for good between reading the metadata and opening the
+		// file: not found, as it would have been a moment later.
+		if _, derr := v.Document(id); errors.Is(derr, ErrNotFound) {
+			return Document{}, ErrNotFound
+		}
+	}
+	if err != nil || file == nil {
+		return doc, err
+	}
+	defer file.Close()
+	out := startChunkWriter(w, 3)
+	defer out.finish()
+	return doc, readDocFile(ctx, sealer, doc, file, out)
+}
+
+// readChunks streams the content of doc, kept in the chunks bucket, to w.
+func (t *txn) readChunks(ctx context.Context, doc Document, w io.Writer) error {
+	id := doc.ID
+	key, _ := parseID(id)
+	// Two stages on two cores: this goroutine opens chunks, out hashes
+	// and writes them, a few chunks behind.
+	out := startChunkWriter(w, 3)
+	defer out.finish()
+	// The chunks are read from the vault file at their place in it,
+	// one read call each, not through bbolt's mapping: a process keeps
+	// every page it touches there (a 1 GiB document made it 1 GiB
+	// resident), and bbolt maps for random access, so a cold read
+	// waited on the disk page by page. The pages the cursor touches
+	// are released every few MiB (boltfile.Mapping).
+	mapping := boltfile.MappingOf(t.tx)
+	file, err := os.Open(t.tx.DB().Path())
+	if err != nil {
+		return diskError(err)
+	}
+	defer file.Close()
+	sealed := make([]byte, ChunkSize+sealOverhead)
+	c := t.tx.Bucket(bucketChunks).Cursor()
+	var index uint64
+	var size int64
+	for k, val := c.Seek(key[:]); k != nil && bytes.HasPrefix(k, key[:]); k, val = c.Next() {
+		if err := ctx.Err(); err != nil {
+			return ErrCanceled
+		}
+		if len(k) != 24 || beUint64(k[16:]) != index {
+			return damagedItem(PartDocument, id, fmt.Errorf("chunk %d is missing", index))
+		}
+		buf, ok := out.buffer()
+		if !ok {
+			break // writing failed; finish says why
+		}
+		if off, ok := mapping.Offset(val); ok && len(val) <= len(sealed) {
+			if _, err := file.ReadAt(sealed[:len(val)], off); err != nil {
+				return damagedItem(PartDocument, id, fmt.Errorf("chunk %d: %w", index, err))
+			}
+			val = sealed[:len(val)]
+		}
+		plain, err := t.seal.Open(buf, bucketChunks, k, val)
+		if err != nil {
+			return damagedItem(PartDocument, id, fmt.Errorf("chunk %d does not authenticate", index))
+		}
+		if index%chunksPerRelease == chunksPerRelease-1 {
+			mapping.Release()
+		}
+		out.write(plain)
+		size += int64(len(plain))
+		index++
+	}
+	sum, err := out.finish()
+	if err != nil {
+		return diskError(err)
+	}
+	if index != doc.Chunks || size != doc.Size {
+		return damagedItem(PartDocument, id, fmt.Errorf("%d of %d chunks", index, doc.Chunks))
+	}
+	if hex.EncodeToString(sum) != doc.SHA256 {
+		return damagedItem(PartDocument, id, errors.New("content hash does not match"))
+	}
+	return nil
 }
 
 // chunksPerRelease is how many chunks ReadDocument reads between two

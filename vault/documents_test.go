@@ -201,6 +201,9 @@ func TestUnfinishedUploadIsSweptOnUnlock(t *testing.T) {
 	}
 }
 
+// TestDocumentTamperingIsDetected alters a document kept in the chunks
+// bucket, as vaults before layout 5 keep them (TestDocumentFileDamage does
+// the same for document files).
 func TestDocumentTamperingIsDetected(t *testing.T) {
 	cases := map[string]func(tx *bolt.Tx, id [16]byte){
 		"chunk removed": func(tx *bolt.Tx, id [16]byte) { tx.Bucket(bucketChunks).Delete(chunkKey(id, 1)) },
@@ -227,15 +230,12 @@ func TestDocumentTamperingIsDetected(t *testing.T) {
 	for name, edit := range cases {
 		t.Run(name, func(t *testing.T) {
 			v, path := newTestVault(t)
-			doc, err := v.AddDocument(context.Background(), "x.bin", bytes.NewReader(randomBytes(t, 2*ChunkSize+10)), DocumentOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			doc := addLegacyDocument(t, v, "x.bin", randomBytes(t, 2*ChunkSize+10))
 			v.Close()
 			id, _ := parseID(doc.ID)
 			rawUpdate(t, path, func(tx *bolt.Tx) error { edit(tx, id); return nil })
 			v2 := reopen(t, &Vault{path: path, db: mustOpenDB(t, path)})
-			_, err = v2.ReadDocument(context.Background(), doc.ID, io.Discard)
+			_, err := v2.ReadDocument(context.Background(), doc.ID, io.Discard)
 			wantErr(t, err, ErrDamaged)
 		})
 	}
@@ -256,10 +256,15 @@ func TestCompactShrinksTheFileAndKeepsEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A big upload that is stopped leaves its pages free, not returned.
-	ctx, cancel := context.WithCancel(context.Background())
-	big := &cancelAfter{r: bytes.NewReader(randomBytes(t, 6*chunksPerTx*ChunkSize)), n: 5 * chunksPerTx * ChunkSize, cancel: cancel}
-	v.AddDocument(ctx, "groot.bin", big, DocumentOptions{})
+	// A big document of an earlier version, kept in the vault file and
+	// deleted for good, leaves its pages free, not returned.
+	big := addLegacyDocument(t, v, "groot.bin", randomBytes(t, 6*chunksPerTx*ChunkSize))
+	if err := v.DeleteDocument(big.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.PurgeDocument(big.ID); err != nil {
+		t.Fatal(err)
+	}
 	before, after, err := v.Compact()
 	if err != nil {
 		t.Fatal(err)

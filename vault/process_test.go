@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -63,6 +65,20 @@ func runChild(mode, path string) int {
 		io.Copy(io.Discard, os.Stdin) // until the parent closes our stdin
 		v.Close()
 		return 0
+	case "docwriter":
+		// Documents only, of sizes from nothing to a few MiB; each
+		// acknowledged one is reported with the seed and size its content
+		// is made from, so the parent can compare it byte for byte.
+		for i := 0; ; i++ {
+			seed := uint64(os.Getpid())<<32 | uint64(i)
+			size := docSizes[i%len(docSizes)]
+			doc, err := v.AddDocument(context.Background(), fmt.Sprintf("scan-%d.pdf", i), seededContent(seed, size), DocumentOptions{})
+			if err != nil {
+				say("error %s %v", classify(err), err)
+				return 0
+			}
+			say("docbytes %s %s %d %d", doc.ID, doc.SHA256, seed, size)
+		}
 	case "writer", "fill":
 		for i := 0; ; i++ {
 			if i%20 == 3 {
@@ -86,6 +102,19 @@ func runChild(mode, path string) int {
 	}
 	say("error unknown mode %q", mode)
 	return 2
+}
+
+// docSizes are the sizes the docwriter child cycles through.
+var docSizes = []int64{0, 1, ChunkSize, ChunkSize + 1, 3<<20 + 5, 9 << 20, 100}
+
+// seededContent is size bytes determined by seed.
+func seededContent(seed uint64, size int64) io.Reader {
+	return io.LimitReader(rand.NewChaCha8(chachaSeed(seed)), size)
+}
+
+func chachaSeed(seed uint64) (s [32]byte) {
+	binary.BigEndian.PutUint64(s[:], seed)
+	return s
 }
 
 func classify(err error) string {
@@ -139,12 +168,13 @@ func TestSecondProcessGetsInUse(t *testing.T) {
 // committed is what a child reported as committed before it stopped.
 type committed struct {
 	records map[string]bool
-	docs    map[string]string // id → sha256
+	docs    map[string]string    // id → sha256
+	content map[string][2]uint64 // id → seed and size of its content (docwriter)
 	lastErr string
 }
 
 func readReports(r io.Reader) committed {
-	c := committed{records: map[string]bool{}, docs: map[string]string{}}
+	c := committed{records: map[string]bool{}, docs: map[string]string{}, content: map[string][2]uint64{}}
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
@@ -153,6 +183,11 @@ func readReports(r io.Reader) committed {
 			c.records[f[1]] = true
 		case len(f) == 3 && f[0] == "doc":
 			c.docs[f[1]] = f[2]
+		case len(f) == 5 && f[0] == "docbytes":
+			c.docs[f[1]] = f[2]
+			seed, _ := strconv.ParseUint(f[3], 10, 64)
+			size, _ := strconv.ParseUint(f[4], 10, 64)
+			c.content[f[1]] = [2]uint64{seed, size}
 		case len(f) >= 1 && f[0] == "error":
 			c.lastErr = sc.Text()
 		}
@@ -186,10 +221,18 @@ func checkCommitted(t *testing.T, path string, c committed, readAll bool) {
 		if !readAll {
 			continue
 		}
-		if _, err := v.ReadDocument(context.Background(), id, io.Discard); err != nil {
+		var got bytes.Buffer
+		if _, err := v.ReadDocument(context.Background(), id, &got); err != nil {
 			t.Fatalf("document %s was reported committed but: %v", id, err)
 		}
+		if src, ok := c.content[id]; ok {
+			want, _ := io.ReadAll(seededContent(src[0], int64(src[1])))
+			if !bytes.Equal(got.Bytes(), want) {
+				t.Fatalf("document %s reads back as %d bytes that differ from the %d written", id, got.Len(), len(want))
+			}
+		}
 	}
+	checkNoStrayFiles(t, v)
 	if _, err := v.VerifyLog(); err != nil {
 		t.Fatal(err)
 	}
@@ -236,6 +279,48 @@ func TestKilledWriterLosesNoCommittedWrite(t *testing.T) {
 		t.Fatal("the writer never committed anything")
 	}
 	t.Logf("%d rounds, %d records and %d documents committed and found", rounds, len(all.records), len(all.docs))
+}
+
+// TestKilledDocumentWriterKeepsAcknowledgedDocuments kills a process that
+// adds documents (kept in document files) at random moments: every document
+// it acknowledged is there, complete and byte for byte as written, and after
+// unlock no document file is left that no document refers to.
+func TestKilledDocumentWriterKeepsAcknowledgedDocuments(t *testing.T) {
+	v, path := newTestVault(t)
+	v.Close()
+	rounds := 20
+	if testing.Short() {
+		rounds = 4
+	}
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 2))
+	all := committed{records: map[string]bool{}, docs: map[string]string{}, content: map[string][2]uint64{}}
+	for round := range rounds {
+		cmd := child(t, "docwriter", path)
+		stdout, _ := cmd.StdoutPipe()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		results := make(chan committed, 1)
+		go func() { results <- readReports(stdout) }()
+		time.Sleep(time.Duration(100+rng.IntN(600)) * time.Millisecond)
+		cmd.Process.Signal(syscall.SIGKILL)
+		c := <-results
+		cmd.Wait()
+		if c.lastErr != "" {
+			t.Fatalf("round %d: child failed: %s", round, c.lastErr)
+		}
+		for id, s := range c.docs {
+			all.docs[id] = s
+			all.content[id] = c.content[id]
+		}
+		checkCommitted(t, path, all, true)
+	}
+	if len(all.docs) == 0 {
+		t.Fatal("the writer never acknowledged a document")
+	}
+	t.Logf("%d rounds, %d documents acknowledged and found whole", rounds, len(all.docs))
 }
 
 func TestDiskFullKeepsEarlierData(t *testing.T) {

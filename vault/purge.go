@@ -24,7 +24,9 @@ import (
 //
 // The sealed bytes of what was deleted leave the file's live data at once;
 // bbolt keeps them in free pages until they are reused or the file is
-// compacted (Compact), and backups made before still hold them.
+// compacted (Compact), and backups made before still hold them. A document
+// file is removed as a whole once the tombstone is committed (the file
+// system may keep its blocks until they are reused).
 
 // Activity-log actions of deleting for good.
 const (
@@ -72,7 +74,7 @@ func (v *Vault) PurgeDocument(id string) error {
 		return err
 	}
 	key, _ := parseID(id)
-	v.removeChunks(key)
+	v.removeContent(key)
 	return nil
 }
 
@@ -141,7 +143,7 @@ func (v *Vault) EmptyBin() (records, documents int, err error) {
 		return 0, 0, err
 	}
 	for _, key := range purgedDocs {
-		v.removeChunks(key)
+		v.removeContent(key)
 	}
 	return records, documents, nil
 }
@@ -175,9 +177,9 @@ func (t *txn) putTombstone(tomb Record) error {
 }
 
 // purgeDoc replaces d's metadata by its tombstone, made now by this
-// vault's author, and marks its chunks for removal: the caller removes
-// them after the transaction (removeChunks), and should that not happen,
-// the next unlock does (the pending marker).
+// vault's author, and marks its content (document file or chunks) for
+// removal: the caller removes it after the transaction (removeContent),
+// and should that not happen, the next unlock does (the pending marker).
 func (t *txn) purgeDoc(d Document) error {
 	return t.putDocTombstone(docTombstone(d, t.clock.Now(), t.author), t.author)
 }
@@ -186,7 +188,7 @@ func docTombstone(d Document, at hlc.Timestamp, by Author) Document {
 	return Document{ID: d.ID, Record: d.Record, Added: d.Added, Modified: at, Author: by, Deleted: true, Purged: true}
 }
 
-// putDocTombstone stores tomb, marks the document's chunks for removal and
+// putDocTombstone stores tomb, marks the document's content for removal and
 // logs it under by.
 func (t *txn) putDocTombstone(tomb Document, by Author) error {
 	key, err := parseID(tomb.ID)
@@ -281,7 +283,7 @@ func (v *Vault) importPurgedDocument(key [16]byte, meta Document) (Document, boo
 		return Document{}, false, err
 	}
 	if changed {
-		v.removeChunks(key)
+		v.removeContent(key)
 	}
 	return tomb, changed, nil
 }

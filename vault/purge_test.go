@@ -91,8 +91,11 @@ func TestPurgeDocumentRemovesItsContent(t *testing.T) {
 	if err := v.PurgeDocument(doc.ID); err != nil {
 		t.Fatal(err)
 	}
-	if c, p := countChunks(t, v); c != 1 || p != 0 {
-		t.Fatalf("%d chunks and %d pending markers left, want the other document's 1 and 0", c, p)
+	if p := countPending(t, v); p != 0 {
+		t.Fatalf("%d pending markers left", p)
+	}
+	if files := docFiles(t, v.Path()); len(files) != 1 || files[0] != other.ID {
+		t.Fatalf("document files left: %v, want the other document's", files)
 	}
 	if _, err := v.Document(doc.ID); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Document after purge: %v", err)
@@ -120,11 +123,12 @@ func TestPurgeDocumentRemovesItsContent(t *testing.T) {
 	}
 }
 
-// A purge cut off before its chunks were removed leaves a pending marker;
-// the next unlock removes the chunks.
+// A purge cut off before its content was removed leaves a pending marker;
+// the next unlock removes the content: the chunks of a document of an
+// earlier version, the file of a newer one.
 func TestPurgedDocumentChunksAreSweptAfterACrash(t *testing.T) {
 	v, _ := newTestVault(t)
-	doc, _ := v.AddDocument(context.Background(), "a.pdf", bytes.NewReader(randomBytes(t, 2*ChunkSize)), DocumentOptions{})
+	doc := addLegacyDocument(t, v, "a.pdf", randomBytes(t, 2*ChunkSize))
 	v.DeleteDocument(doc.ID)
 	// Only the transaction, as if the process ended right after it.
 	if err := v.update(func(tx *txn) error {
@@ -171,8 +175,11 @@ func TestEmptyBin(t *testing.T) {
 	if docs, _ := v.Documents(false); len(docs) != 1 || docs[0].ID != d2.ID {
 		t.Fatalf("documents left: %v", docs)
 	}
-	if ch, p := countChunks(t, v); ch != 1 || p != 0 {
-		t.Fatalf("%d chunks, %d pending", ch, p)
+	if p := countPending(t, v); p != 0 {
+		t.Fatalf("%d pending", p)
+	}
+	if files := docFiles(t, v.Path()); len(files) != 1 || files[0] != d2.ID {
+		t.Fatalf("document files left: %v, want %s", files, d2.ID)
 	}
 	// An empty bin empties to nothing.
 	if r, d, err := v.EmptyBin(); err != nil || r != 0 || d != 0 {

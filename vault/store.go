@@ -21,7 +21,7 @@ var (
 	bucketRecords  = []byte("records")  // record id (16) → sealed current version
 	bucketVersions = []byte("versions") // record id (16) ‖ version (8) → sealed earlier version
 	bucketDocs     = []byte("docs")     // document id (16) → sealed document metadata
-	bucketChunks   = []byte("chunks")   // document id (16) ‖ chunk index (8) → sealed chunk
+	bucketChunks   = []byte("chunks")   // document id (16) ‖ chunk index (8) → sealed chunk (documents added before layout 5)
 	bucketPending  = []byte("pending")  // document id (16) → sealed marker of an unfinished upload
 	bucketAudit    = []byte("audit")    // sequence (8) → sealed log entry
 	bucketFailed   = []byte("failed")   // sequence (8) → time of a failed unlock (Unix ms, 8 bytes)
@@ -68,16 +68,10 @@ func openMarkedDB(path string, timeout time.Duration, mustExist bool, marks *bol
 	return db, checked, nil
 }
 
-// bbolt grows a file past what a commit needs by its AllocSize. Records
-// grow it in steps of growStep, so a vault of records carries little empty
-// space; a document's batches set documentGrowStep for their own commits
-// (each growth is a truncate and an fsync, and a large document would pay
-// for one every few MiB), so a file that holds documents may end up to
-// 64 MiB longer than its data.
-const (
-	growStep         = 4 << 20
-	documentGrowStep = 64 << 20
-)
+// bbolt grows a file past what a commit needs by its AllocSize: in steps
+// of growStep, so a vault of records carries little empty space. (Document
+// content no longer goes into the file: see docfile.go.)
+const growStep = 4 << 20
 
 // guard runs f, turning a panic or a memory fault inside bbolt (which a
 // corrupt file can cause) into ErrDamaged.
@@ -134,6 +128,12 @@ var migrations = []migration{
 	// version says so to an older Kluis, which would take the new entries
 	// for damage: it refuses the vault as made by a newer version instead.
 	{4, "activity log entries in compact form", func(tx *bolt.Tx) error { return nil }},
+	// New documents are kept in document files beside the vault file
+	// (docfile.go); those already in the chunks bucket stay there and are
+	// still read. An older Kluis would take a document whose content it
+	// cannot find for damage, and a backup it made would leave the files
+	// out: it refuses the vault as made by a newer version instead.
+	{5, "document content in files beside the vault", func(tx *bolt.Tx) error { return nil }},
 }
 
 // legacyFormats is the highest layout written as a bare 8-byte marker.

@@ -413,7 +413,7 @@ func (v *Vault) unlockWith(id *identity, action Action) error {
 			if err := t.logFailedUnlocks(); err != nil {
 				return err
 			}
-			if err := t.sweepPendingDocuments(); err != nil {
+			if err := t.sweepPendingDocuments(v.docsFolder()); err != nil {
 				return err
 			}
 			if action != "" {

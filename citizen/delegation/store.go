@@ -515,9 +515,16 @@ func createReplica(own *vault.Vault, m *Managed) (*vault.Vault, error) {
 	path := ReplicaPath(own, m)
 	if _, err := os.Stat(path); err == nil {
 		// A replica left from before (say, the managed entry was lost):
-		// move it aside rather than overwrite anything.
-		if err := os.Rename(path, path+".old-"+time.Now().UTC().Format("20060102T150405")); err != nil {
+		// move it aside rather than overwrite anything, with its
+		// document files.
+		aside := path + ".old-" + time.Now().UTC().Format("20060102T150405")
+		if err := os.Rename(path, aside); err != nil {
 			return nil, err
+		}
+		if _, err := os.Lstat(vault.DocsFolder(path)); err == nil {
+			if err := os.Rename(vault.DocsFolder(path), vault.DocsFolder(aside)); err != nil {
+				return nil, err
+			}
 		}
 	}
 	rv, _, err := vault.Create(path, []byte(m.Passphrase), own.Author().Person, nil)

@@ -86,6 +86,27 @@ func (s *Sealer) SealTo(dst, bucket, key, plaintext []byte) []byte {
 	return s.aead.Seal(out, out[1:], plaintext, s.associatedData(bucket, key))
 }
 
+// Prefix is how far into a sealed value its ciphertext starts: the
+// version byte and the nonce.
+const Prefix = 1 + chacha20poly1305.NonceSizeX
+
+// SealInPlace seals the n bytes of plaintext at buf[Prefix:Prefix+n] where
+// they are and returns the sealed value, buf[:n+Overhead]; buf must have
+// room for it. It allocates no buffer, so a stream of values (the chunks
+// of a document file) can be sealed with one.
+func (s *Sealer) SealInPlace(buf []byte, n int, bucket, key []byte) []byte {
+	if len(buf) < n+Overhead {
+		panic("boltfile: SealInPlace buffer too small")
+	}
+	buf[0] = sealVersion
+	if _, err := rand.Read(buf[1:Prefix]); err != nil {
+		panic("boltfile: no randomness: " + err.Error())
+	}
+	// The ciphertext takes the plaintext's place exactly, as cipher.AEAD
+	// allows.
+	return s.aead.Seal(buf[:Prefix], buf[1:Prefix], buf[Prefix:Prefix+n], s.associatedData(bucket, key))
+}
+
 // Open authenticates and decrypts a sealed value, appending the plaintext
 // to dst (which may be nil). The result never aliases the sealed input, so
 // it stays valid after the transaction that read it.

@@ -64,3 +64,25 @@ func TestGuardTurnsFaultsIntoDamage(t *testing.T) {
 		t.Fatalf("Guard changed an ordinary error: %v", err)
 	}
 }
+
+// A value sealed in place opens like one sealed by Seal, and its buffer is
+// the sealed value.
+func TestSealInPlace(t *testing.T) {
+	t.Parallel()
+	s, _ := NewSealer(bytes.Repeat([]byte{7}, KeySize), "kluis/v1", MaxValue)
+	for _, n := range []int{0, 1, 1000} {
+		plain := bytes.Repeat([]byte{'x'}, n)
+		buf := make([]byte, n+Overhead+5)
+		copy(buf[Prefix:], plain)
+		sealed := s.SealInPlace(buf, n, []byte("docfile"), []byte("k"))
+		if len(sealed) != n+Overhead || &sealed[0] != &buf[0] {
+			t.Fatalf("%d bytes: sealed %d bytes, not in its buffer", n, len(sealed))
+		}
+		if n >= 16 && bytes.Equal(sealed[Prefix:Prefix+n], plain) {
+			t.Fatalf("%d bytes: the plaintext is still there", n)
+		}
+		if got, err := s.Open(nil, []byte("docfile"), []byte("k"), sealed); err != nil || !bytes.Equal(got, plain) {
+			t.Fatalf("%d bytes: open: %v", n, err)
+		}
+	}
+}

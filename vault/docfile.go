@@ -1,0 +1,334 @@
+package vault
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"kluis/internal/atomicfile"
+	"kluis/internal/boltfile"
+)
+
+// Since layout 5 a document's content lives outside the bbolt file, in a
+// document file of its own in the folder beside the vault ("VAULT.docs",
+// mode 0700), named after the document id. bbolt copies every value it
+// writes into page buffers and syncs twice per commit; a file written once,
+// straight through, goes as fast as the disk (docs/PERFORMANCE.md).
+//
+//	header (32 bytes) = "KLUISDOC" ‖ version (4 bytes, 1) ‖ chunk size (4 bytes, ChunkSize) ‖ document id (16)
+//	then every chunk in order, sealed on its own (seal.go):
+//	sealed chunk = 0x01 ‖ nonce (24) ‖ ciphertext ‖ tag (16)
+//	associated data = "kluis/v1" ‖ 0x00 ‖ "docfile" ‖ 0x00 ‖ document id (16) ‖ chunk index (8)
+//
+// Every chunk holds ChunkSize bytes of content but the last, which holds
+// the rest (a document of 0 bytes has no chunk). The document's sealed
+// metadata in bbolt (Size, Chunks, SHA256, Storage) fixes the file's exact
+// length, so a truncated, extended, swapped, reordered or altered file, or
+// one of another document, reads as damage of that document (ErrDamaged),
+// never as other content. The header is not secret and not sealed: it
+// names the document so that a file put in the wrong place says so; the
+// chunks' associated data is what binds them.
+//
+// A document file is written once and never changed. The write follows
+// the pending-marker protocol of bbolt-kept chunks: the marker is committed
+// first, the file is written and synced with its folder, and only then is
+// the metadata committed and the marker removed, in one transaction. A
+// file is removed only after the commit that drops its reference (a
+// tombstone plus a marker); a crash in between leaves the marker, and the
+// next unlock removes the file (sweepPendingDocuments).
+const (
+	docFileMagic   = "KLUISDOC"
+	docFileVersion = 1
+	docFileHeader  = 32
+	// StorageFile is Document.Storage of a document kept in a document
+	// file beside the vault.
+	StorageFile = "file"
+)
+
+// docFileBucket stands in for a bucket name in the associated data of a
+// document file's chunks, so that a chunk cannot be moved between a file
+// and the bbolt chunks bucket.
+var docFileBucket = []byte("docfile")
+
+// docsFolderSuffix names the folder of document files: the vault's path
+// with this added.
+const docsFolderSuffix = ".docs"
+
+// DocsFolder returns the folder that holds the document files of the vault
+// at vaultPath. Copying a vault by hand means copying this folder too; a
+// backup (Backup) carries both.
+func DocsFolder(vaultPath string) string { return vaultPath + docsFolderSuffix }
+
+func (v *Vault) docsFolder() string { return DocsFolder(v.path) }
+
+// docFilePath is where the document file of id is.
+func docFilePath(folder string, id [16]byte) string {
+	return filepath.Join(folder, formatID(id[:]))
+}
+
+// docFileSize is the exact length of the document file of d.
+func docFileSize(d Document) int64 {
+	return docFileHeader + d.Size + int64(d.Chunks)*sealOverhead
+}
+
+func docFileHeaderFor(id [16]byte) []byte {
+	h := make([]byte, 0, docFileHeader)
+	h = append(h, docFileMagic...)
+	h = binary.BigEndian.AppendUint32(h, docFileVersion)
+	h = binary.BigEndian.AppendUint32(h, ChunkSize)
+	return append(h, id[:]...)
+}
+
+// docChunkKey is a chunk's key in its associated data: the document id and
+// the chunk's index, as in the chunks bucket.
+func docChunkKey(key *[24]byte, id [16]byte, index uint64) []byte {
+	copy(key[:16], id[:])
+	binary.BigEndian.PutUint64(key[16:], index)
+	return key[:]
+}
+
+// Writing: a goroutine reads and hashes chunks, this one seals them in
+// place and writes them, so the work is spread over two cores. Two chunk
+// buffers go round between them; nothing else is allocated per document,
+// let alone per chunk. Every docWritebackStep bytes the kernel is asked to
+// start writing what is there (startWriteback), so that the final sync has
+// little left.
+const (
+	docBuffers       = 2
+	docWritebackStep = 8 << 20
+	docProgressStep  = 4 << 20
+)
+
+// A plainChunk is a buffer holding n bytes of content at sealPrefix,
+// where sealing in place wants them.
+type plainChunk struct {
+	buf []byte
+	n   int
+}
+
+// sealPrefix is where the ciphertext starts in a sealed value.
+const sealPrefix = boltfile.Prefix
+
+// writeDocFile streams r into a new document file of id in folder, synced
+// with its folder when it returns nil, and fills in got's size, chunk count
+// and hash. On error the file is removed (or left for the sweep when that
+// fails).
+func writeDocFile(ctx context.Context, s *sealer, folder string, id [16]byte, r io.Reader, got *Document, progress func(int64)) (err error) {
+	if err := makeDocsFolder(folder); err != nil {
+		return err
+	}
+	path := docFilePath(folder, id)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(path)
+		}
+	}()
+	if _, err := f.Write(docFileHeaderFor(id)); err != nil {
+		return err
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	free := make(chan []byte, docBuffers)
+	full := make(chan plainChunk, docBuffers)
+	for range docBuffers {
+		free <- make([]byte, ChunkSize+sealOverhead)
+	}
+	var readErr error
+	var sum [sha256.Size]byte
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(full)
+		h := sha256.New()
+		for {
+			var buf []byte
+			select {
+			case buf = <-free:
+			case <-ctx.Done():
+				readErr = ctx.Err()
+				return
+			}
+			n, err := io.ReadFull(r, buf[sealPrefix:sealPrefix+ChunkSize])
+			if n > 0 {
+				h.Write(buf[sealPrefix : sealPrefix+n])
+				select {
+				case full <- plainChunk{buf, n}:
+				case <-ctx.Done():
+					readErr = ctx.Err()
+					return
+				}
+			}
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				h.Sum(sum[:0])
+				return
+			}
+			if err != nil {
+				readErr = fmt.Errorf("failed to read %s: %w", got.Name, err)
+				return
+			}
+		}
+	}()
+	defer func() {
+		cancel()
+		for range full { // let the reader stop
+		}
+		wg.Wait()
+	}()
+
+	var key [24]byte
+	var written, synced, reported int64 = docFileHeader, 0, 0
+	for c := range full {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		sealed := s.SealInPlace(c.buf, c.n, docFileBucket, docChunkKey(&key, id, got.Chunks))
+		if _, err := f.Write(sealed); err != nil {
+			return err
+		}
+		free <- c.buf
+		written += int64(len(sealed))
+		if written-synced >= docWritebackStep {
+			startWriteback(f, synced, written-synced)
+			synced = written
+		}
+		got.Size += int64(c.n)
+		got.Chunks++
+		if progress != nil && got.Size-reported >= docProgressStep {
+			progress(got.Size)
+			reported = got.Size
+		}
+	}
+	wg.Wait()
+	if readErr != nil {
+		return readErr
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	got.SHA256 = hex.EncodeToString(sum[:])
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return atomicfile.SyncDir(folder)
+}
+
+// makeDocsFolder creates the folder of document files (0700) if it is not
+// there yet, durably.
+func makeDocsFolder(folder string) error {
+	err := os.Mkdir(folder, 0o700)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return atomicfile.SyncDir(filepath.Dir(folder))
+}
+
+// openDocFile opens the document file of d and checks its length and
+// header. Any difference is damage of that document.
+func openDocFile(folder string, d Document) (*os.File, error) {
+	id, err := parseID(d.ID)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(docFilePath(folder, id))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, damagedItem(PartDocument, d.ID, fmt.Errorf("its document file is missing: %w", fs.ErrNotExist))
+	}
+	if err != nil {
+		return nil, diskError(err)
+	}
+	fail := func(err error) (*os.File, error) {
+		f.Close()
+		return nil, damagedItem(PartDocument, d.ID, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return fail(err)
+	}
+	if !fi.Mode().IsRegular() {
+		return fail(errors.New("its document file is not a regular file"))
+	}
+	if want := docFileSize(d); fi.Size() != want || d.Chunks != (uint64(d.Size)+ChunkSize-1)/ChunkSize {
+		return fail(fmt.Errorf("its document file is %d bytes, want %d", fi.Size(), want))
+	}
+	var h [docFileHeader]byte
+	if _, err := io.ReadFull(f, h[:]); err != nil {
+		return fail(fmt.Errorf("its document file's header: %w", err))
+	}
+	if !bytes.Equal(h[:], docFileHeaderFor(id)) {
+		if bytes.Equal(h[:len(docFileMagic)+8], docFileHeaderFor(id)[:len(docFileMagic)+8]) {
+			return fail(fmt.Errorf("its document file belongs to document %s", formatID(h[16:])))
+		}
+		return fail(errors.New("its document file has no valid header"))
+	}
+	return f, nil
+}
+
+// readDocFile streams the content of d from f, opened by openDocFile, to
+// out, checking every chunk and the hash.
+func readDocFile(ctx context.Context, s *sealer, d Document, f *os.File, out *chunkWriter) error {
+	id, _ := parseID(d.ID)
+	sealed := make([]byte, ChunkSize+sealOverhead)
+	var key [24]byte
+	left := d.Size
+	for index := range d.Chunks {
+		if err := ctx.Err(); err != nil {
+			return ErrCanceled
+		}
+		n := min(left, ChunkSize)
+		if _, err := io.ReadFull(f, sealed[:n+sealOverhead]); err != nil {
+			return damagedItem(PartDocument, d.ID, fmt.Errorf("chunk %d: %w", index, err))
+		}
+		buf, ok := out.buffer()
+		if !ok {
+			break // writing failed; finish says why
+		}
+		plain, err := s.Open(buf, docFileBucket, docChunkKey(&key, id, index), sealed[:n+sealOverhead])
+		if err != nil {
+			return damagedItem(PartDocument, d.ID, fmt.Errorf("chunk %d does not authenticate", index))
+		}
+		out.write(plain)
+		left -= n
+	}
+	sum, err := out.finish()
+	if err != nil {
+		return diskError(err)
+	}
+	if hex.EncodeToString(sum) != d.SHA256 {
+		return damagedItem(PartDocument, d.ID, errors.New("content hash does not match"))
+	}
+	return nil
+}
+
+// removeDocFile removes the document file of id, if there is one, and
+// makes the removal durable. A file already gone is no error.
+func removeDocFile(folder string, id [16]byte) error {
+	err := os.Remove(docFilePath(folder, id))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return atomicfile.SyncDir(folder)
+}
