@@ -16,6 +16,7 @@ import (
 
 	"kluis/internal/atomicfile"
 	"kluis/internal/boltfile"
+	"kluis/internal/writeback"
 )
 
 // Since layout 5 a document's content lives outside the bbolt file, in a
@@ -99,13 +100,12 @@ func docChunkKey(key *[24]byte, id [16]byte, index uint64) []byte {
 // Writing: a goroutine reads and hashes chunks, this one seals them in
 // place and writes them, so the work is spread over two cores. Two chunk
 // buffers go round between them; nothing else is allocated per document,
-// let alone per chunk. Every docWritebackStep bytes the kernel is asked to
-// start writing what is there (startWriteback), so that the final sync has
-// little left.
+// let alone per chunk. Every few MiB the system is asked to start writing
+// what is there (internal/writeback), so that the final sync has little
+// left.
 const (
-	docBuffers       = 2
-	docWritebackStep = 8 << 20
-	docProgressStep  = 4 << 20
+	docBuffers      = 2
+	docProgressStep = 4 << 20
 )
 
 // A plainChunk is a buffer holding n bytes of content at sealPrefix,
@@ -191,21 +191,17 @@ func writeDocFile(ctx context.Context, s *sealer, folder string, id [16]byte, r 
 	}()
 
 	var key [24]byte
-	var written, synced, reported int64 = docFileHeader, 0, 0
+	var reported int64
+	out := writeback.NewWriter(f)
 	for c := range full {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		sealed := s.SealInPlace(c.buf, c.n, docFileBucket, docChunkKey(&key, id, got.Chunks))
-		if _, err := f.Write(sealed); err != nil {
+		if _, err := out.Write(sealed); err != nil {
 			return err
 		}
 		free <- c.buf
-		written += int64(len(sealed))
-		if written-synced >= docWritebackStep {
-			startWriteback(f, synced, written-synced)
-			synced = written
-		}
 		got.Size += int64(c.n)
 		got.Chunks++
 		if progress != nil && got.Size-reported >= docProgressStep {
