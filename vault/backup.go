@@ -39,9 +39,11 @@ import (
 // as well, and so does every chunk of the document files.
 //
 // The document files carried are those the snapshot's metadata refers to,
-// opened while the snapshot's read transaction is held: a file is written
-// once and removed only after a commit that drops its reference, and an
-// open file outlives its removal, so they match the snapshot.
+// listed while the snapshot's read transaction is held and copied one at a
+// time after it: a file is written once, and while a backup runs no
+// document file is removed (a document deleted for good meanwhile keeps its
+// file and pending marker until the next unlock), so they match the
+// snapshot.
 const (
 	backupMagic   = "kluis-backup/v2\n"
 	backupMagicV1 = "kluis-backup/v1\n"
@@ -94,16 +96,16 @@ func (v *Vault) BackupContext(ctx context.Context, path string, progress func(do
 		if err != nil {
 			return err
 		}
+		// No document file is removed until the last one is copied: the
+		// files of documents deleted for good meanwhile stay, with their
+		// pending markers, until the next unlock.
+		v.beginBackup()
+		defer v.endBackup()
 		var files []backupFile
-		defer func() {
-			for _, bf := range files {
-				bf.f.Close()
-			}
-		}()
 		pw := &progressWriter{ctx: ctx, w: w, report: progress}
 		snapshot := func(t *txn) error {
 			var err error
-			if files, err = t.openDocFiles(v.docsFolder()); err != nil {
+			if files, err = t.docFiles(v.docsFolder()); err != nil {
 				return err
 			}
 			pw.total = t.tx.Size()
@@ -133,8 +135,8 @@ func (v *Vault) BackupContext(ctx context.Context, path string, progress func(do
 			if _, err := w.Write(append(bf.id[:], u64(uint64(bf.size))...)); err != nil {
 				return err
 			}
-			if n, err := io.CopyBuffer(pw, io.LimitReader(bf.f, bf.size), buf); err != nil || n != bf.size {
-				return cmp.Or(err, fmt.Errorf("document file %s: %w", formatID(bf.id[:]), io.ErrUnexpectedEOF))
+			if err := copyDocFile(pw, v.docsFolder(), bf, buf); err != nil {
+				return err
 			}
 		}
 		return w.Close()
@@ -364,43 +366,50 @@ func checkSnapshot(path string, owner *identity, recoveryKey string, opts *Optio
 // A backupFile is a document file being carried into a backup.
 type backupFile struct {
 	id   [16]byte
-	f    *os.File
 	size int64
 }
 
-// openDocFiles opens the document file of every document the transaction
-// refers to. A file that is missing is left out: the restored vault then
-// reports that document damaged, as this one does.
-func (t *txn) openDocFiles(folder string) (files []backupFile, err error) {
-	defer func() {
-		if err != nil {
-			for _, bf := range files {
-				bf.f.Close()
-			}
-		}
-	}()
+// docFiles lists the document file of every document the transaction
+// refers to, with its size. A file that is missing is left out: the
+// restored vault then reports that document damaged, as this one does.
+// The files are opened one at a time as they are copied (copyDocFile), so a
+// vault of many documents needs one descriptor, not one per document.
+func (t *txn) docFiles(folder string) (files []backupFile, err error) {
 	err = t.tx.Bucket(bucketDocs).ForEach(func(k, _ []byte) error {
 		d, err := t.getStoredDoc(formatID(k))
 		if err != nil || d.Purged || d.Storage != StorageFile {
 			return err
 		}
 		id := [16]byte(k)
-		f, err := os.Open(docFilePath(folder, id))
+		fi, err := os.Lstat(docFilePath(folder, id))
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		fi, err := f.Stat()
-		if err != nil {
-			f.Close()
-			return err
+		if !fi.Mode().IsRegular() {
+			return nil // damage of that document, as a missing file
 		}
-		files = append(files, backupFile{id: id, f: f, size: fi.Size()})
+		files = append(files, backupFile{id: id, size: fi.Size()})
 		return nil
 	})
 	return files, err
+}
+
+// copyDocFile copies the size bytes of a document file listed by docFiles
+// to w. Document files are written once and are not removed while a backup
+// runs (beginBackup), so the file is as it was listed.
+func copyDocFile(w io.Writer, folder string, bf backupFile, buf []byte) error {
+	f, err := os.Open(docFilePath(folder, bf.id))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if n, err := io.CopyBuffer(w, io.LimitReader(f, bf.size), buf); err != nil || n != bf.size {
+		return cmp.Or(err, fmt.Errorf("document file %s: %w", formatID(bf.id[:]), io.ErrUnexpectedEOF))
+	}
+	return nil
 }
 
 // restoreDocFiles writes the document files of a v2 backup's stream into
@@ -415,16 +424,16 @@ func restoreDocFiles(stream io.Reader, folder string) (int, error) {
 		return 0, fmt.Errorf("%d document files", n)
 	}
 	buf := make([]byte, 1<<20)
-	seen := make(map[[16]byte]bool)
+	var last [16]byte // the writer lists the files in the order of their ids
 	for range n {
 		if _, err := io.ReadFull(stream, head[:]); err != nil {
 			return 0, err
 		}
 		id := [16]byte(head[:16])
-		if seen[id] || id == ([16]byte{}) {
-			return 0, fmt.Errorf("document file %s twice or without id", formatID(id[:]))
+		if bytes.Compare(id[:], last[:]) <= 0 {
+			return 0, fmt.Errorf("document file %s twice, out of order or without id", formatID(id[:]))
 		}
-		seen[id] = true
+		last = id
 		f, err := os.OpenFile(docFilePath(folder, id), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err != nil {
 			return 0, err

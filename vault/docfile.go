@@ -230,12 +230,12 @@ func writeDocFile(ctx context.Context, s *sealer, folder string, id [16]byte, r 
 // there yet, durably.
 func makeDocsFolder(folder string) error {
 	err := os.Mkdir(folder, 0o700)
-	if errors.Is(err, fs.ErrExist) {
-		return nil
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, fs.ErrExist) {
 		return err
 	}
+	// Also when the folder was there: a process that made it may have
+	// died before its entry was synced. One more sync of the vault's
+	// folder per upload is cheap.
 	return atomicfile.SyncDir(filepath.Dir(folder))
 }
 
@@ -246,7 +246,13 @@ func openDocFile(folder string, d Document) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(docFilePath(folder, id))
+	path := docFilePath(folder, id)
+	// Not opened unless it is a regular file: opening a named pipe put
+	// there would wait for a writer, with the vault's lock held.
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+		return nil, damagedItem(PartDocument, d.ID, errors.New("its document file is not a regular file"))
+	}
+	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, damagedItem(PartDocument, d.ID, fmt.Errorf("its document file is missing: %w", fs.ErrNotExist))
 	}
@@ -289,7 +295,7 @@ func readDocFile(ctx context.Context, s *sealer, d Document, f *os.File, out *ch
 	left := d.Size
 	for index := range d.Chunks {
 		if err := ctx.Err(); err != nil {
-			return ErrCanceled
+			return stopped(ctx)
 		}
 		n := min(left, ChunkSize)
 		if _, err := io.ReadFull(f, sealed[:n+sealOverhead]); err != nil {
@@ -314,6 +320,85 @@ func readDocFile(ctx context.Context, s *sealer, d Document, f *os.File, out *ch
 		return damagedItem(PartDocument, d.ID, errors.New("content hash does not match"))
 	}
 	return nil
+}
+
+// untilLocked returns ctx, canceled also when the vault is locked, with
+// ErrLocked as its cause: a document streams in or out with the data key
+// it started with, outside the vault's transactions, and must not go on
+// once the person has locked the vault. stop releases it.
+func (v *Vault) untilLocked(ctx context.Context) (_ context.Context, stop func()) {
+	v.mu.RLock()
+	locked := v.lockedCh
+	v.mu.RUnlock()
+	ctx, cancel := context.WithCancelCause(ctx)
+	if locked == nil {
+		cancel(ErrLocked)
+		return ctx, func() {}
+	}
+	go func() {
+		select {
+		case <-locked:
+			cancel(ErrLocked)
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() { cancel(context.Canceled) }
+}
+
+// stopped is the error of a document stream that ctx (from untilLocked)
+// stopped: ErrLocked when the vault was locked, else ErrCanceled.
+func stopped(ctx context.Context) error {
+	if errors.Is(context.Cause(ctx), ErrLocked) {
+		return ErrLocked
+	}
+	return ErrCanceled
+}
+
+// beginUpload claims id for an upload by this process; false means one is
+// under way already. The unlock's sweep leaves a claimed upload alone
+// (fileBusy), so a lock and unlock while a document streams in do not
+// remove its file. endUpload gives the claim up.
+func (v *Vault) beginUpload(id [16]byte) bool {
+	v.filesMu.Lock()
+	defer v.filesMu.Unlock()
+	if v.uploads[id] {
+		return false
+	}
+	if v.uploads == nil {
+		v.uploads = make(map[[16]byte]bool)
+	}
+	v.uploads[id] = true
+	return true
+}
+
+func (v *Vault) endUpload(id [16]byte) {
+	v.filesMu.Lock()
+	defer v.filesMu.Unlock()
+	delete(v.uploads, id)
+}
+
+// beginBackup holds off the removal of document files until endBackup:
+// a backup copies the files its snapshot refers to, one after the other,
+// and a document deleted for good meanwhile keeps its file (and its
+// pending marker, so the next unlock removes it).
+func (v *Vault) beginBackup() {
+	v.filesMu.Lock()
+	defer v.filesMu.Unlock()
+	v.backups++
+}
+
+func (v *Vault) endBackup() {
+	v.filesMu.Lock()
+	defer v.filesMu.Unlock()
+	v.backups--
+}
+
+// fileBusy reports whether the content of id must stay for now: an upload
+// of it is under way, or a backup is copying files.
+func (v *Vault) fileBusy(id [16]byte) bool {
+	v.filesMu.Lock()
+	defer v.filesMu.Unlock()
+	return v.backups > 0 || v.uploads[id]
 }
 
 // removeDocFile removes the document file of id, if there is one, and

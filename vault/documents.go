@@ -101,13 +101,33 @@ func (v *Vault) AddDocument(ctx context.Context, name string, r io.Reader, opts 
 // On any error (finish's included) nothing of the document is kept.
 func (v *Vault) storeDocument(ctx context.Context, idb [16]byte, doc Document, r io.Reader,
 	progress func(int64), finish func(t *txn, doc *Document) error) (Document, error) {
-	if err := v.update(func(t *txn) error { return t.putSealed(bucketPending, idb[:], nil) }); err != nil {
+	// The id is claimed twice: in this process, so that the unlock's sweep
+	// leaves the upload alone should the vault be locked and unlocked
+	// meanwhile, and in the file, where a pending marker or a document
+	// (or its tombstone) under the id refuses a second upload of it.
+	if !v.beginUpload(idb) {
+		return Document{}, fmt.Errorf("%w: %s is being stored already", ErrDocumentConflict, doc.ID)
+	}
+	defer v.endUpload(idb)
+	err := v.update(func(t *txn) error {
+		if t.tx.Bucket(bucketPending).Get(idb[:]) != nil {
+			return fmt.Errorf("%w: %s is being stored or removed", ErrDocumentConflict, doc.ID)
+		}
+		if _, err := t.getStoredDoc(doc.ID); err == nil {
+			return fmt.Errorf("%w: %s is there already", ErrDocumentConflict, doc.ID)
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		return t.putSealed(bucketPending, idb[:], nil)
+	})
+	if err != nil {
 		return Document{}, err
 	}
 	v.mu.RLock()
 	sealer := v.seal
 	v.mu.RUnlock()
 	if sealer == nil {
+		v.removeContent(idb)
 		return Document{}, ErrLocked
 	}
 	fail := func(err error) (Document, error) {
@@ -117,13 +137,26 @@ func (v *Vault) storeDocument(ctx context.Context, idb [16]byte, doc Document, r
 	// What the stream turns out to be: size, chunk count and hash.
 	got := doc
 	got.Size, got.Chunks, got.SHA256, got.Storage = 0, 0, "", StorageFile
+	ctx, stop := v.untilLocked(ctx)
+	defer stop()
 	if err := writeDocFile(ctx, sealer, v.docsFolder(), idb, r, &got, progress); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			// A file no document or marker names, left by something
+			// else: not this upload's to remove.
+			_ = v.update(func(t *txn) error { return t.tx.Bucket(bucketPending).Delete(idb[:]) })
+			return Document{}, diskError(err)
+		}
 		if errors.Is(err, context.Canceled) {
-			err = ErrCanceled
+			err = stopped(ctx)
 		}
 		return fail(diskError(err))
 	}
-	err := v.update(func(t *txn) error {
+	err = v.update(func(t *txn) error {
+		if t.tx.Bucket(bucketPending).Get(idb[:]) == nil {
+			// Never by this code (the claim above keeps the sweep away);
+			// without its marker the file may be gone.
+			return fmt.Errorf("%w: the upload of %s lost its pending marker", ErrDocumentConflict, doc.ID)
+		}
 		if err := finish(t, &got); err != nil {
 			return err
 		}
@@ -148,8 +181,15 @@ func chunkKey(id [16]byte, index uint64) []byte {
 // removeContent deletes the content of an unfinished upload or of a
 // document deleted for good, whose pending marker is committed: its
 // document file, or its chunks in batches so memory stays bounded, and then
-// the marker. Errors are ignored: the next unlock sweeps what is left.
+// the marker. Errors are ignored: the next unlock sweeps what is left, as
+// it does when a backup is copying files (fileBusy).
 func (v *Vault) removeContent(id [16]byte) {
+	v.filesMu.Lock()
+	held := v.backups > 0
+	v.filesMu.Unlock()
+	if held {
+		return
+	}
 	if removeDocFile(v.docsFolder(), id) != nil {
 		return // still open elsewhere (Windows), or a disk error
 	}
@@ -190,8 +230,9 @@ func (t *txn) deleteChunks(id [16]byte, limit int) (bool, error) {
 // finished and of documents deleted for good whose content was not removed
 // yet. The files go first and durably, then the markers with the commit; a
 // file that cannot be removed now (open in another program on Windows)
-// keeps its marker for the next unlock.
-func (t *txn) sweepPendingDocuments(folder string) error {
+// keeps its marker for the next unlock, as does the content that busy
+// reports in use by this process (an upload under way, a backup).
+func (t *txn) sweepPendingDocuments(folder string, busy func([16]byte) bool) error {
 	var ids [][16]byte
 	if err := t.tx.Bucket(bucketPending).ForEach(func(k, _ []byte) error {
 		if len(k) == 16 {
@@ -202,10 +243,13 @@ func (t *txn) sweepPendingDocuments(folder string) error {
 		return err
 	}
 	for _, id := range ids {
+		if busy(id) {
+			continue
+		}
 		if d, err := t.getStoredDoc(formatID(id[:])); err == nil && !d.Purged && d.Storage == StorageFile {
-			// Never happens by this code (the metadata and the marker's
-			// removal commit together), but a file a live document refers
-			// to is never removed.
+			// Never by this code (the metadata and the marker's removal
+			// commit together, and an upload under way is busy), but a
+			// file a live document refers to is never removed.
 		} else if err := removeDocFile(folder, id); err != nil {
 			continue
 		}
@@ -329,6 +373,8 @@ func (v *Vault) ReadDocument(ctx context.Context, id string, w io.Writer) (Docum
 		return doc, err
 	}
 	defer file.Close()
+	ctx, stop := v.untilLocked(ctx)
+	defer stop()
 	out := startChunkWriter(w, 3)
 	defer out.finish()
 	return doc, readDocFile(ctx, sealer, doc, file, out)

@@ -84,6 +84,9 @@ type Vault struct {
 	author Author
 	clock  *hlc.Clock
 	guard  EditGuard // see SetEditGuard
+	// lockedCh is closed by Lock: a document streaming in or out with the
+	// data key stops then (untilLocked).
+	lockedCh chan struct{}
 
 	// The file's structure: checked at Open, or, when its mark held,
 	// before the first write (checkStructure).
@@ -91,6 +94,13 @@ type Vault struct {
 	checkMu  sync.Mutex
 	checked  bool
 	checkErr error
+
+	// Document files this process is working on (docfile.go): uploads
+	// under way, whose files and markers the unlock's sweep leaves alone,
+	// and backups copying files, during which no document file is removed.
+	filesMu sync.Mutex
+	uploads map[[16]byte]bool
+	backups int
 }
 
 // Create makes a new vault at path, protected by passphrase, and returns it
@@ -297,6 +307,10 @@ func (v *Vault) Lock() {
 	defer v.mu.Unlock()
 	v.id.wipe()
 	v.id, v.seal, v.clock = nil, nil, nil
+	if v.lockedCh != nil {
+		close(v.lockedCh) // documents streaming in or out stop (untilLocked)
+		v.lockedCh = nil
+	}
 }
 
 // Unlock derives the key from the passphrase (one scrypt run), opens the
@@ -413,7 +427,7 @@ func (v *Vault) unlockWith(id *identity, action Action) error {
 			if err := t.logFailedUnlocks(); err != nil {
 				return err
 			}
-			if err := t.sweepPendingDocuments(v.docsFolder()); err != nil {
+			if err := t.sweepPendingDocuments(v.docsFolder(), v.fileBusy); err != nil {
 				return err
 			}
 			if action != "" {
@@ -438,6 +452,9 @@ func (v *Vault) setKeys(id *identity, dataKey []byte) error {
 	defer v.mu.Unlock()
 	v.id, v.seal = id, s
 	v.clock = hlc.NewClock(v.now, 0)
+	if v.lockedCh == nil {
+		v.lockedCh = make(chan struct{})
+	}
 	return nil
 }
 
