@@ -384,8 +384,8 @@ func (v *Vault) ReadDocument(ctx context.Context, id string, w io.Writer) (Docum
 func (t *txn) readChunks(ctx context.Context, doc Document, w io.Writer) error {
 	id := doc.ID
 	key, _ := parseID(id)
-	// Two stages on two cores: this goroutine opens chunks, out hashes
-	// and writes them, a few chunks behind.
+	// Two stages on two cores: this goroutine opens and hashes chunks,
+	// out writes them, a few chunks behind.
 	out := startChunkWriter(w, 3)
 	defer out.finish()
 	// The chunks are read from the vault file at their place in it,
@@ -449,8 +449,13 @@ func (t *txn) readChunks(ctx context.Context, doc Document, w io.Writer) error {
 // releases of the pages its cursor touched (boltfile.Mapping.Release).
 const chunksPerRelease = 32
 
-// A chunkWriter hashes and writes a document's chunks on its own goroutine,
-// in order, reusing a fixed number of chunk buffers.
+// A chunkWriter writes a document's chunks on its own goroutine, in order,
+// reusing a fixed number of chunk buffers; write hashes each chunk on the
+// caller's goroutine first. The hash goes with the opening, not with the
+// writing: a writer that encrypts again (a share bundle, whose age stream
+// runs on a goroutine of its own) then has a core to itself, and the two
+// busy stages are about even (share create of 500 MiB: 2.1 s against
+// 3.1 s, medians of five, with a build running beside it).
 type chunkWriter struct {
 	free   chan []byte
 	full   chan []byte
@@ -473,7 +478,7 @@ func startChunkWriter(w io.Writer, buffers int) *chunkWriter {
 		defer close(cw.done)
 		for b := range cw.full {
 			if cw.err == nil {
-				if cw.err = writeAll(w, cw.sum, b); cw.err != nil {
+				if _, cw.err = w.Write(b); cw.err != nil {
 					close(cw.failed)
 				}
 			}
@@ -494,7 +499,10 @@ func (cw *chunkWriter) buffer() ([]byte, bool) {
 }
 
 // write queues b, a buffer from buffer, to be hashed and written.
-func (cw *chunkWriter) write(b []byte) { cw.full <- b }
+func (cw *chunkWriter) write(b []byte) {
+	cw.sum.Write(b)
+	cw.full <- b
+}
 
 // finish waits for every queued chunk and returns the hash of all of them,
 // or the first write error. Calling it again returns the same.
@@ -508,12 +516,6 @@ func (cw *chunkWriter) finish() ([]byte, error) {
 		return nil, cw.err
 	}
 	return cw.sum.Sum(nil), nil
-}
-
-func writeAll(w io.Writer, h hash.Hash, b []byte) error {
-	h.Write(b)
-	_, err := w.Write(b)
-	return err
 }
 
 // DeleteDocument moves a document to the recycle bin.
