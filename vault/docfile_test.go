@@ -272,16 +272,7 @@ func TestPurgedDocumentFileIsSweptAfterACrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	v.DeleteDocument(doc.ID)
-	// Only the transaction, as if the process ended right after it.
-	if err := v.update(func(tx *txn) error {
-		d, err := tx.getDoc(doc.ID)
-		if err != nil {
-			return err
-		}
-		return tx.purgeDoc(d)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	purgeTransactionOnly(t, v, doc.ID)
 	if files := docFiles(t, path); len(files) != 1 || countPending(t, v) != 1 {
 		t.Fatalf("before unlock: files %v, %d pending", files, countPending(t, v))
 	}

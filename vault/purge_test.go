@@ -130,16 +130,7 @@ func TestPurgedDocumentChunksAreSweptAfterACrash(t *testing.T) {
 	v, _ := newTestVault(t)
 	doc := addLegacyDocument(t, v, "a.pdf", randomBytes(t, 2*ChunkSize))
 	v.DeleteDocument(doc.ID)
-	// Only the transaction, as if the process ended right after it.
-	if err := v.update(func(tx *txn) error {
-		d, err := tx.getDoc(doc.ID)
-		if err != nil {
-			return err
-		}
-		return tx.purgeDoc(d)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	purgeTransactionOnly(t, v, doc.ID)
 	if c, p := countChunks(t, v); c != 2 || p != 1 {
 		t.Fatalf("before unlock: %d chunks, %d pending", c, p)
 	}
@@ -433,5 +424,21 @@ func TestPurgedRecordCodec(t *testing.T) {
 	deleted[at] = 2
 	if r, err := unmarshalRecord(deleted); err == nil {
 		t.Fatalf("a tombstone with fields decoded: %+v", r)
+	}
+}
+
+// purgeTransactionOnly commits the deletion for good of document id, the
+// transaction alone, as if the process ended right after it: the content
+// and its pending marker are still there.
+func purgeTransactionOnly(t *testing.T, v *Vault, id string) {
+	t.Helper()
+	if err := v.update(func(tx *txn) error {
+		d, err := tx.getDoc(id)
+		if err != nil {
+			return err
+		}
+		return tx.purgeDoc(d)
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
