@@ -2,6 +2,7 @@ package delegation
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -66,7 +67,14 @@ func TestMergeSurvivesKill(t *testing.T) {
 		return total
 	}
 
+	// Until a kill has landed part-way, a run is killed at its event-th
+	// write to the delegate's files or after delay, whichever comes first.
+	// The merge stores nothing before the whole pack is checked, then
+	// commits in batches, so the batches come late and, without the race
+	// detector, fast; a kill before anything was merged moves the next
+	// run's kill to the next write and gives it longer.
 	delay, partial, kills := 300*time.Millisecond, 0, 0
+	event := 1
 	last := 0
 	for run := 0; ; run++ {
 		if run == 100 {
@@ -81,14 +89,19 @@ func TestMergeSurvivesKill(t *testing.T) {
 		go func() { done <- cmd.Wait() }()
 		var exitErr error
 		completed := false
+		writes, stopWatching := watchWrites(filepath.Join(dir, "Youssef"), event)
 		select {
 		case exitErr = <-done:
 			completed = true
+		case <-writes:
 		case <-time.After(delay):
+		}
+		if !completed {
 			cmd.Process.Kill()
 			exitErr = <-done
 			kills++
 		}
+		stopWatching()
 		var ee *exec.ExitError
 		if completed && exitErr != nil && !errors.As(exitErr, &ee) {
 			t.Fatal(exitErr)
@@ -106,11 +119,20 @@ func TestMergeSurvivesKill(t *testing.T) {
 		}
 		switch {
 		case got == 0:
+			if event > 0 {
+				event++
+			}
 			delay = delay * 3 / 2 // not merging yet: give the next run longer
 		case got == last:
+			if event > 0 {
+				event++
+			}
 			delay = delay * 11 / 10 // merging, but no batch committed
 		default:
-			delay = delay * 21 / 20 // a little longer, so that a run completes in the end
+			// Part-way: from now on the kills go by time alone, a little
+			// later each run, so that a run completes in the end.
+			event = 0
+			delay = delay * 21 / 20
 		}
 		last = got
 	}
@@ -170,4 +192,48 @@ func TestMergeSurvivesKill(t *testing.T) {
 		}
 	}
 	t.Logf("%d kills, %d part-way", kills, partial)
+}
+
+// watchWrites returns a channel that is closed at the n-th time a file
+// under dir changes size or modification time (looking every 2 ms), and a
+// function that stops the watching. With n 0 it watches nothing.
+func watchWrites(dir string, n int) (<-chan struct{}, func()) {
+	if n <= 0 {
+		return nil, func() {}
+	}
+	seen, stop, stopped := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	state := func() (sig int64) {
+		filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return nil
+			}
+			if fi, err := d.Info(); err == nil {
+				sig += fi.Size() + fi.ModTime().UnixNano()
+			}
+			return nil
+		})
+		return sig
+	}
+	go func() {
+		defer close(stopped)
+		prev, changes := state(), 0
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+			if cur := state(); cur != prev {
+				prev = cur
+				if changes++; changes == n {
+					close(seen)
+					return
+				}
+			}
+		}
+	}()
+	return seen, func() {
+		close(stop)
+		<-stopped
+	}
 }
