@@ -393,12 +393,23 @@ func (v *Vault) endBackup() {
 	v.backups--
 }
 
+// removalsHeld reports whether a backup is copying document files, so
+// that none may be removed now.
+func (v *Vault) removalsHeld() bool {
+	v.filesMu.Lock()
+	defer v.filesMu.Unlock()
+	return v.backups > 0
+}
+
 // fileBusy reports whether the content of id must stay for now: an upload
 // of it is under way, or a backup is copying files.
 func (v *Vault) fileBusy(id [16]byte) bool {
+	if v.removalsHeld() {
+		return true
+	}
 	v.filesMu.Lock()
 	defer v.filesMu.Unlock()
-	return v.backups > 0 || v.uploads[id]
+	return v.uploads[id]
 }
 
 // removeDocFile removes the document file of id, if there is one, and

@@ -184,10 +184,7 @@ func chunkKey(id [16]byte, index uint64) []byte {
 // the marker. Errors are ignored: the next unlock sweeps what is left, as
 // it does when a backup is copying files (fileBusy).
 func (v *Vault) removeContent(id [16]byte) {
-	v.filesMu.Lock()
-	held := v.backups > 0
-	v.filesMu.Unlock()
-	if held {
+	if v.removalsHeld() {
 		return
 	}
 	if removeDocFile(v.docsFolder(), id) != nil {
